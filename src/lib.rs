@@ -1,0 +1,13 @@
+//! otelcost: the cost of the LLM calls in OpenTelemetry data.
+//!
+//! Data flows one way, one module per stage:
+//! `input → decode → extract → reconcile → price → allocate → report`.
+
+pub mod allocate;
+pub mod decode;
+pub mod extract;
+pub mod input;
+pub mod model;
+pub mod price;
+pub mod reconcile;
+pub mod report;

@@ -1,0 +1,191 @@
+//! The types that flow between stages. Each stage owns its logic; these are only the
+//! hand-offs: what extract says about one record (`Observation`), what reconcile keeps
+//! (`Call`), and what price adds (`PricedCall`).
+
+use rust_decimal::Decimal;
+use serde::Serialize;
+use std::fmt;
+use std::sync::Arc;
+
+/// Token counts in exclusive buckets: every token is billed in exactly one of
+/// `input`, `cache_read`, `cache_write_5m`, `cache_write_1h`, `output`.
+/// `reasoning` is a subset of `output`, reported but never billed on its own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct TokenBuckets {
+    /// Uncached input tokens, billed at the input rate.
+    pub input: u64,
+    pub cache_read: u64,
+    /// Cache writes with the default (5 minute) lifetime, or of unknown lifetime.
+    pub cache_write_5m: u64,
+    pub cache_write_1h: u64,
+    /// All output tokens, reasoning included.
+    pub output: u64,
+    pub reasoning: u64,
+}
+
+impl TokenBuckets {
+    pub fn cache_write(&self) -> u64 {
+        self.cache_write_5m + self.cache_write_1h
+    }
+
+    /// Every input-side token of the request, cached or not: what long-context tiers look at.
+    pub fn total_input(&self) -> u64 {
+        self.input + self.cache_read + self.cache_write()
+    }
+
+    pub fn is_zero(&self) -> bool {
+        *self == TokenBuckets::default()
+    }
+
+    pub fn add(&mut self, other: &TokenBuckets) {
+        self.input += other.input;
+        self.cache_read += other.cache_read;
+        self.cache_write_5m += other.cache_write_5m;
+        self.cache_write_1h += other.cache_write_1h;
+        self.output += other.output;
+        self.reasoning += other.reasoning;
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Signal {
+    Traces,
+    Metrics,
+    Logs,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Traces => "traces",
+            Signal::Metrics => "metrics",
+            Signal::Logs => "logs",
+        }
+    }
+}
+
+/// Where a record came from, precise enough for a user to find it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Location {
+    pub file: Arc<str>,
+    pub at: Position,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Position {
+    /// 1-based line of a JSON-lines file.
+    Line(u64),
+    /// Byte offset of a frame or document in the (decompressed) stream.
+    Offset(u64),
+    /// The whole input (a single request body).
+    Whole,
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.at {
+            Position::Line(n) => write!(f, "{}:{}", self.file, n),
+            Position::Offset(n) => write!(f, "{} at byte {}", self.file, n),
+            Position::Whole => write!(f, "{}", self.file),
+        }
+    }
+}
+
+/// Which emitter's conventions a record was read with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Emitter {
+    /// The OpenTelemetry `gen_ai` semantic conventions (every version).
+    Semconv,
+}
+
+impl Emitter {
+    pub fn name(self) -> &'static str {
+        match self {
+            Emitter::Semconv => "gen_ai semconv",
+        }
+    }
+}
+
+/// What a record is to the count: a model call, or usage that may repeat its children's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// One call to a model (an inference/embeddings span, a per-request event).
+    ModelCall,
+    /// Usage on a span that is not itself a model call (agent, workflow, unknown operation):
+    /// counted only when no descendant span carries usage.
+    MaybeAggregate,
+}
+
+/// An identity under which the same call may be seen more than once.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CallKey {
+    /// A span, or a log record emitted inside that span: (trace id, span id).
+    Span([u8; 16], [u8; 8]),
+    /// The provider's response id (`gen_ai.response.id`).
+    Response(String),
+}
+
+/// What one record says about one LLM call.
+#[derive(Clone, Debug)]
+pub struct Observation {
+    pub emitter: Emitter,
+    pub signal: Signal,
+    pub role: Role,
+    /// Unix nanoseconds of the call (span end, log time).
+    pub time_ns: u64,
+    /// The model that answered if known, else the one requested.
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub operation: Option<String>,
+    pub service: Option<String>,
+    pub tokens: TokenBuckets,
+    /// Identities, strongest first. Observations sharing any key are one call.
+    pub keys: Vec<CallKey>,
+    /// This record's span, if it is a span: used to find aggregate parents.
+    pub span: Option<([u8; 16], [u8; 8])>,
+    /// Values of the attribute dimensions asked for (`--by`), record first then resource.
+    pub dims: Vec<Option<String>>,
+    pub location: Location,
+}
+
+/// One real LLM call, after counting once.
+#[derive(Clone, Debug)]
+pub struct Call {
+    pub time_ns: u64,
+    pub model: Option<String>,
+    pub provider: Option<String>,
+    pub operation: Option<String>,
+    pub service: Option<String>,
+    pub tokens: TokenBuckets,
+    pub dims: Vec<Option<String>>,
+    pub emitter: Emitter,
+    pub signal: Signal,
+}
+
+impl From<Observation> for Call {
+    fn from(o: Observation) -> Call {
+        Call {
+            time_ns: o.time_ns,
+            model: o.model,
+            provider: o.provider,
+            operation: o.operation,
+            service: o.service,
+            tokens: o.tokens,
+            dims: o.dims,
+            emitter: o.emitter,
+            signal: o.signal,
+        }
+    }
+}
+
+/// A call with its price. `cost` is `None` when no catalog entry matched the model:
+/// such calls are reported as unpriced with their tokens, never as $0.
+#[derive(Clone, Debug)]
+pub struct PricedCall {
+    pub call: Call,
+    pub cost: Option<Decimal>,
+    /// The catalog entry used, as `provider/model-id` (for explanations).
+    pub price_ref: Option<Arc<str>>,
+}
