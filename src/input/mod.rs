@@ -1,1 +1,193 @@
-//! input stage.
+//! Input stage: files, directories and stdin into chunks of whole records.
+//!
+//! Entry point: [`read`]. It opens each source, undoes gzip/zstd, recognises the layout
+//! by content (JSON lines, one JSON document, a Collector file-exporter protobuf stream,
+//! a single protobuf request body) and hands out [`Chunk`]s of a few MiB that end on
+//! record boundaries, so workers can decode them in parallel while the file streams.
+//! Anything it cannot read becomes a [`Problem`] naming the file and line or offset.
+
+mod chunk;
+mod sniff;
+
+pub use chunk::{Chunk, Layout, Unit, UnitPayload};
+
+use crate::model::{Location, Position};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Target size of one chunk handed to a worker.
+pub const CHUNK_BYTES: usize = 4 << 20;
+/// The largest single record (line, frame or document) accepted.
+pub const MAX_RECORD_BYTES: u64 = 512 << 20;
+
+/// Something in the input that was not read, with where it is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub location: Location,
+    pub message: String,
+}
+
+/// Files that were looked at and passed over, not errors (e.g. a README in a dump folder).
+#[derive(Clone, Debug, Default)]
+pub struct InputStats {
+    pub files: u64,
+    pub bytes: u64,
+    pub skipped_not_otlp: Vec<String>,
+}
+
+pub trait Sink {
+    fn chunk(&mut self, chunk: Chunk);
+    fn problem(&mut self, problem: Problem);
+}
+
+/// Total size of the regular files the sources name (for a progress bar); stdin counts 0.
+pub fn total_size(sources: &[PathBuf]) -> u64 {
+    expand(sources).iter().filter_map(|p| p.as_ref().ok()).filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+}
+
+/// Reads every source in order, sending chunks and problems to `sink`. `consumed` counts
+/// the bytes read from the sources as they are (compressed or not), for progress.
+pub fn read(sources: &[PathBuf], sink: &mut dyn Sink, consumed: &AtomicU64) -> InputStats {
+    let mut stats = InputStats::default();
+    for entry in expand(sources) {
+        let (path, named) = match entry {
+            Ok(found) => found,
+            Err(problem) => {
+                sink.problem(problem);
+                continue;
+            }
+        };
+        stats.files += 1;
+        let name: Arc<str> = if path.as_os_str() == "-" { "<stdin>".into() } else { path.display().to_string().into() };
+        let opened: io::Result<Box<dyn Read + Send>> =
+            if path.as_os_str() == "-" { Ok(Box::new(io::stdin())) } else { File::open(&path).map(|f| Box::new(f) as _) };
+        let reader = match opened {
+            Ok(r) => r,
+            Err(e) => {
+                sink.problem(Problem { location: whole(&name), message: format!("cannot open: {e}") });
+                continue;
+            }
+        };
+        let mut counted = CountingReader { inner: reader, count: 0, consumed };
+        match read_one(name.clone(), &mut counted, sink) {
+            Ok(Outcome::Read) => {}
+            Ok(Outcome::NotOtlp) if !named => stats.skipped_not_otlp.push(name.to_string()),
+            Ok(Outcome::NotOtlp) => sink.problem(Problem {
+                location: whole(&name),
+                message: "not OTLP data (expected OTLP/JSON, a protobuf request, or a Collector file-exporter dump)".into(),
+            }),
+            Err(problem) => sink.problem(problem),
+        }
+        stats.bytes += counted.count;
+    }
+    stats
+}
+
+fn whole(name: &Arc<str>) -> Location {
+    Location { file: name.clone(), at: Position::Whole }
+}
+
+/// Sources with directories expanded (recursively, sorted, hidden entries skipped).
+/// The flag says whether the user named the file itself.
+fn expand(sources: &[PathBuf]) -> Vec<Result<(PathBuf, bool), Problem>> {
+    fn walk(dir: &Path, out: &mut Vec<Result<(PathBuf, bool), Problem>>) {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => {
+                out.push(Err(Problem {
+                    location: Location { file: dir.display().to_string().into(), at: Position::Whole },
+                    message: format!("cannot read directory: {e}"),
+                }));
+                return;
+            }
+        };
+        let mut paths: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok())
+            .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+            .map(|e| e.path())
+            .collect();
+        paths.sort();
+        for p in paths {
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.is_file() {
+                out.push(Ok((p, false)));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    for s in sources {
+        if s.is_dir() {
+            walk(s, &mut out);
+        } else {
+            out.push(Ok((s.clone(), true)));
+        }
+    }
+    out
+}
+
+enum Outcome {
+    Read,
+    NotOtlp,
+}
+
+fn read_one(name: Arc<str>, raw: &mut dyn Read, sink: &mut dyn Sink) -> Result<Outcome, Problem> {
+    let mut reader: Box<dyn BufRead + '_> = Box::new(BufReader::with_capacity(1 << 20, raw));
+    // Undo whole-stream compression (possibly nested, e.g. a .json.gz inside nothing else).
+    loop {
+        let head = peek(&mut reader, &name)?;
+        reader = match sniff::compression(&head) {
+            Some(sniff::Compression::Gzip) => {
+                Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(reader)))
+            }
+            Some(sniff::Compression::Zstd) => {
+                let dec = zstd::stream::read::Decoder::with_buffer(reader)
+                    .map_err(|e| Problem { location: whole(&name), message: format!("zstd: {e}") })?;
+                Box::new(BufReader::with_capacity(1 << 20, dec))
+            }
+            None => break,
+        };
+    }
+    let head = peek(&mut reader, &name)?;
+    let hint = sniff::signal_from_name(&name);
+    match sniff::layout(&head) {
+        sniff::Detected::Empty => Ok(Outcome::Read),
+        sniff::Detected::NotOtlp => Ok(Outcome::NotOtlp),
+        sniff::Detected::Json => chunk::json(name, reader, sink),
+        sniff::Detected::Frames => chunk::frames(name, reader, hint, sink).map(|_| Outcome::Read),
+        sniff::Detected::Body => chunk::body(name, reader, hint, sink).map(|_| Outcome::Read),
+    }
+}
+
+/// The first bytes of the stream, without consuming them. Decompression and read errors
+/// surface here with the file name.
+fn peek(reader: &mut Box<dyn BufRead + '_>, name: &Arc<str>) -> Result<Vec<u8>, Problem> {
+    let buf = reader.fill_buf().map_err(|e| Problem { location: whole(name), message: read_error(&e) })?;
+    Ok(buf[..buf.len().min(64)].to_vec())
+}
+
+pub(crate) fn read_error(e: &io::Error) -> String {
+    match e.kind() {
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput => format!("corrupt compressed data: {e}"),
+        io::ErrorKind::UnexpectedEof => format!("truncated: {e}"),
+        _ => format!("read error: {e}"),
+    }
+}
+
+struct CountingReader<'c, R> {
+    inner: R,
+    count: u64,
+    consumed: &'c AtomicU64,
+}
+
+impl<R: Read> Read for CountingReader<'_, R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count += n as u64;
+        self.consumed.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}

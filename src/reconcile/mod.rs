@@ -1,1 +1,185 @@
-//! reconcile stage.
+//! Reconcile stage: every real LLM call counted exactly once.
+//!
+//! Entry point: [`reconcile`]. Two rules, in order:
+//! 1. **Same identity, same call.** Observations sharing any identity (trace+span id,
+//!    provider response id) are one call. The record kept is the most direct one: a span
+//!    over a log event about it; among equals, the first in input order.
+//! 2. **Parents do not repeat children.** A span whose usage is not a model call of its
+//!    own (an agent or workflow span) counts only when no span below it carries usage;
+//!    otherwise it is summing its children, which are counted instead.
+//!
+//! Every observation not counted is tallied with its reason.
+
+use crate::extract::{Extracted, SpanLink};
+use crate::model::{Call, CallKey, Observation, Role, Signal};
+use std::collections::{HashMap, HashSet};
+
+/// Why observations were not counted, for the summary and `inspect`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Decisions {
+    /// Another record of the same call was counted.
+    pub duplicates: u64,
+    /// A parent span whose usage its descendants already carry.
+    pub aggregates: u64,
+}
+
+pub struct Reconciled {
+    pub calls: Vec<Call>,
+    pub decisions: Decisions,
+}
+
+/// Precedence of signals for the same call: the per-call span first.
+fn rank(signal: Signal) -> u8 {
+    match signal {
+        Signal::Traces => 0,
+        Signal::Logs => 1,
+        Signal::Metrics => 2,
+    }
+}
+
+/// `observations` must be in input order (it decides ties deterministically).
+pub fn reconcile(extracted: Extracted) -> Reconciled {
+    let Extracted { mut observations, links, .. } = extracted;
+    let mut decisions = Decisions::default();
+
+    // Rule 1: a stable sort keeps input order within each signal.
+    observations.sort_by_key(|o| rank(o.signal));
+    let mut seen: HashSet<CallKey> = HashSet::with_capacity(observations.len() * 2);
+    let mut kept: Vec<Observation> = Vec::with_capacity(observations.len());
+    for o in observations {
+        if o.keys.iter().any(|k| seen.contains(k)) {
+            decisions.duplicates += 1;
+            continue;
+        }
+        seen.extend(o.keys.iter().cloned());
+        kept.push(o);
+    }
+    drop(seen);
+
+    // Rule 2: mark every ancestor of a span with usage.
+    let covered = spans_with_usage_below(&kept, &links);
+    let mut calls = Vec::with_capacity(kept.len());
+    for o in kept {
+        let summed_children = o.role == Role::MaybeAggregate && o.span.is_some_and(|s| covered.contains(&s));
+        if summed_children {
+            decisions.aggregates += 1;
+        } else {
+            calls.push(Call::from(o));
+        }
+    }
+    Reconciled { calls, decisions }
+}
+
+type SpanRef = ([u8; 16], [u8; 8]);
+
+/// The spans that have a usage-bearing span somewhere below them.
+fn spans_with_usage_below(kept: &[Observation], links: &[SpanLink]) -> HashSet<SpanRef> {
+    let has_aggregate = kept.iter().any(|o| o.role == Role::MaybeAggregate && o.span.is_some());
+    let mut covered = HashSet::new();
+    if !has_aggregate {
+        return covered;
+    }
+    let parent: HashMap<SpanRef, [u8; 8]> =
+        links.iter().map(|l| ((l.trace_id, l.span_id), l.parent_span_id)).collect();
+    for (trace, mut span) in kept.iter().filter_map(|o| o.span) {
+        // Bounded walk: a malformed dump may hold a parent cycle.
+        for _ in 0..parent.len() {
+            let Some(&up) = parent.get(&(trace, span)) else { break };
+            if !covered.insert((trace, up)) {
+                break;
+            }
+            span = up;
+        }
+    }
+    covered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Emitter, Location, Position, TokenBuckets};
+
+    fn obs(signal: Signal, role: Role, span: Option<u8>, keys: Vec<CallKey>, input: u64) -> Observation {
+        Observation {
+            emitter: Emitter::Semconv,
+            signal,
+            role,
+            time_ns: 0,
+            model: Some("m".into()),
+            provider: None,
+            operation: None,
+            service: None,
+            tokens: TokenBuckets { input, ..Default::default() },
+            keys,
+            span: span.map(|s| ([1; 16], [s; 8])),
+            dims: vec![],
+            location: Location { file: "f".into(), at: Position::Whole },
+        }
+    }
+
+    fn span_key(s: u8) -> CallKey {
+        CallKey::Span([1; 16], [s; 8])
+    }
+
+    fn link(span: u8, parent: u8) -> SpanLink {
+        SpanLink { trace_id: [1; 16], span_id: [span; 8], parent_span_id: [parent; 8] }
+    }
+
+    fn total(r: &Reconciled) -> u64 {
+        r.calls.iter().map(|c| c.tokens.input).sum()
+    }
+
+    #[test]
+    fn a_span_and_its_event_count_once_as_the_span() {
+        let ex = Extracted {
+            observations: vec![
+                obs(Signal::Logs, Role::ModelCall, None, vec![span_key(2)], 10),
+                obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2)], 10),
+            ],
+            ..Default::default()
+        };
+        let r = reconcile(ex);
+        assert_eq!((r.calls.len(), r.calls[0].signal, r.decisions.duplicates), (1, Signal::Traces, 1));
+    }
+
+    #[test]
+    fn a_retried_export_counts_once() {
+        let o = obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2), CallKey::Response("r".into())], 10);
+        let r = reconcile(Extracted { observations: vec![o.clone(), o], ..Default::default() });
+        assert_eq!(total(&r), 10);
+    }
+
+    #[test]
+    fn sibling_spans_of_one_response_count_once() {
+        let a = obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2), CallKey::Response("r".into())], 10);
+        let b = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3), CallKey::Response("r".into())], 10);
+        assert_eq!(total(&reconcile(Extracted { observations: vec![a, b], ..Default::default() })), 10);
+    }
+
+    #[test]
+    fn an_agent_span_summing_a_grandchild_is_not_counted() {
+        // agent(1) -> cycle(2, no usage) -> chat(3)
+        let agent = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 30);
+        let chat = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3)], 30);
+        let ex = Extracted { observations: vec![agent, chat], links: vec![link(2, 1), link(3, 2)], ..Default::default() };
+        let r = reconcile(ex);
+        assert_eq!((total(&r), r.decisions.aggregates), (30, 1));
+    }
+
+    #[test]
+    fn an_agent_span_with_no_usage_below_is_counted() {
+        let agent = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 30);
+        let other = obs(Signal::Traces, Role::ModelCall, Some(5), vec![span_key(5)], 7);
+        let ex = Extracted { observations: vec![agent, other], links: vec![link(5, 4)], ..Default::default() };
+        assert_eq!(total(&reconcile(ex)), 37);
+    }
+
+    #[test]
+    fn a_parent_cycle_terminates() {
+        let agent = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 30);
+        let ex = Extracted { observations: vec![agent], links: vec![link(1, 2), link(2, 1)], ..Default::default() };
+        // 1's ancestor chain loops back to 1: it "has usage below" only through itself.
+        let r = reconcile(ex);
+        assert_eq!(r.calls.len() + r.decisions.aggregates as usize, 1);
+    }
+}

@@ -1,0 +1,420 @@
+//! OTLP protobuf, read straight off the wire into the borrowed views.
+//!
+//! A hand-written scanner rather than generated structs: it allocates nothing for the
+//! fields it skips (span events, links, prompt bodies, histogram buckets) and borrows
+//! every string, which is what lets a multi-GB dump decode at disk speed.
+
+use super::view::*;
+use super::DecodeError;
+use crate::model::Signal;
+use std::borrow::Cow;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Field<'a> {
+    Varint(u64),
+    Fixed64(u64),
+    Len(&'a [u8]),
+    Fixed32(u32),
+}
+
+/// Iterates over the fields of one protobuf message.
+pub struct WireReader<'a> {
+    buf: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> WireReader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        WireReader { buf, pos: 0 }
+    }
+
+    fn varint(&mut self) -> Result<u64, DecodeError> {
+        let mut value = 0u64;
+        for shift in (0..64).step_by(7) {
+            let byte = *self.buf.get(self.pos).ok_or_else(|| self.err("truncated varint"))?;
+            self.pos += 1;
+            value |= u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(self.err("varint longer than 10 bytes"))
+    }
+
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| {
+            self.err(&format!("field of {n} bytes runs past the end of its message ({} bytes left)", self.buf.len() - self.pos))
+        })?;
+        let out = &self.buf[self.pos..end];
+        self.pos = end;
+        Ok(out)
+    }
+
+    fn err(&self, what: &str) -> DecodeError {
+        DecodeError::at(self.pos as u64, format!("protobuf: {what}"))
+    }
+
+    pub fn next(&mut self) -> Result<Option<(u32, Field<'a>)>, DecodeError> {
+        if self.pos >= self.buf.len() {
+            return Ok(None);
+        }
+        let key = self.varint()?;
+        let num = u32::try_from(key >> 3).map_err(|_| self.err("field number out of range"))?;
+        if num == 0 {
+            return Err(self.err("field number 0"));
+        }
+        let field = match key & 7 {
+            0 => Field::Varint(self.varint()?),
+            1 => Field::Fixed64(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes"))),
+            2 => {
+                let len = usize::try_from(self.varint()?).map_err(|_| self.err("length out of range"))?;
+                Field::Len(self.take(len)?)
+            }
+            5 => Field::Fixed32(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes"))),
+            wt => return Err(self.err(&format!("unsupported wire type {wt}"))),
+        };
+        Ok(Some((num, field)))
+    }
+}
+
+/// Decodes one `Export{Trace,Metrics,Logs}ServiceRequest` (or `TracesData`/…: same wire shape).
+pub fn decode(buf: &[u8], signal: Signal) -> Result<Request<'_>, DecodeError> {
+    Ok(match signal {
+        Signal::Traces => Request::Traces(repeated(buf, 1, resource_spans)?),
+        Signal::Metrics => Request::Metrics(repeated(buf, 1, resource_metrics)?),
+        Signal::Logs => Request::Logs(repeated(buf, 1, resource_logs)?),
+    })
+}
+
+/// Decodes every length-delimited field `num` of `buf` with `f`.
+fn repeated<'a, T>(buf: &'a [u8], num: u32, f: fn(&'a [u8]) -> Result<T, DecodeError>) -> Result<Vec<T>, DecodeError> {
+    let mut out = Vec::new();
+    let mut r = WireReader::new(buf);
+    while let Some((n, field)) = r.next()? {
+        if n == num {
+            out.push(f(len(field)?)?);
+        }
+    }
+    Ok(out)
+}
+
+fn len(field: Field<'_>) -> Result<&[u8], DecodeError> {
+    match field {
+        Field::Len(b) => Ok(b),
+        other => Err(DecodeError::at(0, format!("protobuf: expected a length-delimited field, found {other:?}"))),
+    }
+}
+
+fn text(field: Field<'_>) -> Result<Str<'_>, DecodeError> {
+    let bytes = len(field)?;
+    std::str::from_utf8(bytes)
+        .map(Cow::Borrowed)
+        .map_err(|e| DecodeError::at(0, format!("protobuf: string is not UTF-8 ({e})")))
+}
+
+fn fixed64(field: Field<'_>) -> u64 {
+    match field {
+        Field::Fixed64(v) => v,
+        Field::Varint(v) => v,
+        _ => 0,
+    }
+}
+
+fn varint(field: Field<'_>) -> u64 {
+    match field {
+        Field::Varint(v) => v,
+        _ => 0,
+    }
+}
+
+fn id<const N: usize>(field: Field<'_>) -> [u8; N] {
+    // A malformed id is treated as absent rather than failing the record.
+    len(field).ok().and_then(|b| b.try_into().ok()).unwrap_or([0; N])
+}
+
+fn key_value(buf: &[u8]) -> Result<KeyValue<'_>, DecodeError> {
+    let mut kv = KeyValue { key: Cow::Borrowed(""), value: None };
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => kv.key = text(f)?,
+            2 => kv.value = Some(AttrValue::Proto(len(f)?)),
+            _ => {}
+        }
+    }
+    Ok(kv)
+}
+
+fn resource(buf: &[u8]) -> Result<Resource<'_>, DecodeError> {
+    Ok(Resource { attributes: repeated(buf, 1, key_value)? })
+}
+
+fn scope(buf: &[u8]) -> Result<Scope<'_>, DecodeError> {
+    let mut s = Scope::default();
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => s.name = text(f)?,
+            2 => s.version = text(f)?,
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+fn resource_spans(buf: &[u8]) -> Result<ResourceSpans<'_>, DecodeError> {
+    let mut rs = ResourceSpans { resource: Resource::default(), scope_spans: Vec::new() };
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => rs.resource = resource(len(f)?)?,
+            2 => rs.scope_spans.push(scope_spans(len(f)?)?),
+            _ => {}
+        }
+    }
+    Ok(rs)
+}
+
+fn scope_spans(buf: &[u8]) -> Result<ScopeSpans<'_>, DecodeError> {
+    let mut ss = ScopeSpans { scope: Scope::default(), spans: Vec::new() };
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => ss.scope = scope(len(f)?)?,
+            2 => ss.spans.push(span(len(f)?)?),
+            _ => {}
+        }
+    }
+    Ok(ss)
+}
+
+fn span(buf: &[u8]) -> Result<Span<'_>, DecodeError> {
+    let mut s = Span::default();
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => s.trace_id = id(f),
+            2 => s.span_id = id(f),
+            4 => s.parent_span_id = id(f),
+            5 => s.name = text(f)?,
+            6 => s.kind = varint(f) as i32,
+            7 => s.start_time_unix_nano = fixed64(f),
+            8 => s.end_time_unix_nano = fixed64(f),
+            9 => s.attributes.push(key_value(len(f)?)?),
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+fn resource_logs(buf: &[u8]) -> Result<ResourceLogs<'_>, DecodeError> {
+    let mut rl = ResourceLogs { resource: Resource::default(), scope_logs: Vec::new() };
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => rl.resource = resource(len(f)?)?,
+            2 => rl.scope_logs.push(scope_logs(len(f)?)?),
+            _ => {}
+        }
+    }
+    Ok(rl)
+}
+
+fn scope_logs(buf: &[u8]) -> Result<ScopeLogs<'_>, DecodeError> {
+    let mut sl = ScopeLogs { scope: Scope::default(), log_records: Vec::new() };
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => sl.scope = scope(len(f)?)?,
+            2 => sl.log_records.push(log_record(len(f)?)?),
+            _ => {}
+        }
+    }
+    Ok(sl)
+}
+
+fn log_record(buf: &[u8]) -> Result<LogRecord<'_>, DecodeError> {
+    let mut l = LogRecord::default();
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => l.time_unix_nano = fixed64(f),
+            11 => l.observed_time_unix_nano = fixed64(f),
+            5 => l.body = Some(AttrValue::Proto(len(f)?)),
+            6 => l.attributes.push(key_value(len(f)?)?),
+            9 => l.trace_id = id(f),
+            10 => l.span_id = id(f),
+            12 => l.event_name = text(f)?,
+            _ => {}
+        }
+    }
+    Ok(l)
+}
+
+fn resource_metrics(buf: &[u8]) -> Result<ResourceMetrics<'_>, DecodeError> {
+    let mut rm = ResourceMetrics { resource: Resource::default(), scope_metrics: Vec::new() };
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => rm.resource = resource(len(f)?)?,
+            2 => rm.scope_metrics.push(scope_metrics(len(f)?)?),
+            _ => {}
+        }
+    }
+    Ok(rm)
+}
+
+fn scope_metrics(buf: &[u8]) -> Result<ScopeMetrics<'_>, DecodeError> {
+    let mut sm = ScopeMetrics { scope: Scope::default(), metrics: Vec::new() };
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => sm.scope = scope(len(f)?)?,
+            2 => sm.metrics.push(metric(len(f)?)?),
+            _ => {}
+        }
+    }
+    Ok(sm)
+}
+
+fn metric(buf: &[u8]) -> Result<Metric<'_>, DecodeError> {
+    let mut m = Metric::default();
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => m.name = text(f)?,
+            3 => m.unit = text(f)?,
+            5 => m.gauge = Some(Gauge { data_points: repeated(len(f)?, 1, number_point)? }),
+            7 => m.sum = Some(sum(len(f)?)?),
+            9 => m.histogram = Some(histogram(len(f)?, histogram_point)?),
+            10 => m.exponential_histogram = Some(histogram(len(f)?, exp_histogram_point)?),
+            _ => {}
+        }
+    }
+    Ok(m)
+}
+
+fn sum(buf: &[u8]) -> Result<Sum<'_>, DecodeError> {
+    let mut s = Sum::default();
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => s.data_points.push(number_point(len(f)?)?),
+            2 => s.aggregation_temporality = varint(f) as i32,
+            3 => s.is_monotonic = varint(f) != 0,
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+fn histogram<'a>(
+    buf: &'a [u8],
+    point: fn(&'a [u8]) -> Result<HistogramPoint<'a>, DecodeError>,
+) -> Result<Histogram<'a>, DecodeError> {
+    let mut h = Histogram::default();
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => h.data_points.push(point(len(f)?)?),
+            2 => h.aggregation_temporality = varint(f) as i32,
+            _ => {}
+        }
+    }
+    Ok(h)
+}
+
+fn number_point(buf: &[u8]) -> Result<NumberPoint<'_>, DecodeError> {
+    let mut p = NumberPoint::default();
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            7 => p.attributes.push(key_value(len(f)?)?),
+            2 => p.start_time_unix_nano = fixed64(f),
+            3 => p.time_unix_nano = fixed64(f),
+            4 => p.as_double = Some(Double::Bits(f64::from_bits(fixed64(f)))),
+            6 => p.as_int = Some(fixed64(f) as i64),
+            8 => p.flags = fixed32(f),
+            _ => {}
+        }
+    }
+    Ok(p)
+}
+
+fn histogram_point(buf: &[u8]) -> Result<HistogramPoint<'_>, DecodeError> {
+    let mut p = HistogramPoint::default();
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            9 => p.attributes.push(key_value(len(f)?)?),
+            2 => p.start_time_unix_nano = fixed64(f),
+            3 => p.time_unix_nano = fixed64(f),
+            4 => p.count = fixed64(f),
+            5 => p.sum = Some(Double::Bits(f64::from_bits(fixed64(f)))),
+            10 => p.flags = fixed32(f),
+            _ => {}
+        }
+    }
+    Ok(p)
+}
+
+fn exp_histogram_point(buf: &[u8]) -> Result<HistogramPoint<'_>, DecodeError> {
+    let mut p = HistogramPoint::default();
+    let mut r = WireReader::new(buf);
+    while let Some((n, f)) = r.next()? {
+        match n {
+            1 => p.attributes.push(key_value(len(f)?)?),
+            2 => p.start_time_unix_nano = fixed64(f),
+            3 => p.time_unix_nano = fixed64(f),
+            4 => p.count = fixed64(f),
+            5 => p.sum = Some(Double::Bits(f64::from_bits(fixed64(f)))),
+            10 => p.flags = fixed32(f),
+            _ => {}
+        }
+    }
+    Ok(p)
+}
+
+fn fixed32(field: Field<'_>) -> u32 {
+    match field {
+        Field::Fixed32(v) => v,
+        Field::Varint(v) => v as u32,
+        _ => 0,
+    }
+}
+
+fn first_len(buf: &[u8], num: u32) -> Option<&[u8]> {
+    let mut r = WireReader::new(buf);
+    while let Ok(Some((n, f))) = r.next() {
+        if n == num {
+            return len(f).ok();
+        }
+    }
+    None
+}
+
+/// Which signal a protobuf request holds, judged from its first record: the three
+/// request types share one wire shape down to the record, so only the record tells.
+pub fn sniff_signal(buf: &[u8]) -> Option<Signal> {
+    let scope_block = first_len(first_len(buf, 1)?, 2)?;
+    let record = first_len(scope_block, 2)?;
+    let mut r = WireReader::new(record);
+    let (mut span, mut log, mut metric) = (0, 0, 0);
+    while let Ok(Some((n, f))) = r.next() {
+        match (n, f) {
+            (1, Field::Len(b)) if b.len() == 16 => span += 2,
+            (1, Field::Len(_)) => metric += 2,
+            (1 | 11, Field::Fixed64(_)) => log += 2,
+            (7 | 8, Field::Fixed64(_)) => span += 1,
+            (5 | 7 | 9 | 10 | 11, Field::Len(_)) if metric > 0 => metric += 1,
+            (2, Field::Varint(_)) | (9 | 10, Field::Len(_)) => log += 1,
+            (2 | 5, Field::Len(_)) => span += 1,
+            _ => {}
+        }
+    }
+    [(span, Signal::Traces), (metric, Signal::Metrics), (log, Signal::Logs)]
+        .into_iter()
+        .filter(|(score, _)| *score > 0)
+        .max_by_key(|(score, _)| *score)
+        .map(|(_, s)| s)
+}

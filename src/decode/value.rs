@@ -1,0 +1,194 @@
+//! Decoding one attribute value (`AnyValue`) on demand, from either encoding.
+
+use super::proto::{Field, WireReader};
+use super::view::{AttrValue, Double, Value};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::str::FromStr;
+
+impl<'a> AttrValue<'a> {
+    /// The value, or `Value::Empty` when it is absent or malformed (a malformed attribute
+    /// value must not cost the rest of its record).
+    pub fn get(&self) -> Value<'a> {
+        match self {
+            AttrValue::Json(raw) => json_value(raw).unwrap_or(Value::Empty),
+            AttrValue::Proto(bytes) => proto_value(bytes).unwrap_or(Value::Empty),
+        }
+    }
+}
+
+impl<'a> Value<'a> {
+    /// A non-negative integer count, from an int, an integral double or a numeric string
+    /// (some emitters send token counts as strings or doubles).
+    pub fn as_count(&self) -> Option<u64> {
+        match self {
+            Value::Int(n) => u64::try_from(*n).ok(),
+            Value::Double(d) => {
+                let dec = d.to_decimal()?;
+                if dec.is_sign_negative() || dec.fract() != Decimal::ZERO {
+                    return None;
+                }
+                u64::try_from(dec).ok()
+            }
+            Value::Str(s) => {
+                let s = s.trim();
+                s.parse::<u64>().ok().or_else(|| Value::Double(Double::Text(s)).as_count())
+            }
+            _ => None,
+        }
+    }
+
+    /// An exact decimal (for costs an emitter reports), from a number or numeric string.
+    pub fn as_decimal(&self) -> Option<Decimal> {
+        match self {
+            Value::Int(n) => Some(Decimal::from(*n)),
+            Value::Double(d) => d.to_decimal(),
+            Value::Str(s) => Double::Text(s.trim()).to_decimal(),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Value::Str(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value as text for grouping (numbers and booleans rendered).
+    pub fn render(&self) -> Option<String> {
+        Some(match self {
+            Value::Str(s) => s.to_string(),
+            Value::Int(n) => n.to_string(),
+            Value::Double(d) => d.to_decimal().map(|d| d.normalize().to_string())?,
+            Value::Bool(b) => b.to_string(),
+            Value::Other(s) => s.clone(),
+            Value::Empty => return None,
+        })
+    }
+}
+
+impl Double<'_> {
+    pub fn to_decimal(&self) -> Option<Decimal> {
+        match self {
+            Double::Text(t) => {
+                let t = t.trim().trim_matches('"');
+                Decimal::from_str_exact(t).or_else(|_| Decimal::from_scientific(t)).ok()
+            }
+            // Rust prints the shortest decimal that round-trips to the same bits, never in
+            // exponent form: the value the emitter meant, as exactly as the wire allows.
+            Double::Bits(f) if f.is_finite() => Decimal::from_str(&f.to_string()).ok(),
+            Double::Bits(_) => None,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct JsonAny<'a> {
+    #[serde(borrow)]
+    string_value: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    int_value: Option<&'a RawValue>,
+    #[serde(borrow)]
+    double_value: Option<&'a RawValue>,
+    bool_value: Option<bool>,
+    #[serde(borrow)]
+    array_value: Option<&'a RawValue>,
+    #[serde(borrow)]
+    kvlist_value: Option<&'a RawValue>,
+    #[serde(borrow)]
+    bytes_value: Option<Cow<'a, str>>,
+}
+
+fn json_value<'a>(raw: &'a RawValue) -> Option<Value<'a>> {
+    let any: JsonAny<'a> = serde_json::from_str(raw.get()).ok()?;
+    Some(if let Some(s) = any.string_value {
+        Value::Str(s)
+    } else if let Some(i) = any.int_value {
+        let text = i.get().trim_matches('"');
+        Value::Int(text.parse().ok()?)
+    } else if let Some(d) = any.double_value {
+        let text = d.get();
+        if text.starts_with('{') || text.starts_with('[') {
+            return None;
+        }
+        Value::Double(Double::Text(text))
+    } else if let Some(b) = any.bool_value {
+        Value::Bool(b)
+    } else if let Some(a) = any.array_value.or(any.kvlist_value) {
+        Value::Other(a.get().to_string())
+    } else if let Some(b) = any.bytes_value {
+        Value::Other(b.into_owned())
+    } else {
+        Value::Empty
+    })
+}
+
+fn proto_value(bytes: &[u8]) -> Option<Value<'_>> {
+    let mut value = Value::Empty;
+    let mut r = WireReader::new(bytes);
+    while let Some((num, field)) = r.next().ok()? {
+        value = match (num, field) {
+            (1, Field::Len(b)) => Value::Str(Cow::Borrowed(std::str::from_utf8(b).ok()?)),
+            (2, Field::Varint(v)) => Value::Bool(v != 0),
+            (3, Field::Varint(v)) => Value::Int(v as i64),
+            (4, Field::Fixed64(v)) => Value::Double(Double::Bits(f64::from_bits(v))),
+            (5 | 6 | 7, Field::Len(b)) => Value::Other(render_proto_composite(num, b)),
+            _ => continue,
+        };
+    }
+    Some(value)
+}
+
+/// Arrays render as their elements joined by commas; key-value lists and bytes by kind.
+fn render_proto_composite(num: u32, bytes: &[u8]) -> String {
+    if num != 5 {
+        return if num == 6 { "(kvlist)".into() } else { "(bytes)".into() };
+    }
+    let mut parts = Vec::new();
+    let mut r = WireReader::new(bytes);
+    while let Ok(Some((1, Field::Len(elem)))) = r.next() {
+        if let Some(text) = proto_value(elem).and_then(|v| v.render()) {
+            parts.push(text);
+        }
+    }
+    parts.join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json(text: &str) -> Value<'_> {
+        let raw: &RawValue = serde_json::from_str(text).unwrap();
+        AttrValue::Json(raw).get()
+    }
+
+    #[test]
+    fn json_values_of_every_kind() {
+        assert_eq!(json(r#"{"stringValue":"a\"b"}"#), Value::Str("a\"b".into()));
+        assert_eq!(json(r#"{"intValue":"1207"}"#).as_count(), Some(1207));
+        assert_eq!(json(r#"{"intValue":1207}"#).as_count(), Some(1207));
+        assert_eq!(json(r#"{"doubleValue":2515.0}"#).as_count(), Some(2515));
+        assert_eq!(json(r#"{"doubleValue":2515.5}"#).as_count(), None);
+        assert_eq!(json(r#"{"stringValue":"42"}"#).as_count(), Some(42));
+        assert_eq!(json(r#"{"intValue":"-3"}"#).as_count(), None);
+        assert_eq!(json(r#"{"doubleValue":0.0212152}"#).as_decimal(), Some(Decimal::from_str("0.0212152").unwrap()));
+        assert_eq!(json(r#"{"doubleValue":1e-7}"#).as_decimal(), Some(Decimal::from_str("0.0000001").unwrap()));
+        // Claude Desktop's exporter bug sends an empty object: no value, no failure.
+        assert_eq!(json(r#"{"doubleValue":{}}"#), Value::Empty);
+        assert_eq!(json(r#"{"boolValue":true}"#), Value::Bool(true));
+        assert_eq!(json(r#"{}"#), Value::Empty);
+        assert_eq!(json(r#"{"intValue":"x"}"#), Value::Empty);
+    }
+
+    #[test]
+    fn proto_double_keeps_the_shortest_decimal() {
+        let d = Double::Bits(0.0212152);
+        assert_eq!(d.to_decimal(), Some(Decimal::from_str("0.0212152").unwrap()));
+        assert_eq!(Double::Bits(f64::NAN).to_decimal(), None);
+    }
+}

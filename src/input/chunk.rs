@@ -1,0 +1,293 @@
+//! Cutting a stream into chunks of whole records, and records back out of a chunk.
+
+use super::{read_error, sniff, Outcome, Problem, Sink, CHUNK_BYTES, MAX_RECORD_BYTES};
+use crate::model::{Location, Position, Signal};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::io::{BufRead, Read};
+use std::sync::Arc;
+
+/// Whole records from one source, ready for a worker.
+pub struct Chunk {
+    pub file: Arc<str>,
+    pub data: Vec<u8>,
+    pub layout: Layout,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Layout {
+    /// Complete lines; the first is line `first_line` (1-based) of the file.
+    JsonLines { first_line: u64 },
+    /// The whole file: one or more JSON documents (e.g. a pretty-printed request).
+    JsonDocument,
+    /// Complete length-prefixed frames; the first prefix is at byte `first_offset`.
+    Frames { first_offset: u64, hint: Option<Signal> },
+    /// The whole file: one protobuf request.
+    Body { hint: Option<Signal> },
+}
+
+/// One record: a request in some encoding, and where it is.
+pub struct Unit<'a> {
+    pub location: Location,
+    pub payload: UnitPayload<'a>,
+}
+
+pub enum UnitPayload<'a> {
+    Json(&'a [u8]),
+    Proto(&'a [u8], Option<Signal>),
+    /// A zstd-compressed frame (the file exporter's legacy per-message compression).
+    Zstd(&'a [u8], Option<Signal>),
+}
+
+impl Chunk {
+    /// Calls `f` for every record of the chunk, or with a problem for the parts that are
+    /// not records (a document that does not parse).
+    pub fn for_each_unit(&self, mut f: impl FnMut(Result<Unit<'_>, Problem>)) {
+        let at = |position| Location { file: self.file.clone(), at: position };
+        match self.layout {
+            Layout::JsonLines { first_line } => {
+                for (i, line) in self.data.split(|&b| b == b'\n').enumerate() {
+                    let line = line.strip_suffix(b"\r").unwrap_or(line);
+                    if line.iter().all(u8::is_ascii_whitespace) {
+                        continue;
+                    }
+                    f(Ok(Unit { location: at(Position::Line(first_line + i as u64)), payload: UnitPayload::Json(line) }));
+                }
+            }
+            Layout::JsonDocument => {
+                let mut stream = serde_json::Deserializer::from_slice(&self.data).into_iter::<&RawValue>();
+                loop {
+                    let offset = stream.byte_offset() as u64;
+                    match stream.next() {
+                        None => break,
+                        Some(Ok(doc)) => f(Ok(Unit {
+                            location: at(Position::Offset(offset)),
+                            payload: UnitPayload::Json(doc.get().as_bytes()),
+                        })),
+                        Some(Err(e)) => {
+                            f(Err(Problem {
+                                location: at(Position::Offset(offset)),
+                                message: format!("JSON: {e}; the rest of the document is skipped"),
+                            }));
+                            break;
+                        }
+                    }
+                }
+            }
+            Layout::Frames { first_offset, hint } => {
+                let mut pos = 0usize;
+                while pos + 4 <= self.data.len() {
+                    let len = u32::from_be_bytes(self.data[pos..pos + 4].try_into().expect("4 bytes")) as usize;
+                    let body = &self.data[pos + 4..pos + 4 + len];
+                    let location = at(Position::Offset(first_offset + pos as u64));
+                    let payload = if body.starts_with(&sniff::ZSTD_MAGIC) {
+                        UnitPayload::Zstd(body, hint)
+                    } else if body.first() == Some(&b'{') {
+                        UnitPayload::Json(body)
+                    } else {
+                        UnitPayload::Proto(body, hint)
+                    };
+                    f(Ok(Unit { location, payload }));
+                    pos += 4 + len;
+                }
+            }
+            Layout::Body { hint } => {
+                f(Ok(Unit { location: at(Position::Whole), payload: UnitPayload::Proto(&self.data, hint) }))
+            }
+        }
+    }
+}
+
+/// Whether a JSON text is an OTLP request, judged by its top-level keys only.
+fn is_otlp_json(text: &[u8]) -> Option<bool> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Keys {
+        resource_spans: Option<IgnoredAny>,
+        resource_metrics: Option<IgnoredAny>,
+        resource_logs: Option<IgnoredAny>,
+    }
+    let keys: Keys = serde_json::from_slice(text).ok()?;
+    Some(keys.resource_spans.is_some() || keys.resource_metrics.is_some() || keys.resource_logs.is_some())
+}
+
+/// OTLP/JSON: JSON lines when the first line is a whole JSON value, else one document.
+pub(super) fn json(name: Arc<str>, mut reader: Box<dyn BufRead + '_>, sink: &mut dyn Sink) -> Result<Outcome, Problem> {
+    let whole = || Location { file: name.clone(), at: Position::Whole };
+    let mut first = Vec::new();
+    (&mut reader)
+        .take(MAX_RECORD_BYTES)
+        .read_until(b'\n', &mut first)
+        .map_err(|e| Problem { location: whole(), message: read_error(&e) })?;
+    match is_otlp_json(&first) {
+        Some(true) => json_lines(name, first, reader, sink).map(|_| Outcome::Read),
+        Some(false) => Ok(Outcome::NotOtlp),
+        None => {
+            let mut data = first;
+            (&mut reader)
+                .take(MAX_RECORD_BYTES)
+                .read_to_end(&mut data)
+                .map_err(|e| Problem { location: whole(), message: read_error(&e) })?;
+            if data.len() as u64 >= MAX_RECORD_BYTES {
+                return Err(Problem { location: whole(), message: "JSON document larger than 512 MiB; not read".into() });
+            }
+            // A pretty-printed request; a file of a non-OTLP document is passed over.
+            let first_doc = serde_json::Deserializer::from_slice(&data).into_iter::<&RawValue>().next();
+            if let Some(Ok(doc)) = first_doc {
+                if is_otlp_json(doc.get().as_bytes()) == Some(false) {
+                    return Ok(Outcome::NotOtlp);
+                }
+            }
+            sink.chunk(Chunk { file: name, data, layout: Layout::JsonDocument });
+            Ok(Outcome::Read)
+        }
+    }
+}
+
+fn json_lines(name: Arc<str>, first: Vec<u8>, mut reader: Box<dyn BufRead + '_>, sink: &mut dyn Sink) -> Result<(), Problem> {
+    let mut data = first;
+    let mut first_line = 1u64;
+    let mut eof = false;
+    while !eof {
+        // Fill to about CHUNK_BYTES, then to the end of the line in progress.
+        while data.len() < CHUNK_BYTES {
+            let before = data.len();
+            let wanted = (CHUNK_BYTES - before) as u64;
+            if let Err(e) = (&mut reader).take(wanted).read_to_end(&mut data) {
+                flush_lines(&name, &mut data, &mut first_line, sink);
+                return Err(Problem {
+                    location: Location { file: name.clone(), at: Position::Line(first_line) },
+                    message: read_error(&e),
+                });
+            }
+            if data.len() == before {
+                eof = true;
+                break;
+            }
+        }
+        if !eof && data.last() != Some(&b'\n') {
+            let before = data.len();
+            let res = (&mut reader).take(MAX_RECORD_BYTES).read_until(b'\n', &mut data);
+            match res {
+                Err(e) => {
+                    flush_lines(&name, &mut data, &mut first_line, sink);
+                    return Err(Problem {
+                        location: Location { file: name.clone(), at: Position::Line(first_line) },
+                        message: read_error(&e),
+                    });
+                }
+                Ok(0) => eof = true,
+                Ok(_) if data.last() != Some(&b'\n') && (data.len() - before) as u64 >= MAX_RECORD_BYTES => {
+                    return Err(Problem {
+                        location: Location { file: name.clone(), at: Position::Line(first_line) },
+                        message: "a line longer than 512 MiB; the rest of the file is skipped".into(),
+                    });
+                }
+                Ok(_) => {}
+            }
+        }
+        flush_lines(&name, &mut data, &mut first_line, sink);
+    }
+    Ok(())
+}
+
+/// Sends the complete lines of `data` as a chunk (all of it at the end of the stream).
+fn flush_lines(name: &Arc<str>, data: &mut Vec<u8>, first_line: &mut u64, sink: &mut dyn Sink) {
+    if data.is_empty() {
+        return;
+    }
+    let chunk = std::mem::take(data);
+    let lines = memchr::memchr_iter(b'\n', &chunk).count() as u64;
+    let layout = Layout::JsonLines { first_line: *first_line };
+    *first_line += lines;
+    sink.chunk(Chunk { file: name.clone(), data: chunk, layout });
+}
+
+/// The Collector file exporter's `format: proto` stream: a 4-byte big-endian length, then
+/// the message, repeated. A bad length cannot be resynchronised: the rest is reported.
+pub(super) fn frames(name: Arc<str>, mut reader: Box<dyn BufRead + '_>, hint: Option<Signal>, sink: &mut dyn Sink) -> Result<(), Problem> {
+    let mut data = Vec::with_capacity(CHUNK_BYTES + 4096);
+    let mut chunk_start = 0u64;
+    let mut offset = 0u64;
+    let send = |data: &mut Vec<u8>, start: u64, sink: &mut dyn Sink| {
+        if !data.is_empty() {
+            let data = std::mem::replace(data, Vec::with_capacity(CHUNK_BYTES + 4096));
+            sink.chunk(Chunk { file: name.clone(), data, layout: Layout::Frames { first_offset: start, hint } });
+        }
+    };
+    loop {
+        let at = Location { file: name.clone(), at: Position::Offset(offset) };
+        let mut prefix = [0u8; 4];
+        let got = read_full(&mut reader, &mut prefix).map_err(|e| Problem { location: at.clone(), message: read_error(&e) });
+        let got = match got {
+            Ok(n) => n,
+            Err(p) => {
+                send(&mut data, chunk_start, sink);
+                return Err(p);
+            }
+        };
+        if got == 0 {
+            break;
+        }
+        if got < 4 {
+            send(&mut data, chunk_start, sink);
+            return Err(Problem { location: at, message: format!("truncated frame: {got} of 4 length bytes") });
+        }
+        let len = u32::from_be_bytes(prefix) as u64;
+        if len > MAX_RECORD_BYTES {
+            send(&mut data, chunk_start, sink);
+            return Err(Problem {
+                location: at,
+                message: format!("frame length {len} exceeds the 512 MiB limit: corrupt, or not a length-prefixed stream; the rest of the file is skipped"),
+            });
+        }
+        let start = data.len();
+        data.extend_from_slice(&prefix);
+        let body_got = (&mut reader).take(len).read_to_end(&mut data);
+        match body_got {
+            Ok(n) if n as u64 == len => {}
+            Ok(n) => {
+                data.truncate(start);
+                send(&mut data, chunk_start, sink);
+                return Err(Problem { location: at, message: format!("truncated frame: {n} of {len} bytes") });
+            }
+            Err(e) => {
+                data.truncate(start);
+                send(&mut data, chunk_start, sink);
+                return Err(Problem { location: at, message: read_error(&e) });
+            }
+        }
+        offset += 4 + len;
+        if data.len() >= CHUNK_BYTES {
+            send(&mut data, chunk_start, sink);
+            chunk_start = offset;
+        }
+    }
+    send(&mut data, chunk_start, sink);
+    Ok(())
+}
+
+fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(got)
+}
+
+/// A single protobuf request body (as an OTLP/HTTP client sends it).
+pub(super) fn body(name: Arc<str>, reader: Box<dyn BufRead + '_>, hint: Option<Signal>, sink: &mut dyn Sink) -> Result<(), Problem> {
+    let mut data = Vec::new();
+    reader
+        .take(MAX_RECORD_BYTES)
+        .read_to_end(&mut data)
+        .map_err(|e| Problem { location: Location { file: name.clone(), at: Position::Whole }, message: read_error(&e) })?;
+    sink.chunk(Chunk { file: name, data, layout: Layout::Body { hint } });
+    Ok(())
+}
