@@ -110,7 +110,10 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             .rows
             .iter()
             .map(|r| JsonRow {
-                group: Group { names: &report.group_by, values: &r.group },
+                group: Group {
+                    names: &report.group_by,
+                    values: &r.group,
+                },
                 totals: (&r.totals).into(),
             })
             .collect(),
@@ -203,5 +206,29 @@ mod tests {
         r.rows[0].totals.cost = Some(rust_decimal::Decimal::new(0, 4));
         let v: Value = serde_json::from_str(&fixture::render(&r, Format::Json)).unwrap();
         assert_eq!(v["rows"][0]["cost"], "0");
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use crate::report::fixture;
+    use crate::report::Format;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn no_dimensions_and_nothing_priced() {
+        let mut r = fixture::report();
+        r.group_by.clear();
+        r.rows.truncate(1);
+        r.rows[0].group.clear();
+        r.rows[0].totals.cost = None;
+        r.total.cost = None;
+        r.unpriced.clear();
+        let v: Value = serde_json::from_str(&fixture::render(&r, Format::Json)).unwrap();
+        assert_eq!(v["group_by"], json!([]));
+        assert_eq!(v["rows"][0]["group"], json!({}));
+        assert_eq!(v["rows"][0]["cost"], Value::Null);
+        assert_eq!(v["total"]["cost"], Value::Null);
+        assert_eq!(v["unpriced"], json!([]));
     }
 }

@@ -109,7 +109,10 @@ mod tests {
             lines[0],
             "| model | user | requests | input | cache read | cache write | output | reasoning | cost (USD) |"
         );
-        assert_eq!(lines[1], "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        assert_eq!(
+            lines[1],
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        );
         assert_eq!(
             lines[2],
             "| claude-sonnet-4 | alice | 1,200 | 1,234,567 | 15,011 | 3,000 | 45,000 | 0 | 12.35 |"
@@ -118,8 +121,15 @@ mod tests {
             lines[3],
             "| gpt-4o-mini-2024-07-18 | team \"a\", b\\|c | 3 | 1,738 | 1,408 | 0 | 57 | 12 | 0.0012 \\* |"
         );
-        assert_eq!(lines[4], "| mystery-model | (none) | 2 | 100 | 0 | 0 | 10 | 0 | unpriced |");
-        assert!(lines[5].starts_with("| **TOTAL** |  | **1,205** |"), "{}", lines[5]);
+        assert_eq!(
+            lines[4],
+            "| mystery-model | (none) | 2 | 100 | 0 | 0 | 10 | 0 | unpriced |"
+        );
+        assert!(
+            lines[5].starts_with("| **TOTAL** |  | **1,205** |"),
+            "{}",
+            lines[5]
+        );
         assert!(lines[5].ends_with("| **12.35 \\*** |"), "{}", lines[5]);
         // every table line has the same number of unescaped pipes
         let pipes = |l: &str| l.replace("\\|", "").matches('|').count();

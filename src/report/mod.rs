@@ -149,11 +149,20 @@ pub(crate) fn display_cost(c: Decimal) -> String {
     let places = if c.abs() >= Decimal::ONE { 2 } else { 4 };
     let r = c.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
     if r.is_zero() && !c.is_zero() {
-        return if c.is_sign_negative() { ">-0.0001" } else { "<0.0001" }.to_string();
+        return if c.is_sign_negative() {
+            ">-0.0001"
+        } else {
+            "<0.0001"
+        }
+        .to_string();
     }
     let s = format!("{:.*}", places as usize, r.abs());
     let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let sign = if r.is_sign_negative() && !r.is_zero() { "-" } else { "" };
+    let sign = if r.is_sign_negative() && !r.is_zero() {
+        "-"
+    } else {
+        ""
+    };
     format!("{sign}{}.{frac}", group_digits(int))
 }
 
@@ -322,9 +331,18 @@ mod tests {
 
     #[test]
     fn cost_cell_never_zero_for_unpriced() {
-        let t = Totals { requests: 2, unpriced_requests: 2, ..Default::default() };
+        let t = Totals {
+            requests: 2,
+            unpriced_requests: 2,
+            ..Default::default()
+        };
         assert_eq!(display_cost_cell(&t), "unpriced");
-        let t = Totals { requests: 2, cost: Some(d("3.1")), unpriced_requests: 1, ..Default::default() };
+        let t = Totals {
+            requests: 2,
+            cost: Some(d("3.1")),
+            unpriced_requests: 1,
+            ..Default::default()
+        };
         assert_eq!(display_cost_cell(&t), "3.10 *");
     }
 

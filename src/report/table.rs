@@ -6,7 +6,7 @@
 
 use super::{
     group_int, human_cells, partial_footnote, printable, token_cells, HUMAN_COLUMNS,
-    TOTAL_LABEL, UNPRICED_HEADING,
+    PARTIAL_MARKER, TOTAL_LABEL, UNPRICED_HEADING,
 };
 use crate::allocate::{Report, NONE};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
@@ -20,26 +20,50 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     }
     headers.extend(HUMAN_COLUMNS.iter().map(|c| c.to_string()));
 
+    let footnote = partial_footnote(report);
+    // With a marker in the column, unmarked costs are padded so the digits line up.
+    let numbers = |t| {
+        let mut cells = human_cells(t);
+        if footnote.is_some() {
+            if let Some(cost) = cells.last_mut() {
+                if !cost.ends_with(PARTIAL_MARKER) {
+                    cost.push_str(&" ".repeat(PARTIAL_MARKER.len() + 1));
+                }
+            }
+        }
+        cells
+    };
+
     let mut table = new_table(headers, dims);
     for row in &report.rows {
         let mut cells: Vec<String> = row.group.iter().map(|g| printable(g)).collect();
         cells.resize(dims, String::new());
-        cells.extend(human_cells(&row.totals));
+        cells.extend(numbers(&row.totals));
         table.add_row(cells);
     }
     let mut total = vec![TOTAL_LABEL.to_string()];
     total.resize(dims, String::new());
-    total.extend(human_cells(&report.total));
+    total.extend(numbers(&report.total));
     table.add_row(total);
 
     writeln!(out, "{}", with_rule_before_total(&table))?;
-    if let Some(note) = partial_footnote(report) {
+    if let Some(note) = footnote {
         writeln!(out, "{note}")?;
     }
 
     if !report.unpriced.is_empty() {
         let mut headers: Vec<String> = vec!["model".into(), "provider".into()];
-        headers.extend(["requests", "input", "cache read", "cache write", "output", "reasoning"].map(String::from));
+        headers.extend(
+            [
+                "requests",
+                "input",
+                "cache read",
+                "cache write",
+                "output",
+                "reasoning",
+            ]
+            .map(String::from),
+        );
         let mut t = new_table(headers, 2);
         for u in &report.unpriced {
             let mut cells = vec![
@@ -106,7 +130,9 @@ mod tests {
     use crate::report::Format;
 
     fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
-        text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
     }
 
     #[test]
@@ -114,7 +140,16 @@ mod tests {
         let text = fixture::render(&fixture::report(), Format::Table);
         eprintln!("{text}");
         let header = line_with(&text, "requests");
-        for h in ["model", "user", "input", "cache read", "cache write", "output", "reasoning", "cost (USD)"] {
+        for h in [
+            "model",
+            "user",
+            "input",
+            "cache read",
+            "cache write",
+            "output",
+            "reasoning",
+            "cost (USD)",
+        ] {
             assert!(header.contains(h), "header lacks {h}");
         }
         let first = line_with(&text, "claude-sonnet-4");
@@ -123,6 +158,8 @@ mod tests {
         assert!(first.contains("3,000"));
         assert!(first.contains("12.35"));
 
+        // costs line up: the unmarked cost is padded as wide as the marker
+        assert!(first.contains("12.35   │"), "{first}");
         let partial = line_with(&text, "gpt-4o-mini");
         assert!(partial.contains("0.0012 *"));
         assert!(partial.contains(fixture::NASTY));
@@ -136,7 +173,9 @@ mod tests {
         assert!(total.contains("12.35 *"));
         assert!(total.contains("1,205"));
 
-        assert!(text.contains("* cost covers priced calls only: 3 calls in total are unpriced (see below)"));
+        assert!(text.contains(
+            "* cost covers priced calls only: 3 calls in total are unpriced (see below)"
+        ));
         assert!(text.contains("Unpriced models (no price found; tokens counted, cost not):"));
         assert!(line_with(&text, "gpt-9").contains("openai"));
         assert!(!text.contains('$'));
@@ -165,6 +204,17 @@ mod tests {
         let b = fixture::render(&r, Format::Table);
         assert_eq!(a, b);
         assert!(a.contains(&"x".repeat(300)));
+    }
+
+    #[test]
+    fn no_dimensions() {
+        let mut r = fixture::report();
+        r.group_by.clear();
+        r.rows.truncate(1);
+        r.rows[0].group.clear();
+        let text = fixture::render(&r, Format::Table);
+        assert!(line_with(&text, "TOTAL").contains("12.35 *"));
+        assert_eq!(text.lines().filter(|l| l.contains("45,000")).count(), 1);
     }
 
     #[test]
