@@ -1,8 +1,18 @@
 //! Report stage: render a `Report` as a table, CSV, JSON or Markdown.
 //!
 //! CONTRACT: `write(&report, format, &mut out)`.
+//!
+//! Each format lives in its own file; the helpers every format shares (column names,
+//! number formatting, display rounding of money) live here, once.
 
-use crate::allocate::Report;
+mod csv;
+mod json;
+mod markdown;
+mod table;
+
+use crate::allocate::{Report, Totals};
+use crate::model::TokenBuckets;
+use rust_decimal::{Decimal, RoundingStrategy};
 use std::io::Write;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -13,6 +23,332 @@ pub enum Format {
     Markdown,
 }
 
-pub fn write(_report: &Report, _format: Format, _out: &mut dyn Write) -> anyhow::Result<()> {
-    todo!()
+pub fn write(report: &Report, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+    match format {
+        Format::Table => table::write(report, out),
+        Format::Csv => csv::write(report, out),
+        Format::Json => json::write(report, out),
+        Format::Markdown => markdown::write(report, out),
+    }
+}
+
+/// Headers of the numeric columns of the human formats (table, markdown), after the
+/// one-per-dimension group columns.
+pub(crate) const HUMAN_COLUMNS: [&str; 7] = [
+    "requests",
+    "input",
+    "cache read",
+    "cache write",
+    "output",
+    "reasoning",
+    "cost (USD)",
+];
+
+/// Headers of the numeric columns of the machine formats (CSV), after the group columns.
+pub(crate) const MACHINE_COLUMNS: [&str; 8] = [
+    "requests",
+    "input",
+    "cache_read",
+    "cache_write",
+    "output",
+    "reasoning",
+    "cost",
+    "unpriced_requests",
+];
+
+/// Label of the total row in the human formats.
+pub(crate) const TOTAL_LABEL: &str = "TOTAL";
+/// What the human formats show instead of a cost when nothing in the group was priced.
+pub(crate) const UNPRICED: &str = "unpriced";
+/// Appended to a cost that covers only part of the group's calls.
+pub(crate) const PARTIAL_MARKER: &str = "*";
+/// Heading of the unpriced-models section of the human formats.
+pub(crate) const UNPRICED_HEADING: &str =
+    "Unpriced models (no price found; tokens counted, cost not):";
+
+/// The footnote explaining `PARTIAL_MARKER`, if any row (or the total) carries it.
+pub(crate) fn partial_footnote(report: &Report) -> Option<String> {
+    let starred = report
+        .rows
+        .iter()
+        .map(|r| &r.totals)
+        .chain(std::iter::once(&report.total))
+        .any(is_partial);
+    starred.then(|| {
+        let n = report.total.unpriced_requests;
+        format!(
+            "{PARTIAL_MARKER} cost covers priced calls only: {} call{} in total {} unpriced (see below)",
+            group_int(n),
+            if n == 1 { "" } else { "s" },
+            if n == 1 { "is" } else { "are" },
+        )
+    })
+}
+
+fn is_partial(t: &Totals) -> bool {
+    t.cost.is_some() && t.unpriced_requests > 0
+}
+
+/// A whole number with `,` thousands separators: `15011` → `15,011`.
+pub(crate) fn group_int(n: u64) -> String {
+    group_digits(&n.to_string())
+}
+
+/// Inserts `,` every three digits from the right into a string of ASCII digits.
+fn group_digits(digits: &str) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The token columns of the human formats, formatted: input, cache read, cache write
+/// (5 minute + 1 hour), output, reasoning.
+pub(crate) fn token_cells(t: &TokenBuckets) -> [String; 5] {
+    [
+        group_int(t.input),
+        group_int(t.cache_read),
+        group_int(t.cache_write()),
+        group_int(t.output),
+        group_int(t.reasoning),
+    ]
+}
+
+/// All numeric cells of a human-format row, in `HUMAN_COLUMNS` order.
+pub(crate) fn human_cells(t: &Totals) -> Vec<String> {
+    let mut cells = Vec::with_capacity(HUMAN_COLUMNS.len());
+    cells.push(group_int(t.requests));
+    cells.extend(token_cells(&t.tokens));
+    cells.push(display_cost_cell(t));
+    cells
+}
+
+/// The cost cell of the human formats: `unpriced` when nothing was priced (never `0`),
+/// the display-rounded cost otherwise, followed by ` *` when some calls are unpriced.
+pub(crate) fn display_cost_cell(t: &Totals) -> String {
+    match t.cost {
+        None => UNPRICED.to_string(),
+        Some(c) if t.unpriced_requests > 0 => format!("{} {PARTIAL_MARKER}", display_cost(c)),
+        Some(c) => display_cost(c),
+    }
+}
+
+/// Money rounded for human eyes. Display only: the machine formats (CSV, JSON) carry the
+/// exact value.
+///
+/// Rule: amounts of at least $1 (in absolute value) are rounded to cents (`1234.5` →
+/// `1,234.50`); smaller amounts to 4 decimal places (`0.0012345` → `0.0012`), because
+/// single calls often cost fractions of a cent. Rounding is half away from zero. A
+/// non-zero amount too small to show at 4 places prints as `<0.0001` (never as zero);
+/// an exact zero prints as `0.0000`. Thousands are separated by `,`.
+pub(crate) fn display_cost(c: Decimal) -> String {
+    let places = if c.abs() >= Decimal::ONE { 2 } else { 4 };
+    let r = c.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
+    if r.is_zero() && !c.is_zero() {
+        return if c.is_sign_negative() {
+            ">-0.0001"
+        } else {
+            "<0.0001"
+        }
+        .to_string();
+    }
+    let s = format!("{:.*}", places as usize, r.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let sign = if r.is_sign_negative() && !r.is_zero() {
+        "-"
+    } else {
+        ""
+    };
+    format!("{sign}{}.{frac}", group_digits(int))
+}
+
+/// Money exactly, for machines: full precision, no trailing zeros, `0` for zero.
+pub(crate) fn exact_cost(c: Decimal) -> String {
+    let n = c.normalize();
+    if n.is_zero() {
+        "0".to_string()
+    } else {
+        n.to_string()
+    }
+}
+
+/// User data shown in a human format: control characters (newlines, tabs, terminal
+/// escapes) are written as escapes so they can neither break the layout nor drive the
+/// terminal.
+pub(crate) fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+pub(crate) mod fixture {
+    //! A hand-built report every format's tests render.
+
+    use crate::allocate::{Report, Row, Totals, Unpriced};
+    use crate::model::TokenBuckets;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    pub const NASTY: &str = "team \"a\", b|c";
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    fn tokens(input: u64, cr: u64, cw5: u64, cw1: u64, out: u64, reas: u64) -> TokenBuckets {
+        TokenBuckets {
+            input,
+            cache_read: cr,
+            cache_write_5m: cw5,
+            cache_write_1h: cw1,
+            output: out,
+            reasoning: reas,
+        }
+    }
+
+    /// Rows: a fully priced one, one partly unpriced (and a group value with a comma, a
+    /// quote and a `|`), one fully unpriced.
+    pub fn report() -> Report {
+        let rows = vec![
+            Row {
+                group: vec!["claude-sonnet-4".into(), "alice".into()],
+                totals: Totals {
+                    requests: 1200,
+                    tokens: tokens(1_234_567, 15_011, 2000, 1000, 45_000, 0),
+                    cost: Some(d("12.3456000")),
+                    unpriced_requests: 0,
+                },
+            },
+            Row {
+                group: vec!["gpt-4o-mini-2024-07-18".into(), NASTY.into()],
+                totals: Totals {
+                    requests: 3,
+                    tokens: tokens(1738, 1408, 0, 0, 57, 12),
+                    cost: Some(d("0.0012345")),
+                    unpriced_requests: 1,
+                },
+            },
+            Row {
+                group: vec!["mystery-model".into(), "(none)".into()],
+                totals: Totals {
+                    requests: 2,
+                    tokens: tokens(100, 0, 0, 0, 10, 0),
+                    cost: None,
+                    unpriced_requests: 2,
+                },
+            },
+        ];
+        let mut total = Totals::default();
+        let mut cost = Decimal::ZERO;
+        for r in &rows {
+            total.requests += r.totals.requests;
+            total.tokens.add(&r.totals.tokens);
+            total.unpriced_requests += r.totals.unpriced_requests;
+            cost += r.totals.cost.unwrap_or_default();
+        }
+        total.cost = Some(cost);
+        Report {
+            group_by: vec!["model".into(), "user".into()],
+            rows,
+            total,
+            unpriced: vec![
+                Unpriced {
+                    model: "mystery-model".into(),
+                    provider: None,
+                    requests: 2,
+                    tokens: tokens(100, 0, 0, 0, 10, 0),
+                },
+                Unpriced {
+                    model: "gpt-9".into(),
+                    provider: Some("openai".into()),
+                    requests: 1,
+                    tokens: tokens(50, 0, 0, 0, 5, 0),
+                },
+            ],
+        }
+    }
+
+    pub fn render(report: &Report, format: super::Format) -> String {
+        let mut out = Vec::new();
+        super::write(report, format, &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::str::FromStr;
+
+    fn d(s: &str) -> Decimal {
+        Decimal::from_str(s).unwrap()
+    }
+
+    #[test]
+    fn thousands() {
+        assert_eq!(group_int(0), "0");
+        assert_eq!(group_int(999), "999");
+        assert_eq!(group_int(1000), "1,000");
+        assert_eq!(group_int(15011), "15,011");
+        assert_eq!(group_int(1_234_567), "1,234,567");
+        assert_eq!(group_int(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn display_rounding() {
+        assert_eq!(display_cost(d("12.3456")), "12.35");
+        assert_eq!(display_cost(d("1")), "1.00");
+        assert_eq!(display_cost(d("1234.565")), "1,234.57");
+        assert_eq!(display_cost(d("0.0012345")), "0.0012");
+        assert_eq!(display_cost(d("0.00015")), "0.0002");
+        assert_eq!(display_cost(d("0.99")), "0.9900");
+        assert_eq!(display_cost(d("0")), "0.0000");
+        assert_eq!(display_cost(d("0.00001")), "<0.0001");
+        assert_eq!(display_cost(d("-2.5")), "-2.50");
+    }
+
+    #[test]
+    fn exact() {
+        assert_eq!(exact_cost(d("0.02121520")), "0.0212152");
+        assert_eq!(exact_cost(d("0.000")), "0");
+        assert_eq!(exact_cost(d("-0.000")), "0");
+        assert_eq!(exact_cost(d("1500.00")), "1500");
+    }
+
+    #[test]
+    fn cost_cell_never_zero_for_unpriced() {
+        let t = Totals {
+            requests: 2,
+            unpriced_requests: 2,
+            ..Default::default()
+        };
+        assert_eq!(display_cost_cell(&t), "unpriced");
+        let t = Totals {
+            requests: 2,
+            cost: Some(d("3.1")),
+            unpriced_requests: 1,
+            ..Default::default()
+        };
+        assert_eq!(display_cost_cell(&t), "3.10 *");
+    }
+
+    #[test]
+    fn printable_escapes_controls() {
+        assert_eq!(printable("a\nb\x1b[31m"), "a\\nb\\u{1b}[31m");
+        assert_eq!(printable("plain ünïcode"), "plain ünïcode");
+    }
 }

@@ -1,0 +1,234 @@
+//! JSON: the stable contract scripts and CI parse.
+//!
+//! ```json
+//! {"currency": "USD", "group_by": ["model"],
+//!  "rows": [{"group": {"model": "…"}, "requests": 2, "tokens": {…}, "cost": "0.0012345",
+//!            "unpriced_requests": 0}],
+//!  "total": {"requests": 2, "tokens": {…}, "cost": "0.0012345", "unpriced_requests": 0},
+//!  "unpriced": [{"model": "x", "provider": null, "requests": 1, "tokens": {…}}]}
+//! ```
+//!
+//! `tokens` is `{input, cache_read, cache_write, cache_write_1h, output, reasoning}` where
+//! `cache_write` is every token written to the cache and `cache_write_1h` its 1-hour part.
+//! Costs are exact decimal strings (normalized, `"0"` for zero) or `null` when nothing in
+//! the group was priced. Pretty-printed with 2-space indent and a trailing newline.
+
+use super::exact_cost;
+use crate::allocate::{Report, Totals};
+use crate::model::TokenBuckets;
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+use std::io::Write;
+
+#[derive(Serialize)]
+struct Doc<'a> {
+    currency: &'static str,
+    group_by: &'a [String],
+    rows: Vec<JsonRow<'a>>,
+    total: JsonTotals,
+    unpriced: Vec<JsonUnpriced<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    group: Group<'a>,
+    #[serde(flatten)]
+    totals: JsonTotals,
+}
+
+/// The group values as an object keyed by dimension name, in `group_by` order.
+struct Group<'a> {
+    names: &'a [String],
+    values: &'a [String],
+}
+
+impl Serialize for Group<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(self.names.len()))?;
+        for (name, value) in self.names.iter().zip(self.values) {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+#[derive(Serialize)]
+struct JsonTotals {
+    requests: u64,
+    tokens: JsonTokens,
+    cost: Option<String>,
+    unpriced_requests: u64,
+}
+
+#[derive(Serialize)]
+struct JsonTokens {
+    input: u64,
+    cache_read: u64,
+    cache_write: u64,
+    cache_write_1h: u64,
+    output: u64,
+    reasoning: u64,
+}
+
+#[derive(Serialize)]
+struct JsonUnpriced<'a> {
+    model: &'a str,
+    provider: Option<&'a str>,
+    requests: u64,
+    tokens: JsonTokens,
+}
+
+impl From<&TokenBuckets> for JsonTokens {
+    fn from(t: &TokenBuckets) -> Self {
+        JsonTokens {
+            input: t.input,
+            cache_read: t.cache_read,
+            cache_write: t.cache_write(),
+            cache_write_1h: t.cache_write_1h,
+            output: t.output,
+            reasoning: t.reasoning,
+        }
+    }
+}
+
+impl From<&Totals> for JsonTotals {
+    fn from(t: &Totals) -> Self {
+        JsonTotals {
+            requests: t.requests,
+            tokens: (&t.tokens).into(),
+            cost: t.cost.map(exact_cost),
+            unpriced_requests: t.unpriced_requests,
+        }
+    }
+}
+
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
+    let doc = Doc {
+        currency: "USD",
+        group_by: &report.group_by,
+        rows: report
+            .rows
+            .iter()
+            .map(|r| JsonRow {
+                group: Group {
+                    names: &report.group_by,
+                    values: &r.group,
+                },
+                totals: (&r.totals).into(),
+            })
+            .collect(),
+        total: (&report.total).into(),
+        unpriced: report
+            .unpriced
+            .iter()
+            .map(|u| JsonUnpriced {
+                model: &u.model,
+                provider: u.provider.as_deref(),
+                requests: u.requests,
+                tokens: (&u.tokens).into(),
+            })
+            .collect(),
+    };
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    out.write_all(b"\n")?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::report::fixture::{self, NASTY};
+    use crate::report::Format;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn shape_and_values() {
+        let text = fixture::render(&fixture::report(), Format::Json);
+        assert!(text.ends_with("}\n"));
+        assert!(text.starts_with("{\n  \"currency\": \"USD\",\n  \"group_by\": ["));
+        let v: Value = serde_json::from_str(&text).unwrap();
+
+        let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut want = vec!["currency", "group_by", "rows", "total", "unpriced"];
+        want.sort();
+        let mut keys_sorted = keys.clone();
+        keys_sorted.sort();
+        assert_eq!(keys_sorted, want);
+
+        assert_eq!(v["currency"], "USD");
+        assert_eq!(v["group_by"], json!(["model", "user"]));
+
+        let rows = v["rows"].as_array().unwrap();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(
+            rows[0],
+            json!({
+                "group": {"model": "claude-sonnet-4", "user": "alice"},
+                "requests": 1200,
+                "tokens": {"input": 1234567, "cache_read": 15011, "cache_write": 3000,
+                           "cache_write_1h": 1000, "output": 45000, "reasoning": 0},
+                "cost": "12.3456",
+                "unpriced_requests": 0
+            })
+        );
+        assert_eq!(rows[1]["group"]["user"], NASTY);
+        assert_eq!(rows[1]["cost"], "0.0012345");
+        assert_eq!(rows[1]["unpriced_requests"], 1);
+        assert_eq!(rows[2]["cost"], Value::Null);
+        assert_eq!(rows[2]["unpriced_requests"], 2);
+
+        assert_eq!(v["total"]["cost"], "12.3468345");
+        assert_eq!(v["total"]["requests"], 1205);
+        assert_eq!(v["total"]["unpriced_requests"], 3);
+        assert_eq!(v["total"]["tokens"]["input"], 1234567 + 1738 + 100);
+
+        let unpriced = v["unpriced"].as_array().unwrap();
+        assert_eq!(unpriced.len(), 2);
+        assert_eq!(unpriced[0]["model"], "mystery-model");
+        assert_eq!(unpriced[0]["provider"], Value::Null);
+        assert_eq!(unpriced[0]["requests"], 2);
+        assert_eq!(unpriced[0]["tokens"]["output"], 10);
+        assert_eq!(unpriced[1]["provider"], "openai");
+    }
+
+    #[test]
+    fn group_keys_follow_group_by_order() {
+        let mut r = fixture::report();
+        r.group_by = vec!["z".into(), "a".into()];
+        let text = fixture::render(&r, Format::Json);
+        let z = text.find("\"z\": \"claude-sonnet-4\"").unwrap();
+        let a = text.find("\"a\": \"alice\"").unwrap();
+        assert!(z < a);
+    }
+
+    #[test]
+    fn zero_cost_is_string_zero() {
+        let mut r = fixture::report();
+        r.rows[0].totals.cost = Some(rust_decimal::Decimal::new(0, 4));
+        let v: Value = serde_json::from_str(&fixture::render(&r, Format::Json)).unwrap();
+        assert_eq!(v["rows"][0]["cost"], "0");
+    }
+}
+
+#[cfg(test)]
+mod more_tests {
+    use crate::report::fixture;
+    use crate::report::Format;
+    use serde_json::{json, Value};
+
+    #[test]
+    fn no_dimensions_and_nothing_priced() {
+        let mut r = fixture::report();
+        r.group_by.clear();
+        r.rows.truncate(1);
+        r.rows[0].group.clear();
+        r.rows[0].totals.cost = None;
+        r.total.cost = None;
+        r.unpriced.clear();
+        let v: Value = serde_json::from_str(&fixture::render(&r, Format::Json)).unwrap();
+        assert_eq!(v["group_by"], json!([]));
+        assert_eq!(v["rows"][0]["group"], json!({}));
+        assert_eq!(v["rows"][0]["cost"], Value::Null);
+        assert_eq!(v["total"]["cost"], Value::Null);
+        assert_eq!(v["unpriced"], json!([]));
+    }
+}

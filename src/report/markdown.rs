@@ -1,0 +1,143 @@
+//! Markdown: a GitHub-flavoured table with the table format's columns and display
+//! rounding, the total row in bold, and unpriced models as a bullet list.
+
+use super::{
+    group_int, human_cells, partial_footnote, printable, HUMAN_COLUMNS, TOTAL_LABEL,
+    UNPRICED_HEADING,
+};
+use crate::allocate::Report;
+use std::io::Write;
+
+pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
+    let dims = report.group_by.len().max(1);
+    let mut headers: Vec<String> = report.group_by.iter().map(|d| escape(d)).collect();
+    if headers.is_empty() {
+        headers.push(String::new());
+    }
+    headers.extend(HUMAN_COLUMNS.iter().map(|c| c.to_string()));
+    write_row(out, &headers)?;
+    let rule: Vec<String> = (0..headers.len())
+        .map(|i| if i < dims { "---" } else { "---:" }.to_string())
+        .collect();
+    write_row(out, &rule)?;
+
+    for row in &report.rows {
+        let mut cells: Vec<String> = row.group.iter().map(|g| escape(g)).collect();
+        cells.resize(dims, String::new());
+        cells.extend(human_cells(&row.totals).iter().map(|c| escape(c)));
+        write_row(out, &cells)?;
+    }
+    let mut total = vec![TOTAL_LABEL.to_string()];
+    total.resize(dims, String::new());
+    total.extend(human_cells(&report.total).iter().map(|c| escape(c)));
+    let total: Vec<String> = total
+        .into_iter()
+        .map(|c| if c.is_empty() { c } else { format!("**{c}**") })
+        .collect();
+    write_row(out, &total)?;
+
+    if let Some(note) = partial_footnote(report) {
+        writeln!(out)?;
+        writeln!(out, "{}", escape(&note))?;
+    }
+    if !report.unpriced.is_empty() {
+        writeln!(out)?;
+        writeln!(out, "{UNPRICED_HEADING}")?;
+        writeln!(out)?;
+        for u in &report.unpriced {
+            let provider = u
+                .provider
+                .as_deref()
+                .map(|p| format!(" ({})", escape(p)))
+                .unwrap_or_default();
+            let t = &u.tokens;
+            writeln!(
+                out,
+                "- {}{provider}: {} request{}; tokens: {} input, {} cache read, {} cache write, {} output ({} reasoning)",
+                escape(&u.model),
+                group_int(u.requests),
+                if u.requests == 1 { "" } else { "s" },
+                group_int(t.input),
+                group_int(t.cache_read),
+                group_int(t.cache_write()),
+                group_int(t.output),
+                group_int(t.reasoning),
+            )?;
+        }
+    }
+    Ok(())
+}
+
+fn write_row(out: &mut dyn Write, cells: &[String]) -> std::io::Result<()> {
+    writeln!(out, "| {} |", cells.join(" | "))
+}
+
+/// Text for a Markdown table cell: control characters escaped (a newline would end the
+/// row), and the characters Markdown would act on (`|` ends a cell) backslash-escaped.
+fn escape(s: &str) -> String {
+    let s = printable(s);
+    let mut out = String::with_capacity(s.len() + 4);
+    for c in s.chars() {
+        if matches!(c, '\\' | '|' | '*' | '_' | '`' | '<' | '>' | '[' | ']') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::escape;
+    use crate::report::fixture;
+    use crate::report::Format;
+
+    #[test]
+    fn escaping() {
+        assert_eq!(escape("a|b"), "a\\|b");
+        assert_eq!(escape("a\nb"), "a\\\\nb");
+        assert_eq!(escape("gpt_4*"), "gpt\\_4\\*");
+        assert_eq!(escape("plain-text 1,234.50"), "plain-text 1,234.50");
+    }
+
+    #[test]
+    fn renders() {
+        let text = fixture::render(&fixture::report(), Format::Markdown);
+        eprintln!("{text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines[0],
+            "| model | user | requests | input | cache read | cache write | output | reasoning | cost (USD) |"
+        );
+        assert_eq!(
+            lines[1],
+            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+        );
+        assert_eq!(
+            lines[2],
+            "| claude-sonnet-4 | alice | 1,200 | 1,234,567 | 15,011 | 3,000 | 45,000 | 0 | 12.35 |"
+        );
+        assert_eq!(
+            lines[3],
+            "| gpt-4o-mini-2024-07-18 | team \"a\", b\\|c | 3 | 1,738 | 1,408 | 0 | 57 | 12 | 0.0012 \\* |"
+        );
+        assert_eq!(
+            lines[4],
+            "| mystery-model | (none) | 2 | 100 | 0 | 0 | 10 | 0 | unpriced |"
+        );
+        assert!(
+            lines[5].starts_with("| **TOTAL** |  | **1,205** |"),
+            "{}",
+            lines[5]
+        );
+        assert!(lines[5].ends_with("| **12.35 \\*** |"), "{}", lines[5]);
+        // every table line has the same number of unescaped pipes
+        let pipes = |l: &str| l.replace("\\|", "").matches('|').count();
+        assert!(lines[..6].iter().all(|l| pipes(l) == 10));
+
+        assert!(text.contains("Unpriced models (no price found; tokens counted, cost not):"));
+        assert!(text.contains("- mystery-model: 2 requests; tokens: 100 input,"));
+        assert!(text.contains("- gpt-9 (openai): 1 request; tokens: 50 input,"));
+        assert!(text.ends_with('\n'));
+    }
+}
