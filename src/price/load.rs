@@ -6,6 +6,7 @@ use super::{Entry, Provider, Source};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -124,7 +125,7 @@ pub(crate) fn load_genai(text: &str, entries: &mut Vec<Entry>) -> anyhow::Result
 /// LiteLLM modes that are priced per token and kept.
 const LITELLM_MODES: &[&str] = &["chat", "completion", "embedding", "responses"];
 
-fn litellm_rate(map: &HashMap<String, &RawValue>, key: &str) -> anyhow::Result<Option<Rate>> {
+fn litellm_rate(map: &HashMap<Cow<str>, &RawValue>, key: &str) -> anyhow::Result<Option<Rate>> {
     let Some(base) = map.get(key) else { return Ok(None) };
     let per_mtok = |r: &RawValue| -> anyhow::Result<Decimal> {
         let per_token = decimal_from_json(r)?;
@@ -150,11 +151,100 @@ fn litellm_rate(map: &HashMap<String, &RawValue>, key: &str) -> anyhow::Result<O
     }
 }
 
+/// The fields of one LiteLLM entry we may use; every other key is skipped without
+/// allocating (keys are borrowed from the embedded text when they have no escapes).
+#[derive(Default)]
+struct LiteFields<'a> {
+    fields: HashMap<Cow<'a, str>, &'a RawValue>,
+}
+
+/// Key prefixes of the LiteLLM fields read (tiers share the prefix).
+const LITELLM_KEYS: &[&str] = &[
+    "input_cost_per_token",
+    "output_cost_per_token",
+    "cache_read_input_token_cost",
+    "cache_creation_input_token_cost",
+    "output_cost_per_reasoning_token",
+    "mode",
+    "litellm_provider",
+];
+
+impl<'de> Deserialize<'de> for LiteFields<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LiteFields<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a LiteLLM model entry")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = LiteFields::default();
+                while let Some(BorrowedKey(k)) = map.next_key::<BorrowedKey<'de>>()? {
+                    if LITELLM_KEYS.iter().any(|p| k.starts_with(p)) {
+                        let v: &'de RawValue = map.next_value()?;
+                        out.fields.insert(k, v);
+                    } else {
+                        map.next_value::<serde::de::IgnoredAny>()?;
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// The LiteLLM file, entries in file order (so the first spelling of a key wins).
+struct LiteFile<'a>(Vec<(BorrowedKey<'a>, LiteFields<'a>)>);
+
+impl<'de> Deserialize<'de> for LiteFile<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = LiteFile<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a LiteLLM price map")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::with_capacity(map.size_hint().unwrap_or(4096));
+                while let Some(k) = map.next_key::<BorrowedKey<'de>>()? {
+                    out.push((k, map.next_value::<LiteFields<'de>>()?));
+                }
+                Ok(LiteFile(out))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// A map key borrowed from the input when it has no escapes (serde's own `Cow<str>`
+/// always allocates).
+struct BorrowedKey<'a>(Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for BorrowedKey<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = BorrowedKey<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(BorrowedKey(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(BorrowedKey(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// LiteLLM entries keyed by lowercased model key.
 pub(crate) fn load_litellm(text: &str, entries: &mut Vec<Entry>) -> anyhow::Result<HashMap<String, usize>> {
-    let raw: std::collections::BTreeMap<String, HashMap<String, &RawValue>> = serde_json::from_str(text)?;
+    let raw: Vec<(BorrowedKey, LiteFields)> = serde_json::from_str::<LiteFile>(text)?.0;
     let mut index = HashMap::with_capacity(raw.len());
-    for (key, map) in raw {
+    for (BorrowedKey(key), LiteFields { fields: map }) in raw {
         if key == "sample_spec" {
             continue;
         }
