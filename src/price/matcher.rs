@@ -1,0 +1,140 @@
+//! genai-prices match clauses (`equals`, `starts_with`, `ends_with`, `contains`, `regex`,
+//! `or`, `and`), compiled once at load. All matching is case-insensitive: literals are
+//! lowercased at load, the model string is lowercased once per lookup, regexes are
+//! compiled case-insensitive.
+
+use regex::{Regex, RegexBuilder};
+use serde::Deserialize;
+
+/// A clause as written in the genai-prices JSON (externally tagged by its one key).
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum RawClause {
+    Equals(String),
+    StartsWith(String),
+    EndsWith(String),
+    Contains(String),
+    Regex(String),
+    Or(Vec<RawClause>),
+    And(Vec<RawClause>),
+}
+
+#[derive(Debug)]
+pub(crate) enum Clause {
+    Equals(String),
+    StartsWith(String),
+    EndsWith(String),
+    Contains(String),
+    Regex(Regex),
+    Or(Vec<Clause>),
+    And(Vec<Clause>),
+}
+
+impl Clause {
+    pub(crate) fn compile(raw: RawClause) -> anyhow::Result<Clause> {
+        Ok(match raw {
+            RawClause::Equals(s) => Clause::Equals(s.to_lowercase()),
+            RawClause::StartsWith(s) => Clause::StartsWith(s.to_lowercase()),
+            RawClause::EndsWith(s) => Clause::EndsWith(s.to_lowercase()),
+            RawClause::Contains(s) => Clause::Contains(s.to_lowercase()),
+            RawClause::Regex(r) => Clause::Regex(
+                RegexBuilder::new(&r)
+                    .case_insensitive(true)
+                    .build()
+                    .map_err(|e| anyhow::anyhow!("bad regex {r:?} in pricing data: {e}"))?,
+            ),
+            RawClause::Or(v) => Clause::Or(v.into_iter().map(Clause::compile).collect::<anyhow::Result<_>>()?),
+            RawClause::And(v) => Clause::And(v.into_iter().map(Clause::compile).collect::<anyhow::Result<_>>()?),
+        })
+    }
+
+    /// Plain boolean match, genai-prices semantics (used for `provider_match` / `model_match`).
+    /// `s` must already be lowercase.
+    pub(crate) fn is_match(&self, s: &str) -> bool {
+        match self {
+            Clause::Equals(l) => s == l,
+            Clause::StartsWith(l) => s.starts_with(l.as_str()),
+            Clause::EndsWith(l) => s.ends_with(l.as_str()),
+            Clause::Contains(l) => s.contains(l.as_str()),
+            Clause::Regex(r) => r.is_match(s),
+            Clause::Or(v) => v.iter().any(|c| c.is_match(s)),
+            Clause::And(v) => v.iter().all(|c| c.is_match(s)),
+        }
+    }
+
+    /// Match for model rules, with the "never swallow a longer, different id" guard.
+    /// Returns the strength of the match: the length of the literal (or regex span) that
+    /// matched, longest wins. `s` must already be lowercase.
+    pub(crate) fn score(&self, s: &str) -> Option<usize> {
+        match self {
+            Clause::Equals(l) => (s == l).then_some(l.len()),
+            Clause::StartsWith(l) => {
+                let rest = s.strip_prefix(l.as_str())?;
+                acceptable_rest(l, rest).then_some(l.len())
+            }
+            Clause::EndsWith(l) => s.ends_with(l.as_str()).then_some(l.len()),
+            Clause::Contains(l) => {
+                // Any occurrence whose right-hand remainder is acceptable.
+                let mut from = 0;
+                while let Some(i) = s.get(from..).and_then(|t| t.find(l.as_str())) {
+                    let at = from + i;
+                    let end = at + l.len();
+                    if acceptable_rest(l, &s[end..]) {
+                        return Some(l.len());
+                    }
+                    from = at + s[at..].chars().next().map_or(1, char::len_utf8);
+                }
+                None
+            }
+            Clause::Regex(r) => r.find(s).map(|m| m.len()),
+            Clause::Or(v) => v.iter().filter_map(|c| c.score(s)).max(),
+            Clause::And(v) => {
+                let mut best = 0;
+                for c in v {
+                    best = best.max(c.score(s)?);
+                }
+                Some(best)
+            }
+        }
+    }
+}
+
+/// May `rest`, what follows a `starts_with`/`contains` literal in a model id, be a mere
+/// qualifier of the same model (accept) rather than a different, longer model id (reject)?
+///
+/// Accepted: nothing; `@…` and `:…` (Vertex `@20250929`, Bedrock `:0`, OpenRouter `:beta`);
+/// a separator followed by a letter (`-latest`, `-v1:0`, `-preview`, `-exp`); a separator
+/// followed by a number of 4+ digits (dates `-20250929`, `-2024-07-18`, `-0613`) or with a
+/// leading zero (revisions `-001`); a direct digit continuation that completes a digit
+/// run of 6+ digits,
+/// i.e. a date (the rule `claude-sonnet-4-2025` on `claude-sonnet-4-20250514`).
+///
+/// Rejected: a separator (`-`, `.`, `_`) followed by a short version number of 1-3 digits
+/// without a leading zero (`claude-opus-5` must not take `claude-opus-5-5`, `…-5.1`, nor
+/// `gemini-1.5-flash` take `gemini-1.5-flash-8b`); any other direct alphanumeric
+/// continuation of an alphanumeric literal (`claude-opus-4` must not take `claude-opus-45`,
+/// `gpt-4` must not take `gpt-4o`).
+pub(crate) fn acceptable_rest(literal: &str, rest: &str) -> bool {
+    let Some(first) = rest.chars().next() else { return true };
+    match first {
+        '@' | ':' => true,
+        '-' | '.' | '_' => {
+            let after = &rest[1..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            digits == 0 || digits >= 4 || after.starts_with('0')
+        }
+        c if c.is_ascii_alphanumeric() => {
+            let last = literal.chars().last();
+            match last {
+                Some(l) if l.is_ascii_digit() && c.is_ascii_digit() => {
+                    let tail = literal.bytes().rev().take_while(u8::is_ascii_digit).count();
+                    let head = rest.bytes().take_while(u8::is_ascii_digit).count();
+                    tail + head >= 6
+                }
+                Some(l) if l.is_ascii_alphanumeric() => false,
+                _ => true,
+            }
+        }
+        _ => true,
+    }
+}

@@ -1,0 +1,222 @@
+//! Exact per-Mtok rates, tiers, dated price sets, and the cost of one request.
+//! Every number is a `Decimal` parsed from its JSON text; no f64 anywhere.
+
+use crate::model::TokenBuckets;
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::str::FromStr;
+
+/// Parse a JSON number from its source text, exactly. Rejects negatives and non-numbers.
+pub(crate) fn decimal_from_json(raw: &RawValue) -> anyhow::Result<Decimal> {
+    let text = raw.get().trim();
+    let d = match Decimal::from_str_exact(text) {
+        Ok(d) => d,
+        Err(_) if text.contains(['e', 'E']) => Decimal::from_scientific(&text.to_ascii_lowercase())
+            .or_else(|_| Decimal::from_str(text))
+            .map_err(|e| anyhow::anyhow!("bad price number {text:?}: {e}"))?,
+        Err(e) => anyhow::bail!("bad price number {text:?}: {e}"),
+    };
+    anyhow::ensure!(!d.is_sign_negative() || d.is_zero(), "negative price {text:?}");
+    Ok(d.normalize())
+}
+
+/// A per-million-token rate, possibly tiered by the request's total input tokens.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Rate {
+    Flat(Decimal),
+    /// genai-prices "cliff" tiers: when the request's total input tokens are strictly
+    /// greater than a tier's `start`, ALL tokens of this type pay that tier's price.
+    /// `tiers` is sorted by start, ascending.
+    Tiered { base: Decimal, tiers: Vec<(u64, Decimal)> },
+}
+
+impl Rate {
+    /// The rate for a request with `total_input` input-side tokens, and the tier start applied.
+    pub(crate) fn at(&self, total_input: u64) -> (Decimal, Option<u64>) {
+        match self {
+            Rate::Flat(d) => (*d, None),
+            Rate::Tiered { base, tiers } => tiers
+                .iter()
+                .rev()
+                .find(|(start, _)| total_input > *start)
+                .map_or((*base, None), |(start, p)| (*p, Some(*start))),
+        }
+    }
+
+    /// Parse a genai-prices value: a number, or `{base, tiers: [{start, price}]}`.
+    pub(crate) fn from_genai(raw: &RawValue) -> anyhow::Result<Rate> {
+        #[derive(Deserialize)]
+        struct RawTier<'a> {
+            start: u64,
+            #[serde(borrow)]
+            price: &'a RawValue,
+        }
+        #[derive(Deserialize)]
+        struct RawTiered<'a> {
+            #[serde(borrow)]
+            base: &'a RawValue,
+            #[serde(borrow)]
+            tiers: Vec<RawTier<'a>>,
+        }
+        if raw.get().trim_start().starts_with('{') {
+            let t: RawTiered = serde_json::from_str(raw.get())?;
+            let mut tiers = t
+                .tiers
+                .iter()
+                .map(|t| Ok((t.start, decimal_from_json(t.price)?)))
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            tiers.sort_by_key(|t| t.0);
+            Ok(Rate::Tiered { base: decimal_from_json(t.base)?, tiers })
+        } else {
+            Ok(Rate::Flat(decimal_from_json(raw)?))
+        }
+    }
+}
+
+/// The rates of one price set, per million tokens.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct PriceSet {
+    pub input: Option<Rate>,
+    pub cache_read: Option<Rate>,
+    /// Cache writes with the default (5 minute) lifetime, or unknown lifetime.
+    pub cache_write: Option<Rate>,
+    pub cache_write_1h: Option<Rate>,
+    pub output: Option<Rate>,
+    /// A distinct rate for reasoning tokens (a subset of output), when the entry has one.
+    pub reasoning: Option<Rate>,
+}
+
+/// When a price set applies.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Constraint {
+    Always,
+    /// From this UTC day (days since 1970-01-01) on.
+    StartDay { day: i64, date: std::sync::Arc<str> },
+    /// Daily UTC interval `[start, end)` in seconds of the day (genai-prices
+    /// `TimeOfDateConstraint`, e.g. DeepSeek peak hours).
+    TimeOfDay { start_s: u32, end_s: u32 },
+    /// A constraint we cannot evaluate: never active, so the base entry is used.
+    Unsupported,
+}
+
+/// The unit rates a quote applied, per million tokens (after tier selection and fallbacks).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AppliedRates {
+    pub input: Option<Decimal>,
+    pub cache_read: Option<Decimal>,
+    pub cache_write_5m: Option<Decimal>,
+    pub cache_write_1h: Option<Decimal>,
+    pub output: Option<Decimal>,
+    /// Only set when reasoning tokens were billed at a distinct rate.
+    pub reasoning: Option<Decimal>,
+}
+
+pub(crate) struct Costed {
+    pub cost: Decimal,
+    pub rates: AppliedRates,
+    pub tier: Option<u64>,
+}
+
+const MTOK: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
+
+impl PriceSet {
+    /// Cost of one request. `None` when a bucket with tokens has no applicable rate (the
+    /// call is then unpriced rather than silently under-priced) or on arithmetic overflow.
+    ///
+    /// Fallbacks: cache reads without a cache-read rate pay the input rate; 1h cache
+    /// writes without a 1h rate pay the default cache-write rate; cache writes without
+    /// any cache-write rate pay the input rate (the tokens were processed as input).
+    pub(crate) fn cost(&self, t: &TokenBuckets) -> Option<Costed> {
+        // Saturating: `TokenBuckets::total_input` would overflow (and panic in debug) on
+        // absurd counts; an overflowing request is then rejected by the checked maths below.
+        let total_input = t.input.saturating_add(t.cache_read).saturating_add(t.cache_write_5m).saturating_add(t.cache_write_1h);
+        let mut tier: Option<u64> = None;
+        let mut at = |r: Option<&Rate>| {
+            r.map(|r| {
+                let (p, s) = r.at(total_input);
+                if s.is_some() {
+                    tier = tier.max(s);
+                }
+                p
+            })
+        };
+        let input = at(self.input.as_ref());
+        let cache_read = at(self.cache_read.as_ref()).or(input);
+        let cache_write_5m = at(self.cache_write.as_ref()).or(input);
+        let cache_write_1h = at(self.cache_write_1h.as_ref()).or(cache_write_5m);
+        let output = at(self.output.as_ref());
+        let reasoning = if t.reasoning > 0 { at(self.reasoning.as_ref()) } else { None };
+
+        let reasoning_billed = t.reasoning.min(t.output);
+        let (plain_output, reasoning_tokens) = match reasoning {
+            Some(_) => (t.output - reasoning_billed, reasoning_billed),
+            None => (t.output, 0),
+        };
+        let parts = [
+            (t.input, input),
+            (t.cache_read, cache_read),
+            (t.cache_write_5m, cache_write_5m),
+            (t.cache_write_1h, cache_write_1h),
+            (plain_output, output),
+            (reasoning_tokens, reasoning),
+        ];
+        let mut sum = Decimal::ZERO;
+        for (n, rate) in parts {
+            if n == 0 {
+                continue;
+            }
+            let rate = rate?;
+            sum = sum.checked_add(Decimal::from(n).checked_mul(rate)?)?;
+        }
+        let cost = sum.checked_div(MTOK)?;
+        Some(Costed {
+            cost,
+            rates: AppliedRates { input, cache_read, cache_write_5m, cache_write_1h, output, reasoning },
+            tier,
+        })
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian `YYYY-MM-DD`.
+pub(crate) fn parse_day(s: &str) -> Option<i64> {
+    let mut it = s.trim().splitn(3, '-');
+    let y: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let d: i64 = it.next()?.get(..2)?.parse().ok()?;
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    // Howard Hinnant's days_from_civil.
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some(era * 146_097 + doe - 719_468)
+}
+
+/// Seconds of the UTC day of `HH:MM[:SS[.fff]][Z|+HH:MM|-HH:MM]`.
+pub(crate) fn parse_time_of_day(s: &str) -> Option<u32> {
+    let s = s.trim();
+    let (clock, offset_s): (&str, i64) = if let Some(c) = s.strip_suffix(['Z', 'z']) {
+        (c, 0)
+    } else if let Some(i) = s.rfind(['+', '-']).filter(|&i| i >= 5) {
+        let sign = if s.as_bytes()[i] == b'-' { -1 } else { 1 };
+        let off = &s[i + 1..];
+        let (oh, om) = off.split_once(':').unwrap_or((off, "0"));
+        (&s[..i], sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60))
+    } else {
+        (s, 0)
+    };
+    let mut it = clock.split(':');
+    let h: i64 = it.next()?.parse().ok()?;
+    let m: i64 = it.next()?.parse().ok()?;
+    let sec: i64 = it.next().map_or(Some(0), |x| x.split('.').next()?.parse().ok())?;
+    if h > 24 || m > 59 || sec > 60 {
+        return None;
+    }
+    // Local clock minus offset = UTC.
+    Some((h * 3600 + m * 60 + sec - offset_s).rem_euclid(86_400) as u32)
+}

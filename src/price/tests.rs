@@ -1,0 +1,315 @@
+use super::matcher::acceptable_rest;
+use super::rates::{parse_day, parse_time_of_day};
+use super::*;
+use std::str::FromStr;
+use std::sync::OnceLock;
+
+fn cat() -> &'static Catalog {
+    static C: OnceLock<Catalog> = OnceLock::new();
+    C.get_or_init(|| {
+        let t = std::time::Instant::now();
+        let c = Catalog::embedded().expect("embedded catalog loads");
+        eprintln!("Catalog::embedded() took {:?} ({} entries)", t.elapsed(), c.entries.len());
+        c
+    })
+}
+
+fn d(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap()
+}
+
+fn tok(input: u64, cache_read: u64, cw5: u64, cw1h: u64, output: u64) -> TokenBuckets {
+    TokenBuckets { input, cache_read, cache_write_5m: cw5, cache_write_1h: cw1h, output, reasoning: 0 }
+}
+
+/// Unix ns of midnight UTC of `YYYY-MM-DD` plus `secs`.
+fn at(date: &str, secs: u64) -> u64 {
+    (parse_day(date).unwrap() as u64 * 86_400 + secs) * 1_000_000_000
+}
+
+const MID_2026: &str = "2026-06-01";
+
+fn q(model: &str, provider: Option<&str>, t: &TokenBuckets) -> Option<Quote> {
+    cat().quote(model, provider, at(MID_2026, 43_200), t)
+}
+
+#[test]
+fn gpt_4o_mini_dated_snapshot_openai() {
+    let r = q("gpt-4o-mini-2024-07-18", Some("openai"), &tok(1_000_000, 1_000_000, 0, 0, 1_000_000)).unwrap();
+    assert_eq!(r.cost, d("0.825")); // 0.15 + 0.075 + 0.6
+    assert_eq!(&*r.entry, "genai-prices:openai/gpt-4o-mini");
+    assert_eq!(r.source, Source::GenaiPrices);
+    let r = q("gpt-4o-mini-2024-07-18", Some("openai"), &tok(1234, 0, 0, 0, 56)).unwrap();
+    // 1234*0.15/1e6 + 56*0.6/1e6
+    assert_eq!(r.cost, d("0.0002187"));
+}
+
+#[test]
+fn claude_sonnet_4_5_cache_and_tier_boundary() {
+    // Below/at the 200k threshold: base rates. input 3, cw 3.75, cw1h 6, cr 0.3, out 15.
+    let t = tok(100_000, 50_000, 30_000, 20_000, 10_000); // total input = 200_000
+    let r = q("claude-sonnet-4-5-20250929", Some("anthropic"), &t).unwrap();
+    let want = (d("100000") * d("3") + d("50000") * d("0.3") + d("30000") * d("3.75") + d("20000") * d("6")
+        + d("10000") * d("15"))
+        / d("1000000");
+    assert_eq!(r.cost, want);
+    assert_eq!(r.cost, d("0.6975"));
+    assert_eq!(r.tier_threshold, None);
+    assert_eq!(&*r.entry, "genai-prices:anthropic/claude-sonnet-4-5");
+    // One more input token: every token pays the tier rate (6, 7.5, 12, 0.6, 22.5).
+    let t = tok(100_001, 50_000, 30_000, 20_000, 10_000);
+    let r = q("claude-sonnet-4-5-20250929", Some("anthropic"), &t).unwrap();
+    let want = (d("100001") * d("6") + d("50000") * d("0.6") + d("30000") * d("7.5") + d("20000") * d("12")
+        + d("10000") * d("22.5"))
+        / d("1000000");
+    assert_eq!(r.cost, want);
+    assert_eq!(r.tier_threshold, Some(200_000));
+    assert_eq!(r.rates.input, Some(d("6")));
+    // Vertex-style and provider-message spellings resolve the same.
+    for (m, p) in [
+        ("claude-sonnet-4-5@20250929", Some("anthropic")),
+        ("anthropic/claude-sonnet-4-5", None),
+        ("claude-sonnet-4-5", Some("anthropic.messages")),
+    ] {
+        assert_eq!(cat().entry_for(m, p).as_deref(), Some("genai-prices:anthropic/claude-sonnet-4-5"), "{m} {p:?}");
+    }
+}
+
+#[test]
+fn claude_haiku_4_5_without_provider() {
+    let r = q("claude-haiku-4-5", None, &tok(1_000_000, 0, 0, 0, 1_000_000)).unwrap();
+    assert_eq!(r.cost, d("6")); // 1 + 5
+    assert_eq!(&*r.entry, "genai-prices:anthropic/claude-haiku-4-5");
+    let r = q("claude-haiku-4-5-20251001", None, &tok(0, 0, 0, 1_000_000, 0)).unwrap();
+    assert_eq!(r.cost, d("2")); // 1h cache write
+}
+
+#[test]
+fn claude_opus_5_5_is_not_claude_opus_5() {
+    let t = tok(1_000_000, 1_000_000, 1_000_000, 0, 1_000_000);
+    let r = q("claude-opus-5-5", Some("anthropic"), &t).unwrap();
+    assert_eq!(r.source, Source::Litellm);
+    assert_eq!(&*r.entry, "litellm:anthropic/claude-opus-5-5");
+    assert_eq!(r.cost, d("29.2")); // 4 + 0.2 + 5 + 20
+    let r = q("claude-opus-5-5", None, &t).unwrap();
+    assert_eq!(r.source, Source::Litellm);
+    // While claude-opus-5 and its dated snapshot stay on genai-prices.
+    assert_eq!(
+        cat().entry_for("claude-opus-5-20260101", Some("anthropic")).as_deref(),
+        Some("genai-prices:anthropic/claude-opus-5")
+    );
+}
+
+#[test]
+fn o4_mini_and_embedding_and_gpt_5_5() {
+    let r = q("o4-mini", None, &tok(1_000_000, 1_000_000, 0, 0, 1_000_000)).unwrap();
+    assert_eq!(&*r.entry, "genai-prices:openai/o4-mini");
+    assert_eq!(r.cost, d("5.775")); // 1.1 + 0.275 + 4.4
+    let r = q("o4-mini-2025-04-16", Some("openai"), &tok(2_000, 0, 0, 0, 0)).unwrap();
+    assert_eq!(r.cost, d("0.0022"));
+    let r = q("text-embedding-3-small", Some("openai"), &tok(1_000_000, 0, 0, 0, 0)).unwrap();
+    assert_eq!(r.cost, d("0.02"));
+    let r = q("gpt-5.5", Some("openai"), &tok(1_000_000, 1_000_000, 0, 0, 1_000_000)).unwrap();
+    assert_eq!(r.cost, d("35.5")); // 5 + 0.5 + 30
+    assert_eq!(&*r.entry, "genai-prices:openai/gpt-5.5");
+}
+
+#[test]
+fn dated_price_history() {
+    // o3: 10/40 until 2025-06-10, then 2/8.
+    let t = tok(1_000_000, 0, 0, 0, 1_000_000);
+    let before = cat().quote("o3", Some("openai"), at("2025-06-09", 86_399), &t).unwrap();
+    let after = cat().quote("o3", Some("openai"), at("2025-06-10", 0), &t).unwrap();
+    assert_eq!(before.cost, d("50"));
+    assert_eq!(after.cost, d("10"));
+    assert_eq!(after.effective_from.as_deref(), Some("2025-06-10"));
+    assert_eq!(before.effective_from, None);
+    // claude-sonnet-5: 2/10 before 2026-09-01, 3/15 from then.
+    let b = cat().quote("claude-sonnet-5", Some("anthropic"), at("2026-08-31", 0), &t).unwrap();
+    let a = cat().quote("claude-sonnet-5", Some("anthropic"), at("2026-09-01", 0), &t).unwrap();
+    assert_eq!((b.cost, a.cost), (d("12"), d("18")));
+    // Unknown time: the price in effect now (never a scheduled future one).
+    let u = cat().quote("o3", Some("openai"), 0, &t).unwrap();
+    assert_eq!(u.cost, d("10"));
+}
+
+#[test]
+fn time_of_day_constraint() {
+    // deepseek-chat: 0.27/1.1 between 00:30 and 16:30 UTC, 0.135/0.55 otherwise.
+    let t = tok(1_000_000, 0, 0, 0, 1_000_000);
+    let peak = cat().quote("deepseek-chat", None, at(MID_2026, 3600), &t).unwrap();
+    let off = cat().quote("deepseek-chat", None, at(MID_2026, 17 * 3600), &t).unwrap();
+    let edge = cat().quote("deepseek-chat", None, at(MID_2026, 16 * 3600 + 1800), &t).unwrap();
+    assert_eq!(peak.cost, d("1.37"));
+    assert_eq!(off.cost, d("0.685"));
+    assert_eq!(edge.cost, d("0.685"));
+    assert_eq!(parse_time_of_day("00:30:00Z"), Some(1800));
+    assert_eq!(parse_time_of_day("01:30:00+01:00"), Some(1800));
+}
+
+#[test]
+fn unknown_and_empty_are_unpriced() {
+    let t = tok(10, 0, 0, 0, 10);
+    assert!(q("totally-unknown-model", None, &t).is_none());
+    assert!(q("totally-unknown-model", Some("openai"), &t).is_none());
+    assert!(q("", None, &t).is_none());
+    assert!(q("   ", Some("anthropic"), &t).is_none());
+    assert!(q("claude-opus-45", Some("anthropic"), &t).is_none());
+}
+
+#[test]
+fn provider_normalisation() {
+    let c = cat();
+    let pid = |s: &str| c.find_provider(s).map(|i| c.providers[i].id.as_str());
+    assert_eq!(pid("openai"), Some("openai"));
+    assert_eq!(pid("openai.chat"), Some("openai"));
+    assert_eq!(pid("anthropic.messages"), Some("anthropic"));
+    assert_eq!(pid("gcp.vertex_ai"), Some("google"));
+    assert_eq!(pid("gcp.gemini"), Some("google"));
+    assert_eq!(pid("aws.bedrock"), Some("aws"));
+    assert_eq!(pid("bedrock"), Some("aws"));
+    assert_eq!(pid("azure.ai.openai"), Some("azure"));
+    assert_eq!(pid("AZURE.AI.OPENAI"), Some("azure"));
+    assert_eq!(pid("no-such-provider"), None);
+}
+
+#[test]
+fn selection_steps() {
+    let c = cat();
+    // Step 3: exact beats rules (azure has `contains: o4-mini`; openai has `equals`).
+    assert_eq!(c.entry_for("o4-mini", Some("openai")).as_deref(), Some("genai-prices:openai/o4-mini"));
+    // Step 3: longest literal wins among rules.
+    assert_eq!(
+        c.entry_for("claude-3-5-haiku-20241022", Some("anthropic")).as_deref(),
+        Some("genai-prices:anthropic/claude-3-5-haiku-latest")
+    );
+    // Step 4: azure has no claude models of its own → fallback provider anthropic.
+    let azure_claude = c.entry_for("claude-haiku-4-5", Some("azure.ai.openai"));
+    assert!(azure_claude.as_deref().is_some_and(|e| e.starts_with("genai-prices:")), "{azure_claude:?}");
+    // Step 5: no provider, model_match picks the provider (gemini → google).
+    assert!(c.entry_for("gemini-2.5-pro", None).as_deref().is_some_and(|e| e.starts_with("genai-prices:google/")));
+    // Step 5 with an unknown telemetry provider.
+    assert_eq!(c.entry_for("gpt-4o-mini", Some("my-gateway")).as_deref(), Some("genai-prices:openai/gpt-4o-mini"));
+    // Step 7: LiteLLM with a provider prefix added.
+    assert!(c.entry_for("gpt-6.1-sol", Some("azure")).as_deref().is_some_and(|e| e.starts_with("litellm:")));
+}
+
+#[test]
+fn rest_rule_both_directions() {
+    // Accepted qualifiers.
+    for (lit, rest) in [
+        ("claude-sonnet-4-5", "-20250929"),
+        ("claude-haiku-4-5", "-20251001"),
+        ("gpt-4o-mini", "-2024-07-18"),
+        ("claude-sonnet-4-5", "@20250929"),
+        ("anthropic.claude-sonnet-4-5", "-20250929-v1:0"),
+        ("claude-3-5-haiku", "-latest"),
+        ("claude-sonnet-4-2025", "0514"),
+        ("mistral.mistral-7b-instruct-v0", ":2"),
+        ("gemini-1.5-flash", "-001"),
+        ("x", ""),
+    ] {
+        assert!(acceptable_rest(lit, rest), "{lit}{rest} should match {lit}");
+    }
+    // Rejected: a different, longer model id.
+    for (lit, rest) in [
+        ("claude-opus-5", "-5"),
+        ("claude-opus-5", ".5"),
+        ("claude-opus-5", "-5-20260101"),
+        ("claude-opus-4", "5"),
+        ("gpt-4", "o"),
+        ("gemini-1.5-flash", "-8b"),
+    ] {
+        assert!(!acceptable_rest(lit, rest), "{lit}{rest} must not match {lit}");
+    }
+}
+
+/// Real ids from the data where one extends another: the longer must not resolve to the
+/// shorter's entry unless the remainder is a qualifier.
+#[test]
+fn real_pairs_from_data() {
+    let c = cat();
+    assert_ne!(
+        c.entry_for("claude-opus-5-5", Some("anthropic")),
+        c.entry_for("claude-opus-5", Some("anthropic"))
+    );
+    // `contains: gemini-1.5-flash` must not take the (cheaper, different) 8b model.
+    assert_ne!(c.entry_for("gemini-1.5-flash-8b", Some("google")), c.entry_for("gemini-1.5-flash", Some("google")));
+    assert!(c.entry_for("gemini-1.5-flash-001", Some("google")).is_some());
+    assert_eq!(
+        c.entry_for("gpt-4.1-2025-04-14", Some("openai")).as_deref(),
+        Some("genai-prices:openai/gpt-4.1")
+    );
+    assert!(c.entry_for("anthropic.claude-sonnet-4-5-20250929-v1:0", Some("aws.bedrock")).is_some());
+}
+
+#[test]
+fn cache_read_without_price_uses_input() {
+    // text-embedding-3-small has only an input price.
+    let r = q("text-embedding-3-small", Some("openai"), &tok(0, 1_000_000, 0, 0, 0)).unwrap();
+    assert_eq!(r.cost, d("0.02"));
+    // …but output tokens with no output price make the call unpriced, never $0.
+    assert!(q("text-embedding-3-small", Some("openai"), &tok(10, 0, 0, 0, 10)).is_none());
+}
+
+#[test]
+fn reasoning_rate_when_distinct() {
+    // perplexity sonar-deep-research: output 8, reasoning 3.
+    let t = TokenBuckets { output: 1_000_000, reasoning: 400_000, ..Default::default() };
+    let r = q("sonar-deep-research", Some("perplexity"), &t).unwrap();
+    assert_eq!(r.cost, d("6")); // 0.6M*8 + 0.4M*3
+    // Elsewhere reasoning is inside output and not billed twice.
+    let r = q("o4-mini", Some("openai"), &t).unwrap();
+    assert_eq!(r.cost, d("4.4"));
+}
+
+#[test]
+fn cost_is_additive_and_non_negative() {
+    // Deterministic pseudo-random buckets; below the tiers so additivity holds.
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = |m: u64| {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x % m
+    };
+    for model in ["claude-sonnet-4-5", "gpt-4o-mini", "claude-opus-5-5", "gemini-2.5-pro", "o4-mini"] {
+        for _ in 0..200 {
+            let a = tok(next(40_000), next(40_000), next(10_000), next(10_000), next(50_000));
+            let b = tok(next(40_000), next(40_000), next(10_000), next(10_000), next(50_000));
+            let mut s = a;
+            s.add(&b);
+            let (qa, qb, qs) = (q(model, None, &a).unwrap(), q(model, None, &b).unwrap(), q(model, None, &s).unwrap());
+            assert!(qa.cost >= Decimal::ZERO && qb.cost >= Decimal::ZERO);
+            assert_eq!(qa.cost + qb.cost, qs.cost, "{model} {a:?} {b:?}");
+        }
+    }
+    assert_eq!(q("gpt-4o-mini", None, &TokenBuckets::default()).unwrap().cost, Decimal::ZERO);
+}
+
+#[test]
+fn every_entry_loads_and_huge_counts_do_not_panic() {
+    let c = cat();
+    assert!(c.entries.len() > 3000);
+    let t = tok(u64::MAX, u64::MAX, u64::MAX, u64::MAX, u64::MAX);
+    // Overflow must give None or a value, never a panic.
+    let _ = c.quote("claude-sonnet-4-5", Some("anthropic"), u64::MAX, &t);
+    for e in &c.entries {
+        for (_, set) in &e.prices {
+            let _ = set.cost(&tok(1, 1, 1, 1, 1));
+        }
+    }
+}
+
+#[test]
+fn decimal_parsing_is_exact() {
+    use serde_json::value::RawValue;
+    let raw: Box<RawValue> = serde_json::from_str("3e-06").unwrap();
+    assert_eq!(rates::decimal_from_json(&raw).unwrap(), d("0.000003"));
+    let raw: Box<RawValue> = serde_json::from_str("0.075").unwrap();
+    assert_eq!(rates::decimal_from_json(&raw).unwrap(), d("0.075"));
+    let raw: Box<RawValue> = serde_json::from_str("1.25E-7").unwrap();
+    assert_eq!(rates::decimal_from_json(&raw).unwrap(), d("0.000000125"));
+    let raw: Box<RawValue> = serde_json::from_str("-1").unwrap();
+    assert!(rates::decimal_from_json(&raw).is_err());
+}
