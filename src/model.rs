@@ -24,13 +24,14 @@ pub struct TokenBuckets {
 }
 
 impl TokenBuckets {
+    // Counts come from user data: sums saturate instead of overflowing.
     pub fn cache_write(&self) -> u64 {
-        self.cache_write_5m + self.cache_write_1h
+        self.cache_write_5m.saturating_add(self.cache_write_1h)
     }
 
     /// Every input-side token of the request, cached or not: what long-context tiers look at.
     pub fn total_input(&self) -> u64 {
-        self.input + self.cache_read + self.cache_write()
+        self.input.saturating_add(self.cache_read).saturating_add(self.cache_write())
     }
 
     pub fn is_zero(&self) -> bool {
@@ -38,12 +39,12 @@ impl TokenBuckets {
     }
 
     pub fn add(&mut self, other: &TokenBuckets) {
-        self.input += other.input;
-        self.cache_read += other.cache_read;
-        self.cache_write_5m += other.cache_write_5m;
-        self.cache_write_1h += other.cache_write_1h;
-        self.output += other.output;
-        self.reasoning += other.reasoning;
+        self.input = self.input.saturating_add(other.input);
+        self.cache_read = self.cache_read.saturating_add(other.cache_read);
+        self.cache_write_5m = self.cache_write_5m.saturating_add(other.cache_write_5m);
+        self.cache_write_1h = self.cache_write_1h.saturating_add(other.cache_write_1h);
+        self.output = self.output.saturating_add(other.output);
+        self.reasoning = self.reasoning.saturating_add(other.reasoning);
     }
 }
 

@@ -1,6 +1,7 @@
 //! Allocate stage: group priced calls by dimensions into a `Report`.
 
-use crate::model::TokenBuckets;
+use crate::model::{Call, PricedCall, TokenBuckets};
+use std::collections::HashMap;
 use rust_decimal::Decimal;
 
 /// The grouped result every output format renders.
@@ -41,3 +42,178 @@ pub struct Unpriced {
 }
 
 pub const NONE: &str = "(none)";
+
+/// A `--by` dimension.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    Model,
+    Provider,
+    /// `service.name` of the resource.
+    Service,
+    Operation,
+    /// Calendar day of the call in the report's time zone.
+    Day,
+    Hour,
+    /// Any attribute key: index into the attribute values extract captured.
+    Attribute(usize),
+}
+
+/// How to group: dimensions with their names, and the time zone for day/hour.
+pub struct Grouping {
+    pub dimensions: Vec<(String, Dimension)>,
+    pub time_zone: jiff::tz::TimeZone,
+}
+
+impl Grouping {
+    /// Parses `--by` names. Returns the grouping and the attribute keys extract must capture.
+    pub fn parse(names: &[String], time_zone: jiff::tz::TimeZone) -> (Grouping, Vec<String>) {
+        let mut keys: Vec<String> = Vec::new();
+        let dimensions = names
+            .iter()
+            .map(|name| {
+                let dim = match name.as_str() {
+                    "model" => Dimension::Model,
+                    "provider" => Dimension::Provider,
+                    "service" => Dimension::Service,
+                    "operation" => Dimension::Operation,
+                    "day" => Dimension::Day,
+                    "hour" => Dimension::Hour,
+                    key => Dimension::Attribute(keys.iter().position(|k| k == key).unwrap_or_else(|| {
+                        keys.push(key.to_string());
+                        keys.len() - 1
+                    })),
+                };
+                (name.clone(), dim)
+            })
+            .collect();
+        (Grouping { dimensions, time_zone }, keys)
+    }
+
+    fn value(&self, dim: &Dimension, call: &Call) -> Option<String> {
+        match dim {
+            Dimension::Model => call.model.clone(),
+            Dimension::Provider => call.provider.clone(),
+            Dimension::Service => call.service.clone(),
+            Dimension::Operation => call.operation.clone(),
+            Dimension::Day | Dimension::Hour => {
+                let ts = jiff::Timestamp::from_nanosecond(i128::from(call.time_ns)).ok().filter(|_| call.time_ns != 0)?;
+                let zoned = ts.to_zoned(self.time_zone.clone());
+                let format = if *dim == Dimension::Day { "%Y-%m-%d" } else { "%Y-%m-%d %H:00" };
+                Some(zoned.strftime(format).to_string())
+            }
+            Dimension::Attribute(i) => call.dims.get(*i).cloned().flatten(),
+        }
+    }
+}
+
+/// Groups priced calls into a report: rows by cost (highest first), a total, and every
+/// unpriced model with its tokens.
+pub fn group(calls: &[PricedCall], grouping: &Grouping) -> Report {
+    let mut rows: HashMap<Vec<String>, Totals> = HashMap::new();
+    let mut unpriced: HashMap<(String, Option<String>), Unpriced> = HashMap::new();
+    let mut total = Totals::default();
+    for priced in calls {
+        let call = &priced.call;
+        let key: Vec<String> = grouping
+            .dimensions
+            .iter()
+            .map(|(_, dim)| grouping.value(dim, call).unwrap_or_else(|| NONE.to_string()))
+            .collect();
+        rows.entry(key).or_default().add(priced);
+        total.add(priced);
+        if priced.cost.is_none() {
+            let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
+            let entry = unpriced.entry((model.clone(), call.provider.clone())).or_insert_with(|| Unpriced {
+                model,
+                provider: call.provider.clone(),
+                ..Default::default()
+            });
+            entry.requests += 1;
+            entry.tokens.add(&call.tokens);
+        }
+    }
+    if calls.is_empty() {
+        total.cost = Some(Decimal::ZERO);
+    }
+    let mut rows: Vec<Row> = rows.into_iter().map(|(group, totals)| Row { group, totals }).collect();
+    rows.sort_by(|a, b| {
+        // Priced rows by cost, highest first; fully unpriced rows after them.
+        b.totals.cost.cmp(&a.totals.cost).then_with(|| a.group.cmp(&b.group))
+    });
+    let mut unpriced: Vec<Unpriced> = unpriced.into_values().collect();
+    unpriced.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)));
+    Report {
+        group_by: grouping.dimensions.iter().map(|(name, _)| name.clone()).collect(),
+        rows,
+        total,
+        unpriced,
+    }
+}
+
+impl Totals {
+    fn add(&mut self, priced: &PricedCall) {
+        self.requests += 1;
+        self.tokens.add(&priced.call.tokens);
+        match priced.cost {
+            Some(cost) => self.cost = Some(self.cost.unwrap_or_default() + cost),
+            None => self.unpriced_requests += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Emitter, Signal, TokenBuckets};
+    use std::str::FromStr;
+
+    fn priced(model: &str, team: Option<&str>, time_ns: u64, cost: Option<&str>) -> PricedCall {
+        PricedCall {
+            call: Call {
+                time_ns,
+                model: Some(model.into()),
+                provider: None,
+                operation: None,
+                service: None,
+                tokens: TokenBuckets { input: 10, output: 1, ..Default::default() },
+                dims: vec![team.map(String::from)],
+                emitter: Emitter::Semconv,
+                signal: Signal::Traces,
+            },
+            cost: cost.map(|c| Decimal::from_str(c).unwrap()),
+            price_ref: None,
+        }
+    }
+
+    #[test]
+    fn groups_sorts_and_keeps_unpriced_apart() {
+        let (g, keys) = Grouping::parse(&["team".into(), "model".into()], jiff::tz::TimeZone::UTC);
+        assert_eq!(keys, vec!["team".to_string()]);
+        let calls = vec![
+            priced("a", Some("x"), 1, Some("0.5")),
+            priced("a", Some("x"), 2, Some("0.25")),
+            priced("b", None, 3, Some("2")),
+            priced("zz", Some("x"), 4, None),
+        ];
+        let r = group(&calls, &g);
+        let groups: Vec<_> = r.rows.iter().map(|r| r.group.join("/")).collect();
+        assert_eq!(groups, ["(none)/b", "x/a", "x/zz"]);
+        assert_eq!(r.rows[1].totals.cost, Some(Decimal::from_str("0.75").unwrap()));
+        assert_eq!(r.rows[2].totals.cost, None);
+        assert_eq!(r.total.cost, Some(Decimal::from_str("2.75").unwrap()));
+        assert_eq!((r.total.requests, r.total.unpriced_requests), (4, 1));
+        assert_eq!(r.unpriced.len(), 1);
+        assert_eq!(r.unpriced[0].tokens.input, 10);
+    }
+
+    #[test]
+    fn days_follow_the_time_zone() {
+        // 2026-11-22T23:30:00Z is already the 23rd in Berlin.
+        let t = 1_795_390_200_000_000_000u64;
+        let utc = Grouping::parse(&["day".into()], jiff::tz::TimeZone::UTC).0;
+        let berlin = Grouping::parse(&["hour".into()], jiff::tz::TimeZone::get("Europe/Berlin").unwrap()).0;
+        let call = priced("a", None, t, Some("1"));
+        assert_eq!(group(&[call.clone()], &utc).rows[0].group, ["2026-11-22"]);
+        assert_eq!(group(&[call], &berlin).rows[0].group, ["2026-11-23 00:00"]);
+    }
+}

@@ -36,7 +36,7 @@ impl RawUsage {
         let cache_write_1h = self.cache_write_1h.unwrap_or(0);
         // cache_write is the total written; the 1h part, when stated, is carved out of it.
         let cache_write_total = self.cache_write.unwrap_or(0).max(cache_write_1h);
-        let cached = cache_read + cache_write_total;
+        let cached = cache_read.saturating_add(cache_write_total);
         let input = self.input.unwrap_or(0);
         let includes = match input_cache {
             InputCache::Includes => true,
@@ -53,7 +53,7 @@ impl RawUsage {
             cache_write_5m: cache_write_total - cache_write_1h,
             cache_write_1h,
             // Reasoning larger than output means the emitter reported them apart.
-            output: if reasoning > output { output + reasoning } else { output },
+            output: if reasoning > output { output.saturating_add(reasoning) } else { output },
             reasoning,
         }
     }
