@@ -4,10 +4,12 @@
 //! `input → decode → extract → reconcile → price → allocate → report`.
 
 pub mod allocate;
+pub mod cli;
 pub mod decode;
 pub mod extract;
 pub mod input;
 pub mod model;
+pub mod pipeline;
 pub mod price;
 pub mod reconcile;
 pub mod report;

@@ -1,3 +1,14 @@
+use clap::Parser;
+use otelcost::cli::{self, Cli};
+
 fn main() {
-    println!("otelcost");
+    let cli = Cli::parse();
+    let code = match cli::run(cli) {
+        Ok(code) => code,
+        Err(failure) => {
+            eprintln!("otelcost: {}", failure.message);
+            failure.code
+        }
+    };
+    std::process::exit(code);
 }

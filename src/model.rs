@@ -124,8 +124,10 @@ pub enum Role {
 pub enum CallKey {
     /// A span, or a log record emitted inside that span: (trace id, span id).
     Span([u8; 16], [u8; 8]),
-    /// The provider's response id (`gen_ai.response.id`).
-    Response(String),
+    /// The provider's response id (`gen_ai.response.id`), within its trace (all-zero
+    /// when the record has none): ids are unique per provider, not across every dump a
+    /// user may combine, and a repeat of one call stays inside its trace.
+    Response([u8; 16], String),
 }
 
 /// What one record says about one LLM call.

@@ -69,10 +69,10 @@ fn text(v: &Option<Value<'_>>) -> Option<String> {
 }
 
 impl Fields<'_> {
-    fn observation(&self, signal: Signal, role: Role, time_ns: u64, record: &Record<'_, '_>) -> Observation {
+    fn observation(&self, signal: Signal, role: Role, time_ns: u64, trace_id: [u8; 16], record: &Record<'_, '_>) -> Observation {
         let mut keys = Vec::new();
         if let Some(id) = text(&self.response_id) {
-            keys.push(CallKey::Response(id));
+            keys.push(CallKey::Response(trace_id, id));
         }
         Observation {
             emitter: Emitter::Semconv,
@@ -101,7 +101,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Option<Observation> {
     let is_call = text(&f.operation).is_some_and(|op| MODEL_CALLS.contains(&op.as_str()));
     let role = if is_call { Role::ModelCall } else { Role::MaybeAggregate };
     let time = if span.end_time_unix_nano != 0 { span.end_time_unix_nano } else { span.start_time_unix_nano };
-    let mut o = f.observation(Signal::Traces, role, time, record);
+    let mut o = f.observation(Signal::Traces, role, time, span.trace_id, record);
     if span.span_id != [0; 8] {
         o.keys.insert(0, CallKey::Span(span.trace_id, span.span_id));
         o.span = Some((span.trace_id, span.span_id));
@@ -117,7 +117,7 @@ pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Option<Observation> 
         return None;
     }
     let time = if log.time_unix_nano != 0 { log.time_unix_nano } else { log.observed_time_unix_nano };
-    let mut o = f.observation(Signal::Logs, Role::ModelCall, time, record);
+    let mut o = f.observation(Signal::Logs, Role::ModelCall, time, log.trace_id, record);
     if log.span_id != [0; 8] {
         // Emitted inside its inference span: the same call as that span.
         o.keys.insert(0, CallKey::Span(log.trace_id, log.span_id));

@@ -38,9 +38,10 @@ pub fn layout(head: &[u8]) -> Detected {
         None if head.is_empty() => Detected::Empty,
         None => Detected::NotOtlp,
         Some(i) if head[i] == b'{' => Detected::Json,
-        Some(_) if head.len() >= 5 && frame_start(&head[4..]) => Detected::Frames,
-        // Field 1 (resource_spans/metrics/logs), length-delimited: a request body.
+        // Field 1 (resource_spans/metrics/logs), length-delimited: a request body. A frame
+        // prefix cannot start so (it would announce a frame of over 160 MiB).
         Some(_) if head[0] == 0x0A => Detected::Body,
+        Some(_) if head.len() >= 5 && frame_start(&head[4..]) => Detected::Frames,
         _ => Detected::NotOtlp,
     }
 }
@@ -73,6 +74,8 @@ mod tests {
         assert_eq!(layout(&[0, 0, 1, 2, 0x0A, 7]), Detected::Frames);
         assert_eq!(layout(&[0, 0, 1, 2, 0x28, 0xB5, 0x2F, 0xFD]), Detected::Frames);
         assert_eq!(layout(&[0x0A, 0x80, 0x01, 0x0A]), Detected::Body);
+        // A body whose fifth byte happens to look like a frame start is still a body.
+        assert_eq!(layout(&[0x0A, 0xBD, 0x8F, 0x01, 0x0A, 0x9B]), Detected::Body);
         assert_eq!(layout(b"# README\n"), Detected::NotOtlp);
     }
 

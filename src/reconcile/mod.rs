@@ -144,15 +144,15 @@ mod tests {
 
     #[test]
     fn a_retried_export_counts_once() {
-        let o = obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2), CallKey::Response("r".into())], 10);
+        let o = obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2), CallKey::Response([1; 16], "r".into())], 10);
         let r = reconcile(Extracted { observations: vec![o.clone(), o], ..Default::default() });
         assert_eq!(total(&r), 10);
     }
 
     #[test]
     fn sibling_spans_of_one_response_count_once() {
-        let a = obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2), CallKey::Response("r".into())], 10);
-        let b = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3), CallKey::Response("r".into())], 10);
+        let a = obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2), CallKey::Response([1; 16], "r".into())], 10);
+        let b = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3), CallKey::Response([1; 16], "r".into())], 10);
         assert_eq!(total(&reconcile(Extracted { observations: vec![a, b], ..Default::default() })), 10);
     }
 

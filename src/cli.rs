@@ -1,0 +1,239 @@
+//! The command line: arguments, and each command wiring the stages together.
+
+use crate::allocate::{self, Grouping};
+use crate::model::PricedCall;
+use crate::pipeline;
+use crate::price::{self, Catalog};
+use crate::reconcile;
+use crate::report::{self, Format};
+use clap::{Args, Parser, Subcommand};
+use jiff::tz::TimeZone;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    /// The report was produced.
+    pub const OK: i32 = 0;
+    /// Nothing could be reported: unreadable input, an unwritable output, a bad value.
+    pub const ERROR: i32 = 1;
+    /// The command line was malformed (clap's own code).
+    pub const USAGE: i32 = 2;
+    /// `--strict`, and something was lost: an unreadable record or an unpriced call.
+    pub const STRICT: i32 = 3;
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "otelcost", version, about = "The cost of the LLM calls in your OpenTelemetry data.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Price the LLM calls in OTLP dumps and report them grouped.
+    Report(ReportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// OTLP files or directories (read recursively); `-` reads stdin. JSON lines, protobuf
+    /// streams and request bodies, plain, gzip or zstd, recognised by content.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+
+    /// Group by these dimensions: model, provider, service, operation, day, hour, or any
+    /// attribute key (looked up on the record, then its resource).
+    #[arg(long, value_delimiter = ',', default_value = "model")]
+    pub by: Vec<String>,
+
+    /// Output format [default: from --output's extension, else table].
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+
+    /// Write the report to this file instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+
+    /// Only calls at or after this time: a date (YYYY-MM-DD, in --timezone) or RFC 3339.
+    #[arg(long)]
+    pub since: Option<String>,
+
+    /// Only calls before this time: a date (that whole day included) or RFC 3339.
+    #[arg(long)]
+    pub until: Option<String>,
+
+    /// Time zone for day and hour buckets and for dates in --since/--until (IANA name).
+    #[arg(long, default_value = "UTC")]
+    pub timezone: String,
+
+    /// Fail (exit 3) if anything was lost: an unreadable record or an unpriced call.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// No summary or warnings on stderr (errors still show).
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Worker threads [default: one per core].
+    #[arg(long, default_value_t = 0, hide_short_help = true)]
+    pub threads: usize,
+}
+
+/// A failure that ends the command with `code`.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+fn usage(message: String) -> Failure {
+    Failure { code: exit::USAGE, message }
+}
+
+fn error(message: String) -> Failure {
+    Failure { code: exit::ERROR, message }
+}
+
+pub fn run(cli: Cli) -> Result<i32, Failure> {
+    match cli.command {
+        Command::Report(args) => report(args),
+    }
+}
+
+/// The `[since, until)` window in unix nanoseconds.
+struct Window {
+    since: Option<i128>,
+    until: Option<i128>,
+}
+
+impl Window {
+    fn contains(&self, time_ns: u64) -> bool {
+        let t = i128::from(time_ns);
+        self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u)
+    }
+
+    fn is_open(&self) -> bool {
+        self.since.is_none() && self.until.is_none()
+    }
+}
+
+/// A date means its first instant (or, as an upper bound, the first instant of the next day).
+fn parse_time(text: &str, tz: &TimeZone, upper: bool) -> Result<i128, Failure> {
+    if let Ok(ts) = text.parse::<jiff::Timestamp>() {
+        return Ok(ts.as_nanosecond());
+    }
+    let date: jiff::civil::Date = text
+        .parse()
+        .map_err(|_| usage(format!("invalid time {text:?}: use a date like 2026-11-21 or RFC 3339 like 2026-11-21T09:00:00Z")))?;
+    let date = if upper { date.tomorrow().map_err(|e| usage(format!("invalid date {text:?}: {e}")))? } else { date };
+    let zoned = date.to_zoned(tz.clone()).map_err(|e| usage(format!("invalid date {text:?}: {e}")))?;
+    Ok(zoned.timestamp().as_nanosecond())
+}
+
+fn report(args: ReportArgs) -> Result<i32, Failure> {
+    let tz = TimeZone::get(&args.timezone)
+        .map_err(|_| usage(format!("unknown time zone {:?}: use an IANA name like UTC or Europe/Berlin", args.timezone)))?;
+    let window = Window {
+        since: args.since.as_deref().map(|t| parse_time(t, &tz, false)).transpose()?,
+        until: args.until.as_deref().map(|t| parse_time(t, &tz, true)).transpose()?,
+    };
+    let format = match (args.format, &args.output) {
+        (Some(f), _) => f,
+        (None, Some(path)) => format_for(path).unwrap_or(Format::Table),
+        (None, None) => Format::Table,
+    };
+    let paths = if args.paths.is_empty() {
+        if std::io::stdin().is_terminal() {
+            return Err(usage("no input: give OTLP files or directories, or `-` to read stdin".into()));
+        }
+        vec![PathBuf::from("-")]
+    } else {
+        args.paths.clone()
+    };
+    let (grouping, dim_keys) = Grouping::parse(&args.by, tz);
+    let catalog = Catalog::embedded().map_err(|e| error(format!("the bundled price catalog failed to load: {e:#}")))?;
+
+    let collected = pipeline::collect(&paths, &crate::extract::Config { dim_keys }, args.threads);
+    let records: u64 = collected.extracted.tally.records.values().sum();
+    let problems = collected.problems;
+    let stats = collected.stats;
+    let reconciled = reconcile::reconcile(collected.extracted);
+    let decisions = reconciled.decisions;
+    let (calls, outside): (Vec<_>, Vec<_>) = reconciled.calls.into_iter().partition(|c| window.contains(c.time_ns));
+    let priced: Vec<PricedCall> = price::price_calls(&catalog, calls);
+    let report = allocate::group(&priced, &grouping);
+
+    let mut out: Box<dyn Write> = match &args.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| error(format!("cannot write {}: {e}", path.display())))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    report::write(&report, format, &mut out)
+        .and_then(|_| out.flush().map_err(Into::into))
+        .map_err(|e| error(format!("cannot write the report: {e:#}")))?;
+
+    // Messages, after the data: problems always, the rest unless --quiet.
+    let mut err = std::io::stderr().lock();
+    const SHOWN: usize = 20;
+    for p in problems.iter().take(SHOWN) {
+        let _ = writeln!(err, "error: {}: {}", p.location, p.message);
+    }
+    if problems.len() > SHOWN {
+        let _ = writeln!(err, "error: … and {} more problems like these", problems.len() - SHOWN);
+    }
+    if !args.quiet {
+        for u in &report.unpriced {
+            let provider = u.provider.as_deref().map(|p| format!(" (provider {p})")).unwrap_or_default();
+            let _ = writeln!(
+                err,
+                "warning: no price for model {:?}{provider}: {} calls, {} tokens reported without a cost",
+                u.model,
+                u.requests,
+                u.tokens.total_input().saturating_add(u.tokens.output)
+            );
+        }
+        if !window.is_open() && !outside.is_empty() {
+            let unknown = outside.iter().filter(|c| c.time_ns == 0).count();
+            let note = if unknown > 0 { format!(" ({unknown} with no timestamp)") } else { String::new() };
+            let _ = writeln!(err, "note: {} calls outside --since/--until left out{note}", outside.len());
+        }
+        if let Some(first) = stats.skipped_not_otlp.first() {
+            let others = stats.skipped_not_otlp.len() - 1;
+            let more = if others > 0 { format!(" and {others} more") } else { String::new() };
+            let _ = writeln!(err, "note: files that are not OTLP data were skipped: {first}{more}");
+        }
+        let _ = writeln!(
+            err,
+            "otelcost: {} files, {} records → {} calls counted ({} duplicates, {} aggregate parents not counted){}",
+            stats.files,
+            records,
+            report.total.requests,
+            decisions.duplicates,
+            decisions.aggregates,
+            if problems.is_empty() { String::new() } else { format!("; {} problems, records skipped", problems.len()) },
+        );
+    }
+
+    let read_nothing = stats.bytes == 0 && !problems.is_empty();
+    Ok(if read_nothing {
+        exit::ERROR
+    } else if args.strict && (!problems.is_empty() || report.total.unpriced_requests > 0) {
+        let _ = writeln!(err, "otelcost: --strict: {} problems, {} unpriced calls", problems.len(), report.total.unpriced_requests);
+        exit::STRICT
+    } else {
+        exit::OK
+    })
+}
+
+fn format_for(path: &Path) -> Option<Format> {
+    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+        "csv" => Some(Format::Csv),
+        "json" => Some(Format::Json),
+        "md" | "markdown" => Some(Format::Markdown),
+        "txt" => Some(Format::Table),
+        _ => None,
+    }
+}
