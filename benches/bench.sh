@@ -177,8 +177,13 @@ bench_otelcost() {
     if [ "$kb" -gt "$peak_kb" ]; then peak_kb=$kb; fi
     if [ -z "$best_us" ] || [ "$us" -lt "$best_us" ]; then best_us=$us; fi
     say "  run $i: $(awk -v u="$us" 'BEGIN{printf "%.3f", u/1e6}') s, peak RSS $((kb * 1024 / 1000000)) MB"
-    "$py" "$repo/benches/check_totals.py" "$file.expect.json" "$out" ||
-      die "otelcost's totals on $name are WRONG (run $i); report kept in $out"
+    local rc=0
+    "$py" "$repo/benches/check_totals.py" "$file.expect.json" "$out" || rc=$?
+    case $rc in
+      0) ;;
+      1) die "otelcost's totals on $name are WRONG (run $i); report kept in $out" ;;
+      *) die "otelcost's output on $name is not a usable JSON report (run $i); kept in $out, stderr in $err" ;;
+    esac
   done
   printf 'otelcost\t%s\t%s\t%s\t%s\n' "$name" "$size" "$best_us" "$peak_kb" >>"$results"
 }
