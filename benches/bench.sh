@@ -1,0 +1,260 @@
+#!/usr/bin/env bash
+# benches/bench.sh — throughput and memory benchmark of `otelcost report`.
+#
+# What it does:
+#   1. creates (or reuses) a Python venv in target/bench-venv with
+#      opentelemetry-proto, protobuf and duckdb from PyPI;
+#   2. generates (or reuses) deterministic OTLP dumps in target/bench-data/ with
+#      shared/bench/gen_otlp.py: JSON lines (bench-N.jsonl) and the file
+#      exporter's protobuf stream (bench-N.pb), plus the exact totals put in;
+#   3. builds otelcost with `cargo build --release` (unless $OTELCOST is set);
+#   4. per format: reads the file once to warm the page cache, runs
+#      `otelcost report FILE --format json` BENCH_RUNS times (default 3), keeps
+#      the best wall time and the highest peak RSS (/usr/bin/time -v), and
+#      checks every run's per-model totals against the expect file exactly;
+#   5. runs shared/bench/duckdb_baseline.py (threads = nproc) on the JSON-lines
+#      file as the peer figure, and checks its totals too;
+#   6. prints a summary table and writes it to target/bench-data/result.json.
+#
+# Usage:
+#   benches/bench.sh            # ~500 MB JSON lines (410000 spans), ~300 MB proto
+#   benches/bench.sh --quick    # ~50 MB JSON lines (41000 spans)
+#
+# Environment:
+#   BENCH_SPANS=N       spans to generate (overrides the default and --quick)
+#   BENCH_RUNS=N        timed runs per file (default 3; best one counts)
+#   OTELCOST=PATH       benchmark this binary instead of building one
+#   BENCH_SHARED=DIR    the shared/ folder (default: the first shared/ with
+#                       bench/gen_otlp.py found beside the repo or above it)
+#   BENCH_NO_DUCKDB=1   skip the DuckDB baseline
+#   PYTHON=python3      interpreter used to create the venv
+#
+# MB means 10^6 bytes; MB/s = file size / best wall seconds.
+# Needs Linux with GNU time (`apt-get install -y time`).
+set -euo pipefail
+
+usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
+die() { printf '\nbench: ERROR: %s\n' "$*" >&2; exit 1; }
+say() { printf 'bench: %s\n' "$*" >&2; }
+
+quick=0
+for arg in "$@"; do
+  case "$arg" in
+    --quick) quick=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $arg" ;;
+  esac
+done
+
+# ~1210 bytes per span in JSON lines, ~740 in the protobuf stream (measured);
+# generation runs at ~5 MB/s (JSON lines) and ~8 MB/s (proto), single-threaded.
+if [ -n "${BENCH_SPANS:-}" ]; then spans=$BENCH_SPANS
+elif [ "$quick" = 1 ]; then spans=41000
+else spans=410000
+fi
+case "$spans" in ''|*[!0-9]*) die "BENCH_SPANS must be a positive integer, got '$spans'" ;; esac
+[ "$spans" -gt 0 ] || die "BENCH_SPANS must be positive"
+runs=${BENCH_RUNS:-3}
+case "$runs" in ''|*[!0-9]*|0) die "BENCH_RUNS must be a positive integer, got '$runs'" ;; esac
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$repo"
+target=${CARGO_TARGET_DIR:-$repo/target}
+venv=$repo/target/bench-venv
+data=$repo/target/bench-data
+mkdir -p "$data"
+
+# --- shared/ ---------------------------------------------------------------
+if [ -n "${BENCH_SHARED:-}" ]; then
+  shared=$BENCH_SHARED
+else
+  shared=
+  dir=$(dirname "$repo")
+  while :; do
+    if [ -f "$dir/shared/bench/gen_otlp.py" ]; then shared=$dir/shared; break; fi
+    [ "$dir" = / ] && break
+    dir=$(dirname "$dir")
+  done
+fi
+gen=$shared/bench/gen_otlp.py
+baseline=$shared/bench/duckdb_baseline.py
+if [ -z "$shared" ] || [ ! -f "$gen" ] || [ ! -f "$baseline" ]; then
+  die "cannot find shared/bench/gen_otlp.py and duckdb_baseline.py beside the repo; set BENCH_SHARED=/path/to/shared"
+fi
+say "shared material: $shared"
+
+# --- tools -----------------------------------------------------------------
+if [ ! -x /usr/bin/time ] || ! /usr/bin/time -v true >/dev/null 2>&1; then
+  die "GNU time is needed for peak RSS: apt-get install -y time"
+fi
+ncpu=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
+
+# Wall clock in microseconds.
+now_us() {
+  if [ -n "${EPOCHREALTIME:-}" ]; then local t=${EPOCHREALTIME/[.,]/}; echo "$((10#$t))"
+  else echo $(( $(date +%s%N) / 1000 )); fi
+}
+
+# --- Python venv -------------------------------------------------------------
+py=$venv/bin/python
+if [ -x "$py" ] && "$py" -c 'import duckdb, google.protobuf, opentelemetry.proto' 2>/dev/null; then
+  say "reusing venv $venv"
+else
+  say "creating venv $venv (opentelemetry-proto protobuf duckdb)"
+  rm -rf "$venv"
+  "${PYTHON:-python3}" -m venv "$venv" || die "cannot create a venv (Debian: apt-get install -y python3-venv)"
+  "$py" -m pip install --quiet --disable-pip-version-check opentelemetry-proto protobuf duckdb ||
+    die "pip install failed"
+fi
+say "venv: $("$py" -c 'import sys, duckdb, google.protobuf as p; print("python", sys.version.split()[0], "duckdb", duckdb.__version__, "protobuf", p.__version__)')"
+
+# --- dumps -----------------------------------------------------------------
+gen_sum=$(sha256sum "$gen" | cut -c1-16)
+
+# generate FORMAT EXT: writes $data/bench-$spans.EXT and its .expect.json unless
+# a complete one from the same generator and arguments is already there.
+generate() {
+  local fmt=$1 ext=$2
+  local out=$data/bench-$spans.$ext
+  local expect=$out.expect.json stamp=$out.stamp
+  local want="gen_otlp.py sha256:$gen_sum --format $fmt --spans $spans"
+  if [ -f "$out" ] && [ -f "$expect" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
+    say "reusing $out ($(( $(stat -c %s "$out") / 1000000 )) MB)"
+    return
+  fi
+  say "generating $out ($spans spans, $fmt) ..."
+  rm -f "$out" "$expect" "$stamp"
+  local t0; t0=$(now_us)
+  "$py" "$gen" --format "$fmt" --spans "$spans" --out "$out.tmp" --expect "$expect.tmp" ||
+    die "gen_otlp.py failed for $fmt"
+  mv "$out.tmp" "$out"; mv "$expect.tmp" "$expect"
+  printf '%s\n' "$want" >"$stamp"
+  local t1; t1=$(now_us)
+  say "  $(( $(stat -c %s "$out") / 1000000 )) MB in $(( (t1 - t0) / 1000000 )) s"
+}
+generate jsonl jsonl
+generate proto pb
+jsonl=$data/bench-$spans.jsonl
+pb=$data/bench-$spans.pb
+cmp -s "$jsonl.expect.json" "$pb.expect.json" ||
+  die "the two dumps' expect files differ; delete $data and rerun"
+
+# --- otelcost binary ---------------------------------------------------------
+if [ -n "${OTELCOST:-}" ]; then
+  bin=$OTELCOST
+  [ -x "$bin" ] || die "OTELCOST=$bin is not an executable"
+  say "using OTELCOST=$bin (not building)"
+else
+  say "building: cargo build --release"
+  cargo build --release || die "cargo build --release failed"
+  bin=$target/release/otelcost
+  [ -x "$bin" ] || die "no binary at $bin after the build"
+fi
+
+# --- measurement -------------------------------------------------------------
+results=$data/results.tsv
+: >"$results"
+rm -f "$data/result.json"   # never leave an old result behind a failed run
+
+# bench_otelcost FILE: best wall seconds and peak RSS over $runs runs.
+bench_otelcost() {
+  local file=$1 name; name=$(basename "$file")
+  local size; size=$(stat -c %s "$file")
+  local out=$data/otelcost-$name.json err=$data/otelcost-$name.stderr tv=$data/otelcost-$name.time
+  say "otelcost on $name: warming the page cache, then $runs runs"
+  cat "$file" >/dev/null
+  local best_us='' peak_kb=0 i t0 t1 us kb
+  for i in $(seq 1 "$runs"); do
+    t0=$(now_us)
+    if ! /usr/bin/time -v -o "$tv" "$bin" report "$file" --format json >"$out" 2>"$err"; then
+      cat "$err" >&2
+      die "otelcost report $file failed (run $i); stderr above, kept in $err"
+    fi
+    t1=$(now_us)
+    us=$((t1 - t0))
+    kb=$(awk -F': *' '/Maximum resident set size/ {print $2}' "$tv")
+    [ -n "$kb" ] || die "cannot read peak RSS from $tv"
+    if [ "$kb" -gt "$peak_kb" ]; then peak_kb=$kb; fi
+    if [ -z "$best_us" ] || [ "$us" -lt "$best_us" ]; then best_us=$us; fi
+    say "  run $i: $(awk -v u="$us" 'BEGIN{printf "%.3f", u/1e6}') s, peak RSS $((kb * 1024 / 1000000)) MB"
+    local rc=0
+    "$py" "$repo/benches/check_totals.py" "$file.expect.json" "$out" || rc=$?
+    case $rc in
+      0) ;;
+      1) die "otelcost's totals on $name are WRONG (run $i); report kept in $out" ;;
+      *) die "otelcost's output on $name is not a usable JSON report (run $i); kept in $out, stderr in $err" ;;
+    esac
+  done
+  printf 'otelcost\t%s\t%s\t%s\t%s\n' "$name" "$size" "$best_us" "$peak_kb" >>"$results"
+}
+
+bench_duckdb() {
+  local file=$1 name; name=$(basename "$file")
+  local size; size=$(stat -c %s "$file")
+  local out=$data/duckdb-$name.tsv err=$data/duckdb-$name.stderr tv=$data/duckdb-$name.time
+  say "duckdb baseline on $name (threads=$ncpu)"
+  cat "$file" >/dev/null
+  /usr/bin/time -v -o "$tv" "$py" "$baseline" "$file" "$ncpu" >"$out" 2>"$err" || {
+    cat "$err" >&2; die "duckdb_baseline.py failed on $file; stderr above"; }
+  local secs; secs=$(awk '/^duckdb seconds / {print $3}' "$err")
+  [ -n "$secs" ] || die "no 'duckdb seconds X' line in $err"
+  local kb; kb=$(awk -F': *' '/Maximum resident set size/ {print $2}' "$tv")
+  local ok=1
+  "$py" "$repo/benches/check_totals.py" "$file.expect.json" --duckdb "$out" || {
+    ok=0; say "WARNING: DuckDB's totals differ from the expect file; its figure is not comparable"; }
+  say "  $secs s, peak RSS $((kb * 1024 / 1000000)) MB"
+  printf 'duckdb\t%s\t%s\t%s\t%s\t%s\n' "$name" "$size" \
+    "$(awk -v s="$secs" 'BEGIN{printf "%d", s*1e6}')" "$kb" "$ok" >>"$results"
+}
+
+bench_otelcost "$jsonl"
+bench_otelcost "$pb"
+if [ "${BENCH_NO_DUCKDB:-0}" != 1 ]; then bench_duckdb "$jsonl"; fi
+
+# --- summary -----------------------------------------------------------------
+"$py" - "$results" "$data/result.json" "$spans" "$runs" "$ncpu" "$bin" <<'EOF'
+import json, platform, subprocess, sys, time
+results, out, spans, runs, ncpu, binary = sys.argv[1:]
+ot, dd = {}, {}
+for line in open(results):
+    f = line.rstrip("\n").split("\t")
+    if f[0] == "otelcost":
+        ot[f[1]] = dict(size=int(f[2]), us=int(f[3]), kb=int(f[4]))
+    else:
+        dd[f[1]] = dict(size=int(f[2]), us=int(f[3]), kb=int(f[4]), ok=f[5] == "1")
+try:
+    version = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10).stdout.strip()
+except Exception:
+    version = ""
+rows = []
+for name, o in ot.items():
+    secs = o["us"] / 1e6
+    row = {"file": name, "bytes": o["size"], "size_mb": round(o["size"] / 1e6, 1),
+           "otelcost_seconds": round(secs, 3), "otelcost_mb_per_s": round(o["size"] / 1e6 / secs, 1),
+           "otelcost_peak_rss_mb": round(o["kb"] * 1024 / 1e6, 1), "totals_correct": True,
+           "duckdb_seconds": None, "duckdb_mb_per_s": None, "duckdb_peak_rss_mb": None,
+           "duckdb_totals_correct": None, "ratio": None}
+    d = dd.get(name)
+    if d:
+        ds = d["us"] / 1e6
+        row.update(duckdb_seconds=round(ds, 3), duckdb_mb_per_s=round(d["size"] / 1e6 / ds, 1),
+                   duckdb_peak_rss_mb=round(d["kb"] * 1024 / 1e6, 1), duckdb_totals_correct=d["ok"],
+                   ratio=round(ds / secs, 1))
+    rows.append(row)
+doc = {"generated_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+       "spans": int(spans), "runs": int(runs), "threads": int(ncpu), "otelcost": binary,
+       "otelcost_version": version, "host": platform.node(), "machine": platform.machine(),
+       "units": "MB = 10^6 bytes; seconds = best wall time of the runs; ratio = otelcost MB/s / duckdb MB/s",
+       "rows": rows}
+with open(out, "w") as f:
+    json.dump(doc, f, indent=2)
+    f.write("\n")
+dash = lambda v, fmt: "-" if v is None else fmt.format(v)
+print()
+print(f"otelcost benchmark: {spans} spans, best of {runs} warm runs, {ncpu} threads for duckdb")
+print(f"{'file':<22}{'size':>9}{'otelcost':>12}{'MB/s':>9}{'peak RSS':>11}{'duckdb MB/s':>14}{'ratio':>8}")
+for r in rows:
+    print(f"{r['file']:<22}{r['size_mb']:>6.0f} MB{r['otelcost_seconds']:>10.2f} s{r['otelcost_mb_per_s']:>9.1f}"
+          f"{r['otelcost_peak_rss_mb']:>8.0f} MB{dash(r['duckdb_mb_per_s'], '{:.1f}'):>14}{dash(r['ratio'], '{:.1f}x'):>8}")
+print(f"\nwritten to {out}")
+EOF
