@@ -31,7 +31,9 @@ impl TokenBuckets {
 
     /// Every input-side token of the request, cached or not: what long-context tiers look at.
     pub fn total_input(&self) -> u64 {
-        self.input.saturating_add(self.cache_read).saturating_add(self.cache_write())
+        self.input
+            .saturating_add(self.cache_read)
+            .saturating_add(self.cache_write())
     }
 
     pub fn is_zero(&self) -> bool {

@@ -31,7 +31,10 @@ impl<'a> WireReader<'a> {
     fn varint(&mut self) -> Result<u64, DecodeError> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
-            let byte = *self.buf.get(self.pos).ok_or_else(|| self.err("truncated varint"))?;
+            let byte = *self
+                .buf
+                .get(self.pos)
+                .ok_or_else(|| self.err("truncated varint"))?;
             self.pos += 1;
             value |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
@@ -42,9 +45,16 @@ impl<'a> WireReader<'a> {
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| {
-            self.err(&format!("field of {n} bytes runs past the end of its message ({} bytes left)", self.buf.len() - self.pos))
-        })?;
+        let end = self
+            .pos
+            .checked_add(n)
+            .filter(|&e| e <= self.buf.len())
+            .ok_or_else(|| {
+                self.err(&format!(
+                    "field of {n} bytes runs past the end of its message ({} bytes left)",
+                    self.buf.len() - self.pos
+                ))
+            })?;
         let out = &self.buf[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -65,12 +75,17 @@ impl<'a> WireReader<'a> {
         }
         let field = match key & 7 {
             0 => Field::Varint(self.varint()?),
-            1 => Field::Fixed64(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes"))),
+            1 => Field::Fixed64(u64::from_le_bytes(
+                self.take(8)?.try_into().expect("8 bytes"),
+            )),
             2 => {
-                let len = usize::try_from(self.varint()?).map_err(|_| self.err("length out of range"))?;
+                let len =
+                    usize::try_from(self.varint()?).map_err(|_| self.err("length out of range"))?;
                 Field::Len(self.take(len)?)
             }
-            5 => Field::Fixed32(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes"))),
+            5 => Field::Fixed32(u32::from_le_bytes(
+                self.take(4)?.try_into().expect("4 bytes"),
+            )),
             wt => return Err(self.err(&format!("unsupported wire type {wt}"))),
         };
         Ok(Some((num, field)))
@@ -87,7 +102,11 @@ pub fn decode(buf: &[u8], signal: Signal) -> Result<Request<'_>, DecodeError> {
 }
 
 /// Decodes every length-delimited field `num` of `buf` with `f`.
-fn repeated<'a, T>(buf: &'a [u8], num: u32, f: fn(&'a [u8]) -> Result<T, DecodeError>) -> Result<Vec<T>, DecodeError> {
+fn repeated<'a, T>(
+    buf: &'a [u8],
+    num: u32,
+    f: fn(&'a [u8]) -> Result<T, DecodeError>,
+) -> Result<Vec<T>, DecodeError> {
     let mut out = Vec::new();
     let mut r = WireReader::new(buf);
     while let Some((n, field)) = r.next()? {
@@ -101,7 +120,10 @@ fn repeated<'a, T>(buf: &'a [u8], num: u32, f: fn(&'a [u8]) -> Result<T, DecodeE
 fn len(field: Field<'_>) -> Result<&[u8], DecodeError> {
     match field {
         Field::Len(b) => Ok(b),
-        other => Err(DecodeError::at(0, format!("protobuf: expected a length-delimited field, found {other:?}"))),
+        other => Err(DecodeError::at(
+            0,
+            format!("protobuf: expected a length-delimited field, found {other:?}"),
+        )),
     }
 }
 
@@ -129,11 +151,17 @@ fn varint(field: Field<'_>) -> u64 {
 
 fn id<const N: usize>(field: Field<'_>) -> [u8; N] {
     // A malformed id is treated as absent rather than failing the record.
-    len(field).ok().and_then(|b| b.try_into().ok()).unwrap_or([0; N])
+    len(field)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .unwrap_or([0; N])
 }
 
 fn key_value(buf: &[u8]) -> Result<KeyValue<'_>, DecodeError> {
-    let mut kv = KeyValue { key: Cow::Borrowed(""), value: None };
+    let mut kv = KeyValue {
+        key: Cow::Borrowed(""),
+        value: None,
+    };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -146,7 +174,9 @@ fn key_value(buf: &[u8]) -> Result<KeyValue<'_>, DecodeError> {
 }
 
 fn resource(buf: &[u8]) -> Result<Resource<'_>, DecodeError> {
-    Ok(Resource { attributes: repeated(buf, 1, key_value)? })
+    Ok(Resource {
+        attributes: repeated(buf, 1, key_value)?,
+    })
 }
 
 fn scope(buf: &[u8]) -> Result<Scope<'_>, DecodeError> {
@@ -163,7 +193,10 @@ fn scope(buf: &[u8]) -> Result<Scope<'_>, DecodeError> {
 }
 
 fn resource_spans(buf: &[u8]) -> Result<ResourceSpans<'_>, DecodeError> {
-    let mut rs = ResourceSpans { resource: Resource::default(), scope_spans: Vec::new() };
+    let mut rs = ResourceSpans {
+        resource: Resource::default(),
+        scope_spans: Vec::new(),
+    };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -176,7 +209,10 @@ fn resource_spans(buf: &[u8]) -> Result<ResourceSpans<'_>, DecodeError> {
 }
 
 fn scope_spans(buf: &[u8]) -> Result<ScopeSpans<'_>, DecodeError> {
-    let mut ss = ScopeSpans { scope: Scope::default(), spans: Vec::new() };
+    let mut ss = ScopeSpans {
+        scope: Scope::default(),
+        spans: Vec::new(),
+    };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -208,7 +244,10 @@ fn span(buf: &[u8]) -> Result<Span<'_>, DecodeError> {
 }
 
 fn resource_logs(buf: &[u8]) -> Result<ResourceLogs<'_>, DecodeError> {
-    let mut rl = ResourceLogs { resource: Resource::default(), scope_logs: Vec::new() };
+    let mut rl = ResourceLogs {
+        resource: Resource::default(),
+        scope_logs: Vec::new(),
+    };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -221,7 +260,10 @@ fn resource_logs(buf: &[u8]) -> Result<ResourceLogs<'_>, DecodeError> {
 }
 
 fn scope_logs(buf: &[u8]) -> Result<ScopeLogs<'_>, DecodeError> {
-    let mut sl = ScopeLogs { scope: Scope::default(), log_records: Vec::new() };
+    let mut sl = ScopeLogs {
+        scope: Scope::default(),
+        log_records: Vec::new(),
+    };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -252,7 +294,10 @@ fn log_record(buf: &[u8]) -> Result<LogRecord<'_>, DecodeError> {
 }
 
 fn resource_metrics(buf: &[u8]) -> Result<ResourceMetrics<'_>, DecodeError> {
-    let mut rm = ResourceMetrics { resource: Resource::default(), scope_metrics: Vec::new() };
+    let mut rm = ResourceMetrics {
+        resource: Resource::default(),
+        scope_metrics: Vec::new(),
+    };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -265,7 +310,10 @@ fn resource_metrics(buf: &[u8]) -> Result<ResourceMetrics<'_>, DecodeError> {
 }
 
 fn scope_metrics(buf: &[u8]) -> Result<ScopeMetrics<'_>, DecodeError> {
-    let mut sm = ScopeMetrics { scope: Scope::default(), metrics: Vec::new() };
+    let mut sm = ScopeMetrics {
+        scope: Scope::default(),
+        metrics: Vec::new(),
+    };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -284,7 +332,11 @@ fn metric(buf: &[u8]) -> Result<Metric<'_>, DecodeError> {
         match n {
             1 => m.name = text(f)?,
             3 => m.unit = text(f)?,
-            5 => m.gauge = Some(Gauge { data_points: repeated(len(f)?, 1, number_point)? }),
+            5 => {
+                m.gauge = Some(Gauge {
+                    data_points: repeated(len(f)?, 1, number_point)?,
+                })
+            }
             7 => m.sum = Some(sum(len(f)?)?),
             9 => m.histogram = Some(histogram(len(f)?, histogram_point)?),
             10 => m.exponential_histogram = Some(histogram(len(f)?, exp_histogram_point)?),
@@ -398,23 +450,30 @@ fn first_len(buf: &[u8], num: u32) -> Option<&[u8]> {
 pub fn sniff_signal(buf: &[u8]) -> Option<Signal> {
     let scope_block = first_len(first_len(buf, 1)?, 2)?;
     let record = first_len(scope_block, 2)?;
+    // Fields that settle it: a span's start/end times are fixed64 7/8 and its ids 16 and
+    // 8 bytes; a log's times are fixed64 1/11; a metric's name is field 1 and its data
+    // (gauge 5, sum 7, histograms 9/10, summary 11) length-delimited.
+    let mut seen: Vec<(u32, Field<'_>)> = Vec::new();
     let mut r = WireReader::new(record);
-    let (mut span, mut log, mut metric) = (0, 0, 0);
-    while let Ok(Some((n, f))) = r.next() {
-        match (n, f) {
-            (1, Field::Len(b)) if b.len() == 16 => span += 2,
-            (1, Field::Len(_)) => metric += 2,
-            (1 | 11, Field::Fixed64(_)) => log += 2,
-            (7 | 8, Field::Fixed64(_)) => span += 1,
-            (5 | 7 | 9 | 10 | 11, Field::Len(_)) if metric > 0 => metric += 1,
-            (2, Field::Varint(_)) | (9 | 10, Field::Len(_)) => log += 1,
-            (2 | 5, Field::Len(_)) => span += 1,
-            _ => {}
-        }
+    while let Ok(Some(field)) = r.next() {
+        seen.push(field);
     }
-    [(span, Signal::Traces), (metric, Signal::Metrics), (log, Signal::Logs)]
-        .into_iter()
-        .filter(|(score, _)| *score > 0)
-        .max_by_key(|(score, _)| *score)
-        .map(|(_, s)| s)
+    let has = |pred: &dyn Fn(u32, &Field<'_>) -> bool| seen.iter().any(|(n, f)| pred(*n, f));
+    if has(&|n, f| matches!((n, f), (7 | 8, Field::Fixed64(_)))) {
+        Some(Signal::Traces)
+    } else if has(&|n, f| matches!((n, f), (1 | 11, Field::Fixed64(_)))) {
+        Some(Signal::Logs)
+    } else if has(&|n, f| matches!((n, f), (1, Field::Len(b)) if b.len() == 16))
+        && has(&|n, f| matches!((n, f), (2, Field::Len(b)) if b.len() == 8))
+    {
+        Some(Signal::Traces)
+    } else if has(&|n, f| matches!((n, f), (1, Field::Len(_))))
+        && has(&|n, f| matches!((n, f), (5 | 7 | 9 | 10 | 11, Field::Len(_))))
+    {
+        Some(Signal::Metrics)
+    } else if has(&|n, f| matches!((n, f), (2, Field::Varint(_)) | (5 | 6, Field::Len(_)))) {
+        Some(Signal::Logs)
+    } else {
+        None
+    }
 }

@@ -70,7 +70,12 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                                 parent_span_id: span.parent_span_id,
                             });
                         }
-                        let record = Record { attrs: &span.attributes, resource: &resource, location, config };
+                        let record = Record {
+                            attrs: &span.attributes,
+                            resource: &resource,
+                            location,
+                            config,
+                        };
                         if let Some(o) = semconv::span(span, &record) {
                             out.observations.push(o);
                         }
@@ -84,7 +89,12 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                 for sl in &rl.scope_logs {
                     for log in &sl.log_records {
                         *out.tally.records.entry(Signal::Logs).or_default() += 1;
-                        let record = Record { attrs: &log.attributes, resource: &resource, location, config };
+                        let record = Record {
+                            attrs: &log.attributes,
+                            resource: &resource,
+                            location,
+                            config,
+                        };
                         if let Some(o) = semconv::log(log, &record) {
                             out.observations.push(o);
                         }
@@ -99,7 +109,9 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                         let points = m.sum.as_ref().map_or(0, |s| s.data_points.len())
                             + m.gauge.as_ref().map_or(0, |g| g.data_points.len())
                             + m.histogram.as_ref().map_or(0, |h| h.data_points.len())
-                            + m.exponential_histogram.as_ref().map_or(0, |h| h.data_points.len());
+                            + m.exponential_histogram
+                                .as_ref()
+                                .map_or(0, |h| h.data_points.len());
                         *out.tally.records.entry(Signal::Metrics).or_default() += points as u64;
                     }
                 }
@@ -124,7 +136,10 @@ pub(crate) struct ResourceInfo<'r, 'a> {
 impl<'r, 'a> Record<'r, 'a> {
     fn resource(resource: &'r Resource<'a>) -> ResourceInfo<'r, 'a> {
         let service = lookup(&resource.attributes, "service.name").and_then(|v| v.render());
-        ResourceInfo { attrs: &resource.attributes, service }
+        ResourceInfo {
+            attrs: &resource.attributes,
+            service,
+        }
     }
 
     /// The requested dimension values, record first, then resource.
@@ -132,11 +147,18 @@ impl<'r, 'a> Record<'r, 'a> {
         self.config
             .dim_keys
             .iter()
-            .map(|key| lookup(self.attrs, key).or_else(|| lookup(self.resource.attrs, key)).and_then(|v| v.render()))
+            .map(|key| {
+                lookup(self.attrs, key)
+                    .or_else(|| lookup(self.resource.attrs, key))
+                    .and_then(|v| v.render())
+            })
             .collect()
     }
 }
 
 pub(crate) fn lookup<'a>(attrs: &[KeyValue<'a>], key: &str) -> Option<Value<'a>> {
-    attrs.iter().find(|kv| kv.key == key).and_then(|kv| kv.value.map(|v| v.get()))
+    attrs
+        .iter()
+        .find(|kv| kv.key == key)
+        .and_then(|kv| kv.value.map(|v| v.get()))
 }

@@ -16,7 +16,14 @@ use crate::model::{CallKey, Emitter, Observation, Role, Signal};
 
 /// Operations that are one call to a model. Anything else carrying usage (an agent,
 /// a workflow) may be summing its children.
-const MODEL_CALLS: &[&str] = &["chat", "generate_content", "text_completion", "embeddings", "completion", "embedding"];
+const MODEL_CALLS: &[&str] = &[
+    "chat",
+    "generate_content",
+    "text_completion",
+    "embeddings",
+    "completion",
+    "embedding",
+];
 
 pub const DETAILS_EVENT: &str = "gen_ai.client.inference.operation.details";
 
@@ -50,7 +57,9 @@ fn fields<'a>(attrs: &[KeyValue<'a>]) -> Fields<'a> {
             | "gen_ai.usage.cache_creation_input_tokens"
             | "gen_ai.usage.cache_write.input_tokens"
             | "gen_ai.usage.cache_write_input_tokens" => f.usage.cache_write = count(),
-            "gen_ai.usage.reasoning.output_tokens" | "gen_ai.usage.reasoning_tokens" => f.usage.reasoning = count(),
+            "gen_ai.usage.reasoning.output_tokens" | "gen_ai.usage.reasoning_tokens" => {
+                f.usage.reasoning = count()
+            }
             "gen_ai.operation.name" => f.operation = Some(value.get()),
             "gen_ai.provider.name" => f.provider = Some(value.get()),
             "gen_ai.system" => f.system = Some(value.get()),
@@ -65,11 +74,22 @@ fn fields<'a>(attrs: &[KeyValue<'a>]) -> Fields<'a> {
 }
 
 fn text(v: &Option<Value<'_>>) -> Option<String> {
-    v.as_ref().and_then(|v| v.as_str()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
+    v.as_ref()
+        .and_then(|v| v.as_str())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
 }
 
 impl Fields<'_> {
-    fn observation(&self, signal: Signal, role: Role, time_ns: u64, trace_id: [u8; 16], record: &Record<'_, '_>) -> Observation {
+    fn observation(
+        &self,
+        signal: Signal,
+        role: Role,
+        time_ns: u64,
+        trace_id: [u8; 16],
+        record: &Record<'_, '_>,
+    ) -> Observation {
         let mut keys = Vec::new();
         if let Some(id) = text(&self.response_id) {
             keys.push(CallKey::Response(trace_id, id));
@@ -99,8 +119,16 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Option<Observation> {
         return None;
     }
     let is_call = text(&f.operation).is_some_and(|op| MODEL_CALLS.contains(&op.as_str()));
-    let role = if is_call { Role::ModelCall } else { Role::MaybeAggregate };
-    let time = if span.end_time_unix_nano != 0 { span.end_time_unix_nano } else { span.start_time_unix_nano };
+    let role = if is_call {
+        Role::ModelCall
+    } else {
+        Role::MaybeAggregate
+    };
+    let time = if span.end_time_unix_nano != 0 {
+        span.end_time_unix_nano
+    } else {
+        span.start_time_unix_nano
+    };
     let mut o = f.observation(Signal::Traces, role, time, span.trace_id, record);
     if span.span_id != [0; 8] {
         o.keys.insert(0, CallKey::Span(span.trace_id, span.span_id));
@@ -112,11 +140,16 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Option<Observation> {
 /// The `gen_ai.client.inference.operation.details` event: the same usage as its span.
 pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Option<Observation> {
     let f = fields(&log.attributes);
-    let name_matches = log.event_name == DETAILS_EVENT || text(&f.event_name).as_deref() == Some(DETAILS_EVENT);
+    let name_matches =
+        log.event_name == DETAILS_EVENT || text(&f.event_name).as_deref() == Some(DETAILS_EVENT);
     if !name_matches || !f.usage.is_present() {
         return None;
     }
-    let time = if log.time_unix_nano != 0 { log.time_unix_nano } else { log.observed_time_unix_nano };
+    let time = if log.time_unix_nano != 0 {
+        log.time_unix_nano
+    } else {
+        log.observed_time_unix_nano
+    };
     let mut o = f.observation(Signal::Logs, Role::ModelCall, time, log.trace_id, record);
     if log.span_id != [0; 8] {
         // Emitted inside its inference span: the same call as that span.

@@ -45,7 +45,12 @@ pub trait Sink {
 
 /// Total size of the regular files the sources name (for a progress bar); stdin counts 0.
 pub fn total_size(sources: &[PathBuf]) -> u64 {
-    expand(sources).iter().filter_map(|p| p.as_ref().ok()).filter_map(|(p, _)| std::fs::metadata(p).ok()).map(|m| m.len()).sum()
+    expand(sources)
+        .iter()
+        .filter_map(|p| p.as_ref().ok())
+        .filter_map(|(p, _)| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum()
 }
 
 /// Reads every source in order, sending chunks and problems to `sink`. `consumed` counts
@@ -61,17 +66,31 @@ pub fn read(sources: &[PathBuf], sink: &mut dyn Sink, consumed: &AtomicU64) -> I
             }
         };
         stats.files += 1;
-        let name: Arc<str> = if path.as_os_str() == "-" { "<stdin>".into() } else { path.display().to_string().into() };
-        let opened: io::Result<Box<dyn Read + Send>> =
-            if path.as_os_str() == "-" { Ok(Box::new(io::stdin())) } else { File::open(&path).map(|f| Box::new(f) as _) };
+        let name: Arc<str> = if path.as_os_str() == "-" {
+            "<stdin>".into()
+        } else {
+            path.display().to_string().into()
+        };
+        let opened: io::Result<Box<dyn Read + Send>> = if path.as_os_str() == "-" {
+            Ok(Box::new(io::stdin()))
+        } else {
+            File::open(&path).map(|f| Box::new(f) as _)
+        };
         let reader = match opened {
             Ok(r) => r,
             Err(e) => {
-                sink.problem(Problem { location: whole(&name), message: format!("cannot open: {e}") });
+                sink.problem(Problem {
+                    location: whole(&name),
+                    message: format!("cannot open: {e}"),
+                });
                 continue;
             }
         };
-        let mut counted = CountingReader { inner: reader, count: 0, consumed };
+        let mut counted = CountingReader {
+            inner: reader,
+            count: 0,
+            consumed,
+        };
         match read_one(name.clone(), &mut counted, sink) {
             Ok(Outcome::Read) => {}
             Ok(Outcome::NotOtlp) if !named => stats.skipped_not_otlp.push(name.to_string()),
@@ -87,7 +106,10 @@ pub fn read(sources: &[PathBuf], sink: &mut dyn Sink, consumed: &AtomicU64) -> I
 }
 
 fn whole(name: &Arc<str>) -> Location {
-    Location { file: name.clone(), at: Position::Whole }
+    Location {
+        file: name.clone(),
+        at: Position::Whole,
+    }
 }
 
 /// Sources with directories expanded (recursively, sorted, hidden entries skipped).
@@ -98,7 +120,10 @@ fn expand(sources: &[PathBuf]) -> Vec<Result<(PathBuf, bool), Problem>> {
             Ok(e) => e,
             Err(e) => {
                 out.push(Err(Problem {
-                    location: Location { file: dir.display().to_string().into(), at: Position::Whole },
+                    location: Location {
+                        file: dir.display().to_string().into(),
+                        at: Position::Whole,
+                    },
                     message: format!("cannot read directory: {e}"),
                 }));
                 return;
@@ -140,12 +165,16 @@ fn read_one(name: Arc<str>, raw: &mut dyn Read, sink: &mut dyn Sink) -> Result<O
     loop {
         let head = peek(&mut reader, &name)?;
         reader = match sniff::compression(&head) {
-            Some(sniff::Compression::Gzip) => {
-                Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(reader)))
-            }
+            Some(sniff::Compression::Gzip) => Box::new(BufReader::with_capacity(
+                1 << 20,
+                flate2::bufread::MultiGzDecoder::new(reader),
+            )),
             Some(sniff::Compression::Zstd) => {
-                let dec = zstd::stream::read::Decoder::with_buffer(reader)
-                    .map_err(|e| Problem { location: whole(&name), message: format!("zstd: {e}") })?;
+                let dec =
+                    zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| Problem {
+                        location: whole(&name),
+                        message: format!("zstd: {e}"),
+                    })?;
                 Box::new(BufReader::with_capacity(1 << 20, dec))
             }
             None => break,
@@ -165,13 +194,18 @@ fn read_one(name: Arc<str>, raw: &mut dyn Read, sink: &mut dyn Sink) -> Result<O
 /// The first bytes of the stream, without consuming them. Decompression and read errors
 /// surface here with the file name.
 fn peek(reader: &mut Box<dyn BufRead + '_>, name: &Arc<str>) -> Result<Vec<u8>, Problem> {
-    let buf = reader.fill_buf().map_err(|e| Problem { location: whole(name), message: read_error(&e) })?;
+    let buf = reader.fill_buf().map_err(|e| Problem {
+        location: whole(name),
+        message: read_error(&e),
+    })?;
     Ok(buf[..buf.len().min(64)].to_vec())
 }
 
 pub(crate) fn read_error(e: &io::Error) -> String {
     match e.kind() {
-        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput => format!("corrupt compressed data: {e}"),
+        io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput => {
+            format!("corrupt compressed data: {e}")
+        }
         io::ErrorKind::UnexpectedEof => format!("truncated: {e}"),
         _ => format!("read error: {e}"),
     }

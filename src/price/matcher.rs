@@ -43,8 +43,16 @@ impl Clause {
                     .build()
                     .map_err(|e| anyhow::anyhow!("bad regex {r:?} in pricing data: {e}"))?,
             ),
-            RawClause::Or(v) => Clause::Or(v.into_iter().map(Clause::compile).collect::<anyhow::Result<_>>()?),
-            RawClause::And(v) => Clause::And(v.into_iter().map(Clause::compile).collect::<anyhow::Result<_>>()?),
+            RawClause::Or(v) => Clause::Or(
+                v.into_iter()
+                    .map(Clause::compile)
+                    .collect::<anyhow::Result<_>>()?,
+            ),
+            RawClause::And(v) => Clause::And(
+                v.into_iter()
+                    .map(Clause::compile)
+                    .collect::<anyhow::Result<_>>()?,
+            ),
         })
     }
 
@@ -115,7 +123,9 @@ impl Clause {
 /// continuation of an alphanumeric literal (`claude-opus-4` must not take `claude-opus-45`,
 /// `gpt-4` must not take `gpt-4o`).
 pub(crate) fn acceptable_rest(literal: &str, rest: &str) -> bool {
-    let Some(first) = rest.chars().next() else { return true };
+    let Some(first) = rest.chars().next() else {
+        return true;
+    };
     match first {
         '@' | ':' => true,
         '-' | '.' | '_' => {

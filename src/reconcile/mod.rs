@@ -39,7 +39,11 @@ fn rank(signal: Signal) -> u8 {
 
 /// `observations` must be in input order (it decides ties deterministically).
 pub fn reconcile(extracted: Extracted) -> Reconciled {
-    let Extracted { mut observations, links, .. } = extracted;
+    let Extracted {
+        mut observations,
+        links,
+        ..
+    } = extracted;
     let mut decisions = Decisions::default();
 
     // Rule 1: a stable sort keeps input order within each signal.
@@ -60,7 +64,8 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
     let covered = spans_with_usage_below(&kept, &links);
     let mut calls = Vec::with_capacity(kept.len());
     for o in kept {
-        let summed_children = o.role == Role::MaybeAggregate && o.span.is_some_and(|s| covered.contains(&s));
+        let summed_children =
+            o.role == Role::MaybeAggregate && o.span.is_some_and(|s| covered.contains(&s));
         if summed_children {
             decisions.aggregates += 1;
         } else {
@@ -74,17 +79,23 @@ type SpanRef = ([u8; 16], [u8; 8]);
 
 /// The spans that have a usage-bearing span somewhere below them.
 fn spans_with_usage_below(kept: &[Observation], links: &[SpanLink]) -> HashSet<SpanRef> {
-    let has_aggregate = kept.iter().any(|o| o.role == Role::MaybeAggregate && o.span.is_some());
+    let has_aggregate = kept
+        .iter()
+        .any(|o| o.role == Role::MaybeAggregate && o.span.is_some());
     let mut covered = HashSet::new();
     if !has_aggregate {
         return covered;
     }
-    let parent: HashMap<SpanRef, [u8; 8]> =
-        links.iter().map(|l| ((l.trace_id, l.span_id), l.parent_span_id)).collect();
+    let parent: HashMap<SpanRef, [u8; 8]> = links
+        .iter()
+        .map(|l| ((l.trace_id, l.span_id), l.parent_span_id))
+        .collect();
     for (trace, mut span) in kept.iter().filter_map(|o| o.span) {
         // Bounded walk: a malformed dump may hold a parent cycle.
         for _ in 0..parent.len() {
-            let Some(&up) = parent.get(&(trace, span)) else { break };
+            let Some(&up) = parent.get(&(trace, span)) else {
+                break;
+            };
             if !covered.insert((trace, up)) {
                 break;
             }
@@ -99,7 +110,13 @@ mod tests {
     use super::*;
     use crate::model::{Emitter, Location, Position, TokenBuckets};
 
-    fn obs(signal: Signal, role: Role, span: Option<u8>, keys: Vec<CallKey>, input: u64) -> Observation {
+    fn obs(
+        signal: Signal,
+        role: Role,
+        span: Option<u8>,
+        keys: Vec<CallKey>,
+        input: u64,
+    ) -> Observation {
         Observation {
             emitter: Emitter::Semconv,
             signal,
@@ -109,11 +126,17 @@ mod tests {
             provider: None,
             operation: None,
             service: None,
-            tokens: TokenBuckets { input, ..Default::default() },
+            tokens: TokenBuckets {
+                input,
+                ..Default::default()
+            },
             keys,
             span: span.map(|s| ([1; 16], [s; 8])),
             dims: vec![],
-            location: Location { file: "f".into(), at: Position::Whole },
+            location: Location {
+                file: "f".into(),
+                at: Position::Whole,
+            },
         }
     }
 
@@ -122,7 +145,11 @@ mod tests {
     }
 
     fn link(span: u8, parent: u8) -> SpanLink {
-        SpanLink { trace_id: [1; 16], span_id: [span; 8], parent_span_id: [parent; 8] }
+        SpanLink {
+            trace_id: [1; 16],
+            span_id: [span; 8],
+            parent_span_id: [parent; 8],
+        }
     }
 
     fn total(r: &Reconciled) -> u64 {
@@ -134,50 +161,128 @@ mod tests {
         let ex = Extracted {
             observations: vec![
                 obs(Signal::Logs, Role::ModelCall, None, vec![span_key(2)], 10),
-                obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2)], 10),
+                obs(
+                    Signal::Traces,
+                    Role::ModelCall,
+                    Some(2),
+                    vec![span_key(2)],
+                    10,
+                ),
             ],
             ..Default::default()
         };
         let r = reconcile(ex);
-        assert_eq!((r.calls.len(), r.calls[0].signal, r.decisions.duplicates), (1, Signal::Traces, 1));
+        assert_eq!(
+            (r.calls.len(), r.calls[0].signal, r.decisions.duplicates),
+            (1, Signal::Traces, 1)
+        );
     }
 
     #[test]
     fn a_retried_export_counts_once() {
-        let o = obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2), CallKey::Response([1; 16], "r".into())], 10);
-        let r = reconcile(Extracted { observations: vec![o.clone(), o], ..Default::default() });
+        let o = obs(
+            Signal::Traces,
+            Role::ModelCall,
+            Some(2),
+            vec![span_key(2), CallKey::Response([1; 16], "r".into())],
+            10,
+        );
+        let r = reconcile(Extracted {
+            observations: vec![o.clone(), o],
+            ..Default::default()
+        });
         assert_eq!(total(&r), 10);
     }
 
     #[test]
     fn sibling_spans_of_one_response_count_once() {
-        let a = obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2), CallKey::Response([1; 16], "r".into())], 10);
-        let b = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3), CallKey::Response([1; 16], "r".into())], 10);
-        assert_eq!(total(&reconcile(Extracted { observations: vec![a, b], ..Default::default() })), 10);
+        let a = obs(
+            Signal::Traces,
+            Role::ModelCall,
+            Some(2),
+            vec![span_key(2), CallKey::Response([1; 16], "r".into())],
+            10,
+        );
+        let b = obs(
+            Signal::Traces,
+            Role::ModelCall,
+            Some(3),
+            vec![span_key(3), CallKey::Response([1; 16], "r".into())],
+            10,
+        );
+        assert_eq!(
+            total(&reconcile(Extracted {
+                observations: vec![a, b],
+                ..Default::default()
+            })),
+            10
+        );
     }
 
     #[test]
     fn an_agent_span_summing_a_grandchild_is_not_counted() {
         // agent(1) -> cycle(2, no usage) -> chat(3)
-        let agent = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 30);
-        let chat = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3)], 30);
-        let ex = Extracted { observations: vec![agent, chat], links: vec![link(2, 1), link(3, 2)], ..Default::default() };
+        let agent = obs(
+            Signal::Traces,
+            Role::MaybeAggregate,
+            Some(1),
+            vec![span_key(1)],
+            30,
+        );
+        let chat = obs(
+            Signal::Traces,
+            Role::ModelCall,
+            Some(3),
+            vec![span_key(3)],
+            30,
+        );
+        let ex = Extracted {
+            observations: vec![agent, chat],
+            links: vec![link(2, 1), link(3, 2)],
+            ..Default::default()
+        };
         let r = reconcile(ex);
         assert_eq!((total(&r), r.decisions.aggregates), (30, 1));
     }
 
     #[test]
     fn an_agent_span_with_no_usage_below_is_counted() {
-        let agent = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 30);
-        let other = obs(Signal::Traces, Role::ModelCall, Some(5), vec![span_key(5)], 7);
-        let ex = Extracted { observations: vec![agent, other], links: vec![link(5, 4)], ..Default::default() };
+        let agent = obs(
+            Signal::Traces,
+            Role::MaybeAggregate,
+            Some(1),
+            vec![span_key(1)],
+            30,
+        );
+        let other = obs(
+            Signal::Traces,
+            Role::ModelCall,
+            Some(5),
+            vec![span_key(5)],
+            7,
+        );
+        let ex = Extracted {
+            observations: vec![agent, other],
+            links: vec![link(5, 4)],
+            ..Default::default()
+        };
         assert_eq!(total(&reconcile(ex)), 37);
     }
 
     #[test]
     fn a_parent_cycle_terminates() {
-        let agent = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 30);
-        let ex = Extracted { observations: vec![agent], links: vec![link(1, 2), link(2, 1)], ..Default::default() };
+        let agent = obs(
+            Signal::Traces,
+            Role::MaybeAggregate,
+            Some(1),
+            vec![span_key(1)],
+            30,
+        );
+        let ex = Extracted {
+            observations: vec![agent],
+            links: vec![link(1, 2), link(2, 1)],
+            ..Default::default()
+        };
         // 1's ancestor chain loops back to 1: it "has usage below" only through itself.
         let r = reconcile(ex);
         assert_eq!(r.calls.len() + r.decisions.aggregates as usize, 1);

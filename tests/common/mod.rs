@@ -1,0 +1,125 @@
+//! Helpers for tests that run the built `otelcost` binary on real captures.
+#![allow(dead_code)]
+
+use assert_cmd::Command;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn testdata(rel: &str) -> String {
+    root().join("testdata").join(rel).display().to_string()
+}
+
+/// The truth file that came with a capture (`scenario.json` or `run.json`).
+pub fn expected(name: &str) -> Value {
+    let path = root().join("tests/expected").join(format!("{name}.json"));
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
+
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+pub fn otelcost(args: &[&str]) -> Run {
+    otelcost_stdin(args, None)
+}
+
+pub fn otelcost_stdin(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
+    let mut cmd = Command::cargo_bin("otelcost").unwrap();
+    cmd.args(args);
+    if let Some(input) = stdin {
+        cmd.write_stdin(input);
+    }
+    let out = cmd.output().unwrap();
+    Run {
+        stdout: String::from_utf8(out.stdout).unwrap(),
+        stderr: String::from_utf8(out.stderr).unwrap(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// Runs `report … --format json` and returns the parsed report (asserting exit 0).
+pub fn report_json(args: &[&str]) -> Value {
+    let mut all = vec!["report"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--format", "json"]);
+    let run = otelcost(&all);
+    assert_eq!(run.code, 0, "exit code; stderr:\n{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", run.stdout))
+}
+
+/// Token totals of one group, as the tests compare them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Tokens {
+    pub requests: u64,
+    pub input: u64,
+    pub cache_read: u64,
+    pub cache_write: u64,
+    pub output: u64,
+    pub reasoning: u64,
+}
+
+/// The report's rows keyed by the joined group values.
+pub fn rows(report: &Value) -> BTreeMap<String, Tokens> {
+    let dims: Vec<String> = report["group_by"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_str().unwrap().to_string())
+        .collect();
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            let key = dims
+                .iter()
+                .map(|d| row["group"][d].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+                .join("/");
+            (key, tokens(row))
+        })
+        .collect()
+}
+
+pub fn tokens(row: &Value) -> Tokens {
+    let t = &row["tokens"];
+    let n = |v: &Value| v.as_u64().unwrap();
+    Tokens {
+        requests: n(&row["requests"]),
+        input: n(&t["input"]),
+        cache_read: n(&t["cache_read"]),
+        cache_write: n(&t["cache_write"]),
+        output: n(&t["output"]),
+        reasoning: n(&t["reasoning"]),
+    }
+}
+
+/// Expected per-response-model totals from a scenario's `expected_totals`.
+pub fn expected_by_model(scenario: &Value) -> BTreeMap<String, Tokens> {
+    scenario["expected_totals"]["by_response_model"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(model, t)| {
+            let n = |k: &str| t[k].as_u64().unwrap();
+            (
+                model.clone(),
+                Tokens {
+                    requests: n("requests"),
+                    input: n("input_tokens_uncached"),
+                    cache_read: n("cache_read_tokens"),
+                    cache_write: n("cache_write_tokens"),
+                    output: n("output_tokens_total_incl_reasoning"),
+                    reasoning: n("reasoning_tokens"),
+                },
+            )
+        })
+        .collect()
+}
