@@ -24,11 +24,7 @@ pub mod exit {
 }
 
 #[derive(Parser, Debug)]
-#[command(
-    name = "otelcost",
-    version,
-    about = "The cost of the LLM calls in your OpenTelemetry data."
-)]
+#[command(name = "otelcost", version, about = "The cost of the LLM calls in your OpenTelemetry data.")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -93,17 +89,11 @@ pub struct Failure {
 }
 
 fn usage(message: String) -> Failure {
-    Failure {
-        code: exit::USAGE,
-        message,
-    }
+    Failure { code: exit::USAGE, message }
 }
 
 fn error(message: String) -> Failure {
-    Failure {
-        code: exit::ERROR,
-        message,
-    }
+    Failure { code: exit::ERROR, message }
 }
 
 pub fn run(cli: Cli) -> Result<i32, Failure> {
@@ -134,39 +124,21 @@ fn parse_time(text: &str, tz: &TimeZone, upper: bool) -> Result<i128, Failure> {
     if let Ok(ts) = text.parse::<jiff::Timestamp>() {
         return Ok(ts.as_nanosecond());
     }
-    let date: jiff::civil::Date = text
-        .parse()
-        .map_err(|_| usage(format!("invalid time {text:?}: use a date like 2026-11-21 or RFC 3339 like 2026-11-21T09:00:00Z")))?;
-    let date = if upper {
-        date.tomorrow()
-            .map_err(|e| usage(format!("invalid date {text:?}: {e}")))?
-    } else {
-        date
-    };
-    let zoned = date
-        .to_zoned(tz.clone())
-        .map_err(|e| usage(format!("invalid date {text:?}: {e}")))?;
+    let date: jiff::civil::Date = text.parse().map_err(|_| {
+        usage(format!("invalid time {text:?}: use a date like 2026-11-21 or RFC 3339 like 2026-11-21T09:00:00Z"))
+    })?;
+    let date = if upper { date.tomorrow().map_err(|e| usage(format!("invalid date {text:?}: {e}")))? } else { date };
+    let zoned = date.to_zoned(tz.clone()).map_err(|e| usage(format!("invalid date {text:?}: {e}")))?;
     Ok(zoned.timestamp().as_nanosecond())
 }
 
 fn report(args: ReportArgs) -> Result<i32, Failure> {
     let tz = TimeZone::get(&args.timezone).map_err(|_| {
-        usage(format!(
-            "unknown time zone {:?}: use an IANA name like UTC or Europe/Berlin",
-            args.timezone
-        ))
+        usage(format!("unknown time zone {:?}: use an IANA name like UTC or Europe/Berlin", args.timezone))
     })?;
     let window = Window {
-        since: args
-            .since
-            .as_deref()
-            .map(|t| parse_time(t, &tz, false))
-            .transpose()?,
-        until: args
-            .until
-            .as_deref()
-            .map(|t| parse_time(t, &tz, true))
-            .transpose()?,
+        since: args.since.as_deref().map(|t| parse_time(t, &tz, false)).transpose()?,
+        until: args.until.as_deref().map(|t| parse_time(t, &tz, true)).transpose()?,
     };
     let format = match (args.format, &args.output) {
         (Some(f), _) => f,
@@ -175,17 +147,14 @@ fn report(args: ReportArgs) -> Result<i32, Failure> {
     };
     let paths = if args.paths.is_empty() {
         if std::io::stdin().is_terminal() {
-            return Err(usage(
-                "no input: give OTLP files or directories, or `-` to read stdin".into(),
-            ));
+            return Err(usage("no input: give OTLP files or directories, or `-` to read stdin".into()));
         }
         vec![PathBuf::from("-")]
     } else {
         args.paths.clone()
     };
     let (grouping, dim_keys) = Grouping::parse(&args.by, tz);
-    let catalog = Catalog::embedded()
-        .map_err(|e| error(format!("the bundled price catalog failed to load: {e:#}")))?;
+    let catalog = Catalog::embedded().map_err(|e| error(format!("the bundled price catalog failed to load: {e:#}")))?;
 
     let collected = pipeline::collect(&paths, &crate::extract::Config { dim_keys }, args.threads);
     let records: u64 = collected.extracted.tally.records.values().sum();
@@ -193,17 +162,13 @@ fn report(args: ReportArgs) -> Result<i32, Failure> {
     let stats = collected.stats;
     let reconciled = reconcile::reconcile(collected.extracted);
     let decisions = reconciled.decisions;
-    let (calls, outside): (Vec<_>, Vec<_>) = reconciled
-        .calls
-        .into_iter()
-        .partition(|c| window.contains(c.time_ns));
+    let (calls, outside): (Vec<_>, Vec<_>) = reconciled.calls.into_iter().partition(|c| window.contains(c.time_ns));
     let priced: Vec<PricedCall> = price::price_calls(&catalog, calls);
     let report = allocate::group(&priced, &grouping);
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .map_err(|e| error(format!("cannot write {}: {e}", path.display())))?,
+            std::fs::File::create(path).map_err(|e| error(format!("cannot write {}: {e}", path.display())))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
@@ -218,19 +183,11 @@ fn report(args: ReportArgs) -> Result<i32, Failure> {
         let _ = writeln!(err, "error: {}: {}", p.location, p.message);
     }
     if problems.len() > SHOWN {
-        let _ = writeln!(
-            err,
-            "error: … and {} more problems like these",
-            problems.len() - SHOWN
-        );
+        let _ = writeln!(err, "error: … and {} more problems like these", problems.len() - SHOWN);
     }
     if !args.quiet {
         for u in &report.unpriced {
-            let provider = u
-                .provider
-                .as_deref()
-                .map(|p| format!(" (provider {p})"))
-                .unwrap_or_default();
+            let provider = u.provider.as_deref().map(|p| format!(" (provider {p})")).unwrap_or_default();
             let _ = writeln!(
                 err,
                 "warning: no price for model {:?}{provider}: {} calls, {} tokens reported without a cost",
@@ -241,28 +198,13 @@ fn report(args: ReportArgs) -> Result<i32, Failure> {
         }
         if !window.is_open() && !outside.is_empty() {
             let unknown = outside.iter().filter(|c| c.time_ns == 0).count();
-            let note = if unknown > 0 {
-                format!(" ({unknown} with no timestamp)")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                err,
-                "note: {} calls outside --since/--until left out{note}",
-                outside.len()
-            );
+            let note = if unknown > 0 { format!(" ({unknown} with no timestamp)") } else { String::new() };
+            let _ = writeln!(err, "note: {} calls outside --since/--until left out{note}", outside.len());
         }
         if let Some(first) = stats.skipped_not_otlp.first() {
             let others = stats.skipped_not_otlp.len() - 1;
-            let more = if others > 0 {
-                format!(" and {others} more")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(
-                err,
-                "note: files that are not OTLP data were skipped: {first}{more}"
-            );
+            let more = if others > 0 { format!(" and {others} more") } else { String::new() };
+            let _ = writeln!(err, "note: files that are not OTLP data were skipped: {first}{more}");
         }
         let _ = writeln!(
             err,

@@ -31,9 +31,7 @@ impl TokenBuckets {
 
     /// Every input-side token of the request, cached or not: what long-context tiers look at.
     pub fn total_input(&self) -> u64 {
-        self.input
-            .saturating_add(self.cache_read)
-            .saturating_add(self.cache_write())
+        self.input.saturating_add(self.cache_read).saturating_add(self.cache_write())
     }
 
     pub fn is_zero(&self) -> bool {
@@ -101,12 +99,37 @@ impl fmt::Display for Location {
 pub enum Emitter {
     /// The OpenTelemetry `gen_ai` semantic conventions (every version).
     Semconv,
+    ClaudeCode,
+    Codex,
+    LiteLlm,
+    OpenLlmetry,
+    OpenInference,
+    VercelAi,
+    PydanticAi,
 }
 
 impl Emitter {
+    pub const ALL: [Emitter; 8] = [
+        Emitter::Semconv,
+        Emitter::ClaudeCode,
+        Emitter::Codex,
+        Emitter::LiteLlm,
+        Emitter::OpenLlmetry,
+        Emitter::OpenInference,
+        Emitter::VercelAi,
+        Emitter::PydanticAi,
+    ];
+
     pub fn name(self) -> &'static str {
         match self {
             Emitter::Semconv => "gen_ai semconv",
+            Emitter::ClaudeCode => "Claude Code",
+            Emitter::Codex => "Codex",
+            Emitter::LiteLlm => "LiteLLM",
+            Emitter::OpenLlmetry => "OpenLLMetry",
+            Emitter::OpenInference => "OpenInference",
+            Emitter::VercelAi => "Vercel AI SDK",
+            Emitter::PydanticAi => "pydantic-ai",
         }
     }
 }
@@ -119,6 +142,9 @@ pub enum Role {
     /// Usage on a span that is not itself a model call (agent, workflow, unknown operation):
     /// counted only when no descendant span carries usage.
     MaybeAggregate,
+    /// Usage summed from metric points over an interval: counted only where no per-call
+    /// record of the same emitter, session and model exists.
+    MetricTotal,
 }
 
 /// An identity under which the same call may be seen more than once.
@@ -146,6 +172,16 @@ pub struct Observation {
     pub operation: Option<String>,
     pub service: Option<String>,
     pub tokens: TokenBuckets,
+    /// Calls this record stands for: 1 for a per-call record; for metrics, the calls the
+    /// points count (0 when they do not say).
+    pub requests: u64,
+    /// The cost the emitter itself stated (USD), kept beside the computed one.
+    pub reported_cost: Option<Decimal>,
+    /// The session or conversation the call belongs to, when the emitter says.
+    pub session: Option<String>,
+    /// The emitting process (`service.instance.id`, else `service.name`): with the session,
+    /// what a per-call record covers of its emitter's metrics.
+    pub instance: Option<String>,
     /// Identities, strongest first. Observations sharing any key are one call.
     pub keys: Vec<CallKey>,
     /// This record's span, if it is a span: used to find aggregate parents.
@@ -159,6 +195,10 @@ pub struct Observation {
 #[derive(Clone, Debug)]
 pub struct Call {
     pub time_ns: u64,
+    pub requests: u64,
+    pub reported_cost: Option<Decimal>,
+    pub session: Option<String>,
+    pub instance: Option<String>,
     pub model: Option<String>,
     pub provider: Option<String>,
     pub operation: Option<String>,
@@ -173,6 +213,10 @@ impl From<Observation> for Call {
     fn from(o: Observation) -> Call {
         Call {
             time_ns: o.time_ns,
+            requests: o.requests,
+            reported_cost: o.reported_cost,
+            session: o.session,
+            instance: o.instance,
             model: o.model,
             provider: o.provider,
             operation: o.operation,

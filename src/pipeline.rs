@@ -24,11 +24,7 @@ pub struct Collected {
 
 /// Reads, decodes and extracts every source. `threads` = 0 uses every core.
 pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize) -> Collected {
-    let workers = if threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        threads
-    };
+    let workers = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
     let (tx, rx) = crossbeam_channel::bounded::<(u64, Chunk)>(workers * 2);
     let problems = Mutex::new(Vec::new());
     let consumed = AtomicU64::new(0);
@@ -46,10 +42,7 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize) ->
                         let mut found = Vec::new();
                         process(&chunk, config, &mut out, &mut found);
                         if !found.is_empty() {
-                            problems
-                                .lock()
-                                .expect("problem list")
-                                .extend(found.into_iter().map(|p| (seq, p)));
+                            problems.lock().expect("problem list").extend(found.into_iter().map(|p| (seq, p)));
                         }
                         done.push((seq, out));
                     }
@@ -58,25 +51,13 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize) ->
             })
             .collect();
         drop(rx);
-        let mut sink = ChannelSink {
-            tx,
-            seq: 0,
-            problems: Vec::new(),
-            progress: &progress,
-            consumed: &consumed,
-        };
+        let mut sink = ChannelSink { tx, seq: 0, problems: Vec::new(), progress: &progress, consumed: &consumed };
         let stats = input::read(sources, &mut sink, &consumed);
-        let ChannelSink {
-            tx,
-            problems: read_problems,
-            ..
-        } = sink;
+        let ChannelSink { tx, problems: read_problems, .. } = sink;
         drop(tx);
         problems.lock().expect("problem list").extend(read_problems);
-        let results: Vec<(u64, Extracted)> = handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("worker thread panicked"))
-            .collect();
+        let results: Vec<(u64, Extracted)> =
+            handles.into_iter().flat_map(|h| h.join().expect("worker thread panicked")).collect();
         (stats, results)
     });
     progress.finish_and_clear();
@@ -88,11 +69,7 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize) ->
     }
     let mut problems = problems.into_inner().expect("problem list");
     problems.sort_by_key(|(seq, _)| *seq);
-    Collected {
-        extracted,
-        problems: problems.into_iter().map(|(_, p)| p).collect(),
-        stats,
-    }
+    Collected { extracted, problems: problems.into_iter().map(|(_, p)| p).collect(), stats }
 }
 
 struct ChannelSink<'a> {
@@ -109,8 +86,7 @@ impl input::Sink for ChannelSink<'_> {
         self.seq += 1;
         // Workers only stop when the channel closes, so a send cannot fail while they run.
         let _ = self.tx.send((self.seq, chunk));
-        self.progress
-            .set_position(self.consumed.load(Ordering::Relaxed));
+        self.progress.set_position(self.consumed.load(Ordering::Relaxed));
     }
 
     fn problem(&mut self, problem: Problem) {
@@ -122,44 +98,27 @@ fn progress_bar(sources: &[PathBuf]) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(
-        Some(input::total_size(sources)),
-        ProgressDrawTarget::stderr(),
-    );
+    let bar = ProgressBar::with_draw_target(Some(input::total_size(sources)), ProgressDrawTarget::stderr());
     bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}",
-        )
-        .expect("valid template"),
+        ProgressStyle::with_template("{spinner} {bytes}/{total_bytes} {bytes_per_sec} {wide_bar} {eta}")
+            .expect("valid template"),
     );
     bar
 }
 
 /// Decodes and extracts every record of a chunk.
-fn process(
-    chunk: &Chunk,
-    config: &extract::Config,
-    out: &mut Extracted,
-    problems: &mut Vec<Problem>,
-) {
+fn process(chunk: &Chunk, config: &extract::Config, out: &mut Extracted, problems: &mut Vec<Problem>) {
     chunk.for_each_unit(|unit| match unit {
         Ok(unit) => {
             if let Err(message) = process_unit(&unit, config, out) {
-                problems.push(Problem {
-                    location: unit.location.clone(),
-                    message,
-                });
+                problems.push(Problem { location: unit.location.clone(), message });
             }
         }
         Err(problem) => problems.push(problem),
     });
 }
 
-fn process_unit(
-    unit: &Unit<'_>,
-    config: &extract::Config,
-    out: &mut Extracted,
-) -> Result<(), String> {
+fn process_unit(unit: &Unit<'_>, config: &extract::Config, out: &mut Extracted) -> Result<(), String> {
     let describe = |e: DecodeError| match (e.offset, unit.location.at) {
         (Some(off), Position::Offset(_) | Position::Whole) => {
             format!("{} (byte {off} of the request)", e.message)
@@ -169,20 +128,20 @@ fn process_unit(
     match unit.payload {
         UnitPayload::Json(text) => match decode::json(text).map_err(describe)? {
             Some(request) => extract::extract(&request, &unit.location, config, out),
-            None => return Err(
-                "JSON, but not an OTLP request (no resourceSpans, resourceMetrics or resourceLogs)"
-                    .into(),
-            ),
+            None => {
+                return Err("JSON, but not an OTLP request (no resourceSpans, resourceMetrics or resourceLogs)".into())
+            }
         },
         UnitPayload::Proto(bytes, hint) => {
             let Some(signal) = hint.or_else(|| decode::sniff_signal(bytes)) else {
-                if bytes.is_empty()
-                    || decode::protobuf(bytes, crate::model::Signal::Traces)
-                        .is_ok_and(|r| is_empty(&r))
+                if bytes.is_empty() || decode::protobuf(bytes, crate::model::Signal::Traces).is_ok_and(|r| is_empty(&r))
                 {
                     return Ok(()); // an empty request: nothing to count
                 }
-                return Err("protobuf request of unknown signal (name the file after its signal: traces, metrics or logs)".into());
+                return Err(
+                    "protobuf request of unknown signal (name the file after its signal: traces, metrics or logs)"
+                        .into(),
+                );
             };
             let request = decode::protobuf(bytes, signal).map_err(describe)?;
             extract::extract(&request, &unit.location, config, out);
@@ -192,19 +151,9 @@ fn process_unit(
             zstd::stream::read::Decoder::new(bytes)
                 .and_then(|d| d.take(MAX_RECORD_BYTES).read_to_end(&mut plain))
                 .map_err(|e| format!("zstd frame: {e}"))?;
-            let payload = if plain.first() == Some(&b'{') {
-                UnitPayload::Json(&plain)
-            } else {
-                UnitPayload::Proto(&plain, hint)
-            };
-            return process_unit(
-                &Unit {
-                    location: unit.location.clone(),
-                    payload,
-                },
-                config,
-                out,
-            );
+            let payload =
+                if plain.first() == Some(&b'{') { UnitPayload::Json(&plain) } else { UnitPayload::Proto(&plain, hint) };
+            return process_unit(&Unit { location: unit.location.clone(), payload }, config, out);
         }
     }
     Ok(())
@@ -212,9 +161,7 @@ fn process_unit(
 
 fn is_empty(request: &decode::Request<'_>) -> bool {
     match request {
-        decode::Request::Traces(r) => r
-            .iter()
-            .all(|rs| rs.scope_spans.iter().all(|s| s.spans.is_empty())),
+        decode::Request::Traces(r) => r.iter().all(|rs| rs.scope_spans.iter().all(|s| s.spans.is_empty())),
         _ => false,
     }
 }

@@ -16,20 +16,9 @@ fn openai_v2_as_the_telemetry_shows_it(scenario: &str) -> BTreeMap<String, Token
     expected_by_model(&s)
         .into_iter()
         .map(|(model, t)| {
-            let all_input = s["expected_totals"]["by_response_model"][&model]
-                ["input_tokens_total_incl_cache"]
-                .as_u64()
-                .unwrap();
-            (
-                model,
-                Tokens {
-                    input: all_input,
-                    cache_read: 0,
-                    cache_write: 0,
-                    reasoning: 0,
-                    ..t
-                },
-            )
+            let all_input =
+                s["expected_totals"]["by_response_model"][&model]["input_tokens_total_incl_cache"].as_u64().unwrap();
+            (model, Tokens { input: all_input, cache_read: 0, cache_write: 0, reasoning: 0, ..t })
         })
         .collect()
 }
@@ -37,20 +26,14 @@ fn openai_v2_as_the_telemetry_shows_it(scenario: &str) -> BTreeMap<String, Token
 #[test]
 fn openai_v2_default_spans_match_what_the_server_sent() {
     let report = report_json(&[&testdata("emitters/a_openai_v2_default/traces.jsonl")]);
-    assert_eq!(
-        rows(&report),
-        openai_v2_as_the_telemetry_shows_it("a_openai_v2_default")
-    );
+    assert_eq!(rows(&report), openai_v2_as_the_telemetry_shows_it("a_openai_v2_default"));
 }
 
 #[test]
 fn openai_v2_latest_span_and_details_event_count_once() {
     // Traces, logs (operation.details events repeating the spans' usage) and metrics together.
     let report = report_json(&[&testdata("emitters/a_openai_v2_latest")]);
-    assert_eq!(
-        rows(&report),
-        openai_v2_as_the_telemetry_shows_it("a_openai_v2_latest")
-    );
+    assert_eq!(rows(&report), openai_v2_as_the_telemetry_shows_it("a_openai_v2_latest"));
 }
 
 #[test]
@@ -88,13 +71,7 @@ fn costs_are_exact_decimals_from_the_catalog() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| {
-            r["cost"]
-                .as_str()
-                .unwrap()
-                .parse::<rust_decimal::Decimal>()
-                .unwrap()
-        })
+        .map(|r| r["cost"].as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap())
         .sum();
     assert_eq!(total, sum);
 }
@@ -133,16 +110,11 @@ fn tempdir() -> tempfile::TempDir {
 #[test]
 fn gzip_zstd_stdin_and_zstd_frames_read_the_same() {
     let plain = std::fs::read(testdata("emitters/b_openllmetry/traces.jsonl")).unwrap();
-    let want = rows(&report_json(&[&testdata(
-        "emitters/b_openllmetry/traces.jsonl",
-    )]));
+    let want = rows(&report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl")]));
     let dir = tempdir();
 
     let gz = dir.path().join("traces.jsonl.gz");
-    let mut enc = flate2::write::GzEncoder::new(
-        std::fs::File::create(&gz).unwrap(),
-        flate2::Compression::default(),
-    );
+    let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
     enc.write_all(&plain).unwrap();
     enc.finish().unwrap();
     assert_eq!(rows(&report_json(&[gz.to_str().unwrap()])), want);
@@ -173,24 +145,15 @@ fn gzip_zstd_stdin_and_zstd_frames_read_the_same() {
 
 #[test]
 fn a_pretty_printed_request_is_one_document() {
-    let line =
-        std::fs::read_to_string(testdata("emitters/a_openai_v2_default/traces.jsonl")).unwrap();
-    let docs: Vec<Value> = line
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let line = std::fs::read_to_string(testdata("emitters/a_openai_v2_default/traces.jsonl")).unwrap();
+    let docs: Vec<Value> = line.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     let dir = tempdir();
     let path = dir.path().join("request.json");
-    let pretty: Vec<String> = docs
-        .iter()
-        .map(|d| serde_json::to_string_pretty(d).unwrap())
-        .collect();
+    let pretty: Vec<String> = docs.iter().map(|d| serde_json::to_string_pretty(d).unwrap()).collect();
     std::fs::write(&path, pretty.join("\n")).unwrap();
     assert_eq!(
         rows(&report_json(&[path.to_str().unwrap()])),
-        rows(&report_json(&[&testdata(
-            "emitters/a_openai_v2_default/traces.jsonl"
-        )]))
+        rows(&report_json(&[&testdata("emitters/a_openai_v2_default/traces.jsonl")]))
     );
 }
 
@@ -199,8 +162,7 @@ fn a_pretty_printed_request_is_one_document() {
 /// retried export of every request, and a details event per span.
 #[test]
 fn parents_retries_and_events_do_not_move_the_totals() {
-    let original =
-        std::fs::read_to_string(testdata("emitters/a_openai_v2_default/traces.jsonl")).unwrap();
+    let original = std::fs::read_to_string(testdata("emitters/a_openai_v2_default/traces.jsonl")).unwrap();
     let mut out = String::new();
     for line in original.lines() {
         let mut req: Value = serde_json::from_str(line).unwrap();
@@ -225,9 +187,8 @@ fn parents_retries_and_events_do_not_move_the_totals() {
                         events.push(json!({"timeUnixNano": span["endTimeUnixNano"], "eventName": "gen_ai.client.inference.operation.details",
                             "traceId": trace, "spanId": span["spanId"], "attributes": usage.clone()}));
                     }
-                    let mut agent_attrs = vec![
-                        json!({"key":"gen_ai.operation.name","value":{"stringValue":"invoke_agent"}}),
-                    ];
+                    let mut agent_attrs =
+                        vec![json!({"key":"gen_ai.operation.name","value":{"stringValue":"invoke_agent"}})];
                     agent_attrs.extend(usage);
                     extra.push(json!({"traceId": trace, "spanId": agent_id, "name": "invoke_agent helper", "kind": 1,
                         "startTimeUnixNano": span["startTimeUnixNano"], "endTimeUnixNano": span["endTimeUnixNano"], "attributes": agent_attrs}));
@@ -248,15 +209,8 @@ fn parents_retries_and_events_do_not_move_the_totals() {
     let run = otelcost(&["report", path.to_str().unwrap(), "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(
-        rows(&report),
-        openai_v2_as_the_telemetry_shows_it("a_openai_v2_default")
-    );
-    assert!(
-        run.stderr.contains("aggregate parents not counted"),
-        "{}",
-        run.stderr
-    );
+    assert_eq!(rows(&report), openai_v2_as_the_telemetry_shows_it("a_openai_v2_default"));
+    assert!(run.stderr.contains("aggregate parents not counted"), "{}", run.stderr);
 }
 
 #[test]
@@ -287,15 +241,9 @@ fn group_by_attributes_resource_and_time() {
         "service,traceloop.association.properties.user_id,day",
     ]);
     let rows = rows(&report);
-    assert!(
-        rows.keys().all(|k| k.starts_with("scenario-openllmetry/")),
-        "{rows:?}"
-    );
+    assert!(rows.keys().all(|k| k.starts_with("scenario-openllmetry/")), "{rows:?}");
     assert!(rows.keys().any(|k| k.contains("/user-")), "{rows:?}");
-    let days: std::collections::BTreeSet<_> = rows
-        .keys()
-        .map(|k| k.rsplit('/').next().unwrap().to_string())
-        .collect();
+    let days: std::collections::BTreeSet<_> = rows.keys().map(|k| k.rsplit('/').next().unwrap().to_string()).collect();
     assert_eq!(days.len(), 1);
     // The capture ran on 2026-11-23 UTC; in Pacific time it was still the 22nd.
     let la = report_json(&[
@@ -317,11 +265,7 @@ fn since_and_until_select_calls_by_their_own_time() {
     let run = otelcost(&["report", &path, "--since", "2026-11-24", "--format", "json"]);
     let none: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(none["total"]["requests"], 0);
-    assert!(
-        run.stderr.contains("outside --since/--until"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("outside --since/--until"), "{}", run.stderr);
     let bad = otelcost(&["report", &path, "--since", "yesterday-ish"]);
     assert_eq!(bad.code, 2, "{}", bad.stderr);
 }
@@ -342,13 +286,11 @@ fn csv_to_a_file_by_extension() {
     assert!(run.stdout.is_empty());
     let csv = std::fs::read_to_string(out).unwrap();
     let mut lines = csv.lines();
-    assert_eq!(lines.next().unwrap(), "service,model,requests,input,cache_read,cache_write,output,reasoning,cost,unpriced_requests");
-    assert!(
-        csv.contains(
-            "scenario-openllmetry,claude-sonnet-4-5-20250929,2,72,1536,1536,45,0,0.0071118,0"
-        ),
-        "{csv}"
+    assert_eq!(
+        lines.next().unwrap(),
+        "service,model,requests,input,cache_read,cache_write,output,reasoning,cost,unpriced_requests"
     );
+    assert!(csv.contains("scenario-openllmetry,claude-sonnet-4-5-20250929,2,72,1536,1536,45,0,0.0071118,0"), "{csv}");
 }
 
 #[test]
@@ -356,17 +298,9 @@ fn table_and_markdown_render() {
     let path = testdata("emitters/b_openllmetry/traces.jsonl");
     let table = otelcost(&["report", &path]);
     assert_eq!(table.code, 0);
-    assert!(
-        table.stdout.contains("claude-sonnet-4-5-20250929") && table.stdout.contains("TOTAL"),
-        "{}",
-        table.stdout
-    );
+    assert!(table.stdout.contains("claude-sonnet-4-5-20250929") && table.stdout.contains("TOTAL"), "{}", table.stdout);
     let md = otelcost(&["report", &path, "--format", "markdown"]);
-    assert!(
-        md.stdout.lines().next().unwrap().starts_with("| model |"),
-        "{}",
-        md.stdout
-    );
+    assert!(md.stdout.lines().next().unwrap().starts_with("| model |"), "{}", md.stdout);
 }
 
 const UNKNOWN_MODEL: &str = r#"{"resourceSpans":[{"resource":{},"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"2222222222222222","name":"chat","endTimeUnixNano":"1795392559000000000","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.request.model","value":{"stringValue":"acme-inhouse-7b"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"120"}},{"key":"gen_ai.usage.output_tokens","value":{"intValue":"30"}}]}]}]}]}"#;
@@ -380,26 +314,16 @@ fn an_unknown_model_is_unpriced_never_free() {
     assert_eq!(report["rows"][0]["unpriced_requests"], 1);
     assert_eq!(report["unpriced"][0]["model"], "acme-inhouse-7b");
     assert_eq!(report["unpriced"][0]["tokens"]["input"], 120);
-    assert!(
-        run.stderr
-            .contains("no price for model \"acme-inhouse-7b\""),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("no price for model \"acme-inhouse-7b\""), "{}", run.stderr);
     let table = otelcost_stdin(&["report"], Some(UNKNOWN_MODEL.into()));
-    assert!(
-        table.stdout.contains("unpriced") && !table.stdout.contains("$0"),
-        "{}",
-        table.stdout
-    );
+    assert!(table.stdout.contains("unpriced") && !table.stdout.contains("$0"), "{}", table.stdout);
     let strict = otelcost_stdin(&["report", "--strict"], Some(UNKNOWN_MODEL.into()));
     assert_eq!(strict.code, 3, "{}", strict.stderr);
 }
 
 #[test]
 fn bad_lines_are_reported_with_file_and_line_and_the_rest_is_counted() {
-    let good =
-        std::fs::read_to_string(testdata("emitters/a_openai_v2_default/traces.jsonl")).unwrap();
+    let good = std::fs::read_to_string(testdata("emitters/a_openai_v2_default/traces.jsonl")).unwrap();
     let good: Vec<&str> = good.lines().collect();
     assert_eq!(good.len(), 2);
     let lines: Vec<Vec<u8>> = vec![
@@ -418,18 +342,11 @@ fn bad_lines_are_reported_with_file_and_line_and_the_rest_is_counted() {
     let run = otelcost(&["report", name, "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     for line in [3, 5, 7] {
-        assert!(
-            run.stderr.contains(&format!("{name}:{line}:")),
-            "line {line} not named:\n{}",
-            run.stderr
-        );
+        assert!(run.stderr.contains(&format!("{name}:{line}:")), "line {line} not named:\n{}", run.stderr);
     }
     assert!(run.stderr.contains("invalid UTF-8"), "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert_eq!(
-        rows(&report),
-        openai_v2_as_the_telemetry_shows_it("a_openai_v2_default")
-    );
+    assert_eq!(rows(&report), openai_v2_as_the_telemetry_shows_it("a_openai_v2_default"));
     assert_eq!(otelcost(&["report", name, "--strict"]).code, 3);
 }
 
@@ -447,35 +364,21 @@ fn broken_protobuf_streams_are_errors_with_offsets_never_crashes() {
     let cut = write("cut-traces.pb", &stream[..first_len + 4 + 10]);
     let run = otelcost(&["report", &cut, "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains(&format!("at byte {}: truncated frame", first_len + 4)),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains(&format!("at byte {}: truncated frame", first_len + 4)), "{}", run.stderr);
     // A 2 GB length prefix after a good frame.
     let mut huge = stream[..first_len + 4].to_vec();
     huge.extend_from_slice(&0x7fff_ffffu32.to_be_bytes());
     huge.extend_from_slice(&[0x0A; 64]);
     let run = otelcost(&["report", &write("huge-traces.pb", &huge)]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("frame length 2147483647 exceeds"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("frame length 2147483647 exceeds"), "{}", run.stderr);
     // A frame whose protobuf is garbage.
     let mut garbage = 60u32.to_be_bytes().to_vec();
     garbage.extend_from_slice(&[0x0A, 0xff, 0xff, 0xff, 0xff, 0x0f]);
     garbage.extend_from_slice(&[0x0A; 54]);
     let run = otelcost(&["report", &write("garbage-traces.pb", &garbage), "--strict"]);
     assert_eq!(run.code, 3, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("garbage-traces.pb at byte 0: protobuf:"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("garbage-traces.pb at byte 0: protobuf:"), "{}", run.stderr);
 }
 
 #[test]
@@ -499,32 +402,14 @@ fn a_corrupt_gzip_is_reported_and_other_files_still_count() {
 fn a_missing_file_fails_and_a_directory_skips_what_is_not_otlp() {
     let run = otelcost(&["report", "/nonexistent/dump.jsonl"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("/nonexistent/dump.jsonl: cannot open"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("/nonexistent/dump.jsonl: cannot open"), "{}", run.stderr);
     let dir = tempdir();
     std::fs::write(dir.path().join("README.md"), "# notes\n").unwrap();
     std::fs::write(dir.path().join("scenario.json"), "{\"calls\": []}\n").unwrap();
-    std::fs::copy(
-        testdata("emitters/a_openai_v2_default/traces.jsonl"),
-        dir.path().join("t.jsonl"),
-    )
-    .unwrap();
-    let run = otelcost(&[
-        "report",
-        dir.path().to_str().unwrap(),
-        "--format",
-        "json",
-        "--strict",
-    ]);
+    std::fs::copy(testdata("emitters/a_openai_v2_default/traces.jsonl"), dir.path().join("t.jsonl")).unwrap();
+    let run = otelcost(&["report", dir.path().to_str().unwrap(), "--format", "json", "--strict"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("not OTLP data were skipped"),
-        "{}",
-        run.stderr
-    );
+    assert!(run.stderr.contains("not OTLP data were skipped"), "{}", run.stderr);
 }
 
 #[test]
@@ -532,9 +417,6 @@ fn the_bundled_testdata_reports() {
     let run = otelcost(&["report", &testdata(""), "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    assert!(
-        report["total"]["requests"].as_u64().unwrap() > 40,
-        "{report}"
-    );
+    assert!(report["total"]["requests"].as_u64().unwrap() > 40, "{report}");
     assert_eq!(report["currency"], "USD");
 }

@@ -31,6 +31,9 @@ pub struct Totals {
     pub cost: Option<Decimal>,
     /// Calls in the group whose model has no price (their tokens are in `tokens`).
     pub unpriced_requests: u64,
+    /// The cost the emitters themselves stated, summed over the calls that stated one;
+    /// `None` when none did. Never mixed into `cost`.
+    pub reported_cost: Option<Decimal>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -78,23 +81,15 @@ impl Grouping {
                     "operation" => Dimension::Operation,
                     "day" => Dimension::Day,
                     "hour" => Dimension::Hour,
-                    key => Dimension::Attribute(keys.iter().position(|k| k == key).unwrap_or_else(
-                        || {
-                            keys.push(key.to_string());
-                            keys.len() - 1
-                        },
-                    )),
+                    key => Dimension::Attribute(keys.iter().position(|k| k == key).unwrap_or_else(|| {
+                        keys.push(key.to_string());
+                        keys.len() - 1
+                    })),
                 };
                 (name.clone(), dim)
             })
             .collect();
-        (
-            Grouping {
-                dimensions,
-                time_zone,
-            },
-            keys,
-        )
+        (Grouping { dimensions, time_zone }, keys)
     }
 
     fn value(&self, dim: &Dimension, call: &Call) -> Option<String> {
@@ -104,15 +99,10 @@ impl Grouping {
             Dimension::Service => call.service.clone(),
             Dimension::Operation => call.operation.clone(),
             Dimension::Day | Dimension::Hour => {
-                let ts = jiff::Timestamp::from_nanosecond(i128::from(call.time_ns))
-                    .ok()
-                    .filter(|_| call.time_ns != 0)?;
+                let ts =
+                    jiff::Timestamp::from_nanosecond(i128::from(call.time_ns)).ok().filter(|_| call.time_ns != 0)?;
                 let zoned = ts.to_zoned(self.time_zone.clone());
-                let format = if *dim == Dimension::Day {
-                    "%Y-%m-%d"
-                } else {
-                    "%Y-%m-%d %H:00"
-                };
+                let format = if *dim == Dimension::Day { "%Y-%m-%d" } else { "%Y-%m-%d %H:00" };
                 Some(zoned.strftime(format).to_string())
             }
             Dimension::Attribute(i) => call.dims.get(*i).cloned().flatten(),
@@ -131,66 +121,45 @@ pub fn group(calls: &[PricedCall], grouping: &Grouping) -> Report {
         let key: Vec<String> = grouping
             .dimensions
             .iter()
-            .map(|(_, dim)| {
-                grouping
-                    .value(dim, call)
-                    .unwrap_or_else(|| NONE.to_string())
-            })
+            .map(|(_, dim)| grouping.value(dim, call).unwrap_or_else(|| NONE.to_string()))
             .collect();
         rows.entry(key).or_default().add(priced);
         total.add(priced);
         if priced.cost.is_none() {
             let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
-            let entry = unpriced
-                .entry((model.clone(), call.provider.clone()))
-                .or_insert_with(|| Unpriced {
-                    model,
-                    provider: call.provider.clone(),
-                    ..Default::default()
-                });
-            entry.requests += 1;
+            let entry = unpriced.entry((model.clone(), call.provider.clone())).or_insert_with(|| Unpriced {
+                model,
+                provider: call.provider.clone(),
+                ..Default::default()
+            });
+            entry.requests += call.requests;
             entry.tokens.add(&call.tokens);
         }
     }
     if calls.is_empty() {
         total.cost = Some(Decimal::ZERO);
     }
-    let mut rows: Vec<Row> = rows
-        .into_iter()
-        .map(|(group, totals)| Row { group, totals })
-        .collect();
+    let mut rows: Vec<Row> = rows.into_iter().map(|(group, totals)| Row { group, totals }).collect();
     rows.sort_by(|a, b| {
         // Priced rows by cost, highest first; fully unpriced rows after them.
-        b.totals
-            .cost
-            .cmp(&a.totals.cost)
-            .then_with(|| a.group.cmp(&b.group))
+        b.totals.cost.cmp(&a.totals.cost).then_with(|| a.group.cmp(&b.group))
     });
     let mut unpriced: Vec<Unpriced> = unpriced.into_values().collect();
-    unpriced.sort_by(|a, b| {
-        b.requests
-            .cmp(&a.requests)
-            .then_with(|| a.model.cmp(&b.model))
-    });
-    Report {
-        group_by: grouping
-            .dimensions
-            .iter()
-            .map(|(name, _)| name.clone())
-            .collect(),
-        rows,
-        total,
-        unpriced,
-    }
+    unpriced.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)));
+    Report { group_by: grouping.dimensions.iter().map(|(name, _)| name.clone()).collect(), rows, total, unpriced }
 }
 
 impl Totals {
     fn add(&mut self, priced: &PricedCall) {
-        self.requests += 1;
-        self.tokens.add(&priced.call.tokens);
+        let call = &priced.call;
+        self.requests += call.requests;
+        self.tokens.add(&call.tokens);
         match priced.cost {
             Some(cost) => self.cost = Some(self.cost.unwrap_or_default() + cost),
-            None => self.unpriced_requests += 1,
+            None => self.unpriced_requests += call.requests,
+        }
+        if let Some(reported) = call.reported_cost {
+            self.reported_cost = Some(self.reported_cost.unwrap_or_default() + reported);
         }
     }
 }
@@ -205,15 +174,15 @@ mod tests {
         PricedCall {
             call: Call {
                 time_ns,
+                requests: 1,
+                reported_cost: None,
+                session: None,
+                instance: None,
                 model: Some(model.into()),
                 provider: None,
                 operation: None,
                 service: None,
-                tokens: TokenBuckets {
-                    input: 10,
-                    output: 1,
-                    ..Default::default()
-                },
+                tokens: TokenBuckets { input: 10, output: 1, ..Default::default() },
                 dims: vec![team.map(String::from)],
                 emitter: Emitter::Semconv,
                 signal: Signal::Traces,
@@ -236,10 +205,7 @@ mod tests {
         let r = group(&calls, &g);
         let groups: Vec<_> = r.rows.iter().map(|r| r.group.join("/")).collect();
         assert_eq!(groups, ["(none)/b", "x/a", "x/zz"]);
-        assert_eq!(
-            r.rows[1].totals.cost,
-            Some(Decimal::from_str("0.75").unwrap())
-        );
+        assert_eq!(r.rows[1].totals.cost, Some(Decimal::from_str("0.75").unwrap()));
         assert_eq!(r.rows[2].totals.cost, None);
         assert_eq!(r.total.cost, Some(Decimal::from_str("2.75").unwrap()));
         assert_eq!((r.total.requests, r.total.unpriced_requests), (4, 1));
@@ -252,11 +218,7 @@ mod tests {
         // 2026-11-22T23:30:00Z is already the 23rd in Berlin.
         let t = 1_795_390_200_000_000_000u64;
         let utc = Grouping::parse(&["day".into()], jiff::tz::TimeZone::UTC).0;
-        let berlin = Grouping::parse(
-            &["hour".into()],
-            jiff::tz::TimeZone::get("Europe/Berlin").unwrap(),
-        )
-        .0;
+        let berlin = Grouping::parse(&["hour".into()], jiff::tz::TimeZone::get("Europe/Berlin").unwrap()).0;
         let call = priced("a", None, t, Some("1"));
         assert_eq!(group(&[call.clone()], &utc).rows[0].group, ["2026-11-22"]);
         assert_eq!(group(&[call], &berlin).rows[0].group, ["2026-11-23 00:00"]);

@@ -23,10 +23,7 @@ pub struct DecodeError {
 
 impl DecodeError {
     pub fn at(offset: u64, message: String) -> Self {
-        DecodeError {
-            offset: Some(offset),
-            message,
-        }
+        DecodeError { offset: Some(offset), message }
     }
 }
 
@@ -45,24 +42,15 @@ pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
     }
     let text = std::str::from_utf8(text)
         .map_err(|e| DecodeError::at(e.valid_up_to() as u64, format!("invalid UTF-8: {e}")))?;
-    let top: Top = serde_json::from_str(text).map_err(|e| DecodeError {
-        offset: None,
-        message: format!("JSON: {e}"),
-    })?;
-    Ok(
-        match (top.resource_spans, top.resource_metrics, top.resource_logs) {
-            (Some(s), None, None) => Some(Request::Traces(s)),
-            (None, Some(m), None) => Some(Request::Metrics(m)),
-            (None, None, Some(l)) => Some(Request::Logs(l)),
-            (None, None, None) => None,
-            _ => {
-                return Err(DecodeError {
-                    offset: None,
-                    message: "a request holds more than one signal".into(),
-                })
-            }
-        },
-    )
+    let top: Top =
+        serde_json::from_str(text).map_err(|e| DecodeError { offset: None, message: format!("JSON: {e}") })?;
+    Ok(match (top.resource_spans, top.resource_metrics, top.resource_logs) {
+        (Some(s), None, None) => Some(Request::Traces(s)),
+        (None, Some(m), None) => Some(Request::Metrics(m)),
+        (None, None, Some(l)) => Some(Request::Logs(l)),
+        (None, None, None) => None,
+        _ => return Err(DecodeError { offset: None, message: "a request holds more than one signal".into() }),
+    })
 }
 
 /// Decodes a protobuf `Export*ServiceRequest` of the given signal.
@@ -88,39 +76,24 @@ mod tests {
 
     /// Touches every decoded value, so lazy decoding is exercised too.
     fn walk(request: &Request<'_>) {
-        let touch = |attrs: &[KeyValue<'_>]| {
-            attrs
-                .iter()
-                .for_each(|kv| drop(kv.value.map(|v| v.get().render())))
-        };
+        let touch = |attrs: &[KeyValue<'_>]| attrs.iter().for_each(|kv| drop(kv.value.map(|v| v.get().render())));
         match request {
             Request::Traces(r) => r.iter().for_each(|rs| {
                 touch(&rs.resource.attributes);
-                rs.scope_spans
-                    .iter()
-                    .flat_map(|s| &s.spans)
-                    .for_each(|s| touch(&s.attributes))
+                rs.scope_spans.iter().flat_map(|s| &s.spans).for_each(|s| touch(&s.attributes))
             }),
-            Request::Logs(r) => r
-                .iter()
-                .flat_map(|rl| &rl.scope_logs)
-                .flat_map(|s| &s.log_records)
-                .for_each(|l| {
-                    touch(&l.attributes);
-                    drop(l.body.map(|b| b.get()));
-                }),
-            Request::Metrics(r) => r
-                .iter()
-                .flat_map(|rm| &rm.scope_metrics)
-                .flat_map(|s| &s.metrics)
-                .for_each(|m| {
-                    if let Some(s) = &m.sum {
-                        s.data_points.iter().for_each(|p| {
-                            touch(&p.attributes);
-                            drop(p.as_double.map(|d| d.to_decimal()));
-                        })
-                    }
-                }),
+            Request::Logs(r) => r.iter().flat_map(|rl| &rl.scope_logs).flat_map(|s| &s.log_records).for_each(|l| {
+                touch(&l.attributes);
+                drop(l.body.map(|b| b.get()));
+            }),
+            Request::Metrics(r) => r.iter().flat_map(|rm| &rm.scope_metrics).flat_map(|s| &s.metrics).for_each(|m| {
+                if let Some(s) = &m.sum {
+                    s.data_points.iter().for_each(|p| {
+                        touch(&p.attributes);
+                        drop(p.as_double.map(|d| d.to_decimal()));
+                    })
+                }
+            }),
         }
     }
 

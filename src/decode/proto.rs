@@ -31,10 +31,7 @@ impl<'a> WireReader<'a> {
     fn varint(&mut self) -> Result<u64, DecodeError> {
         let mut value = 0u64;
         for shift in (0..64).step_by(7) {
-            let byte = *self
-                .buf
-                .get(self.pos)
-                .ok_or_else(|| self.err("truncated varint"))?;
+            let byte = *self.buf.get(self.pos).ok_or_else(|| self.err("truncated varint"))?;
             self.pos += 1;
             value |= u64::from(byte & 0x7f) << shift;
             if byte & 0x80 == 0 {
@@ -45,16 +42,12 @@ impl<'a> WireReader<'a> {
     }
 
     fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
-        let end = self
-            .pos
-            .checked_add(n)
-            .filter(|&e| e <= self.buf.len())
-            .ok_or_else(|| {
-                self.err(&format!(
-                    "field of {n} bytes runs past the end of its message ({} bytes left)",
-                    self.buf.len() - self.pos
-                ))
-            })?;
+        let end = self.pos.checked_add(n).filter(|&e| e <= self.buf.len()).ok_or_else(|| {
+            self.err(&format!(
+                "field of {n} bytes runs past the end of its message ({} bytes left)",
+                self.buf.len() - self.pos
+            ))
+        })?;
         let out = &self.buf[self.pos..end];
         self.pos = end;
         Ok(out)
@@ -75,17 +68,12 @@ impl<'a> WireReader<'a> {
         }
         let field = match key & 7 {
             0 => Field::Varint(self.varint()?),
-            1 => Field::Fixed64(u64::from_le_bytes(
-                self.take(8)?.try_into().expect("8 bytes"),
-            )),
+            1 => Field::Fixed64(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes"))),
             2 => {
-                let len =
-                    usize::try_from(self.varint()?).map_err(|_| self.err("length out of range"))?;
+                let len = usize::try_from(self.varint()?).map_err(|_| self.err("length out of range"))?;
                 Field::Len(self.take(len)?)
             }
-            5 => Field::Fixed32(u32::from_le_bytes(
-                self.take(4)?.try_into().expect("4 bytes"),
-            )),
+            5 => Field::Fixed32(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes"))),
             wt => return Err(self.err(&format!("unsupported wire type {wt}"))),
         };
         Ok(Some((num, field)))
@@ -102,11 +90,7 @@ pub fn decode(buf: &[u8], signal: Signal) -> Result<Request<'_>, DecodeError> {
 }
 
 /// Decodes every length-delimited field `num` of `buf` with `f`.
-fn repeated<'a, T>(
-    buf: &'a [u8],
-    num: u32,
-    f: fn(&'a [u8]) -> Result<T, DecodeError>,
-) -> Result<Vec<T>, DecodeError> {
+fn repeated<'a, T>(buf: &'a [u8], num: u32, f: fn(&'a [u8]) -> Result<T, DecodeError>) -> Result<Vec<T>, DecodeError> {
     let mut out = Vec::new();
     let mut r = WireReader::new(buf);
     while let Some((n, field)) = r.next()? {
@@ -120,10 +104,7 @@ fn repeated<'a, T>(
 fn len(field: Field<'_>) -> Result<&[u8], DecodeError> {
     match field {
         Field::Len(b) => Ok(b),
-        other => Err(DecodeError::at(
-            0,
-            format!("protobuf: expected a length-delimited field, found {other:?}"),
-        )),
+        other => Err(DecodeError::at(0, format!("protobuf: expected a length-delimited field, found {other:?}"))),
     }
 }
 
@@ -151,17 +132,11 @@ fn varint(field: Field<'_>) -> u64 {
 
 fn id<const N: usize>(field: Field<'_>) -> [u8; N] {
     // A malformed id is treated as absent rather than failing the record.
-    len(field)
-        .ok()
-        .and_then(|b| b.try_into().ok())
-        .unwrap_or([0; N])
+    len(field).ok().and_then(|b| b.try_into().ok()).unwrap_or([0; N])
 }
 
 fn key_value(buf: &[u8]) -> Result<KeyValue<'_>, DecodeError> {
-    let mut kv = KeyValue {
-        key: Cow::Borrowed(""),
-        value: None,
-    };
+    let mut kv = KeyValue { key: Cow::Borrowed(""), value: None };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -174,9 +149,7 @@ fn key_value(buf: &[u8]) -> Result<KeyValue<'_>, DecodeError> {
 }
 
 fn resource(buf: &[u8]) -> Result<Resource<'_>, DecodeError> {
-    Ok(Resource {
-        attributes: repeated(buf, 1, key_value)?,
-    })
+    Ok(Resource { attributes: repeated(buf, 1, key_value)? })
 }
 
 fn scope(buf: &[u8]) -> Result<Scope<'_>, DecodeError> {
@@ -193,10 +166,7 @@ fn scope(buf: &[u8]) -> Result<Scope<'_>, DecodeError> {
 }
 
 fn resource_spans(buf: &[u8]) -> Result<ResourceSpans<'_>, DecodeError> {
-    let mut rs = ResourceSpans {
-        resource: Resource::default(),
-        scope_spans: Vec::new(),
-    };
+    let mut rs = ResourceSpans { resource: Resource::default(), scope_spans: Vec::new() };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -209,10 +179,7 @@ fn resource_spans(buf: &[u8]) -> Result<ResourceSpans<'_>, DecodeError> {
 }
 
 fn scope_spans(buf: &[u8]) -> Result<ScopeSpans<'_>, DecodeError> {
-    let mut ss = ScopeSpans {
-        scope: Scope::default(),
-        spans: Vec::new(),
-    };
+    let mut ss = ScopeSpans { scope: Scope::default(), spans: Vec::new() };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -244,10 +211,7 @@ fn span(buf: &[u8]) -> Result<Span<'_>, DecodeError> {
 }
 
 fn resource_logs(buf: &[u8]) -> Result<ResourceLogs<'_>, DecodeError> {
-    let mut rl = ResourceLogs {
-        resource: Resource::default(),
-        scope_logs: Vec::new(),
-    };
+    let mut rl = ResourceLogs { resource: Resource::default(), scope_logs: Vec::new() };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -260,10 +224,7 @@ fn resource_logs(buf: &[u8]) -> Result<ResourceLogs<'_>, DecodeError> {
 }
 
 fn scope_logs(buf: &[u8]) -> Result<ScopeLogs<'_>, DecodeError> {
-    let mut sl = ScopeLogs {
-        scope: Scope::default(),
-        log_records: Vec::new(),
-    };
+    let mut sl = ScopeLogs { scope: Scope::default(), log_records: Vec::new() };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -294,10 +255,7 @@ fn log_record(buf: &[u8]) -> Result<LogRecord<'_>, DecodeError> {
 }
 
 fn resource_metrics(buf: &[u8]) -> Result<ResourceMetrics<'_>, DecodeError> {
-    let mut rm = ResourceMetrics {
-        resource: Resource::default(),
-        scope_metrics: Vec::new(),
-    };
+    let mut rm = ResourceMetrics { resource: Resource::default(), scope_metrics: Vec::new() };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -310,10 +268,7 @@ fn resource_metrics(buf: &[u8]) -> Result<ResourceMetrics<'_>, DecodeError> {
 }
 
 fn scope_metrics(buf: &[u8]) -> Result<ScopeMetrics<'_>, DecodeError> {
-    let mut sm = ScopeMetrics {
-        scope: Scope::default(),
-        metrics: Vec::new(),
-    };
+    let mut sm = ScopeMetrics { scope: Scope::default(), metrics: Vec::new() };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
@@ -332,11 +287,7 @@ fn metric(buf: &[u8]) -> Result<Metric<'_>, DecodeError> {
         match n {
             1 => m.name = text(f)?,
             3 => m.unit = text(f)?,
-            5 => {
-                m.gauge = Some(Gauge {
-                    data_points: repeated(len(f)?, 1, number_point)?,
-                })
-            }
+            5 => m.gauge = Some(Gauge { data_points: repeated(len(f)?, 1, number_point)? }),
             7 => m.sum = Some(sum(len(f)?)?),
             9 => m.histogram = Some(histogram(len(f)?, histogram_point)?),
             10 => m.exponential_histogram = Some(histogram(len(f)?, exp_histogram_point)?),

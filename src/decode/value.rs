@@ -34,9 +34,7 @@ impl<'a> Value<'a> {
             }
             Value::Str(s) => {
                 let s = s.trim();
-                s.parse::<u64>()
-                    .ok()
-                    .or_else(|| Value::Double(Double::Text(s)).as_count())
+                s.parse::<u64>().ok().or_else(|| Value::Double(Double::Text(s)).as_count())
             }
             _ => None,
         }
@@ -77,9 +75,7 @@ impl Double<'_> {
         match self {
             Double::Text(t) => {
                 let t = t.trim().trim_matches('"');
-                Decimal::from_str_exact(t)
-                    .or_else(|_| Decimal::from_scientific(t))
-                    .ok()
+                Decimal::from_str_exact(t).or_else(|_| Decimal::from_scientific(t)).ok()
             }
             // Rust prints the shortest decimal that round-trips to the same bits, never in
             // exponent form: the value the emitter meant, as exactly as the wire allows.
@@ -150,11 +146,7 @@ fn proto_value(bytes: &[u8]) -> Option<Value<'_>> {
 /// Arrays render as their elements joined by commas; key-value lists and bytes by kind.
 fn render_proto_composite(num: u32, bytes: &[u8]) -> String {
     if num != 5 {
-        return if num == 6 {
-            "(kvlist)".into()
-        } else {
-            "(bytes)".into()
-        };
+        return if num == 6 { "(kvlist)".into() } else { "(bytes)".into() };
     }
     let mut parts = Vec::new();
     let mut r = WireReader::new(bytes);
@@ -184,14 +176,8 @@ mod tests {
         assert_eq!(json(r#"{"doubleValue":2515.5}"#).as_count(), None);
         assert_eq!(json(r#"{"stringValue":"42"}"#).as_count(), Some(42));
         assert_eq!(json(r#"{"intValue":"-3"}"#).as_count(), None);
-        assert_eq!(
-            json(r#"{"doubleValue":0.0212152}"#).as_decimal(),
-            Some(Decimal::from_str("0.0212152").unwrap())
-        );
-        assert_eq!(
-            json(r#"{"doubleValue":1e-7}"#).as_decimal(),
-            Some(Decimal::from_str("0.0000001").unwrap())
-        );
+        assert_eq!(json(r#"{"doubleValue":0.0212152}"#).as_decimal(), Some(Decimal::from_str("0.0212152").unwrap()));
+        assert_eq!(json(r#"{"doubleValue":1e-7}"#).as_decimal(), Some(Decimal::from_str("0.0000001").unwrap()));
         // Claude Desktop's exporter bug sends an empty object: no value, no failure.
         assert_eq!(json(r#"{"doubleValue":{}}"#), Value::Empty);
         assert_eq!(json(r#"{"boolValue":true}"#), Value::Bool(true));
@@ -202,10 +188,7 @@ mod tests {
     #[test]
     fn proto_double_keeps_the_shortest_decimal() {
         let d = Double::Bits(0.0212152);
-        assert_eq!(
-            d.to_decimal(),
-            Some(Decimal::from_str("0.0212152").unwrap())
-        );
+        assert_eq!(d.to_decimal(), Some(Decimal::from_str("0.0212152").unwrap()));
         assert_eq!(Double::Bits(f64::NAN).to_decimal(), None);
     }
 }

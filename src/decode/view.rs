@@ -262,25 +262,16 @@ pub const NO_RECORDED_VALUE: u32 = 1;
 fn uint64<'de, D: de::Deserializer<'de>>(d: D) -> Result<u64, D::Error> {
     match IntOrText::deserialize(d)? {
         IntOrText::U(n) => Ok(n),
-        IntOrText::I(n) => {
-            u64::try_from(n).map_err(|_| de::Error::custom("negative value for an unsigned field"))
-        }
-        IntOrText::T(s) => s
-            .parse()
-            .map_err(|_| de::Error::custom(format!("not an unsigned integer: {s:?}"))),
+        IntOrText::I(n) => u64::try_from(n).map_err(|_| de::Error::custom("negative value for an unsigned field")),
+        IntOrText::T(s) => s.parse().map_err(|_| de::Error::custom(format!("not an unsigned integer: {s:?}"))),
     }
 }
 
 fn opt_int64<'de, D: de::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
     match IntOrText::deserialize(d)? {
-        IntOrText::U(n) => i64::try_from(n)
-            .map(Some)
-            .map_err(|_| de::Error::custom("integer out of range")),
+        IntOrText::U(n) => i64::try_from(n).map(Some).map_err(|_| de::Error::custom("integer out of range")),
         IntOrText::I(n) => Ok(Some(n)),
-        IntOrText::T(s) => s
-            .parse()
-            .map(Some)
-            .map_err(|_| de::Error::custom(format!("not an integer: {s:?}"))),
+        IntOrText::T(s) => s.parse().map(Some).map_err(|_| de::Error::custom(format!("not an integer: {s:?}"))),
     }
 }
 
@@ -306,8 +297,9 @@ fn enum_int<'de, D: de::Deserializer<'de>>(d: D) -> Result<i32, D::Error> {
     }
     Ok(match IntOrName::deserialize(d)? {
         IntOrName::I(n) => n,
-        IntOrName::N(name) => enum_by_name(&name)
-            .ok_or_else(|| de::Error::custom(format!("unknown enum value {name:?}")))?,
+        IntOrName::N(name) => {
+            enum_by_name(&name).ok_or_else(|| de::Error::custom(format!("unknown enum value {name:?}")))?
+        }
     })
 }
 

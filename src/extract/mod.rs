@@ -1,16 +1,24 @@
 //! Extract stage: what each record says about LLM calls.
 //!
-//! Entry point: [`extract`]. It walks one decoded request and asks the emitter modules
-//! (one per emitter, each the only place that knows its attribute names and its traps)
-//! for [`Observation`]s. It also keeps every span's parent link, so reconcile can tell
-//! a parent that repeats its children's usage from a call of its own.
+//! Entry point: [`extract`]. It walks one decoded request and offers every record to the
+//! emitter modules in turn (one module per emitter, each the only place that knows its
+//! attribute names and its traps). The first module that recognises a record as its own
+//! claims it, with an [`Observation`] or with nothing (a record of that emitter that is
+//! not usage); the `gen_ai` semantic conventions come last, for everything else. It also
+//! keeps every span's parent link, so reconcile can tell a parent that repeats its
+//! children's usage from a call of its own.
 
+mod metric;
 mod semconv;
 mod usage;
 
-use crate::decode::{KeyValue, Request, Resource, Value};
-use crate::model::{Location, Observation, Signal};
-use std::collections::BTreeMap;
+pub use metric::{Measure, MetricPoint, UsageField};
+pub use usage::{InputCache, RawUsage};
+
+use crate::decode::{KeyValue, LogRecord, Metric, Request, Resource, Span, Value};
+use crate::model::{Emitter, Location, Observation, Role, Signal};
+use std::collections::{BTreeMap, BTreeSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// What extract needs to know from the command line.
 #[derive(Clone, Debug, Default)]
@@ -31,27 +39,57 @@ pub struct SpanLink {
 #[derive(Debug, Default)]
 pub struct Extracted {
     pub observations: Vec<Observation>,
+    pub metric_points: Vec<MetricPoint>,
     pub links: Vec<SpanLink>,
     pub tally: Tally,
 }
 
-/// Record counts, for `inspect` and the summary line.
+/// What was seen, for `inspect` and the summary line.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
     pub requests: u64,
     pub records: BTreeMap<Signal, u64>,
+    /// Records each emitter recognised as its own.
+    pub claimed: BTreeMap<Emitter, u64>,
+    pub scopes: BTreeSet<String>,
+    pub metric_names: BTreeSet<String>,
 }
 
 impl Extracted {
     pub fn merge(&mut self, other: Extracted) {
         self.observations.extend(other.observations);
+        self.metric_points.extend(other.metric_points);
         self.links.extend(other.links);
-        self.tally.requests += other.tally.requests;
-        for (signal, n) in other.tally.records {
+        let t = other.tally;
+        self.tally.requests += t.requests;
+        for (signal, n) in t.records {
             *self.tally.records.entry(signal).or_default() += n;
         }
+        for (emitter, n) in t.claimed {
+            *self.tally.claimed.entry(emitter).or_default() += n;
+        }
+        self.tally.scopes.extend(t.scopes);
+        self.tally.metric_names.extend(t.metric_names);
     }
 }
+
+/// An emitter module's answer about one record.
+pub(crate) enum Claim {
+    /// Not this emitter's record: ask the next module.
+    NotMine,
+    /// This emitter's record, with the usage it carries (if it carries any).
+    Mine(Option<Observation>),
+}
+
+type SpanReader = fn(&Span<'_>, &Record<'_, '_>) -> Claim;
+type LogReader = fn(&LogRecord<'_>, &Record<'_, '_>) -> Claim;
+/// Pushes the usage points of a metric it recognises; returns whether it did.
+type MetricReader = fn(&Metric<'_>, &Record<'_, '_>, &mut Vec<MetricPoint>) -> bool;
+
+/// Emitter modules in the order they are asked; semconv reads whatever is left.
+const SPAN_READERS: &[(Emitter, SpanReader)] = &[(Emitter::Semconv, semconv::span)];
+const LOG_READERS: &[(Emitter, LogReader)] = &[(Emitter::Semconv, semconv::log)];
+const METRIC_READERS: &[(Emitter, MetricReader)] = &[(Emitter::Semconv, semconv::metric)];
 
 /// Extracts the observations of one decoded request found at `location`.
 pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out: &mut Extracted) {
@@ -59,8 +97,9 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
     match request {
         Request::Traces(resources) => {
             for rs in resources {
-                let resource = Record::resource(&rs.resource);
+                let resource = ResourceInfo::new(&rs.resource);
                 for ss in &rs.scope_spans {
+                    note_scope(&mut out.tally, &ss.scope.name);
                     for span in &ss.spans {
                         *out.tally.records.entry(Signal::Traces).or_default() += 1;
                         if span.parent_span_id != [0; 8] {
@@ -73,46 +112,58 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                         let record = Record {
                             attrs: &span.attributes,
                             resource: &resource,
+                            scope: &ss.scope.name,
                             location,
                             config,
                         };
-                        if let Some(o) = semconv::span(span, &record) {
-                            out.observations.push(o);
-                        }
+                        offer(SPAN_READERS, |read| read(span, &record), out);
                     }
                 }
             }
         }
         Request::Logs(resources) => {
             for rl in resources {
-                let resource = Record::resource(&rl.resource);
+                let resource = ResourceInfo::new(&rl.resource);
                 for sl in &rl.scope_logs {
+                    note_scope(&mut out.tally, &sl.scope.name);
                     for log in &sl.log_records {
                         *out.tally.records.entry(Signal::Logs).or_default() += 1;
                         let record = Record {
                             attrs: &log.attributes,
                             resource: &resource,
+                            scope: &sl.scope.name,
                             location,
                             config,
                         };
-                        if let Some(o) = semconv::log(log, &record) {
-                            out.observations.push(o);
-                        }
+                        offer(LOG_READERS, |read| read(log, &record), out);
                     }
                 }
             }
         }
         Request::Metrics(resources) => {
             for rm in resources {
+                let resource = ResourceInfo::new(&rm.resource);
                 for sm in &rm.scope_metrics {
+                    note_scope(&mut out.tally, &sm.scope.name);
                     for m in &sm.metrics {
                         let points = m.sum.as_ref().map_or(0, |s| s.data_points.len())
                             + m.gauge.as_ref().map_or(0, |g| g.data_points.len())
                             + m.histogram.as_ref().map_or(0, |h| h.data_points.len())
-                            + m.exponential_histogram
-                                .as_ref()
-                                .map_or(0, |h| h.data_points.len());
+                            + m.exponential_histogram.as_ref().map_or(0, |h| h.data_points.len());
                         *out.tally.records.entry(Signal::Metrics).or_default() += points as u64;
+                        if !out.tally.metric_names.contains(&*m.name) {
+                            out.tally.metric_names.insert(m.name.to_string());
+                        }
+                        let record =
+                            Record { attrs: &[], resource: &resource, scope: &sm.scope.name, location, config };
+                        for (emitter, read) in METRIC_READERS {
+                            let before = out.metric_points.len();
+                            if read(m, &record, &mut out.metric_points) {
+                                *out.tally.claimed.entry(*emitter).or_default() +=
+                                    (out.metric_points.len() - before) as u64;
+                                break;
+                            }
+                        }
                     }
                 }
             }
@@ -120,10 +171,29 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
     }
 }
 
+fn note_scope(tally: &mut Tally, scope: &str) {
+    if !tally.scopes.contains(scope) {
+        tally.scopes.insert(scope.to_string());
+    }
+}
+
+fn offer<F: Fn(&Reader) -> Claim, Reader>(readers: &[(Emitter, Reader)], ask: F, out: &mut Extracted) {
+    for (emitter, read) in readers {
+        if let Claim::Mine(found) = ask(read) {
+            *out.tally.claimed.entry(*emitter).or_default() += 1;
+            out.observations.extend(found);
+            return;
+        }
+    }
+}
+
 /// The attributes an emitter module reads from: the record's own, then its resource's.
+#[derive(Clone, Copy)]
 pub(crate) struct Record<'r, 'a> {
     pub attrs: &'r [KeyValue<'a>],
     pub resource: &'r ResourceInfo<'r, 'a>,
+    /// The instrumentation scope's name (e.g. `com.anthropic.claude_code.events`).
+    pub scope: &'r str,
     pub location: &'r Location,
     pub config: &'r Config,
 }
@@ -131,34 +201,74 @@ pub(crate) struct Record<'r, 'a> {
 pub(crate) struct ResourceInfo<'r, 'a> {
     pub attrs: &'r [KeyValue<'a>],
     pub service: Option<String>,
+    /// `service.instance.id`, else `service.name`.
+    pub instance: Option<String>,
+    /// Identity of the resource's attributes, for metric series.
+    pub hash: u64,
+}
+
+impl<'r, 'a> ResourceInfo<'r, 'a> {
+    fn new(resource: &'r Resource<'a>) -> Self {
+        let attrs = &resource.attributes;
+        let service = lookup(attrs, "service.name").and_then(|v| v.render());
+        let instance = lookup(attrs, "service.instance.id").and_then(|v| v.render()).or_else(|| service.clone());
+        let mut pairs: Vec<(&str, Option<String>)> =
+            attrs.iter().map(|kv| (&*kv.key, kv.value.and_then(|v| v.get().render()))).collect();
+        pairs.sort();
+        let mut h = DefaultHasher::new();
+        pairs.hash(&mut h);
+        ResourceInfo { attrs, service, instance, hash: h.finish() }
+    }
 }
 
 impl<'r, 'a> Record<'r, 'a> {
-    fn resource(resource: &'r Resource<'a>) -> ResourceInfo<'r, 'a> {
-        let service = lookup(&resource.attributes, "service.name").and_then(|v| v.render());
-        ResourceInfo {
-            attrs: &resource.attributes,
-            service,
-        }
+    /// An attribute of the record, else of its resource.
+    pub fn get(&self, key: &str) -> Option<Value<'a>> {
+        lookup(self.attrs, key).or_else(|| lookup(self.resource.attrs, key))
+    }
+
+    /// An attribute of the record, else of its resource, as non-empty text.
+    pub fn text(&self, key: &str) -> Option<String> {
+        self.get(key).and_then(|v| v.render()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
     }
 
     /// The requested dimension values, record first, then resource.
     pub fn dims(&self) -> Vec<Option<String>> {
-        self.config
-            .dim_keys
-            .iter()
-            .map(|key| {
-                lookup(self.attrs, key)
-                    .or_else(|| lookup(self.resource.attrs, key))
-                    .and_then(|v| v.render())
-            })
-            .collect()
+        self.config.dim_keys.iter().map(|key| self.text(key)).collect()
+    }
+
+    /// An observation of one call by `emitter` with this record's resource, dimensions and
+    /// location; the emitter module fills in what it knows (model, ids, cost…).
+    pub fn observation(
+        &self,
+        emitter: Emitter,
+        signal: Signal,
+        role: Role,
+        time_ns: u64,
+        tokens: crate::model::TokenBuckets,
+    ) -> Observation {
+        Observation {
+            emitter,
+            signal,
+            role,
+            time_ns,
+            model: None,
+            provider: None,
+            operation: None,
+            service: self.resource.service.clone(),
+            tokens,
+            requests: 1,
+            reported_cost: None,
+            session: None,
+            instance: self.resource.instance.clone(),
+            keys: Vec::new(),
+            span: None,
+            dims: self.dims(),
+            location: self.location.clone(),
+        }
     }
 }
 
 pub(crate) fn lookup<'a>(attrs: &[KeyValue<'a>], key: &str) -> Option<Value<'a>> {
-    attrs
-        .iter()
-        .find(|kv| kv.key == key)
-        .and_then(|kv| kv.value.map(|v| v.get()))
+    attrs.iter().find(|kv| kv.key == key).and_then(|kv| kv.value.map(|v| v.get()))
 }

@@ -48,20 +48,12 @@ impl RawUsage {
         TokenBuckets {
             // An emitter that claims inclusion but reports less input than cache is
             // clamped at zero rather than wrapping.
-            input: if includes {
-                input.saturating_sub(cached)
-            } else {
-                input
-            },
+            input: if includes { input.saturating_sub(cached) } else { input },
             cache_read,
             cache_write_5m: cache_write_total - cache_write_1h,
             cache_write_1h,
             // Reasoning larger than output means the emitter reported them apart.
-            output: if reasoning > output {
-                output.saturating_add(reasoning)
-            } else {
-                output
-            },
+            output: if reasoning > output { output.saturating_add(reasoning) } else { output },
             reasoning,
         }
     }
@@ -86,21 +78,10 @@ mod tests {
     fn inclusive_input_is_reduced_by_cache() {
         let b = raw(3146, 1408, 0, 57, 0).buckets(InputCache::Includes);
         assert_eq!((b.input, b.cache_read, b.output), (1738, 1408, 57));
-        assert_eq!(
-            raw(2000, 1024, 512, 10, 0).buckets(InputCache::Infer).input,
-            464
-        );
+        assert_eq!(raw(2000, 1024, 512, 10, 0).buckets(InputCache::Infer).input, 464);
         // Less input than cache cannot be inclusive: read as exclusive.
-        assert_eq!(
-            raw(1232, 1024, 512, 10, 0).buckets(InputCache::Infer).input,
-            1232
-        );
-        assert_eq!(
-            raw(100, 1024, 512, 10, 0)
-                .buckets(InputCache::Includes)
-                .input,
-            0
-        );
+        assert_eq!(raw(1232, 1024, 512, 10, 0).buckets(InputCache::Infer).input, 1232);
+        assert_eq!(raw(100, 1024, 512, 10, 0).buckets(InputCache::Includes).input, 0);
     }
 
     #[test]
@@ -113,24 +94,13 @@ mod tests {
 
     #[test]
     fn reasoning_is_a_subset_unless_reported_apart() {
-        assert_eq!(
-            raw(10, 0, 0, 293, 256).buckets(InputCache::Includes).output,
-            293
-        );
-        assert_eq!(
-            raw(10, 0, 0, 20, 256).buckets(InputCache::Includes).output,
-            276
-        );
+        assert_eq!(raw(10, 0, 0, 293, 256).buckets(InputCache::Includes).output, 293);
+        assert_eq!(raw(10, 0, 0, 20, 256).buckets(InputCache::Includes).output, 276);
     }
 
     #[test]
     fn one_hour_writes_are_part_of_the_total_written() {
-        let u = RawUsage {
-            input: Some(0),
-            cache_write: Some(100),
-            cache_write_1h: Some(40),
-            ..Default::default()
-        };
+        let u = RawUsage { input: Some(0), cache_write: Some(100), cache_write_1h: Some(40), ..Default::default() };
         let b = u.buckets(InputCache::Excludes);
         assert_eq!((b.cache_write_5m, b.cache_write_1h), (60, 40));
     }

@@ -22,10 +22,7 @@ pub enum Layout {
     /// The whole file: one or more JSON documents (e.g. a pretty-printed request).
     JsonDocument,
     /// Complete length-prefixed frames; the first prefix is at byte `first_offset`.
-    Frames {
-        first_offset: u64,
-        hint: Option<Signal>,
-    },
+    Frames { first_offset: u64, hint: Option<Signal> },
     /// The whole file: one protobuf request.
     Body { hint: Option<Signal> },
 }
@@ -47,10 +44,7 @@ impl Chunk {
     /// Calls `f` for every record of the chunk, or with a problem for the parts that are
     /// not records (a document that does not parse).
     pub fn for_each_unit(&self, mut f: impl FnMut(Result<Unit<'_>, Problem>)) {
-        let at = |position| Location {
-            file: self.file.clone(),
-            at: position,
-        };
+        let at = |position| Location { file: self.file.clone(), at: position };
         match self.layout {
             Layout::JsonLines { first_line } => {
                 for (i, line) in self.data.split(|&b| b == b'\n').enumerate() {
@@ -65,8 +59,7 @@ impl Chunk {
                 }
             }
             Layout::JsonDocument => {
-                let mut stream =
-                    serde_json::Deserializer::from_slice(&self.data).into_iter::<&RawValue>();
+                let mut stream = serde_json::Deserializer::from_slice(&self.data).into_iter::<&RawValue>();
                 loop {
                     let offset = stream.byte_offset() as u64;
                     match stream.next() {
@@ -88,9 +81,7 @@ impl Chunk {
             Layout::Frames { first_offset, hint } => {
                 let mut pos = 0usize;
                 while pos + 4 <= self.data.len() {
-                    let len =
-                        u32::from_be_bytes(self.data[pos..pos + 4].try_into().expect("4 bytes"))
-                            as usize;
+                    let len = u32::from_be_bytes(self.data[pos..pos + 4].try_into().expect("4 bytes")) as usize;
                     let body = &self.data[pos + 4..pos + 4 + len];
                     let location = at(Position::Offset(first_offset + pos as u64));
                     let payload = if body.starts_with(&sniff::ZSTD_MAGIC) {
@@ -104,10 +95,9 @@ impl Chunk {
                     pos += 4 + len;
                 }
             }
-            Layout::Body { hint } => f(Ok(Unit {
-                location: at(Position::Whole),
-                payload: UnitPayload::Proto(&self.data, hint),
-            })),
+            Layout::Body { hint } => {
+                f(Ok(Unit { location: at(Position::Whole), payload: UnitPayload::Proto(&self.data, hint) }))
+            }
         }
     }
 }
@@ -122,31 +112,17 @@ fn is_otlp_json(text: &[u8]) -> Option<bool> {
         resource_logs: Option<IgnoredAny>,
     }
     let keys: Keys = serde_json::from_slice(text).ok()?;
-    Some(
-        keys.resource_spans.is_some()
-            || keys.resource_metrics.is_some()
-            || keys.resource_logs.is_some(),
-    )
+    Some(keys.resource_spans.is_some() || keys.resource_metrics.is_some() || keys.resource_logs.is_some())
 }
 
 /// OTLP/JSON: JSON lines when the first line is a whole JSON value, else one document.
-pub(super) fn json(
-    name: Arc<str>,
-    mut reader: Box<dyn BufRead + '_>,
-    sink: &mut dyn Sink,
-) -> Result<Outcome, Problem> {
-    let whole = || Location {
-        file: name.clone(),
-        at: Position::Whole,
-    };
+pub(super) fn json(name: Arc<str>, mut reader: Box<dyn BufRead + '_>, sink: &mut dyn Sink) -> Result<Outcome, Problem> {
+    let whole = || Location { file: name.clone(), at: Position::Whole };
     let mut first = Vec::new();
     (&mut reader)
         .take(MAX_RECORD_BYTES)
         .read_until(b'\n', &mut first)
-        .map_err(|e| Problem {
-            location: whole(),
-            message: read_error(&e),
-        })?;
+        .map_err(|e| Problem { location: whole(), message: read_error(&e) })?;
     match is_otlp_json(&first) {
         Some(true) => json_lines(name, first, reader, sink).map(|_| Outcome::Read),
         Some(false) => Ok(Outcome::NotOtlp),
@@ -155,10 +131,7 @@ pub(super) fn json(
             (&mut reader)
                 .take(MAX_RECORD_BYTES)
                 .read_to_end(&mut data)
-                .map_err(|e| Problem {
-                    location: whole(),
-                    message: read_error(&e),
-                })?;
+                .map_err(|e| Problem { location: whole(), message: read_error(&e) })?;
             if data.len() as u64 >= MAX_RECORD_BYTES {
                 return Err(Problem {
                     location: whole(),
@@ -166,19 +139,13 @@ pub(super) fn json(
                 });
             }
             // A pretty-printed request; a file of a non-OTLP document is passed over.
-            let first_doc = serde_json::Deserializer::from_slice(&data)
-                .into_iter::<&RawValue>()
-                .next();
+            let first_doc = serde_json::Deserializer::from_slice(&data).into_iter::<&RawValue>().next();
             if let Some(Ok(doc)) = first_doc {
                 if is_otlp_json(doc.get().as_bytes()) == Some(false) {
                     return Ok(Outcome::NotOtlp);
                 }
             }
-            sink.chunk(Chunk {
-                file: name,
-                data,
-                layout: Layout::JsonDocument,
-            });
+            sink.chunk(Chunk { file: name, data, layout: Layout::JsonDocument });
             Ok(Outcome::Read)
         }
     }
@@ -201,10 +168,7 @@ fn json_lines(
             if let Err(e) = (&mut reader).take(wanted).read_to_end(&mut data) {
                 flush_lines(&name, &mut data, &mut first_line, sink);
                 return Err(Problem {
-                    location: Location {
-                        file: name.clone(),
-                        at: Position::Line(first_line),
-                    },
+                    location: Location { file: name.clone(), at: Position::Line(first_line) },
                     message: read_error(&e),
                 });
             }
@@ -215,32 +179,20 @@ fn json_lines(
         }
         if !eof && data.last() != Some(&b'\n') {
             let before = data.len();
-            let res = (&mut reader)
-                .take(MAX_RECORD_BYTES)
-                .read_until(b'\n', &mut data);
+            let res = (&mut reader).take(MAX_RECORD_BYTES).read_until(b'\n', &mut data);
             match res {
                 Err(e) => {
                     flush_lines(&name, &mut data, &mut first_line, sink);
                     return Err(Problem {
-                        location: Location {
-                            file: name.clone(),
-                            at: Position::Line(first_line),
-                        },
+                        location: Location { file: name.clone(), at: Position::Line(first_line) },
                         message: read_error(&e),
                     });
                 }
                 Ok(0) => eof = true,
-                Ok(_)
-                    if data.last() != Some(&b'\n')
-                        && (data.len() - before) as u64 >= MAX_RECORD_BYTES =>
-                {
+                Ok(_) if data.last() != Some(&b'\n') && (data.len() - before) as u64 >= MAX_RECORD_BYTES => {
                     return Err(Problem {
-                        location: Location {
-                            file: name.clone(),
-                            at: Position::Line(first_line),
-                        },
-                        message: "a line longer than 512 MiB; the rest of the file is skipped"
-                            .into(),
+                        location: Location { file: name.clone(), at: Position::Line(first_line) },
+                        message: "a line longer than 512 MiB; the rest of the file is skipped".into(),
                     });
                 }
                 Ok(_) => {}
@@ -258,15 +210,9 @@ fn flush_lines(name: &Arc<str>, data: &mut Vec<u8>, first_line: &mut u64, sink: 
     }
     let chunk = std::mem::take(data);
     let lines = memchr::memchr_iter(b'\n', &chunk).count() as u64;
-    let layout = Layout::JsonLines {
-        first_line: *first_line,
-    };
+    let layout = Layout::JsonLines { first_line: *first_line };
     *first_line += lines;
-    sink.chunk(Chunk {
-        file: name.clone(),
-        data: chunk,
-        layout,
-    });
+    sink.chunk(Chunk { file: name.clone(), data: chunk, layout });
 }
 
 /// The Collector file exporter's `format: proto` stream: a 4-byte big-endian length, then
@@ -283,26 +229,14 @@ pub(super) fn frames(
     let send = |data: &mut Vec<u8>, start: u64, sink: &mut dyn Sink| {
         if !data.is_empty() {
             let data = std::mem::replace(data, Vec::with_capacity(CHUNK_BYTES + 4096));
-            sink.chunk(Chunk {
-                file: name.clone(),
-                data,
-                layout: Layout::Frames {
-                    first_offset: start,
-                    hint,
-                },
-            });
+            sink.chunk(Chunk { file: name.clone(), data, layout: Layout::Frames { first_offset: start, hint } });
         }
     };
     loop {
-        let at = Location {
-            file: name.clone(),
-            at: Position::Offset(offset),
-        };
+        let at = Location { file: name.clone(), at: Position::Offset(offset) };
         let mut prefix = [0u8; 4];
-        let got = read_full(&mut reader, &mut prefix).map_err(|e| Problem {
-            location: at.clone(),
-            message: read_error(&e),
-        });
+        let got =
+            read_full(&mut reader, &mut prefix).map_err(|e| Problem { location: at.clone(), message: read_error(&e) });
         let got = match got {
             Ok(n) => n,
             Err(p) => {
@@ -315,10 +249,7 @@ pub(super) fn frames(
         }
         if got < 4 {
             send(&mut data, chunk_start, sink);
-            return Err(Problem {
-                location: at,
-                message: format!("truncated frame: {got} of 4 length bytes"),
-            });
+            return Err(Problem { location: at, message: format!("truncated frame: {got} of 4 length bytes") });
         }
         let len = u32::from_be_bytes(prefix) as u64;
         if len > MAX_RECORD_BYTES {
@@ -336,18 +267,12 @@ pub(super) fn frames(
             Ok(n) => {
                 data.truncate(start);
                 send(&mut data, chunk_start, sink);
-                return Err(Problem {
-                    location: at,
-                    message: format!("truncated frame: {n} of {len} bytes"),
-                });
+                return Err(Problem { location: at, message: format!("truncated frame: {n} of {len} bytes") });
             }
             Err(e) => {
                 data.truncate(start);
                 send(&mut data, chunk_start, sink);
-                return Err(Problem {
-                    location: at,
-                    message: read_error(&e),
-                });
+                return Err(Problem { location: at, message: read_error(&e) });
             }
         }
         offset += 4 + len;
@@ -381,20 +306,10 @@ pub(super) fn body(
     sink: &mut dyn Sink,
 ) -> Result<(), Problem> {
     let mut data = Vec::new();
-    reader
-        .take(MAX_RECORD_BYTES)
-        .read_to_end(&mut data)
-        .map_err(|e| Problem {
-            location: Location {
-                file: name.clone(),
-                at: Position::Whole,
-            },
-            message: read_error(&e),
-        })?;
-    sink.chunk(Chunk {
-        file: name,
-        data,
-        layout: Layout::Body { hint },
-    });
+    reader.take(MAX_RECORD_BYTES).read_to_end(&mut data).map_err(|e| Problem {
+        location: Location { file: name.clone(), at: Position::Whole },
+        message: read_error(&e),
+    })?;
+    sink.chunk(Chunk { file: name, data, layout: Layout::Body { hint } });
     Ok(())
 }

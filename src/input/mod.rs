@@ -66,11 +66,7 @@ pub fn read(sources: &[PathBuf], sink: &mut dyn Sink, consumed: &AtomicU64) -> I
             }
         };
         stats.files += 1;
-        let name: Arc<str> = if path.as_os_str() == "-" {
-            "<stdin>".into()
-        } else {
-            path.display().to_string().into()
-        };
+        let name: Arc<str> = if path.as_os_str() == "-" { "<stdin>".into() } else { path.display().to_string().into() };
         let opened: io::Result<Box<dyn Read + Send>> = if path.as_os_str() == "-" {
             Ok(Box::new(io::stdin()))
         } else {
@@ -79,24 +75,18 @@ pub fn read(sources: &[PathBuf], sink: &mut dyn Sink, consumed: &AtomicU64) -> I
         let reader = match opened {
             Ok(r) => r,
             Err(e) => {
-                sink.problem(Problem {
-                    location: whole(&name),
-                    message: format!("cannot open: {e}"),
-                });
+                sink.problem(Problem { location: whole(&name), message: format!("cannot open: {e}") });
                 continue;
             }
         };
-        let mut counted = CountingReader {
-            inner: reader,
-            count: 0,
-            consumed,
-        };
+        let mut counted = CountingReader { inner: reader, count: 0, consumed };
         match read_one(name.clone(), &mut counted, sink) {
             Ok(Outcome::Read) => {}
             Ok(Outcome::NotOtlp) if !named => stats.skipped_not_otlp.push(name.to_string()),
             Ok(Outcome::NotOtlp) => sink.problem(Problem {
                 location: whole(&name),
-                message: "not OTLP data (expected OTLP/JSON, a protobuf request, or a Collector file-exporter dump)".into(),
+                message: "not OTLP data (expected OTLP/JSON, a protobuf request, or a Collector file-exporter dump)"
+                    .into(),
             }),
             Err(problem) => sink.problem(problem),
         }
@@ -106,10 +96,7 @@ pub fn read(sources: &[PathBuf], sink: &mut dyn Sink, consumed: &AtomicU64) -> I
 }
 
 fn whole(name: &Arc<str>) -> Location {
-    Location {
-        file: name.clone(),
-        at: Position::Whole,
-    }
+    Location { file: name.clone(), at: Position::Whole }
 }
 
 /// Sources with directories expanded (recursively, sorted, hidden entries skipped).
@@ -120,10 +107,7 @@ fn expand(sources: &[PathBuf]) -> Vec<Result<(PathBuf, bool), Problem>> {
             Ok(e) => e,
             Err(e) => {
                 out.push(Err(Problem {
-                    location: Location {
-                        file: dir.display().to_string().into(),
-                        at: Position::Whole,
-                    },
+                    location: Location { file: dir.display().to_string().into(), at: Position::Whole },
                     message: format!("cannot read directory: {e}"),
                 }));
                 return;
@@ -165,16 +149,12 @@ fn read_one(name: Arc<str>, raw: &mut dyn Read, sink: &mut dyn Sink) -> Result<O
     loop {
         let head = peek(&mut reader, &name)?;
         reader = match sniff::compression(&head) {
-            Some(sniff::Compression::Gzip) => Box::new(BufReader::with_capacity(
-                1 << 20,
-                flate2::bufread::MultiGzDecoder::new(reader),
-            )),
+            Some(sniff::Compression::Gzip) => {
+                Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(reader)))
+            }
             Some(sniff::Compression::Zstd) => {
-                let dec =
-                    zstd::stream::read::Decoder::with_buffer(reader).map_err(|e| Problem {
-                        location: whole(&name),
-                        message: format!("zstd: {e}"),
-                    })?;
+                let dec = zstd::stream::read::Decoder::with_buffer(reader)
+                    .map_err(|e| Problem { location: whole(&name), message: format!("zstd: {e}") })?;
                 Box::new(BufReader::with_capacity(1 << 20, dec))
             }
             None => break,
@@ -194,10 +174,7 @@ fn read_one(name: Arc<str>, raw: &mut dyn Read, sink: &mut dyn Sink) -> Result<O
 /// The first bytes of the stream, without consuming them. Decompression and read errors
 /// surface here with the file name.
 fn peek(reader: &mut Box<dyn BufRead + '_>, name: &Arc<str>) -> Result<Vec<u8>, Problem> {
-    let buf = reader.fill_buf().map_err(|e| Problem {
-        location: whole(name),
-        message: read_error(&e),
-    })?;
+    let buf = reader.fill_buf().map_err(|e| Problem { location: whole(name), message: read_error(&e) })?;
     Ok(buf[..buf.len().min(64)].to_vec())
 }
 

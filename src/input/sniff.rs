@@ -53,11 +53,7 @@ fn frame_start(after_prefix: &[u8]) -> bool {
 
 /// The Collector and the capture tools name files by signal (`traces.pb`, `0004-metrics.pb`).
 pub fn signal_from_name(name: &str) -> Option<Signal> {
-    let base = name
-        .rsplit(['/', '\\'])
-        .next()
-        .unwrap_or(name)
-        .to_ascii_lowercase();
+    let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_lowercase();
     let has = |words: &[&str]| words.iter().any(|w| base.contains(w));
     match (has(&["trace", "span"]), has(&["metric"]), has(&["log"])) {
         (true, false, false) => Some(Signal::Traces),
@@ -76,25 +72,16 @@ mod tests {
         assert_eq!(layout(b""), Detected::Empty);
         assert_eq!(layout(b"  \n{\"resourceSpans\":[]}"), Detected::Json);
         assert_eq!(layout(&[0, 0, 1, 2, 0x0A, 7]), Detected::Frames);
-        assert_eq!(
-            layout(&[0, 0, 1, 2, 0x28, 0xB5, 0x2F, 0xFD]),
-            Detected::Frames
-        );
+        assert_eq!(layout(&[0, 0, 1, 2, 0x28, 0xB5, 0x2F, 0xFD]), Detected::Frames);
         assert_eq!(layout(&[0x0A, 0x80, 0x01, 0x0A]), Detected::Body);
         // A body whose fifth byte happens to look like a frame start is still a body.
-        assert_eq!(
-            layout(&[0x0A, 0xBD, 0x8F, 0x01, 0x0A, 0x9B]),
-            Detected::Body
-        );
+        assert_eq!(layout(&[0x0A, 0xBD, 0x8F, 0x01, 0x0A, 0x9B]), Detected::Body);
         assert_eq!(layout(b"# README\n"), Detected::NotOtlp);
     }
 
     #[test]
     fn names() {
-        assert_eq!(
-            signal_from_name("dump/0004-metrics.pb"),
-            Some(Signal::Metrics)
-        );
+        assert_eq!(signal_from_name("dump/0004-metrics.pb"), Some(Signal::Metrics));
         assert_eq!(signal_from_name("/x/traces.pb"), Some(Signal::Traces));
         assert_eq!(signal_from_name("logs.pb.zst"), Some(Signal::Logs));
         assert_eq!(signal_from_name("otel.pb"), None);

@@ -62,17 +62,12 @@ fn genai_constraint(c: Option<&HashMap<String, String>>) -> Constraint {
     };
     if let Some(d) = c.get("start_date") {
         return match parse_day(d) {
-            Some(day) if c.len() == 1 => Constraint::StartDay {
-                day,
-                date: Arc::from(d.as_str()),
-            },
+            Some(day) if c.len() == 1 => Constraint::StartDay { day, date: Arc::from(d.as_str()) },
             _ => Constraint::Unsupported,
         };
     }
-    match (
-        c.get("start_time").and_then(|s| parse_time_of_day(s)),
-        c.get("end_time").and_then(|s| parse_time_of_day(s)),
-    ) {
+    match (c.get("start_time").and_then(|s| parse_time_of_day(s)), c.get("end_time").and_then(|s| parse_time_of_day(s)))
+    {
         (Some(start_s), Some(end_s)) if c.len() == 2 => Constraint::TimeOfDay { start_s, end_s },
         _ => Constraint::Unsupported,
     }
@@ -80,11 +75,7 @@ fn genai_constraint(c: Option<&HashMap<String, String>>) -> Constraint {
 
 pub(crate) fn load_genai(text: &str, entries: &mut Vec<Entry>) -> anyhow::Result<Vec<Provider>> {
     let raw: Vec<RawProvider> = serde_json::from_str(text)?;
-    let ids: HashMap<String, usize> = raw
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.id.to_lowercase(), i))
-        .collect();
+    let ids: HashMap<String, usize> = raw.iter().enumerate().map(|(i, p)| (p.id.to_lowercase(), i)).collect();
     let mut providers = Vec::with_capacity(raw.len());
     for p in raw {
         let pid = p.id.to_lowercase();
@@ -94,12 +85,7 @@ pub(crate) fn load_genai(text: &str, entries: &mut Vec<Entry>) -> anyhow::Result
             let prices = if m.prices.get().trim_start().starts_with('[') {
                 let list: Vec<RawConditional> = serde_json::from_str(m.prices.get())?;
                 list.iter()
-                    .map(|c| {
-                        Ok((
-                            genai_constraint(c.constraint.as_ref()),
-                            genai_price_set(&c.prices)?,
-                        ))
-                    })
+                    .map(|c| Ok((genai_constraint(c.constraint.as_ref()), genai_price_set(&c.prices)?)))
                     .collect::<anyhow::Result<Vec<_>>>()?
             } else {
                 let map: HashMap<String, &RawValue> = serde_json::from_str(m.prices.get())?;
@@ -131,11 +117,7 @@ pub(crate) fn load_genai(text: &str, entries: &mut Vec<Entry>) -> anyhow::Result
             id: pid,
             provider_match: p.provider_match.map(Clause::compile).transpose()?,
             model_match: p.model_match.map(Clause::compile).transpose()?,
-            fallbacks: p
-                .fallback_model_providers
-                .iter()
-                .filter_map(|f| ids.get(&f.to_lowercase()).copied())
-                .collect(),
+            fallbacks: p.fallback_model_providers.iter().filter_map(|f| ids.get(&f.to_lowercase()).copied()).collect(),
             exact,
             rules,
         });
@@ -162,10 +144,7 @@ fn litellm_rate(map: &HashMap<Cow<str>, &RawValue>, key: &str) -> anyhow::Result
     let prefix = format!("{key}_above_");
     let mut tiers = Vec::new();
     for (k, v) in map {
-        let Some(n) = k
-            .strip_prefix(&prefix)
-            .and_then(|r| r.strip_suffix("k_tokens"))
-        else {
+        let Some(n) = k.strip_prefix(&prefix).and_then(|r| r.strip_suffix("k_tokens")) else {
             continue;
         };
         let Ok(n) = n.parse::<u64>() else { continue };
@@ -205,10 +184,7 @@ impl<'de> Deserialize<'de> for LiteFields<'de> {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a LiteLLM model entry")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = LiteFields::default();
                 while let Some(BorrowedKey(k)) = map.next_key::<BorrowedKey<'de>>()? {
                     if LITELLM_KEYS.iter().any(|p| k.starts_with(p)) {
@@ -236,10 +212,7 @@ impl<'de> Deserialize<'de> for LiteFile<'de> {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a LiteLLM price map")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut map: A,
-            ) -> Result<Self::Value, A::Error> {
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::with_capacity(map.size_hint().unwrap_or(4096));
                 while let Some(k) = map.next_key::<BorrowedKey<'de>>()? {
                     out.push((k, map.next_value::<LiteFields<'de>>()?));
@@ -263,10 +236,7 @@ impl<'de> Deserialize<'de> for BorrowedKey<'de> {
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a string")
             }
-            fn visit_borrowed_str<E: serde::de::Error>(
-                self,
-                v: &'de str,
-            ) -> Result<Self::Value, E> {
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
                 Ok(BorrowedKey(Cow::Borrowed(v)))
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
@@ -278,19 +248,14 @@ impl<'de> Deserialize<'de> for BorrowedKey<'de> {
 }
 
 /// LiteLLM entries keyed by lowercased model key.
-pub(crate) fn load_litellm(
-    text: &str,
-    entries: &mut Vec<Entry>,
-) -> anyhow::Result<HashMap<String, usize>> {
+pub(crate) fn load_litellm(text: &str, entries: &mut Vec<Entry>) -> anyhow::Result<HashMap<String, usize>> {
     let raw: Vec<(BorrowedKey, LiteFields)> = serde_json::from_str::<LiteFile>(text)?.0;
     let mut index = HashMap::with_capacity(raw.len());
     for (BorrowedKey(key), LiteFields { fields: map }) in raw {
         if key == "sample_spec" {
             continue;
         }
-        let mode = map
-            .get("mode")
-            .and_then(|m| serde_json::from_str::<&str>(m.get()).ok());
+        let mode = map.get("mode").and_then(|m| serde_json::from_str::<&str>(m.get()).ok());
         if !mode.is_some_and(|m| LITELLM_MODES.contains(&m)) {
             continue;
         }
@@ -312,19 +277,13 @@ pub(crate) fn load_litellm(
         if set.input.is_none() && set.output.is_none() {
             continue;
         }
-        let provider = map
-            .get("litellm_provider")
-            .and_then(|m| serde_json::from_str::<String>(m.get()).ok());
+        let provider = map.get("litellm_provider").and_then(|m| serde_json::from_str::<String>(m.get()).ok());
         let name = match provider {
             Some(p) if !key.contains('/') => format!("litellm:{p}/{key}"),
             _ => format!("litellm:{key}"),
         };
         let idx = entries.len();
-        entries.push(Entry {
-            name: Arc::from(name),
-            source: Source::Litellm,
-            prices: vec![(Constraint::Always, set)],
-        });
+        entries.push(Entry { name: Arc::from(name), source: Source::Litellm, prices: vec![(Constraint::Always, set)] });
         index.entry(key.to_lowercase()).or_insert(idx);
     }
     Ok(index)

@@ -43,16 +43,8 @@ impl Clause {
                     .build()
                     .map_err(|e| anyhow::anyhow!("bad regex {r:?} in pricing data: {e}"))?,
             ),
-            RawClause::Or(v) => Clause::Or(
-                v.into_iter()
-                    .map(Clause::compile)
-                    .collect::<anyhow::Result<_>>()?,
-            ),
-            RawClause::And(v) => Clause::And(
-                v.into_iter()
-                    .map(Clause::compile)
-                    .collect::<anyhow::Result<_>>()?,
-            ),
+            RawClause::Or(v) => Clause::Or(v.into_iter().map(Clause::compile).collect::<anyhow::Result<_>>()?),
+            RawClause::And(v) => Clause::And(v.into_iter().map(Clause::compile).collect::<anyhow::Result<_>>()?),
         })
     }
 

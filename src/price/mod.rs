@@ -107,29 +107,13 @@ impl Catalog {
         let mut entries = Vec::new();
         let providers = load::load_genai(genai_json, &mut entries)?;
         let litellm = load::load_litellm(litellm_json, &mut entries)?;
-        let provider_ids = providers
-            .iter()
-            .enumerate()
-            .map(|(i, p)| (p.id.clone(), i))
-            .collect();
-        Ok(Catalog {
-            entries,
-            providers,
-            provider_ids,
-            litellm,
-            memo: RwLock::new(HashMap::new()),
-        })
+        let provider_ids = providers.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
+        Ok(Catalog { entries, providers, provider_ids, litellm, memo: RwLock::new(HashMap::new()) })
     }
 
     /// Price one call; `None` when the model is unknown or ambiguous, or a billed bucket
     /// has no price. `time_ns` 0 means unknown: the price in effect now is used.
-    pub fn quote(
-        &self,
-        model: &str,
-        provider: Option<&str>,
-        time_ns: u64,
-        tokens: &TokenBuckets,
-    ) -> Option<Quote> {
+    pub fn quote(&self, model: &str, provider: Option<&str>, time_ns: u64, tokens: &TokenBuckets) -> Option<Quote> {
         let entry = &self.entries[self.resolve(model, provider)?];
         let (set, effective_from) = entry.select(time_ns);
         let c = set.cost(tokens)?;
@@ -145,8 +129,7 @@ impl Catalog {
 
     /// The catalog entry name a model resolves to (for explanations), without pricing.
     pub fn entry_for(&self, model: &str, provider: Option<&str>) -> Option<Arc<str>> {
-        self.resolve(model, provider)
-            .map(|i| self.entries[i].name.clone())
+        self.resolve(model, provider).map(|i| self.entries[i].name.clone())
     }
 
     fn resolve(&self, model: &str, provider: Option<&str>) -> Option<usize> {
@@ -199,9 +182,7 @@ impl Catalog {
             },
             _ => (None, None),
         };
-        let names: Vec<&str> = std::iter::once(full.as_str())
-            .chain(stripped.as_deref())
-            .collect();
+        let names: Vec<&str> = std::iter::once(full.as_str()).chain(stripped.as_deref()).collect();
         let given = provider.map(str::trim).filter(|p| !p.is_empty());
         let chosen = given.and_then(|p| self.find_provider(p)).or(hint);
 
@@ -219,12 +200,7 @@ impl Catalog {
             }
         }
         for (pi, p) in self.providers.iter().enumerate() {
-            if tried[pi]
-                || !p
-                    .model_match
-                    .as_ref()
-                    .is_some_and(|mm| names.iter().any(|n| mm.is_match(n)))
-            {
+            if tried[pi] || !p.model_match.as_ref().is_some_and(|mm| names.iter().any(|n| mm.is_match(n))) {
                 continue;
             }
             tried[pi] = true;
@@ -272,9 +248,7 @@ impl Catalog {
                 return Some(i);
             }
         }
-        self.providers
-            .iter()
-            .position(|p| p.provider_match.as_ref().is_some_and(|m| m.is_match(&s)))
+        self.providers.iter().position(|p| p.provider_match.as_ref().is_some_and(|m| m.is_match(&s)))
     }
 
     fn find_in(&self, pi: usize, names: &[&str]) -> Found {
@@ -313,13 +287,12 @@ impl Catalog {
 /// names) that are not themselves genai-prices ids or caught by `provider_match`.
 fn provider_alias(s: &str) -> Option<&'static str> {
     Some(match s {
-        "gcp.vertex_ai" | "gcp.gemini" | "gcp.gen_ai" | "vertex_ai" | "vertex_ai_beta"
-        | "vertexai" | "vertex" | "gemini" | "google_genai" | "google.genai"
-        | "google_ai_studio" => "google",
-        "aws.bedrock" | "aws" | "bedrock" | "bedrock_converse" | "amazon_bedrock"
-        | "aws_bedrock" | "amazon-bedrock" => "aws",
-        "azure.ai.openai" | "azure.ai.inference" | "az.ai.openai" | "az.ai.inference" | "azure"
-        | "azure_ai" | "azure_openai" => "azure",
+        "gcp.vertex_ai" | "gcp.gemini" | "gcp.gen_ai" | "vertex_ai" | "vertex_ai_beta" | "vertexai" | "vertex"
+        | "gemini" | "google_genai" | "google.genai" | "google_ai_studio" => "google",
+        "aws.bedrock" | "aws" | "bedrock" | "bedrock_converse" | "amazon_bedrock" | "aws_bedrock"
+        | "amazon-bedrock" => "aws",
+        "azure.ai.openai" | "azure.ai.inference" | "az.ai.openai" | "az.ai.inference" | "azure" | "azure_ai"
+        | "azure_openai" => "azure",
         "xai" | "x_ai" | "x.ai" | "x-ai" => "x-ai",
         "mistral_ai" | "mistralai" => "mistral",
         "together_ai" | "together-ai" | "togetherai" => "together",
@@ -371,10 +344,7 @@ impl Entry {
                 .map_or(0, |d| d.as_nanos().min(u64::MAX as u128) as u64);
             ((now / NS_PER_DAY) as i64, None)
         } else {
-            (
-                (time_ns / NS_PER_DAY) as i64,
-                Some(((time_ns % NS_PER_DAY) / 1_000_000_000) as u32),
-            )
+            ((time_ns / NS_PER_DAY) as i64, Some(((time_ns % NS_PER_DAY) / 1_000_000_000) as u32))
         };
         let active = |c: &Constraint| match c {
             Constraint::Always => true,
@@ -388,12 +358,7 @@ impl Entry {
             }),
             Constraint::Unsupported => false,
         };
-        let (c, set) = self
-            .prices
-            .iter()
-            .rev()
-            .find(|(c, _)| active(c))
-            .unwrap_or(&self.prices[0]);
+        let (c, set) = self.prices.iter().rev().find(|(c, _)| active(c)).unwrap_or(&self.prices[0]);
         (set, pick(c))
     }
 }
@@ -402,14 +367,11 @@ pub fn price_calls(catalog: &Catalog, calls: Vec<Call>) -> Vec<PricedCall> {
     calls
         .into_iter()
         .map(|call| {
-            let quote = call.model.as_deref().and_then(|m| {
-                catalog.quote(m, call.provider.as_deref(), call.time_ns, &call.tokens)
-            });
-            PricedCall {
-                cost: quote.as_ref().map(|q| q.cost),
-                price_ref: quote.map(|q| q.entry),
-                call,
-            }
+            let quote = call
+                .model
+                .as_deref()
+                .and_then(|m| catalog.quote(m, call.provider.as_deref(), call.time_ns, &call.tokens));
+            PricedCall { cost: quote.as_ref().map(|q| q.cost), price_ref: quote.map(|q| q.entry), call }
         })
         .collect()
 }

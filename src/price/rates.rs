@@ -17,10 +17,7 @@ pub(crate) fn decimal_from_json(raw: &RawValue) -> anyhow::Result<Decimal> {
             .map_err(|e| anyhow::anyhow!("bad price number {text:?}: {e}"))?,
         Err(e) => anyhow::bail!("bad price number {text:?}: {e}"),
     };
-    anyhow::ensure!(
-        !d.is_sign_negative() || d.is_zero(),
-        "negative price {text:?}"
-    );
+    anyhow::ensure!(!d.is_sign_negative() || d.is_zero(), "negative price {text:?}");
     Ok(d.normalize())
 }
 
@@ -73,10 +70,7 @@ impl Rate {
                 .map(|t| Ok((t.start, decimal_from_json(t.price)?)))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             tiers.sort_by_key(|t| t.0);
-            Ok(Rate::Tiered {
-                base: decimal_from_json(t.base)?,
-                tiers,
-            })
+            Ok(Rate::Tiered { base: decimal_from_json(t.base)?, tiers })
         } else {
             Ok(Rate::Flat(decimal_from_json(raw)?))
         }
@@ -145,11 +139,8 @@ impl PriceSet {
     pub(crate) fn cost(&self, t: &TokenBuckets) -> Option<Costed> {
         // Saturating: `TokenBuckets::total_input` would overflow (and panic in debug) on
         // absurd counts; an overflowing request is then rejected by the checked maths below.
-        let total_input = t
-            .input
-            .saturating_add(t.cache_read)
-            .saturating_add(t.cache_write_5m)
-            .saturating_add(t.cache_write_1h);
+        let total_input =
+            t.input.saturating_add(t.cache_read).saturating_add(t.cache_write_5m).saturating_add(t.cache_write_1h);
         let mut tier: Option<u64> = None;
         let mut at = |r: Option<&Rate>| {
             r.map(|r| {
@@ -165,11 +156,7 @@ impl PriceSet {
         let cache_write_5m = at(self.cache_write.as_ref()).or(input);
         let cache_write_1h = at(self.cache_write_1h.as_ref()).or(cache_write_5m);
         let output = at(self.output.as_ref());
-        let reasoning = if t.reasoning > 0 {
-            at(self.reasoning.as_ref())
-        } else {
-            None
-        };
+        let reasoning = if t.reasoning > 0 { at(self.reasoning.as_ref()) } else { None };
 
         let reasoning_billed = t.reasoning.min(t.output);
         let (plain_output, reasoning_tokens) = match reasoning {
@@ -195,14 +182,7 @@ impl PriceSet {
         let cost = sum.checked_div(MTOK)?;
         Some(Costed {
             cost,
-            rates: AppliedRates {
-                input,
-                cache_read,
-                cache_write_5m,
-                cache_write_1h,
-                output,
-                reasoning,
-            },
+            rates: AppliedRates { input, cache_read, cache_write_5m, cache_write_1h, output, reasoning },
             tier,
         })
     }
@@ -236,19 +216,14 @@ pub(crate) fn parse_time_of_day(s: &str) -> Option<u32> {
         let sign = if s.as_bytes()[i] == b'-' { -1 } else { 1 };
         let off = &s[i + 1..];
         let (oh, om) = off.split_once(':').unwrap_or((off, "0"));
-        (
-            &s[..i],
-            sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60),
-        )
+        (&s[..i], sign * (oh.parse::<i64>().ok()? * 3600 + om.parse::<i64>().ok()? * 60))
     } else {
         (s, 0)
     };
     let mut it = clock.split(':');
     let h: i64 = it.next()?.parse().ok()?;
     let m: i64 = it.next()?.parse().ok()?;
-    let sec: i64 = it
-        .next()
-        .map_or(Some(0), |x| x.split('.').next()?.parse().ok())?;
+    let sec: i64 = it.next().map_or(Some(0), |x| x.split('.').next()?.parse().ok())?;
     if h > 24 || m > 59 || sec > 60 {
         return None;
     }

@@ -9,11 +9,7 @@ fn cat() -> &'static Catalog {
     C.get_or_init(|| {
         let t = std::time::Instant::now();
         let c = Catalog::embedded().expect("embedded catalog loads");
-        eprintln!(
-            "Catalog::embedded() took {:?} ({} entries)",
-            t.elapsed(),
-            c.entries.len()
-        );
+        eprintln!("Catalog::embedded() took {:?} ({} entries)", t.elapsed(), c.entries.len());
         c
     })
 }
@@ -23,14 +19,7 @@ fn d(s: &str) -> Decimal {
 }
 
 fn tok(input: u64, cache_read: u64, cw5: u64, cw1h: u64, output: u64) -> TokenBuckets {
-    TokenBuckets {
-        input,
-        cache_read,
-        cache_write_5m: cw5,
-        cache_write_1h: cw1h,
-        output,
-        reasoning: 0,
-    }
+    TokenBuckets { input, cache_read, cache_write_5m: cw5, cache_write_1h: cw1h, output, reasoning: 0 }
 }
 
 /// Unix ns of midnight UTC of `YYYY-MM-DD` plus `secs`.
@@ -46,21 +35,11 @@ fn q(model: &str, provider: Option<&str>, t: &TokenBuckets) -> Option<Quote> {
 
 #[test]
 fn gpt_4o_mini_dated_snapshot_openai() {
-    let r = q(
-        "gpt-4o-mini-2024-07-18",
-        Some("openai"),
-        &tok(1_000_000, 1_000_000, 0, 0, 1_000_000),
-    )
-    .unwrap();
+    let r = q("gpt-4o-mini-2024-07-18", Some("openai"), &tok(1_000_000, 1_000_000, 0, 0, 1_000_000)).unwrap();
     assert_eq!(r.cost, d("0.825")); // 0.15 + 0.075 + 0.6
     assert_eq!(&*r.entry, "genai-prices:openai/gpt-4o-mini");
     assert_eq!(r.source, Source::GenaiPrices);
-    let r = q(
-        "gpt-4o-mini-2024-07-18",
-        Some("openai"),
-        &tok(1234, 0, 0, 0, 56),
-    )
-    .unwrap();
+    let r = q("gpt-4o-mini-2024-07-18", Some("openai"), &tok(1234, 0, 0, 0, 56)).unwrap();
     // 1234*0.15/1e6 + 56*0.6/1e6
     assert_eq!(r.cost, d("0.0002187"));
 }
@@ -98,30 +77,16 @@ fn claude_sonnet_4_5_cache_and_tier_boundary() {
         ("anthropic/claude-sonnet-4-5", None),
         ("claude-sonnet-4-5", Some("anthropic.messages")),
     ] {
-        assert_eq!(
-            cat().entry_for(m, p).as_deref(),
-            Some("genai-prices:anthropic/claude-sonnet-4-5"),
-            "{m} {p:?}"
-        );
+        assert_eq!(cat().entry_for(m, p).as_deref(), Some("genai-prices:anthropic/claude-sonnet-4-5"), "{m} {p:?}");
     }
 }
 
 #[test]
 fn claude_haiku_4_5_without_provider() {
-    let r = q(
-        "claude-haiku-4-5",
-        None,
-        &tok(1_000_000, 0, 0, 0, 1_000_000),
-    )
-    .unwrap();
+    let r = q("claude-haiku-4-5", None, &tok(1_000_000, 0, 0, 0, 1_000_000)).unwrap();
     assert_eq!(r.cost, d("6")); // 1 + 5
     assert_eq!(&*r.entry, "genai-prices:anthropic/claude-haiku-4-5");
-    let r = q(
-        "claude-haiku-4-5-20251001",
-        None,
-        &tok(0, 0, 0, 1_000_000, 0),
-    )
-    .unwrap();
+    let r = q("claude-haiku-4-5-20251001", None, &tok(0, 0, 0, 1_000_000, 0)).unwrap();
     assert_eq!(r.cost, d("2")); // 1h cache write
 }
 
@@ -136,9 +101,7 @@ fn claude_opus_5_5_is_not_claude_opus_5() {
     assert_eq!(r.source, Source::Litellm);
     // While claude-opus-5 and its dated snapshot stay on genai-prices.
     assert_eq!(
-        cat()
-            .entry_for("claude-opus-5-20260101", Some("anthropic"))
-            .as_deref(),
+        cat().entry_for("claude-opus-5-20260101", Some("anthropic")).as_deref(),
         Some("genai-prices:anthropic/claude-opus-5")
     );
 }
@@ -148,26 +111,11 @@ fn o4_mini_and_embedding_and_gpt_5_5() {
     let r = q("o4-mini", None, &tok(1_000_000, 1_000_000, 0, 0, 1_000_000)).unwrap();
     assert_eq!(&*r.entry, "genai-prices:openai/o4-mini");
     assert_eq!(r.cost, d("5.775")); // 1.1 + 0.275 + 4.4
-    let r = q(
-        "o4-mini-2025-04-16",
-        Some("openai"),
-        &tok(2_000, 0, 0, 0, 0),
-    )
-    .unwrap();
+    let r = q("o4-mini-2025-04-16", Some("openai"), &tok(2_000, 0, 0, 0, 0)).unwrap();
     assert_eq!(r.cost, d("0.0022"));
-    let r = q(
-        "text-embedding-3-small",
-        Some("openai"),
-        &tok(1_000_000, 0, 0, 0, 0),
-    )
-    .unwrap();
+    let r = q("text-embedding-3-small", Some("openai"), &tok(1_000_000, 0, 0, 0, 0)).unwrap();
     assert_eq!(r.cost, d("0.02"));
-    let r = q(
-        "gpt-5.5",
-        Some("openai"),
-        &tok(1_000_000, 1_000_000, 0, 0, 1_000_000),
-    )
-    .unwrap();
+    let r = q("gpt-5.5", Some("openai"), &tok(1_000_000, 1_000_000, 0, 0, 1_000_000)).unwrap();
     assert_eq!(r.cost, d("35.5")); // 5 + 0.5 + 30
     assert_eq!(&*r.entry, "genai-prices:openai/gpt-5.5");
 }
@@ -176,33 +124,15 @@ fn o4_mini_and_embedding_and_gpt_5_5() {
 fn dated_price_history() {
     // o3: 10/40 until 2025-06-10, then 2/8.
     let t = tok(1_000_000, 0, 0, 0, 1_000_000);
-    let before = cat()
-        .quote("o3", Some("openai"), at("2025-06-09", 86_399), &t)
-        .unwrap();
-    let after = cat()
-        .quote("o3", Some("openai"), at("2025-06-10", 0), &t)
-        .unwrap();
+    let before = cat().quote("o3", Some("openai"), at("2025-06-09", 86_399), &t).unwrap();
+    let after = cat().quote("o3", Some("openai"), at("2025-06-10", 0), &t).unwrap();
     assert_eq!(before.cost, d("50"));
     assert_eq!(after.cost, d("10"));
     assert_eq!(after.effective_from.as_deref(), Some("2025-06-10"));
     assert_eq!(before.effective_from, None);
     // claude-sonnet-5: 2/10 before 2026-09-01, 3/15 from then.
-    let b = cat()
-        .quote(
-            "claude-sonnet-5",
-            Some("anthropic"),
-            at("2026-08-31", 0),
-            &t,
-        )
-        .unwrap();
-    let a = cat()
-        .quote(
-            "claude-sonnet-5",
-            Some("anthropic"),
-            at("2026-09-01", 0),
-            &t,
-        )
-        .unwrap();
+    let b = cat().quote("claude-sonnet-5", Some("anthropic"), at("2026-08-31", 0), &t).unwrap();
+    let a = cat().quote("claude-sonnet-5", Some("anthropic"), at("2026-09-01", 0), &t).unwrap();
     assert_eq!((b.cost, a.cost), (d("12"), d("18")));
     // Unknown time: the price in effect now (never a scheduled future one).
     let u = cat().quote("o3", Some("openai"), 0, &t).unwrap();
@@ -213,15 +143,9 @@ fn dated_price_history() {
 fn time_of_day_constraint() {
     // deepseek-chat: 0.27/1.1 between 00:30 and 16:30 UTC, 0.135/0.55 otherwise.
     let t = tok(1_000_000, 0, 0, 0, 1_000_000);
-    let peak = cat()
-        .quote("deepseek-chat", None, at(MID_2026, 3600), &t)
-        .unwrap();
-    let off = cat()
-        .quote("deepseek-chat", None, at(MID_2026, 17 * 3600), &t)
-        .unwrap();
-    let edge = cat()
-        .quote("deepseek-chat", None, at(MID_2026, 16 * 3600 + 1800), &t)
-        .unwrap();
+    let peak = cat().quote("deepseek-chat", None, at(MID_2026, 3600), &t).unwrap();
+    let off = cat().quote("deepseek-chat", None, at(MID_2026, 17 * 3600), &t).unwrap();
+    let edge = cat().quote("deepseek-chat", None, at(MID_2026, 16 * 3600 + 1800), &t).unwrap();
     assert_eq!(peak.cost, d("1.37"));
     assert_eq!(off.cost, d("0.685"));
     assert_eq!(edge.cost, d("0.685"));
@@ -259,39 +183,21 @@ fn provider_normalisation() {
 fn selection_steps() {
     let c = cat();
     // Step 3: exact beats rules (azure has `contains: o4-mini`; openai has `equals`).
-    assert_eq!(
-        c.entry_for("o4-mini", Some("openai")).as_deref(),
-        Some("genai-prices:openai/o4-mini")
-    );
+    assert_eq!(c.entry_for("o4-mini", Some("openai")).as_deref(), Some("genai-prices:openai/o4-mini"));
     // Step 3: longest literal wins among rules.
     assert_eq!(
-        c.entry_for("claude-3-5-haiku-20241022", Some("anthropic"))
-            .as_deref(),
+        c.entry_for("claude-3-5-haiku-20241022", Some("anthropic")).as_deref(),
         Some("genai-prices:anthropic/claude-3-5-haiku-latest")
     );
     // Step 4: azure has no claude models of its own → fallback provider anthropic.
     let azure_claude = c.entry_for("claude-haiku-4-5", Some("azure.ai.openai"));
-    assert!(
-        azure_claude
-            .as_deref()
-            .is_some_and(|e| e.starts_with("genai-prices:")),
-        "{azure_claude:?}"
-    );
+    assert!(azure_claude.as_deref().is_some_and(|e| e.starts_with("genai-prices:")), "{azure_claude:?}");
     // Step 5: no provider, model_match picks the provider (gemini → google).
-    assert!(c
-        .entry_for("gemini-2.5-pro", None)
-        .as_deref()
-        .is_some_and(|e| e.starts_with("genai-prices:google/")));
+    assert!(c.entry_for("gemini-2.5-pro", None).as_deref().is_some_and(|e| e.starts_with("genai-prices:google/")));
     // Step 5 with an unknown telemetry provider.
-    assert_eq!(
-        c.entry_for("gpt-4o-mini", Some("my-gateway")).as_deref(),
-        Some("genai-prices:openai/gpt-4o-mini")
-    );
+    assert_eq!(c.entry_for("gpt-4o-mini", Some("my-gateway")).as_deref(), Some("genai-prices:openai/gpt-4o-mini"));
     // Step 7: LiteLLM with a provider prefix added.
-    assert!(c
-        .entry_for("gpt-6.1-sol", Some("azure"))
-        .as_deref()
-        .is_some_and(|e| e.starts_with("litellm:")));
+    assert!(c.entry_for("gpt-6.1-sol", Some("azure")).as_deref().is_some_and(|e| e.starts_with("litellm:")));
 }
 
 #[test]
@@ -320,10 +226,7 @@ fn rest_rule_both_directions() {
         ("gpt-4", "o"),
         ("gemini-1.5-flash", "-8b"),
     ] {
-        assert!(
-            !acceptable_rest(lit, rest),
-            "{lit}{rest} must not match {lit}"
-        );
+        assert!(!acceptable_rest(lit, rest), "{lit}{rest} must not match {lit}");
     }
 }
 
@@ -332,57 +235,27 @@ fn rest_rule_both_directions() {
 #[test]
 fn real_pairs_from_data() {
     let c = cat();
-    assert_ne!(
-        c.entry_for("claude-opus-5-5", Some("anthropic")),
-        c.entry_for("claude-opus-5", Some("anthropic"))
-    );
+    assert_ne!(c.entry_for("claude-opus-5-5", Some("anthropic")), c.entry_for("claude-opus-5", Some("anthropic")));
     // `contains: gemini-1.5-flash` must not take the (cheaper, different) 8b model.
-    assert_ne!(
-        c.entry_for("gemini-1.5-flash-8b", Some("google")),
-        c.entry_for("gemini-1.5-flash", Some("google"))
-    );
-    assert!(c
-        .entry_for("gemini-1.5-flash-001", Some("google"))
-        .is_some());
-    assert_eq!(
-        c.entry_for("gpt-4.1-2025-04-14", Some("openai")).as_deref(),
-        Some("genai-prices:openai/gpt-4.1")
-    );
-    assert!(c
-        .entry_for(
-            "anthropic.claude-sonnet-4-5-20250929-v1:0",
-            Some("aws.bedrock")
-        )
-        .is_some());
+    assert_ne!(c.entry_for("gemini-1.5-flash-8b", Some("google")), c.entry_for("gemini-1.5-flash", Some("google")));
+    assert!(c.entry_for("gemini-1.5-flash-001", Some("google")).is_some());
+    assert_eq!(c.entry_for("gpt-4.1-2025-04-14", Some("openai")).as_deref(), Some("genai-prices:openai/gpt-4.1"));
+    assert!(c.entry_for("anthropic.claude-sonnet-4-5-20250929-v1:0", Some("aws.bedrock")).is_some());
 }
 
 #[test]
 fn cache_read_without_price_uses_input() {
     // text-embedding-3-small has only an input price.
-    let r = q(
-        "text-embedding-3-small",
-        Some("openai"),
-        &tok(0, 1_000_000, 0, 0, 0),
-    )
-    .unwrap();
+    let r = q("text-embedding-3-small", Some("openai"), &tok(0, 1_000_000, 0, 0, 0)).unwrap();
     assert_eq!(r.cost, d("0.02"));
     // …but output tokens with no output price make the call unpriced, never $0.
-    assert!(q(
-        "text-embedding-3-small",
-        Some("openai"),
-        &tok(10, 0, 0, 0, 10)
-    )
-    .is_none());
+    assert!(q("text-embedding-3-small", Some("openai"), &tok(10, 0, 0, 0, 10)).is_none());
 }
 
 #[test]
 fn reasoning_rate_when_distinct() {
     // perplexity sonar-deep-research: output 8, reasoning 3.
-    let t = TokenBuckets {
-        output: 1_000_000,
-        reasoning: 400_000,
-        ..Default::default()
-    };
+    let t = TokenBuckets { output: 1_000_000, reasoning: 400_000, ..Default::default() };
     let r = q("sonar-deep-research", Some("perplexity"), &t).unwrap();
     assert_eq!(r.cost, d("6")); // 0.6M*8 + 0.4M*3
                                 // Elsewhere reasoning is inside output and not billed twice.
@@ -400,45 +273,18 @@ fn cost_is_additive_and_non_negative() {
         x ^= x << 17;
         x % m
     };
-    for model in [
-        "claude-sonnet-4-5",
-        "gpt-4o-mini",
-        "claude-opus-5-5",
-        "gemini-2.5-pro",
-        "o4-mini",
-    ] {
+    for model in ["claude-sonnet-4-5", "gpt-4o-mini", "claude-opus-5-5", "gemini-2.5-pro", "o4-mini"] {
         for _ in 0..200 {
-            let a = tok(
-                next(40_000),
-                next(40_000),
-                next(10_000),
-                next(10_000),
-                next(50_000),
-            );
-            let b = tok(
-                next(40_000),
-                next(40_000),
-                next(10_000),
-                next(10_000),
-                next(50_000),
-            );
+            let a = tok(next(40_000), next(40_000), next(10_000), next(10_000), next(50_000));
+            let b = tok(next(40_000), next(40_000), next(10_000), next(10_000), next(50_000));
             let mut s = a;
             s.add(&b);
-            let (qa, qb, qs) = (
-                q(model, None, &a).unwrap(),
-                q(model, None, &b).unwrap(),
-                q(model, None, &s).unwrap(),
-            );
+            let (qa, qb, qs) = (q(model, None, &a).unwrap(), q(model, None, &b).unwrap(), q(model, None, &s).unwrap());
             assert!(qa.cost >= Decimal::ZERO && qb.cost >= Decimal::ZERO);
             assert_eq!(qa.cost + qb.cost, qs.cost, "{model} {a:?} {b:?}");
         }
     }
-    assert_eq!(
-        q("gpt-4o-mini", None, &TokenBuckets::default())
-            .unwrap()
-            .cost,
-        Decimal::ZERO
-    );
+    assert_eq!(q("gpt-4o-mini", None, &TokenBuckets::default()).unwrap().cost, Decimal::ZERO);
 }
 
 #[test]

@@ -1,14 +1,19 @@
 //! Reconcile stage: every real LLM call counted exactly once.
 //!
-//! Entry point: [`reconcile`]. Two rules, in order:
+//! Entry point: [`reconcile`]. Three rules, in order:
 //! 1. **Same identity, same call.** Observations sharing any identity (trace+span id,
 //!    provider response id) are one call. The record kept is the most direct one: a span
 //!    over a log event about it; among equals, the first in input order.
 //! 2. **Parents do not repeat children.** A span whose usage is not a model call of its
 //!    own (an agent or workflow span) counts only when no span below it carries usage;
 //!    otherwise it is summing its children, which are counted instead.
+//! 3. **Per-call records over metrics.** Metric points (turned into deltas per series,
+//!    see `metrics.rs`) count only for a session (or, without one, an emitting process)
+//!    that has no per-call record at all: e.g. a session that exported only metrics.
 //!
 //! Every observation not counted is tallied with its reason.
+
+mod metrics;
 
 use crate::extract::{Extracted, SpanLink};
 use crate::model::{Call, CallKey, Observation, Role, Signal};
@@ -21,6 +26,10 @@ pub struct Decisions {
     pub duplicates: u64,
     /// A parent span whose usage its descendants already carry.
     pub aggregates: u64,
+    /// Metric usage of a session (or process) whose calls per-call records already count.
+    pub metrics_covered: u64,
+    /// Metric points exported more than once.
+    pub metric_repeats: u64,
 }
 
 pub struct Reconciled {
@@ -39,12 +48,10 @@ fn rank(signal: Signal) -> u8 {
 
 /// `observations` must be in input order (it decides ties deterministically).
 pub fn reconcile(extracted: Extracted) -> Reconciled {
-    let Extracted {
-        mut observations,
-        links,
-        ..
-    } = extracted;
+    let Extracted { mut observations, links, metric_points, .. } = extracted;
     let mut decisions = Decisions::default();
+    let (metric_observations, repeats) = metrics::observations(metric_points);
+    decisions.metric_repeats = repeats;
 
     // Rule 1: a stable sort keeps input order within each signal.
     observations.sort_by_key(|o| rank(o.signal));
@@ -64,14 +71,31 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
     let covered = spans_with_usage_below(&kept, &links);
     let mut calls = Vec::with_capacity(kept.len());
     for o in kept {
-        let summed_children =
-            o.role == Role::MaybeAggregate && o.span.is_some_and(|s| covered.contains(&s));
+        let summed_children = o.role == Role::MaybeAggregate && o.span.is_some_and(|s| covered.contains(&s));
         if summed_children {
             decisions.aggregates += 1;
         } else {
             calls.push(Call::from(o));
         }
     }
+
+    // Rule 3: a call record covers its session, and its process.
+    let sessions: HashSet<&str> = calls.iter().filter_map(|c| c.session.as_deref()).collect();
+    let instances: HashSet<&str> = calls.iter().filter_map(|c| c.instance.as_deref()).collect();
+    let mut from_metrics = Vec::new();
+    for o in metric_observations {
+        let is_covered = match (&o.session, &o.instance) {
+            (Some(s), _) => sessions.contains(s.as_str()),
+            (None, Some(i)) => instances.contains(i.as_str()),
+            (None, None) => !calls.is_empty(),
+        };
+        if is_covered {
+            decisions.metrics_covered += 1;
+        } else {
+            from_metrics.push(Call::from(o));
+        }
+    }
+    calls.extend(from_metrics);
     Reconciled { calls, decisions }
 }
 
@@ -79,17 +103,12 @@ type SpanRef = ([u8; 16], [u8; 8]);
 
 /// The spans that have a usage-bearing span somewhere below them.
 fn spans_with_usage_below(kept: &[Observation], links: &[SpanLink]) -> HashSet<SpanRef> {
-    let has_aggregate = kept
-        .iter()
-        .any(|o| o.role == Role::MaybeAggregate && o.span.is_some());
+    let has_aggregate = kept.iter().any(|o| o.role == Role::MaybeAggregate && o.span.is_some());
     let mut covered = HashSet::new();
     if !has_aggregate {
         return covered;
     }
-    let parent: HashMap<SpanRef, [u8; 8]> = links
-        .iter()
-        .map(|l| ((l.trace_id, l.span_id), l.parent_span_id))
-        .collect();
+    let parent: HashMap<SpanRef, [u8; 8]> = links.iter().map(|l| ((l.trace_id, l.span_id), l.parent_span_id)).collect();
     for (trace, mut span) in kept.iter().filter_map(|o| o.span) {
         // Bounded walk: a malformed dump may hold a parent cycle.
         for _ in 0..parent.len() {
@@ -110,13 +129,7 @@ mod tests {
     use super::*;
     use crate::model::{Emitter, Location, Position, TokenBuckets};
 
-    fn obs(
-        signal: Signal,
-        role: Role,
-        span: Option<u8>,
-        keys: Vec<CallKey>,
-        input: u64,
-    ) -> Observation {
+    fn obs(signal: Signal, role: Role, span: Option<u8>, keys: Vec<CallKey>, input: u64) -> Observation {
         Observation {
             emitter: Emitter::Semconv,
             signal,
@@ -126,17 +139,15 @@ mod tests {
             provider: None,
             operation: None,
             service: None,
-            tokens: TokenBuckets {
-                input,
-                ..Default::default()
-            },
+            tokens: TokenBuckets { input, ..Default::default() },
+            requests: 1,
+            reported_cost: None,
+            session: None,
+            instance: None,
             keys,
             span: span.map(|s| ([1; 16], [s; 8])),
             dims: vec![],
-            location: Location {
-                file: "f".into(),
-                at: Position::Whole,
-            },
+            location: Location { file: "f".into(), at: Position::Whole },
         }
     }
 
@@ -145,11 +156,7 @@ mod tests {
     }
 
     fn link(span: u8, parent: u8) -> SpanLink {
-        SpanLink {
-            trace_id: [1; 16],
-            span_id: [span; 8],
-            parent_span_id: [parent; 8],
-        }
+        SpanLink { trace_id: [1; 16], span_id: [span; 8], parent_span_id: [parent; 8] }
     }
 
     fn total(r: &Reconciled) -> u64 {
@@ -161,21 +168,12 @@ mod tests {
         let ex = Extracted {
             observations: vec![
                 obs(Signal::Logs, Role::ModelCall, None, vec![span_key(2)], 10),
-                obs(
-                    Signal::Traces,
-                    Role::ModelCall,
-                    Some(2),
-                    vec![span_key(2)],
-                    10,
-                ),
+                obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2)], 10),
             ],
             ..Default::default()
         };
         let r = reconcile(ex);
-        assert_eq!(
-            (r.calls.len(), r.calls[0].signal, r.decisions.duplicates),
-            (1, Signal::Traces, 1)
-        );
+        assert_eq!((r.calls.len(), r.calls[0].signal, r.decisions.duplicates), (1, Signal::Traces, 1));
     }
 
     #[test]
@@ -187,10 +185,7 @@ mod tests {
             vec![span_key(2), CallKey::Response([1; 16], "r".into())],
             10,
         );
-        let r = reconcile(Extracted {
-            observations: vec![o.clone(), o],
-            ..Default::default()
-        });
+        let r = reconcile(Extracted { observations: vec![o.clone(), o], ..Default::default() });
         assert_eq!(total(&r), 10);
     }
 
@@ -210,79 +205,32 @@ mod tests {
             vec![span_key(3), CallKey::Response([1; 16], "r".into())],
             10,
         );
-        assert_eq!(
-            total(&reconcile(Extracted {
-                observations: vec![a, b],
-                ..Default::default()
-            })),
-            10
-        );
+        assert_eq!(total(&reconcile(Extracted { observations: vec![a, b], ..Default::default() })), 10);
     }
 
     #[test]
     fn an_agent_span_summing_a_grandchild_is_not_counted() {
         // agent(1) -> cycle(2, no usage) -> chat(3)
-        let agent = obs(
-            Signal::Traces,
-            Role::MaybeAggregate,
-            Some(1),
-            vec![span_key(1)],
-            30,
-        );
-        let chat = obs(
-            Signal::Traces,
-            Role::ModelCall,
-            Some(3),
-            vec![span_key(3)],
-            30,
-        );
-        let ex = Extracted {
-            observations: vec![agent, chat],
-            links: vec![link(2, 1), link(3, 2)],
-            ..Default::default()
-        };
+        let agent = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 30);
+        let chat = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3)], 30);
+        let ex =
+            Extracted { observations: vec![agent, chat], links: vec![link(2, 1), link(3, 2)], ..Default::default() };
         let r = reconcile(ex);
         assert_eq!((total(&r), r.decisions.aggregates), (30, 1));
     }
 
     #[test]
     fn an_agent_span_with_no_usage_below_is_counted() {
-        let agent = obs(
-            Signal::Traces,
-            Role::MaybeAggregate,
-            Some(1),
-            vec![span_key(1)],
-            30,
-        );
-        let other = obs(
-            Signal::Traces,
-            Role::ModelCall,
-            Some(5),
-            vec![span_key(5)],
-            7,
-        );
-        let ex = Extracted {
-            observations: vec![agent, other],
-            links: vec![link(5, 4)],
-            ..Default::default()
-        };
+        let agent = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 30);
+        let other = obs(Signal::Traces, Role::ModelCall, Some(5), vec![span_key(5)], 7);
+        let ex = Extracted { observations: vec![agent, other], links: vec![link(5, 4)], ..Default::default() };
         assert_eq!(total(&reconcile(ex)), 37);
     }
 
     #[test]
     fn a_parent_cycle_terminates() {
-        let agent = obs(
-            Signal::Traces,
-            Role::MaybeAggregate,
-            Some(1),
-            vec![span_key(1)],
-            30,
-        );
-        let ex = Extracted {
-            observations: vec![agent],
-            links: vec![link(1, 2), link(2, 1)],
-            ..Default::default()
-        };
+        let agent = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 30);
+        let ex = Extracted { observations: vec![agent], links: vec![link(1, 2), link(2, 1)], ..Default::default() };
         // 1's ancestor chain loops back to 1: it "has usage below" only through itself.
         let r = reconcile(ex);
         assert_eq!(r.calls.len() + r.decisions.aggregates as usize, 1);

@@ -6,19 +6,11 @@ use crate::allocate::{Report, Totals};
 use std::io::Write;
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
-    let header = report
-        .group_by
-        .iter()
-        .map(String::as_str)
-        .chain(MACHINE_COLUMNS);
+    let header = report.group_by.iter().map(String::as_str).chain(MACHINE_COLUMNS);
     write_record(out, header)?;
     for row in &report.rows {
         let nums = numbers(&row.totals);
-        let fields = row
-            .group
-            .iter()
-            .map(String::as_str)
-            .chain(nums.iter().map(String::as_str));
+        let fields = row.group.iter().map(String::as_str).chain(nums.iter().map(String::as_str));
         write_record(out, fields)?;
     }
     Ok(())
@@ -38,10 +30,7 @@ fn numbers(t: &Totals) -> [String; 8] {
     ]
 }
 
-fn write_record<'a>(
-    out: &mut dyn Write,
-    fields: impl IntoIterator<Item = &'a str>,
-) -> std::io::Result<()> {
+fn write_record<'a>(out: &mut dyn Write, fields: impl IntoIterator<Item = &'a str>) -> std::io::Result<()> {
     let line: Vec<String> = fields.into_iter().map(escape).collect();
     writeln!(out, "{}", line.join(","))
 }

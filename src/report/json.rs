@@ -109,13 +109,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
         rows: report
             .rows
             .iter()
-            .map(|r| JsonRow {
-                group: Group {
-                    names: &report.group_by,
-                    values: &r.group,
-                },
-                totals: (&r.totals).into(),
-            })
+            .map(|r| JsonRow { group: Group { names: &report.group_by, values: &r.group }, totals: (&r.totals).into() })
             .collect(),
         total: (&report.total).into(),
         unpriced: report

@@ -1,10 +1,7 @@
 //! Markdown: a GitHub-flavoured table with the table format's columns and display
 //! rounding, the total row in bold, and unpriced models as a bullet list.
 
-use super::{
-    group_int, human_cells, partial_footnote, printable, HUMAN_COLUMNS, TOTAL_LABEL,
-    UNPRICED_HEADING,
-};
+use super::{group_int, human_cells, partial_footnote, printable, HUMAN_COLUMNS, TOTAL_LABEL, UNPRICED_HEADING};
 use crate::allocate::Report;
 use std::io::Write;
 
@@ -16,9 +13,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     }
     headers.extend(HUMAN_COLUMNS.iter().map(|c| c.to_string()));
     write_row(out, &headers)?;
-    let rule: Vec<String> = (0..headers.len())
-        .map(|i| if i < dims { "---" } else { "---:" }.to_string())
-        .collect();
+    let rule: Vec<String> = (0..headers.len()).map(|i| if i < dims { "---" } else { "---:" }.to_string()).collect();
     write_row(out, &rule)?;
 
     for row in &report.rows {
@@ -30,10 +25,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     let mut total = vec![TOTAL_LABEL.to_string()];
     total.resize(dims, String::new());
     total.extend(human_cells(&report.total).iter().map(|c| escape(c)));
-    let total: Vec<String> = total
-        .into_iter()
-        .map(|c| if c.is_empty() { c } else { format!("**{c}**") })
-        .collect();
+    let total: Vec<String> = total.into_iter().map(|c| if c.is_empty() { c } else { format!("**{c}**") }).collect();
     write_row(out, &total)?;
 
     if let Some(note) = partial_footnote(report) {
@@ -45,11 +37,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
         writeln!(out, "{UNPRICED_HEADING}")?;
         writeln!(out)?;
         for u in &report.unpriced {
-            let provider = u
-                .provider
-                .as_deref()
-                .map(|p| format!(" ({})", escape(p)))
-                .unwrap_or_default();
+            let provider = u.provider.as_deref().map(|p| format!(" ({})", escape(p))).unwrap_or_default();
             let t = &u.tokens;
             writeln!(
                 out,
@@ -109,27 +97,14 @@ mod tests {
             lines[0],
             "| model | user | requests | input | cache read | cache write | output | reasoning | cost (USD) |"
         );
-        assert_eq!(
-            lines[1],
-            "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
-        );
-        assert_eq!(
-            lines[2],
-            "| claude-sonnet-4 | alice | 1,200 | 1,234,567 | 15,011 | 3,000 | 45,000 | 0 | 12.35 |"
-        );
+        assert_eq!(lines[1], "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        assert_eq!(lines[2], "| claude-sonnet-4 | alice | 1,200 | 1,234,567 | 15,011 | 3,000 | 45,000 | 0 | 12.35 |");
         assert_eq!(
             lines[3],
             "| gpt-4o-mini-2024-07-18 | team \"a\", b\\|c | 3 | 1,738 | 1,408 | 0 | 57 | 12 | 0.0012 \\* |"
         );
-        assert_eq!(
-            lines[4],
-            "| mystery-model | (none) | 2 | 100 | 0 | 0 | 10 | 0 | unpriced |"
-        );
-        assert!(
-            lines[5].starts_with("| **TOTAL** |  | **1,205** |"),
-            "{}",
-            lines[5]
-        );
+        assert_eq!(lines[4], "| mystery-model | (none) | 2 | 100 | 0 | 0 | 10 | 0 | unpriced |");
+        assert!(lines[5].starts_with("| **TOTAL** |  | **1,205** |"), "{}", lines[5]);
         assert!(lines[5].ends_with("| **12.35 \\*** |"), "{}", lines[5]);
         // every table line has the same number of unescaped pipes
         let pipes = |l: &str| l.replace("\\|", "").matches('|').count();

@@ -34,27 +34,12 @@ pub fn write(report: &Report, format: Format, out: &mut dyn Write) -> anyhow::Re
 
 /// Headers of the numeric columns of the human formats (table, markdown), after the
 /// one-per-dimension group columns.
-pub(crate) const HUMAN_COLUMNS: [&str; 7] = [
-    "requests",
-    "input",
-    "cache read",
-    "cache write",
-    "output",
-    "reasoning",
-    "cost (USD)",
-];
+pub(crate) const HUMAN_COLUMNS: [&str; 7] =
+    ["requests", "input", "cache read", "cache write", "output", "reasoning", "cost (USD)"];
 
 /// Headers of the numeric columns of the machine formats (CSV), after the group columns.
-pub(crate) const MACHINE_COLUMNS: [&str; 8] = [
-    "requests",
-    "input",
-    "cache_read",
-    "cache_write",
-    "output",
-    "reasoning",
-    "cost",
-    "unpriced_requests",
-];
+pub(crate) const MACHINE_COLUMNS: [&str; 8] =
+    ["requests", "input", "cache_read", "cache_write", "output", "reasoning", "cost", "unpriced_requests"];
 
 /// Label of the total row in the human formats.
 pub(crate) const TOTAL_LABEL: &str = "TOTAL";
@@ -63,17 +48,11 @@ pub(crate) const UNPRICED: &str = "unpriced";
 /// Appended to a cost that covers only part of the group's calls.
 pub(crate) const PARTIAL_MARKER: &str = "*";
 /// Heading of the unpriced-models section of the human formats.
-pub(crate) const UNPRICED_HEADING: &str =
-    "Unpriced models (no price found; tokens counted, cost not):";
+pub(crate) const UNPRICED_HEADING: &str = "Unpriced models (no price found; tokens counted, cost not):";
 
 /// The footnote explaining `PARTIAL_MARKER`, if any row (or the total) carries it.
 pub(crate) fn partial_footnote(report: &Report) -> Option<String> {
-    let starred = report
-        .rows
-        .iter()
-        .map(|r| &r.totals)
-        .chain(std::iter::once(&report.total))
-        .any(is_partial);
+    let starred = report.rows.iter().map(|r| &r.totals).chain(std::iter::once(&report.total)).any(is_partial);
     starred.then(|| {
         let n = report.total.unpriced_requests;
         format!(
@@ -149,20 +128,11 @@ pub(crate) fn display_cost(c: Decimal) -> String {
     let places = if c.abs() >= Decimal::ONE { 2 } else { 4 };
     let r = c.round_dp_with_strategy(places, RoundingStrategy::MidpointAwayFromZero);
     if r.is_zero() && !c.is_zero() {
-        return if c.is_sign_negative() {
-            ">-0.0001"
-        } else {
-            "<0.0001"
-        }
-        .to_string();
+        return if c.is_sign_negative() { ">-0.0001" } else { "<0.0001" }.to_string();
     }
     let s = format!("{:.*}", places as usize, r.abs());
     let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let sign = if r.is_sign_negative() && !r.is_zero() {
-        "-"
-    } else {
-        ""
-    };
+    let sign = if r.is_sign_negative() && !r.is_zero() { "-" } else { "" };
     format!("{sign}{}.{frac}", group_digits(int))
 }
 
@@ -210,14 +180,7 @@ pub(crate) mod fixture {
     }
 
     fn tokens(input: u64, cr: u64, cw5: u64, cw1: u64, out: u64, reas: u64) -> TokenBuckets {
-        TokenBuckets {
-            input,
-            cache_read: cr,
-            cache_write_5m: cw5,
-            cache_write_1h: cw1,
-            output: out,
-            reasoning: reas,
-        }
+        TokenBuckets { input, cache_read: cr, cache_write_5m: cw5, cache_write_1h: cw1, output: out, reasoning: reas }
     }
 
     /// Rows: a fully priced one, one partly unpriced (and a group value with a comma, a
@@ -231,6 +194,7 @@ pub(crate) mod fixture {
                     tokens: tokens(1_234_567, 15_011, 2000, 1000, 45_000, 0),
                     cost: Some(d("12.3456000")),
                     unpriced_requests: 0,
+                    reported_cost: None,
                 },
             },
             Row {
@@ -240,16 +204,12 @@ pub(crate) mod fixture {
                     tokens: tokens(1738, 1408, 0, 0, 57, 12),
                     cost: Some(d("0.0012345")),
                     unpriced_requests: 1,
+                    reported_cost: None,
                 },
             },
             Row {
                 group: vec!["mystery-model".into(), "(none)".into()],
-                totals: Totals {
-                    requests: 2,
-                    tokens: tokens(100, 0, 0, 0, 10, 0),
-                    cost: None,
-                    unpriced_requests: 2,
-                },
+                totals: Totals { requests: 2, tokens: tokens(100, 0, 0, 0, 10, 0), cost: None, unpriced_requests: 2, reported_cost: None },
             },
         ];
         let mut total = Totals::default();
@@ -331,18 +291,9 @@ mod tests {
 
     #[test]
     fn cost_cell_never_zero_for_unpriced() {
-        let t = Totals {
-            requests: 2,
-            unpriced_requests: 2,
-            ..Default::default()
-        };
+        let t = Totals { requests: 2, unpriced_requests: 2, ..Default::default() };
         assert_eq!(display_cost_cell(&t), "unpriced");
-        let t = Totals {
-            requests: 2,
-            cost: Some(d("3.1")),
-            unpriced_requests: 1,
-            ..Default::default()
-        };
+        let t = Totals { requests: 2, cost: Some(d("3.1")), unpriced_requests: 1, ..Default::default() };
         assert_eq!(display_cost_cell(&t), "3.10 *");
     }
 

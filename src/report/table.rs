@@ -5,8 +5,8 @@
 //! prints the same bytes.
 
 use super::{
-    group_int, human_cells, partial_footnote, printable, token_cells, HUMAN_COLUMNS,
-    PARTIAL_MARKER, TOTAL_LABEL, UNPRICED_HEADING,
+    group_int, human_cells, partial_footnote, printable, token_cells, HUMAN_COLUMNS, PARTIAL_MARKER, TOTAL_LABEL,
+    UNPRICED_HEADING,
 };
 use crate::allocate::{Report, NONE};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
@@ -53,24 +53,11 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
 
     if !report.unpriced.is_empty() {
         let mut headers: Vec<String> = vec!["model".into(), "provider".into()];
-        headers.extend(
-            [
-                "requests",
-                "input",
-                "cache read",
-                "cache write",
-                "output",
-                "reasoning",
-            ]
-            .map(String::from),
-        );
+        headers.extend(["requests", "input", "cache read", "cache write", "output", "reasoning"].map(String::from));
         let mut t = new_table(headers, 2);
         for u in &report.unpriced {
-            let mut cells = vec![
-                printable(&u.model),
-                printable(u.provider.as_deref().unwrap_or(NONE)),
-                group_int(u.requests),
-            ];
+            let mut cells =
+                vec![printable(&u.model), printable(u.provider.as_deref().unwrap_or(NONE)), group_int(u.requests)];
             cells.extend(token_cells(&u.tokens));
             t.add_row(cells);
         }
@@ -130,9 +117,7 @@ mod tests {
     use crate::report::Format;
 
     fn line_with<'a>(text: &'a str, needle: &str) -> &'a str {
-        text.lines()
-            .find(|l| l.contains(needle))
-            .unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
+        text.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
     }
 
     #[test]
@@ -140,16 +125,7 @@ mod tests {
         let text = fixture::render(&fixture::report(), Format::Table);
         eprintln!("{text}");
         let header = line_with(&text, "requests");
-        for h in [
-            "model",
-            "user",
-            "input",
-            "cache read",
-            "cache write",
-            "output",
-            "reasoning",
-            "cost (USD)",
-        ] {
+        for h in ["model", "user", "input", "cache read", "cache write", "output", "reasoning", "cost (USD)"] {
             assert!(header.contains(h), "header lacks {h}");
         }
         let first = line_with(&text, "claude-sonnet-4");
@@ -173,9 +149,7 @@ mod tests {
         assert!(total.contains("12.35 *"));
         assert!(total.contains("1,205"));
 
-        assert!(text.contains(
-            "* cost covers priced calls only: 3 calls in total are unpriced (see below)"
-        ));
+        assert!(text.contains("* cost covers priced calls only: 3 calls in total are unpriced (see below)"));
         assert!(text.contains("Unpriced models (no price found; tokens counted, cost not):"));
         assert!(line_with(&text, "gpt-9").contains("openai"));
         assert!(!text.contains('$'));

@@ -67,22 +67,14 @@ pub struct Tokens {
 
 /// The report's rows keyed by the joined group values.
 pub fn rows(report: &Value) -> BTreeMap<String, Tokens> {
-    let dims: Vec<String> = report["group_by"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| d.as_str().unwrap().to_string())
-        .collect();
+    let dims: Vec<String> =
+        report["group_by"].as_array().unwrap().iter().map(|d| d.as_str().unwrap().to_string()).collect();
     report["rows"]
         .as_array()
         .unwrap()
         .iter()
         .map(|row| {
-            let key = dims
-                .iter()
-                .map(|d| row["group"][d].as_str().unwrap().to_string())
-                .collect::<Vec<_>>()
-                .join("/");
+            let key = dims.iter().map(|d| row["group"][d].as_str().unwrap().to_string()).collect::<Vec<_>>().join("/");
             (key, tokens(row))
         })
         .collect()
