@@ -33,8 +33,9 @@ pub enum Measure {
 #[derive(Clone, Debug)]
 pub struct MetricPoint {
     pub emitter: Emitter,
-    /// The time series: resource, scope, metric name and every point attribute. Cumulative
-    /// points are differenced within it.
+    /// The time series: resource, scope, metric name, every point attribute, and what is
+    /// measured (a histogram's sum and count are two series). Cumulative points are
+    /// differenced within it.
     pub stream: u64,
     /// The series without its metric name and its split attribute (e.g. the token type):
     /// usage of one group at one time is one observation.
@@ -124,7 +125,7 @@ impl Record<'_, '_> {
         }
         let group = group.finish();
         let mut stream = DefaultHasher::new();
-        (group, metric_name).hash(&mut stream);
+        (group, metric_name, measure).hash(&mut stream);
         if let Some(split) = split_key {
             attrs.iter().find(|(k, _)| *k == split).hash(&mut stream);
         }

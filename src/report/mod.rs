@@ -209,7 +209,13 @@ pub(crate) mod fixture {
             },
             Row {
                 group: vec!["mystery-model".into(), "(none)".into()],
-                totals: Totals { requests: 2, tokens: tokens(100, 0, 0, 0, 10, 0), cost: None, unpriced_requests: 2, reported_cost: None },
+                totals: Totals {
+                    requests: 2,
+                    tokens: tokens(100, 0, 0, 0, 10, 0),
+                    cost: None,
+                    unpriced_requests: 2,
+                    reported_cost: None,
+                },
             },
         ];
         let mut total = Totals::default();
