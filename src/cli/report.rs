@@ -1,40 +1,16 @@
-//! The command line: arguments, and each command wiring the stages together.
+//! `otelcost report`: price the LLM calls in OTLP dumps and report them grouped.
 
+use super::{error, exit, usage, Failure};
 use crate::allocate::{self, Grouping};
 use crate::model::PricedCall;
 use crate::pipeline;
 use crate::price::{self, Catalog};
 use crate::reconcile;
 use crate::report::{self, Format};
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 use jiff::tz::TimeZone;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-
-/// Exit codes (documented in the README).
-pub mod exit {
-    /// The report was produced.
-    pub const OK: i32 = 0;
-    /// Nothing could be reported: unreadable input, an unwritable output, a bad value.
-    pub const ERROR: i32 = 1;
-    /// The command line was malformed (clap's own code).
-    pub const USAGE: i32 = 2;
-    /// `--strict`, and something was lost: an unreadable record or an unpriced call.
-    pub const STRICT: i32 = 3;
-}
-
-#[derive(Parser, Debug)]
-#[command(name = "otelcost", version, about = "The cost of the LLM calls in your OpenTelemetry data.")]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Subcommand, Debug)]
-pub enum Command {
-    /// Price the LLM calls in OTLP dumps and report them grouped.
-    Report(ReportArgs),
-}
 
 #[derive(Args, Debug)]
 pub struct ReportArgs {
@@ -81,27 +57,6 @@ pub struct ReportArgs {
     pub threads: usize,
 }
 
-/// A failure that ends the command with `code`.
-#[derive(Debug)]
-pub struct Failure {
-    pub code: i32,
-    pub message: String,
-}
-
-fn usage(message: String) -> Failure {
-    Failure { code: exit::USAGE, message }
-}
-
-fn error(message: String) -> Failure {
-    Failure { code: exit::ERROR, message }
-}
-
-pub fn run(cli: Cli) -> Result<i32, Failure> {
-    match cli.command {
-        Command::Report(args) => report(args),
-    }
-}
-
 /// The `[since, until)` window in unix nanoseconds.
 struct Window {
     since: Option<i128>,
@@ -132,7 +87,7 @@ fn parse_time(text: &str, tz: &TimeZone, upper: bool) -> Result<i128, Failure> {
     Ok(zoned.timestamp().as_nanosecond())
 }
 
-fn report(args: ReportArgs) -> Result<i32, Failure> {
+pub fn run(args: ReportArgs) -> Result<i32, Failure> {
     let tz = TimeZone::get(&args.timezone).map_err(|_| {
         usage(format!("unknown time zone {:?}: use an IANA name like UTC or Europe/Berlin", args.timezone))
     })?;

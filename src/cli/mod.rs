@@ -1,0 +1,52 @@
+//! The command line: arguments, and each command (one file each) wiring the stages together.
+
+use clap::{Parser, Subcommand};
+
+mod report;
+
+/// Exit codes (documented in the README).
+pub mod exit {
+    /// The report was produced.
+    pub const OK: i32 = 0;
+    /// Nothing could be reported: unreadable input, an unwritable output, a bad value.
+    pub const ERROR: i32 = 1;
+    /// The command line was malformed (clap's own code).
+    pub const USAGE: i32 = 2;
+    /// `--strict`, and something was lost: an unreadable record or an unpriced call.
+    pub const STRICT: i32 = 3;
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "otelcost", version, about = "The cost of the LLM calls in your OpenTelemetry data.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Price the LLM calls in OTLP dumps and report them grouped.
+    Report(report::ReportArgs),
+}
+
+/// A failure that ends the command with `code`.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: i32,
+    pub message: String,
+}
+
+pub(crate) fn usage(message: String) -> Failure {
+    Failure { code: exit::USAGE, message }
+}
+
+pub(crate) fn error(message: String) -> Failure {
+    Failure { code: exit::ERROR, message }
+}
+
+pub fn run(cli: Cli) -> Result<i32, Failure> {
+    match cli.command {
+        Command::Report(args) => report::run(args),
+    }
+}
+
