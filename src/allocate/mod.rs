@@ -14,6 +14,19 @@ pub struct Report {
     pub total: Totals,
     /// Every model that could not be priced, with its tokens. Never folded into a $0 cost.
     pub unpriced: Vec<Unpriced>,
+    /// Which costs the report shows.
+    pub cost_mode: CostMode,
+}
+
+/// Which costs a report shows (`--cost`): the one computed from the catalog, the one the
+/// emitters stated themselves (Claude Code `cost_usd`, LiteLLM, …), or both side by side
+/// with their difference. The two are never added together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum CostMode {
+    #[default]
+    Computed,
+    Reported,
+    Both,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -34,6 +47,8 @@ pub struct Totals {
     /// The cost the emitters themselves stated, summed over the calls that stated one;
     /// `None` when none did. Never mixed into `cost`.
     pub reported_cost: Option<Decimal>,
+    /// The computed cost of just the calls that stated a cost, to compare like with like.
+    pub computed_where_reported: Option<Decimal>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -112,7 +127,7 @@ impl Grouping {
 
 /// Groups priced calls into a report: rows by cost (highest first), a total, and every
 /// unpriced model with its tokens.
-pub fn group(calls: &[PricedCall], grouping: &Grouping) -> Report {
+pub fn group(calls: &[PricedCall], grouping: &Grouping, cost_mode: CostMode) -> Report {
     let mut rows: HashMap<Vec<String>, Totals> = HashMap::new();
     let mut unpriced: HashMap<(String, Option<String>), Unpriced> = HashMap::new();
     let mut total = Totals::default();
@@ -146,7 +161,8 @@ pub fn group(calls: &[PricedCall], grouping: &Grouping) -> Report {
     });
     let mut unpriced: Vec<Unpriced> = unpriced.into_values().collect();
     unpriced.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)));
-    Report { group_by: grouping.dimensions.iter().map(|(name, _)| name.clone()).collect(), rows, total, unpriced }
+    let group_by = grouping.dimensions.iter().map(|(name, _)| name.clone()).collect();
+    Report { group_by, rows, total, unpriced, cost_mode }
 }
 
 impl Totals {
@@ -160,6 +176,9 @@ impl Totals {
         }
         if let Some(reported) = call.reported_cost {
             self.reported_cost = Some(self.reported_cost.unwrap_or_default() + reported);
+            if let Some(cost) = priced.cost {
+                self.computed_where_reported = Some(self.computed_where_reported.unwrap_or_default() + cost);
+            }
         }
     }
 }
@@ -202,7 +221,7 @@ mod tests {
             priced("b", None, 3, Some("2")),
             priced("zz", Some("x"), 4, None),
         ];
-        let r = group(&calls, &g);
+        let r = group(&calls, &g, CostMode::Computed);
         let groups: Vec<_> = r.rows.iter().map(|r| r.group.join("/")).collect();
         assert_eq!(groups, ["(none)/b", "x/a", "x/zz"]);
         assert_eq!(r.rows[1].totals.cost, Some(Decimal::from_str("0.75").unwrap()));
@@ -220,7 +239,7 @@ mod tests {
         let utc = Grouping::parse(&["day".into()], jiff::tz::TimeZone::UTC).0;
         let berlin = Grouping::parse(&["hour".into()], jiff::tz::TimeZone::get("Europe/Berlin").unwrap()).0;
         let call = priced("a", None, t, Some("1"));
-        assert_eq!(group(&[call.clone()], &utc).rows[0].group, ["2026-11-22"]);
-        assert_eq!(group(&[call], &berlin).rows[0].group, ["2026-11-23 00:00"]);
+        assert_eq!(group(&[call.clone()], &utc, CostMode::Computed).rows[0].group, ["2026-11-22"]);
+        assert_eq!(group(&[call], &berlin, CostMode::Computed).rows[0].group, ["2026-11-23 00:00"]);
     }
 }

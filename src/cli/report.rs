@@ -1,7 +1,7 @@
 //! `otelcost report`: price the LLM calls in OTLP dumps and report them grouped.
 
 use super::{error, exit, usage, Failure};
-use crate::allocate::{self, Grouping};
+use crate::allocate::{self, CostMode, Grouping};
 use crate::model::PricedCall;
 use crate::pipeline;
 use crate::price::{self, Catalog};
@@ -43,6 +43,11 @@ pub struct ReportArgs {
     /// Time zone for day and hour buckets and for dates in --since/--until (IANA name).
     #[arg(long, default_value = "UTC")]
     pub timezone: String,
+
+    /// Which cost to show: computed from the price catalog, the one the emitters reported
+    /// themselves (Claude Code, LiteLLM, Codex, pydantic-ai), or both with the difference.
+    #[arg(long, value_enum, default_value_t = CostMode::Computed)]
+    pub cost: CostMode,
 
     /// Fail (exit 3) if anything was lost: an unreadable record or an unpriced call.
     #[arg(long)]
@@ -119,7 +124,7 @@ pub fn run(args: ReportArgs) -> Result<i32, Failure> {
     let decisions = reconciled.decisions;
     let (calls, outside): (Vec<_>, Vec<_>) = reconciled.calls.into_iter().partition(|c| window.contains(c.time_ns));
     let priced: Vec<PricedCall> = price::price_calls(&catalog, calls);
-    let report = allocate::group(&priced, &grouping);
+    let report = allocate::group(&priced, &grouping, args.cost);
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -176,13 +181,9 @@ pub fn run(args: ReportArgs) -> Result<i32, Failure> {
     let read_nothing = stats.bytes == 0 && !problems.is_empty();
     Ok(if read_nothing {
         exit::ERROR
-    } else if args.strict && (!problems.is_empty() || report.total.unpriced_requests > 0) {
-        let _ = writeln!(
-            err,
-            "otelcost: --strict: {} problems, {} unpriced calls",
-            problems.len(),
-            report.total.unpriced_requests
-        );
+    } else if args.strict && (!problems.is_empty() || !report.unpriced.is_empty()) {
+        let _ =
+            writeln!(err, "otelcost: --strict: {} problems, {} unpriced models", problems.len(), report.unpriced.len());
         exit::STRICT
     } else {
         exit::OK

@@ -1,33 +1,43 @@
 //! CSV: one row per group, exact costs, no total row (spreadsheets sum columns
 //! themselves). Fields are quoted per RFC 4180; records end with `\n`.
 
-use super::{exact_cost, MACHINE_COLUMNS};
-use crate::allocate::{Report, Totals};
+use super::{cost_difference, exact_cost, machine_columns};
+use crate::allocate::{CostMode, Report, Totals};
 use std::io::Write;
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
-    let header = report.group_by.iter().map(String::as_str).chain(MACHINE_COLUMNS);
+    let header = report.group_by.iter().map(String::as_str).chain(machine_columns(report.cost_mode));
     write_record(out, header)?;
     for row in &report.rows {
-        let nums = numbers(&row.totals);
+        let nums = numbers(&row.totals, report.cost_mode);
         let fields = row.group.iter().map(String::as_str).chain(nums.iter().map(String::as_str));
         write_record(out, fields)?;
     }
     Ok(())
 }
 
-/// The numeric fields in `MACHINE_COLUMNS` order; the cost is exact and empty when unpriced.
-fn numbers(t: &Totals) -> [String; 8] {
-    [
+/// The numeric fields in `machine_columns` order; costs are exact and empty when unknown.
+fn numbers(t: &Totals, mode: CostMode) -> Vec<String> {
+    let mut fields = vec![
         t.requests.to_string(),
         t.tokens.input.to_string(),
         t.tokens.cache_read.to_string(),
         t.tokens.cache_write().to_string(),
         t.tokens.output.to_string(),
         t.tokens.reasoning.to_string(),
-        t.cost.map(exact_cost).unwrap_or_default(),
-        t.unpriced_requests.to_string(),
-    ]
+    ];
+    let money = |d: Option<rust_decimal::Decimal>| d.map(exact_cost).unwrap_or_default();
+    match mode {
+        CostMode::Computed => fields.extend([money(t.cost), t.unpriced_requests.to_string()]),
+        CostMode::Reported => fields.push(money(t.reported_cost)),
+        CostMode::Both => fields.extend([
+            money(t.cost),
+            money(t.reported_cost),
+            money(cost_difference(t)),
+            t.unpriced_requests.to_string(),
+        ]),
+    }
+    fields
 }
 
 fn write_record<'a>(out: &mut dyn Write, fields: impl IntoIterator<Item = &'a str>) -> std::io::Result<()> {

@@ -13,8 +13,8 @@
 //! Costs are exact decimal strings (normalized, `"0"` for zero) or `null` when nothing in
 //! the group was priced. Pretty-printed with 2-space indent and a trailing newline.
 
-use super::exact_cost;
-use crate::allocate::{Report, Totals};
+use super::{cost_difference, exact_cost};
+use crate::allocate::{CostMode, Report, Totals};
 use crate::model::TokenBuckets;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -52,12 +52,39 @@ impl Serialize for Group<'_> {
     }
 }
 
+/// Which cost fields appear follows `--cost`: `cost` (computed, the default),
+/// `reported_cost` (what the emitters stated), and with both also `cost_difference`.
 #[derive(Serialize)]
 struct JsonTotals {
     requests: u64,
     tokens: JsonTokens,
-    cost: Option<String>,
-    unpriced_requests: u64,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    cost: Hidden<Option<String>>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    reported_cost: Hidden<Option<String>>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    cost_difference: Hidden<Option<String>>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    unpriced_requests: Hidden<u64>,
+}
+
+/// A field shown only in some cost modes (`null` stays a real value when shown).
+struct Hidden<T>(Option<T>);
+
+impl<T> Hidden<T> {
+    fn is_hidden(&self) -> bool {
+        self.0.is_none()
+    }
+
+    fn show_if(show: bool, value: T) -> Self {
+        Hidden(show.then_some(value))
+    }
+}
+
+impl<T: Serialize> Serialize for Hidden<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize(s)
+    }
 }
 
 #[derive(Serialize)]
@@ -91,13 +118,17 @@ impl From<&TokenBuckets> for JsonTokens {
     }
 }
 
-impl From<&Totals> for JsonTotals {
-    fn from(t: &Totals) -> Self {
+impl JsonTotals {
+    fn new(t: &Totals, mode: CostMode) -> Self {
+        let computed = mode != CostMode::Reported;
+        let reported = mode != CostMode::Computed;
         JsonTotals {
             requests: t.requests,
             tokens: (&t.tokens).into(),
-            cost: t.cost.map(exact_cost),
-            unpriced_requests: t.unpriced_requests,
+            cost: Hidden::show_if(computed, t.cost.map(exact_cost)),
+            reported_cost: Hidden::show_if(reported, t.reported_cost.map(exact_cost)),
+            cost_difference: Hidden::show_if(mode == CostMode::Both, cost_difference(t).map(exact_cost)),
+            unpriced_requests: Hidden::show_if(computed, t.unpriced_requests),
         }
     }
 }
@@ -109,9 +140,12 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
         rows: report
             .rows
             .iter()
-            .map(|r| JsonRow { group: Group { names: &report.group_by, values: &r.group }, totals: (&r.totals).into() })
+            .map(|r| JsonRow {
+                group: Group { names: &report.group_by, values: &r.group },
+                totals: JsonTotals::new(&r.totals, report.cost_mode),
+            })
             .collect(),
-        total: (&report.total).into(),
+        total: JsonTotals::new(&report.total, report.cost_mode),
         unpriced: report
             .unpriced
             .iter()

@@ -10,7 +10,7 @@ mod json;
 mod markdown;
 mod table;
 
-use crate::allocate::{Report, Totals};
+use crate::allocate::{CostMode, Report, Totals};
 use crate::model::TokenBuckets;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::io::Write;
@@ -33,13 +33,34 @@ pub fn write(report: &Report, format: Format, out: &mut dyn Write) -> anyhow::Re
 }
 
 /// Headers of the numeric columns of the human formats (table, markdown), after the
-/// one-per-dimension group columns.
-pub(crate) const HUMAN_COLUMNS: [&str; 7] =
-    ["requests", "input", "cache read", "cache write", "output", "reasoning", "cost (USD)"];
+/// one-per-dimension group columns. The computed cost, when shown, is at `COST_INDEX`.
+pub(crate) fn human_columns(mode: CostMode) -> Vec<&'static str> {
+    let mut columns = vec!["requests", "input", "cache read", "cache write", "output", "reasoning"];
+    columns.extend_from_slice(match mode {
+        CostMode::Computed => &["cost (USD)"][..],
+        CostMode::Reported => &["reported (USD)"],
+        CostMode::Both => &["cost (USD)", "reported (USD)", "difference"],
+    });
+    columns
+}
+
+pub(crate) const COST_INDEX: usize = 6;
 
 /// Headers of the numeric columns of the machine formats (CSV), after the group columns.
-pub(crate) const MACHINE_COLUMNS: [&str; 8] =
-    ["requests", "input", "cache_read", "cache_write", "output", "reasoning", "cost", "unpriced_requests"];
+pub(crate) fn machine_columns(mode: CostMode) -> Vec<&'static str> {
+    let mut columns = vec!["requests", "input", "cache_read", "cache_write", "output", "reasoning"];
+    columns.extend_from_slice(match mode {
+        CostMode::Computed => &["cost", "unpriced_requests"][..],
+        CostMode::Reported => &["reported_cost"],
+        CostMode::Both => &["cost", "reported_cost", "cost_difference", "unpriced_requests"],
+    });
+    columns
+}
+
+/// What an emitter reported minus what was computed, over the calls that reported a cost.
+pub(crate) fn cost_difference(t: &Totals) -> Option<Decimal> {
+    Some(t.reported_cost? - t.computed_where_reported?)
+}
 
 /// Label of the total row in the human formats.
 pub(crate) const TOTAL_LABEL: &str = "TOTAL";
@@ -97,12 +118,22 @@ pub(crate) fn token_cells(t: &TokenBuckets) -> [String; 5] {
     ]
 }
 
-/// All numeric cells of a human-format row, in `HUMAN_COLUMNS` order.
-pub(crate) fn human_cells(t: &Totals) -> Vec<String> {
-    let mut cells = Vec::with_capacity(HUMAN_COLUMNS.len());
+/// All numeric cells of a human-format row, in `human_columns(mode)` order. A group whose
+/// calls stated no cost shows `-` for the reported cost.
+pub(crate) fn human_cells(t: &Totals, mode: CostMode) -> Vec<String> {
+    let mut cells = Vec::with_capacity(9);
     cells.push(group_int(t.requests));
     cells.extend(token_cells(&t.tokens));
-    cells.push(display_cost_cell(t));
+    let reported = || t.reported_cost.map(display_cost).unwrap_or_else(|| "-".into());
+    match mode {
+        CostMode::Computed => cells.push(display_cost_cell(t)),
+        CostMode::Reported => cells.push(reported()),
+        CostMode::Both => {
+            cells.push(display_cost_cell(t));
+            cells.push(reported());
+            cells.push(cost_difference(t).map(display_cost).unwrap_or_else(|| "-".into()));
+        }
+    }
     cells
 }
 
@@ -168,6 +199,7 @@ pub(crate) fn printable(s: &str) -> String {
 pub(crate) mod fixture {
     //! A hand-built report every format's tests render.
 
+    pub use crate::allocate::CostMode;
     use crate::allocate::{Report, Row, Totals, Unpriced};
     use crate::model::TokenBuckets;
     use rust_decimal::Decimal;
@@ -195,6 +227,7 @@ pub(crate) mod fixture {
                     cost: Some(d("12.3456000")),
                     unpriced_requests: 0,
                     reported_cost: None,
+                    computed_where_reported: None,
                 },
             },
             Row {
@@ -205,6 +238,7 @@ pub(crate) mod fixture {
                     cost: Some(d("0.0012345")),
                     unpriced_requests: 1,
                     reported_cost: None,
+                    computed_where_reported: None,
                 },
             },
             Row {
@@ -215,6 +249,7 @@ pub(crate) mod fixture {
                     cost: None,
                     unpriced_requests: 2,
                     reported_cost: None,
+                    computed_where_reported: None,
                 },
             },
         ];
@@ -245,6 +280,7 @@ pub(crate) mod fixture {
                     tokens: tokens(50, 0, 0, 0, 5, 0),
                 },
             ],
+            cost_mode: crate::allocate::CostMode::Computed,
         }
     }
 
@@ -307,5 +343,50 @@ mod tests {
     fn printable_escapes_controls() {
         assert_eq!(printable("a\nb\x1b[31m"), "a\\nb\\u{1b}[31m");
         assert_eq!(printable("plain ünïcode"), "plain ünïcode");
+    }
+}
+
+#[cfg(test)]
+mod cost_mode_tests {
+    use super::fixture::{render, report, CostMode};
+    use super::Format;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+
+    /// The first row stated $12.40 of its own against $12.3456 computed.
+    fn with_reported(mode: CostMode) -> crate::allocate::Report {
+        let mut r = report();
+        r.rows[0].totals.reported_cost = Some(Decimal::from_str("12.40").unwrap());
+        r.rows[0].totals.computed_where_reported = r.rows[0].totals.cost;
+        r.cost_mode = mode;
+        r
+    }
+
+    #[test]
+    fn both_shows_computed_reported_and_difference_never_mixed() {
+        let csv = render(&with_reported(CostMode::Both), Format::Csv);
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().ends_with(",cost,reported_cost,cost_difference,unpriced_requests"));
+        assert!(lines.next().unwrap().ends_with(",12.3456,12.4,0.0544,0"), "{csv}");
+        let json: serde_json::Value =
+            serde_json::from_str(&render(&with_reported(CostMode::Both), Format::Json)).unwrap();
+        let row = &json["rows"][0];
+        assert_eq!(
+            (&row["cost"], &row["reported_cost"], &row["cost_difference"]),
+            (&"12.3456".into(), &"12.4".into(), &"0.0544".into())
+        );
+        assert_eq!(json["rows"][1]["reported_cost"], serde_json::Value::Null);
+        let table = render(&with_reported(CostMode::Both), Format::Table);
+        assert!(table.contains("reported (USD)") && table.contains("difference"), "{table}");
+    }
+
+    #[test]
+    fn reported_alone_replaces_the_computed_cost() {
+        let json: serde_json::Value =
+            serde_json::from_str(&render(&with_reported(CostMode::Reported), Format::Json)).unwrap();
+        assert!(json["rows"][0].get("cost").is_none());
+        assert_eq!(json["rows"][0]["reported_cost"], "12.4");
+        let csv = render(&with_reported(CostMode::Reported), Format::Csv);
+        assert!(csv.lines().next().unwrap().ends_with(",reasoning,reported_cost"), "{csv}");
     }
 }

@@ -5,10 +5,10 @@
 //! prints the same bytes.
 
 use super::{
-    group_int, human_cells, partial_footnote, printable, token_cells, HUMAN_COLUMNS, PARTIAL_MARKER, TOTAL_LABEL,
-    UNPRICED_HEADING,
+    group_int, human_cells, human_columns, partial_footnote, printable, token_cells, COST_INDEX, PARTIAL_MARKER,
+    TOTAL_LABEL, UNPRICED_HEADING,
 };
-use crate::allocate::{Report, NONE};
+use crate::allocate::{CostMode, Report, NONE};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
 use std::io::Write;
 
@@ -18,14 +18,14 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     if headers.is_empty() {
         headers.push(String::new()); // a column for the TOTAL label
     }
-    headers.extend(HUMAN_COLUMNS.iter().map(|c| c.to_string()));
+    headers.extend(human_columns(report.cost_mode).iter().map(|c| c.to_string()));
 
     let footnote = partial_footnote(report);
     // With a marker in the column, unmarked costs are padded so the digits line up.
     let numbers = |t| {
-        let mut cells = human_cells(t);
-        if footnote.is_some() {
-            if let Some(cost) = cells.last_mut() {
+        let mut cells = human_cells(t, report.cost_mode);
+        if footnote.is_some() && report.cost_mode != CostMode::Reported {
+            if let Some(cost) = cells.get_mut(COST_INDEX) {
                 if !cost.ends_with(PARTIAL_MARKER) {
                     cost.push_str(&" ".repeat(PARTIAL_MARKER.len() + 1));
                 }
