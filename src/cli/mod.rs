@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod inspect;
 mod report;
 
 /// Exit codes (documented in the README).
@@ -27,6 +28,9 @@ pub struct Cli {
 pub enum Command {
     /// Price the LLM calls in OTLP dumps and report them grouped.
     Report(report::ReportArgs),
+    /// Show what is in OTLP dumps and what otelcost makes of them: signals, emitters,
+    /// models, what was counted and what was not, and why.
+    Inspect(inspect::InspectArgs),
 }
 
 /// A failure that ends the command with `code`.
@@ -47,5 +51,6 @@ pub(crate) fn error(message: String) -> Failure {
 pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Report(args) => report::run(args),
+        Command::Inspect(args) => inspect::run(args),
     }
 }

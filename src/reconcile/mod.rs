@@ -16,7 +16,7 @@
 mod metrics;
 
 use crate::extract::{Extracted, SpanLink};
-use crate::model::{Call, CallKey, Observation, Role, Signal};
+use crate::model::{Call, CallKey, Location, Observation, Role, Signal};
 use std::collections::{HashMap, HashSet};
 
 /// Why observations were not counted, for the summary and `inspect`.
@@ -30,6 +30,44 @@ pub struct Decisions {
     pub metrics_covered: u64,
     /// Metric points exported more than once.
     pub metric_repeats: u64,
+    /// A few records of each kind not counted, so a user can go and look at them.
+    pub examples: Vec<Example>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    Duplicate,
+    AggregateParent,
+    MetricsCovered,
+}
+
+impl Reason {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Reason::Duplicate => "the same call as a record counted instead",
+            Reason::AggregateParent => "a parent span repeating the usage of spans below it",
+            Reason::MetricsCovered => "metric usage of a session whose calls are counted from per-call records",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Example {
+    pub reason: Reason,
+    pub record: Location,
+    /// The record counted in its place, for duplicates.
+    pub kept: Option<Location>,
+}
+
+impl Decisions {
+    const EXAMPLES_PER_REASON: usize = 3;
+
+    fn example(&mut self, reason: Reason, record: &Location, kept: Option<&Location>) {
+        if self.examples.iter().filter(|e| e.reason == reason).count() < Self::EXAMPLES_PER_REASON {
+            self.examples.push(Example { reason, record: record.clone(), kept: kept.cloned() });
+        }
+    }
 }
 
 pub struct Reconciled {
@@ -55,14 +93,17 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
 
     // Rule 1: a stable sort keeps input order within each signal.
     observations.sort_by_key(|o| rank(o.signal));
-    let mut seen: HashSet<CallKey> = HashSet::with_capacity(observations.len() * 2);
+    let mut seen: HashMap<CallKey, usize> = HashMap::with_capacity(observations.len() * 2);
     let mut kept: Vec<Observation> = Vec::with_capacity(observations.len());
     for o in observations {
-        if o.keys.iter().any(|k| seen.contains(k)) {
+        if let Some(&first) = o.keys.iter().find_map(|k| seen.get(k)) {
             decisions.duplicates += 1;
+            decisions.example(Reason::Duplicate, &o.location, Some(&kept[first].location));
             continue;
         }
-        seen.extend(o.keys.iter().cloned());
+        for k in &o.keys {
+            seen.insert(k.clone(), kept.len());
+        }
         kept.push(o);
     }
     drop(seen);
@@ -74,6 +115,7 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
         let summed_children = o.role == Role::MaybeAggregate && o.span.is_some_and(|s| covered.contains(&s));
         if summed_children {
             decisions.aggregates += 1;
+            decisions.example(Reason::AggregateParent, &o.location, None);
         } else {
             calls.push(Call::from(o));
         }
@@ -91,6 +133,7 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
         };
         if is_covered {
             decisions.metrics_covered += 1;
+            decisions.example(Reason::MetricsCovered, &o.location, None);
         } else {
             from_metrics.push(Call::from(o));
         }

@@ -1,0 +1,253 @@
+//! `otelcost inspect`: what is in a dump and what otelcost made of it — signals, emitters,
+//! models, what was counted and what was not, and why. How a user comes to trust a
+//! number, and how a bug report gets written.
+
+use super::{error, exit, Failure};
+use crate::model::{Emitter, Signal};
+use crate::pipeline;
+use crate::price::{self, Catalog};
+use crate::reconcile::{self, Reason};
+use clap::Args;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct InspectArgs {
+    /// OTLP files or directories (read recursively); `-` reads stdin.
+    #[arg(value_name = "PATH", required = true)]
+    pub paths: Vec<PathBuf>,
+
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
+    pub format: InspectFormat,
+
+    /// Worker threads [default: one per core].
+    #[arg(long, default_value_t = 0, hide_short_help = true)]
+    pub threads: usize,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum InspectFormat {
+    Table,
+    Json,
+}
+
+#[derive(Serialize)]
+struct Inspection {
+    files: u64,
+    bytes: u64,
+    skipped_not_otlp: Vec<String>,
+    problems: Vec<ProblemOut>,
+    requests: u64,
+    records: BTreeMap<Signal, u64>,
+    scopes: Vec<String>,
+    metric_names: Vec<String>,
+    /// Records each emitter recognised as its own (usage or not).
+    emitters: BTreeMap<&'static str, u64>,
+    /// Per-call records that carry usage, and metric points that do.
+    usage_records: u64,
+    usage_metric_points: u64,
+    counted: Counted,
+    not_counted: NotCounted,
+    examples: Vec<ExampleOut>,
+    models: Vec<ModelOut>,
+}
+
+#[derive(Serialize)]
+struct ProblemOut {
+    location: String,
+    message: String,
+}
+
+#[derive(Serialize)]
+struct Counted {
+    /// Calls counted from per-call records (spans, events).
+    calls: u64,
+    /// Usage totals counted from metrics (sessions with no per-call record).
+    metric_totals: u64,
+}
+
+#[derive(Serialize)]
+struct NotCounted {
+    duplicates: u64,
+    aggregate_parents: u64,
+    metrics_covered_by_calls: u64,
+    repeated_metric_points: u64,
+    /// Records that carry no token usage (other spans, events, gauges, durations…).
+    no_usage: u64,
+}
+
+#[derive(Serialize)]
+struct ExampleOut {
+    reason: Reason,
+    why: &'static str,
+    record: String,
+    counted_instead: Option<String>,
+}
+
+#[derive(Serialize)]
+struct ModelOut {
+    model: String,
+    provider: Option<String>,
+    emitters: Vec<&'static str>,
+    requests: u64,
+    /// The catalog entry that prices it, or null when it is unpriced.
+    price: Option<String>,
+}
+
+pub fn run(args: InspectArgs) -> Result<i32, Failure> {
+    let catalog = Catalog::embedded().map_err(|e| error(format!("the bundled price catalog failed to load: {e:#}")))?;
+    let collected = pipeline::collect(&args.paths, &crate::extract::Config::default(), args.threads);
+    let tally = collected.extracted.tally.clone();
+    let usage_records = collected.extracted.observations.len() as u64;
+    let usage_metric_points = collected.extracted.metric_points.len() as u64;
+    let reconciled = reconcile::reconcile(collected.extracted);
+    let d = &reconciled.decisions;
+    let metric_totals = reconciled.calls.iter().filter(|c| c.signal == Signal::Metrics).count() as u64;
+    let counted = Counted { calls: reconciled.calls.len() as u64 - metric_totals, metric_totals };
+    let not_counted = NotCounted {
+        duplicates: d.duplicates,
+        aggregate_parents: d.aggregates,
+        metrics_covered_by_calls: d.metrics_covered,
+        repeated_metric_points: d.metric_repeats,
+        no_usage: tally.records.values().sum::<u64>().saturating_sub(usage_records + usage_metric_points),
+    };
+    let examples = d
+        .examples
+        .iter()
+        .map(|e| ExampleOut {
+            reason: e.reason,
+            why: e.reason.describe(),
+            record: e.record.to_string(),
+            counted_instead: e.kept.as_ref().map(|k| k.to_string()),
+        })
+        .collect();
+
+    let priced = price::price_calls(&catalog, reconciled.calls);
+    let mut models: BTreeMap<(String, Option<String>), ModelOut> = BTreeMap::new();
+    for p in &priced {
+        let model = p.call.model.clone().unwrap_or_else(|| crate::allocate::NONE.to_string());
+        let entry = models.entry((model.clone(), p.call.provider.clone())).or_insert_with(|| ModelOut {
+            model,
+            provider: p.call.provider.clone(),
+            emitters: Vec::new(),
+            requests: 0,
+            price: p.price_ref.as_deref().map(str::to_string),
+        });
+        entry.requests += p.call.requests;
+        if !entry.emitters.contains(&p.call.emitter.name()) {
+            entry.emitters.push(p.call.emitter.name());
+        }
+    }
+    let mut models: Vec<ModelOut> = models.into_values().collect();
+    models.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)));
+
+    let inspection = Inspection {
+        files: collected.stats.files,
+        bytes: collected.stats.bytes,
+        skipped_not_otlp: collected.stats.skipped_not_otlp,
+        problems: collected
+            .problems
+            .iter()
+            .map(|p| ProblemOut { location: p.location.to_string(), message: p.message.clone() })
+            .collect(),
+        requests: tally.requests,
+        records: tally.records,
+        scopes: tally.scopes.into_iter().collect(),
+        metric_names: tally.metric_names.into_iter().collect(),
+        emitters: Emitter::ALL.iter().filter_map(|e| tally.claimed.get(e).map(|n| (e.name(), *n))).collect(),
+        usage_records,
+        usage_metric_points,
+        counted,
+        not_counted,
+        examples,
+        models,
+    };
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        InspectFormat::Json => serde_json::to_writer_pretty(&mut out, &inspection)
+            .map_err(std::io::Error::from)
+            .and_then(|_| writeln!(out)),
+        InspectFormat::Table => write_text(&inspection, &mut out),
+    };
+    written.map_err(|e| error(format!("cannot write: {e}")))?;
+    Ok(exit::OK)
+}
+
+fn table(headers: &[&str]) -> Table {
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .force_no_tty()
+        .set_content_arrangement(ContentArrangement::Disabled)
+        .set_header(headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    t
+}
+
+fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "Read {} files ({} bytes), {} requests.", i.files, i.bytes, i.requests)?;
+    if !i.skipped_not_otlp.is_empty() {
+        writeln!(
+            out,
+            "Skipped {} files that are not OTLP (e.g. {}).",
+            i.skipped_not_otlp.len(),
+            i.skipped_not_otlp[0]
+        )?;
+    }
+    let records: Vec<String> = i.records.iter().map(|(s, n)| format!("{n} {}", s.name())).collect();
+    writeln!(out, "Records: {}.", if records.is_empty() { "none".into() } else { records.join(", ") })?;
+    writeln!(out, "Scopes: {}.", if i.scopes.is_empty() { "none".into() } else { i.scopes.join(", ") })?;
+    if !i.metric_names.is_empty() {
+        writeln!(out, "Metrics: {}.", i.metric_names.join(", "))?;
+    }
+
+    writeln!(out, "\nEmitters recognised (records each claimed):")?;
+    let mut t = table(&["emitter", "records"]);
+    for (name, n) in &i.emitters {
+        t.add_row(vec![name.to_string(), n.to_string()]);
+    }
+    writeln!(out, "{t}")?;
+
+    writeln!(out, "\nCounted:")?;
+    writeln!(out, "  {} calls from per-call records (of {} records with usage)", i.counted.calls, i.usage_records)?;
+    writeln!(
+        out,
+        "  {} usage totals from metrics (of {} metric points with usage)",
+        i.counted.metric_totals, i.usage_metric_points
+    )?;
+    let n = &i.not_counted;
+    writeln!(out, "Not counted:")?;
+    writeln!(out, "  {} duplicates: {}", n.duplicates, Reason::Duplicate.describe())?;
+    writeln!(out, "  {} aggregate parents: {}", n.aggregate_parents, Reason::AggregateParent.describe())?;
+    writeln!(out, "  {} metric totals: {}", n.metrics_covered_by_calls, Reason::MetricsCovered.describe())?;
+    writeln!(out, "  {} repeated metric points (the same point exported again)", n.repeated_metric_points)?;
+    writeln!(out, "  {} records with no token usage", n.no_usage)?;
+    for e in &i.examples {
+        match &e.counted_instead {
+            Some(kept) => writeln!(out, "    e.g. {} ({:?}; counted: {kept})", e.record, e.reason)?,
+            None => writeln!(out, "    e.g. {} ({:?})", e.record, e.reason)?,
+        }
+    }
+
+    writeln!(out, "\nModels:")?;
+    let mut t = table(&["model", "provider", "emitter", "requests", "price entry"]);
+    for m in &i.models {
+        t.add_row(vec![
+            m.model.clone(),
+            m.provider.clone().unwrap_or_else(|| crate::allocate::NONE.into()),
+            m.emitters.join(", "),
+            m.requests.to_string(),
+            m.price.clone().unwrap_or_else(|| "UNPRICED".into()),
+        ]);
+    }
+    writeln!(out, "{t}")?;
+    if !i.problems.is_empty() {
+        writeln!(out, "\nProblems ({}):", i.problems.len())?;
+        for p in &i.problems {
+            writeln!(out, "  {}: {}", p.location, p.message)?;
+        }
+    }
+    Ok(())
+}
