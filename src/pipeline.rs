@@ -118,7 +118,9 @@ fn process(chunk: &Chunk, config: &extract::Config, out: &mut Extracted, problem
     });
 }
 
-fn process_unit(unit: &Unit<'_>, config: &extract::Config, out: &mut Extracted) -> Result<(), String> {
+/// Decodes and extracts one record (a request in any encoding). The error is the message
+/// for a problem at the unit's location. Used by the file pipeline and the live receiver.
+pub fn process_unit(unit: &Unit<'_>, config: &extract::Config, out: &mut Extracted) -> Result<(), String> {
     let describe = |e: DecodeError| match (e.offset, unit.location.at) {
         (Some(off), Position::Offset(_) | Position::Whole) => {
             format!("{} (byte {off} of the request)", e.message)

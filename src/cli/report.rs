@@ -19,6 +19,17 @@ pub struct ReportArgs {
     #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
 
+    #[command(flatten)]
+    pub options: ReportOptions,
+
+    /// Worker threads [default: one per core].
+    #[arg(long, default_value_t = 0, hide_short_help = true)]
+    pub threads: usize,
+}
+
+/// How to report: shared by every command that ends in a report (`report`, `listen`, `run`).
+#[derive(Args, Debug, Clone)]
+pub struct ReportOptions {
     /// Group by these dimensions: model, provider, service, operation, day, hour, or any
     /// attribute key (looked up on the record, then its resource).
     #[arg(long, value_delimiter = ',', default_value = "model")]
@@ -56,10 +67,6 @@ pub struct ReportArgs {
     /// No summary or warnings on stderr (errors still show).
     #[arg(long, short)]
     pub quiet: bool,
-
-    /// Worker threads [default: one per core].
-    #[arg(long, default_value_t = 0, hide_short_help = true)]
-    pub threads: usize,
 }
 
 /// The `[since, until)` window in unix nanoseconds.
@@ -93,18 +100,7 @@ fn parse_time(text: &str, tz: &TimeZone, upper: bool) -> Result<i128, Failure> {
 }
 
 pub fn run(args: ReportArgs) -> Result<i32, Failure> {
-    let tz = TimeZone::get(&args.timezone).map_err(|_| {
-        usage(format!("unknown time zone {:?}: use an IANA name like UTC or Europe/Berlin", args.timezone))
-    })?;
-    let window = Window {
-        since: args.since.as_deref().map(|t| parse_time(t, &tz, false)).transpose()?,
-        until: args.until.as_deref().map(|t| parse_time(t, &tz, true)).transpose()?,
-    };
-    let format = match (args.format, &args.output) {
-        (Some(f), _) => f,
-        (None, Some(path)) => format_for(path).unwrap_or(Format::Table),
-        (None, None) => Format::Table,
-    };
+    let prepared = args.options.prepare()?;
     let paths = if args.paths.is_empty() {
         if std::io::stdin().is_terminal() {
             return Err(usage("no input: give OTLP files or directories, or `-` to read stdin".into()));
@@ -113,26 +109,69 @@ pub fn run(args: ReportArgs) -> Result<i32, Failure> {
     } else {
         args.paths.clone()
     };
-    let (grouping, dim_keys) = Grouping::parse(&args.by, tz);
-    let catalog = Catalog::embedded().map_err(|e| error(format!("the bundled price catalog failed to load: {e:#}")))?;
+    let collected = pipeline::collect(&paths, &prepared.extract, args.threads);
+    finish(&prepared, collected).map(|(code, _)| code)
+}
 
-    let collected = pipeline::collect(&paths, &crate::extract::Config { dim_keys }, args.threads);
+/// Report options checked and turned into what the stages need.
+pub struct Prepared {
+    pub options: ReportOptions,
+    pub extract: crate::extract::Config,
+    grouping: Grouping,
+    window: Window,
+    format: Format,
+    catalog: Catalog,
+}
+
+impl ReportOptions {
+    pub fn prepare(&self) -> Result<Prepared, Failure> {
+        let tz = TimeZone::get(&self.timezone).map_err(|_| {
+            usage(format!("unknown time zone {:?}: use an IANA name like UTC or Europe/Berlin", self.timezone))
+        })?;
+        let window = Window {
+            since: self.since.as_deref().map(|t| parse_time(t, &tz, false)).transpose()?,
+            until: self.until.as_deref().map(|t| parse_time(t, &tz, true)).transpose()?,
+        };
+        let format = match (self.format, &self.output) {
+            (Some(f), _) => f,
+            (None, Some(path)) => format_for(path).unwrap_or(Format::Table),
+            (None, None) => Format::Table,
+        };
+        let (grouping, dim_keys) = Grouping::parse(&self.by, tz);
+        let catalog =
+            Catalog::embedded().map_err(|e| error(format!("the bundled price catalog failed to load: {e:#}")))?;
+        Ok(Prepared {
+            options: self.clone(),
+            extract: crate::extract::Config { dim_keys },
+            grouping,
+            window,
+            format,
+            catalog,
+        })
+    }
+}
+
+/// Reconcile, price, allocate and write what was collected; then the messages on stderr.
+/// Returns the exit code and the report.
+pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i32, allocate::Report), Failure> {
+    let opts = &prepared.options;
+    let window = &prepared.window;
     let records: u64 = collected.extracted.tally.records.values().sum();
     let problems = collected.problems;
     let stats = collected.stats;
     let reconciled = reconcile::reconcile(collected.extracted);
     let decisions = reconciled.decisions;
     let (calls, outside): (Vec<_>, Vec<_>) = reconciled.calls.into_iter().partition(|c| window.contains(c.time_ns));
-    let priced: Vec<PricedCall> = price::price_calls(&catalog, calls);
-    let report = allocate::group(&priced, &grouping, args.cost);
+    let priced: Vec<PricedCall> = price::price_calls(&prepared.catalog, calls);
+    let report = allocate::group(&priced, &prepared.grouping, opts.cost);
 
-    let mut out: Box<dyn Write> = match &args.output {
+    let mut out: Box<dyn Write> = match &opts.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| error(format!("cannot write {}: {e}", path.display())))?,
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    report::write(&report, format, &mut out)
+    report::write(&report, prepared.format, &mut out)
         .and_then(|_| out.flush().map_err(Into::into))
         .map_err(|e| error(format!("cannot write the report: {e:#}")))?;
 
@@ -145,7 +184,7 @@ pub fn run(args: ReportArgs) -> Result<i32, Failure> {
     if problems.len() > SHOWN {
         let _ = writeln!(err, "error: … and {} more problems like these", problems.len() - SHOWN);
     }
-    if !args.quiet {
+    if !opts.quiet {
         for u in &report.unpriced {
             let provider = u.provider.as_deref().map(|p| format!(" (provider {p})")).unwrap_or_default();
             let _ = writeln!(
@@ -179,15 +218,16 @@ pub fn run(args: ReportArgs) -> Result<i32, Failure> {
     }
 
     let read_nothing = stats.bytes == 0 && !problems.is_empty();
-    Ok(if read_nothing {
+    let code = if read_nothing {
         exit::ERROR
-    } else if args.strict && (!problems.is_empty() || !report.unpriced.is_empty()) {
+    } else if opts.strict && (!problems.is_empty() || !report.unpriced.is_empty()) {
         let _ =
             writeln!(err, "otelcost: --strict: {} problems, {} unpriced models", problems.len(), report.unpriced.len());
         exit::STRICT
     } else {
         exit::OK
-    })
+    };
+    Ok((code, report))
 }
 
 fn format_for(path: &Path) -> Option<Format> {
