@@ -55,17 +55,21 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
 
     // Rule 1: a stable sort keeps input order within each signal.
     observations.sort_by_key(|o| rank(o.signal));
-    let mut seen: HashSet<CallKey> = HashSet::with_capacity(observations.len() * 2);
+    let mut seen: HashMap<CallKey, usize> = HashMap::with_capacity(observations.len() * 2);
     let mut kept: Vec<Observation> = Vec::with_capacity(observations.len());
     for o in observations {
-        if o.keys.iter().any(|k| seen.contains(k)) {
+        if let Some(&i) = o.keys.iter().find_map(|k| seen.get(k)) {
             decisions.duplicates += 1;
+            fill_missing(&mut kept[i], o);
             continue;
         }
-        seen.extend(o.keys.iter().cloned());
+        for k in &o.keys {
+            seen.insert(k.clone(), kept.len());
+        }
         kept.push(o);
     }
     drop(seen);
+    inherit_models(&mut kept, &links);
 
     // Rule 2: mark every ancestor of a span with usage.
     let covered = spans_with_usage_below(&kept, &links);
@@ -100,6 +104,41 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
 }
 
 type SpanRef = ([u8; 16], [u8; 8]);
+
+/// The record kept for a call may lack what a repeat of it says: a span without the
+/// model or the emitter's cost that its event carries (Codex, Claude Code).
+fn fill_missing(kept: &mut Observation, other: Observation) {
+    kept.model = kept.model.take().or(other.model);
+    kept.provider = kept.provider.take().or(other.provider);
+    kept.operation = kept.operation.take().or(other.operation);
+    kept.session = kept.session.take().or(other.session);
+    kept.reported_cost = kept.reported_cost.or(other.reported_cost);
+}
+
+/// A span that names no model takes the model of its nearest ancestor span with usage
+/// that does (Codex's `handle_responses` under its `session_task.turn`).
+fn inherit_models(kept: &mut [Observation], links: &[SpanLink]) {
+    if !kept.iter().any(|o| o.model.is_none() && o.span.is_some()) {
+        return;
+    }
+    let models: HashMap<SpanRef, String> = kept.iter().filter_map(|o| Some((o.span?, o.model.clone()?))).collect();
+    if models.is_empty() {
+        return;
+    }
+    let parent: HashMap<SpanRef, [u8; 8]> = links.iter().map(|l| ((l.trace_id, l.span_id), l.parent_span_id)).collect();
+    for o in kept.iter_mut().filter(|o| o.model.is_none()) {
+        let Some((trace, mut span)) = o.span else { continue };
+        // Bounded walk: a malformed dump may hold a parent cycle.
+        for _ in 0..parent.len() {
+            let Some(&up) = parent.get(&(trace, span)) else { break };
+            if let Some(model) = models.get(&(trace, up)) {
+                o.model = Some(model.clone());
+                break;
+            }
+            span = up;
+        }
+    }
+}
 
 /// The spans that have a usage-bearing span somewhere below them.
 fn spans_with_usage_below(kept: &[Observation], links: &[SpanLink]) -> HashSet<SpanRef> {
