@@ -169,3 +169,54 @@ pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<Metric
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::extract::{extract, Config, Extracted};
+    use crate::model::{Location, Position};
+    use rust_decimal::Decimal;
+
+    fn logs(records: &str) -> Extracted {
+        let line = format!(
+            r#"{{"resourceLogs":[{{"resource":{{"attributes":[{{"key":"service.name","value":{{"stringValue":"claude-code"}}}}]}},"scopeLogs":[{{"scope":{{"name":"com.anthropic.claude_code.events"}},"logRecords":[{records}]}}]}}]}}"#
+        );
+        let request = crate::decode::json(line.as_bytes()).unwrap().unwrap();
+        let mut out = Extracted::default();
+        extract(&request, &Location { file: "t".into(), at: Position::Whole }, &Config::default(), &mut out);
+        out
+    }
+
+    #[test]
+    fn string_numbers_prefixless_names_and_exact_cost() {
+        // Before v2.1.122 every number was a string; `event.name` drops the prefix.
+        let out = logs(
+            r#"{"timeUnixNano":"5","attributes":[{"key":"event.name","value":{"stringValue":"api_request"}},
+            {"key":"model","value":{"stringValue":"claude-sonnet-4-5"}},{"key":"input_tokens","value":{"stringValue":"10"}},
+            {"key":"output_tokens","value":{"intValue":"7"}},{"key":"cache_read_tokens","value":{"doubleValue":100}},
+            {"key":"cache_creation_tokens","value":{"stringValue":"40"}},{"key":"cache_creation_1h_tokens","value":{"stringValue":"30"}},
+            {"key":"cost_usd","value":{"stringValue":"0.018515250000000001"}},{"key":"request_id","value":{"stringValue":"req_1"}}]}"#,
+        );
+        let o = &out.observations[0];
+        let t = o.tokens;
+        assert_eq!((t.input, t.cache_read, t.cache_write_5m, t.cache_write_1h, t.output), (10, 100, 10, 30, 7));
+        assert_eq!(o.reported_cost, Some("0.018515250000000001".parse::<Decimal>().unwrap()));
+        assert_eq!(o.keys.len(), 1);
+    }
+
+    #[test]
+    fn malformed_values_and_lookalike_usage_are_not_counted() {
+        // Desktop's `{"doubleValue": {}}` bug; subagent totals and compaction sizes are not usage.
+        let out = logs(
+            r#"{"body":{"stringValue":"claude_code.api_request"},"attributes":[{"key":"input_tokens","value":{"doubleValue":{}}},
+            {"key":"output_tokens","value":{"intValue":"3"}},{"key":"cost_usd_micros","value":{"intValue":"18339"}}]},
+            {"body":{"stringValue":"claude_code.subagent_completed"},"attributes":[{"key":"total_tokens","value":{"intValue":"99999"}},
+            {"key":"input_tokens","value":{"intValue":"99999"}}]},
+            {"attributes":[{"key":"event.name","value":{"stringValue":"compaction"}},{"key":"pre_tokens","value":{"intValue":"5000"}}]}"#,
+        );
+        assert_eq!(out.observations.len(), 1);
+        let o = &out.observations[0];
+        assert_eq!((o.tokens.input, o.tokens.output), (0, 3));
+        assert_eq!(o.reported_cost, Some(Decimal::new(18339, 6)));
+        assert_eq!(out.tally.claimed.get(&crate::model::Emitter::ClaudeCode), Some(&3));
+    }
+}

@@ -203,3 +203,32 @@ pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<Metric
     }
     true
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::extract::{extract, Config, Extracted};
+    use crate::model::{Location, Position};
+
+    #[test]
+    fn tool_token_count_is_a_total_and_only_completed_counts() {
+        let line = r#"{"resourceLogs":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"codex_tui"}}]},"scopeLogs":[{"scope":{"name":"codex_otel.log_only"},"logRecords":[
+            {"observedTimeUnixNano":"9","attributes":[{"key":"event.name","value":{"stringValue":"codex.sse_event"}},
+             {"key":"event.kind","value":{"stringValue":"response.completed"}},{"key":"model","value":{"stringValue":"gpt-5.5"}},
+             {"key":"input_token_count","value":{"stringValue":"2013"}},{"key":"cached_token_count","value":{"intValue":"1509"}},
+             {"key":"output_token_count","value":{"stringValue":"65"}},{"key":"reasoning_token_count","value":{"intValue":22}},
+             {"key":"tool_token_count","value":{"stringValue":"2078"}},{"key":"conversation.id","value":{"stringValue":"c1"}}]},
+            {"attributes":[{"key":"event.name","value":{"stringValue":"codex.sse_event"}},{"key":"event.kind","value":{"stringValue":"response.completed"}}]},
+            {"attributes":[{"key":"event.name","value":{"stringValue":"codex.sse_event"}},{"key":"event.kind","value":{"stringValue":"response.output_text.delta"}},
+             {"key":"input_token_count","value":{"stringValue":"1"}}]}]}]}]}"#
+            .replace('\n', "");
+        let request = crate::decode::json(line.as_bytes()).unwrap().unwrap();
+        let mut out = Extracted::default();
+        extract(&request, &Location { file: "t".into(), at: Position::Whole }, &Config::default(), &mut out);
+        assert_eq!(out.observations.len(), 1);
+        let o = &out.observations[0];
+        let t = o.tokens;
+        assert_eq!((t.input, t.cache_read, t.output, t.reasoning), (504, 1509, 65, 22));
+        assert_eq!((o.model.as_deref(), o.session.as_deref()), (Some("gpt-5.5"), Some("c1")));
+        assert_eq!(out.tally.claimed.get(&crate::model::Emitter::Codex), Some(&3));
+    }
+}

@@ -274,4 +274,30 @@ mod tests {
         let r = reconcile(ex);
         assert_eq!(r.calls.len() + r.decisions.aggregates as usize, 1);
     }
+
+    #[test]
+    fn a_kept_span_takes_what_its_dropped_event_knows_and_children_inherit_a_model() {
+        let key = CallKey::Request("s".into(), "req".into());
+        let mut span = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3), key.clone()], 10);
+        span.model = None;
+        let mut event = obs(Signal::Logs, Role::ModelCall, None, vec![key], 10);
+        event.reported_cost = Some(rust_decimal::Decimal::new(5, 2));
+        let r = reconcile(Extracted { observations: vec![event, span], ..Default::default() });
+        assert_eq!(r.calls.len(), 1);
+        let c = &r.calls[0];
+        assert_eq!(
+            (c.signal, c.model.as_deref(), c.reported_cost),
+            (Signal::Traces, Some("m"), Some(rust_decimal::Decimal::new(5, 2)))
+        );
+
+        // turn(1, model "turn-model", usage) -> step(2) -> response(3, no model)
+        let mut turn = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 10);
+        turn.model = Some("turn-model".into());
+        let mut response = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3)], 10);
+        response.model = None;
+        let ex =
+            Extracted { observations: vec![turn, response], links: vec![link(2, 1), link(3, 2)], ..Default::default() };
+        let r = reconcile(ex);
+        assert_eq!((r.calls.len(), r.calls[0].model.as_deref()), (1, Some("turn-model")));
+    }
 }
