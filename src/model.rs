@@ -156,6 +156,31 @@ pub enum CallKey {
     /// when the record has none): ids are unique per provider, not across every dump a
     /// user may combine, and a repeat of one call stays inside its trace.
     Response([u8; 16], String),
+    /// A request id the emitter assigned, within its session (empty when it has none):
+    /// the same call seen as an event and as a span (Claude Code `request_id`).
+    Request(String, String),
+    /// For records with no id at all: a call's exclusive token counts (input, cache read,
+    /// 5m and 1h writes, output, reasoning) within a time slot. Each record gets a slot on
+    /// two grids offset by half a slot (`grid` 0 and 1), so two records of one call less
+    /// than half a slot apart always share a key.
+    UsageAt { grid: u8, slot: u64, tokens: [u64; 6] },
+}
+
+impl CallKey {
+    /// Slot width of [`CallKey::UsageAt`]: records of one call arrive milliseconds apart;
+    /// two different calls with the very same counts within seconds are rare.
+    pub const USAGE_SLOT_NS: u64 = 10_000_000_000;
+
+    /// The two `UsageAt` keys of a call with `tokens` seen at `time_ns`.
+    pub fn usage_at(time_ns: u64, tokens: &TokenBuckets) -> [CallKey; 2] {
+        let t = tokens;
+        let tokens = [t.input, t.cache_read, t.cache_write_5m, t.cache_write_1h, t.output, t.reasoning];
+        let slot = |grid: u8| {
+            let offset = u64::from(grid) * (Self::USAGE_SLOT_NS / 2);
+            CallKey::UsageAt { grid, slot: time_ns.saturating_add(offset) / Self::USAGE_SLOT_NS, tokens }
+        };
+        [slot(0), slot(1)]
+    }
 }
 
 /// What one record says about one LLM call.

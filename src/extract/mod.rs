@@ -8,6 +8,8 @@
 //! keeps every span's parent link, so reconcile can tell a parent that repeats its
 //! children's usage from a call of its own.
 
+mod claude_code;
+mod codex;
 mod metric;
 mod semconv;
 mod usage;
@@ -87,9 +89,12 @@ type LogReader = fn(&LogRecord<'_>, &Record<'_, '_>) -> Claim;
 type MetricReader = fn(&Metric<'_>, &Record<'_, '_>, &mut Vec<MetricPoint>) -> bool;
 
 /// Emitter modules in the order they are asked; semconv reads whatever is left.
-const SPAN_READERS: &[(Emitter, SpanReader)] = &[(Emitter::Semconv, semconv::span)];
-const LOG_READERS: &[(Emitter, LogReader)] = &[(Emitter::Semconv, semconv::log)];
-const METRIC_READERS: &[(Emitter, MetricReader)] = &[(Emitter::Semconv, semconv::metric)];
+const SPAN_READERS: &[(Emitter, SpanReader)] =
+    &[(Emitter::ClaudeCode, claude_code::span), (Emitter::Codex, codex::span), (Emitter::Semconv, semconv::span)];
+const LOG_READERS: &[(Emitter, LogReader)] =
+    &[(Emitter::ClaudeCode, claude_code::log), (Emitter::Codex, codex::log), (Emitter::Semconv, semconv::log)];
+const METRIC_READERS: &[(Emitter, MetricReader)] =
+    &[(Emitter::ClaudeCode, claude_code::metric), (Emitter::Codex, codex::metric), (Emitter::Semconv, semconv::metric)];
 
 /// Extracts the observations of one decoded request found at `location`.
 pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out: &mut Extracted) {

@@ -1,5 +1,7 @@
 //! Raw usage as an emitter reports it, and its normalisation into exclusive buckets.
 
+use super::metric::UsageField;
+use crate::decode::KeyValue;
 use crate::model::TokenBuckets;
 
 /// How an emitter's input count relates to its cache counts.
@@ -25,6 +27,26 @@ pub struct RawUsage {
 }
 
 impl RawUsage {
+    /// Reads the count attributes an emitter names, each into its field; for a field
+    /// named twice, the first name present wins. Malformed counts read as absent.
+    pub fn read(attrs: &[KeyValue<'_>], names: &[(&str, UsageField)]) -> RawUsage {
+        let mut u = RawUsage::default();
+        for (key, field) in names {
+            let slot = match field {
+                UsageField::Input => &mut u.input,
+                UsageField::Output => &mut u.output,
+                UsageField::CacheRead => &mut u.cache_read,
+                UsageField::CacheWrite => &mut u.cache_write,
+                UsageField::CacheWrite1h => &mut u.cache_write_1h,
+                UsageField::Reasoning => &mut u.reasoning,
+            };
+            if slot.is_none() {
+                *slot = super::lookup(attrs, key).and_then(|v| v.as_count());
+            }
+        }
+        u
+    }
+
     pub fn is_present(&self) -> bool {
         self.input.is_some() || self.output.is_some()
     }

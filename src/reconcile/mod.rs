@@ -99,6 +99,7 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
         if let Some(&first) = o.keys.iter().find_map(|k| seen.get(k)) {
             decisions.duplicates += 1;
             decisions.example(Reason::Duplicate, &o.location, Some(&kept[first].location));
+            fill_missing(&mut kept[first], o);
             continue;
         }
         for k in &o.keys {
@@ -107,6 +108,7 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
         kept.push(o);
     }
     drop(seen);
+    inherit_models(&mut kept, &links);
 
     // Rule 2: mark every ancestor of a span with usage.
     let covered = spans_with_usage_below(&kept, &links);
@@ -143,6 +145,41 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
 }
 
 type SpanRef = ([u8; 16], [u8; 8]);
+
+/// The record kept for a call may lack what a repeat of it says: a span without the
+/// model or the emitter's cost that its event carries (Codex, Claude Code).
+fn fill_missing(kept: &mut Observation, other: Observation) {
+    kept.model = kept.model.take().or(other.model);
+    kept.provider = kept.provider.take().or(other.provider);
+    kept.operation = kept.operation.take().or(other.operation);
+    kept.session = kept.session.take().or(other.session);
+    kept.reported_cost = kept.reported_cost.or(other.reported_cost);
+}
+
+/// A span that names no model takes the model of its nearest ancestor span with usage
+/// that does (Codex's `handle_responses` under its `session_task.turn`).
+fn inherit_models(kept: &mut [Observation], links: &[SpanLink]) {
+    if !kept.iter().any(|o| o.model.is_none() && o.span.is_some()) {
+        return;
+    }
+    let models: HashMap<SpanRef, String> = kept.iter().filter_map(|o| Some((o.span?, o.model.clone()?))).collect();
+    if models.is_empty() {
+        return;
+    }
+    let parent: HashMap<SpanRef, [u8; 8]> = links.iter().map(|l| ((l.trace_id, l.span_id), l.parent_span_id)).collect();
+    for o in kept.iter_mut().filter(|o| o.model.is_none()) {
+        let Some((trace, mut span)) = o.span else { continue };
+        // Bounded walk: a malformed dump may hold a parent cycle.
+        for _ in 0..parent.len() {
+            let Some(&up) = parent.get(&(trace, span)) else { break };
+            if let Some(model) = models.get(&(trace, up)) {
+                o.model = Some(model.clone());
+                break;
+            }
+            span = up;
+        }
+    }
+}
 
 /// The spans that have a usage-bearing span somewhere below them.
 fn spans_with_usage_below(kept: &[Observation], links: &[SpanLink]) -> HashSet<SpanRef> {
@@ -277,5 +314,31 @@ mod tests {
         // 1's ancestor chain loops back to 1: it "has usage below" only through itself.
         let r = reconcile(ex);
         assert_eq!(r.calls.len() + r.decisions.aggregates as usize, 1);
+    }
+
+    #[test]
+    fn a_kept_span_takes_what_its_dropped_event_knows_and_children_inherit_a_model() {
+        let key = CallKey::Request("s".into(), "req".into());
+        let mut span = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3), key.clone()], 10);
+        span.model = None;
+        let mut event = obs(Signal::Logs, Role::ModelCall, None, vec![key], 10);
+        event.reported_cost = Some(rust_decimal::Decimal::new(5, 2));
+        let r = reconcile(Extracted { observations: vec![event, span], ..Default::default() });
+        assert_eq!(r.calls.len(), 1);
+        let c = &r.calls[0];
+        assert_eq!(
+            (c.signal, c.model.as_deref(), c.reported_cost),
+            (Signal::Traces, Some("m"), Some(rust_decimal::Decimal::new(5, 2)))
+        );
+
+        // turn(1, model "turn-model", usage) -> step(2) -> response(3, no model)
+        let mut turn = obs(Signal::Traces, Role::MaybeAggregate, Some(1), vec![span_key(1)], 10);
+        turn.model = Some("turn-model".into());
+        let mut response = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3)], 10);
+        response.model = None;
+        let ex =
+            Extracted { observations: vec![turn, response], links: vec![link(2, 1), link(3, 2)], ..Default::default() };
+        let r = reconcile(ex);
+        assert_eq!((r.calls.len(), r.calls[0].model.as_deref()), (1, Some("turn-model")));
     }
 }
