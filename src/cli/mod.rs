@@ -49,4 +49,3 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Report(args) => report::run(args),
     }
 }
-
