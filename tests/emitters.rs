@@ -161,6 +161,34 @@ fn openllmetry_all_signals_and_protobuf() {
     assert_eq!(pb_metrics, by_model(&calls(&[file("b_openllmetry", "metrics.jsonl")])));
 }
 
+#[test]
+fn openllmetry_older_attribute_names_read_the_same() {
+    // The ≤ 2025 eras: llm.usage.* counts and underscore cache names.
+    let renames = [
+        ("gen_ai.usage.input_tokens", "llm.usage.prompt_tokens"),
+        ("gen_ai.usage.output_tokens", "llm.usage.completion_tokens"),
+        ("gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens"),
+        ("gen_ai.usage.cache_creation.input_tokens", "gen_ai.usage.cache_creation_input_tokens"),
+        ("gen_ai.usage.reasoning_tokens", "llm.usage.reasoning_tokens"),
+    ];
+    let mut lines = read_jsonl(&file("b_openllmetry", "traces.jsonl"));
+    for line in &mut lines {
+        let is_openllmetry = line.to_string().contains("\"opentelemetry.instrumentation.");
+        for span in spans_mut(line).into_iter().filter(|_| is_openllmetry) {
+            for kv in span["attributes"].as_array_mut().into_iter().flatten() {
+                if let Some((_, new)) = renames.iter().find(|(old, _)| kv["key"] == *old) {
+                    kv["key"] = (*new).into();
+                }
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_jsonl(&dir, "traces.jsonl", &lines);
+    let got = calls(&[path]);
+    assert_eq!(by_model(&got), openllmetry_spans_show());
+    assert!(got.iter().filter(|c| c.provider.as_deref() == Some("openai")).all(|c| c.emitter == Emitter::OpenLlmetry));
+}
+
 // ---------------------------------------------------------------- c: OpenInference
 
 #[test]
