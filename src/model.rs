@@ -209,6 +209,10 @@ pub struct Observation {
     pub instance: Option<String>,
     /// Identities, strongest first. Observations sharing any key are one call.
     pub keys: Vec<CallKey>,
+    /// A wrapper's re-report of a call that the provider's own instrumentation may also
+    /// record (OpenLLMetry around the anthropic SDK's spans): among records of one call
+    /// in the same signal, a firsthand one is kept.
+    pub secondhand: bool,
     /// This record's span, if it is a span: used to find aggregate parents.
     pub span: Option<([u8; 16], [u8; 8])>,
     /// Values of the attribute dimensions asked for (`--by`), record first then resource.

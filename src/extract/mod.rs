@@ -10,9 +10,14 @@
 
 mod claude_code;
 mod codex;
+mod litellm;
 mod metric;
+mod openinference;
+mod openllmetry;
+mod pydantic_ai;
 mod semconv;
 mod usage;
+mod vercel_ai;
 
 pub use metric::{Measure, MetricPoint, UsageField};
 pub use usage::{InputCache, RawUsage};
@@ -89,12 +94,25 @@ type LogReader = fn(&LogRecord<'_>, &Record<'_, '_>) -> Claim;
 type MetricReader = fn(&Metric<'_>, &Record<'_, '_>, &mut Vec<MetricPoint>) -> bool;
 
 /// Emitter modules in the order they are asked; semconv reads whatever is left.
-const SPAN_READERS: &[(Emitter, SpanReader)] =
-    &[(Emitter::ClaudeCode, claude_code::span), (Emitter::Codex, codex::span), (Emitter::Semconv, semconv::span)];
+const SPAN_READERS: &[(Emitter, SpanReader)] = &[
+    (Emitter::ClaudeCode, claude_code::span),
+    (Emitter::Codex, codex::span),
+    (Emitter::LiteLlm, litellm::span),
+    (Emitter::OpenInference, openinference::span),
+    (Emitter::VercelAi, vercel_ai::span),
+    (Emitter::PydanticAi, pydantic_ai::span),
+    (Emitter::OpenLlmetry, openllmetry::span),
+    (Emitter::Semconv, semconv::span),
+];
 const LOG_READERS: &[(Emitter, LogReader)] =
     &[(Emitter::ClaudeCode, claude_code::log), (Emitter::Codex, codex::log), (Emitter::Semconv, semconv::log)];
-const METRIC_READERS: &[(Emitter, MetricReader)] =
-    &[(Emitter::ClaudeCode, claude_code::metric), (Emitter::Codex, codex::metric), (Emitter::Semconv, semconv::metric)];
+const METRIC_READERS: &[(Emitter, MetricReader)] = &[
+    (Emitter::ClaudeCode, claude_code::metric),
+    (Emitter::Codex, codex::metric),
+    (Emitter::LiteLlm, litellm::metric),
+    (Emitter::PydanticAi, pydantic_ai::metric),
+    (Emitter::Semconv, semconv::metric),
+];
 
 /// Extracts the observations of one decoded request found at `location`.
 pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out: &mut Extracted) {
@@ -267,6 +285,7 @@ impl<'r, 'a> Record<'r, 'a> {
             session: None,
             instance: self.resource.instance.clone(),
             keys: Vec::new(),
+            secondhand: false,
             span: None,
             dims: self.dims(),
             location: self.location.clone(),

@@ -9,7 +9,7 @@
 //! write underscore forms), reasoning in v1.41. From v1.40 `input_tokens` includes cache
 //! tokens; before, it was unstated, so inclusion is inferred from the numbers.
 
-use super::metric::{histogram_value, is_cumulative, Measure, MetricPoint, UsageField};
+use super::metric::{histogram_value, is_cumulative, Measure, MetricPoint, PointValue, UsageField};
 use super::usage::{InputCache, RawUsage};
 use super::{Claim, Record};
 use crate::decode::{KeyValue, LogRecord, Metric, Span, Value};
@@ -21,71 +21,136 @@ const MODEL_CALLS: &[&str] = &["chat", "generate_content", "text_completion", "e
 
 pub const DETAILS_EVENT: &str = "gen_ai.client.inference.operation.details";
 
+/// What the conventions say about one record. Emitter modules that extend the
+/// conventions read their own names around these (see [`fields_with`]).
 #[derive(Default)]
-struct Fields<'a> {
-    usage: RawUsage,
-    operation: Option<Value<'a>>,
-    provider: Option<Value<'a>>,
-    system: Option<Value<'a>>,
-    request_model: Option<Value<'a>>,
-    response_model: Option<Value<'a>>,
-    response_id: Option<Value<'a>>,
-    event_name: Option<Value<'a>>,
+pub(crate) struct Fields<'a> {
+    pub usage: RawUsage,
+    pub operation: Option<Value<'a>>,
+    pub provider: Option<Value<'a>>,
+    pub system: Option<Value<'a>>,
+    pub request_model: Option<Value<'a>>,
+    pub response_model: Option<Value<'a>>,
+    pub response_id: Option<Value<'a>>,
+    pub event_name: Option<Value<'a>>,
 }
 
 /// One pass over the attributes, keeping those this convention defines.
-fn fields<'a>(attrs: &[KeyValue<'a>]) -> Fields<'a> {
+pub(crate) fn fields<'a>(attrs: &[KeyValue<'a>]) -> Fields<'a> {
+    fields_with(attrs, |_, _, _| false)
+}
+
+/// One pass over the attributes: `own` sees every attribute first and returns whether it
+/// took it (an emitter's own names, or its reading of a shared one); the convention's
+/// names are read from the rest.
+pub(crate) fn fields_with<'a>(
+    attrs: &[KeyValue<'a>],
+    mut own: impl FnMut(&mut Fields<'a>, &str, &Value<'a>) -> bool,
+) -> Fields<'a> {
     let mut f = Fields::default();
     for kv in attrs {
         let Some(value) = kv.value else { continue };
-        let count = || value.get().as_count();
-        match &*kv.key {
-            "gen_ai.usage.input_tokens" => f.usage.input = count(),
-            "gen_ai.usage.prompt_tokens" => f.usage.input = f.usage.input.or(count()),
-            "gen_ai.usage.output_tokens" => f.usage.output = count(),
-            "gen_ai.usage.completion_tokens" => f.usage.output = f.usage.output.or(count()),
-            "gen_ai.usage.cache_read.input_tokens" | "gen_ai.usage.cache_read_input_tokens" => {
-                f.usage.cache_read = count()
-            }
-            "gen_ai.usage.cache_creation.input_tokens"
-            | "gen_ai.usage.cache_creation_input_tokens"
-            | "gen_ai.usage.cache_write.input_tokens"
-            | "gen_ai.usage.cache_write_input_tokens" => f.usage.cache_write = count(),
-            "gen_ai.usage.reasoning.output_tokens" | "gen_ai.usage.reasoning_tokens" => f.usage.reasoning = count(),
-            "gen_ai.operation.name" => f.operation = Some(value.get()),
-            "gen_ai.provider.name" => f.provider = Some(value.get()),
-            "gen_ai.system" => f.system = Some(value.get()),
-            "gen_ai.request.model" => f.request_model = Some(value.get()),
-            "gen_ai.response.model" => f.response_model = Some(value.get()),
-            "gen_ai.response.id" => f.response_id = Some(value.get()),
-            "event.name" => f.event_name = Some(value.get()),
-            _ => {}
+        let value = value.get();
+        if !own(&mut f, &kv.key, &value) {
+            f.read(&kv.key, value);
         }
     }
     f
 }
 
-fn text(v: &Option<Value<'_>>) -> Option<String> {
+/// Sets `slot` unless an earlier attribute already did: for an emitter's second name of
+/// the same count, which must never add to the first.
+pub(crate) fn fill(slot: &mut Option<u64>, value: &Value<'_>) {
+    if slot.is_none() {
+        *slot = value.as_count();
+    }
+}
+
+pub(crate) fn text(v: &Option<Value<'_>>) -> Option<String> {
     v.as_ref().and_then(|v| v.as_str()).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned)
 }
 
-impl Fields<'_> {
-    fn observation(
+impl<'a> Fields<'a> {
+    /// Reads one attribute if this convention defines it; returns whether it did.
+    pub fn read(&mut self, key: &str, value: Value<'a>) -> bool {
+        let count = || value.as_count();
+        match key {
+            "gen_ai.usage.input_tokens" => self.usage.input = count(),
+            "gen_ai.usage.prompt_tokens" => self.usage.input = self.usage.input.or(count()),
+            "gen_ai.usage.output_tokens" => self.usage.output = count(),
+            "gen_ai.usage.completion_tokens" => self.usage.output = self.usage.output.or(count()),
+            "gen_ai.usage.cache_read.input_tokens" | "gen_ai.usage.cache_read_input_tokens" => {
+                self.usage.cache_read = count()
+            }
+            "gen_ai.usage.cache_creation.input_tokens"
+            | "gen_ai.usage.cache_creation_input_tokens"
+            | "gen_ai.usage.cache_write.input_tokens"
+            | "gen_ai.usage.cache_write_input_tokens" => self.usage.cache_write = count(),
+            "gen_ai.usage.reasoning.output_tokens" | "gen_ai.usage.reasoning_tokens" => self.usage.reasoning = count(),
+            "gen_ai.operation.name" => self.operation = Some(value),
+            "gen_ai.provider.name" => self.provider = Some(value),
+            "gen_ai.system" => self.system = Some(value),
+            "gen_ai.request.model" => self.request_model = Some(value),
+            "gen_ai.response.model" => self.response_model = Some(value),
+            "gen_ai.response.id" => self.response_id = Some(value),
+            "event.name" => self.event_name = Some(value),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The model that answered if stated, else the one requested.
+    pub fn model(&self) -> Option<String> {
+        text(&self.response_model).or_else(|| text(&self.request_model))
+    }
+
+    pub fn provider(&self) -> Option<String> {
+        text(&self.provider).or_else(|| text(&self.system))
+    }
+
+    /// Whether the operation is one call to a model.
+    pub fn is_model_call(&self) -> bool {
+        text(&self.operation).is_some_and(|op| MODEL_CALLS.contains(&op.as_str()))
+    }
+
+    /// An observation of what these fields say, by `emitter`.
+    #[allow(clippy::too_many_arguments)]
+    pub fn observation(
         &self,
+        emitter: Emitter,
         signal: Signal,
         role: Role,
         time_ns: u64,
         trace_id: [u8; 16],
         record: &Record<'_, '_>,
+        input_cache: InputCache,
     ) -> Observation {
-        let mut o = record.observation(Emitter::Semconv, signal, role, time_ns, self.usage.buckets(InputCache::Infer));
+        let mut o = record.observation(emitter, signal, role, time_ns, self.usage.buckets(input_cache));
         if let Some(id) = text(&self.response_id) {
             o.keys.push(CallKey::Response(trace_id, id));
         }
-        o.model = text(&self.response_model).or_else(|| text(&self.request_model));
-        o.provider = text(&self.provider).or_else(|| text(&self.system));
+        o.model = self.model();
+        o.provider = self.provider();
         o.operation = text(&self.operation);
         o.session = record.text("gen_ai.conversation.id");
+        o
+    }
+
+    /// An observation of a span: identified by its span id first, timed at its end.
+    pub fn span_observation(
+        &self,
+        emitter: Emitter,
+        span: &Span<'_>,
+        role: Role,
+        record: &Record<'_, '_>,
+        input_cache: InputCache,
+    ) -> Observation {
+        let time = if span.end_time_unix_nano != 0 { span.end_time_unix_nano } else { span.start_time_unix_nano };
+        let mut o = self.observation(emitter, Signal::Traces, role, time, span.trace_id, record, input_cache);
+        if span.span_id != [0; 8] {
+            o.keys.insert(0, CallKey::Span(span.trace_id, span.span_id));
+            o.span = Some((span.trace_id, span.span_id));
+        }
         o
     }
 }
@@ -96,15 +161,8 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !f.usage.is_present() {
         return Claim::NotMine;
     }
-    let is_call = text(&f.operation).is_some_and(|op| MODEL_CALLS.contains(&op.as_str()));
-    let role = if is_call { Role::ModelCall } else { Role::MaybeAggregate };
-    let time = if span.end_time_unix_nano != 0 { span.end_time_unix_nano } else { span.start_time_unix_nano };
-    let mut o = f.observation(Signal::Traces, role, time, span.trace_id, record);
-    if span.span_id != [0; 8] {
-        o.keys.insert(0, CallKey::Span(span.trace_id, span.span_id));
-        o.span = Some((span.trace_id, span.span_id));
-    }
-    Claim::Mine(Some(o))
+    let role = if f.is_model_call() { Role::ModelCall } else { Role::MaybeAggregate };
+    Claim::Mine(Some(f.span_observation(Emitter::Semconv, span, role, record, InputCache::Infer)))
 }
 
 /// The `gen_ai.client.inference.operation.details` event: the same usage as its span.
@@ -115,7 +173,8 @@ pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
         return Claim::NotMine;
     }
     let time = if log.time_unix_nano != 0 { log.time_unix_nano } else { log.observed_time_unix_nano };
-    let mut o = f.observation(Signal::Logs, Role::ModelCall, time, log.trace_id, record);
+    let mut o =
+        f.observation(Emitter::Semconv, Signal::Logs, Role::ModelCall, time, log.trace_id, record, InputCache::Infer);
     if log.span_id != [0; 8] {
         // Emitted inside its inference span: the same call as that span.
         o.keys.insert(0, CallKey::Span(log.trace_id, log.span_id));
@@ -123,14 +182,23 @@ pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     Claim::Mine(Some(o))
 }
 
+pub const TOKEN_USAGE: &str = "gen_ai.client.token.usage";
+
 /// `gen_ai.client.token.usage`, a histogram split by `gen_ai.token.type` (input/output; a
 /// `total` type, as Spring AI sends, is not a bucket): its `sum` is the tokens, and the
 /// input series' `count` the calls.
 pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
-    const NAME: &str = "gen_ai.client.token.usage";
-    if metric.name != NAME {
-        return false;
-    }
+    metric.name == TOKEN_USAGE && token_usage(metric, record, Emitter::Semconv, out)
+}
+
+/// The points of a token usage histogram (any name), as `emitter` sends it: input counts
+/// cache tokens (the conventions, and every emitter using them that splits no cache type).
+pub(crate) fn token_usage(
+    metric: &Metric<'_>,
+    record: &Record<'_, '_>,
+    emitter: Emitter,
+    out: &mut Vec<MetricPoint>,
+) -> bool {
     let Some(h) = metric.histogram.as_ref() else { return false };
     let Some(cumulative) = is_cumulative(h.aggregation_temporality) else { return false };
     for p in &h.data_points {
@@ -142,10 +210,10 @@ pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<Metric
             Some("output" | "completion") => UsageField::Output,
             _ => continue,
         };
-        let mut push = |measure, value: &super::metric::PointValue| {
+        let mut push = |measure, value: &PointValue| {
             let mut point = record.metric_point(
-                Emitter::Semconv,
-                NAME,
+                emitter,
+                &metric.name,
                 &p.attributes,
                 Some("gen_ai.token.type"),
                 cumulative,
@@ -153,16 +221,46 @@ pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<Metric
                 measure,
                 InputCache::Includes,
             );
-            point.model = text(&f.response_model).or_else(|| text(&f.request_model));
-            point.provider = text(&f.provider).or_else(|| text(&f.system));
+            point.model = f.model();
+            point.provider = f.provider();
             out.push(point);
         };
         push(Measure::Tokens(field), &value);
         if field == UsageField::Input {
             if let Some(count) = value.count {
-                push(Measure::Calls, &super::metric::PointValue { value: count.into(), count: None, ..value });
+                push(Measure::Calls, &PointValue { value: count.into(), count: None, ..value });
             }
         }
+    }
+    true
+}
+
+/// A histogram of the cost (USD) the emitter computed per call. Its points carry the same
+/// attributes as the token series, so each joins the tokens of its group.
+pub(crate) fn cost_histogram(
+    metric: &Metric<'_>,
+    record: &Record<'_, '_>,
+    emitter: Emitter,
+    out: &mut Vec<MetricPoint>,
+) -> bool {
+    let Some(h) = metric.histogram.as_ref() else { return false };
+    let Some(cumulative) = is_cumulative(h.aggregation_temporality) else { return false };
+    for p in &h.data_points {
+        let Some(value) = histogram_value(p) else { continue };
+        let f = fields(&p.attributes);
+        let mut point = record.metric_point(
+            emitter,
+            &metric.name,
+            &p.attributes,
+            None,
+            cumulative,
+            &value,
+            Measure::CostUsd,
+            InputCache::Includes,
+        );
+        point.model = f.model();
+        point.provider = f.provider();
+        out.push(point);
     }
     true
 }

@@ -84,6 +84,7 @@ pub fn observations(mut points: Vec<MetricPoint>) -> (Vec<Observation>, u64) {
                 session: p.session,
                 instance: p.instance,
                 keys: Vec::new(),
+                secondhand: false,
                 span: None,
                 dims: p.dims,
                 location: p.location,

@@ -3,7 +3,8 @@
 //! Entry point: [`reconcile`]. Three rules, in order:
 //! 1. **Same identity, same call.** Observations sharing any identity (trace+span id,
 //!    provider response id) are one call. The record kept is the most direct one: a span
-//!    over a log event about it; among equals, the first in input order.
+//!    over a log event about it, the provider's own record over a wrapper's re-report;
+//!    among equals, the first in input order.
 //! 2. **Parents do not repeat children.** A span whose usage is not a model call of its
 //!    own (an agent or workflow span) counts only when no span below it carries usage;
 //!    otherwise it is summing its children, which are counted instead.
@@ -91,8 +92,8 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
     let (metric_observations, repeats) = metrics::observations(metric_points);
     decisions.metric_repeats = repeats;
 
-    // Rule 1: a stable sort keeps input order within each signal.
-    observations.sort_by_key(|o| rank(o.signal));
+    // Rule 1: a stable sort keeps input order among equals.
+    observations.sort_by_key(|o| (rank(o.signal), o.secondhand));
     let mut seen: HashMap<CallKey, usize> = HashMap::with_capacity(observations.len() * 2);
     let mut kept: Vec<Observation> = Vec::with_capacity(observations.len());
     for o in observations {
@@ -225,6 +226,7 @@ mod tests {
             session: None,
             instance: None,
             keys,
+            secondhand: false,
             span: span.map(|s| ([1; 16], [s; 8])),
             dims: vec![],
             location: Location { file: "f".into(), at: Position::Whole },
@@ -286,6 +288,16 @@ mod tests {
             10,
         );
         assert_eq!(total(&reconcile(Extracted { observations: vec![a, b], ..Default::default() })), 10);
+    }
+
+    #[test]
+    fn the_providers_own_span_wins_over_a_wrappers_rereport() {
+        let response = CallKey::Response([1; 16], "r".into());
+        let mut wrapper = obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2), response.clone()], 17);
+        wrapper.secondhand = true;
+        let own = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3), response], 16);
+        let r = reconcile(Extracted { observations: vec![wrapper, own], ..Default::default() });
+        assert_eq!((total(&r), r.decisions.duplicates), (16, 1));
     }
 
     #[test]

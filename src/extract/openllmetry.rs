@@ -1,0 +1,61 @@
+//! OpenLLMetry / Traceloop: instrumentations of scope `opentelemetry.instrumentation.*`
+//! plus the traceloop SDK's workflow/task/agent/tool spans (scope `traceloop.tracer`).
+//!
+//! Three naming eras: `llm.usage.prompt_tokens`/`completion_tokens` (≤ Apr 2024),
+//! `gen_ai.usage.prompt_tokens`… with underscore cache names and
+//! `llm.usage.reasoning_tokens` (2024–2025), the conventions' names (semconv_ai ≥ 0.5).
+//! Workflow/task/agent/tool spans are never calls: their `traceloop.entity.output` may
+//! hold a raw response with its usage block, which is text, not a count.
+//! The anthropic SDK traces itself too (`com.anthropic.sdk.*`): every Anthropic call then
+//! has two sibling spans with one response id. OpenLLMetry's over-reports a streamed
+//! call's output (it adds `message_start`'s count to the already cumulative
+//! `message_delta`), so its spans are marked second-hand and the SDK's own span is kept.
+
+use super::semconv::{fields_with, fill};
+use super::usage::InputCache;
+use super::{Claim, Record};
+use crate::decode::Span;
+use crate::model::{Emitter, Role};
+
+const SPAN_KIND: &str = "traceloop.span.kind";
+
+/// OpenLLMetry's spans: the SDK's own scope, or an instrumentation span with its
+/// attributes (the official `openai_v2` instrumentation shares the scope prefix).
+fn is_mine(span: &Span<'_>, record: &Record<'_, '_>) -> bool {
+    record.scope == "traceloop.tracer"
+        || record.scope == "opentelemetry.instrumentation.openai.v1"
+        || (record.scope.starts_with("opentelemetry.instrumentation.")
+            && span.attributes.iter().any(|kv| {
+                kv.key.starts_with("traceloop.") || kv.key.starts_with("llm.usage.") || kv.key == "llm.request.type"
+            }))
+}
+
+pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+    if !is_mine(span, record) {
+        return Claim::NotMine;
+    }
+    if record.text(SPAN_KIND).is_some_and(|k| k != "unknown") {
+        return Claim::Mine(None);
+    }
+    let f = fields_with(&span.attributes, |f, key, value| {
+        let u = &mut f.usage;
+        match key {
+            "llm.usage.prompt_tokens" => fill(&mut u.input, value),
+            "llm.usage.completion_tokens" => fill(&mut u.output, value),
+            "llm.usage.reasoning_tokens" => fill(&mut u.reasoning, value),
+            "llm.usage.cache_read_input_tokens" => fill(&mut u.cache_read, value),
+            "llm.usage.cache_creation_input_tokens" => fill(&mut u.cache_write, value),
+            _ => return false,
+        }
+        true
+    });
+    if !f.usage.is_present() {
+        return Claim::Mine(None);
+    }
+    // Before Oct 2024 the Anthropic instrumentation left cache tokens out of input:
+    // inclusion is read from the numbers.
+    let mut o = f.span_observation(Emitter::OpenLlmetry, span, Role::ModelCall, record, InputCache::Infer);
+    o.session = record.text("traceloop.association.properties.session_id").or(o.session);
+    o.secondhand = true;
+    Claim::Mine(Some(o))
+}

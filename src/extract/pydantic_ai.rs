@@ -1,0 +1,55 @@
+//! pydantic-ai's instrumentation (scope `pydantic-ai`), also as sent through Logfire.
+//!
+//! `chat` spans follow the conventions and add `gen_ai.usage.details.*`: the reasoning
+//! count is only there; `details.cache_read_tokens` repeats `cache_read.input_tokens`
+//! (one count, never added). `operation.cost` is pydantic-ai's own price (genai-prices).
+//! `invoke_agent` spans carry the run's sum as `gen_ai.aggregated_usage.*`: never a call.
+//! With the legacy names the agent span repeats `gen_ai.usage.*` instead; not being a
+//! model-call operation, it is then a possible aggregate, as in the conventions.
+
+use super::semconv::{self, fields_with, fill};
+use super::usage::InputCache;
+use super::{Claim, MetricPoint, Record};
+use crate::decode::{Metric, Span};
+use crate::model::{Emitter, Role};
+
+fn is_mine(record: &Record<'_, '_>) -> bool {
+    matches!(record.scope, "pydantic-ai" | "pydantic_ai") || record.scope.starts_with("logfire")
+}
+
+pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+    if !is_mine(record) {
+        return Claim::NotMine;
+    }
+    let mut cost = None;
+    let f = fields_with(&span.attributes, |f, key, value| {
+        let u = &mut f.usage;
+        match key {
+            "gen_ai.usage.details.reasoning_tokens" => fill(&mut u.reasoning, value),
+            "gen_ai.usage.details.cache_read_tokens" => fill(&mut u.cache_read, value),
+            "gen_ai.usage.details.cache_write_tokens" => fill(&mut u.cache_write, value),
+            "operation.cost" => cost = value.as_decimal(),
+            _ => return false,
+        }
+        true
+    });
+    if !f.usage.is_present() {
+        return Claim::Mine(None);
+    }
+    let role = if f.is_model_call() { Role::ModelCall } else { Role::MaybeAggregate };
+    let mut o = f.span_observation(Emitter::PydanticAi, span, role, record, InputCache::Infer);
+    o.reported_cost = cost;
+    Claim::Mine(Some(o))
+}
+
+/// `gen_ai.client.token.usage` and the `operation.cost` histogram, both cumulative.
+pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+    if !is_mine(record) {
+        return false;
+    }
+    match &*metric.name {
+        semconv::TOKEN_USAGE => semconv::token_usage(metric, record, Emitter::PydanticAi, out),
+        "operation.cost" => semconv::cost_histogram(metric, record, Emitter::PydanticAi, out),
+        _ => false,
+    }
+}
