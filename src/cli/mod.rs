@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod prices;
 mod report;
 
 /// Exit codes (documented in the README).
@@ -27,6 +28,8 @@ pub struct Cli {
 pub enum Command {
     /// Price the LLM calls in OTLP dumps and report them grouped.
     Report(report::ReportArgs),
+    /// Look into the price catalog: list entries, show one, explain a model match.
+    Prices(prices::PricesArgs),
 }
 
 /// A failure that ends the command with `code`.
@@ -47,6 +50,6 @@ pub(crate) fn error(message: String) -> Failure {
 pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Report(args) => report::run(args),
+        Command::Prices(args) => prices::run(args),
     }
 }
-
