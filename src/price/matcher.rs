@@ -142,6 +142,7 @@ impl std::fmt::Display for Clause {
 /// followed by a number of 4+ digits (dates `-20250929`, `-2024-07-18`, `-0613`) or with a
 /// leading zero (revisions `-001`); a direct digit continuation that completes a digit
 /// run of 6+ digits,
+/// or continues a separated run that starts with 0 (a revision),
 /// i.e. a date (the rule `claude-sonnet-4-2025` on `claude-sonnet-4-20250514`).
 ///
 /// Rejected: a separator (`-`, `.`, `_`) followed by a short version number of 1-3 digits
@@ -166,7 +167,15 @@ pub(crate) fn acceptable_rest(literal: &str, rest: &str) -> bool {
                 Some(l) if l.is_ascii_digit() && c.is_ascii_digit() => {
                     let tail = literal.bytes().rev().take_while(u8::is_ascii_digit).count();
                     let head = rest.bytes().take_while(u8::is_ascii_digit).count();
-                    tail + head >= 6
+                    // A revision split by the rule (`gemini-2.0-flash-0` on `…-001`), as
+                    // `-001` is accepted after a separator.
+                    let run = &literal.as_bytes()[literal.len() - tail..];
+                    let revision = run.first() == Some(&b'0')
+                        && matches!(
+                            literal.as_bytes().get(literal.len().wrapping_sub(tail + 1)),
+                            Some(b'-' | b'.' | b'_')
+                        );
+                    tail + head >= 6 || revision
                 }
                 Some(l) if l.is_ascii_alphanumeric() => false,
                 _ => true,

@@ -170,7 +170,15 @@ impl Catalog {
                 .map_err(|e| anyhow::anyhow!("cannot read price file {}: {e}", path.display()))?;
             texts.push((path.display().to_string(), text));
         }
-        let kind = |t: &str| t.trim_start().chars().next();
+        // `[` then `{` is a JSON array of providers; TOML tables start `[name` or `[[`.
+        let kind = |t: &str| {
+            let mut c = t.chars().filter(|c| !c.is_whitespace());
+            match (c.next(), c.next()) {
+                (Some('['), Some('{' | ']')) => Some('['),
+                (Some('{'), _) => Some('{'),
+                _ => None,
+            }
+        };
         let genai = texts.iter().rev().find(|(_, t)| kind(t) == Some('['));
         let litellm = texts.iter().rev().find(|(_, t)| kind(t) == Some('{'));
         let mut c = Catalog::build(
@@ -457,6 +465,26 @@ impl Catalog {
             })
             .map(|i| self.info(i))
             .collect()
+    }
+
+    /// The rates in effect now for `model` in one source alone, with the entry name: for
+    /// cross-checking sources. genai-prices by its own rules, LiteLLM by exact key.
+    pub fn current_rates(
+        &self,
+        source: Source,
+        model: &str,
+        provider: Option<&str>,
+    ) -> Option<(Arc<str>, std::collections::BTreeMap<&'static str, RateInfo>)> {
+        let i = match source {
+            Source::Litellm => {
+                let full = model.trim().to_lowercase();
+                let chosen = provider.and_then(|p| self.find_provider(p));
+                self.litellm_key(&[full.as_str()], chosen)?.0
+            }
+            _ => self.explain_match(model, provider).index.filter(|&i| self.entries[i].source == source)?,
+        };
+        let e = &self.entries[i];
+        Some((e.name.clone(), e.select(0).0.describe()))
     }
 
     /// The entry `model` resolves to, with its full price history and tiers.

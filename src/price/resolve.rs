@@ -178,13 +178,7 @@ impl Catalog {
                 _ => {}
             }
         }
-        let litellm = chosen
-            .into_iter()
-            .flat_map(|pi| super::litellm_prefixes(&self.providers[pi].id))
-            .flat_map(|pre| names.iter().map(move |n| format!("{pre}{n}")))
-            .chain(names.iter().map(|n| n.to_string()))
-            .find_map(|k| self.litellm.get(&k).map(|&i| (i, k)));
-        match (litellm, prefix) {
+        match (self.litellm_key(names, chosen), prefix) {
             (Some((i, k)), prefix) => {
                 if let Some((p, _, rule)) = prefix {
                     rejected.push(format!("{} by prefix rule {rule}: LiteLLM has the exact id", self.entries[p].name));
@@ -194,6 +188,16 @@ impl Catalog {
             (None, Some((i, why, rule))) => Some((i, format!("{why}, prefix rule"), Some(rule))),
             (None, None) => None,
         }
+    }
+
+    /// LiteLLM by exact key: the provider's prefixed keys (`vertex_ai/…`) first.
+    pub(crate) fn litellm_key(&self, names: &[&str], chosen: Option<usize>) -> Option<(usize, String)> {
+        chosen
+            .into_iter()
+            .flat_map(|pi| super::litellm_prefixes(&self.providers[pi].id))
+            .flat_map(|pre| names.iter().map(move |n| format!("{pre}{n}")))
+            .chain(names.iter().map(|n| n.to_string()))
+            .find_map(|k| self.litellm.get(&k).map(|&i| (i, k)))
     }
 
     /// User models: those scoped to the call's provider, then unscoped ones.
