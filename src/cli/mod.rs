@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 mod inspect;
+mod prices;
 mod report;
 
 /// Exit codes (documented in the README).
@@ -31,6 +32,8 @@ pub enum Command {
     /// Show what is in OTLP dumps and what otelcost makes of them: signals, emitters,
     /// models, what was counted and what was not, and why.
     Inspect(inspect::InspectArgs),
+    /// Look into the price catalog: list entries, show one, explain a model match.
+    Prices(prices::PricesArgs),
 }
 
 /// A failure that ends the command with `code`.
@@ -52,5 +55,6 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Report(args) => report::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Prices(args) => prices::run(args),
     }
 }

@@ -73,12 +73,13 @@ fn genai_constraint(c: Option<&HashMap<String, String>>) -> Constraint {
     }
 }
 
-pub(crate) fn load_genai(text: &str, entries: &mut Vec<Entry>) -> anyhow::Result<Vec<Provider>> {
+pub(crate) fn load_genai(text: &str, origin: Arc<str>, entries: &mut Vec<Entry>) -> anyhow::Result<Vec<Provider>> {
     let raw: Vec<RawProvider> = serde_json::from_str(text)?;
     let ids: HashMap<String, usize> = raw.iter().enumerate().map(|(i, p)| (p.id.to_lowercase(), i)).collect();
     let mut providers = Vec::with_capacity(raw.len());
     for p in raw {
         let pid = p.id.to_lowercase();
+        let provider: Arc<str> = Arc::from(pid.as_str());
         let mut exact: HashMap<String, usize> = HashMap::new();
         let mut rules: Vec<(Clause, usize)> = Vec::new();
         for m in p.models {
@@ -96,6 +97,9 @@ pub(crate) fn load_genai(text: &str, entries: &mut Vec<Entry>) -> anyhow::Result
             entries.push(Entry {
                 name: Arc::from(format!("genai-prices:{}/{}", p.id, m.id)),
                 source: Source::GenaiPrices,
+                provider: provider.clone(),
+                id: Arc::from(m.id.as_str()),
+                origin: origin.clone(),
                 prices,
             });
             // Top-level `or` alternatives: `equals` go to the exact index (first model in
@@ -248,7 +252,11 @@ impl<'de> Deserialize<'de> for BorrowedKey<'de> {
 }
 
 /// LiteLLM entries keyed by lowercased model key.
-pub(crate) fn load_litellm(text: &str, entries: &mut Vec<Entry>) -> anyhow::Result<HashMap<String, usize>> {
+pub(crate) fn load_litellm(
+    text: &str,
+    origin: Arc<str>,
+    entries: &mut Vec<Entry>,
+) -> anyhow::Result<HashMap<String, usize>> {
     let raw: Vec<(BorrowedKey, LiteFields)> = serde_json::from_str::<LiteFile>(text)?.0;
     let mut index = HashMap::with_capacity(raw.len());
     for (BorrowedKey(key), LiteFields { fields: map }) in raw {
@@ -278,13 +286,30 @@ pub(crate) fn load_litellm(text: &str, entries: &mut Vec<Entry>) -> anyhow::Resu
             continue;
         }
         let provider = map.get("litellm_provider").and_then(|m| serde_json::from_str::<String>(m.get()).ok());
-        let name = match provider {
+        let name = match &provider {
             Some(p) if !key.contains('/') => format!("litellm:{p}/{key}"),
             _ => format!("litellm:{key}"),
         };
         let idx = entries.len();
-        entries.push(Entry { name: Arc::from(name), source: Source::Litellm, prices: vec![(Constraint::Always, set)] });
+        entries.push(Entry {
+            name: Arc::from(name),
+            source: Source::Litellm,
+            provider: Arc::from(litellm_provider_id(provider.as_deref().unwrap_or(""))),
+            id: Arc::from(&*key),
+            origin: origin.clone(),
+            prices: vec![(Constraint::Always, set)],
+        });
         index.entry(key.to_lowercase()).or_insert(idx);
     }
     Ok(index)
+}
+
+/// A LiteLLM provider name as the catalog provider id it resells (`bedrock_converse` →
+/// aws, `vertex_ai-anthropic_models` → google), else as written.
+fn litellm_provider_id(p: &str) -> String {
+    let p = p.to_lowercase();
+    let head = p.split(['-', '.']).next().unwrap_or("");
+    super::resolve::provider_alias(&p)
+        .or_else(|| super::resolve::provider_alias(head))
+        .map_or(p.clone(), str::to_string)
 }

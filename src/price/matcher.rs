@@ -3,6 +3,7 @@
 //! lowercased at load, the model string is lowercased once per lookup, regexes are
 //! compiled case-insensitive.
 
+use super::names::is_qualifier;
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
 
@@ -64,15 +65,17 @@ impl Clause {
 
     /// Match for model rules, with the "never swallow a longer, different id" guard.
     /// Returns the strength of the match: the length of the literal (or regex span) that
-    /// matched, longest wins. `s` must already be lowercase.
-    pub(crate) fn score(&self, s: &str) -> Option<usize> {
+    /// matched, longest wins, and whether the match is exact (nothing but a qualifier
+    /// left, see `names::is_qualifier`). `s` must already be lowercase.
+    pub(crate) fn score(&self, s: &str) -> Option<Score> {
+        let lit = |l: &str, rest: &str| Score { len: l.len(), exact: is_qualifier(rest) };
         match self {
-            Clause::Equals(l) => (s == l).then_some(l.len()),
+            Clause::Equals(l) => (s == l).then(|| lit(l, "")),
             Clause::StartsWith(l) => {
                 let rest = s.strip_prefix(l.as_str())?;
-                acceptable_rest(l, rest).then_some(l.len())
+                acceptable_rest(l, rest).then(|| lit(l, rest))
             }
-            Clause::EndsWith(l) => s.ends_with(l.as_str()).then_some(l.len()),
+            Clause::EndsWith(l) => s.ends_with(l.as_str()).then(|| Score { len: l.len(), exact: s == l }),
             Clause::Contains(l) => {
                 // Any occurrence whose right-hand remainder is acceptable.
                 let mut from = 0;
@@ -80,21 +83,53 @@ impl Clause {
                     let at = from + i;
                     let end = at + l.len();
                     if acceptable_rest(l, &s[end..]) {
-                        return Some(l.len());
+                        return Some(lit(l, &s[end..]));
                     }
                     from = at + s[at..].chars().next().map_or(1, char::len_utf8);
                 }
                 None
             }
-            Clause::Regex(r) => r.find(s).map(|m| m.len()),
+            Clause::Regex(r) => r.find(s).map(|m| Score { len: m.len(), exact: m.len() == s.len() }),
             Clause::Or(v) => v.iter().filter_map(|c| c.score(s)).max(),
             Clause::And(v) => {
-                let mut best = 0;
+                let mut best = Score { len: 0, exact: true };
                 for c in v {
-                    best = best.max(c.score(s)?);
+                    let sc = c.score(s)?;
+                    best = Score { len: best.len.max(sc.len), exact: best.exact && sc.exact };
                 }
                 Some(best)
             }
+        }
+    }
+}
+
+/// How well a rule matched: exact matches beat prefix matches, then the longer literal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Score {
+    pub exact: bool,
+    pub len: usize,
+}
+
+impl std::fmt::Display for Clause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let list = |f: &mut std::fmt::Formatter<'_>, op: &str, v: &[Clause]| {
+            write!(f, "{op}(")?;
+            for (i, c) in v.iter().enumerate() {
+                if i > 0 {
+                    f.write_str(", ")?;
+                }
+                write!(f, "{c}")?;
+            }
+            f.write_str(")")
+        };
+        match self {
+            Clause::Equals(l) => write!(f, "equals {l:?}"),
+            Clause::StartsWith(l) => write!(f, "starts_with {l:?}"),
+            Clause::EndsWith(l) => write!(f, "ends_with {l:?}"),
+            Clause::Contains(l) => write!(f, "contains {l:?}"),
+            Clause::Regex(r) => write!(f, "regex {:?}", r.as_str()),
+            Clause::Or(v) => list(f, "or", v),
+            Clause::And(v) => list(f, "and", v),
         }
     }
 }
@@ -107,6 +142,7 @@ impl Clause {
 /// followed by a number of 4+ digits (dates `-20250929`, `-2024-07-18`, `-0613`) or with a
 /// leading zero (revisions `-001`); a direct digit continuation that completes a digit
 /// run of 6+ digits,
+/// or continues a separated run that starts with 0 (a revision),
 /// i.e. a date (the rule `claude-sonnet-4-2025` on `claude-sonnet-4-20250514`).
 ///
 /// Rejected: a separator (`-`, `.`, `_`) followed by a short version number of 1-3 digits
@@ -131,7 +167,15 @@ pub(crate) fn acceptable_rest(literal: &str, rest: &str) -> bool {
                 Some(l) if l.is_ascii_digit() && c.is_ascii_digit() => {
                     let tail = literal.bytes().rev().take_while(u8::is_ascii_digit).count();
                     let head = rest.bytes().take_while(u8::is_ascii_digit).count();
-                    tail + head >= 6
+                    // A revision split by the rule (`gemini-2.0-flash-0` on `…-001`), as
+                    // `-001` is accepted after a separator.
+                    let run = &literal.as_bytes()[literal.len() - tail..];
+                    let revision = run.first() == Some(&b'0')
+                        && matches!(
+                            literal.as_bytes().get(literal.len().wrapping_sub(tail + 1)),
+                            Some(b'-' | b'.' | b'_')
+                        );
+                    tail + head >= 6 || revision
                 }
                 Some(l) if l.is_ascii_alphanumeric() => false,
                 _ => true,

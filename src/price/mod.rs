@@ -11,7 +11,10 @@
 
 mod load;
 mod matcher;
+mod names;
+mod overrides;
 mod rates;
+mod resolve;
 #[cfg(test)]
 mod tests;
 
@@ -23,6 +26,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 pub use rates::AppliedRates;
+pub use resolve::MatchExplanation;
 
 static GENAI_PRICES: &str = include_str!("../../pricing/genai-prices-v2.json");
 static LITELLM_PRICES: &str = include_str!("../../pricing/litellm-model-prices.json");
@@ -32,6 +36,14 @@ static LITELLM_PRICES: &str = include_str!("../../pricing/litellm-model-prices.j
 pub enum Source {
     GenaiPrices,
     Litellm,
+    /// The user's overrides file.
+    User,
+}
+
+impl serde::Serialize for Source {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
 }
 
 impl Source {
@@ -39,6 +51,7 @@ impl Source {
         match self {
             Source::GenaiPrices => "genai-prices",
             Source::Litellm => "litellm",
+            Source::User => "user",
         }
     }
 }
@@ -48,6 +61,12 @@ impl Source {
 pub(crate) struct Entry {
     pub name: Arc<str>,
     pub source: Source,
+    /// The catalog provider id the entry belongs to (LiteLLM's provider mapped to it).
+    pub provider: Arc<str>,
+    /// The model id within its source (genai-prices id, LiteLLM key, user id).
+    pub id: Arc<str>,
+    /// `embedded` or the file it was loaded from.
+    pub origin: Arc<str>,
     /// In data order; the last active one applies, the first when none is active.
     pub prices: Vec<(Constraint, PriceSet)>,
 }
@@ -65,6 +84,19 @@ pub(crate) struct Provider {
     pub rules: Vec<(Clause, usize)>,
 }
 
+impl Provider {
+    pub(crate) fn empty(id: &str) -> Provider {
+        Provider {
+            id: id.to_string(),
+            provider_match: None,
+            model_match: None,
+            fallbacks: Vec::new(),
+            exact: HashMap::new(),
+            rules: Vec::new(),
+        }
+    }
+}
+
 const CACHE_CAP: usize = 1 << 16;
 
 pub struct Catalog {
@@ -72,6 +104,9 @@ pub struct Catalog {
     providers: Vec<Provider>,
     provider_ids: HashMap<String, usize>,
     litellm: HashMap<String, usize>,
+    user: overrides::UserLayer,
+    /// What was loaded, in layer order (`genai-prices: embedded`, `overrides: FILE`, …).
+    layers: Vec<String>,
     /// Memo of `(provider, model)` → entry; resolution is the costly part of a quote.
     memo: RwLock<HashMap<Box<str>, Option<usize>>>,
 }
@@ -79,22 +114,21 @@ pub struct Catalog {
 /// The price of one call.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Quote {
+    /// What the user pays: `list_cost` after their discount or markup.
     pub cost: Decimal,
+    /// The cost at the catalog's prices.
+    pub list_cost: Decimal,
+    /// The user's discount (negative) or markup (positive) in percent, if one applied.
+    pub adjustment_percent: Option<Decimal>,
     /// `source:provider/model-id`, e.g. `genai-prices:anthropic/claude-sonnet-4-5`.
     pub entry: Arc<str>,
     pub source: Source,
-    /// Unit prices applied, per million tokens (after tier selection and fallbacks).
+    /// List unit prices applied, per million tokens (after tier selection and fallbacks).
     pub rates: AppliedRates,
     /// The tier threshold (input tokens) whose rates applied, if a tier above base did.
     pub tier_threshold: Option<u64>,
     /// `start_date` of the dated price set used, if it had one.
     pub effective_from: Option<Arc<str>>,
-}
-
-enum Found {
-    One(usize),
-    Ambiguous,
-    None,
 }
 
 impl Catalog {
@@ -104,11 +138,74 @@ impl Catalog {
 
     /// Build a catalog from genai-prices v2 JSON and LiteLLM JSON texts.
     pub fn from_sources(genai_json: &str, litellm_json: &str) -> anyhow::Result<Catalog> {
+        Catalog::build(("embedded", genai_json), ("embedded", litellm_json))
+    }
+
+    fn build(genai: (&str, &str), litellm: (&str, &str)) -> anyhow::Result<Catalog> {
         let mut entries = Vec::new();
-        let providers = load::load_genai(genai_json, &mut entries)?;
-        let litellm = load::load_litellm(litellm_json, &mut entries)?;
+        let providers = load::load_genai(genai.1, Arc::from(genai.0), &mut entries)
+            .map_err(|e| anyhow::anyhow!("{}: not a genai-prices v2 file: {e}", genai.0))?;
+        let litellm_index = load::load_litellm(litellm.1, Arc::from(litellm.0), &mut entries)
+            .map_err(|e| anyhow::anyhow!("{}: not a LiteLLM price map: {e}", litellm.0))?;
         let provider_ids = providers.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-        Ok(Catalog { entries, providers, provider_ids, litellm, memo: RwLock::new(HashMap::new()) })
+        Ok(Catalog {
+            entries,
+            providers,
+            provider_ids,
+            litellm: litellm_index,
+            user: overrides::UserLayer::default(),
+            layers: vec![format!("genai-prices: {}", genai.0), format!("litellm: {}", litellm.0)],
+            memo: RwLock::new(HashMap::new()),
+        })
+    }
+
+    /// The bundled catalog with the user's `--prices` files layered on in order. Each file
+    /// is recognised by content: a JSON array is a genai-prices v2 file (replaces the
+    /// bundled one), a JSON object a LiteLLM price map (replaces the bundled one), anything
+    /// else an overrides TOML file (added on top; later files win).
+    pub fn load(extra_files: &[std::path::PathBuf]) -> anyhow::Result<Catalog> {
+        let mut texts = Vec::with_capacity(extra_files.len());
+        for path in extra_files {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read price file {}: {e}", path.display()))?;
+            texts.push((path.display().to_string(), text));
+        }
+        // `[` then `{` is a JSON array of providers; TOML tables start `[name` or `[[`.
+        let kind = |t: &str| {
+            let mut c = t.chars().filter(|c| !c.is_whitespace());
+            match (c.next(), c.next()) {
+                (Some('['), Some('{' | ']')) => Some('['),
+                (Some('{'), _) => Some('{'),
+                _ => None,
+            }
+        };
+        let genai = texts.iter().rev().find(|(_, t)| kind(t) == Some('['));
+        let litellm = texts.iter().rev().find(|(_, t)| kind(t) == Some('{'));
+        let mut c = Catalog::build(
+            genai.map_or(("embedded", GENAI_PRICES), |(f, t)| (f.as_str(), t.as_str())),
+            litellm.map_or(("embedded", LITELLM_PRICES), |(f, t)| (f.as_str(), t.as_str())),
+        )?;
+        for (file, text) in &texts {
+            if matches!(kind(text), Some('[' | '{')) {
+                continue;
+            }
+            let (mut user, mut entries) = (std::mem::take(&mut c.user), std::mem::take(&mut c.entries));
+            let r = overrides::load_toml(file, text, &mut entries, &mut user, &|p| c.provider_key(p));
+            (c.user, c.entries) = (user, entries);
+            r?;
+            c.layers.push(format!("overrides: {file}"));
+        }
+        Ok(c)
+    }
+
+    /// What the catalog was built from, in layer order.
+    pub fn layers(&self) -> &[String] {
+        &self.layers
+    }
+
+    /// Which entry `model` resolves to for `provider`, and why (or why none).
+    pub fn explain_match(&self, model: &str, provider: Option<&str>) -> MatchExplanation {
+        self.explain_uncached(model, provider)
     }
 
     /// Price one call; `None` when the model is unknown or ambiguous, or a billed bucket
@@ -117,14 +214,42 @@ impl Catalog {
         let entry = &self.entries[self.resolve(model, provider)?];
         let (set, effective_from) = entry.select(time_ns);
         let c = set.cost(tokens)?;
+        let percent = self.adjustment(entry, provider, time_ns);
+        let cost = match percent {
+            Some(p) => {
+                let factor = Decimal::ONE_HUNDRED.checked_add(p)?.checked_div(Decimal::ONE_HUNDRED)?;
+                c.cost.checked_mul(factor)?
+            }
+            None => c.cost,
+        };
         Some(Quote {
-            cost: c.cost,
+            cost,
+            list_cost: c.cost,
+            adjustment_percent: percent,
             entry: entry.name.clone(),
             source: entry.source,
             rates: c.rates,
             tier_threshold: c.tier,
             effective_from,
         })
+    }
+
+    /// The user's discount or markup for an entry: the most specific adjustment in effect
+    /// on the call's day, the later one among equally specific.
+    fn adjustment(&self, entry: &Entry, provider: Option<&str>, time_ns: u64) -> Option<Decimal> {
+        if self.user.adjustments.is_empty() {
+            return None;
+        }
+        let day = day_of(time_ns);
+        let call_provider = provider.map(|p| self.provider_key(p));
+        let id = entry.id.to_lowercase();
+        self.user
+            .adjustments
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.applies(&entry.provider, call_provider.as_deref(), &id, day))
+            .max_by_key(|(i, a)| (a.specificity(), *i))
+            .map(|(_, a)| a.percent)
     }
 
     /// The catalog entry name a model resolves to (for explanations), without pricing.
@@ -143,7 +268,7 @@ impl Catalog {
                 return *hit;
             }
         }
-        let found = self.resolve_uncached(model, provider);
+        let found = self.explain_uncached(model, provider).index;
         if let Ok(mut m) = self.memo.write() {
             if m.len() < CACHE_CAP {
                 m.insert(key.into_boxed_str(), found);
@@ -151,161 +276,10 @@ impl Catalog {
         }
         found
     }
-
-    /// Selection order:
-    /// 1. Lowercase and trim the model; empty → unpriced. A `prefix/` naming a known
-    ///    provider (`anthropic/claude-…`, `vertex_ai/…`) is stripped and used as a provider
-    ///    hint; both the full and the stripped id are tried below.
-    /// 2. The telemetry provider (else the prefix hint) is mapped to a genai-prices provider:
-    ///    alias table (`gcp.vertex_ai`→google, `aws.bedrock`/`bedrock`→aws,
-    ///    `azure.ai.openai`→azure, …), then provider id, then the part before the first `.`
-    ///    (`openai.chat`→openai, `anthropic.messages`→anthropic), then `provider_match`.
-    /// 3. Within that provider: an exact `equals` id beats every rule; among rules
-    ///    (`starts_with`/`contains`/`ends_with`/`regex`/`and`) the longest matched literal
-    ///    wins, and a tie between differently priced models is ambiguous (skipped).
-    ///    Prefix/contains rules never swallow a longer, different id (see
-    ///    `matcher::acceptable_rest`).
-    /// 4. Then the provider's `fallback_model_providers`, in order.
-    /// 5. Then providers whose `model_match` accepts the model, in data order.
-    /// 6. Then any provider with an exact `equals` match, if all such agree on price.
-    /// 7. Finally LiteLLM, exact key: provider-prefixed keys (`vertex_ai/…`, `azure/…`)
-    ///    first, then the id as given, then with the prefix stripped.
-    fn resolve_uncached(&self, model: &str, provider: Option<&str>) -> Option<usize> {
-        let full = model.trim().to_lowercase();
-        if full.is_empty() {
-            return None;
-        }
-        let (stripped, hint) = match full.split_once('/') {
-            Some((pre, rest)) if !rest.is_empty() => match self.find_provider(pre) {
-                Some(h) => (Some(rest.to_string()), Some(h)),
-                None => (None, None),
-            },
-            _ => (None, None),
-        };
-        let names: Vec<&str> = std::iter::once(full.as_str()).chain(stripped.as_deref()).collect();
-        let given = provider.map(str::trim).filter(|p| !p.is_empty());
-        let chosen = given.and_then(|p| self.find_provider(p)).or(hint);
-
-        let mut tried = vec![false; self.providers.len()];
-        if let Some(pi) = chosen {
-            let mut chain = vec![pi];
-            chain.extend(self.providers[pi].fallbacks.iter().copied());
-            for p in chain {
-                if std::mem::replace(&mut tried[p], true) {
-                    continue;
-                }
-                if let Found::One(i) = self.find_in(p, &names) {
-                    return Some(i);
-                }
-            }
-        }
-        for (pi, p) in self.providers.iter().enumerate() {
-            if tried[pi] || !p.model_match.as_ref().is_some_and(|mm| names.iter().any(|n| mm.is_match(n))) {
-                continue;
-            }
-            tried[pi] = true;
-            if let Found::One(i) = self.find_in(pi, &names) {
-                return Some(i);
-            }
-        }
-        let mut exact: Option<usize> = None;
-        let mut agree = true;
-        for p in &self.providers {
-            if let Some(&i) = names.iter().find_map(|n| p.exact.get(*n)) {
-                match exact {
-                    None => exact = Some(i),
-                    Some(e) if self.entries[e].prices != self.entries[i].prices => agree = false,
-                    Some(_) => {}
-                }
-            }
-        }
-        if let (Some(i), true) = (exact, agree) {
-            return Some(i);
-        }
-        if let Some(pi) = chosen {
-            for pre in litellm_prefixes(&self.providers[pi].id) {
-                for n in &names {
-                    if let Some(&i) = self.litellm.get(&format!("{pre}{n}")) {
-                        return Some(i);
-                    }
-                }
-            }
-        }
-        names.iter().find_map(|n| self.litellm.get(*n).copied())
-    }
-
-    fn find_provider(&self, raw: &str) -> Option<usize> {
-        let s = raw.trim().to_lowercase();
-        let by_id = |id: &str| self.provider_ids.get(id).copied();
-        if let Some(i) = provider_alias(&s).and_then(by_id) {
-            return Some(i);
-        }
-        if let Some(i) = by_id(&s) {
-            return Some(i);
-        }
-        if let Some((head, _)) = s.split_once('.') {
-            if let Some(i) = provider_alias(head).and_then(by_id).or_else(|| by_id(head)) {
-                return Some(i);
-            }
-        }
-        self.providers.iter().position(|p| p.provider_match.as_ref().is_some_and(|m| m.is_match(&s)))
-    }
-
-    fn find_in(&self, pi: usize, names: &[&str]) -> Found {
-        let p = &self.providers[pi];
-        if let Some(&i) = names.iter().find_map(|n| p.exact.get(*n)) {
-            return Found::One(i);
-        }
-        let mut best: Option<(usize, usize)> = None;
-        let mut tie = false;
-        for (rule, i) in &p.rules {
-            let Some(score) = names.iter().filter_map(|n| rule.score(n)).max() else {
-                continue;
-            };
-            match best {
-                Some((s, _)) if score < s => {}
-                Some((s, b)) if score == s => {
-                    if b != *i && self.entries[b].prices != self.entries[*i].prices {
-                        tie = true;
-                    }
-                }
-                _ => {
-                    best = Some((score, *i));
-                    tie = false;
-                }
-            }
-        }
-        match best {
-            Some(_) if tie => Found::Ambiguous,
-            Some((_, i)) => Found::One(i),
-            None => Found::None,
-        }
-    }
-}
-
-/// Telemetry provider names (`gen_ai.provider.name`, `gen_ai.system`, LiteLLM provider
-/// names) that are not themselves genai-prices ids or caught by `provider_match`.
-fn provider_alias(s: &str) -> Option<&'static str> {
-    Some(match s {
-        "gcp.vertex_ai" | "gcp.gemini" | "gcp.gen_ai" | "vertex_ai" | "vertex_ai_beta" | "vertexai" | "vertex"
-        | "gemini" | "google_genai" | "google.genai" | "google_ai_studio" => "google",
-        "aws.bedrock" | "aws" | "bedrock" | "bedrock_converse" | "amazon_bedrock" | "aws_bedrock"
-        | "amazon-bedrock" => "aws",
-        "azure.ai.openai" | "azure.ai.inference" | "az.ai.openai" | "az.ai.inference" | "azure" | "azure_ai"
-        | "azure_openai" => "azure",
-        "xai" | "x_ai" | "x.ai" | "x-ai" => "x-ai",
-        "mistral_ai" | "mistralai" => "mistral",
-        "together_ai" | "together-ai" | "togetherai" => "together",
-        "fireworks_ai" | "fireworks-ai" => "fireworks",
-        "moonshot" => "moonshotai",
-        "openai" => "openai",
-        "anthropic" => "anthropic",
-        _ => return None,
-    })
 }
 
 /// LiteLLM key prefixes of a genai-prices provider, most specific first.
-fn litellm_prefixes(provider_id: &str) -> &'static [&'static str] {
+pub(crate) fn litellm_prefixes(provider_id: &str) -> &'static [&'static str] {
     match provider_id {
         "google" => &["vertex_ai/", "gemini/"],
         "aws" => &["bedrock/", "bedrock_converse/"],
@@ -325,6 +299,18 @@ fn litellm_prefixes(provider_id: &str) -> &'static [&'static str] {
 
 const NS_PER_DAY: u64 = 86_400 * 1_000_000_000;
 
+/// The UTC day of a call; unknown time (0) is today.
+fn day_of(time_ns: u64) -> i64 {
+    let t = if time_ns == 0 { now_ns() } else { time_ns };
+    (t / NS_PER_DAY) as i64
+}
+
+fn now_ns() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos().min(u64::MAX as u128) as u64)
+}
+
 impl Entry {
     /// The price set in effect at `time_ns`: the last active one in data order, else the
     /// first. Unknown time (0): date constraints are evaluated at the current wall-clock
@@ -339,10 +325,7 @@ impl Entry {
             return (&self.prices[0].1, pick(&self.prices[0].0));
         }
         let (day, sod) = if time_ns == 0 {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos().min(u64::MAX as u128) as u64);
-            ((now / NS_PER_DAY) as i64, None)
+            (day_of(0), None)
         } else {
             ((time_ns / NS_PER_DAY) as i64, Some(((time_ns % NS_PER_DAY) / 1_000_000_000) as u32))
         };
@@ -374,4 +357,140 @@ pub fn price_calls(catalog: &Catalog, calls: Vec<Call>) -> Vec<PricedCall> {
             PricedCall { cost: quote.as_ref().map(|q| q.cost), price_ref: quote.map(|q| q.entry), call }
         })
         .collect()
+}
+
+/// One line explaining a quote, for `report --explain`: the entry, its source and
+/// effective date, the unit prices applied per million tokens, the tier and the user's
+/// adjustment. E.g. `genai-prices:anthropic/claude-sonnet-4-5 · input 3 · cache_read 0.3 ·
+/// output 15 USD/Mtok · tier >200000 input tokens · -10% (list 1.2345)`.
+pub fn explain_quote(q: &Quote) -> String {
+    let r = &q.rates;
+    let mut parts = vec![q.entry.to_string()];
+    if let Some(d) = &q.effective_from {
+        parts.push(format!("from {d}"));
+    }
+    let rates: Vec<String> = [
+        ("input", r.input),
+        ("cache_read", r.cache_read),
+        ("cache_write_5m", r.cache_write_5m),
+        ("cache_write_1h", r.cache_write_1h),
+        ("output", r.output),
+        ("reasoning", r.reasoning),
+    ]
+    .iter()
+    .filter_map(|(k, v)| v.map(|v| format!("{k} {}", v.normalize())))
+    .collect();
+    if !rates.is_empty() {
+        parts.push(format!("{} USD/Mtok", rates.join(" · ")));
+    }
+    if let Some(t) = q.tier_threshold {
+        parts.push(format!("tier >{t} input tokens"));
+    }
+    if let Some(p) = q.adjustment_percent {
+        let sign = if p.is_sign_negative() { "" } else { "+" };
+        parts.push(format!("{sign}{}% (list {})", p.normalize(), q.list_cost.normalize()));
+    }
+    parts.join(" · ")
+}
+
+/// One catalog entry as listed by `otelcost prices`.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EntryInfo {
+    pub entry: Arc<str>,
+    pub source: Source,
+    pub provider: Arc<str>,
+    pub id: Arc<str>,
+    pub origin: Arc<str>,
+    /// Price sets in data order, each with the condition it applies under.
+    pub prices: Vec<PriceInfo>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct PriceInfo {
+    /// `always`, `from YYYY-MM-DD`, `daily HH:MM-HH:MM UTC`, or `unsupported`.
+    pub applies: String,
+    /// Per-Mtok rates by bucket; a tiered rate is `base` and `[above N input tokens, price]`.
+    pub rates: std::collections::BTreeMap<&'static str, RateInfo>,
+}
+
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RateInfo {
+    #[serde(with = "rust_decimal::serde::str")]
+    pub base: Decimal,
+    pub tiers: Vec<(u64, String)>,
+}
+
+impl Catalog {
+    fn info(&self, i: usize) -> EntryInfo {
+        let e = &self.entries[i];
+        let prices = e
+            .prices
+            .iter()
+            .map(|(c, set)| {
+                let applies = match c {
+                    Constraint::Always => "always".to_string(),
+                    Constraint::StartDay { date, .. } => format!("from {date}"),
+                    Constraint::TimeOfDay { start_s, end_s } => format!(
+                        "daily {:02}:{:02}-{:02}:{:02} UTC",
+                        start_s / 3600,
+                        start_s % 3600 / 60,
+                        end_s / 3600,
+                        end_s % 3600 / 60
+                    ),
+                    Constraint::Unsupported => "unsupported condition (never applied)".to_string(),
+                };
+                PriceInfo { applies, rates: set.describe() }
+            })
+            .collect();
+        EntryInfo {
+            entry: e.name.clone(),
+            source: e.source,
+            provider: e.provider.clone(),
+            id: e.id.clone(),
+            origin: e.origin.clone(),
+            prices,
+        }
+    }
+
+    /// Every entry whose provider is `provider` (catalog id or alias) and whose name
+    /// contains `search` (case-insensitive), in catalog order: genai-prices, LiteLLM, user.
+    pub fn list(&self, provider: Option<&str>, search: Option<&str>) -> Vec<EntryInfo> {
+        let provider = provider.map(|p| self.provider_key(p));
+        let search = search.map(str::to_lowercase);
+        (0..self.entries.len())
+            .filter(|&i| {
+                let e = &self.entries[i];
+                provider.as_deref().is_none_or(|p| &*e.provider == p)
+                    && search.as_deref().is_none_or(|s| e.name.to_lowercase().contains(s))
+            })
+            .map(|i| self.info(i))
+            .collect()
+    }
+
+    /// The rates in effect now for `model` in one source alone, with the entry name: for
+    /// cross-checking sources. genai-prices by its own rules, LiteLLM by exact key.
+    pub fn current_rates(
+        &self,
+        source: Source,
+        model: &str,
+        provider: Option<&str>,
+    ) -> Option<(Arc<str>, std::collections::BTreeMap<&'static str, RateInfo>)> {
+        let i = match source {
+            Source::Litellm => {
+                let full = model.trim().to_lowercase();
+                let chosen = provider.and_then(|p| self.find_provider(p));
+                self.litellm_key(&[full.as_str()], chosen)?.0
+            }
+            _ => self.explain_match(model, provider).index.filter(|&i| self.entries[i].source == source)?,
+        };
+        let e = &self.entries[i];
+        Some((e.name.clone(), e.select(0).0.describe()))
+    }
+
+    /// The entry `model` resolves to, with its full price history and tiers.
+    pub fn show(&self, model: &str, provider: Option<&str>) -> (MatchExplanation, Option<EntryInfo>) {
+        let x = self.explain_match(model, provider);
+        let info = x.index.map(|i| self.info(i));
+        (x, info)
+    }
 }

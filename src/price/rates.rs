@@ -90,6 +90,32 @@ pub(crate) struct PriceSet {
     pub reasoning: Option<Rate>,
 }
 
+impl PriceSet {
+    /// The rates by bucket name, for listings.
+    pub(crate) fn describe(&self) -> std::collections::BTreeMap<&'static str, crate::price::RateInfo> {
+        let mut out = std::collections::BTreeMap::new();
+        for (k, r) in [
+            ("input", &self.input),
+            ("cache_read", &self.cache_read),
+            ("cache_write_5m", &self.cache_write),
+            ("cache_write_1h", &self.cache_write_1h),
+            ("output", &self.output),
+            ("reasoning", &self.reasoning),
+        ] {
+            let Some(r) = r else { continue };
+            let info = match r {
+                Rate::Flat(d) => crate::price::RateInfo { base: *d, tiers: Vec::new() },
+                Rate::Tiered { base, tiers } => crate::price::RateInfo {
+                    base: *base,
+                    tiers: tiers.iter().map(|(s, p)| (*s, p.normalize().to_string())).collect(),
+                },
+            };
+            out.insert(k, info);
+        }
+        out
+    }
+}
+
 /// When a price set applies.
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Constraint {

@@ -213,6 +213,7 @@ fn rest_rule_both_directions() {
         ("claude-sonnet-4-2025", "0514"),
         ("mistral.mistral-7b-instruct-v0", ":2"),
         ("gemini-1.5-flash", "-001"),
+        ("gemini-2.0-flash-0", "01"),
         ("x", ""),
     ] {
         assert!(acceptable_rest(lit, rest), "{lit}{rest} should match {lit}");
@@ -224,6 +225,8 @@ fn rest_rule_both_directions() {
         ("claude-opus-5", "-5-20260101"),
         ("claude-opus-4", "5"),
         ("gpt-4", "o"),
+        ("gpt-4", "0"),
+        ("claude-3-5-sonnet-2", "0"),
         ("gemini-1.5-flash", "-8b"),
     ] {
         assert!(!acceptable_rest(lit, rest), "{lit}{rest} must not match {lit}");
