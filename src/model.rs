@@ -264,6 +264,9 @@ impl From<Observation> for Call {
 pub struct PricedCall {
     pub call: Call,
     pub cost: Option<Decimal>,
-    /// The catalog entry used, as `provider/model-id` (for explanations).
+    /// The catalog entry used, as `source:provider/model-id`.
     pub price_ref: Option<Arc<str>>,
+    /// With `--explain`: the entry, its date, the unit prices and tier applied, in one line
+    /// (shared between the calls priced alike).
+    pub explanation: Option<Arc<str>>,
 }

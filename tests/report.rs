@@ -420,3 +420,59 @@ fn the_bundled_testdata_reports() {
     assert!(report["total"]["requests"].as_u64().unwrap() > 40, "{report}");
     assert_eq!(report["currency"], "USD");
 }
+
+#[test]
+fn explain_shows_the_entries_and_prices_applied() {
+    let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--explain"]);
+    let row = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"]["model"] == "claude-sonnet-4-5-20250929")
+        .unwrap();
+    assert_eq!(row["price_entries"], json!(["genai-prices:anthropic/claude-sonnet-4-5"]));
+    let used: Vec<&str> = report["prices_used"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    assert!(
+        used.iter().any(|l| l.starts_with("genai-prices:anthropic/claude-sonnet-4-5") && l.contains("input 3")),
+        "{used:?}"
+    );
+    let csv = otelcost(&["report", &testdata("emitters/b_openllmetry/traces.jsonl"), "--explain", "--format", "csv"]);
+    assert!(csv.stdout.lines().next().unwrap().ends_with(",unpriced_requests,price_entries"), "{}", csv.stdout);
+}
+
+#[test]
+fn user_price_files_discount_and_price_custom_models() {
+    let dir = tempdir();
+    let toml = dir.path().join("ours.toml");
+    std::fs::write(
+        &toml,
+        "[[model]]\nid = \"acme-inhouse-7b\"\ninput_mtok = \"1\"\noutput_mtok = 2\n\n[[adjust]]\nprovider = \"anthropic\"\npercent = \"-10\"\n",
+    )
+    .unwrap();
+    let toml = toml.to_str().unwrap();
+    // A custom model: 120 input × $1 + 30 output × $2, per million.
+    let run = otelcost_stdin(&["report", "--prices", toml, "--format", "json", "--strict"], Some(UNKNOWN_MODEL.into()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["total"]["cost"], "0.00018");
+    assert!(report["unpriced"].as_array().unwrap().is_empty());
+    // A negotiated 10% off Anthropic: 0.0071118 × 0.9.
+    let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--prices", toml]);
+    let row = report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"]["model"] == "claude-sonnet-4-5-20250929")
+        .unwrap();
+    assert_eq!(row["cost"], "0.00640062");
+    // A broken file is an error that names it.
+    std::fs::write(dir.path().join("bad.toml"), "[[model]]\nid = \"x\"\nimput_mtok = \"1\"\n").unwrap();
+    let bad = otelcost(&[
+        "report",
+        &testdata("emitters/b_openllmetry/traces.jsonl"),
+        "--prices",
+        dir.path().join("bad.toml").to_str().unwrap(),
+    ]);
+    assert_eq!(bad.code, 1, "{}", bad.stderr);
+    assert!(bad.stderr.contains("bad.toml:3") && bad.stderr.contains("imput_mtok"), "{}", bad.stderr);
+}

@@ -2,7 +2,8 @@
 
 use crate::model::{Call, PricedCall, TokenBuckets};
 use rust_decimal::Decimal;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 /// The grouped result every output format renders.
 #[derive(Clone, Debug, Default)]
@@ -16,6 +17,8 @@ pub struct Report {
     pub unpriced: Vec<Unpriced>,
     /// Which costs the report shows.
     pub cost_mode: CostMode,
+    /// With `--explain`: every price applied, one line each (entry, date, unit prices, tier).
+    pub prices_used: Option<Vec<Arc<str>>>,
 }
 
 /// Which costs a report shows (`--cost`): the one computed from the catalog, the one the
@@ -49,6 +52,8 @@ pub struct Totals {
     pub reported_cost: Option<Decimal>,
     /// The computed cost of just the calls that stated a cost, to compare like with like.
     pub computed_where_reported: Option<Decimal>,
+    /// The price entries that priced the group's calls.
+    pub price_entries: BTreeSet<Arc<str>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -127,7 +132,8 @@ impl Grouping {
 
 /// Groups priced calls into a report: rows by cost (highest first), a total, and every
 /// unpriced model with its tokens.
-pub fn group(calls: &[PricedCall], grouping: &Grouping, cost_mode: CostMode) -> Report {
+/// With `explain`, the report lists every price applied (`prices_used`).
+pub fn group(calls: &[PricedCall], grouping: &Grouping, cost_mode: CostMode, explain: bool) -> Report {
     let mut rows: HashMap<Vec<String>, Totals> = HashMap::new();
     let mut unpriced: HashMap<(String, Option<String>), Unpriced> = HashMap::new();
     let mut total = Totals::default();
@@ -162,7 +168,11 @@ pub fn group(calls: &[PricedCall], grouping: &Grouping, cost_mode: CostMode) -> 
     let mut unpriced: Vec<Unpriced> = unpriced.into_values().collect();
     unpriced.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)));
     let group_by = grouping.dimensions.iter().map(|(name, _)| name.clone()).collect();
-    Report { group_by, rows, total, unpriced, cost_mode }
+    // Entries are per row; the report's list of prices applied covers the whole.
+    total.price_entries.clear();
+    let explained: BTreeSet<&Arc<str>> = calls.iter().filter_map(|c| c.explanation.as_ref()).collect();
+    let prices_used = explain.then(|| explained.into_iter().cloned().collect());
+    Report { group_by, rows, total, unpriced, cost_mode, prices_used }
 }
 
 impl Totals {
@@ -173,6 +183,11 @@ impl Totals {
         match priced.cost {
             Some(cost) => self.cost = Some(self.cost.unwrap_or_default() + cost),
             None => self.unpriced_requests += call.requests,
+        }
+        if let Some(entry) = &priced.price_ref {
+            if !self.price_entries.contains(entry) {
+                self.price_entries.insert(entry.clone());
+            }
         }
         if let Some(reported) = call.reported_cost {
             self.reported_cost = Some(self.reported_cost.unwrap_or_default() + reported);
@@ -208,6 +223,7 @@ mod tests {
             },
             cost: cost.map(|c| Decimal::from_str(c).unwrap()),
             price_ref: None,
+            explanation: None,
         }
     }
 
@@ -221,7 +237,7 @@ mod tests {
             priced("b", None, 3, Some("2")),
             priced("zz", Some("x"), 4, None),
         ];
-        let r = group(&calls, &g, CostMode::Computed);
+        let r = group(&calls, &g, CostMode::Computed, false);
         let groups: Vec<_> = r.rows.iter().map(|r| r.group.join("/")).collect();
         assert_eq!(groups, ["(none)/b", "x/a", "x/zz"]);
         assert_eq!(r.rows[1].totals.cost, Some(Decimal::from_str("0.75").unwrap()));
@@ -239,7 +255,7 @@ mod tests {
         let utc = Grouping::parse(&["day".into()], jiff::tz::TimeZone::UTC).0;
         let berlin = Grouping::parse(&["hour".into()], jiff::tz::TimeZone::get("Europe/Berlin").unwrap()).0;
         let call = priced("a", None, t, Some("1"));
-        assert_eq!(group(&[call.clone()], &utc, CostMode::Computed).rows[0].group, ["2026-11-22"]);
-        assert_eq!(group(&[call], &berlin, CostMode::Computed).rows[0].group, ["2026-11-23 00:00"]);
+        assert_eq!(group(&[call.clone()], &utc, CostMode::Computed, false).rows[0].group, ["2026-11-22"]);
+        assert_eq!(group(&[call], &berlin, CostMode::Computed, false).rows[0].group, ["2026-11-23 00:00"]);
     }
 }

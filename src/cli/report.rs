@@ -60,6 +60,16 @@ pub struct ReportOptions {
     #[arg(long, value_enum, default_value_t = CostMode::Computed)]
     pub cost: CostMode,
 
+    /// Extra price files, in order, each overriding the ones before and the bundled catalog:
+    /// a newer genai-prices or LiteLLM JSON, or your own TOML (see pricing/overrides.example.toml).
+    #[arg(long = "prices", value_name = "FILE")]
+    pub prices: Vec<PathBuf>,
+
+    /// Show the price entries behind each row and every price applied (source, date, unit
+    /// prices, tier, your discount).
+    #[arg(long)]
+    pub explain: bool,
+
     /// Fail (exit 3) if anything was lost: an unreadable record or an unpriced call.
     #[arg(long)]
     pub strict: bool,
@@ -138,8 +148,7 @@ impl ReportOptions {
             (None, None) => Format::Table,
         };
         let (grouping, dim_keys) = Grouping::parse(&self.by, tz);
-        let catalog =
-            Catalog::embedded().map_err(|e| error(format!("the bundled price catalog failed to load: {e:#}")))?;
+        let catalog = Catalog::load(&self.prices).map_err(|e| error(format!("prices: {e:#}")))?;
         Ok(Prepared {
             options: self.clone(),
             extract: crate::extract::Config { dim_keys },
@@ -162,8 +171,8 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     let reconciled = reconcile::reconcile(collected.extracted);
     let decisions = reconciled.decisions;
     let (calls, outside): (Vec<_>, Vec<_>) = reconciled.calls.into_iter().partition(|c| window.contains(c.time_ns));
-    let priced: Vec<PricedCall> = price::price_calls(&prepared.catalog, calls);
-    let report = allocate::group(&priced, &prepared.grouping, opts.cost);
+    let priced: Vec<PricedCall> = price::price_calls(&prepared.catalog, calls, opts.explain);
+    let report = allocate::group(&priced, &prepared.grouping, opts.cost, opts.explain);
 
     let mut out: Box<dyn Write> = match &opts.output {
         Some(path) => Box::new(std::io::BufWriter::new(

@@ -346,7 +346,10 @@ impl Entry {
     }
 }
 
-pub fn price_calls(catalog: &Catalog, calls: Vec<Call>) -> Vec<PricedCall> {
+/// Prices every call. With `explain`, each priced call also gets the one-line
+/// explanation of its quote (interned: calls priced alike share one string).
+pub fn price_calls(catalog: &Catalog, calls: Vec<Call>, explain: bool) -> Vec<PricedCall> {
+    let mut lines: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
     calls
         .into_iter()
         .map(|call| {
@@ -354,7 +357,18 @@ pub fn price_calls(catalog: &Catalog, calls: Vec<Call>) -> Vec<PricedCall> {
                 .model
                 .as_deref()
                 .and_then(|m| catalog.quote(m, call.provider.as_deref(), call.time_ns, &call.tokens));
-            PricedCall { cost: quote.as_ref().map(|q| q.cost), price_ref: quote.map(|q| q.entry), call }
+            let explanation = quote.as_ref().filter(|_| explain).map(|q| {
+                let line = explain_quote(q);
+                match lines.get(line.as_str()) {
+                    Some(shared) => shared.clone(),
+                    None => {
+                        let shared: Arc<str> = line.into();
+                        lines.insert(shared.clone());
+                        shared
+                    }
+                }
+            });
+            PricedCall { cost: quote.as_ref().map(|q| q.cost), price_ref: quote.map(|q| q.entry), explanation, call }
         })
         .collect()
 }

@@ -6,10 +6,10 @@ use crate::allocate::{CostMode, Report, Totals};
 use std::io::Write;
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
-    let header = report.group_by.iter().map(String::as_str).chain(machine_columns(report.cost_mode));
+    let header = report.group_by.iter().map(String::as_str).chain(machine_columns(report));
     write_record(out, header)?;
     for row in &report.rows {
-        let nums = numbers(&row.totals, report.cost_mode);
+        let nums = numbers(&row.totals, report);
         let fields = row.group.iter().map(String::as_str).chain(nums.iter().map(String::as_str));
         write_record(out, fields)?;
     }
@@ -17,7 +17,8 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
 }
 
 /// The numeric fields in `machine_columns` order; costs are exact and empty when unknown.
-fn numbers(t: &Totals, mode: CostMode) -> Vec<String> {
+fn numbers(t: &Totals, report: &Report) -> Vec<String> {
+    let mode = report.cost_mode;
     let mut fields = vec![
         t.requests.to_string(),
         t.tokens.input.to_string(),
@@ -36,6 +37,9 @@ fn numbers(t: &Totals, mode: CostMode) -> Vec<String> {
             money(cost_difference(t)),
             t.unpriced_requests.to_string(),
         ]),
+    }
+    if report.prices_used.is_some() {
+        fields.push(super::entries(t));
     }
     fields
 }

@@ -27,6 +27,9 @@ struct Doc<'a> {
     rows: Vec<JsonRow<'a>>,
     total: JsonTotals,
     unpriced: Vec<JsonUnpriced<'a>>,
+    /// With `--explain`: every price applied, one line each.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prices_used: Option<Vec<&'a str>>,
 }
 
 #[derive(Serialize)]
@@ -34,6 +37,9 @@ struct JsonRow<'a> {
     group: Group<'a>,
     #[serde(flatten)]
     totals: JsonTotals,
+    /// With `--explain`: the price entries behind the row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price_entries: Option<Vec<&'a str>>,
 }
 
 /// The group values as an object keyed by dimension name, in `group_by` order.
@@ -143,6 +149,10 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             .map(|r| JsonRow {
                 group: Group { names: &report.group_by, values: &r.group },
                 totals: JsonTotals::new(&r.totals, report.cost_mode),
+                price_entries: report
+                    .prices_used
+                    .as_ref()
+                    .map(|_| r.totals.price_entries.iter().map(|e| &**e).collect()),
             })
             .collect(),
         total: JsonTotals::new(&report.total, report.cost_mode),
@@ -156,6 +166,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
                 tokens: (&u.tokens).into(),
             })
             .collect(),
+        prices_used: report.prices_used.as_ref().map(|p| p.iter().map(|l| &**l).collect()),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")?;

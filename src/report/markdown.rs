@@ -11,7 +11,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     if headers.is_empty() {
         headers.push(String::new());
     }
-    headers.extend(human_columns(report.cost_mode).iter().map(|c| c.to_string()));
+    headers.extend(human_columns(report).iter().map(|c| c.to_string()));
     write_row(out, &headers)?;
     let rule: Vec<String> = (0..headers.len()).map(|i| if i < dims { "---" } else { "---:" }.to_string()).collect();
     write_row(out, &rule)?;
@@ -19,18 +19,26 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     for row in &report.rows {
         let mut cells: Vec<String> = row.group.iter().map(|g| escape(g)).collect();
         cells.resize(dims, String::new());
-        cells.extend(human_cells(&row.totals, report.cost_mode).iter().map(|c| escape(c)));
+        cells.extend(human_cells(&row.totals, report).iter().map(|c| escape(c)));
         write_row(out, &cells)?;
     }
     let mut total = vec![TOTAL_LABEL.to_string()];
     total.resize(dims, String::new());
-    total.extend(human_cells(&report.total, report.cost_mode).iter().map(|c| escape(c)));
+    total.extend(human_cells(&report.total, report).iter().map(|c| escape(c)));
     let total: Vec<String> = total.into_iter().map(|c| if c.is_empty() { c } else { format!("**{c}**") }).collect();
     write_row(out, &total)?;
 
     if let Some(note) = partial_footnote(report) {
         writeln!(out)?;
         writeln!(out, "{}", escape(&note))?;
+    }
+    if let Some(prices) = &report.prices_used {
+        writeln!(out)?;
+        writeln!(out, "{}", super::PRICES_HEADING)?;
+        writeln!(out)?;
+        for line in prices {
+            writeln!(out, "- {}", escape(line))?;
+        }
     }
     if !report.unpriced.is_empty() {
         writeln!(out)?;

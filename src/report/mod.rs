@@ -34,26 +34,40 @@ pub fn write(report: &Report, format: Format, out: &mut dyn Write) -> anyhow::Re
 
 /// Headers of the numeric columns of the human formats (table, markdown), after the
 /// one-per-dimension group columns. The computed cost, when shown, is at `COST_INDEX`.
-pub(crate) fn human_columns(mode: CostMode) -> Vec<&'static str> {
+pub(crate) fn human_columns(report: &Report) -> Vec<&'static str> {
     let mut columns = vec!["requests", "input", "cache read", "cache write", "output", "reasoning"];
-    columns.extend_from_slice(match mode {
+    columns.extend_from_slice(match report.cost_mode {
         CostMode::Computed => &["cost (USD)"][..],
         CostMode::Reported => &["reported (USD)"],
         CostMode::Both => &["cost (USD)", "reported (USD)", "difference"],
     });
+    if report.prices_used.is_some() {
+        columns.push("price entry");
+    }
     columns
 }
+
+/// The price entries behind a group, for `--explain`.
+pub(crate) fn entries(t: &Totals) -> String {
+    t.price_entries.iter().map(|e| &**e).collect::<Vec<_>>().join("; ")
+}
+
+/// Heading of the `--explain` list of prices applied.
+pub(crate) const PRICES_HEADING: &str = "Prices applied (entry, effective date, USD per million tokens, tier):";
 
 pub(crate) const COST_INDEX: usize = 6;
 
 /// Headers of the numeric columns of the machine formats (CSV), after the group columns.
-pub(crate) fn machine_columns(mode: CostMode) -> Vec<&'static str> {
+pub(crate) fn machine_columns(report: &Report) -> Vec<&'static str> {
     let mut columns = vec!["requests", "input", "cache_read", "cache_write", "output", "reasoning"];
-    columns.extend_from_slice(match mode {
+    columns.extend_from_slice(match report.cost_mode {
         CostMode::Computed => &["cost", "unpriced_requests"][..],
         CostMode::Reported => &["reported_cost"],
         CostMode::Both => &["cost", "reported_cost", "cost_difference", "unpriced_requests"],
     });
+    if report.prices_used.is_some() {
+        columns.push("price_entries");
+    }
     columns
 }
 
@@ -120,7 +134,8 @@ pub(crate) fn token_cells(t: &TokenBuckets) -> [String; 5] {
 
 /// All numeric cells of a human-format row, in `human_columns(mode)` order. A group whose
 /// calls stated no cost shows `-` for the reported cost.
-pub(crate) fn human_cells(t: &Totals, mode: CostMode) -> Vec<String> {
+pub(crate) fn human_cells(t: &Totals, report: &Report) -> Vec<String> {
+    let mode = report.cost_mode;
     let mut cells = Vec::with_capacity(9);
     cells.push(group_int(t.requests));
     cells.extend(token_cells(&t.tokens));
@@ -133,6 +148,9 @@ pub(crate) fn human_cells(t: &Totals, mode: CostMode) -> Vec<String> {
             cells.push(reported());
             cells.push(cost_difference(t).map(display_cost).unwrap_or_else(|| "-".into()));
         }
+    }
+    if report.prices_used.is_some() {
+        cells.push(entries(t));
     }
     cells
 }
@@ -228,6 +246,7 @@ pub(crate) mod fixture {
                     unpriced_requests: 0,
                     reported_cost: None,
                     computed_where_reported: None,
+                    price_entries: Default::default(),
                 },
             },
             Row {
@@ -239,6 +258,7 @@ pub(crate) mod fixture {
                     unpriced_requests: 1,
                     reported_cost: None,
                     computed_where_reported: None,
+                    price_entries: Default::default(),
                 },
             },
             Row {
@@ -250,6 +270,7 @@ pub(crate) mod fixture {
                     unpriced_requests: 2,
                     reported_cost: None,
                     computed_where_reported: None,
+                    price_entries: Default::default(),
                 },
             },
         ];
@@ -281,6 +302,7 @@ pub(crate) mod fixture {
                 },
             ],
             cost_mode: crate::allocate::CostMode::Computed,
+            prices_used: None,
         }
     }
 

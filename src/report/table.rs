@@ -18,12 +18,12 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     if headers.is_empty() {
         headers.push(String::new()); // a column for the TOTAL label
     }
-    headers.extend(human_columns(report.cost_mode).iter().map(|c| c.to_string()));
+    headers.extend(human_columns(report).iter().map(|c| c.to_string()));
 
     let footnote = partial_footnote(report);
     // With a marker in the column, unmarked costs are padded so the digits line up.
     let numbers = |t| {
-        let mut cells = human_cells(t, report.cost_mode);
+        let mut cells = human_cells(t, report);
         if footnote.is_some() && report.cost_mode != CostMode::Reported {
             if let Some(cost) = cells.get_mut(COST_INDEX) {
                 if !cost.ends_with(PARTIAL_MARKER) {
@@ -51,6 +51,13 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
         writeln!(out, "{note}")?;
     }
 
+    if let Some(prices) = &report.prices_used {
+        writeln!(out)?;
+        writeln!(out, "{}", super::PRICES_HEADING)?;
+        for line in prices {
+            writeln!(out, "  {}", printable(line))?;
+        }
+    }
     if !report.unpriced.is_empty() {
         let mut headers: Vec<String> = vec!["model".into(), "provider".into()];
         headers.extend(["requests", "input", "cache read", "cache write", "output", "reasoning"].map(String::from));
