@@ -8,6 +8,7 @@ mod value;
 mod view;
 
 pub use proto::sniff_signal;
+pub use value::LazyValue;
 pub use view::*;
 
 use crate::model::Signal;

@@ -6,7 +6,34 @@ use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
+use std::cell::OnceCell;
+use std::ops::Deref;
 use std::str::FromStr;
+
+/// An attribute value decoded on first use, then kept: readers that match on keys pay for
+/// decoding only the values they take.
+pub struct LazyValue<'a> {
+    raw: AttrValue<'a>,
+    value: OnceCell<Value<'a>>,
+}
+
+impl<'a> LazyValue<'a> {
+    pub fn new(raw: AttrValue<'a>) -> Self {
+        LazyValue { raw, value: OnceCell::new() }
+    }
+
+    pub fn get(&self) -> &Value<'a> {
+        self.value.get_or_init(|| self.raw.get())
+    }
+}
+
+impl<'a> Deref for LazyValue<'a> {
+    type Target = Value<'a>;
+
+    fn deref(&self) -> &Value<'a> {
+        self.get()
+    }
+}
 
 impl<'a> AttrValue<'a> {
     /// The value, or `Value::Empty` when it is absent or malformed (a malformed attribute

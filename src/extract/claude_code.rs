@@ -30,6 +30,10 @@ const USAGE: &[(&str, UsageField)] = &[
 ];
 
 /// Claude Code's own scope (`com.anthropic.claude_code`, `….events`, `….tracing`) or service.
+pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+    is_claude_code(record)
+}
+
 fn is_claude_code(record: &Record<'_, '_>) -> bool {
     record.scope.starts_with("com.anthropic.claude_code")
         || matches!(record.resource.service.as_deref(), Some("claude-code" | "claude-code-desktop"))

@@ -51,6 +51,10 @@ const TURN_USAGE: &[(&str, UsageField)] = &[
 
 /// Codex's service (`codex_exec`, `codex_tui`, `codex-cli`…) or scopes (`codex_otel.*`,
 /// `codex`, `codex_exec`).
+pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+    is_codex(record)
+}
+
 fn is_codex(record: &Record<'_, '_>) -> bool {
     let codexy =
         |s: &str| s == "codex" || s.starts_with("codex_") || s.starts_with("codex-") || s.starts_with("codex.");

@@ -15,8 +15,12 @@ use super::{Claim, MetricPoint, Record};
 use crate::decode::{Metric, Span};
 use crate::model::{CallKey, Emitter, Role};
 
+pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+    record.scope == "litellm"
+}
+
 pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
-    if record.scope != "litellm" {
+    if !owns_scope(record) {
         return Claim::NotMine;
     }
     if span.name == "raw_gen_ai_request" {

@@ -94,6 +94,23 @@ type LogReader = fn(&LogRecord<'_>, &Record<'_, '_>) -> Claim;
 type MetricReader = fn(&Metric<'_>, &Record<'_, '_>, &mut Vec<MetricPoint>) -> bool;
 
 /// Emitter modules in the order they are asked; semconv reads whatever is left.
+/// Emitters that own whole scopes (by scope or service name): all their spans are theirs.
+const SPAN_SCOPES: &[fn(&Record<'_, '_>) -> bool] = &[
+    claude_code::owns_scope,
+    codex::owns_scope,
+    litellm::owns_scope,
+    vercel_ai::owns_scope,
+    pydantic_ai::owns_scope,
+    openllmetry::owns_scope,
+];
+/// Attribute-key prefixes under which emitters report usage on spans of other scopes.
+const SPAN_KEY_PREFIXES: &[&[&str]] =
+    &[semconv::SPAN_KEYS, openinference::SPAN_KEYS, vercel_ai::SPAN_KEYS, openllmetry::SPAN_KEYS];
+
+fn is_usage_key(key: &str) -> bool {
+    SPAN_KEY_PREFIXES.iter().flat_map(|p| p.iter()).any(|p| key.starts_with(p))
+}
+
 const SPAN_READERS: &[(Emitter, SpanReader)] = &[
     (Emitter::ClaudeCode, claude_code::span),
     (Emitter::Codex, codex::span),
@@ -123,6 +140,9 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                 let resource = ResourceInfo::new(&rs.resource);
                 for ss in &rs.scope_spans {
                     note_scope(&mut out.tally, &ss.scope.name);
+                    let scope_record =
+                        Record { attrs: &[], resource: &resource, scope: &ss.scope.name, location, config };
+                    let scope_owned = SPAN_SCOPES.iter().any(|owns| owns(&scope_record));
                     for span in &ss.spans {
                         *out.tally.records.entry(Signal::Traces).or_default() += 1;
                         if span.parent_span_id != [0; 8] {
@@ -139,7 +159,11 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                             location,
                             config,
                         };
-                        offer(SPAN_READERS, |read| read(span, &record), out);
+                        // Most spans of a busy service are not LLM calls: unless an emitter owns
+                        // the scope, only a span with a key some emitter reads is offered.
+                        if scope_owned || span.attributes.iter().any(|kv| is_usage_key(&kv.key)) {
+                            offer(SPAN_READERS, |read| read(span, &record), out);
+                        }
                     }
                 }
             }

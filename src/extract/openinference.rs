@@ -15,7 +15,13 @@ use crate::model::{Emitter, Role};
 
 const KIND: &str = "openinference.span.kind";
 
+pub(super) const SPAN_KEYS: &[&str] = &["openinference.", "llm.", "embedding."];
+
 pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+    // Every OpenInference span states its kind: without it, not ours (no full scan).
+    if !span.attributes.iter().any(|kv| kv.key == KIND) {
+        return Claim::NotMine;
+    }
     let mut kind = None;
     let mut model = None;
     let mut provider = None;
@@ -23,23 +29,23 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     let f = fields_with(&span.attributes, |f, key, value| {
         let u = &mut f.usage;
         match key {
-            KIND => kind = Some(value.clone()),
+            KIND => kind = Some(value.get().clone()),
             "llm.token_count.prompt" => fill(&mut u.input, value),
             "llm.token_count.completion" => fill(&mut u.output, value),
             "llm.token_count.prompt_details.cache_read" => fill(&mut u.cache_read, value),
             "llm.token_count.prompt_details.cache_write" => fill(&mut u.cache_write, value),
             "llm.token_count.completion_details.reasoning" => fill(&mut u.reasoning, value),
             // The answering model; the request model only when no other is stated.
-            "llm.response.model_name" => model = Some(value.clone()),
+            "llm.response.model_name" => model = Some(value.get().clone()),
             "llm.model_name" | "embedding.model_name" => {
-                model.get_or_insert_with(|| value.clone());
+                model.get_or_insert_with(|| value.get().clone());
             }
             "llm.request.model_name" => {
-                f.request_model = Some(value.clone());
+                f.request_model = Some(value.get().clone());
             }
-            "llm.provider" => provider = Some(value.clone()),
+            "llm.provider" => provider = Some(value.get().clone()),
             "llm.system" => {
-                provider.get_or_insert_with(|| value.clone());
+                provider.get_or_insert_with(|| value.get().clone());
             }
             "llm.cost.total" => cost = value.as_decimal(),
             _ => return false,

@@ -21,9 +21,15 @@ const SPAN_KIND: &str = "traceloop.span.kind";
 
 /// OpenLLMetry's spans: the SDK's own scope, or an instrumentation span with its
 /// attributes (the official `openai_v2` instrumentation shares the scope prefix).
+pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+    record.scope == "traceloop.tracer" || record.scope == "opentelemetry.instrumentation.openai.v1"
+}
+
+/// Its own names (every era); its `gen_ai.*` names are semconv's.
+pub(super) const SPAN_KEYS: &[&str] = &["traceloop.", "llm."];
+
 fn is_mine(span: &Span<'_>, record: &Record<'_, '_>) -> bool {
-    record.scope == "traceloop.tracer"
-        || record.scope == "opentelemetry.instrumentation.openai.v1"
+    owns_scope(record)
         || (record.scope.starts_with("opentelemetry.instrumentation.")
             && span.attributes.iter().any(|kv| {
                 kv.key.starts_with("traceloop.") || kv.key.starts_with("llm.usage.") || kv.key == "llm.request.type"

@@ -13,6 +13,10 @@ use super::{Claim, MetricPoint, Record};
 use crate::decode::{Metric, Span};
 use crate::model::{Emitter, Role};
 
+pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+    is_mine(record)
+}
+
 fn is_mine(record: &Record<'_, '_>) -> bool {
     matches!(record.scope, "pydantic-ai" | "pydantic_ai") || record.scope.starts_with("logfire")
 }

@@ -12,12 +12,15 @@
 use super::metric::{histogram_value, is_cumulative, Measure, MetricPoint, PointValue, UsageField};
 use super::usage::{InputCache, RawUsage};
 use super::{Claim, Record};
-use crate::decode::{KeyValue, LogRecord, Metric, Span, Value};
+use crate::decode::{KeyValue, LazyValue, LogRecord, Metric, Span, Value};
 use crate::model::{CallKey, Emitter, Observation, Role, Signal};
 
 /// Operations that are one call to a model. Anything else carrying usage (an agent,
 /// a workflow) may be summing its children.
 const MODEL_CALLS: &[&str] = &["chat", "generate_content", "text_completion", "embeddings", "completion", "embedding"];
+
+/// Every usage attribute of the conventions, in every version, starts so.
+pub(super) const SPAN_KEYS: &[&str] = &["gen_ai."];
 
 pub const DETAILS_EVENT: &str = "gen_ai.client.inference.operation.details";
 
@@ -43,14 +46,16 @@ pub(crate) fn fields<'a>(attrs: &[KeyValue<'a>]) -> Fields<'a> {
 /// One pass over the attributes: `own` sees every attribute first and returns whether it
 /// took it (an emitter's own names, or its reading of a shared one); the convention's
 /// names are read from the rest.
+/// Values are decoded only for the keys someone reads: most attributes of most spans are
+/// never looked at.
 pub(crate) fn fields_with<'a>(
     attrs: &[KeyValue<'a>],
-    mut own: impl FnMut(&mut Fields<'a>, &str, &Value<'a>) -> bool,
+    mut own: impl FnMut(&mut Fields<'a>, &str, &LazyValue<'a>) -> bool,
 ) -> Fields<'a> {
     let mut f = Fields::default();
     for kv in attrs {
-        let Some(value) = kv.value else { continue };
-        let value = value.get();
+        let Some(raw) = kv.value else { continue };
+        let value = LazyValue::new(raw);
         if !own(&mut f, &kv.key, &value) {
             f.read(&kv.key, value);
         }
@@ -72,8 +77,13 @@ pub(crate) fn text(v: &Option<Value<'_>>) -> Option<String> {
 
 impl<'a> Fields<'a> {
     /// Reads one attribute if this convention defines it; returns whether it did.
-    pub fn read(&mut self, key: &str, value: Value<'a>) -> bool {
+    pub fn read(&mut self, key: &str, value: LazyValue<'a>) -> bool {
+        // Most keys of a span are other conventions': one comparison rules them out.
+        if !key.starts_with("gen_ai.") && key != "event.name" {
+            return false;
+        }
         let count = || value.as_count();
+        let value = || value.get().clone();
         match key {
             "gen_ai.usage.input_tokens" => self.usage.input = count(),
             "gen_ai.usage.prompt_tokens" => self.usage.input = self.usage.input.or(count()),
@@ -87,13 +97,13 @@ impl<'a> Fields<'a> {
             | "gen_ai.usage.cache_write.input_tokens"
             | "gen_ai.usage.cache_write_input_tokens" => self.usage.cache_write = count(),
             "gen_ai.usage.reasoning.output_tokens" | "gen_ai.usage.reasoning_tokens" => self.usage.reasoning = count(),
-            "gen_ai.operation.name" => self.operation = Some(value),
-            "gen_ai.provider.name" => self.provider = Some(value),
-            "gen_ai.system" => self.system = Some(value),
-            "gen_ai.request.model" => self.request_model = Some(value),
-            "gen_ai.response.model" => self.response_model = Some(value),
-            "gen_ai.response.id" => self.response_id = Some(value),
-            "event.name" => self.event_name = Some(value),
+            "gen_ai.operation.name" => self.operation = Some(value()),
+            "gen_ai.provider.name" => self.provider = Some(value()),
+            "gen_ai.system" => self.system = Some(value()),
+            "gen_ai.request.model" => self.request_model = Some(value()),
+            "gen_ai.response.model" => self.response_model = Some(value()),
+            "gen_ai.response.id" => self.response_id = Some(value()),
+            "event.name" => self.event_name = Some(value()),
             _ => return false,
         }
         true

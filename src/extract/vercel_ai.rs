@@ -16,6 +16,13 @@ use crate::model::{CallKey, Emitter, Role};
 
 const PROVIDER_CALLS: &[&str] = &[".doGenerate", ".doStream", ".doEmbed"];
 
+pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+    record.scope == "ai"
+}
+
+/// `ai.operationId` names an AI SDK span outside its own scope.
+pub(super) const SPAN_KEYS: &[&str] = &["ai."];
+
 pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     let operation_id = record.text("ai.operationId");
     if record.scope != "ai" && operation_id.is_none() {
@@ -45,11 +52,11 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
             }
             // Embeddings: input only.
             "ai.usage.tokens" => fill(&mut ai.input, value),
-            "ai.response.model" => response_model = Some(value.clone()),
-            "ai.model.id" => model_id = Some(value.clone()),
-            "ai.model.provider" => sdk_provider = Some(value.clone()),
-            "ai.response.id" => response_id = Some(value.clone()),
-            "ai.telemetry.metadata.sessionId" => session = Some(value.clone()),
+            "ai.response.model" => response_model = Some(value.get().clone()),
+            "ai.model.id" => model_id = Some(value.get().clone()),
+            "ai.model.provider" => sdk_provider = Some(value.get().clone()),
+            "ai.response.id" => response_id = Some(value.get().clone()),
+            "ai.telemetry.metadata.sessionId" => session = Some(value.get().clone()),
             _ => return false,
         }
         true
