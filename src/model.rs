@@ -183,6 +183,60 @@ impl CallKey {
     }
 }
 
+/// The identities of one observation as 128-bit fingerprints, stored inline: a record
+/// carries at most a few (span, response or request id, usage slots), and millions of
+/// records must not each hold heap-allocated keys. Two different identities share a
+/// fingerprint with odds of about 1 in 10^38.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallKeys {
+    ids: [u128; CallKeys::MAX],
+    len: u8,
+}
+
+impl CallKeys {
+    /// The most any emitter gives one record (Codex: span + two usage slots).
+    pub const MAX: usize = 4;
+
+    fn fingerprint(key: &CallKey) -> u128 {
+        use std::hash::{DefaultHasher, Hash, Hasher};
+        let half = |salt: u8| {
+            let mut h = DefaultHasher::new();
+            (salt, key).hash(&mut h);
+            h.finish()
+        };
+        (u128::from(half(0)) << 64) | u128::from(half(1))
+    }
+
+    /// Adds an identity (beyond `MAX`, further ones are ignored: none is needed).
+    pub fn push(&mut self, key: CallKey) {
+        let id = Self::fingerprint(&key);
+        if (self.len as usize) < Self::MAX && !self.ids[..self.len as usize].contains(&id) {
+            self.ids[self.len as usize] = id;
+            self.len += 1;
+        }
+    }
+
+    pub fn extend(&mut self, keys: impl IntoIterator<Item = CallKey>) {
+        keys.into_iter().for_each(|k| self.push(k));
+    }
+
+    pub fn contains(&self, key: &CallKey) -> bool {
+        self.iter().any(|id| *id == Self::fingerprint(key))
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &u128> {
+        self.ids[..self.len as usize].iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
 /// What one record says about one LLM call.
 #[derive(Clone, Debug)]
 pub struct Observation {
@@ -207,8 +261,8 @@ pub struct Observation {
     /// The emitting process (`service.instance.id`, else `service.name`): with the session,
     /// what a per-call record covers of its emitter's metrics.
     pub instance: Option<String>,
-    /// Identities, strongest first. Observations sharing any key are one call.
-    pub keys: Vec<CallKey>,
+    /// Identities. Observations sharing any key are one call.
+    pub keys: CallKeys,
     /// A wrapper's re-report of a call that the provider's own instrumentation may also
     /// record (OpenLLMetry around the anthropic SDK's spans): among records of one call
     /// in the same signal, a firsthand one is kept.

@@ -133,12 +133,26 @@ impl Grouping {
 /// Groups priced calls into a report: rows by cost (highest first), a total, and every
 /// unpriced model with its tokens.
 /// With `explain`, the report lists every price applied (`prices_used`).
-pub fn group(calls: &[PricedCall], grouping: &Grouping, cost_mode: CostMode, explain: bool) -> Report {
+pub fn group(
+    calls: impl IntoIterator<Item = PricedCall>,
+    grouping: &Grouping,
+    cost_mode: CostMode,
+    explain: bool,
+) -> Report {
     let mut rows: HashMap<Vec<String>, Totals> = HashMap::new();
     let mut unpriced: HashMap<(String, Option<String>), Unpriced> = HashMap::new();
     let mut total = Totals::default();
+    let mut explained: BTreeSet<Arc<str>> = BTreeSet::new();
+    let mut any = false;
     for priced in calls {
+        any = true;
+        let priced = &priced;
         let call = &priced.call;
+        if let Some(line) = &priced.explanation {
+            if !explained.contains(line) {
+                explained.insert(line.clone());
+            }
+        }
         let key: Vec<String> = grouping
             .dimensions
             .iter()
@@ -157,7 +171,7 @@ pub fn group(calls: &[PricedCall], grouping: &Grouping, cost_mode: CostMode, exp
             entry.tokens.add(&call.tokens);
         }
     }
-    if calls.is_empty() {
+    if !any {
         total.cost = Some(Decimal::ZERO);
     }
     let mut rows: Vec<Row> = rows.into_iter().map(|(group, totals)| Row { group, totals }).collect();
@@ -170,8 +184,7 @@ pub fn group(calls: &[PricedCall], grouping: &Grouping, cost_mode: CostMode, exp
     let group_by = grouping.dimensions.iter().map(|(name, _)| name.clone()).collect();
     // Entries are per row; the report's list of prices applied covers the whole.
     total.price_entries.clear();
-    let explained: BTreeSet<&Arc<str>> = calls.iter().filter_map(|c| c.explanation.as_ref()).collect();
-    let prices_used = explain.then(|| explained.into_iter().cloned().collect());
+    let prices_used = explain.then(|| explained.into_iter().collect());
     Report { group_by, rows, total, unpriced, cost_mode, prices_used }
 }
 
@@ -237,7 +250,7 @@ mod tests {
             priced("b", None, 3, Some("2")),
             priced("zz", Some("x"), 4, None),
         ];
-        let r = group(&calls, &g, CostMode::Computed, false);
+        let r = group(calls, &g, CostMode::Computed, false);
         let groups: Vec<_> = r.rows.iter().map(|r| r.group.join("/")).collect();
         assert_eq!(groups, ["(none)/b", "x/a", "x/zz"]);
         assert_eq!(r.rows[1].totals.cost, Some(Decimal::from_str("0.75").unwrap()));
@@ -255,7 +268,7 @@ mod tests {
         let utc = Grouping::parse(&["day".into()], jiff::tz::TimeZone::UTC).0;
         let berlin = Grouping::parse(&["hour".into()], jiff::tz::TimeZone::get("Europe/Berlin").unwrap()).0;
         let call = priced("a", None, t, Some("1"));
-        assert_eq!(group(&[call.clone()], &utc, CostMode::Computed, false).rows[0].group, ["2026-11-22"]);
-        assert_eq!(group(&[call], &berlin, CostMode::Computed, false).rows[0].group, ["2026-11-23 00:00"]);
+        assert_eq!(group([call.clone()], &utc, CostMode::Computed, false).rows[0].group, ["2026-11-22"]);
+        assert_eq!(group([call], &berlin, CostMode::Computed, false).rows[0].group, ["2026-11-23 00:00"]);
     }
 }

@@ -128,7 +128,7 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
 
     let priced = price::price_calls(&catalog, reconciled.calls, false);
     let mut models: BTreeMap<(String, Option<String>), ModelOut> = BTreeMap::new();
-    for p in &priced {
+    for p in priced {
         let model = p.call.model.clone().unwrap_or_else(|| crate::allocate::NONE.to_string());
         let entry = models.entry((model.clone(), p.call.provider.clone())).or_insert_with(|| ModelOut {
             model,

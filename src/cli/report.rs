@@ -2,7 +2,6 @@
 
 use super::{error, exit, usage, Failure};
 use crate::allocate::{self, CostMode, Grouping};
-use crate::model::PricedCall;
 use crate::pipeline;
 use crate::price::{self, Catalog};
 use crate::reconcile;
@@ -204,9 +203,18 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     let stats = collected.stats;
     let reconciled = reconcile::reconcile(collected.extracted);
     let decisions = reconciled.decisions;
-    let (calls, outside): (Vec<_>, Vec<_>) = reconciled.calls.into_iter().partition(|c| window.contains(c.time_ns));
-    let priced: Vec<PricedCall> = price::price_calls(prepared.catalog()?, calls, opts.explain);
-    let report = allocate::group(&priced, &prepared.grouping, opts.cost, opts.explain);
+    let mut calls = reconciled.calls;
+    let (mut outside, mut outside_untimed) = (0usize, 0usize);
+    calls.retain(|c| {
+        let inside = window.contains(c.time_ns);
+        if !inside {
+            outside += 1;
+            outside_untimed += usize::from(c.time_ns == 0);
+        }
+        inside
+    });
+    let priced = price::price_calls(prepared.catalog()?, calls, opts.explain);
+    let report = allocate::group(priced, &prepared.grouping, opts.cost, opts.explain);
 
     let mut out: Box<dyn Write> = match &opts.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -238,10 +246,10 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
                 u.tokens.total_input().saturating_add(u.tokens.output)
             );
         }
-        if !window.is_open() && !outside.is_empty() {
-            let unknown = outside.iter().filter(|c| c.time_ns == 0).count();
-            let note = if unknown > 0 { format!(" ({unknown} with no timestamp)") } else { String::new() };
-            let _ = writeln!(err, "note: {} calls outside --since/--until left out{note}", outside.len());
+        if !window.is_open() && outside > 0 {
+            let note =
+                if outside_untimed > 0 { format!(" ({outside_untimed} with no timestamp)") } else { String::new() };
+            let _ = writeln!(err, "note: {outside} calls outside --since/--until left out{note}");
         }
         if let Some(first) = stats.skipped_not_otlp.first() {
             let others = stats.skipped_not_otlp.len() - 1;

@@ -23,7 +23,7 @@ pub use metric::{Measure, MetricPoint, UsageField};
 pub use usage::{InputCache, RawUsage};
 
 use crate::decode::{KeyValue, LogRecord, Metric, Request, Resource, Span, Value};
-use crate::model::{Emitter, Location, Observation, Role, Signal};
+use crate::model::{CallKeys, Emitter, Location, Observation, Role, Signal};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -308,7 +308,7 @@ impl<'r, 'a> Record<'r, 'a> {
             reported_cost: None,
             session: None,
             instance: self.resource.instance.clone(),
-            keys: Vec::new(),
+            keys: CallKeys::default(),
             secondhand: false,
             span: None,
             dims: self.dims(),

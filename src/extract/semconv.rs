@@ -158,7 +158,7 @@ impl<'a> Fields<'a> {
         let time = if span.end_time_unix_nano != 0 { span.end_time_unix_nano } else { span.start_time_unix_nano };
         let mut o = self.observation(emitter, Signal::Traces, role, time, span.trace_id, record, input_cache);
         if span.span_id != [0; 8] {
-            o.keys.insert(0, CallKey::Span(span.trace_id, span.span_id));
+            o.keys.push(CallKey::Span(span.trace_id, span.span_id));
             o.span = Some((span.trace_id, span.span_id));
         }
         o
@@ -187,7 +187,7 @@ pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
         f.observation(Emitter::Semconv, Signal::Logs, Role::ModelCall, time, log.trace_id, record, InputCache::Infer);
     if log.span_id != [0; 8] {
         // Emitted inside its inference span: the same call as that span.
-        o.keys.insert(0, CallKey::Span(log.trace_id, log.span_id));
+        o.keys.push(CallKey::Span(log.trace_id, log.span_id));
     }
     Claim::Mine(Some(o))
 }

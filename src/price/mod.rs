@@ -348,29 +348,29 @@ impl Entry {
 
 /// Prices every call. With `explain`, each priced call also gets the one-line
 /// explanation of its quote (interned: calls priced alike share one string).
-pub fn price_calls(catalog: &Catalog, calls: Vec<Call>, explain: bool) -> Vec<PricedCall> {
+/// Lazy: priced calls stream into allocation instead of being held all at once.
+pub fn price_calls<'c>(
+    catalog: &'c Catalog,
+    calls: impl IntoIterator<Item = Call> + 'c,
+    explain: bool,
+) -> impl Iterator<Item = PricedCall> + 'c {
     let mut lines: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
-    calls
-        .into_iter()
-        .map(|call| {
-            let quote = call
-                .model
-                .as_deref()
-                .and_then(|m| catalog.quote(m, call.provider.as_deref(), call.time_ns, &call.tokens));
-            let explanation = quote.as_ref().filter(|_| explain).map(|q| {
-                let line = explain_quote(q);
-                match lines.get(line.as_str()) {
-                    Some(shared) => shared.clone(),
-                    None => {
-                        let shared: Arc<str> = line.into();
-                        lines.insert(shared.clone());
-                        shared
-                    }
+    calls.into_iter().map(move |call| {
+        let quote =
+            call.model.as_deref().and_then(|m| catalog.quote(m, call.provider.as_deref(), call.time_ns, &call.tokens));
+        let explanation = quote.as_ref().filter(|_| explain).map(|q| {
+            let line = explain_quote(q);
+            match lines.get(line.as_str()) {
+                Some(shared) => shared.clone(),
+                None => {
+                    let shared: Arc<str> = line.into();
+                    lines.insert(shared.clone());
+                    shared
                 }
-            });
-            PricedCall { cost: quote.as_ref().map(|q| q.cost), price_ref: quote.map(|q| q.entry), explanation, call }
-        })
-        .collect()
+            }
+        });
+        PricedCall { cost: quote.as_ref().map(|q| q.cost), price_ref: quote.map(|q| q.entry), explanation, call }
+    })
 }
 
 /// One line explaining a quote, for `report --explain`: the entry, its source and

@@ -6,7 +6,7 @@
 //! twice (a retried export, the same dump read twice) adds once.
 
 use crate::extract::{Measure, MetricPoint, RawUsage, UsageField};
-use crate::model::{Observation, Role, Signal};
+use crate::model::{CallKeys, Observation, Role, Signal};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -83,7 +83,7 @@ pub fn observations(mut points: Vec<MetricPoint>) -> (Vec<Observation>, u64) {
                 reported_cost: acc.cost,
                 session: p.session,
                 instance: p.instance,
-                keys: Vec::new(),
+                keys: CallKeys::default(),
                 secondhand: false,
                 span: None,
                 dims: p.dims,

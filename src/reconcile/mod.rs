@@ -17,7 +17,7 @@
 mod metrics;
 
 use crate::extract::{Extracted, SpanLink};
-use crate::model::{Call, CallKey, Location, Observation, Role, Signal};
+use crate::model::{Call, Location, Observation, Role, Signal};
 use std::collections::{HashMap, HashSet};
 
 /// Why observations were not counted, for the summary and `inspect`.
@@ -87,34 +87,41 @@ fn rank(signal: Signal) -> u8 {
 
 /// `observations` must be in input order (it decides ties deterministically).
 pub fn reconcile(extracted: Extracted) -> Reconciled {
-    let Extracted { mut observations, links, metric_points, .. } = extracted;
+    let Extracted { observations, links, metric_points, .. } = extracted;
     let mut decisions = Decisions::default();
     let (metric_observations, repeats) = metrics::observations(metric_points);
     decisions.metric_repeats = repeats;
 
-    // Rule 1: a stable sort keeps input order among equals.
-    observations.sort_by_key(|o| (rank(o.signal), o.secondhand));
-    let mut seen: HashMap<CallKey, usize> = HashMap::with_capacity(observations.len() * 2);
-    let mut kept: Vec<Observation> = Vec::with_capacity(observations.len());
-    for o in observations {
-        if let Some(&first) = o.keys.iter().find_map(|k| seen.get(k)) {
-            decisions.duplicates += 1;
-            decisions.example(Reason::Duplicate, &o.location, Some(&kept[first].location));
-            fill_missing(&mut kept[first], o);
-            continue;
+    // Rule 1, in order of precedence (signal, then first-hand over second-hand), input
+    // order among equals. Indices are sorted, not the observations: no copy of them all.
+    let mut slots: Vec<Option<Observation>> = observations.into_iter().map(Some).collect();
+    let key = |o: &Option<Observation>| o.as_ref().map(|o| (rank(o.signal), o.secondhand));
+    let mut order: Vec<usize> = (0..slots.len()).collect();
+    order.sort_by_key(|&i| key(&slots[i]));
+    let mut seen: HashMap<u128, usize> = HashMap::with_capacity(slots.len() * 2);
+    for i in order {
+        let Some(keys) = slots[i].as_ref().map(|o| o.keys) else { continue };
+        let first = keys.iter().find_map(|k| seen.get(k).copied());
+        match first {
+            Some(first) => {
+                let Some(dup) = slots[i].take() else { continue };
+                decisions.duplicates += 1;
+                if let Some(kept) = slots[first].as_mut() {
+                    decisions.example(Reason::Duplicate, &dup.location, Some(&kept.location));
+                    fill_missing(kept, dup);
+                }
+            }
+            None => seen.extend(keys.iter().map(|k| (*k, i))),
         }
-        for k in &o.keys {
-            seen.insert(k.clone(), kept.len());
-        }
-        kept.push(o);
     }
     drop(seen);
-    inherit_models(&mut kept, &links);
+    let parents = Parents::new(&links);
+    inherit_models(&mut slots, &parents);
 
     // Rule 2: mark every ancestor of a span with usage.
-    let covered = spans_with_usage_below(&kept, &links);
-    let mut calls = Vec::with_capacity(kept.len());
-    for o in kept {
+    let covered = spans_with_usage_below(&slots, &parents);
+    let mut calls = Vec::with_capacity(slots.len());
+    for o in slots.into_iter().flatten() {
         let summed_children = o.role == Role::MaybeAggregate && o.span.is_some_and(|s| covered.contains(&s));
         if summed_children {
             decisions.aggregates += 1;
@@ -157,49 +164,61 @@ fn fill_missing(kept: &mut Observation, other: Observation) {
     kept.reported_cost = kept.reported_cost.or(other.reported_cost);
 }
 
+/// Each span's parent, built on first use: only dumps with model-less or aggregate spans
+/// need it.
+struct Parents<'l> {
+    links: &'l [SpanLink],
+    map: std::cell::OnceCell<HashMap<SpanRef, [u8; 8]>>,
+}
+
+impl<'l> Parents<'l> {
+    fn new(links: &'l [SpanLink]) -> Self {
+        Parents { links, map: std::cell::OnceCell::new() }
+    }
+
+    /// The ancestors of a span, nearest first. Bounded: a malformed dump may hold a cycle.
+    fn ancestors(&self, (trace, span): SpanRef) -> impl Iterator<Item = SpanRef> + '_ {
+        let map =
+            self.map.get_or_init(|| self.links.iter().map(|l| ((l.trace_id, l.span_id), l.parent_span_id)).collect());
+        let mut at = span;
+        std::iter::from_fn(move || {
+            let up = *map.get(&(trace, at))?;
+            at = up;
+            Some((trace, up))
+        })
+        .take(map.len())
+    }
+}
+
 /// A span that names no model takes the model of its nearest ancestor span with usage
 /// that does (Codex's `handle_responses` under its `session_task.turn`).
-fn inherit_models(kept: &mut [Observation], links: &[SpanLink]) {
-    if !kept.iter().any(|o| o.model.is_none() && o.span.is_some()) {
+fn inherit_models(slots: &mut [Option<Observation>], parents: &Parents<'_>) {
+    let kept = || slots.iter().flatten();
+    if !kept().any(|o| o.model.is_none() && o.span.is_some()) {
         return;
     }
-    let models: HashMap<SpanRef, String> = kept.iter().filter_map(|o| Some((o.span?, o.model.clone()?))).collect();
+    let models: HashMap<SpanRef, String> = kept().filter_map(|o| Some((o.span?, o.model.clone()?))).collect();
     if models.is_empty() {
         return;
     }
-    let parent: HashMap<SpanRef, [u8; 8]> = links.iter().map(|l| ((l.trace_id, l.span_id), l.parent_span_id)).collect();
-    for o in kept.iter_mut().filter(|o| o.model.is_none()) {
-        let Some((trace, mut span)) = o.span else { continue };
-        // Bounded walk: a malformed dump may hold a parent cycle.
-        for _ in 0..parent.len() {
-            let Some(&up) = parent.get(&(trace, span)) else { break };
-            if let Some(model) = models.get(&(trace, up)) {
-                o.model = Some(model.clone());
-                break;
-            }
-            span = up;
-        }
+    for o in slots.iter_mut().flatten().filter(|o| o.model.is_none()) {
+        let Some(span) = o.span else { continue };
+        o.model = parents.ancestors(span).find_map(|up| models.get(&up)).cloned();
     }
 }
 
 /// The spans that have a usage-bearing span somewhere below them.
-fn spans_with_usage_below(kept: &[Observation], links: &[SpanLink]) -> HashSet<SpanRef> {
-    let has_aggregate = kept.iter().any(|o| o.role == Role::MaybeAggregate && o.span.is_some());
+fn spans_with_usage_below(slots: &[Option<Observation>], parents: &Parents<'_>) -> HashSet<SpanRef> {
+    let kept = || slots.iter().flatten();
     let mut covered = HashSet::new();
-    if !has_aggregate {
+    if !kept().any(|o| o.role == Role::MaybeAggregate && o.span.is_some()) {
         return covered;
     }
-    let parent: HashMap<SpanRef, [u8; 8]> = links.iter().map(|l| ((l.trace_id, l.span_id), l.parent_span_id)).collect();
-    for (trace, mut span) in kept.iter().filter_map(|o| o.span) {
-        // Bounded walk: a malformed dump may hold a parent cycle.
-        for _ in 0..parent.len() {
-            let Some(&up) = parent.get(&(trace, span)) else {
-                break;
-            };
-            if !covered.insert((trace, up)) {
+    for span in kept().filter_map(|o| o.span) {
+        for up in parents.ancestors(span) {
+            if !covered.insert(up) {
                 break;
             }
-            span = up;
         }
     }
     covered
@@ -208,7 +227,7 @@ fn spans_with_usage_below(kept: &[Observation], links: &[SpanLink]) -> HashSet<S
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Emitter, Location, Position, TokenBuckets};
+    use crate::model::{CallKey, CallKeys, Emitter, Location, Position, TokenBuckets};
 
     fn obs(signal: Signal, role: Role, span: Option<u8>, keys: Vec<CallKey>, input: u64) -> Observation {
         Observation {
@@ -225,7 +244,11 @@ mod tests {
             reported_cost: None,
             session: None,
             instance: None,
-            keys,
+            keys: {
+                let mut k = CallKeys::default();
+                k.extend(keys);
+                k
+            },
             secondhand: false,
             span: span.map(|s| ([1; 16], [s; 8])),
             dims: vec![],
