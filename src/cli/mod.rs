@@ -3,7 +3,9 @@
 use clap::{Parser, Subcommand};
 
 mod inspect;
+mod listen;
 mod report;
+mod run;
 
 /// Exit codes (documented in the README).
 pub mod exit {
@@ -15,6 +17,8 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// `--strict`, and something was lost: an unreadable record or an unpriced call.
     pub const STRICT: i32 = 3;
+    /// `run --budget`, and the cost went over it (before the command's own exit status).
+    pub const BUDGET: i32 = 4;
 }
 
 #[derive(Parser, Debug)]
@@ -31,6 +35,11 @@ pub enum Command {
     /// Show what is in OTLP dumps and what otelcost makes of them: signals, emitters,
     /// models, what was counted and what was not, and why.
     Inspect(inspect::InspectArgs),
+    /// Receive OTLP (HTTP and gRPC) for a session, then report its LLM calls.
+    Listen(listen::ListenArgs),
+    /// Run a command with its OpenTelemetry pointed at otelcost, then report its LLM cost
+    /// (and fail over a --budget).
+    Run(run::RunArgs),
 }
 
 /// A failure that ends the command with `code`.
@@ -52,5 +61,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
     match cli.command {
         Command::Report(args) => report::run(args),
         Command::Inspect(args) => inspect::run(args),
+        Command::Listen(args) => listen::run(args),
+        Command::Run(args) => run::run(args),
     }
 }
