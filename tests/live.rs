@@ -499,3 +499,47 @@ fn sessions_end_on_max_requests_and_on_idle() {
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert!(start.elapsed() < Duration::from_secs(10));
 }
+
+/// Raw messages through the Python gRPC library (no OTel types, so anything can be sent).
+const PYTHON_GRPC_RAW: &str = r#"
+import grpc, sys
+channel = grpc.insecure_channel(sys.argv[1])
+export = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+valid = open(sys.argv[2], "rb").read()
+auth = [("authorization", "Bearer tok")]
+def code(body, metadata=auth):
+    try:
+        export(body, timeout=20, metadata=metadata)
+        return "OK"
+    except grpc.RpcError as e:
+        return e.code().name
+print(code(valid), code(valid[: len(valid) // 2]), code(b"\x0a" * 70000), code(valid, []), code(b""))
+"#;
+
+#[test]
+fn grpc_answers_bad_messages_with_grpc_status_codes() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("raw.py");
+    std::fs::write(&script, PYTHON_GRPC_RAW).unwrap();
+    let traces_pb = testdata("protobuf/b_openllmetry/traces.pb");
+    let valid = dir.path().join("valid.pb");
+    std::fs::write(&valid, frames(&traces_pb)[0]).unwrap();
+    let listener = Listener::start(&["--max-body", "64KiB", "--auth-token", "tok", "--format", "json"]);
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(listener.grpc.unwrap().to_string())
+        .arg(&valid)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let done = listener.finish(true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "OK INVALID_ARGUMENT RESOURCE_EXHAUSTED UNAUTHENTICATED OK",
+        "valid, truncated, over --max-body, no token, empty"
+    );
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(parse(&done.stdout), report_json(&[&valid]));
+}

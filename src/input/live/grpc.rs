@@ -32,7 +32,16 @@ pub async fn export(receiver: Arc<Receiver>, signal: Signal, req: hyper::Request
     let mut grpc = tonic::server::Grpc::new(RawCodec)
         .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
         .max_decoding_message_size(max);
-    grpc.unary(Export { receiver, signal }, req).await
+    let mut response = grpc.unary(Export { receiver, signal }, req).await;
+    // tonic says OUT_OF_RANGE for a message over the limit, a code OTLP exporters retry
+    // (the same message would fail again): RESOURCE_EXHAUSTED without RetryInfo is final.
+    if response.headers().get("grpc-status").is_some_and(|s| s.as_bytes() == b"11") {
+        let status = tonic::Status::resource_exhausted(format!(
+            "the message is over the limit of {max} bytes (--max-body), compressed or not"
+        ));
+        response = status.into_http();
+    }
+    response
 }
 
 struct Export {
