@@ -543,3 +543,30 @@ fn grpc_answers_bad_messages_with_grpc_status_codes() {
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert_eq!(parse(&done.stdout), report_json(&[&valid]));
 }
+
+#[test]
+fn run_passes_sigterm_on_to_the_command_and_keeps_its_status() {
+    let mut child = Command::new(BIN)
+        .args([
+            "run",
+            "--quiet",
+            "--flush",
+            "0s",
+            "--",
+            "sh",
+            "-c",
+            "trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done",
+        ])
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    signal(&child, "TERM");
+    assert_eq!(wait(&mut child, "otelcost run"), 42);
+}
