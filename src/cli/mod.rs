@@ -3,8 +3,10 @@
 use clap::{Parser, Subcommand};
 
 mod inspect;
+mod listen;
 mod prices;
 mod report;
+mod run;
 
 /// Exit codes (documented in the README).
 pub mod exit {
@@ -16,6 +18,8 @@ pub mod exit {
     pub const USAGE: i32 = 2;
     /// `--strict`, and something was lost: an unreadable record or an unpriced call.
     pub const STRICT: i32 = 3;
+    /// `run --budget`, and the cost went over it (before the command's own exit status).
+    pub const BUDGET: i32 = 4;
 }
 
 #[derive(Parser, Debug)]
@@ -34,6 +38,11 @@ pub enum Command {
     Inspect(inspect::InspectArgs),
     /// Look into the price catalog: list entries, show one, explain a model match.
     Prices(prices::PricesArgs),
+    /// Receive OTLP (HTTP and gRPC) for a session, then report its LLM calls.
+    Listen(listen::ListenArgs),
+    /// Run a command with its OpenTelemetry pointed at otelcost, then report its LLM cost
+    /// (and fail over a --budget).
+    Run(run::RunArgs),
 }
 
 /// A failure that ends the command with `code`.
@@ -56,5 +65,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Report(args) => report::run(args),
         Command::Inspect(args) => inspect::run(args),
         Command::Prices(args) => prices::run(args),
+        Command::Listen(args) => listen::run(args),
+        Command::Run(args) => run::run(args),
     }
 }

@@ -10,7 +10,7 @@ use clap::Args;
 use jiff::tz::TimeZone;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
 #[derive(Args, Debug)]
@@ -138,7 +138,7 @@ pub struct Prepared {
 /// sources is a fixed ~50 ms that small inputs would otherwise wait for).
 struct CatalogLoad {
     loading: Mutex<Option<JoinHandle<anyhow::Result<Catalog>>>>,
-    loaded: OnceLock<Result<Catalog, String>>,
+    loaded: OnceLock<Result<Arc<Catalog>, String>>,
 }
 
 impl CatalogLoad {
@@ -147,21 +147,21 @@ impl CatalogLoad {
         CatalogLoad { loading: Mutex::new(Some(loading)), loaded: OnceLock::new() }
     }
 
-    fn get(&self) -> Result<&Catalog, Failure> {
+    fn get(&self) -> Result<Arc<Catalog>, Failure> {
         let loaded = self.loaded.get_or_init(|| {
             let handle = self.loading.lock().ok().and_then(|mut h| h.take());
             match handle.map(JoinHandle::join) {
-                Some(Ok(result)) => result.map_err(|e| format!("{e:#}")),
+                Some(Ok(result)) => result.map(Arc::new).map_err(|e| format!("{e:#}")),
                 _ => Err("the price catalog could not be loaded".into()),
             }
         });
-        loaded.as_ref().map_err(|e| error(format!("prices: {e}")))
+        loaded.clone().map_err(|e| error(format!("prices: {e}")))
     }
 }
 
 impl Prepared {
     /// The price catalog (waits for it to finish loading).
-    pub fn catalog(&self) -> Result<&Catalog, Failure> {
+    pub fn catalog(&self) -> Result<Arc<Catalog>, Failure> {
         self.catalog.get()
     }
 }
@@ -213,7 +213,8 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
         }
         inside
     });
-    let priced = price::price_calls(prepared.catalog()?, calls, opts.explain);
+    let catalog = prepared.catalog()?;
+    let priced = price::price_calls(&catalog, calls, opts.explain);
     let report = allocate::group(priced, &prepared.grouping, opts.cost, opts.explain);
 
     let mut out: Box<dyn Write> = match &opts.output {

@@ -7,6 +7,7 @@
 //! Anything it cannot read becomes a [`Problem`] naming the file and line or offset.
 
 mod chunk;
+pub mod live;
 mod sniff;
 
 pub use chunk::{Chunk, Layout, Unit, UnitPayload};

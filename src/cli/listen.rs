@@ -1,0 +1,251 @@
+//! `otelcost listen`: an OTLP receiver for a bounded session, then the report.
+//! The receiver itself is `input::live`; this is its command line, shared with `run`.
+
+use super::report::{finish, Prepared, ReportOptions};
+use super::{error, usage, Failure};
+use crate::allocate::Report;
+use crate::input::live::{self, Server};
+use clap::Args;
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Args, Debug)]
+pub struct ListenArgs {
+    #[command(flatten)]
+    pub receiver: ReceiverArgs,
+
+    /// End after this long (e.g. 90s, 10m, 1h).
+    #[arg(long, value_parser = parse_duration)]
+    pub duration: Option<Duration>,
+
+    /// End when no request has arrived for this long (e.g. 30s).
+    #[arg(long, value_parser = parse_duration)]
+    pub idle: Option<Duration>,
+
+    #[command(flatten)]
+    pub options: ReportOptions,
+}
+
+/// How the receiver listens: shared by `listen` and `run`.
+#[derive(Args, Debug)]
+pub struct ReceiverArgs {
+    /// OTLP/HTTP address (port 0: any free port) [default: 127.0.0.1:4318; `run`: a free loopback port].
+    #[arg(long, value_name = "ADDR")]
+    pub http: Option<SocketAddr>,
+
+    /// OTLP/gRPC address (port 0: any free port) [default: 127.0.0.1:4317; `run`: a free loopback port].
+    #[arg(long, value_name = "ADDR", conflicts_with = "no_grpc")]
+    pub grpc: Option<SocketAddr>,
+
+    /// Do not listen for OTLP/gRPC (the HTTP port still answers gRPC over HTTP/2).
+    #[arg(long)]
+    pub no_grpc: bool,
+
+    /// End after this many accepted requests.
+    #[arg(long, value_name = "N")]
+    pub max_requests: Option<u64>,
+
+    /// Largest request body, on the wire and once decompressed (e.g. 8MiB, 512KiB).
+    #[arg(long, value_name = "SIZE", default_value = "8MiB", value_parser = parse_size)]
+    pub max_body: usize,
+
+    /// Require `Authorization: Bearer TOKEN` on every request. Needed to listen on an
+    /// address other machines can reach.
+    #[arg(long, value_name = "TOKEN", env = "OTELCOST_AUTH_TOKEN", hide_env_values = true)]
+    pub auth_token: Option<String>,
+
+    /// Append every accepted request to DIR as it arrives, before acknowledging it, in the
+    /// Collector file exporter's layouts (<signal>.jsonl for OTLP/JSON requests, <signal>.pb
+    /// for protobuf and gRPC ones); `otelcost report DIR` reads it back.
+    #[arg(long, value_name = "DIR")]
+    pub save: Option<PathBuf>,
+}
+
+impl ReceiverArgs {
+    pub fn options(&self, default_http: &str, default_grpc: &str) -> Result<live::Options, Failure> {
+        let parse = |a: &str| a.parse::<SocketAddr>().expect("a valid default address");
+        let http = self.http.unwrap_or_else(|| parse(default_http));
+        let grpc = if self.no_grpc { None } else { Some(self.grpc.unwrap_or_else(|| parse(default_grpc))) };
+        let wide = std::iter::once(http).chain(grpc).find(live::is_wide);
+        if let (Some(addr), None) = (wide, &self.auth_token) {
+            return Err(usage(format!(
+                "{addr} can be reached from other machines: give --auth-token (or OTELCOST_AUTH_TOKEN), or listen on 127.0.0.1"
+            )));
+        }
+        if self.auth_token.as_deref().is_some_and(|t| t.trim().is_empty() || t.contains(char::is_whitespace)) {
+            return Err(usage("--auth-token must be non-empty and without spaces".into()));
+        }
+        Ok(live::Options {
+            http,
+            grpc,
+            max_body: self.max_body,
+            auth_token: self.auth_token.clone(),
+            save: self.save.clone(),
+            max_requests: self.max_requests,
+        })
+    }
+}
+
+pub fn run(args: ListenArgs) -> Result<i32, Failure> {
+    let prepared = args.options.prepare()?;
+    let options = args.receiver.options("127.0.0.1:4318", "127.0.0.1:4317")?;
+    let runtime = runtime()?;
+    let (code, _) = runtime.block_on(async {
+        let server = start(&prepared, options).await?;
+        announce(&server, &prepared);
+        let status = StatusLine::start(&server, &prepared);
+        let end = live::wait_for_end(&server.receiver, args.duration, args.idle).await;
+        status.stop().await;
+        if !prepared.options.quiet {
+            eprintln!("otelcost: session ended ({}); reporting", end.describe());
+        }
+        stop_and_report(server, &prepared).await
+    })?;
+    Ok(code)
+}
+
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| error(format!("cannot start the receiver's runtime: {e}")))
+}
+
+pub async fn start(prepared: &Prepared, options: live::Options) -> Result<Server, Failure> {
+    Server::start(prepared.extract.clone(), options).await.map_err(error)
+}
+
+/// The endpoints, always (with port 0 they are the only way to know them).
+pub fn announce(server: &Server, prepared: &Prepared) {
+    let grpc = server.grpc_addr.map(|a| format!(", OTLP/gRPC on http://{a}")).unwrap_or_default();
+    let mut line = format!("otelcost: listening: OTLP/HTTP on http://{}{grpc}", server.http_addr);
+    if let Some(dir) = &server.receiver.options().save {
+        line += &format!("; saving to {}", dir.display());
+    }
+    if !prepared.options.quiet {
+        line += "; Ctrl-C ends the session";
+    }
+    eprintln!("{line}");
+}
+
+/// Stops the receiver and writes the report of everything it accepted.
+pub async fn stop_and_report(server: Server, prepared: &Prepared) -> Result<(i32, Report), Failure> {
+    let collected = server.stop().await;
+    finish(prepared, collected)
+}
+
+/// While running, on a terminal: requests, calls, tokens and cost so far, once a second.
+pub struct StatusLine {
+    task: Option<(tokio::task::JoinHandle<()>, tokio::sync::oneshot::Sender<()>)>,
+}
+
+impl StatusLine {
+    pub fn start(server: &Server, prepared: &Prepared) -> StatusLine {
+        if prepared.options.quiet || !std::io::stderr().is_terminal() {
+            return StatusLine { task: None };
+        }
+        let Ok(catalog) = prepared.catalog() else { return StatusLine { task: None } };
+        let receiver = Arc::clone(&server.receiver);
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        let task = tokio::spawn(async move {
+            let mut shown = None;
+            loop {
+                tokio::select! {
+                    _ = &mut rx => break,
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+                let progress = receiver.progress();
+                if shown == Some((progress.accepted, progress.refused)) {
+                    continue;
+                }
+                shown = Some((progress.accepted, progress.refused));
+                let line = {
+                    let snapshot = receiver.snapshot();
+                    let calls = crate::reconcile::reconcile(snapshot).calls;
+                    let priced: Vec<_> = crate::price::price_calls(&catalog, calls, false).collect();
+                    let tokens: u64 =
+                        priced.iter().map(|p| p.call.tokens.total_input().saturating_add(p.call.tokens.output)).sum();
+                    let cost: rust_decimal::Decimal = priced.iter().filter_map(|p| p.cost).sum();
+                    let unpriced = priced.iter().filter(|p| p.cost.is_none()).count();
+                    let unpriced = if unpriced > 0 { format!(" (+{unpriced} unpriced)") } else { String::new() };
+                    let refused =
+                        if progress.refused > 0 { format!(", {} refused", progress.refused) } else { String::new() };
+                    format!(
+                        "otelcost: {} requests{refused}, {} calls, {tokens} tokens, ${}{unpriced} so far",
+                        progress.accepted,
+                        priced.len(),
+                        cost.round_dp(4)
+                    )
+                };
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "\r\x1b[2K{line}");
+                let _ = err.flush();
+            }
+            let _ = write!(std::io::stderr().lock(), "\r\x1b[2K");
+        });
+        StatusLine { task: Some((task, tx)) }
+    }
+
+    pub async fn stop(self) {
+        if let Some((task, tx)) = self.task {
+            let _ = tx.send(());
+            let _ = task.await;
+        }
+    }
+}
+
+/// `90s`, `10m`, `1h`, `500ms`, or a bare number of seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number.parse().map_err(|_| format!("{text:?} is not a duration: use e.g. 30s, 10m, 1h"))?;
+    let seconds = match unit.trim() {
+        "" | "s" => value,
+        "ms" => value / 1000.0,
+        "m" | "min" => value * 60.0,
+        "h" => value * 3600.0,
+        other => return Err(format!("unknown unit {other:?} in {text:?}: use ms, s, m or h")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is not a usable duration"))
+}
+
+/// `8MiB`, `512KiB`, `1GiB` (or KB/MB/GB, the same binary multiples), or bytes.
+pub fn parse_size(text: &str) -> Result<usize, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: usize = number.parse().map_err(|_| format!("{text:?} is not a size: use e.g. 8MiB"))?;
+    let multiple: usize = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        other => return Err(format!("unknown unit {other:?} in {text:?}: use KiB, MiB or GiB")),
+    };
+    match value.checked_mul(multiple) {
+        Some(0) | None => Err(format!("{text:?}: give a size above 0 and below 4GiB")),
+        Some(n) if n > u32::MAX as usize => Err(format!("{text:?}: give a size above 0 and below 4GiB")),
+        Some(n) => Ok(n),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_and_sizes() {
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
+        assert!(parse_duration("ten").is_err() && parse_duration("5y").is_err());
+        assert_eq!(parse_size("8MiB"), Ok(8 << 20));
+        assert_eq!(parse_size("1024"), Ok(1024));
+        assert!(parse_size("0").is_err() && parse_size("9GiB").is_err() && parse_size("1TB").is_err());
+    }
+}

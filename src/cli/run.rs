@@ -1,0 +1,244 @@
+//! `otelcost run -- CMD ARGS…`: run a command with its telemetry pointed at a receiver of
+//! our own, then report its LLM cost, and fail when it went over a budget.
+
+use super::listen::{self, ReceiverArgs};
+use super::report::ReportOptions;
+use super::{error, exit, usage, Failure};
+use crate::allocate::{CostMode, Report};
+use crate::report::Format;
+use clap::Args;
+use rust_decimal::Decimal;
+use std::ffi::OsString;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub receiver: ReceiverArgs,
+
+    /// After the command exits, wait up to this long for late exports; ends early once
+    /// nothing has arrived for a second.
+    #[arg(long, default_value = "5s", value_parser = listen::parse_duration)]
+    pub flush: Duration,
+
+    /// Exit with code 4 if the cost (computed, or reported with --cost reported) is over
+    /// this many dollars.
+    #[arg(long, value_name = "USD")]
+    pub budget: Option<Decimal>,
+
+    /// Append a Markdown summary to FILE (also to $GITHUB_STEP_SUMMARY when it is set).
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
+
+    /// Set no environment variables for the command (point its exporters yourself).
+    #[arg(long)]
+    pub no_env: bool,
+
+    #[command(flatten)]
+    pub options: ReportOptions,
+
+    /// The command and its arguments.
+    #[arg(last = true, required = true, value_name = "CMD")]
+    pub command: Vec<OsString>,
+}
+
+/// What an OTel SDK and the common agents read, pointed at `http` (which also answers
+/// gRPC over HTTP/2, so an exporter switched to grpc finds it at the same address).
+fn telemetry_env(http: SocketAddr, token: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{http}")),
+        ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".into()),
+        ("OTEL_TRACES_EXPORTER", "otlp".into()),
+        ("OTEL_METRICS_EXPORTER", "otlp".into()),
+        ("OTEL_LOGS_EXPORTER", "otlp".into()),
+        // Short intervals, so little is left to export when the command ends.
+        ("OTEL_METRIC_EXPORT_INTERVAL", "1000".into()),
+        ("OTEL_LOGS_EXPORT_INTERVAL", "1000".into()),
+        ("OTEL_TRACES_EXPORT_INTERVAL", "1000".into()),
+        ("OTEL_BSP_SCHEDULE_DELAY", "500".into()),
+        ("OTEL_BLRP_SCHEDULE_DELAY", "500".into()),
+        ("CLAUDE_CODE_ENABLE_TELEMETRY", "1".into()),
+    ];
+    if let Some(token) = token {
+        env.push(("OTEL_EXPORTER_OTLP_HEADERS", format!("Authorization=Bearer%20{token}")));
+    }
+    env
+}
+
+/// Per-signal settings would send a signal elsewhere than the receiver.
+const ENV_REMOVED: [&str; 9] = [
+    "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_LOGS_ENDPOINT",
+    "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_LOGS_PROTOCOL",
+    "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+    "OTEL_EXPORTER_OTLP_METRICS_HEADERS",
+    "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+];
+
+pub fn run(args: RunArgs) -> Result<i32, Failure> {
+    let prepared = args.options.prepare()?;
+    let options = args.receiver.options("127.0.0.1:0", "127.0.0.1:0")?;
+    if args.budget.is_some_and(|b| b.is_sign_negative()) {
+        return Err(usage("--budget must be 0 or more dollars".into()));
+    }
+    let runtime = listen::runtime()?;
+    let (child_code, report_code, report) = runtime.block_on(async {
+        let server = listen::start(&prepared, options).await?;
+        listen::announce(&server, &prepared);
+        let mut command = tokio::process::Command::new(&args.command[0]);
+        command.args(&args.command[1..]);
+        if !args.no_env {
+            for name in ENV_REMOVED {
+                command.env_remove(name);
+            }
+            command.envs(telemetry_env(server.http_addr, args.receiver.auth_token.as_deref()));
+        }
+        let program = args.command[0].to_string_lossy().into_owned();
+        let mut child = command.spawn().map_err(|e| error(format!("cannot run {program:?}: {e}")))?;
+        let status = listen::StatusLine::start(&server, &prepared);
+        let child_code = wait_forwarding_signals(&mut child).await;
+        grace(&server, args.flush).await;
+        status.stop().await;
+        let (report_code, report) = listen::stop_and_report(server, &prepared).await?;
+        Ok::<_, Failure>((child_code, report_code, report))
+    })?;
+
+    let cost = match prepared.options.cost {
+        CostMode::Reported => report.total.reported_cost,
+        CostMode::Computed | CostMode::Both => report.total.cost,
+    };
+    let over = args.budget.filter(|b| cost.unwrap_or_default() > *b);
+    if let Some(budget) = over {
+        eprintln!(
+            "otelcost: over budget: ${} spent, the budget is ${budget} (exit {})",
+            cost.unwrap_or_default(),
+            exit::BUDGET
+        );
+    } else if args.budget.is_some() && report.total.unpriced_requests > 0 && !prepared.options.quiet {
+        eprintln!(
+            "otelcost: warning: {} calls have no price and are not in the budget check",
+            report.total.unpriced_requests
+        );
+    }
+    let targets = args.summary.iter().cloned().chain(std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from));
+    for path in targets {
+        write_summary(&path, &args.command, &report, args.budget, cost, child_code)?;
+    }
+
+    Ok(if over.is_some() {
+        exit::BUDGET
+    } else if child_code != 0 {
+        child_code
+    } else {
+        report_code
+    })
+}
+
+/// The child's exit code (128 + the signal, like a shell, when a signal ended it), while
+/// passing SIGTERM, SIGHUP and SIGINT on to it. A terminal's Ctrl-C already reached it
+/// (same process group), so SIGINT is passed on only when stdin is not a terminal.
+async fn wait_forwarding_signals(child: &mut tokio::process::Child) -> i32 {
+    #[cfg(unix)]
+    {
+        use std::io::IsTerminal;
+        use tokio::signal::unix::{signal, SignalKind};
+        let pid = child.id().and_then(|p| i32::try_from(p).ok());
+        let kinds = [
+            (SignalKind::terminate(), libc::SIGTERM),
+            (SignalKind::hangup(), libc::SIGHUP),
+            (SignalKind::interrupt(), libc::SIGINT),
+        ];
+        let mut streams: Vec<_> = kinds.iter().filter_map(|(k, n)| signal(*k).ok().map(|s| (s, *n))).collect();
+        let forward_int = !std::io::stdin().is_terminal();
+        loop {
+            let next_signal = futures_first(&mut streams);
+            tokio::select! {
+                status = child.wait() => return code_of(status),
+                signo = next_signal => {
+                    if let (Some(pid), true) = (pid, signo != libc::SIGINT || forward_int) {
+                        // SAFETY: kill(2) with a pid we started and still wait for.
+                        unsafe { libc::kill(pid, signo) };
+                    }
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    code_of(child.wait().await)
+}
+
+/// The number of the first signal to arrive on any of the streams.
+#[cfg(unix)]
+async fn futures_first(streams: &mut [(tokio::signal::unix::Signal, i32)]) -> i32 {
+    std::future::poll_fn(|cx| {
+        for (stream, signo) in streams.iter_mut() {
+            if let std::task::Poll::Ready(Some(())) = stream.poll_recv(cx) {
+                return std::task::Poll::Ready(*signo);
+            }
+        }
+        std::task::Poll::Pending
+    })
+    .await
+}
+
+fn code_of(status: std::io::Result<std::process::ExitStatus>) -> i32 {
+    let Ok(status) = status else { return exit::ERROR };
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::ExitStatusExt;
+        if let Some(signal) = status.signal() {
+            return 128 + signal;
+        }
+    }
+    status.code().unwrap_or(exit::ERROR)
+}
+
+/// Up to `flush` for exports still on their way; over once a second passes without one.
+async fn grace(server: &crate::input::live::Server, flush: Duration) {
+    let quiet_enough = Duration::from_secs(1).min(flush);
+    let until = Instant::now() + flush;
+    while Instant::now() < until && server.receiver.idle_for() < quiet_enough {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn write_summary(
+    path: &Path,
+    command: &[OsString],
+    report: &Report,
+    budget: Option<Decimal>,
+    cost: Option<Decimal>,
+    child_code: i32,
+) -> Result<(), Failure> {
+    let shown: Vec<String> = command.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    let mut text = format!("## otelcost: LLM cost of `{}`\n\n", shown.join(" ").replace('`', "'"));
+    let spent = cost.map_or("no priced calls".into(), |c| format!("${c}"));
+    text += &format!("**{spent}** over {} calls; the command exited with {child_code}", report.total.requests);
+    match budget {
+        Some(b) if cost.unwrap_or_default() > b => text += &format!("; **over the budget of ${b}**"),
+        Some(b) => text += &format!("; within the budget of ${b}"),
+        None => {}
+    }
+    if report.total.unpriced_requests > 0 {
+        text += &format!("; {} calls could not be priced", report.total.unpriced_requests);
+    }
+    text += ".\n\n";
+    let mut table = Vec::new();
+    crate::report::write(report, Format::Markdown, &mut table)
+        .map_err(|e| error(format!("cannot write the summary: {e:#}")))?;
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| error(format!("cannot write the summary to {}: {e}", path.display())))?;
+    file.write_all(text.as_bytes())
+        .and_then(|_| file.write_all(&table))
+        .and_then(|_| file.write_all(b"\n"))
+        .map_err(|e| error(format!("cannot write the summary to {}: {e}", path.display())))
+}

@@ -1,0 +1,192 @@
+//! OTLP/HTTP (spec: opentelemetry-proto `docs/specification.md`, "OTLP/HTTP"), and the
+//! routing of every request, gRPC included, by path.
+//!
+//! Answers: 200 with an empty `Export*ServiceResponse` in the request's encoding;
+//! otherwise a `google.rpc.Status` body (protobuf or JSON like the request) with 400 for
+//! a body that does not decode or is of another signal, 401 without the token, 404, 405,
+//! 413 over `--max-body` (on the wire or once decompressed), 415 for an unknown content
+//! type or encoding, 503 (retryable) when the request was not stored.
+
+use super::{grpc, Encoding, Outcome, Receiver};
+use crate::model::Signal;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::{Method, Request, Response, StatusCode};
+use std::io::Read;
+use std::sync::Arc;
+use tonic::body::Body;
+
+pub async fn route(receiver: Arc<Receiver>, req: Request<Incoming>) -> Response<Body> {
+    let path = req.uri().path().to_string();
+    let path = path.as_str();
+    if let Some(signal) = grpc::signal_for_path(path) {
+        if !authorized(&receiver, req.headers()) {
+            return tonic::Status::unauthenticated(UNAUTHORIZED).into_http();
+        }
+        return grpc::export(receiver, signal, req).await;
+    }
+    let signal = match path {
+        "/v1/traces" => Signal::Traces,
+        "/v1/metrics" => Signal::Metrics,
+        "/v1/logs" => Signal::Logs,
+        _ => {
+            let message = format!("no such endpoint {path:?}: OTLP/HTTP is /v1/traces, /v1/metrics and /v1/logs");
+            return error(StatusCode::NOT_FOUND, Encoding::Json, &message);
+        }
+    };
+    let encoding = encoding_of(req.headers());
+    if req.method() != Method::POST {
+        let mut response = error(StatusCode::METHOD_NOT_ALLOWED, encoding.unwrap_or(Encoding::Json), "use POST");
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
+        return response;
+    }
+    if !authorized(&receiver, req.headers()) {
+        return error(StatusCode::UNAUTHORIZED, encoding.unwrap_or(Encoding::Json), UNAUTHORIZED);
+    }
+    let Some(encoding) = encoding else {
+        let found = req.headers().get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let message = format!(
+            "unsupported Content-Type {}: OTLP/HTTP is application/x-protobuf or application/json",
+            found.map_or("(none)".into(), |f| format!("{f:?}"))
+        );
+        return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, Encoding::Json, &message);
+    };
+    let body = match read_body(&receiver, req).await {
+        Ok(body) => body,
+        Err((status, message)) => return error(status, encoding, &message),
+    };
+    let via = format!("http {path}");
+    let ingest = {
+        let receiver = receiver.clone();
+        tokio::task::spawn_blocking(move || receiver.ingest(signal, encoding, &body, &via))
+    };
+    match ingest.await {
+        Ok(Outcome::Accepted) => success(encoding),
+        Ok(Outcome::Invalid(message)) => error(StatusCode::BAD_REQUEST, encoding, &message),
+        Ok(Outcome::Unavailable(message)) => error(StatusCode::SERVICE_UNAVAILABLE, encoding, &message),
+        Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, encoding, "otelcost failed on this request"),
+    }
+}
+
+const UNAUTHORIZED: &str = "this otelcost listener needs `Authorization: Bearer <token>` (its --auth-token); \
+     set it with OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>";
+
+pub(super) fn authorized(receiver: &Receiver, headers: &HeaderMap) -> bool {
+    let Some(token) = receiver.options().auth_token.as_deref() else { return true };
+    let Some(given) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return false };
+    let given = given.trim();
+    let Some((scheme, value)) = given.split_once(' ') else { return false };
+    scheme.eq_ignore_ascii_case("bearer") && constant_time_eq(value.trim().as_bytes(), token.as_bytes())
+}
+
+/// Compares without stopping at the first difference, so timing does not reveal the token.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn encoding_of(headers: &HeaderMap) -> Option<Encoding> {
+    let value = headers.get(CONTENT_TYPE)?.to_str().ok()?;
+    let media = value.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    match media.as_str() {
+        "application/x-protobuf" | "application/protobuf" => Some(Encoding::Proto),
+        "application/json" => Some(Encoding::Json),
+        _ => None,
+    }
+}
+
+/// The body, decompressed, never more than `--max-body` bytes in memory.
+async fn read_body(receiver: &Receiver, req: Request<Incoming>) -> Result<Vec<u8>, (StatusCode, String)> {
+    let max = receiver.options().max_body;
+    let too_large = |what: &str| {
+        (StatusCode::PAYLOAD_TOO_LARGE, format!("request body {what} over the limit of {max} bytes (--max-body)"))
+    };
+    let gzip = match req.headers().get(CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase())
+    {
+        None => false,
+        Some(e) if e.is_empty() || e == "identity" => false,
+        Some(e) if e == "gzip" => true,
+        Some(e) => {
+            return Err((
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("unsupported Content-Encoding {e:?}: send the body plain or gzip"),
+            ))
+        }
+    };
+    let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > max as u64) {
+        return Err(too_large("is"));
+    }
+    let wire: Bytes = match Limited::new(req.into_body(), max).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large("is")),
+        Err(e) => return Err((StatusCode::BAD_REQUEST, format!("the request body could not be read: {e}"))),
+    };
+    if !gzip {
+        return Ok(wire.to_vec());
+    }
+    let mut plain = Vec::new();
+    // One byte over the limit tells a body at the limit from a larger one (a gzip bomb).
+    flate2::read::MultiGzDecoder::new(&wire[..])
+        .take(max as u64 + 1)
+        .read_to_end(&mut plain)
+        .map_err(|e| (StatusCode::BAD_REQUEST, format!("Content-Encoding is gzip, but the body is not: {e}")))?;
+    if plain.len() > max {
+        return Err(too_large("decompressed is"));
+    }
+    Ok(plain)
+}
+
+fn respond(status: StatusCode, encoding: Encoding, body: Vec<u8>) -> Response<Body> {
+    let content_type = match encoding {
+        Encoding::Json => "application/json",
+        Encoding::Proto => "application/x-protobuf",
+    };
+    let mut response = Response::new(Body::new(Full::new(Bytes::from(body))));
+    *response.status_mut() = status;
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// An empty `Export*ServiceResponse`: everything was accepted.
+fn success(encoding: Encoding) -> Response<Body> {
+    let body = match encoding {
+        Encoding::Json => b"{}".to_vec(),
+        Encoding::Proto => Vec::new(),
+    };
+    respond(StatusCode::OK, encoding, body)
+}
+
+/// A `google.rpc.Status` with the gRPC code that goes with the HTTP status.
+fn error(status: StatusCode, encoding: Encoding, message: &str) -> Response<Body> {
+    let code: u32 = match status {
+        StatusCode::BAD_REQUEST => 3,            // INVALID_ARGUMENT
+        StatusCode::NOT_FOUND => 5,              // NOT_FOUND
+        StatusCode::PAYLOAD_TOO_LARGE => 8,      // RESOURCE_EXHAUSTED
+        StatusCode::UNAUTHORIZED => 16,          // UNAUTHENTICATED
+        StatusCode::SERVICE_UNAVAILABLE => 14,   // UNAVAILABLE
+        StatusCode::INTERNAL_SERVER_ERROR => 13, // INTERNAL
+        _ => 12,                                 // UNIMPLEMENTED (405, 415)
+    };
+    let body = match encoding {
+        Encoding::Json => serde_json::json!({ "code": code, "message": message }).to_string().into_bytes(),
+        Encoding::Proto => {
+            let mut out = vec![0x08];
+            put_varint(&mut out, u64::from(code));
+            out.push(0x12);
+            put_varint(&mut out, message.len() as u64);
+            out.extend_from_slice(message.as_bytes());
+            out
+        }
+    };
+    respond(status, encoding, body)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}

@@ -1,0 +1,366 @@
+//! Live input: an OTLP receiver (HTTP and gRPC) for a bounded session.
+//!
+//! Entry point: [`Server::start`]. Every request body, whatever its transport, goes
+//! through [`Receiver::ingest`]: decoded and extracted by the same code as a file
+//! ([`pipeline::process_unit`]), written to `--save` if asked, merged, and only then
+//! acknowledged. [`Server::stop`] stops accepting, lets requests in flight finish and
+//! hands back what was received as a [`pipeline::Collected`], ready for the report.
+
+mod grpc;
+mod http;
+mod save;
+
+use crate::extract::{self, Extracted};
+use crate::input::{InputStats, Problem, Unit, UnitPayload};
+use crate::model::{Location, Position, Signal};
+use crate::pipeline::{self, Collected};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+
+/// How the receiver listens and what it accepts.
+#[derive(Clone, Debug)]
+pub struct Options {
+    pub http: SocketAddr,
+    /// `None`: no gRPC listener (`--no-grpc`).
+    pub grpc: Option<SocketAddr>,
+    /// Largest request body, checked on the wire and again after decompression.
+    pub max_body: usize,
+    /// Required as `Authorization: Bearer <token>` when set.
+    pub auth_token: Option<String>,
+    /// Directory where every accepted request is appended before it is acknowledged.
+    pub save: Option<PathBuf>,
+    /// Stop after this many accepted requests.
+    pub max_requests: Option<u64>,
+}
+
+/// How a request body was encoded on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    Json,
+    Proto,
+}
+
+/// What became of one request.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    Accepted,
+    /// The body is not a request of this signal: the client must not retry (HTTP 400).
+    Invalid(String),
+    /// Not stored (the session is ending, or `--save` failed): the client may retry (503).
+    Unavailable(String),
+}
+
+/// What the receiver has so far, shared by every connection.
+pub struct Receiver {
+    config: extract::Config,
+    options: Options,
+    state: Mutex<State>,
+    /// Requests seen, accepted or not: numbers each request for messages.
+    seen: AtomicU64,
+    accepting: AtomicBool,
+    /// Woken when `--max-requests` is reached.
+    pub(crate) full: Notify,
+    /// When the last request arrived (for `--idle`).
+    last: Mutex<Instant>,
+}
+
+#[derive(Default)]
+struct State {
+    extracted: Extracted,
+    problems: Vec<Problem>,
+    accepted: u64,
+    bytes: u64,
+    save: Option<save::Saver>,
+}
+
+/// Counters for the live status line.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Progress {
+    pub accepted: u64,
+    pub refused: u64,
+}
+
+impl Receiver {
+    fn new(config: extract::Config, options: Options) -> std::io::Result<Receiver> {
+        let save = options.save.as_deref().map(save::Saver::open).transpose()?;
+        Ok(Receiver {
+            config,
+            options,
+            state: Mutex::new(State { save, ..State::default() }),
+            seen: AtomicU64::new(0),
+            accepting: AtomicBool::new(true),
+            full: Notify::new(),
+            last: Mutex::new(Instant::now()),
+        })
+    }
+
+    // A panic elsewhere never leaves the state half-updated (merges happen whole), so a
+    // poisoned lock is still usable.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// Decodes, checks, saves and merges one request body (already decompressed).
+    /// `via` names the transport and path for messages.
+    pub fn ingest(&self, signal: Signal, encoding: Encoding, body: &[u8], via: &str) -> Outcome {
+        let n = self.seen.fetch_add(1, Ordering::Relaxed) + 1;
+        *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+        let location = Location { file: format!("request {n} ({via})").into(), at: Position::Whole };
+        let outcome = self.accept(signal, encoding, body, &location);
+        if let Outcome::Invalid(message) = &outcome {
+            // Refused requests are reported like unreadable records (and fail --strict).
+            self.state().problems.push(Problem { location, message: format!("refused: {message}") });
+        }
+        outcome
+    }
+
+    fn accept(&self, signal: Signal, encoding: Encoding, body: &[u8], location: &Location) -> Outcome {
+        if !self.accepting.load(Ordering::Acquire) {
+            return Outcome::Unavailable("the otelcost session is ending".into());
+        }
+        if encoding == Encoding::Proto {
+            // A request of another signal can decode as this one: tell it by its fields.
+            if let Some(found) = crate::decode::sniff_signal(body).filter(|s| *s != signal) {
+                return Outcome::Invalid(wrong_signal(found, signal));
+            }
+        }
+        let payload = match encoding {
+            Encoding::Json => UnitPayload::Json(body),
+            Encoding::Proto => UnitPayload::Proto(body, Some(signal)),
+        };
+        let mut out = Extracted::default();
+        if let Err(message) =
+            pipeline::process_unit(&Unit { location: location.clone(), payload }, &self.config, &mut out)
+        {
+            return Outcome::Invalid(message);
+        }
+        if let Some(found) = out.tally.records.keys().copied().find(|s| *s != signal) {
+            return Outcome::Invalid(wrong_signal(found, signal));
+        }
+
+        // Save and merge under one lock: the saved order is the order of the live report.
+        let mut state = self.state();
+        if !self.accepting.load(Ordering::Acquire) {
+            return Outcome::Unavailable("the otelcost session is ending".into());
+        }
+        if let Some(saver) = state.save.as_mut() {
+            if let Err(e) = saver.append(signal, encoding, body) {
+                return Outcome::Unavailable(format!("otelcost could not save the request: {e}"));
+            }
+        }
+        state.extracted.merge(out);
+        state.accepted += 1;
+        state.bytes += body.len() as u64;
+        if self.options.max_requests.is_some_and(|max| state.accepted >= max) {
+            self.accepting.store(false, Ordering::Release);
+            self.full.notify_one();
+        }
+        Outcome::Accepted
+    }
+
+    pub fn progress(&self) -> Progress {
+        let accepted = self.state().accepted;
+        Progress { accepted, refused: self.seen.load(Ordering::Relaxed).saturating_sub(accepted) }
+    }
+
+    /// Time since the last request (or since the start).
+    pub fn idle_for(&self) -> Duration {
+        self.last.lock().unwrap_or_else(|p| p.into_inner()).elapsed()
+    }
+
+    /// A copy of what was extracted so far (for the live status line).
+    pub fn snapshot(&self) -> Extracted {
+        let state = self.state();
+        let e = &state.extracted;
+        Extracted {
+            observations: e.observations.clone(),
+            metric_points: e.metric_points.clone(),
+            links: e.links.clone(),
+            tally: e.tally.clone(),
+        }
+    }
+
+    fn take(&self) -> Collected {
+        self.accepting.store(false, Ordering::Release);
+        let mut state = self.state();
+        let files = state.save.as_ref().map_or(0, |s| s.files());
+        Collected {
+            extracted: std::mem::take(&mut state.extracted),
+            problems: std::mem::take(&mut state.problems),
+            stats: InputStats { files, bytes: state.bytes, skipped_not_otlp: Vec::new() },
+        }
+    }
+}
+
+fn wrong_signal(found: Signal, endpoint: Signal) -> String {
+    format!("this is a {} request, sent to the {} endpoint: send it to its own endpoint", found.name(), endpoint.name())
+}
+
+/// A running receiver.
+pub struct Server {
+    pub receiver: Arc<Receiver>,
+    /// Where it listens (the real ports when 0 was asked for).
+    pub http_addr: SocketAddr,
+    pub grpc_addr: Option<SocketAddr>,
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// How long requests in flight may take to finish once the session ends.
+const DRAIN: Duration = Duration::from_secs(5);
+
+impl Server {
+    /// Binds the listeners and starts serving (within a tokio runtime).
+    pub async fn start(config: extract::Config, options: Options) -> Result<Server, String> {
+        let bind = |addr: SocketAddr, what: &str| {
+            let what = what.to_string();
+            async move {
+                TcpListener::bind(addr).await.map_err(|e| {
+                    format!("cannot listen for OTLP/{what} on {addr}: {e} (another collector running? pick a port with --{} ADDR, or 0 for any free port)", what.to_ascii_lowercase())
+                })
+            }
+        };
+        let http = bind(options.http, "HTTP").await?;
+        let grpc = match options.grpc {
+            Some(addr) => Some(bind(addr, "gRPC").await?),
+            None => None,
+        };
+        let http_addr = http.local_addr().map_err(|e| e.to_string())?;
+        let grpc_addr = grpc.as_ref().map(|l| l.local_addr()).transpose().map_err(|e| e.to_string())?;
+        let receiver = Arc::new(Receiver::new(config, options).map_err(|e| format!("--save: {e}"))?);
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(serve(http, grpc, receiver.clone(), stopped));
+        Ok(Server { receiver, http_addr, grpc_addr, stop, task })
+    }
+
+    /// Stops accepting connections, lets requests in flight finish (for a few seconds),
+    /// and returns everything that was accepted.
+    pub async fn stop(self) -> Collected {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+        self.receiver.take()
+    }
+}
+
+async fn serve(
+    http: TcpListener,
+    grpc: Option<TcpListener>,
+    receiver: Arc<Receiver>,
+    mut stopped: watch::Receiver<bool>,
+) {
+    use hyper_util::rt::{TokioExecutor, TokioIo};
+    // Both ports speak HTTP/1.1 and HTTP/2 and route by path, so either transport works on either.
+    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    async fn accept(listener: &Option<TcpListener>) -> std::io::Result<(tokio::net::TcpStream, SocketAddr)> {
+        match listener {
+            Some(l) => l.accept().await,
+            None => std::future::pending().await,
+        }
+    }
+    let http = Some(http);
+    loop {
+        let conn = tokio::select! {
+            c = accept(&http) => c,
+            c = accept(&grpc) => c,
+            _ = stopped.changed() => break,
+        };
+        // An accept error (e.g. out of file descriptors) is about that one connection.
+        let Ok((stream, _peer)) = conn else {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let receiver = receiver.clone();
+        let service = hyper::service::service_fn(move |req| {
+            let receiver = receiver.clone();
+            async move { Ok::<_, std::convert::Infallible>(http::route(receiver, req).await) }
+        });
+        let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
+        tokio::spawn(graceful.watch(conn));
+    }
+    drop((http, grpc));
+    let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;
+}
+
+/// Why a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum End {
+    Duration,
+    Idle,
+    MaxRequests,
+    Interrupted,
+    Terminated,
+}
+
+impl End {
+    pub fn describe(self) -> &'static str {
+        match self {
+            End::Duration => "--duration reached",
+            End::Idle => "--idle: no request for that long",
+            End::MaxRequests => "--max-requests reached",
+            End::Interrupted => "interrupted",
+            End::Terminated => "terminated",
+        }
+    }
+}
+
+/// Waits for the first of: the duration, the idle time, `--max-requests`, Ctrl-C, SIGTERM.
+pub async fn wait_for_end(receiver: &Receiver, duration: Option<Duration>, idle: Option<Duration>) -> End {
+    let deadline = async {
+        match duration {
+            Some(d) => tokio::time::sleep(d).await,
+            None => std::future::pending().await,
+        }
+    };
+    let idle_end = async {
+        let Some(idle) = idle else { return std::future::pending().await };
+        loop {
+            let since = receiver.idle_for();
+            if since >= idle {
+                return;
+            }
+            tokio::time::sleep(idle - since).await;
+        }
+    };
+    tokio::select! {
+        _ = deadline => End::Duration,
+        _ = idle_end => End::Idle,
+        _ = receiver.full.notified() => End::MaxRequests,
+        s = signals::next() => s,
+    }
+}
+
+pub mod signals {
+    use super::End;
+
+    /// The next Ctrl-C or SIGTERM.
+    pub async fn next() -> End {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{signal, SignalKind};
+            if let Ok(mut term) = signal(SignalKind::terminate()) {
+                return tokio::select! {
+                    _ = tokio::signal::ctrl_c() => End::Interrupted,
+                    _ = term.recv() => End::Terminated,
+                };
+            }
+        }
+        let _ = tokio::signal::ctrl_c().await;
+        End::Interrupted
+    }
+}
+
+/// Whether clients on other machines can reach this address.
+pub fn is_wide(addr: &SocketAddr) -> bool {
+    !addr.ip().is_loopback()
+}

@@ -1,0 +1,572 @@
+//! `otelcost listen` and `otelcost run` end to end, driven by real OpenTelemetry exporters
+//! (the Python SDK's OTLP HTTP/protobuf and gRPC ones, the Node SDK's OTLP HTTP/JSON one)
+//! and by hand-made bad requests. Loopback only, free ports, every wait bounded.
+//!
+//! The exporters come from `.ci/run`: OTELCOST_TEST_PYTHON (a venv from
+//! tests/requirements.txt) and OTELCOST_TEST_NODE_MODULES (tests/node). Without them a
+//! test that needs one says SKIP and passes; CI always has them.
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_otelcost");
+const LIMIT: Duration = Duration::from_secs(60);
+
+/// Spans, a counter and a log record through the Python SDK's exporters, configured by the
+/// standard environment variables (endpoint, protocol, compression).
+const PYTHON_EMITTER: &str = r#"
+import logging, os, sys
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor
+from opentelemetry.sdk.metrics import MeterProvider
+from opentelemetry.sdk.metrics.export import PeriodicExportingMetricReader
+from opentelemetry.sdk._logs import LoggerProvider, LoggingHandler
+from opentelemetry.sdk._logs.export import BatchLogRecordProcessor
+from opentelemetry.trace import SpanKind
+
+if os.environ.get("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf") == "grpc":
+    from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import OTLPSpanExporter
+    from opentelemetry.exporter.otlp.proto.grpc.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.grpc._log_exporter import OTLPLogExporter
+else:
+    from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+    from opentelemetry.exporter.otlp.proto.http.metric_exporter import OTLPMetricExporter
+    from opentelemetry.exporter.otlp.proto.http._log_exporter import OTLPLogExporter
+
+resource = Resource.create({"service.name": "live-python"})
+tp = TracerProvider(resource=resource)
+tp.add_span_processor(BatchSpanProcessor(OTLPSpanExporter(), max_export_batch_size=2, schedule_delay_millis=100))
+reader = PeriodicExportingMetricReader(OTLPMetricExporter(), export_interval_millis=60000)
+mp = MeterProvider(resource=resource, metric_readers=[reader])
+lp = LoggerProvider(resource=resource)
+lp.add_log_record_processor(BatchLogRecordProcessor(OTLPLogExporter(), schedule_delay_millis=100))
+log = logging.getLogger("live-python")
+log.addHandler(LoggingHandler(logger_provider=lp))
+
+tracer = tp.get_tracer("live-python")
+for i in range(int(os.environ.get("CALLS", "3"))):
+    with tracer.start_as_current_span("chat gpt-4o-mini", kind=SpanKind.CLIENT) as span:
+        span.set_attribute("gen_ai.operation.name", "chat")
+        span.set_attribute("gen_ai.provider.name", "openai")
+        span.set_attribute("gen_ai.request.model", "gpt-4o-mini")
+        span.set_attribute("gen_ai.response.model", "gpt-4o-mini-2024-07-18")
+        span.set_attribute("gen_ai.usage.input_tokens", 1000 + i)
+        span.set_attribute("gen_ai.usage.output_tokens", 100)
+mp.get_meter("live-python").create_counter("live.test.runs").add(1)
+log.warning("done")
+tp.shutdown()
+mp.shutdown()
+lp.shutdown()
+sys.exit(int(os.environ.get("EXIT_CODE", "0")))
+"#;
+
+const MODEL: &str = "gpt-4o-mini-2024-07-18";
+
+fn python() -> Option<String> {
+    tool("OTELCOST_TEST_PYTHON", "the Python OpenTelemetry exporters")
+}
+
+fn node_modules() -> Option<String> {
+    tool("OTELCOST_TEST_NODE_MODULES", "the Node OpenTelemetry exporter")
+}
+
+fn tool(var: &str, what: &str) -> Option<String> {
+    let found = std::env::var(var).ok().filter(|v| !v.is_empty());
+    if found.is_none() {
+        eprintln!("SKIP: {var} is not set, so the test with {what} does not run (bash .ci/run sets it up)");
+    }
+    found
+}
+
+/// The emitter script, written once into a temporary directory.
+fn python_script(dir: &Path) -> PathBuf {
+    let path = dir.join("emit.py");
+    std::fs::write(&path, PYTHON_EMITTER).unwrap();
+    path
+}
+
+fn node_script() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/node/export.cjs")
+}
+
+/// Waits for a child up to LIMIT, killing it (and failing) past that.
+fn wait(child: &mut Child, what: &str) -> i32 {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code().unwrap_or(-1);
+        }
+        if start.elapsed() > LIMIT {
+            let _ = child.kill();
+            panic!("{what} did not finish within {LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn signal(child: &Child, name: &str) {
+    let ok = Command::new("kill").arg(format!("-{name}")).arg(child.id().to_string()).status().unwrap();
+    assert!(ok.success(), "kill -{name}");
+}
+
+/// A running `otelcost listen`, with its endpoints read from its first line.
+struct Listener {
+    child: Child,
+    http: SocketAddr,
+    grpc: Option<SocketAddr>,
+    stderr: Arc<Mutex<String>>,
+}
+
+struct Finished {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Listener {
+    fn start(args: &[&str]) -> Listener {
+        let grpc: &[&str] = if args.contains(&"--no-grpc") { &[] } else { &["--grpc", "127.0.0.1:0"] };
+        let mut child = Command::new(BIN)
+            .arg("listen")
+            .args(["--http", "127.0.0.1:0"])
+            .args(grpc)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stderr.take().unwrap());
+        let mut first = String::new();
+        lines.read_line(&mut first).unwrap();
+        let addr = |label: &str| {
+            let rest = first.split(label).nth(1)?;
+            let end = rest.find([',', ';', ' ', '\n']).unwrap_or(rest.len());
+            rest[..end].parse::<SocketAddr>().ok()
+        };
+        let http = addr("OTLP/HTTP on http://").unwrap_or_else(|| panic!("no endpoint in {first:?}"));
+        let grpc = addr("OTLP/gRPC on http://");
+        let stderr = Arc::new(Mutex::new(first.clone()));
+        let sink = stderr.clone();
+        std::thread::spawn(move || {
+            let mut rest = String::new();
+            let _ = lines.read_to_string(&mut rest);
+            sink.lock().unwrap().push_str(&rest);
+        });
+        Listener { child, http, grpc, stderr }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.http)
+    }
+
+    /// Waits for the listener to end by itself (or sends SIGTERM first) and reads its output.
+    fn finish(mut self, terminate: bool) -> Finished {
+        if terminate {
+            signal(&self.child, "TERM");
+        }
+        let mut stdout = String::new();
+        let mut out = self.child.stdout.take().unwrap();
+        let code = wait(&mut self.child, "otelcost listen");
+        out.read_to_string(&mut stdout).unwrap();
+        // The reader thread ends at EOF, right after the process.
+        std::thread::sleep(Duration::from_millis(50));
+        let stderr = self.stderr.lock().unwrap().clone();
+        Finished { code, stdout, stderr }
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection: (status, content type, body).
+fn post(addr: SocketAddr, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, Vec<u8>) {
+    request(addr, "POST", path, headers, body)
+}
+
+fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(LIMIT)).unwrap();
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (name, value) in headers {
+        head += &format!("{name}: {value}\r\n");
+    }
+    head += "\r\n";
+    stream.write_all(head.as_bytes()).unwrap();
+    // The server may answer (413) and close before reading a large body.
+    let _ = stream.write_all(body);
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response);
+    let split = response.windows(4).position(|w| w == b"\r\n\r\n").expect("an HTTP response");
+    let head = String::from_utf8_lossy(&response[..split]).to_string();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let content_type = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-type: ").map(str::to_string))
+        .unwrap_or_default();
+    (status, content_type, response[split + 4..].to_vec())
+}
+
+fn report_json(paths: &[&Path]) -> Value {
+    let out = Command::new(BIN).arg("report").args(paths).args(["--format", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "report: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn parse(stdout: &str) -> Value {
+    serde_json::from_str(stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
+}
+
+/// (requests, input, output) of one model's row.
+fn row(report: &Value, model: &str) -> (u64, u64, u64) {
+    let row = report["rows"].as_array().unwrap().iter().find(|r| r["group"]["model"] == model);
+    let row = row.unwrap_or_else(|| panic!("no row for {model}: {report}"));
+    let n = |v: &Value| v.as_u64().unwrap();
+    (n(&row["requests"]), n(&row["tokens"]["input"]), n(&row["tokens"]["output"]))
+}
+
+/// The requests of a Collector `format: proto` stream.
+fn frames(stream: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos + 4 <= stream.len() {
+        let len = u32::from_be_bytes(stream[pos..pos + 4].try_into().unwrap()) as usize;
+        out.push(&stream[pos + 4..pos + 4 + len]);
+        pos += 4 + len;
+    }
+    out
+}
+
+fn testdata(rel: &str) -> Vec<u8> {
+    std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata").join(rel)).unwrap()
+}
+
+/// A real exporter sends CALLS spans; the live report, and `report` of what --save
+/// wrote, both show exactly them.
+fn exporter_session(program: &str, args: &[&str], env: &[(&str, &str)], use_grpc_port: bool, saved_file: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("saved");
+    let listener = Listener::start(&["--save", save.to_str().unwrap(), "--format", "json"]);
+    let endpoint = if use_grpc_port { format!("http://{}", listener.grpc.unwrap()) } else { listener.endpoint() };
+    let mut exporter = Command::new(program)
+        .args(args)
+        .envs(env.iter().copied())
+        .env("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint)
+        .env("CALLS", "5")
+        .stdin(Stdio::null())
+        .spawn()
+        .unwrap();
+    assert_eq!(wait(&mut exporter, program), 0, "the exporter failed");
+    let done = listener.finish(true);
+    assert_eq!(done.code, 0, "listen: {}", done.stderr);
+    assert!(!done.stderr.contains("refused"), "{}", done.stderr);
+    let live = parse(&done.stdout);
+    let expected = if program.ends_with("node") { (5, 10010, 1500) } else { (5, 5010, 500) };
+    assert_eq!(row(&live, MODEL), expected);
+    assert!(save.join(saved_file).is_file(), "--save wrote no {saved_file}");
+    assert_eq!(report_json(&[&save]), live, "report of the --save directory differs from the live report");
+}
+
+#[test]
+fn python_http_protobuf_exporter_with_gzip() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let script = python_script(dir.path());
+    let env = [("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"), ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")];
+    exporter_session(&python, &[script.to_str().unwrap()], &env, false, "traces.pb");
+}
+
+#[test]
+fn python_grpc_exporter() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let script = python_script(dir.path());
+    let env = [("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")];
+    exporter_session(&python, &[script.to_str().unwrap()], &env, true, "traces.pb");
+}
+
+#[test]
+fn node_http_json_exporter() {
+    let Some(modules) = node_modules() else { return };
+    let node = std::env::var("OTELCOST_TEST_NODE").unwrap_or_else(|_| "node".into());
+    let script = node_script();
+    let env = [("NODE_PATH", modules.as_str())];
+    exporter_session(&node, &[script.to_str().unwrap()], &env, false, "traces.jsonl");
+}
+
+fn run_otelcost(args: &[&str], env: &[(&str, &str)]) -> Finished {
+    let mut child = Command::new(BIN)
+        .arg("run")
+        .args(args)
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (mut stdout, mut stderr) = (String::new(), String::new());
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = err.read_to_string(&mut s);
+        s
+    });
+    let code = wait(&mut child, "otelcost run");
+    out.read_to_string(&mut stdout).unwrap();
+    stderr.push_str(&reader.join().unwrap());
+    Finished { code, stdout, stderr }
+}
+
+#[test]
+fn run_wraps_a_real_instrumented_program() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let script = python_script(dir.path());
+    let script = script.to_str().unwrap();
+    let summary = dir.path().join("summary.md");
+    let step_summary = dir.path().join("step-summary.md");
+
+    // Within budget: the child's status (0), the report, both summaries.
+    let args = ["--format", "json", "--budget", "1", "--summary", summary.to_str().unwrap(), "--", &python, script];
+    let done = run_otelcost(&args, &[("GITHUB_STEP_SUMMARY", step_summary.to_str().unwrap())]);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(row(&parse(&done.stdout), MODEL), (3, 3003, 300));
+    for file in [&summary, &step_summary] {
+        let text = std::fs::read_to_string(file).unwrap();
+        assert!(text.contains("## otelcost") && text.contains("within the budget of $1"), "{text}");
+        assert!(text.contains(&format!("| {MODEL} | 3 | 3,003 |")), "{text}");
+    }
+
+    // Over budget: the budget code, whatever the child did.
+    let done = run_otelcost(&["--quiet", "--budget", "0.0001", "--", &python, script], &[("EXIT_CODE", "7")]);
+    assert_eq!(done.code, 4, "{}", done.stderr);
+    assert!(done.stderr.contains("over budget"), "{}", done.stderr);
+
+    // Otherwise the child's own status.
+    let done = run_otelcost(&["--quiet", "--", &python, script], &[("EXIT_CODE", "7")]);
+    assert_eq!(done.code, 7, "{}", done.stderr);
+}
+
+#[test]
+fn run_sets_the_exporter_environment_unless_told_not_to() {
+    let show = "echo endpoint=$OTEL_EXPORTER_OTLP_ENDPOINT protocol=$OTEL_EXPORTER_OTLP_PROTOCOL traces=$OTEL_TRACES_EXPORTER claude=$CLAUDE_CODE_ENABLE_TELEMETRY; exit 5";
+    let done = run_otelcost(&["--quiet", "--format", "csv", "--", "sh", "-c", show], &[]);
+    assert_eq!(done.code, 5, "{}", done.stderr);
+    assert!(done.stdout.contains("endpoint=http://127.0.0.1:"), "{}", done.stdout);
+    assert!(done.stdout.contains("protocol=http/protobuf traces=otlp claude=1"), "{}", done.stdout);
+
+    let done = run_otelcost(
+        &["--quiet", "--no-env", "--format", "csv", "--", "sh", "-c", show],
+        &[("OTEL_EXPORTER_OTLP_ENDPOINT", "http://elsewhere:4318")],
+    );
+    assert_eq!(done.code, 5, "{}", done.stderr);
+    assert!(done.stdout.contains("endpoint=http://elsewhere:4318 protocol="), "{}", done.stdout);
+}
+
+/// Bodies a broken or hostile client might send get the OTLP answers; the accepted ones
+/// are all in the report and in the saved files.
+#[test]
+fn bad_requests_get_the_spec_answers_and_nothing_accepted_is_lost() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("saved");
+    let listener = Listener::start(&["--save", save.to_str().unwrap(), "--format", "json", "--max-body", "64KiB"]);
+    let addr = listener.http;
+    let proto = [("Content-Type", "application/x-protobuf")];
+    let json = [("Content-Type", "application/json")];
+    let traces_pb = testdata("protobuf/b_openllmetry/traces.pb");
+    let requests = frames(&traces_pb);
+    let json_body = testdata("emitters/f_vercel_ai/traces.jsonl");
+
+    // Accepted: an empty Export*ServiceResponse in the request's encoding.
+    let mut accepted_pb = Vec::new();
+    for body in &requests[..4] {
+        assert_eq!(post(addr, "/v1/traces", &proto, body), (200, "application/x-protobuf".into(), vec![]));
+        accepted_pb.extend_from_slice(&(body.len() as u32).to_be_bytes());
+        accepted_pb.extend_from_slice(body);
+    }
+    assert_eq!(post(addr, "/v1/traces", &json, &json_body), (200, "application/json".into(), b"{}".to_vec()));
+    let gzipped = {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(requests[4]).unwrap();
+        gz.finish().unwrap()
+    };
+    let gzip_proto = [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "gzip")];
+    assert_eq!(post(addr, "/v1/traces", &gzip_proto, &gzipped).0, 200);
+    accepted_pb.extend_from_slice(&(requests[4].len() as u32).to_be_bytes());
+    accepted_pb.extend_from_slice(requests[4]);
+
+    // Refused: a google.rpc.Status (code 3, INVALID_ARGUMENT, for bad data) in the same encoding.
+    let (status, kind, body) = post(addr, "/v1/traces", &proto, &requests[5][..requests[5].len() / 2]);
+    assert_eq!((status, kind.as_str(), &body[..2]), (400, "application/x-protobuf", &[0x08, 0x03][..]));
+    let (status, _, body) = post(addr, "/v1/traces", &json, b"{\"resourceSpans\": [");
+    assert_eq!(status, 400);
+    assert_eq!(serde_json::from_slice::<Value>(&body).unwrap()["code"], 3);
+    let (status, _, body) = post(addr, "/v1/logs", &proto, requests[6]);
+    assert_eq!(status, 400, "a traces request on the logs endpoint");
+    assert!(String::from_utf8_lossy(&body).contains("traces request"));
+    assert_eq!(post(addr, "/v1/traces", &json, br#"{"resourceMetrics": 5}"#).0, 400);
+    assert_eq!(post(addr, "/v1/traces", &gzip_proto, b"not gzip at all").0, 400);
+    assert_eq!(post(addr, "/v1/traces", &[("Content-Type", "text/plain")], b"hello").0, 415);
+    assert_eq!(post(addr, "/v1/traces", &[], b"hello").0, 415, "no content type");
+    let br = [("Content-Type", "application/json"), ("Content-Encoding", "br")];
+    assert_eq!(post(addr, "/v1/traces", &br, b"{}").0, 415);
+    assert_eq!(post(addr, "/v1/traces", &proto, &vec![0x0A; 65 * 1024]).0, 413, "over --max-body");
+    let bomb = {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![0u8; 8 << 20]).unwrap();
+        gz.finish().unwrap()
+    };
+    assert!(bomb.len() < 64 * 1024);
+    assert_eq!(post(addr, "/v1/traces", &gzip_proto, &bomb).0, 413, "over --max-body once decompressed");
+    assert_eq!(request(addr, "GET", "/v1/traces", &[], b"").0, 405);
+    assert_eq!(post(addr, "/v2/traces", &proto, requests[7]).0, 404);
+
+    let done = listener.finish(true);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(done.stderr.contains("refused"), "refused requests are reported: {}", done.stderr);
+    let live = parse(&done.stdout);
+    let sent = dir.path().join("sent");
+    std::fs::create_dir(&sent).unwrap();
+    std::fs::write(sent.join("traces.pb"), &accepted_pb).unwrap();
+    std::fs::write(sent.join("traces.jsonl"), &json_body).unwrap();
+    assert_eq!(live, report_json(&[&sent]), "the live report is not the report of the accepted requests");
+    assert_eq!(report_json(&[&save]), live);
+}
+
+/// --save writes each request before acknowledging it: SIGKILL loses nothing acknowledged.
+#[test]
+fn a_killed_listener_keeps_every_request_it_acknowledged() {
+    let dir = tempfile::tempdir().unwrap();
+    let save = dir.path().join("saved");
+    let listener = Listener::start(&["--save", save.to_str().unwrap(), "--no-grpc"]);
+    assert!(listener.grpc.is_none());
+    let traces_pb = testdata("protobuf/b_openllmetry/traces.pb");
+    let requests = frames(&traces_pb);
+    for body in &requests {
+        assert_eq!(post(listener.http, "/v1/traces", &[("Content-Type", "application/x-protobuf")], body).0, 200);
+    }
+    signal(&listener.child, "KILL");
+    let _ = listener.finish(false);
+    let sent = dir.path().join("traces.pb");
+    std::fs::write(&sent, &traces_pb).unwrap();
+    assert_eq!(report_json(&[&save]), report_json(&[&sent]));
+}
+
+#[test]
+fn auth_token_is_required_when_set_and_for_wider_addresses() {
+    let listener = Listener::start(&["--auth-token", "s3cret", "--quiet"]);
+    let body = testdata("emitters/f_vercel_ai/traces.jsonl");
+    let json = ("Content-Type", "application/json");
+    assert_eq!(post(listener.http, "/v1/traces", &[json], &body).0, 401);
+    assert_eq!(post(listener.http, "/v1/traces", &[json, ("Authorization", "Bearer wrong")], &body).0, 401);
+    assert_eq!(post(listener.http, "/v1/traces", &[json, ("Authorization", "Bearer s3cret")], &body).0, 200);
+    assert_eq!(listener.finish(true).code, 0);
+
+    let out = Command::new(BIN)
+        .args(["listen", "--http", "0.0.0.0:0", "--no-grpc", "--duration", "1s"])
+        .env_remove("OTELCOST_AUTH_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--auth-token"));
+}
+
+#[test]
+fn sessions_end_on_max_requests_and_on_idle() {
+    let body = testdata("emitters/f_vercel_ai/traces.jsonl");
+    let json = [("Content-Type", "application/json")];
+    let listener = Listener::start(&["--max-requests", "2", "--format", "json"]);
+    assert_eq!(post(listener.http, "/v1/traces", &json, &body).0, 200);
+    assert_eq!(post(listener.http, "/v1/traces", &json, &body).0, 200);
+    let done = listener.finish(false);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(done.stderr.contains("--max-requests reached"), "{}", done.stderr);
+
+    let start = Instant::now();
+    let done = Listener::start(&["--idle", "300ms", "--quiet"]).finish(false);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert!(start.elapsed() < Duration::from_secs(10));
+}
+
+/// Raw messages through the Python gRPC library (no OTel types, so anything can be sent).
+const PYTHON_GRPC_RAW: &str = r#"
+import grpc, sys
+channel = grpc.insecure_channel(sys.argv[1])
+export = channel.unary_unary("/opentelemetry.proto.collector.trace.v1.TraceService/Export")
+valid = open(sys.argv[2], "rb").read()
+auth = [("authorization", "Bearer tok")]
+def code(body, metadata=auth):
+    try:
+        export(body, timeout=20, metadata=metadata)
+        return "OK"
+    except grpc.RpcError as e:
+        return e.code().name
+print(code(valid), code(valid[: len(valid) // 2]), code(b"\x0a" * 70000), code(valid, []), code(b""))
+"#;
+
+#[test]
+fn grpc_answers_bad_messages_with_grpc_status_codes() {
+    let Some(python) = python() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("raw.py");
+    std::fs::write(&script, PYTHON_GRPC_RAW).unwrap();
+    let traces_pb = testdata("protobuf/b_openllmetry/traces.pb");
+    let valid = dir.path().join("valid.pb");
+    std::fs::write(&valid, frames(&traces_pb)[0]).unwrap();
+    let listener = Listener::start(&["--max-body", "64KiB", "--auth-token", "tok", "--format", "json"]);
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(listener.grpc.unwrap().to_string())
+        .arg(&valid)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let done = listener.finish(true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "OK INVALID_ARGUMENT RESOURCE_EXHAUSTED UNAUTHENTICATED OK",
+        "valid, truncated, over --max-body, no token, empty"
+    );
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    assert_eq!(parse(&done.stdout), report_json(&[&valid]));
+}
+
+#[test]
+fn run_passes_sigterm_on_to_the_command_and_keeps_its_status() {
+    let mut child = Command::new(BIN)
+        .args([
+            "run",
+            "--quiet",
+            "--flush",
+            "0s",
+            "--",
+            "sh",
+            "-c",
+            "trap 'exit 42' TERM; echo ready; while :; do sleep 0.05; done",
+        ])
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    out.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    signal(&child, "TERM");
+    assert_eq!(wait(&mut child, "otelcost run"), 42);
+}
