@@ -165,30 +165,33 @@ fn scope(buf: &[u8]) -> Result<Scope<'_>, DecodeError> {
     Ok(s)
 }
 
-fn resource_spans(buf: &[u8]) -> Result<ResourceSpans<'_>, DecodeError> {
-    let mut rs = ResourceSpans { resource: Resource::default(), scope_spans: Vec::new() };
+/// `Resource{Spans,Logs,Metrics}` and `Scope{Spans,Logs,Metrics}` share one shape: a
+/// header (the resource or scope) in field 1 and the repeated children in field 2.
+fn container<'a, H: Default, C>(
+    buf: &'a [u8],
+    header: fn(&'a [u8]) -> Result<H, DecodeError>,
+    child: fn(&'a [u8]) -> Result<C, DecodeError>,
+) -> Result<(H, Vec<C>), DecodeError> {
+    let (mut head, mut children) = (H::default(), Vec::new());
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
-            1 => rs.resource = resource(len(f)?)?,
-            2 => rs.scope_spans.push(scope_spans(len(f)?)?),
+            1 => head = header(len(f)?)?,
+            2 => children.push(child(len(f)?)?),
             _ => {}
         }
     }
-    Ok(rs)
+    Ok((head, children))
+}
+
+fn resource_spans(buf: &[u8]) -> Result<ResourceSpans<'_>, DecodeError> {
+    let (resource, scope_spans) = container(buf, resource, scope_spans)?;
+    Ok(ResourceSpans { resource, scope_spans })
 }
 
 fn scope_spans(buf: &[u8]) -> Result<ScopeSpans<'_>, DecodeError> {
-    let mut ss = ScopeSpans { scope: Scope::default(), spans: Vec::new() };
-    let mut r = WireReader::new(buf);
-    while let Some((n, f)) = r.next()? {
-        match n {
-            1 => ss.scope = scope(len(f)?)?,
-            2 => ss.spans.push(span(len(f)?)?),
-            _ => {}
-        }
-    }
-    Ok(ss)
+    let (scope, spans) = container(buf, scope, span)?;
+    Ok(ScopeSpans { scope, spans })
 }
 
 fn span(buf: &[u8]) -> Result<Span<'_>, DecodeError> {
@@ -211,29 +214,13 @@ fn span(buf: &[u8]) -> Result<Span<'_>, DecodeError> {
 }
 
 fn resource_logs(buf: &[u8]) -> Result<ResourceLogs<'_>, DecodeError> {
-    let mut rl = ResourceLogs { resource: Resource::default(), scope_logs: Vec::new() };
-    let mut r = WireReader::new(buf);
-    while let Some((n, f)) = r.next()? {
-        match n {
-            1 => rl.resource = resource(len(f)?)?,
-            2 => rl.scope_logs.push(scope_logs(len(f)?)?),
-            _ => {}
-        }
-    }
-    Ok(rl)
+    let (resource, scope_logs) = container(buf, resource, scope_logs)?;
+    Ok(ResourceLogs { resource, scope_logs })
 }
 
 fn scope_logs(buf: &[u8]) -> Result<ScopeLogs<'_>, DecodeError> {
-    let mut sl = ScopeLogs { scope: Scope::default(), log_records: Vec::new() };
-    let mut r = WireReader::new(buf);
-    while let Some((n, f)) = r.next()? {
-        match n {
-            1 => sl.scope = scope(len(f)?)?,
-            2 => sl.log_records.push(log_record(len(f)?)?),
-            _ => {}
-        }
-    }
-    Ok(sl)
+    let (scope, log_records) = container(buf, scope, log_record)?;
+    Ok(ScopeLogs { scope, log_records })
 }
 
 fn log_record(buf: &[u8]) -> Result<LogRecord<'_>, DecodeError> {
@@ -255,29 +242,13 @@ fn log_record(buf: &[u8]) -> Result<LogRecord<'_>, DecodeError> {
 }
 
 fn resource_metrics(buf: &[u8]) -> Result<ResourceMetrics<'_>, DecodeError> {
-    let mut rm = ResourceMetrics { resource: Resource::default(), scope_metrics: Vec::new() };
-    let mut r = WireReader::new(buf);
-    while let Some((n, f)) = r.next()? {
-        match n {
-            1 => rm.resource = resource(len(f)?)?,
-            2 => rm.scope_metrics.push(scope_metrics(len(f)?)?),
-            _ => {}
-        }
-    }
-    Ok(rm)
+    let (resource, scope_metrics) = container(buf, resource, scope_metrics)?;
+    Ok(ResourceMetrics { resource, scope_metrics })
 }
 
 fn scope_metrics(buf: &[u8]) -> Result<ScopeMetrics<'_>, DecodeError> {
-    let mut sm = ScopeMetrics { scope: Scope::default(), metrics: Vec::new() };
-    let mut r = WireReader::new(buf);
-    while let Some((n, f)) = r.next()? {
-        match n {
-            1 => sm.scope = scope(len(f)?)?,
-            2 => sm.metrics.push(metric(len(f)?)?),
-            _ => {}
-        }
-    }
-    Ok(sm)
+    let (scope, metrics) = container(buf, scope, metric)?;
+    Ok(ScopeMetrics { scope, metrics })
 }
 
 fn metric(buf: &[u8]) -> Result<Metric<'_>, DecodeError> {
@@ -345,28 +316,20 @@ fn number_point(buf: &[u8]) -> Result<NumberPoint<'_>, DecodeError> {
 }
 
 fn histogram_point(buf: &[u8]) -> Result<HistogramPoint<'_>, DecodeError> {
-    let mut p = HistogramPoint::default();
-    let mut r = WireReader::new(buf);
-    while let Some((n, f)) = r.next()? {
-        match n {
-            9 => p.attributes.push(key_value(len(f)?)?),
-            2 => p.start_time_unix_nano = fixed64(f),
-            3 => p.time_unix_nano = fixed64(f),
-            4 => p.count = fixed64(f),
-            5 => p.sum = Some(Double::Bits(f64::from_bits(fixed64(f)))),
-            10 => p.flags = fixed32(f),
-            _ => {}
-        }
-    }
-    Ok(p)
+    any_histogram_point(buf, 9)
 }
 
 fn exp_histogram_point(buf: &[u8]) -> Result<HistogramPoint<'_>, DecodeError> {
+    any_histogram_point(buf, 1)
+}
+
+/// The two histogram point messages agree on every field read here but the attributes'.
+fn any_histogram_point(buf: &[u8], attributes: u32) -> Result<HistogramPoint<'_>, DecodeError> {
     let mut p = HistogramPoint::default();
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
-            1 => p.attributes.push(key_value(len(f)?)?),
+            _ if n == attributes => p.attributes.push(key_value(len(f)?)?),
             2 => p.start_time_unix_nano = fixed64(f),
             3 => p.time_unix_nano = fixed64(f),
             4 => p.count = fixed64(f),
