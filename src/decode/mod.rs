@@ -91,7 +91,7 @@ mod tests {
                 if let Some(s) = &m.sum {
                     s.data_points.iter().for_each(|p| {
                         touch(&p.attributes);
-                        drop(p.as_double.map(|d| d.to_decimal()));
+                        let _ = p.as_double.map(|d| d.to_decimal());
                     })
                 }
             }),

@@ -163,7 +163,7 @@ fn proto_value(bytes: &[u8]) -> Option<Value<'_>> {
             (2, Field::Varint(v)) => Value::Bool(v != 0),
             (3, Field::Varint(v)) => Value::Int(v as i64),
             (4, Field::Fixed64(v)) => Value::Double(Double::Bits(f64::from_bits(v))),
-            (5 | 6 | 7, Field::Len(b)) => Value::Other(render_proto_composite(num, b)),
+            (5..=7, Field::Len(b)) => Value::Other(render_proto_composite(num, b)),
             _ => continue,
         };
     }

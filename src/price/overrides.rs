@@ -202,7 +202,14 @@ pub(crate) fn load_toml(
     }
 
     // Custom models: blocks with the same id and provider form one dated price history.
-    let mut new: Vec<(Option<String>, String, Clause, Vec<(Option<i64>, Arc<str>, PriceSet)>)> = Vec::new();
+    struct Custom {
+        scope: Option<String>,
+        id: String,
+        clause: Clause,
+        /// (start day, start date as written, prices)
+        history: Vec<(Option<i64>, Arc<str>, PriceSet)>,
+    }
+    let mut new: Vec<Custom> = Vec::new();
     for t in tables(root, "model", &ctx)? {
         let mut allowed = vec!["id", "provider", "match", "start_date"];
         allowed.extend_from_slice(PRICE_KEYS);
@@ -223,13 +230,13 @@ pub(crate) fn load_toml(
         let start = ctx.day(t, "start_date")?;
         let date: Arc<str> = Arc::from(ctx.string(t, "start_date")?.unwrap_or_default());
         let set = ctx.price_set(t, &format!("model {id:?}"))?;
-        match new.iter_mut().find(|m| m.0 == scope && m.1 == id) {
-            Some(m) => m.3.push((start, date, set)),
-            None => new.push((scope, id, clause, vec![(start, date, set)])),
+        match new.iter_mut().find(|m| m.scope == scope && m.id == id) {
+            Some(m) => m.history.push((start, date, set)),
+            None => new.push(Custom { scope, id, clause, history: vec![(start, date, set)] }),
         }
     }
     let mut file_models: Vec<(Option<String>, Provider)> = Vec::new();
-    for (scope, id, clause, mut history) in new {
+    for Custom { scope, id, clause, mut history } in new {
         // Undated first, then by date: the last active set applies.
         history.sort_by_key(|h| h.0);
         let prices = history
