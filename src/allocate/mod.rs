@@ -210,6 +210,36 @@ mod tests {
     }
 
     #[test]
+    fn rules_apply_in_order_and_read_what_is_underneath_their_own_name() {
+        let rules = Rules::parse(
+            "r.toml",
+            "[dimensions]\nteam = [\"t\"]\n\
+             [[rule]]\ndimension = \"team\"\nfrom = \"team\"\n\
+             [[rule]]\ndimension = \"team\"\nfrom = \"model\"\nprefix = \"gpt\"\nvalue = \"openai-users\"\n\
+             [[rule]]\ndimension = \"team\"\nfrom = \"model\"\nregex = \"^(c)\"\n\
+             [[rule]]\ndimension = \"team\"\ndefault = \"unallocated\"\n\
+             [[rule]]\ndimension = \"tier\"\nfrom = \"team\"\nequals = [\"x\", \"c\"]\nvalue = \"gold\"\n",
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let catalog = Catalog::new(rules);
+        let by = ["team".to_string(), "tier".into()];
+        let (g, keys) =
+            Grouping::new(&catalog, &by, &[], jiff::tz::TimeZone::UTC, jiff::civil::Weekday::Monday).unwrap();
+        assert_eq!(keys, ["t"]);
+        let calls = vec![
+            priced("gpt-4", Some("x"), 1, Some("1")), // stated team wins over the prefix
+            priced("gpt-4", None, 1, Some("1")),
+            priced("claude", None, 1, Some("1")),
+            priced("llama", None, 1, Some("1")),
+        ];
+        let r = group(calls, &g, CostMode::Computed, false);
+        let groups: Vec<_> = r.rows.iter().map(|r| r.group.join("/")).collect();
+        // tier reads the derived team (defined before it).
+        assert_eq!(groups, ["c/gold", "openai-users/(none)", "unallocated/(none)", "x/gold"]);
+    }
+
+    #[test]
     fn days_follow_the_time_zone() {
         // 2026-11-22T23:30:00Z is already the 23rd in Berlin.
         let t = 1_795_390_200_000_000_000u64;

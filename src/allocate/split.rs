@@ -1,6 +1,8 @@
 //! `--split-unallocated DIM`: the cost nobody owns (`unallocated` or `(none)` in DIM) is
-//! shared out among the other values of DIM in proportion to their own cost, within each
-//! combination of the other `--by` dimensions. It goes in its own column (`shared_cost`):
+//! shared out among the rows with other values of DIM in proportion to their own cost, so
+//! each value of DIM takes the share its cost warrants whatever else the rows are broken
+//! down by. With a time bucket in `--by` (hour, day, week, month) each period's
+//! unallocated cost is shared within that period. It goes in its own column (`shared_cost`):
 //! each recipient row gets its share, each unallocated row gives its whole cost away (a
 //! negative share), so `cost` and the totals are unchanged and the column sums to zero.
 //!
@@ -31,11 +33,14 @@ pub fn split_unallocated(report: &mut Report, dimension: &str) -> Result<Unshare
             report.group_by.join(",")
         ));
     };
-    // Rows by slice: the group values other than `dimension`.
+    // Rows by period: the values of the time-bucket dimensions (names no rule can take).
+    let periods: Vec<usize> = (report.group_by.iter().enumerate())
+        .filter(|(_, d)| matches!(d.as_str(), "hour" | "day" | "week" | "month"))
+        .map(|(i, _)| i)
+        .collect();
     let mut slices: BTreeMap<Vec<&str>, Vec<usize>> = BTreeMap::new();
     for (i, row) in report.rows.iter().enumerate() {
-        let mut key: Vec<&str> = row.group.iter().map(String::as_str).collect();
-        key.remove(at);
+        let key: Vec<&str> = periods.iter().filter_map(|&p| row.group.get(p).map(String::as_str)).collect();
         slices.entry(key).or_default().push(i);
     }
     let slices: Vec<Vec<usize>> = slices.into_values().collect();
@@ -148,7 +153,7 @@ mod tests {
     }
 
     #[test]
-    fn proportional_within_each_slice_and_none_counts_as_unallocated() {
+    fn proportional_within_each_period_and_none_counts_as_unallocated() {
         let mut r = report(
             vec![
                 row(&["a", "d1"], Some("3")),
@@ -168,6 +173,23 @@ mod tests {
         assert_eq!((share(4), share(5)), (Decimal::ZERO, Decimal::ZERO));
         assert_eq!(unshared, Unshared { slices: 1, cost: d("5") });
         assert_eq!(r.total.shared_cost, Some(Decimal::ZERO));
+    }
+
+    #[test]
+    fn other_dimensions_do_not_change_a_values_share() {
+        // team a: 3 + 1 = 4 of 5 allocated, so 80% of the 10 unallocated, whatever the model.
+        let mut r = report(
+            vec![
+                row(&["a", "m1"], Some("3")),
+                row(&["a", "m2"], Some("1")),
+                row(&["b", "m2"], Some("1")),
+                row(&["unallocated", "m3"], Some("10")),
+            ],
+            &["team", "model"],
+        );
+        split_unallocated(&mut r, "team").unwrap();
+        let share = |i: usize| r.rows[i].totals.shared_cost.unwrap();
+        assert_eq!((share(0), share(1), share(2), share(3)), (d("6"), d("2"), d("2"), d("-10")));
     }
 
     #[test]
