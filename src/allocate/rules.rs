@@ -167,8 +167,7 @@ struct LookupFiles(HashMap<std::path::PathBuf, Arc<Csv>>);
 struct Csv {
     label: String,
     header: Vec<String>,
-    /// (line number, fields)
-    rows: Vec<(usize, Vec<String>)>,
+    rows: Vec<Record>,
 }
 
 const RULE_KEYS: &[&str] =
@@ -349,8 +348,11 @@ impl Csv {
     }
 }
 
-/// RFC 4180 records with their 1-based starting line; blank lines are skipped.
-fn parse_csv(text: &str) -> Result<Vec<(usize, Vec<String>)>, (usize, String)> {
+/// A CSV record: its 1-based starting line and its fields.
+type Record = (usize, Vec<String>);
+
+/// RFC 4180 records; blank lines are skipped. The error is (line, message).
+fn parse_csv(text: &str) -> Result<Vec<Record>, (usize, String)> {
     let mut records = Vec::new();
     let mut fields = Vec::new();
     let mut field = String::new();

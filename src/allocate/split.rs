@@ -83,7 +83,7 @@ fn divide(pool: Decimal, weights: &[(usize, Decimal)], rows: &[Row]) -> Option<V
     if total <= Decimal::ZERO {
         return None;
     }
-    let scale = pool.scale().max(12).min(26);
+    let scale = pool.scale().clamp(12, 26);
     let unit = Decimal::new(1, scale);
     let mut parts: Vec<(usize, Decimal, Decimal)> = weights
         .iter()
