@@ -1,67 +1,385 @@
-//! `--by` dimensions: built-in ones, time buckets in a time zone, and attribute keys.
+//! `--by` and `--where` dimensions: call fields, time buckets in a time zone, aliases
+//! (a name for several attribute keys, first present wins), dimensions derived by the
+//! rules file, and plain attribute keys.
 
+use super::rules::{Derived, Matcher, Rules};
 use crate::model::Call;
+use jiff::civil::Weekday;
+use std::collections::HashMap;
 
-/// A `--by` dimension.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Dimension {
+/// Built-in aliases: name, attribute keys in order (first present wins), what it is.
+/// The keys cover what the emitters in `testdata/` really send; a rules file can replace
+/// or extend them (`[dimensions]`).
+pub const BUILTIN_ALIASES: &[(&str, &[&str], &str)] = &[
+    (
+        "user",
+        &[
+            "user.email",
+            "user.id",
+            "enduser.id",
+            "user.account_uuid",
+            "metadata.user_api_key_user_id",
+            "metadata.user_api_key_end_user_id",
+            "litellm.end_user.id",
+            "llm.user",
+            "traceloop.association.properties.user_id",
+            "ai.telemetry.metadata.userId",
+            "gen_ai.user",
+        ],
+        "the person who made the call",
+    ),
+    (
+        "team",
+        &[
+            "team",
+            "team.name",
+            "team.id",
+            "metadata.user_api_key_team_id",
+            "metadata.user_api_key_team_alias",
+            "traceloop.association.properties.team",
+            "ai.telemetry.metadata.team",
+        ],
+        "the team that owns the call",
+    ),
+    ("agent", &["gen_ai.agent.name", "agent_name", "gen_ai.agent.id"], "the agent that made the call"),
+    (
+        "session",
+        &[
+            "session.id",
+            "gen_ai.conversation.id",
+            "conversation.id",
+            "traceloop.association.properties.session_id",
+            "ai.telemetry.metadata.sessionId",
+        ],
+        "the session or conversation (else the one the emitter names)",
+    ),
+    ("host", &["host.name", "host.id"], "the machine"),
+    (
+        "environment",
+        &["deployment.environment.name", "deployment.environment", "environment"],
+        "the deployment environment",
+    ),
+];
+
+/// Dimensions read from the call itself.
+pub const FIELDS: &[(&str, &str)] = &[
+    ("model", "the model that answered (else the one requested)"),
+    ("provider", "gen_ai.provider.name / gen_ai.system"),
+    ("service", "the resource's service.name"),
+    ("operation", "chat, embeddings, …"),
+    ("hour", "time bucket, in --timezone"),
+    ("day", "time bucket, in --timezone"),
+    ("week", "time bucket: the date of its first day (--week-start)"),
+    ("month", "time bucket: YYYY-MM"),
+];
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Field {
     Model,
     Provider,
-    /// `service.name` of the resource.
     Service,
     Operation,
-    /// Calendar day of the call in the report's time zone.
-    Day,
-    Hour,
-    /// Any attribute key: index into the attribute values extract captured.
-    Attribute(usize),
+    /// The session the emitter names (`Call.session`).
+    Session,
 }
 
-/// How to group: dimensions with their names, and the time zone for day/hour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bucket {
+    Hour,
+    Day,
+    Week,
+    Month,
+}
+
+/// How one dimension's value is found for a call.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Dimension {
+    Field(Field),
+    /// Time bucket of the call in the report's time zone.
+    Time(Bucket),
+    /// A slot of `Call.dims`: the first present of some attribute keys.
+    Attribute(usize),
+    /// The first of these that has a value.
+    FirstOf(Vec<Dimension>),
+    /// A dimension derived by the rules file: index into `Grouping::derived`.
+    Derived(usize),
+}
+
+/// An alias: a dimension name standing for attribute keys, first present wins.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Alias {
+    pub name: String,
+    pub keys: Vec<String>,
+    /// Where it is defined: `built in` or `rules.toml:3`.
+    pub origin: String,
+}
+
+/// Every named dimension: the built-in aliases, the rules file's aliases and derived ones.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    pub aliases: Vec<Alias>,
+    pub rules: Rules,
+}
+
+impl Catalog {
+    /// The built-in aliases, replaced or extended by the rules file's.
+    pub fn new(rules: Rules) -> Catalog {
+        let mut aliases: Vec<Alias> = BUILTIN_ALIASES
+            .iter()
+            .map(|(name, keys, _)| Alias {
+                name: name.to_string(),
+                keys: keys.iter().map(|k| k.to_string()).collect(),
+                origin: "built in".into(),
+            })
+            .collect();
+        for alias in &rules.aliases {
+            match aliases.iter_mut().find(|a| a.name == alias.name) {
+                Some(existing) => *existing = alias.clone(),
+                None => aliases.push(alias.clone()),
+            }
+        }
+        Catalog { aliases, rules }
+    }
+
+    pub fn alias(&self, name: &str) -> Option<&Alias> {
+        self.aliases.iter().find(|a| a.name == name)
+    }
+}
+
+/// A derived dimension ready to evaluate: its rules with their inputs resolved.
+#[derive(Debug)]
+pub struct CompiledDerived {
+    rules: Vec<(Option<Dimension>, Matcher)>,
+}
+
+/// A `--where` condition: `key=value` or `key!=value`.
+#[derive(Debug)]
+pub struct Filter {
+    dimension: Dimension,
+    value: String,
+    negate: bool,
+}
+
+/// How to group: dimensions with their names, filters, the derived dimensions they use,
+/// and the time zone and week start for time buckets.
+#[derive(Debug)]
 pub struct Grouping {
     pub dimensions: Vec<(String, Dimension)>,
+    pub filters: Vec<Filter>,
+    pub derived: Vec<CompiledDerived>,
     pub time_zone: jiff::tz::TimeZone,
+    pub week_start: Weekday,
+}
+
+/// Resolves names into dimensions, collecting the attribute keys extract must capture.
+struct Resolver<'a> {
+    catalog: &'a Catalog,
+    /// One entry per `Call.dims` slot: keys joined by `|` (first present wins).
+    slots: Vec<String>,
+    derived: Vec<CompiledDerived>,
+    derived_ids: HashMap<String, usize>,
+}
+
+impl Resolver<'_> {
+    fn slot(&mut self, keys: String) -> Dimension {
+        let i = self.slots.iter().position(|k| *k == keys).unwrap_or_else(|| {
+            self.slots.push(keys);
+            self.slots.len() - 1
+        });
+        Dimension::Attribute(i)
+    }
+
+    /// A name as `--by`, `--where` or a rule's `from` use it. `skip_derived` names the
+    /// derived dimension being defined, so that its own name in its rules means the alias
+    /// or attribute underneath, not itself.
+    fn resolve(&mut self, name: &str, skip_derived: Option<&str>) -> Dimension {
+        let field = match name {
+            "model" => Some(Dimension::Field(Field::Model)),
+            "provider" => Some(Dimension::Field(Field::Provider)),
+            "service" => Some(Dimension::Field(Field::Service)),
+            "operation" => Some(Dimension::Field(Field::Operation)),
+            "hour" => Some(Dimension::Time(Bucket::Hour)),
+            "day" => Some(Dimension::Time(Bucket::Day)),
+            "week" => Some(Dimension::Time(Bucket::Week)),
+            "month" => Some(Dimension::Time(Bucket::Month)),
+            _ => None,
+        };
+        if let Some(field) = field {
+            return field;
+        }
+        if skip_derived != Some(name) {
+            if let Some(&i) = self.derived_ids.get(name) {
+                return Dimension::Derived(i);
+            }
+            if let Some(position) = self.catalog.rules.derived.iter().position(|d| d.name == name) {
+                return self.compile(position);
+            }
+        }
+        if let Some(alias) = self.catalog.alias(name) {
+            let slot = self.slot(alias.keys.join("|"));
+            // Without an attribute, the session the emitter itself names.
+            return if name == "session" {
+                Dimension::FirstOf(vec![slot, Dimension::Field(Field::Session)])
+            } else {
+                slot
+            };
+        }
+        self.slot(name.to_string())
+    }
+
+    fn compile(&mut self, position: usize) -> Dimension {
+        let catalog = self.catalog;
+        let derived: &Derived = &catalog.rules.derived[position];
+        // Rules may only read dimensions derived before this one (file order), so there
+        // is no cycle; its own name means what is underneath it.
+        let earlier: Vec<&str> = catalog.rules.derived[..position].iter().map(|d| d.name.as_str()).collect();
+        let rules = derived
+            .rules
+            .iter()
+            .map(|rule| {
+                let from = rule.from.as_deref().map(|from| {
+                    let later = !earlier.contains(&from) && from != derived.name;
+                    let skip = if later { Some(from) } else { Some(derived.name.as_str()) };
+                    self.resolve(from, skip)
+                });
+                (from, rule.matcher.clone())
+            })
+            .collect();
+        self.derived.push(CompiledDerived { rules });
+        let id = self.derived.len() - 1;
+        self.derived_ids.insert(derived.name.clone(), id);
+        Dimension::Derived(id)
+    }
 }
 
 impl Grouping {
-    /// Parses `--by` names. Returns the grouping and the attribute keys extract must capture.
+    /// `--by` names with the built-in dimensions only. Returns the grouping and the keys
+    /// extract must capture.
     pub fn parse(names: &[String], time_zone: jiff::tz::TimeZone) -> (Grouping, Vec<String>) {
-        let mut keys: Vec<String> = Vec::new();
-        let dimensions = names
+        let catalog = Catalog::new(Rules::default());
+        Grouping::new(&catalog, names, &[], time_zone, Weekday::Monday).unwrap_or_else(|_| unreachable!())
+    }
+
+    /// `--by` names and `--where` conditions against `catalog`. Returns the grouping and
+    /// the keys extract must capture (`Config::dim_keys`), or a message for a bad filter.
+    pub fn new(
+        catalog: &Catalog,
+        names: &[String],
+        filters: &[String],
+        time_zone: jiff::tz::TimeZone,
+        week_start: Weekday,
+    ) -> Result<(Grouping, Vec<String>), String> {
+        let mut r = Resolver { catalog, slots: Vec::new(), derived: Vec::new(), derived_ids: HashMap::new() };
+        let dimensions = names.iter().map(|name| (name.clone(), r.resolve(name.trim(), None))).collect();
+        let filters = filters
             .iter()
-            .map(|name| {
-                let dim = match name.as_str() {
-                    "model" => Dimension::Model,
-                    "provider" => Dimension::Provider,
-                    "service" => Dimension::Service,
-                    "operation" => Dimension::Operation,
-                    "day" => Dimension::Day,
-                    "hour" => Dimension::Hour,
-                    key => Dimension::Attribute(keys.iter().position(|k| k == key).unwrap_or_else(|| {
-                        keys.push(key.to_string());
-                        keys.len() - 1
-                    })),
+            .map(|text| {
+                let (key, value, negate) = match text.split_once("!=") {
+                    Some((k, v)) => (k, v, true),
+                    None => match text.split_once('=') {
+                        Some((k, v)) => (k, v, false),
+                        None => return Err(format!("--where {text:?}: write key=value or key!=value")),
+                    },
                 };
-                (name.clone(), dim)
+                let key = key.trim();
+                if key.is_empty() {
+                    return Err(format!("--where {text:?}: the key is empty; write e.g. team=payments"));
+                }
+                Ok(Filter { dimension: r.resolve(key, None), value: value.trim().to_string(), negate })
             })
-            .collect();
-        (Grouping { dimensions, time_zone }, keys)
+            .collect::<Result<_, _>>()?;
+        let grouping = Grouping { dimensions, filters, derived: r.derived, time_zone, week_start };
+        Ok((grouping, r.slots))
+    }
+
+    /// Whether a call passes every `--where` condition (a missing value is `(none)`).
+    pub fn admits(&self, call: &Call) -> bool {
+        self.filters.iter().all(|f| {
+            let value = self.value(&f.dimension, call);
+            (value.as_deref().unwrap_or(super::NONE) == f.value) != f.negate
+        })
     }
 
     pub(super) fn value(&self, dim: &Dimension, call: &Call) -> Option<String> {
         match dim {
-            Dimension::Model => call.model.clone(),
-            Dimension::Provider => call.provider.clone(),
-            Dimension::Service => call.service.clone(),
-            Dimension::Operation => call.operation.clone(),
-            Dimension::Day | Dimension::Hour => {
-                let ts =
-                    jiff::Timestamp::from_nanosecond(i128::from(call.time_ns)).ok().filter(|_| call.time_ns != 0)?;
-                let zoned = ts.to_zoned(self.time_zone.clone());
-                let format = if *dim == Dimension::Day { "%Y-%m-%d" } else { "%Y-%m-%d %H:00" };
-                Some(zoned.strftime(format).to_string())
-            }
+            Dimension::Field(Field::Model) => call.model.clone(),
+            Dimension::Field(Field::Provider) => call.provider.clone(),
+            Dimension::Field(Field::Service) => call.service.clone(),
+            Dimension::Field(Field::Operation) => call.operation.clone(),
+            Dimension::Field(Field::Session) => call.session.clone(),
+            Dimension::Time(bucket) => time_bucket(call.time_ns, *bucket, &self.time_zone, self.week_start),
             Dimension::Attribute(i) => call.dims.get(*i).cloned().flatten(),
+            Dimension::FirstOf(dims) => dims.iter().find_map(|d| self.value(d, call)),
+            Dimension::Derived(i) => {
+                let derived = self.derived.get(*i)?;
+                derived.rules.iter().find_map(|(from, matcher)| {
+                    let input = from.as_ref().and_then(|d| self.value(d, call));
+                    matcher.apply(input.as_deref())
+                })
+            }
         }
+    }
+}
+
+/// The bucket a call's time falls in, in `tz`: `2026-11-22 13:00`, `2026-11-22`, the
+/// date of the week's first day, `2026-11`. `None` for a call without a timestamp.
+pub fn time_bucket(time_ns: u64, bucket: Bucket, tz: &jiff::tz::TimeZone, week_start: Weekday) -> Option<String> {
+    if time_ns == 0 {
+        return None;
+    }
+    let zoned = jiff::Timestamp::from_nanosecond(i128::from(time_ns)).ok()?.to_zoned(tz.clone());
+    Some(match bucket {
+        Bucket::Hour => zoned.strftime("%Y-%m-%d %H:00").to_string(),
+        Bucket::Day => zoned.strftime("%Y-%m-%d").to_string(),
+        Bucket::Month => zoned.strftime("%Y-%m").to_string(),
+        Bucket::Week => {
+            let date = zoned.date();
+            let back = (date.weekday().to_monday_zero_offset() - week_start.to_monday_zero_offset()).rem_euclid(7);
+            date.checked_sub(jiff::Span::new().days(back)).ok()?.to_string()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::tz::TimeZone;
+
+    fn ns(rfc3339: &str) -> u64 {
+        rfc3339.parse::<jiff::Timestamp>().unwrap().as_nanosecond() as u64
+    }
+
+    #[test]
+    fn weeks_start_on_the_chosen_day_in_the_time_zone() {
+        // Sunday 2026-11-22 23:30 UTC is Monday 2026-11-23 00:30 in Berlin.
+        let t = ns("2026-11-22T23:30:00Z");
+        let berlin = TimeZone::get("Europe/Berlin").unwrap();
+        let week = |tz: &TimeZone, start| time_bucket(t, Bucket::Week, tz, start).unwrap();
+        assert_eq!(week(&TimeZone::UTC, Weekday::Monday), "2026-11-16");
+        assert_eq!(week(&berlin, Weekday::Monday), "2026-11-23");
+        assert_eq!(week(&TimeZone::UTC, Weekday::Sunday), "2026-11-22");
+        assert_eq!(week(&berlin, Weekday::Sunday), "2026-11-22");
+        // A week across a month and year boundary keeps its first day.
+        assert_eq!(
+            time_bucket(ns("2027-01-01T12:00:00Z"), Bucket::Week, &TimeZone::UTC, Weekday::Monday).unwrap(),
+            "2026-12-28"
+        );
+        assert_eq!(
+            time_bucket(ns("2026-11-30T23:30:00Z"), Bucket::Month, &berlin, Weekday::Monday).unwrap(),
+            "2026-12"
+        );
+        assert_eq!(time_bucket(0, Bucket::Month, &berlin, Weekday::Monday), None);
+    }
+
+    #[test]
+    fn aliases_capture_one_slot_each() {
+        let catalog = Catalog::new(Rules::default());
+        let by = ["user".to_string(), "team".into(), "model".into(), "user".into(), "x.y".into()];
+        let (g, slots) = Grouping::new(&catalog, &by, &["team!=a".into()], TimeZone::UTC, Weekday::Monday).unwrap();
+        assert_eq!(slots.len(), 3);
+        assert!(slots[0].starts_with("user.email|user.id|"));
+        assert_eq!(slots[2], "x.y");
+        assert_eq!(g.dimensions[0].1, g.dimensions[3].1);
+        assert!(Grouping::new(&catalog, &by, &["team".into()], TimeZone::UTC, Weekday::Monday).is_err());
     }
 }

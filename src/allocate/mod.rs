@@ -1,8 +1,14 @@
 //! Allocate stage: group priced calls by dimensions into a `Report`.
 
 mod dimensions;
+mod rules;
+mod shape;
+mod split;
 
-pub use dimensions::{Dimension, Grouping};
+pub use dimensions::{Alias, Catalog, Dimension, Grouping, BUILTIN_ALIASES, FIELDS};
+pub use rules::{Matcher, Rules, UNALLOCATED};
+pub use shape::{merge, sort, top, SortBy, OTHER};
+pub use split::{split_unallocated, Unshared};
 
 use crate::model::{PricedCall, TokenBuckets};
 use rust_decimal::Decimal;
@@ -58,6 +64,9 @@ pub struct Totals {
     pub computed_where_reported: Option<Decimal>,
     /// The price entries that priced the group's calls.
     pub price_entries: BTreeSet<Arc<str>>,
+    /// With `--split-unallocated`: the share of unallocated cost this group takes on
+    /// (negative for the unallocated group that gives it away). Never mixed into `cost`.
+    pub shared_cost: Option<Decimal>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -115,10 +124,8 @@ pub fn group(
         total.cost = Some(Decimal::ZERO);
     }
     let mut rows: Vec<Row> = rows.into_iter().map(|(group, totals)| Row { group, totals }).collect();
-    rows.sort_by(|a, b| {
-        // Priced rows by cost, highest first; fully unpriced rows after them.
-        b.totals.cost.cmp(&a.totals.cost).then_with(|| a.group.cmp(&b.group))
-    });
+    // Priced rows by cost, highest first; fully unpriced rows after them.
+    shape::sort(&mut rows, SortBy::Cost);
     let mut unpriced: Vec<Unpriced> = unpriced.into_values().collect();
     unpriced.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)));
     let group_by = grouping.dimensions.iter().map(|(name, _)| name.clone()).collect();
@@ -183,7 +190,8 @@ mod tests {
     #[test]
     fn groups_sorts_and_keeps_unpriced_apart() {
         let (g, keys) = Grouping::parse(&["team".into(), "model".into()], jiff::tz::TimeZone::UTC);
-        assert_eq!(keys, vec!["team".to_string()]);
+        assert_eq!(keys.len(), 1);
+        assert!(keys[0].starts_with("team|"), "{keys:?}");
         let calls = vec![
             priced("a", Some("x"), 1, Some("0.5")),
             priced("a", Some("x"), 2, Some("0.25")),
@@ -199,6 +207,36 @@ mod tests {
         assert_eq!((r.total.requests, r.total.unpriced_requests), (4, 1));
         assert_eq!(r.unpriced.len(), 1);
         assert_eq!(r.unpriced[0].tokens.input, 10);
+    }
+
+    #[test]
+    fn rules_apply_in_order_and_read_what_is_underneath_their_own_name() {
+        let rules = Rules::parse(
+            "r.toml",
+            "[dimensions]\nteam = [\"t\"]\n\
+             [[rule]]\ndimension = \"team\"\nfrom = \"team\"\n\
+             [[rule]]\ndimension = \"team\"\nfrom = \"model\"\nprefix = \"gpt\"\nvalue = \"openai-users\"\n\
+             [[rule]]\ndimension = \"team\"\nfrom = \"model\"\nregex = \"^(c)\"\n\
+             [[rule]]\ndimension = \"team\"\ndefault = \"unallocated\"\n\
+             [[rule]]\ndimension = \"tier\"\nfrom = \"team\"\nequals = [\"x\", \"c\"]\nvalue = \"gold\"\n",
+            std::path::Path::new("."),
+        )
+        .unwrap();
+        let catalog = Catalog::new(rules);
+        let by = ["team".to_string(), "tier".into()];
+        let (g, keys) =
+            Grouping::new(&catalog, &by, &[], jiff::tz::TimeZone::UTC, jiff::civil::Weekday::Monday).unwrap();
+        assert_eq!(keys, ["t"]);
+        let calls = vec![
+            priced("gpt-4", Some("x"), 1, Some("1")), // stated team wins over the prefix
+            priced("gpt-4", None, 1, Some("1")),
+            priced("claude", None, 1, Some("1")),
+            priced("llama", None, 1, Some("1")),
+        ];
+        let r = group(calls, &g, CostMode::Computed, false);
+        let groups: Vec<_> = r.rows.iter().map(|r| r.group.join("/")).collect();
+        // tier reads the derived team (defined before it).
+        assert_eq!(groups, ["c/gold", "openai-users/(none)", "unallocated/(none)", "x/gold"]);
     }
 
     #[test]

@@ -2,8 +2,10 @@
 
 use clap::{Parser, Subcommand};
 
+mod dimensions;
 mod inspect;
 mod listen;
+mod merge;
 mod prices;
 mod report;
 mod run;
@@ -43,6 +45,12 @@ pub enum Command {
     /// Run a command with its OpenTelemetry pointed at otelcost, then report its LLM cost
     /// (and fail over a --budget).
     Run(run::RunArgs),
+    /// List the dimensions --by and --where understand: built in, aliases and their
+    /// attribute keys, and those a rules file derives.
+    Dimensions(dimensions::DimensionsArgs),
+    /// Combine JSON reports made over separate inputs (shards, machines) into one exact
+    /// report, as if one run had read everything.
+    Merge(merge::MergeArgs),
 }
 
 /// A failure that ends the command with `code`.
@@ -67,5 +75,7 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Prices(args) => prices::run(args),
         Command::Listen(args) => listen::run(args),
         Command::Run(args) => run::run(args),
+        Command::Dimensions(args) => dimensions::run(args),
+        Command::Merge(args) => merge::run(args),
     }
 }

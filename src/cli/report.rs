@@ -1,7 +1,7 @@
 //! `otelcost report`: price the LLM calls in OTLP dumps and report them grouped.
 
 use super::{error, exit, usage, Failure};
-use crate::allocate::{self, CostMode, Grouping};
+use crate::allocate::{self, CostMode, Grouping, Rules, SortBy};
 use crate::pipeline;
 use crate::price::{self, Catalog};
 use crate::reconcile;
@@ -31,10 +31,39 @@ pub struct ReportArgs {
 /// How to report: shared by every command that ends in a report (`report`, `listen`, `run`).
 #[derive(Args, Debug, Clone)]
 pub struct ReportOptions {
-    /// Group by these dimensions: model, provider, service, operation, day, hour, or any
-    /// attribute key (looked up on the record, then its resource).
+    /// Group by these dimensions: model, provider, service, operation, hour, day, week,
+    /// month, an alias (user, team, agent, session, host, environment: see `otelcost
+    /// dimensions`), one derived by --rules, or any attribute key (looked up on the record,
+    /// then its resource; `a|b` takes the first present).
     #[arg(long, value_delimiter = ',', default_value = "model")]
     pub by: Vec<String>,
+
+    /// Only calls where a dimension or attribute has a value: `key=value` or `key!=value`
+    /// (`(none)` for a missing value). Repeatable; all must hold.
+    #[arg(long = "where", value_name = "KEY=VALUE")]
+    pub filters: Vec<String>,
+
+    /// Allocation rules (TOML): aliases, dimensions derived by lookup tables, regex, prefix
+    /// and default rules (see examples/rules.toml).
+    #[arg(long, value_name = "FILE")]
+    pub rules: Option<PathBuf>,
+
+    /// Share the cost of the `unallocated` (and `(none)`) values of this --by dimension
+    /// among its other values, in proportion to their cost, in a `shared` column.
+    #[arg(long, value_name = "DIMENSION")]
+    pub split_unallocated: Option<String>,
+
+    /// Order of the rows.
+    #[arg(long, value_enum, default_value_t = SortBy::Cost)]
+    pub sort: SortBy,
+
+    /// Keep the first N rows; the rest are summed into one `(other)` row.
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+
+    /// First day of a `week` bucket.
+    #[arg(long, value_enum, default_value_t = WeekStart::Monday)]
+    pub week_start: WeekStart,
 
     /// Output format [default: from --output's extension, else table].
     #[arg(long, value_enum)]
@@ -78,6 +107,12 @@ pub struct ReportOptions {
     /// No summary or warnings on stderr (errors still show).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum WeekStart {
+    Monday,
+    Sunday,
 }
 
 /// The `[since, until)` window in unix nanoseconds.
@@ -129,6 +164,8 @@ pub struct Prepared {
     pub options: ReportOptions,
     pub extract: crate::extract::Config,
     grouping: Grouping,
+    /// `--split-unallocated`, else the rules file's `split_unallocated`.
+    split: Option<String>,
     window: Window,
     format: Format,
     catalog: CatalogLoad,
@@ -180,12 +217,29 @@ impl ReportOptions {
             (None, Some(path)) => format_for(path).unwrap_or(Format::Table),
             (None, None) => Format::Table,
         };
-        let (grouping, dim_keys) = Grouping::parse(&self.by, tz);
+        let rules = load_rules(self.rules.as_deref())?;
+        let split = self.split_unallocated.clone().or_else(|| rules.split_unallocated.clone());
+        if let Some(dim) = &split {
+            if !self.by.contains(dim) {
+                return Err(usage(format!(
+                    "--split-unallocated {dim}: {dim} is not in --by ({}); add it, e.g. --by {dim}",
+                    self.by.join(",")
+                )));
+            }
+        }
+        let week_start = match self.week_start {
+            WeekStart::Monday => jiff::civil::Weekday::Monday,
+            WeekStart::Sunday => jiff::civil::Weekday::Sunday,
+        };
+        let dimensions = allocate::Catalog::new(rules);
+        let (grouping, dim_keys) =
+            Grouping::new(&dimensions, &self.by, &self.filters, tz, week_start).map_err(usage)?;
         let catalog = CatalogLoad::start(self.prices.clone());
         Ok(Prepared {
             options: self.clone(),
             extract: crate::extract::Config { dim_keys },
             grouping,
+            split,
             window,
             format,
             catalog,
@@ -213,9 +267,17 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
         }
         inside
     });
+    let before = calls.len();
+    calls.retain(|c| prepared.grouping.admits(c));
+    let filtered = before - calls.len();
     let catalog = prepared.catalog()?;
     let priced = price::price_calls(&catalog, calls, opts.explain);
-    let report = allocate::group(priced, &prepared.grouping, opts.cost, opts.explain);
+    let mut report = allocate::group(priced, &prepared.grouping, opts.cost, opts.explain);
+    let unshared = match &prepared.split {
+        Some(dim) => allocate::split_unallocated(&mut report, dim).map_err(usage)?,
+        None => allocate::Unshared::default(),
+    };
+    shape(&mut report, opts.sort, opts.top);
 
     let mut out: Box<dyn Write> = match &opts.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -245,6 +307,17 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
                 u.model,
                 u.requests,
                 u.tokens.total_input().saturating_add(u.tokens.output)
+            );
+        }
+        if filtered > 0 {
+            let _ = writeln!(err, "note: {filtered} calls left out by --where");
+        }
+        if unshared.slices > 0 {
+            let _ = writeln!(
+                err,
+                "warning: {} of unallocated cost in {} groups was not split: no other value there has a cost to share it by",
+                report::exact_cost(unshared.cost),
+                unshared.slices
             );
         }
         if !window.is_open() && outside > 0 {
@@ -282,7 +355,25 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     Ok((code, report))
 }
 
-fn format_for(path: &Path) -> Option<Format> {
+/// `--sort` and `--top`, applied after grouping (and splitting): the order of the rows
+/// and how many are shown; totals never change.
+pub(super) fn shape(report: &mut allocate::Report, sort: SortBy, top: Option<usize>) {
+    if sort != SortBy::Cost {
+        allocate::sort(&mut report.rows, sort);
+    }
+    if let Some(n) = top {
+        allocate::top(report, n);
+    }
+}
+
+fn load_rules(path: Option<&Path>) -> Result<Rules, Failure> {
+    match path {
+        None => Ok(Rules::default()),
+        Some(path) => Rules::load(path).map_err(|e| error(format!("rules: {e:#}"))),
+    }
+}
+
+pub(super) fn format_for(path: &Path) -> Option<Format> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
         "csv" => Some(Format::Csv),
         "json" => Some(Format::Json),

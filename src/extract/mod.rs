@@ -31,6 +31,8 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     /// Attribute keys to capture as dimensions, looked up on the record, then its resource.
+    /// An entry `a|b|c` is one value: the first of those keys present (a dimension alias),
+    /// so a call keeps one slot per alias, not one per candidate key.
     pub dim_keys: Vec<String>,
 }
 
@@ -284,7 +286,7 @@ impl<'r, 'a> Record<'r, 'a> {
 
     /// The requested dimension values, record first, then resource.
     pub fn dims(&self) -> Vec<Option<String>> {
-        self.config.dim_keys.iter().map(|key| self.text(key)).collect()
+        self.config.dim_keys.iter().map(|keys| keys.split('|').find_map(|key| self.text(key))).collect()
     }
 
     /// An observation of one call by `emitter` with this record's resource, dimensions and

@@ -41,6 +41,9 @@ fn numbers(t: &Totals, report: &Report) -> Vec<String> {
     if report.prices_used.is_some() {
         fields.push(super::entries(t));
     }
+    if super::is_split(report) {
+        fields.extend([money(t.shared_cost), money(super::charged(t))]);
+    }
     fields
 }
 

@@ -72,6 +72,11 @@ struct JsonTotals {
     cost_difference: Hidden<Option<String>>,
     #[serde(skip_serializing_if = "Hidden::is_hidden")]
     unpriced_requests: Hidden<u64>,
+    /// With `--split-unallocated`: the group's share of unallocated cost, and cost + share.
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    shared_cost: Hidden<Option<String>>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    charged_cost: Hidden<Option<String>>,
 }
 
 /// A field shown only in some cost modes (`null` stays a real value when shown).
@@ -125,7 +130,7 @@ impl From<&TokenBuckets> for JsonTokens {
 }
 
 impl JsonTotals {
-    fn new(t: &Totals, mode: CostMode) -> Self {
+    fn new(t: &Totals, mode: CostMode, split: bool) -> Self {
         let computed = mode != CostMode::Reported;
         let reported = mode != CostMode::Computed;
         JsonTotals {
@@ -135,6 +140,8 @@ impl JsonTotals {
             reported_cost: Hidden::show_if(reported, t.reported_cost.map(exact_cost)),
             cost_difference: Hidden::show_if(mode == CostMode::Both, cost_difference(t).map(exact_cost)),
             unpriced_requests: Hidden::show_if(computed, t.unpriced_requests),
+            shared_cost: Hidden::show_if(split, t.shared_cost.map(exact_cost)),
+            charged_cost: Hidden::show_if(split, super::charged(t).map(exact_cost)),
         }
     }
 }
@@ -148,14 +155,14 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             .iter()
             .map(|r| JsonRow {
                 group: Group { names: &report.group_by, values: &r.group },
-                totals: JsonTotals::new(&r.totals, report.cost_mode),
+                totals: JsonTotals::new(&r.totals, report.cost_mode, super::is_split(report)),
                 price_entries: report
                     .prices_used
                     .as_ref()
                     .map(|_| r.totals.price_entries.iter().map(|e| &**e).collect()),
             })
             .collect(),
-        total: JsonTotals::new(&report.total, report.cost_mode),
+        total: JsonTotals::new(&report.total, report.cost_mode, super::is_split(report)),
         unpriced: report
             .unpriced
             .iter()

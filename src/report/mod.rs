@@ -44,7 +44,24 @@ pub(crate) fn human_columns(report: &Report) -> Vec<&'static str> {
     if report.prices_used.is_some() {
         columns.push("price entry");
     }
+    if is_split(report) {
+        columns.extend(["shared (USD)", "charged (USD)"]);
+    }
     columns
+}
+
+/// Whether the report carries `--split-unallocated` shares (columns `shared`, `charged`).
+pub(crate) fn is_split(report: &Report) -> bool {
+    report.total.shared_cost.is_some()
+}
+
+/// What a group is charged with the split: its own cost plus its share (`None` when
+/// neither is known).
+pub(crate) fn charged(t: &Totals) -> Option<Decimal> {
+    match (t.cost, t.shared_cost) {
+        (None, None) => None,
+        (cost, shared) => Some(cost.unwrap_or_default() + shared.unwrap_or_default()),
+    }
 }
 
 /// The price entries behind a group, for `--explain`.
@@ -67,6 +84,9 @@ pub(crate) fn machine_columns(report: &Report) -> Vec<&'static str> {
     });
     if report.prices_used.is_some() {
         columns.push("price_entries");
+    }
+    if is_split(report) {
+        columns.extend(["shared_cost", "charged_cost"]);
     }
     columns
 }
@@ -151,6 +171,10 @@ pub(crate) fn human_cells(t: &Totals, report: &Report) -> Vec<String> {
     }
     if report.prices_used.is_some() {
         cells.push(entries(t));
+    }
+    if is_split(report) {
+        let money = |d: Option<Decimal>| d.map(display_cost).unwrap_or_else(|| "-".into());
+        cells.extend([money(t.shared_cost), money(charged(t))]);
     }
     cells
 }
@@ -247,6 +271,7 @@ pub(crate) mod fixture {
                     reported_cost: None,
                     computed_where_reported: None,
                     price_entries: Default::default(),
+                    shared_cost: None,
                 },
             },
             Row {
@@ -259,6 +284,7 @@ pub(crate) mod fixture {
                     reported_cost: None,
                     computed_where_reported: None,
                     price_entries: Default::default(),
+                    shared_cost: None,
                 },
             },
             Row {
@@ -271,6 +297,7 @@ pub(crate) mod fixture {
                     reported_cost: None,
                     computed_where_reported: None,
                     price_entries: Default::default(),
+                    shared_cost: None,
                 },
             },
         ];
