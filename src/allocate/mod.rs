@@ -4,7 +4,7 @@ mod dimensions;
 
 pub use dimensions::{Dimension, Grouping};
 
-use crate::model::{PricedCall, TokenBuckets};
+use crate::model::{Call, PricedCall, TokenBuckets, TokenType};
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -58,6 +58,11 @@ pub struct Totals {
     pub computed_where_reported: Option<Decimal>,
     /// The price entries that priced the group's calls.
     pub price_entries: BTreeSet<Arc<str>>,
+    /// Over the priced calls: the cost at list price (before the user's adjustment), and
+    /// cost and list cost per `TokenType::ALL`, each summing exactly to its total.
+    pub list_cost: Option<Decimal>,
+    pub cost_by_type: [Decimal; TokenType::COUNT],
+    pub list_cost_by_type: [Decimal; TokenType::COUNT],
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -93,12 +98,7 @@ pub fn group(
                 explained.insert(line.clone());
             }
         }
-        let key: Vec<String> = grouping
-            .dimensions
-            .iter()
-            .map(|(_, dim)| grouping.value(dim, call).unwrap_or_else(|| NONE.to_string()))
-            .collect();
-        rows.entry(key).or_default().add(priced);
+        rows.entry(group_key(grouping, call)).or_default().add(priced);
         total.add(priced);
         if priced.cost.is_none() {
             let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
@@ -128,6 +128,12 @@ pub fn group(
     Report { group_by, rows, total, unpriced, cost_mode, prices_used }
 }
 
+/// A call's value for each grouping dimension (`(none)` when missing): its group's key,
+/// also the dimension columns of the exports.
+pub fn group_key(grouping: &Grouping, call: &Call) -> Vec<String> {
+    grouping.dimensions.iter().map(|(_, dim)| grouping.value(dim, call).unwrap_or_else(|| NONE.to_string())).collect()
+}
+
 impl Totals {
     fn add(&mut self, priced: &PricedCall) {
         let call = &priced.call;
@@ -136,6 +142,13 @@ impl Totals {
         match priced.cost {
             Some(cost) => self.cost = Some(self.cost.unwrap_or_default() + cost),
             None => self.unpriced_requests += call.requests,
+        }
+        if let Some(q) = &priced.quote {
+            self.list_cost = Some(self.list_cost.unwrap_or_default() + q.list_cost);
+            for i in 0..TokenType::COUNT {
+                self.cost_by_type[i] += q.cost_by_type[i];
+                self.list_cost_by_type[i] += q.list_by_type[i];
+            }
         }
         if let Some(entry) = &priced.price_ref {
             if !self.price_entries.contains(entry) {
@@ -154,7 +167,7 @@ impl Totals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Call, Emitter, Signal, TokenBuckets};
+    use crate::model::{Emitter, Signal};
     use std::str::FromStr;
 
     fn priced(model: &str, team: Option<&str>, time_ns: u64, cost: Option<&str>) -> PricedCall {
@@ -173,10 +186,12 @@ mod tests {
                 dims: vec![team.map(String::from)],
                 emitter: Emitter::Semconv,
                 signal: Signal::Traces,
+                span: None,
             },
             cost: cost.map(|c| Decimal::from_str(c).unwrap()),
             price_ref: None,
             explanation: None,
+            quote: None,
         }
     }
 

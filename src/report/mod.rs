@@ -246,7 +246,7 @@ pub(crate) mod fixture {
                     unpriced_requests: 0,
                     reported_cost: None,
                     computed_where_reported: None,
-                    price_entries: Default::default(),
+                    ..Default::default()
                 },
             },
             Row {
@@ -258,7 +258,7 @@ pub(crate) mod fixture {
                     unpriced_requests: 1,
                     reported_cost: None,
                     computed_where_reported: None,
-                    price_entries: Default::default(),
+                    ..Default::default()
                 },
             },
             Row {
@@ -270,7 +270,7 @@ pub(crate) mod fixture {
                     unpriced_requests: 2,
                     reported_cost: None,
                     computed_where_reported: None,
-                    price_entries: Default::default(),
+                    ..Default::default()
                 },
             },
         ];
