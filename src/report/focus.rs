@@ -174,6 +174,7 @@ fn columns() -> Vec<Column> {
         ("ContractedCost", Dec),
         ("ContractedUnitPrice", Dec),
         ("EffectiveCost", Dec),
+        ("InvoiceId", Str),
         ("InvoiceIssuerName", Str),
         ("ListCost", Dec),
         ("ListUnitPrice", Dec),
@@ -246,6 +247,8 @@ fn row(key: &Key, usage: &Usage, grouping: &Grouping, tz: &TimeZone) -> anyhow::
         money(usage.cost),
         money(usage.rate),
         money(usage.cost),
+        // Estimated from telemetry: no invoice yet.
+        Cell::Str(None),
         Cell::str(provider.clone()),
         money(usage.list_cost),
         money(key.list_rate),
