@@ -48,6 +48,43 @@ impl TokenBuckets {
     }
 }
 
+/// The token types a call is billed by, in the order of every per-type array
+/// (`[T; TokenType::COUNT]`). `Reasoning` is billed on its own only when the price has a
+/// distinct reasoning rate; otherwise reasoning tokens are billed as `Output`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TokenType {
+    Input,
+    CacheRead,
+    CacheWrite5m,
+    CacheWrite1h,
+    Output,
+    Reasoning,
+}
+
+impl TokenType {
+    pub const COUNT: usize = 6;
+    pub const ALL: [TokenType; TokenType::COUNT] = [
+        TokenType::Input,
+        TokenType::CacheRead,
+        TokenType::CacheWrite5m,
+        TokenType::CacheWrite1h,
+        TokenType::Output,
+        TokenType::Reasoning,
+    ];
+
+    /// The bucket name used in every machine format.
+    pub fn name(self) -> &'static str {
+        match self {
+            TokenType::Input => "input",
+            TokenType::CacheRead => "cache_read",
+            TokenType::CacheWrite5m => "cache_write_5m",
+            TokenType::CacheWrite1h => "cache_write_1h",
+            TokenType::Output => "output",
+            TokenType::Reasoning => "reasoning",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Signal {
@@ -290,6 +327,8 @@ pub struct Call {
     pub dims: Vec<Option<String>>,
     pub emitter: Emitter,
     pub signal: Signal,
+    /// (trace id, span id) when the record counted is a span: for line-item exports.
+    pub span: Option<([u8; 16], [u8; 8])>,
 }
 
 impl From<Observation> for Call {
@@ -308,6 +347,7 @@ impl From<Observation> for Call {
             dims: o.dims,
             emitter: o.emitter,
             signal: o.signal,
+            span: o.span,
         }
     }
 }
@@ -323,4 +363,6 @@ pub struct PricedCall {
     /// With `--explain`: the entry, its date, the unit prices and tier applied, in one line
     /// (shared between the calls priced alike).
     pub explanation: Option<Arc<str>>,
+    /// The whole quote (unit prices, cost per token type, list cost) for the exports.
+    pub quote: Option<crate::price::Quote>,
 }

@@ -10,7 +10,7 @@ pub use rules::{Matcher, Rules, UNALLOCATED};
 pub use shape::{merge, sort, top, SortBy, OTHER};
 pub use split::{split_unallocated, Unshared};
 
-use crate::model::{PricedCall, TokenBuckets};
+use crate::model::{Call, PricedCall, TokenBuckets, TokenType};
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -67,6 +67,10 @@ pub struct Totals {
     /// With `--split-unallocated`: the share of unallocated cost this group takes on
     /// (negative for the unallocated group that gives it away). Never mixed into `cost`.
     pub shared_cost: Option<Decimal>,
+    /// Over the priced calls: the cost at list price (before the user's adjustment), and
+    /// the cost per `TokenType::ALL`, summing exactly to `cost`.
+    pub list_cost: Option<Decimal>,
+    pub cost_by_type: [Decimal; TokenType::COUNT],
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -102,12 +106,7 @@ pub fn group(
                 explained.insert(line.clone());
             }
         }
-        let key: Vec<String> = grouping
-            .dimensions
-            .iter()
-            .map(|(_, dim)| grouping.value(dim, call).unwrap_or_else(|| NONE.to_string()))
-            .collect();
-        rows.entry(key).or_default().add(priced);
+        rows.entry(group_key(grouping, call)).or_default().add(priced);
         total.add(priced);
         if priced.cost.is_none() {
             let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
@@ -135,6 +134,12 @@ pub fn group(
     Report { group_by, rows, total, unpriced, cost_mode, prices_used }
 }
 
+/// A call's value for each grouping dimension (`(none)` when missing): its group's key,
+/// also the dimension columns of the exports.
+pub fn group_key(grouping: &Grouping, call: &Call) -> Vec<String> {
+    grouping.dimensions.iter().map(|(_, dim)| grouping.value(dim, call).unwrap_or_else(|| NONE.to_string())).collect()
+}
+
 impl Totals {
     fn add(&mut self, priced: &PricedCall) {
         let call = &priced.call;
@@ -143,6 +148,12 @@ impl Totals {
         match priced.cost {
             Some(cost) => self.cost = Some(self.cost.unwrap_or_default() + cost),
             None => self.unpriced_requests += call.requests,
+        }
+        if let Some(q) = &priced.quote {
+            self.list_cost = Some(self.list_cost.unwrap_or_default() + q.list_cost);
+            for (sum, part) in self.cost_by_type.iter_mut().zip(q.cost_by_type) {
+                *sum += part;
+            }
         }
         if let Some(entry) = &priced.price_ref {
             if !self.price_entries.contains(entry) {
@@ -161,7 +172,7 @@ impl Totals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Call, Emitter, Signal, TokenBuckets};
+    use crate::model::{Emitter, Signal};
     use std::str::FromStr;
 
     fn priced(model: &str, team: Option<&str>, time_ns: u64, cost: Option<&str>) -> PricedCall {
@@ -180,10 +191,12 @@ mod tests {
                 dims: vec![team.map(String::from)],
                 emitter: Emitter::Semconv,
                 signal: Signal::Traces,
+                span: None,
             },
             cost: cost.map(|c| Decimal::from_str(c).unwrap()),
             price_ref: None,
             explanation: None,
+            quote: None,
         }
     }
 

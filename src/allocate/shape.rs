@@ -63,6 +63,8 @@ impl Totals {
             computed_where_reported,
             price_entries,
             shared_cost,
+            list_cost,
+            cost_by_type,
         } = other;
         self.requests = self.requests.saturating_add(*requests);
         self.tokens.add(tokens);
@@ -72,6 +74,10 @@ impl Totals {
         add_money(&mut self.computed_where_reported, *computed_where_reported);
         self.price_entries.extend(price_entries.iter().cloned());
         add_money(&mut self.shared_cost, *shared_cost);
+        add_money(&mut self.list_cost, *list_cost);
+        for (sum, part) in self.cost_by_type.iter_mut().zip(cost_by_type) {
+            *sum += *part;
+        }
     }
 }
 

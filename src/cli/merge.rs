@@ -4,7 +4,7 @@
 use super::report::{format_for, shape};
 use super::{error, usage, Failure};
 use crate::allocate::{self, CostMode, Report, Row, SortBy, Totals, Unpriced};
-use crate::model::TokenBuckets;
+use crate::model::{TokenBuckets, TokenType};
 use crate::report::{self, Format};
 use clap::Args;
 use rust_decimal::Decimal;
@@ -189,5 +189,16 @@ fn totals(v: &Value, at: &str) -> Result<Totals, String> {
             None => Default::default(),
         },
         shared_cost: money(v, "shared_cost", at)?,
+        list_cost: money(v, "list_cost", at)?,
+        cost_by_type: {
+            let mut by_type = [Decimal::ZERO; TokenType::COUNT];
+            if let Some(parts) = v.get("cost_by_type") {
+                let at = format!("{at}.cost_by_type");
+                for (slot, t) in by_type.iter_mut().zip(TokenType::ALL) {
+                    *slot = money(parts, t.name(), &at)?.unwrap_or_default();
+                }
+            }
+            by_type
+        },
     })
 }

@@ -5,7 +5,7 @@ use crate::allocate::{self, CostMode, Grouping, Rules, SortBy};
 use crate::pipeline;
 use crate::price::{self, Catalog};
 use crate::reconcile;
-use crate::report::{self, Format};
+use crate::report::{self, CallExport, Format};
 use clap::Args;
 use jiff::tz::TimeZone;
 use std::io::{IsTerminal, Write};
@@ -65,9 +65,15 @@ pub struct ReportOptions {
     #[arg(long, value_enum, default_value_t = WeekStart::Monday)]
     pub week_start: WeekStart,
 
-    /// Output format [default: from --output's extension, else table].
+    /// Output format [default: from --output's extension, else table (csv with --lines)].
+    /// `focus` is a FinOps FOCUS 1.2 dataset: CSV, or Parquet when --output ends in .parquet.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
+
+    /// One row per priced call (time, trace and span ids, every dimension, tokens, unit
+    /// prices, cost) instead of groups: csv, json (one object per line) or parquet.
+    #[arg(long)]
+    pub lines: bool,
 
     /// Write the report to this file instead of stdout.
     #[arg(long, short)]
@@ -168,6 +174,8 @@ pub struct Prepared {
     split: Option<String>,
     window: Window,
     format: Format,
+    /// `--lines` or FOCUS: written from the calls while they are grouped.
+    export: Option<CallExport>,
     catalog: CatalogLoad,
 }
 
@@ -212,11 +220,21 @@ impl ReportOptions {
             since: self.since.as_deref().map(|t| parse_time(t, &tz, false)).transpose()?,
             until: self.until.as_deref().map(|t| parse_time(t, &tz, true)).transpose()?,
         };
-        let format = match (self.format, &self.output) {
-            (Some(f), _) => f,
-            (None, Some(path)) => format_for(path).unwrap_or(Format::Table),
-            (None, None) => Format::Table,
+        let from_extension = self.output.as_deref().and_then(format_for);
+        let format = self.format.or(from_extension).unwrap_or(if self.lines { Format::Csv } else { Format::Table });
+        let export = match (format, self.lines) {
+            (Format::Focus, true) => {
+                return Err(usage("--lines and --format focus are different exports: choose one".into()))
+            }
+            (Format::Focus, false) => Some(CallExport::Focus { parquet: from_extension == Some(Format::Parquet) }),
+            (Format::Csv | Format::Json | Format::Parquet, true) => Some(CallExport::Lines(format)),
+            (_, true) => return Err(usage("--lines is written as csv, json or parquet".into())),
+            (_, false) => None,
         };
+        let binary = export.map_or(format.is_binary(), CallExport::is_binary);
+        if binary && self.output.is_none() && std::io::stdout().is_terminal() {
+            return Err(usage("Parquet is binary: write it to a file with --output FILE.parquet".into()));
+        }
         let rules = load_rules(self.rules.as_deref())?;
         let split = self.split_unallocated.clone().or_else(|| rules.split_unallocated.clone());
         if let Some(dim) = &split {
@@ -242,6 +260,7 @@ impl ReportOptions {
             split,
             window,
             format,
+            export,
             catalog,
         })
     }
@@ -272,12 +291,6 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     let filtered = before - calls.len();
     let catalog = prepared.catalog()?;
     let priced = price::price_calls(&catalog, calls, opts.explain);
-    let mut report = allocate::group(priced, &prepared.grouping, opts.cost, opts.explain);
-    let unshared = match &prepared.split {
-        Some(dim) => allocate::split_unallocated(&mut report, dim).map_err(usage)?,
-        None => allocate::Unshared::default(),
-    };
-    shape(&mut report, opts.sort, opts.top);
 
     let mut out: Box<dyn Write> = match &opts.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -285,9 +298,42 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    report::write(&report, prepared.format, &mut out)
-        .and_then(|_| out.flush().map_err(Into::into))
-        .map_err(|e| error(format!("cannot write the report: {e:#}")))?;
+    let cannot_write = |e: anyhow::Error| error(format!("cannot write the report: {e:#}"));
+    // The split and the row order shape the report; exports see the calls themselves.
+    let shaped = |mut report: allocate::Report| -> Result<(allocate::Report, allocate::Unshared), Failure> {
+        let unshared = match &prepared.split {
+            Some(dim) => allocate::split_unallocated(&mut report, dim).map_err(usage)?,
+            None => allocate::Unshared::default(),
+        };
+        shape(&mut report, opts.sort, opts.top);
+        Ok((report, unshared))
+    };
+    let (report, unshared, notes) = match prepared.export {
+        None => {
+            let (report, unshared) = shaped(allocate::group(priced, &prepared.grouping, opts.cost, opts.explain))?;
+            report::write(&report, prepared.format, &mut out).map_err(cannot_write)?;
+            (report, unshared, Vec::new())
+        }
+        Some(export) => {
+            // The export sees every call as it streams into the report (kept for the
+            // summary and --strict); the first write error stops the export.
+            let mut sink = report::call_sink(export, &prepared.grouping, &mut out).map_err(cannot_write)?;
+            let mut failed = None;
+            let exported = priced.inspect(|p| {
+                if failed.is_none() {
+                    failed = sink.push(p).err();
+                }
+            });
+            let (report, unshared) = shaped(allocate::group(exported, &prepared.grouping, opts.cost, opts.explain))?;
+            let notes = match failed {
+                Some(e) => Err(e),
+                None => sink.finish(),
+            }
+            .map_err(cannot_write)?;
+            (report, unshared, notes)
+        }
+    };
+    out.flush().map_err(|e| cannot_write(e.into()))?;
 
     // Messages, after the data: problems always, the rest unless --quiet.
     let mut err = std::io::stderr().lock();
@@ -324,6 +370,9 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
             let note =
                 if outside_untimed > 0 { format!(" ({outside_untimed} with no timestamp)") } else { String::new() };
             let _ = writeln!(err, "note: {outside} calls outside --since/--until left out{note}");
+        }
+        for note in &notes {
+            let _ = writeln!(err, "note: {note}");
         }
         if let Some(first) = stats.skipped_not_otlp.first() {
             let others = stats.skipped_not_otlp.len() - 1;
@@ -378,6 +427,7 @@ pub(super) fn format_for(path: &Path) -> Option<Format> {
         "csv" => Some(Format::Csv),
         "json" => Some(Format::Json),
         "md" | "markdown" => Some(Format::Markdown),
+        "parquet" => Some(Format::Parquet),
         "txt" => Some(Format::Table),
         _ => None,
     }

@@ -18,7 +18,7 @@ mod resolve;
 #[cfg(test)]
 mod tests;
 
-use crate::model::{Call, PricedCall, TokenBuckets};
+use crate::model::{Call, PricedCall, TokenBuckets, TokenType};
 use matcher::Clause;
 use rates::{Constraint, PriceSet};
 use rust_decimal::Decimal;
@@ -129,6 +129,42 @@ pub struct Quote {
     pub tier_threshold: Option<u64>,
     /// `start_date` of the dated price set used, if it had one.
     pub effective_from: Option<Arc<str>>,
+    /// Tokens billed per `TokenType::ALL`: reasoning apart from output only when it has a
+    /// rate of its own.
+    pub billed: [u64; TokenType::COUNT],
+    /// Cost per token type at the catalog's prices; sums exactly to `list_cost`.
+    pub list_by_type: [Decimal; TokenType::COUNT],
+    /// Cost per token type after the user's adjustment; sums exactly to `cost`.
+    pub cost_by_type: [Decimal; TokenType::COUNT],
+}
+
+impl Quote {
+    /// The list unit price (per million tokens) applied to a token type.
+    pub fn list_rate(&self, t: TokenType) -> Option<Decimal> {
+        let r = &self.rates;
+        match t {
+            TokenType::Input => r.input,
+            TokenType::CacheRead => r.cache_read,
+            TokenType::CacheWrite5m => r.cache_write_5m,
+            TokenType::CacheWrite1h => r.cache_write_1h,
+            TokenType::Output => r.output,
+            TokenType::Reasoning => r.reasoning,
+        }
+    }
+
+    /// The unit price after the user's adjustment (the list price when none applies).
+    pub fn rate(&self, t: TokenType) -> Option<Decimal> {
+        let list = self.list_rate(t)?;
+        match self.adjustment_percent {
+            Some(p) => list.checked_mul(adjustment_factor(p)?),
+            None => Some(list),
+        }
+    }
+}
+
+/// `-10` (percent) → `0.9`.
+fn adjustment_factor(percent: Decimal) -> Option<Decimal> {
+    Decimal::ONE_HUNDRED.checked_add(percent)?.checked_div(Decimal::ONE_HUNDRED)
 }
 
 impl Catalog {
@@ -215,16 +251,23 @@ impl Catalog {
         let (set, effective_from) = entry.select(time_ns);
         let c = set.cost(tokens)?;
         let percent = self.adjustment(entry, provider, time_ns);
-        let cost = match percent {
-            Some(p) => {
-                let factor = Decimal::ONE_HUNDRED.checked_add(p)?.checked_div(Decimal::ONE_HUNDRED)?;
-                c.cost.checked_mul(factor)?
+        // Adjusted per token type and summed, so the types add up to the call's cost.
+        let mut cost_by_type = c.by_type;
+        let mut cost = c.cost;
+        if let Some(p) = percent {
+            let factor = adjustment_factor(p)?;
+            cost = Decimal::ZERO;
+            for part in &mut cost_by_type {
+                *part = part.checked_mul(factor)?;
+                cost = cost.checked_add(*part)?;
             }
-            None => c.cost,
-        };
+        }
         Some(Quote {
             cost,
             list_cost: c.cost,
+            billed: c.billed,
+            list_by_type: c.by_type,
+            cost_by_type,
             adjustment_percent: percent,
             entry: entry.name.clone(),
             source: entry.source,
@@ -369,7 +412,13 @@ pub fn price_calls<'c>(
                 }
             }
         });
-        PricedCall { cost: quote.as_ref().map(|q| q.cost), price_ref: quote.map(|q| q.entry), explanation, call }
+        PricedCall {
+            cost: quote.as_ref().map(|q| q.cost),
+            price_ref: quote.as_ref().map(|q| q.entry.clone()),
+            explanation,
+            quote,
+            call,
+        }
     })
 }
 

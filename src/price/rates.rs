@@ -1,7 +1,7 @@
 //! Exact per-Mtok rates, tiers, dated price sets, and the cost of one request.
 //! Every number is a `Decimal` parsed from its JSON text; no f64 anywhere.
 
-use crate::model::TokenBuckets;
+use crate::model::{TokenBuckets, TokenType};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -148,7 +148,11 @@ pub struct AppliedRates {
 }
 
 pub(crate) struct Costed {
+    /// The sum of `by_type`.
     pub cost: Decimal,
+    /// Tokens billed and their cost, per `TokenType::ALL`.
+    pub billed: [u64; TokenType::COUNT],
+    pub by_type: [Decimal; TokenType::COUNT],
     pub rates: AppliedRates,
     pub tier: Option<u64>,
 }
@@ -197,17 +201,23 @@ impl PriceSet {
             (plain_output, output),
             (reasoning_tokens, reasoning),
         ];
-        let mut sum = Decimal::ZERO;
-        for (n, rate) in parts {
+        // Each type is costed on its own and the call's cost is their sum, so exports split
+        // by token type add up to it exactly.
+        let mut billed = [0; TokenType::COUNT];
+        let mut by_type = [Decimal::ZERO; TokenType::COUNT];
+        let mut cost = Decimal::ZERO;
+        for (i, (n, rate)) in parts.into_iter().enumerate() {
             if n == 0 {
                 continue;
             }
-            let rate = rate?;
-            sum = sum.checked_add(Decimal::from(n).checked_mul(rate)?)?;
+            billed[i] = n;
+            by_type[i] = Decimal::from(n).checked_mul(rate?)?.checked_div(MTOK)?;
+            cost = cost.checked_add(by_type[i])?;
         }
-        let cost = sum.checked_div(MTOK)?;
         Some(Costed {
             cost,
+            billed,
+            by_type,
             rates: AppliedRates { input, cache_read, cache_write_5m, cache_write_1h, output, reasoning },
             tier,
         })

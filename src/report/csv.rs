@@ -47,7 +47,7 @@ fn numbers(t: &Totals, report: &Report) -> Vec<String> {
     fields
 }
 
-fn write_record<'a>(out: &mut dyn Write, fields: impl IntoIterator<Item = &'a str>) -> std::io::Result<()> {
+pub(super) fn write_record<'a>(out: &mut dyn Write, fields: impl IntoIterator<Item = &'a str>) -> std::io::Result<()> {
     let line: Vec<String> = fields.into_iter().map(escape).collect();
     writeln!(out, "{}", line.join(","))
 }

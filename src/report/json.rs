@@ -15,9 +15,10 @@
 
 use super::{cost_difference, exact_cost};
 use crate::allocate::{CostMode, Report, Totals};
-use crate::model::TokenBuckets;
+use crate::model::{TokenBuckets, TokenType};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 #[derive(Serialize)]
@@ -72,6 +73,12 @@ struct JsonTotals {
     cost_difference: Hidden<Option<String>>,
     #[serde(skip_serializing_if = "Hidden::is_hidden")]
     unpriced_requests: Hidden<u64>,
+    /// With the computed cost: the same at list price (before a `--prices` adjustment), and
+    /// the cost per token type (summing to `cost`), so reports merge exactly.
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    list_cost: Hidden<Option<String>>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    cost_by_type: Hidden<Option<BTreeMap<&'static str, String>>>,
     /// With `--split-unallocated`: the group's share of unallocated cost, and cost + share.
     #[serde(skip_serializing_if = "Hidden::is_hidden")]
     shared_cost: Hidden<Option<String>>,
@@ -140,6 +147,13 @@ impl JsonTotals {
             reported_cost: Hidden::show_if(reported, t.reported_cost.map(exact_cost)),
             cost_difference: Hidden::show_if(mode == CostMode::Both, cost_difference(t).map(exact_cost)),
             unpriced_requests: Hidden::show_if(computed, t.unpriced_requests),
+            list_cost: Hidden::show_if(computed, t.list_cost.map(exact_cost)),
+            cost_by_type: Hidden::show_if(
+                computed,
+                t.cost.map(|_| {
+                    TokenType::ALL.iter().zip(t.cost_by_type).map(|(k, c)| (k.name(), exact_cost(c))).collect()
+                }),
+            ),
             shared_cost: Hidden::show_if(split, t.shared_cost.map(exact_cost)),
             charged_cost: Hidden::show_if(split, super::charged(t).map(exact_cost)),
         }
@@ -213,7 +227,10 @@ mod tests {
                 "tokens": {"input": 1234567, "cache_read": 15011, "cache_write": 3000,
                            "cache_write_1h": 1000, "output": 45000, "reasoning": 0},
                 "cost": "12.3456",
-                "unpriced_requests": 0
+                "unpriced_requests": 0,
+                "list_cost": null,
+                "cost_by_type": {"input": "0", "cache_read": "0", "cache_write_5m": "0",
+                                 "cache_write_1h": "0", "output": "0", "reasoning": "0"}
             })
         );
         assert_eq!(rows[1]["group"]["user"], NASTY);

@@ -1,19 +1,27 @@
-//! Report stage: render a `Report` as a table, CSV, JSON or Markdown.
+//! Report stage: render a `Report` as a table, CSV, JSON, Markdown or Parquet; or export
+//! the priced calls themselves (`--lines`, FOCUS).
 //!
-//! CONTRACT: `write(&report, format, &mut out)`.
+//! CONTRACT: `write(&report, format, &mut out)`; `call_sink(export, &grouping, &mut out)`
+//! for the exports that need every call, fed while the report is grouped.
 //!
 //! Each format lives in its own file; the helpers every format shares (column names,
 //! number formatting, display rounding of money) live here, once.
 
 mod csv;
+mod focus;
 mod json;
+mod lines;
 mod markdown;
+mod parquet;
+mod rows;
 mod table;
 
-use crate::allocate::{CostMode, Report, Totals};
-use crate::model::TokenBuckets;
+use crate::allocate::{CostMode, Grouping, Report, Totals};
+use crate::model::{Emitter, PricedCall, TokenBuckets};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::io::Write;
+
+pub use focus::VERSION as FOCUS_VERSION;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -21,6 +29,16 @@ pub enum Format {
     Csv,
     Json,
     Markdown,
+    /// Typed columns: decimals as decimals, times as timestamps.
+    Parquet,
+    /// A FinOps FOCUS cost-and-usage dataset: CSV, or Parquet for a `.parquet` output.
+    Focus,
+}
+
+impl Format {
+    pub fn is_binary(self) -> bool {
+        self == Format::Parquet
+    }
 }
 
 pub fn write(report: &Report, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
@@ -29,6 +47,62 @@ pub fn write(report: &Report, format: Format, out: &mut dyn Write) -> anyhow::Re
         Format::Csv => csv::write(report, out),
         Format::Json => json::write(report, out),
         Format::Markdown => markdown::write(report, out),
+        Format::Parquet => parquet::write(report, out),
+        Format::Focus => anyhow::bail!("internal error: FOCUS is written from the calls, not a grouped report"),
+    }
+}
+
+/// An export written from the priced calls rather than from the grouped report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CallExport {
+    /// `--lines` in CSV, JSON (one object per line) or Parquet.
+    Lines(Format),
+    Focus {
+        parquet: bool,
+    },
+}
+
+impl CallExport {
+    pub fn is_binary(self) -> bool {
+        matches!(self, CallExport::Lines(Format::Parquet) | CallExport::Focus { parquet: true })
+    }
+}
+
+/// Receives every priced call, in input order.
+pub trait CallSink {
+    fn push(&mut self, call: &PricedCall) -> anyhow::Result<()>;
+    /// Writes what is left; returns notes for stderr (what the export could not hold).
+    fn finish(self: Box<Self>) -> anyhow::Result<Vec<String>>;
+}
+
+pub fn call_sink<'a>(
+    export: CallExport,
+    grouping: &'a Grouping,
+    out: &'a mut dyn Write,
+) -> anyhow::Result<Box<dyn CallSink + 'a>> {
+    use rows::RowFormat;
+    Ok(match export {
+        CallExport::Lines(format) => {
+            let rows = match format {
+                Format::Csv => RowFormat::Csv,
+                Format::Json => RowFormat::JsonLines,
+                Format::Parquet => RowFormat::Parquet,
+                other => anyhow::bail!("--lines is written as csv, json or parquet, not {other:?}"),
+            };
+            Box::new(lines::Lines::new(rows, grouping, out)?)
+        }
+        CallExport::Focus { parquet } => {
+            let rows = if parquet { RowFormat::Parquet } else { RowFormat::Csv };
+            Box::new(focus::Focus::new(rows, grouping, out))
+        }
+    })
+}
+
+/// An emitter's id in the machine formats (as in `inspect --format json`).
+pub(crate) fn emitter_id(e: Emitter) -> String {
+    match serde_json::to_value(e) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => e.name().to_string(),
     }
 }
 
@@ -270,8 +344,7 @@ pub(crate) mod fixture {
                     unpriced_requests: 0,
                     reported_cost: None,
                     computed_where_reported: None,
-                    price_entries: Default::default(),
-                    shared_cost: None,
+                    ..Default::default()
                 },
             },
             Row {
@@ -283,8 +356,7 @@ pub(crate) mod fixture {
                     unpriced_requests: 1,
                     reported_cost: None,
                     computed_where_reported: None,
-                    price_entries: Default::default(),
-                    shared_cost: None,
+                    ..Default::default()
                 },
             },
             Row {
@@ -296,8 +368,7 @@ pub(crate) mod fixture {
                     unpriced_requests: 2,
                     reported_cost: None,
                     computed_where_reported: None,
-                    price_entries: Default::default(),
-                    shared_cost: None,
+                    ..Default::default()
                 },
             },
         ];
