@@ -274,6 +274,30 @@ impl CallKeys {
     }
 }
 
+/// Hashes a fingerprint map by taking the fingerprint's low bits: they are already the
+/// output of a strong hash, and hashing them again was a visible cost of reconcile.
+#[derive(Default)]
+pub struct FingerprintHasher(u64);
+
+impl std::hash::Hasher for FingerprintHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u128` fingerprints are hashed with this; other input still spreads.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u128(&mut self, n: u128) {
+        self.0 = n as u64;
+    }
+}
+
+pub type FingerprintMap<V> = std::collections::HashMap<u128, V, std::hash::BuildHasherDefault<FingerprintHasher>>;
+
 /// What one record says about one LLM call.
 #[derive(Clone, Debug)]
 pub struct Observation {

@@ -211,7 +211,7 @@ impl PriceSet {
                 continue;
             }
             billed[i] = n;
-            by_type[i] = Decimal::from(n).checked_mul(rate?)?.checked_div(MTOK)?;
+            by_type[i] = per_mtok(Decimal::from(n).checked_mul(rate?)?)?;
             cost = cost.checked_add(by_type[i])?;
         }
         Some(Costed {
@@ -265,4 +265,31 @@ pub(crate) fn parse_time_of_day(s: &str) -> Option<u32> {
     }
     // Local clock minus offset = UTC.
     Some((h * 3600 + m * 60 + sec - offset_s).rem_euclid(86_400) as u32)
+}
+
+/// `amount` / 10^6, exactly. Raising the scale by 6 is that division without its cost (a
+/// full `Decimal` division per token type per call was the priciest step of pricing);
+/// only a value already at the finest scales needs the real division.
+fn per_mtok(amount: Decimal) -> Option<Decimal> {
+    let mut v = amount;
+    match v.set_scale(v.scale() + 6) {
+        Ok(()) => Some(v),
+        Err(_) => amount.checked_div(MTOK),
+    }
+}
+
+#[cfg(test)]
+mod per_mtok_tests {
+    use super::*;
+    use std::str::FromStr;
+
+    #[test]
+    fn shifting_the_scale_divides_exactly() {
+        let d = |s| Decimal::from_str(s).unwrap();
+        assert_eq!(per_mtok(d("216")), Some(d("0.000216")));
+        assert_eq!(per_mtok(d("460.8")), Some(d("0.0004608")));
+        // At the finest scale the real division takes over (and rounds only past 28 digits).
+        let fine = Decimal::from_i128_with_scale(123, 27);
+        assert_eq!(per_mtok(fine), fine.checked_div(MTOK));
+    }
 }

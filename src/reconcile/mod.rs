@@ -17,7 +17,7 @@
 mod metrics;
 
 use crate::extract::{Extracted, SpanLink};
-use crate::model::{Call, Location, Observation, Role, Signal};
+use crate::model::{Call, FingerprintMap, Location, Observation, Role, Signal};
 use std::collections::{HashMap, HashSet};
 
 /// Why observations were not counted, for the summary and `inspect`.
@@ -98,7 +98,7 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
     let key = |o: &Option<Observation>| o.as_ref().map(|o| (rank(o.signal), o.secondhand));
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by_key(|&i| key(&slots[i]));
-    let mut seen: HashMap<u128, usize> = HashMap::with_capacity(slots.len() * 2);
+    let mut seen: FingerprintMap<usize> = FingerprintMap::with_capacity_and_hasher(slots.len() * 2, Default::default());
     for i in order {
         let Some(keys) = slots[i].as_ref().map(|o| o.keys) else { continue };
         let first = keys.iter().find_map(|k| seen.get(k).copied());
