@@ -88,6 +88,8 @@ pub(crate) struct PriceSet {
     pub output: Option<Rate>,
     /// A distinct rate for reasoning tokens (a subset of output), when the entry has one.
     pub reasoning: Option<Rate>,
+    /// A fee per 1000 requests (genai-prices `requests_kcount`), on top of the tokens.
+    pub requests: Option<Rate>,
 }
 
 impl PriceSet {
@@ -101,6 +103,7 @@ impl PriceSet {
             ("cache_write_1h", &self.cache_write_1h),
             ("output", &self.output),
             ("reasoning", &self.reasoning),
+            ("request_kcount", &self.requests),
         ] {
             let Some(r) = r else { continue };
             let info = match r {
@@ -145,6 +148,8 @@ pub struct AppliedRates {
     pub output: Option<Decimal>,
     /// Only set when reasoning tokens were billed at a distinct rate.
     pub reasoning: Option<Decimal>,
+    /// USD per 1000 requests, when the price has a per-request fee.
+    pub request: Option<Decimal>,
 }
 
 pub(crate) struct Costed {
@@ -157,16 +162,17 @@ pub(crate) struct Costed {
     pub tier: Option<u64>,
 }
 
-const MTOK: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
-
 impl PriceSet {
-    /// Cost of one request. `None` when a bucket with tokens has no applicable rate (the
-    /// call is then unpriced rather than silently under-priced) or on arithmetic overflow.
+    /// Cost of one call that stands for `requests` requests. `None` when a bucket with
+    /// tokens has no applicable rate (the call is then unpriced rather than silently
+    /// under-priced) or on arithmetic overflow.
     ///
-    /// Fallbacks: cache reads without a cache-read rate pay the input rate; 1h cache
-    /// writes without a 1h rate pay the default cache-write rate; cache writes without
-    /// any cache-write rate pay the input rate (the tokens were processed as input).
-    pub(crate) fn cost(&self, t: &TokenBuckets) -> Option<Costed> {
+    /// `service`: a service tier's rates; each bucket it has a rate for is priced at it, the
+    /// others at this set's (standard) rates. Fallbacks: cache reads without a cache-read
+    /// rate pay the input rate; 1h cache writes without a 1h rate pay the default
+    /// cache-write rate; cache writes without any cache-write rate pay the input rate (the
+    /// tokens were processed as input). The per-request fee, if any, is added on top.
+    pub(crate) fn cost(&self, service: Option<&PriceSet>, t: &TokenBuckets, requests: u64) -> Option<Costed> {
         // Saturating: `TokenBuckets::total_input` would overflow (and panic in debug) on
         // absurd counts; an overflowing request is then rejected by the checked maths below.
         let total_input =
@@ -181,12 +187,14 @@ impl PriceSet {
                 p
             })
         };
-        let input = at(self.input.as_ref());
-        let cache_read = at(self.cache_read.as_ref()).or(input);
-        let cache_write_5m = at(self.cache_write.as_ref()).or(input);
-        let cache_write_1h = at(self.cache_write_1h.as_ref()).or(cache_write_5m);
-        let output = at(self.output.as_ref());
-        let reasoning = if t.reasoning > 0 { at(self.reasoning.as_ref()) } else { None };
+        let rate = |f: fn(&PriceSet) -> &Option<Rate>| service.and_then(|s| f(s).as_ref()).or(f(self).as_ref());
+        let input = at(rate(|s| &s.input));
+        let cache_read = at(rate(|s| &s.cache_read)).or(input);
+        let cache_write_5m = at(rate(|s| &s.cache_write)).or(input);
+        let cache_write_1h = at(rate(|s| &s.cache_write_1h)).or(cache_write_5m);
+        let output = at(rate(|s| &s.output));
+        let reasoning = if t.reasoning > 0 { at(rate(|s| &s.reasoning)) } else { None };
+        let request = at(rate(|s| &s.requests));
 
         let reasoning_billed = t.reasoning.min(t.output);
         let (plain_output, reasoning_tokens) = match reasoning {
@@ -206,19 +214,23 @@ impl PriceSet {
         let mut billed = [0; TokenType::COUNT];
         let mut by_type = [Decimal::ZERO; TokenType::COUNT];
         let mut cost = Decimal::ZERO;
-        for (i, (n, rate)) in parts.into_iter().enumerate() {
+        // A price without a request fee charges none: requests never make a call unpriced.
+        let requests = if request.is_some() { requests } else { 0 };
+        let parts = parts.into_iter().chain([(requests, request)]);
+        for (i, (n, rate)) in parts.enumerate() {
             if n == 0 {
                 continue;
             }
             billed[i] = n;
-            by_type[i] = Decimal::from(n).checked_mul(rate?)?.checked_div(MTOK)?;
+            let per = Decimal::from(TokenType::ALL[i].per());
+            by_type[i] = Decimal::from(n).checked_mul(rate?)?.checked_div(per)?;
             cost = cost.checked_add(by_type[i])?;
         }
         Some(Costed {
             cost,
             billed,
             by_type,
-            rates: AppliedRates { input, cache_read, cache_write_5m, cache_write_1h, output, reasoning },
+            rates: AppliedRates { input, cache_read, cache_write_5m, cache_write_1h, output, reasoning, request },
             tier,
         })
     }
