@@ -108,3 +108,23 @@ fn the_captures_default_and_standard_tiers_are_standard_prices() {
         assert!(!run.stdout.contains("service tier"), "{capture}");
     }
 }
+
+#[test]
+fn a_per_request_fee_is_its_own_component_in_json_and_focus() {
+    let sonar = [("gen_ai.operation.name", "chat"), ("gen_ai.system", "perplexity"), ("gen_ai.request.model", "sonar")];
+    let body = request(&[("1111111111111111", &sonar[..])]);
+    let (r, _) = report(body.clone(), &[]);
+    // 1000 × 1 + 500 × 1 per Mtok, plus 12 USD per 1000 requests.
+    assert_eq!(r["total"]["cost"], "0.0135");
+    assert_eq!(r["total"]["cost_by_type"]["request"], "0.012");
+    let run = otelcost_stdin(&["report", "--format", "focus"], Some(body));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut lines = run.stdout.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let row = lines.find(|l| l.contains("/sonar/request")).expect("a request row");
+    // The (quoted) description holds a comma: columns after it are counted from the end.
+    let fields: Vec<&str> = row.split(',').collect();
+    assert!(row.contains(",Requests,") && row.contains(",1000 Requests,"), "{row}");
+    assert_eq!(fields[fields.len() - (header.len() - col("x_TokenType"))], "request");
+}
