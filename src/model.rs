@@ -48,9 +48,10 @@ impl TokenBuckets {
     }
 }
 
-/// The token types a call is billed by, in the order of every per-type array
-/// (`[T; TokenType::COUNT]`). `Reasoning` is billed on its own only when the price has a
-/// distinct reasoning rate; otherwise reasoning tokens are billed as `Output`.
+/// The components a call is billed by, in the order of every per-type array
+/// (`[T; TokenType::COUNT]`): the token types, then `Request` (a per-request fee, when the
+/// price has one). `Reasoning` is billed on its own only when the price has a distinct
+/// reasoning rate; otherwise reasoning tokens are billed as `Output`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum TokenType {
     Input,
@@ -59,11 +60,23 @@ pub enum TokenType {
     CacheWrite1h,
     Output,
     Reasoning,
+    /// Requests, priced per 1000 (genai-prices `requests_kcount`).
+    Request,
 }
 
 impl TokenType {
-    pub const COUNT: usize = 6;
+    pub const COUNT: usize = 7;
     pub const ALL: [TokenType; TokenType::COUNT] = [
+        TokenType::Input,
+        TokenType::CacheRead,
+        TokenType::CacheWrite5m,
+        TokenType::CacheWrite1h,
+        TokenType::Output,
+        TokenType::Reasoning,
+        TokenType::Request,
+    ];
+    /// The token types alone (`ALL` without `Request`), the order of token columns.
+    pub const TOKENS: [TokenType; 6] = [
         TokenType::Input,
         TokenType::CacheRead,
         TokenType::CacheWrite5m,
@@ -81,6 +94,66 @@ impl TokenType {
             TokenType::CacheWrite1h => "cache_write_1h",
             TokenType::Output => "output",
             TokenType::Reasoning => "reasoning",
+            TokenType::Request => "request",
+        }
+    }
+
+    /// How many units one unit price is for: a million tokens, or a thousand requests.
+    pub fn per(self) -> u32 {
+        match self {
+            TokenType::Request => 1000,
+            _ => 1_000_000,
+        }
+    }
+
+    /// What is counted: `Tokens` or `Requests` (FOCUS `ConsumedUnit`).
+    pub fn unit(self) -> &'static str {
+        match self {
+            TokenType::Request => "Requests",
+            _ => "Tokens",
+        }
+    }
+}
+
+/// The service tier a call ran in, as the telemetry says (`service_tier`). Flex, priority
+/// and batch have prices of their own; every other value OpenAI, Anthropic or Google send
+/// for ordinary processing (`default`, `standard`, `auto`, `scale`) is `Standard`, and a
+/// value not known here is `Other` (priced at standard rates, and said so).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ServiceTier {
+    #[default]
+    Standard,
+    Flex,
+    Priority,
+    Batch,
+    Other,
+}
+
+impl ServiceTier {
+    /// Case-insensitive; an empty value is `Standard`.
+    pub fn parse(s: &str) -> ServiceTier {
+        let s = s.trim();
+        let is = |w: &str| s.eq_ignore_ascii_case(w);
+        if s.is_empty() || is("default") || is("standard") || is("auto") || is("scale") || is("standard_only") {
+            ServiceTier::Standard
+        } else if is("flex") {
+            ServiceTier::Flex
+        } else if is("priority") {
+            ServiceTier::Priority
+        } else if is("batch") || is("batches") {
+            ServiceTier::Batch
+        } else {
+            ServiceTier::Other
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ServiceTier::Standard => "standard",
+            ServiceTier::Flex => "flex",
+            ServiceTier::Priority => "priority",
+            ServiceTier::Batch => "batch",
+            ServiceTier::Other => "other",
         }
     }
 }
@@ -309,6 +382,11 @@ pub struct Observation {
     /// The model that answered if known, else the one requested.
     pub model: Option<String>,
     pub provider: Option<String>,
+    /// `server.address`, kept only when `provider` does not name a well-known provider
+    /// (most calls carry none: 16 bytes, no allocation).
+    pub address: Option<Box<str>>,
+    /// The service tier the call ran in (`Standard` when the record does not say).
+    pub tier: ServiceTier,
     pub operation: Option<String>,
     pub service: Option<String>,
     pub tokens: TokenBuckets,
@@ -345,6 +423,9 @@ pub struct Call {
     pub instance: Option<String>,
     pub model: Option<String>,
     pub provider: Option<String>,
+    /// `server.address` when the provider is absent or not well known (see `Observation`).
+    pub address: Option<Box<str>>,
+    pub tier: ServiceTier,
     pub operation: Option<String>,
     pub service: Option<String>,
     pub tokens: TokenBuckets,
@@ -365,6 +446,8 @@ impl From<Observation> for Call {
             instance: o.instance,
             model: o.model,
             provider: o.provider,
+            address: o.address,
+            tier: o.tier,
             operation: o.operation,
             service: o.service,
             tokens: o.tokens,

@@ -185,6 +185,8 @@ mod tests {
                 instance: None,
                 model: Some(model.into()),
                 provider: None,
+                address: None,
+                tier: Default::default(),
                 operation: None,
                 service: None,
                 tokens: TokenBuckets { input: 10, output: 1, ..Default::default() },

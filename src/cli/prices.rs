@@ -52,6 +52,10 @@ pub enum PricesCommand {
         /// The provider as the telemetry names it (gen_ai.provider.name / gen_ai.system).
         #[arg(long)]
         provider: Option<String>,
+        /// The call's server.address: picks the provider when --provider names none the
+        /// catalog knows (e.g. bedrock-runtime.us-east-1.amazonaws.com).
+        #[arg(long)]
+        address: Option<String>,
     },
 }
 
@@ -81,8 +85,8 @@ pub fn run(args: PricesArgs) -> Result<i32, Failure> {
                 s
             }
         }
-        PricesCommand::Match { model, provider } => {
-            let x = catalog.explain_match(model, provider.as_deref());
+        PricesCommand::Match { model, provider, address } => {
+            let x = catalog.explain_match_at(model, provider.as_deref(), address.as_deref());
             if json {
                 to_json(&x)?
             } else {

@@ -290,7 +290,15 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     calls.retain(|c| prepared.grouping.admits(c));
     let filtered = before - calls.len();
     let catalog = prepared.catalog()?;
-    let priced = price::price_calls(&catalog, calls, opts.explain);
+    // Calls in a service tier their model has no price for: priced at standard rates, and
+    // said once per model.
+    let mut tier_missing: std::collections::BTreeMap<(&'static str, String), u64> = Default::default();
+    let priced = price::price_calls(&catalog, calls, opts.explain).inspect(|p| {
+        if p.quote.as_ref().is_some_and(|q| q.tier_missing()) {
+            let model = p.call.model.clone().unwrap_or_default();
+            *tier_missing.entry((p.call.tier.name(), model)).or_default() += p.call.requests.max(1);
+        }
+    });
 
     let mut out: Box<dyn Write> = match &opts.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -353,6 +361,12 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
                 u.model,
                 u.requests,
                 u.tokens.total_input().saturating_add(u.tokens.output)
+            );
+        }
+        for ((tier, model), calls) in &tier_missing {
+            let _ = writeln!(
+                err,
+                "warning: service tier {tier} has no price for model {model:?}; priced at standard rates ({calls} calls)"
             );
         }
         if filtered > 0 {

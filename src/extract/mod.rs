@@ -306,6 +306,8 @@ impl<'r, 'a> Record<'r, 'a> {
             time_ns,
             model: None,
             provider: None,
+            address: None,
+            tier: Default::default(),
             operation: None,
             service: self.resource.service.clone(),
             tokens,

@@ -13,7 +13,7 @@ use super::metric::{histogram_value, is_cumulative, Measure, MetricPoint, PointV
 use super::usage::{InputCache, RawUsage};
 use super::{Claim, Record};
 use crate::decode::{KeyValue, LazyValue, LogRecord, Metric, Span, Value};
-use crate::model::{CallKey, Emitter, Observation, Role, Signal};
+use crate::model::{CallKey, Emitter, Observation, Role, ServiceTier, Signal};
 
 /// Operations that are one call to a model. Anything else carrying usage (an agent,
 /// a workflow) may be summing its children.
@@ -36,7 +36,21 @@ pub(crate) struct Fields<'a> {
     pub response_model: Option<Value<'a>>,
     pub response_id: Option<Value<'a>>,
     pub event_name: Option<Value<'a>>,
+    /// The service tier, with the rank of the attribute it came from (lower wins, see
+    /// `TIER_KEYS`), so attribute order does not matter.
+    pub tier: Option<(u8, Value<'a>)>,
+    pub server_address: Option<Value<'a>>,
 }
+
+/// Where the service tier is read from, best first: the tier the response says was used,
+/// then the one requested (OpenAI instrumentations; the generic request attribute last).
+const TIER_KEYS: &[&str] = &[
+    "gen_ai.openai.response.service_tier",
+    "gen_ai.openai.request.service_tier",
+    "openai.response.service_tier",
+    "anthropic.response.service_tier",
+    "gen_ai.request.service_tier",
+];
 
 /// One pass over the attributes, keeping those this convention defines.
 pub(crate) fn fields<'a>(attrs: &[KeyValue<'a>]) -> Fields<'a> {
@@ -79,8 +93,20 @@ impl<'a> Fields<'a> {
     /// Reads one attribute if this convention defines it; returns whether it did.
     pub fn read(&mut self, key: &str, value: LazyValue<'a>) -> bool {
         // Most keys of a span are other conventions': one comparison rules them out.
-        if !key.starts_with("gen_ai.") && key != "event.name" {
+        if !key.starts_with("gen_ai.")
+            && !matches!(
+                key,
+                "event.name" | "server.address" | "openai.response.service_tier" | "anthropic.response.service_tier"
+            )
+        {
             return false;
+        }
+        if let Some(rank) = TIER_KEYS.iter().position(|k| *k == key) {
+            let rank = rank as u8;
+            if self.tier.as_ref().is_none_or(|(r, _)| rank < *r) {
+                self.tier = Some((rank, value.get().clone()));
+            }
+            return true;
         }
         let count = || value.as_count();
         let value = || value.get().clone();
@@ -104,6 +130,7 @@ impl<'a> Fields<'a> {
             "gen_ai.response.model" => self.response_model = Some(value()),
             "gen_ai.response.id" => self.response_id = Some(value()),
             "event.name" => self.event_name = Some(value()),
+            "server.address" => self.server_address = Some(value()),
             _ => return false,
         }
         true
@@ -116,6 +143,20 @@ impl<'a> Fields<'a> {
 
     pub fn provider(&self) -> Option<String> {
         text(&self.provider).or_else(|| text(&self.system))
+    }
+
+    /// The service tier the record states (`Standard` when it states none).
+    pub fn tier(&self) -> ServiceTier {
+        self.tier.as_ref().and_then(|(_, v)| v.as_str()).map_or(ServiceTier::Standard, ServiceTier::parse)
+    }
+
+    /// `server.address`, kept only when `provider` is absent or not a well-known provider
+    /// name: only then can it change the price, and most calls then carry none.
+    pub fn address(&self, provider: Option<&str>) -> Option<Box<str>> {
+        if provider.is_some_and(crate::price::is_well_known_provider) {
+            return None;
+        }
+        text(&self.server_address).map(String::into_boxed_str)
     }
 
     /// Whether the operation is one call to a model.
@@ -141,6 +182,8 @@ impl<'a> Fields<'a> {
         }
         o.model = self.model();
         o.provider = self.provider();
+        o.address = self.address(o.provider.as_deref());
+        o.tier = self.tier();
         o.operation = text(&self.operation);
         o.session = record.text("gen_ai.conversation.id");
         o

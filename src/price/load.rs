@@ -3,6 +3,7 @@
 use super::matcher::{Clause, RawClause};
 use super::rates::{decimal_from_json, parse_day, parse_time_of_day, Constraint, PriceSet, Rate};
 use super::{Entry, Provider, Source};
+use crate::model::ServiceTier;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -19,6 +20,9 @@ struct RawProvider<'a> {
     model_match: Option<RawClause>,
     #[serde(default)]
     fallback_model_providers: Vec<String>,
+    /// A regex for the provider's API URL (`https://api\.anthropic\.com`).
+    #[serde(default)]
+    api_pattern: Option<String>,
     #[serde(borrow)]
     models: Vec<RawModel<'a>>,
 }
@@ -53,6 +57,7 @@ fn genai_price_set(map: &HashMap<String, &RawValue>) -> anyhow::Result<PriceSet>
         cache_write_1h: get("cache_write_1h_mtok")?,
         output: get("output_mtok")?,
         reasoning: get("output_reasoning_mtok")?,
+        requests: get("requests_kcount")?,
     })
 }
 
@@ -101,6 +106,8 @@ pub(crate) fn load_genai(text: &str, origin: Arc<str>, entries: &mut Vec<Entry>)
                 id: Arc::from(m.id.as_str()),
                 origin: origin.clone(),
                 prices,
+                service_tiers: Vec::new(),
+                tier_prices: None,
             });
             // Top-level `or` alternatives: `equals` go to the exact index (first model in
             // data order keeps an id), everything else is a rule.
@@ -122,6 +129,7 @@ pub(crate) fn load_genai(text: &str, origin: Arc<str>, entries: &mut Vec<Entry>)
             provider_match: p.provider_match.map(Clause::compile).transpose()?,
             model_match: p.model_match.map(Clause::compile).transpose()?,
             fallbacks: p.fallback_model_providers.iter().filter_map(|f| ids.get(&f.to_lowercase()).copied()).collect(),
+            api_pattern: p.api_pattern.as_deref().map(api_regex).transpose()?,
             exact,
             rules,
         });
@@ -132,8 +140,18 @@ pub(crate) fn load_genai(text: &str, origin: Arc<str>, entries: &mut Vec<Entry>)
 /// LiteLLM modes that are priced per token and kept.
 const LITELLM_MODES: &[&str] = &["chat", "completion", "embedding", "responses"];
 
-fn litellm_rate(map: &HashMap<Cow<str>, &RawValue>, key: &str) -> anyhow::Result<Option<Rate>> {
-    let Some(base) = map.get(key) else {
+/// A provider's `api_pattern`, anchored at the start of the URL, case-insensitive.
+fn api_regex(pattern: &str) -> anyhow::Result<regex::Regex> {
+    regex::RegexBuilder::new(&format!("^(?:{pattern})"))
+        .case_insensitive(true)
+        .build()
+        .map_err(|e| anyhow::anyhow!("bad api_pattern {pattern:?} in pricing data: {e}"))
+}
+
+/// The LiteLLM rate `key` of a service tier (`suffix` `_flex`, `_priority`, `_batches`;
+/// empty for standard), with its `<key>_above_<N>k_tokens<suffix>` tiers.
+fn litellm_rate(map: &HashMap<Cow<str>, &RawValue>, key: &str, suffix: &str) -> anyhow::Result<Option<Rate>> {
+    let Some(base) = map.get(format!("{key}{suffix}").as_str()) else {
         return Ok(None);
     };
     let per_mtok = |r: &RawValue| -> anyhow::Result<Decimal> {
@@ -146,9 +164,10 @@ fn litellm_rate(map: &HashMap<Cow<str>, &RawValue>, key: &str) -> anyhow::Result
     let base = per_mtok(base)?;
     // `<key>_above_<N>k_tokens`: a cliff tier at N thousand input tokens.
     let prefix = format!("{key}_above_");
+    let end = format!("k_tokens{suffix}");
     let mut tiers = Vec::new();
     for (k, v) in map {
-        let Some(n) = k.strip_prefix(&prefix).and_then(|r| r.strip_suffix("k_tokens")) else {
+        let Some(n) = k.strip_prefix(&prefix).and_then(|r| r.strip_suffix(end.as_str())) else {
             continue;
         };
         let Ok(n) = n.parse::<u64>() else { continue };
@@ -251,6 +270,23 @@ impl<'de> Deserialize<'de> for BorrowedKey<'de> {
     }
 }
 
+/// LiteLLM's key suffix of each service tier with prices of its own.
+const LITELLM_TIERS: &[(ServiceTier, &str)] =
+    &[(ServiceTier::Flex, "_flex"), (ServiceTier::Priority, "_priority"), (ServiceTier::Batch, "_batches")];
+
+/// The per-token rates of one LiteLLM entry for a service tier's key suffix.
+fn litellm_set(map: &HashMap<Cow<str>, &RawValue>, suffix: &str) -> anyhow::Result<PriceSet> {
+    Ok(PriceSet {
+        input: litellm_rate(map, "input_cost_per_token", suffix)?,
+        cache_read: litellm_rate(map, "cache_read_input_token_cost", suffix)?,
+        cache_write: litellm_rate(map, "cache_creation_input_token_cost", suffix)?,
+        cache_write_1h: litellm_rate(map, "cache_creation_input_token_cost_above_1hr", suffix)?,
+        output: litellm_rate(map, "output_cost_per_token", suffix)?,
+        reasoning: litellm_rate(map, "output_cost_per_reasoning_token", suffix)?,
+        requests: None,
+    })
+}
+
 /// LiteLLM entries keyed by lowercased model key.
 pub(crate) fn load_litellm(
     text: &str,
@@ -268,23 +304,25 @@ pub(crate) fn load_litellm(
             continue;
         }
         let set = (|| -> anyhow::Result<PriceSet> {
-            Ok(PriceSet {
-                input: litellm_rate(&map, "input_cost_per_token")?,
-                cache_read: match litellm_rate(&map, "cache_read_input_token_cost")? {
-                    Some(r) => Some(r),
-                    None => litellm_rate(&map, "input_cost_per_token_cache_hit")?,
-                },
-                cache_write: litellm_rate(&map, "cache_creation_input_token_cost")?,
-                cache_write_1h: litellm_rate(&map, "cache_creation_input_token_cost_above_1hr")?,
-                output: litellm_rate(&map, "output_cost_per_token")?,
-                reasoning: litellm_rate(&map, "output_cost_per_reasoning_token")?,
-            })
+            let mut set = litellm_set(&map, "")?;
+            if set.cache_read.is_none() {
+                set.cache_read = litellm_rate(&map, "input_cost_per_token_cache_hit", "")?;
+            }
+            Ok(set)
         })();
         // One malformed entry must not take the whole catalog down: skip it.
         let Ok(set) = set else { continue };
         if set.input.is_none() && set.output.is_none() {
             continue;
         }
+        // Service tiers: the buckets the entry prices for the tier (a malformed or empty
+        // tier is left out, so its calls are priced at standard rates and said so).
+        let service_tiers: Vec<(ServiceTier, PriceSet)> = LITELLM_TIERS
+            .iter()
+            .filter(|(_, suffix)| map.keys().any(|k| k.ends_with(suffix)))
+            .filter_map(|&(tier, suffix)| Some((tier, litellm_set(&map, suffix).ok()?)))
+            .filter(|(_, set)| *set != PriceSet::default())
+            .collect();
         let provider = map.get("litellm_provider").and_then(|m| serde_json::from_str::<String>(m.get()).ok());
         let name = match &provider {
             Some(p) if !key.contains('/') => format!("litellm:{p}/{key}"),
@@ -298,6 +336,8 @@ pub(crate) fn load_litellm(
             id: Arc::from(&*key),
             origin: origin.clone(),
             prices: vec![(Constraint::Always, set)],
+            tier_prices: (!service_tiers.is_empty()).then_some(idx),
+            service_tiers,
         });
         index.entry(key.to_lowercase()).or_insert(idx);
     }

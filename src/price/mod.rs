@@ -2,7 +2,9 @@
 //!
 //! CONTRACT (used by the pipeline; keep these signatures):
 //! - `Catalog::embedded()` loads the bundled catalog (compiled into the binary).
-//! - `Catalog::quote(model, provider, time_ns, &tokens) -> Option<Quote>`.
+//! - `Catalog::quote(model, provider, time_ns, &tokens) -> Option<Quote>` (one standard
+//!   request); `Catalog::quote_with` adds the call's `Terms` (server address, service
+//!   tier, requests).
 //! - `price_calls(&catalog, calls) -> Vec<PricedCall>`.
 //!
 //! Sources (see `pricing/README.md`): genai-prices (primary) and LiteLLM (secondary, only
@@ -18,7 +20,7 @@ mod resolve;
 #[cfg(test)]
 mod tests;
 
-use crate::model::{Call, PricedCall, TokenBuckets, TokenType};
+use crate::model::{Call, PricedCall, ServiceTier, TokenBuckets, TokenType};
 use matcher::Clause;
 use rates::{Constraint, PriceSet};
 use rust_decimal::Decimal;
@@ -69,6 +71,12 @@ pub(crate) struct Entry {
     pub origin: Arc<str>,
     /// In data order; the last active one applies, the first when none is active.
     pub prices: Vec<(Constraint, PriceSet)>,
+    /// Rates per service tier (LiteLLM `…_flex`, `…_priority`, `…_batches`), each listing
+    /// only the buckets the tier prices. Empty for most entries.
+    pub service_tiers: Vec<(ServiceTier, PriceSet)>,
+    /// The entry whose `service_tiers` apply to this one: itself, or for a genai-prices
+    /// entry the LiteLLM entry of the same model id.
+    pub tier_prices: Option<usize>,
 }
 
 /// A genai-prices provider with its model index.
@@ -78,6 +86,8 @@ pub(crate) struct Provider {
     pub provider_match: Option<Clause>,
     pub model_match: Option<Clause>,
     pub fallbacks: Vec<usize>,
+    /// The provider's API URL pattern (genai-prices `api_pattern`), anchored at the start.
+    pub api_pattern: Option<regex::Regex>,
     /// `equals` ids (lowercase) → entry.
     pub exact: HashMap<String, usize>,
     /// Every other match alternative → entry.
@@ -91,6 +101,7 @@ impl Provider {
             provider_match: None,
             model_match: None,
             fallbacks: Vec::new(),
+            api_pattern: None,
             exact: HashMap::new(),
             rules: Vec::new(),
         }
@@ -136,6 +147,28 @@ pub struct Quote {
     pub list_by_type: [Decimal; TokenType::COUNT],
     /// Cost per token type after the user's adjustment; sums exactly to `cost`.
     pub cost_by_type: [Decimal; TokenType::COUNT],
+    /// The service tier the call ran in (`Standard` when the telemetry does not say).
+    pub service_tier: ServiceTier,
+    /// The entry whose service-tier rates applied. `None` for a standard call, and for a
+    /// call in another tier whose model has no price for it: that call is priced at
+    /// standard rates (see `tier_missing`).
+    pub tier_entry: Option<Arc<str>>,
+}
+
+/// What a call adds to its model and provider for pricing.
+#[derive(Clone, Copy, Debug)]
+pub struct Terms<'a> {
+    /// `server.address`: picks the provider when the telemetry names none the catalog knows.
+    pub address: Option<&'a str>,
+    pub tier: ServiceTier,
+    /// Requests the call stands for: what a per-request fee is charged on.
+    pub requests: u64,
+}
+
+impl Default for Terms<'_> {
+    fn default() -> Self {
+        Terms { address: None, tier: ServiceTier::Standard, requests: 1 }
+    }
 }
 
 impl Quote {
@@ -149,7 +182,14 @@ impl Quote {
             TokenType::CacheWrite1h => r.cache_write_1h,
             TokenType::Output => r.output,
             TokenType::Reasoning => r.reasoning,
+            TokenType::Request => r.request,
         }
+    }
+
+    /// A call in a tier with prices of its own (or an unknown one) priced at standard
+    /// rates, because no price for that tier is known for its model.
+    pub fn tier_missing(&self) -> bool {
+        self.service_tier != ServiceTier::Standard && self.tier_entry.is_none()
     }
 
     /// The unit price after the user's adjustment (the list price when none applies).
@@ -184,7 +224,7 @@ impl Catalog {
         let litellm_index = load::load_litellm(litellm.1, Arc::from(litellm.0), &mut entries)
             .map_err(|e| anyhow::anyhow!("{}: not a LiteLLM price map: {e}", litellm.0))?;
         let provider_ids = providers.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-        Ok(Catalog {
+        let mut c = Catalog {
             entries,
             providers,
             provider_ids,
@@ -192,7 +232,32 @@ impl Catalog {
             user: overrides::UserLayer::default(),
             layers: vec![format!("genai-prices: {}", genai.0), format!("litellm: {}", litellm.0)],
             memo: RwLock::new(HashMap::new()),
-        })
+        };
+        c.link_service_tiers();
+        Ok(c)
+    }
+
+    /// Gives each genai-prices entry the service-tier rates of the LiteLLM entry for the
+    /// same model id (the provider's prefixed key first, as in matching): genai-prices has
+    /// no tier prices.
+    fn link_service_tiers(&mut self) {
+        for i in 0..self.entries.len() {
+            let e = &self.entries[i];
+            if e.source != Source::GenaiPrices {
+                continue;
+            }
+            let id = e.id.to_lowercase();
+            let provider = self.provider_ids.get(&*e.provider).copied();
+            // The first key of the same provider with tier prices (`gemini/gemini-2.5-pro`
+            // has them where `vertex_ai/…` does not): a reseller's model (Azure's `gpt-5`)
+            // never takes the maker's tier prices.
+            let names = [id.as_str()];
+            let linked = self
+                .litellm_keys(&names, provider)
+                .filter(|(j, _)| self.entries[*j].provider == e.provider)
+                .find_map(|(j, _)| self.entries[j].tier_prices);
+            self.entries[i].tier_prices = linked;
+        }
     }
 
     /// The bundled catalog with the user's `--prices` files layered on in order. Each file
@@ -241,15 +306,38 @@ impl Catalog {
 
     /// Which entry `model` resolves to for `provider`, and why (or why none).
     pub fn explain_match(&self, model: &str, provider: Option<&str>) -> MatchExplanation {
-        self.explain_uncached(model, provider)
+        self.explain_uncached(model, provider, None)
     }
 
-    /// Price one call; `None` when the model is unknown or ambiguous, or a billed bucket
-    /// has no price. `time_ns` 0 means unknown: the price in effect now is used.
+    /// As `explain_match`, for a call that also names its `server.address`.
+    pub fn explain_match_at(&self, model: &str, provider: Option<&str>, address: Option<&str>) -> MatchExplanation {
+        self.explain_uncached(model, provider, address)
+    }
+
+    /// Price one standard request; `None` when the model is unknown or ambiguous, or a
+    /// billed bucket has no price. `time_ns` 0 means unknown: the price in effect now is used.
     pub fn quote(&self, model: &str, provider: Option<&str>, time_ns: u64, tokens: &TokenBuckets) -> Option<Quote> {
-        let entry = &self.entries[self.resolve(model, provider)?];
+        self.quote_with(model, provider, Terms::default(), time_ns, tokens)
+    }
+
+    /// Price one call with its terms: the server address (provider), the service tier (its
+    /// rates where the model has them, else standard rates and `tier_missing`), and the
+    /// requests it stands for (per-request fees).
+    pub fn quote_with(
+        &self,
+        model: &str,
+        provider: Option<&str>,
+        terms: Terms<'_>,
+        time_ns: u64,
+        tokens: &TokenBuckets,
+    ) -> Option<Quote> {
+        let entry = &self.entries[self.resolve(model, provider, terms.address)?];
         let (set, effective_from) = entry.select(time_ns);
-        let c = set.cost(tokens)?;
+        let tier = entry.tier_prices.and_then(|j| {
+            let (_, rates) = self.entries[j].service_tiers.iter().find(|(t, _)| *t == terms.tier)?;
+            Some((&self.entries[j].name, rates))
+        });
+        let c = set.cost(tier.map(|(_, rates)| rates), tokens, terms.requests)?;
         let percent = self.adjustment(entry, provider, time_ns);
         // Adjusted per token type and summed, so the types add up to the call's cost.
         let mut cost_by_type = c.by_type;
@@ -274,6 +362,8 @@ impl Catalog {
             rates: c.rates,
             tier_threshold: c.tier,
             effective_from,
+            service_tier: terms.tier,
+            tier_entry: tier.map(|(name, _)| name.clone()),
         })
     }
 
@@ -297,21 +387,24 @@ impl Catalog {
 
     /// The catalog entry name a model resolves to (for explanations), without pricing.
     pub fn entry_for(&self, model: &str, provider: Option<&str>) -> Option<Arc<str>> {
-        self.resolve(model, provider).map(|i| self.entries[i].name.clone())
+        self.resolve(model, provider, None).map(|i| self.entries[i].name.clone())
     }
 
-    fn resolve(&self, model: &str, provider: Option<&str>) -> Option<usize> {
+    fn resolve(&self, model: &str, provider: Option<&str>, address: Option<&str>) -> Option<usize> {
         let p = provider.unwrap_or("");
-        let mut key = String::with_capacity(p.len() + model.len() + 1);
+        let a = address.unwrap_or("");
+        let mut key = String::with_capacity(p.len() + model.len() + a.len() + 2);
         key.push_str(p);
         key.push('\u{1}');
         key.push_str(model);
+        key.push('\u{1}');
+        key.push_str(a);
         if let Ok(m) = self.memo.read() {
             if let Some(hit) = m.get(key.as_str()) {
                 return *hit;
             }
         }
-        let found = self.explain_uncached(model, provider).index;
+        let found = self.explain_uncached(model, provider, address).index;
         if let Ok(mut m) = self.memo.write() {
             if m.len() < CACHE_CAP {
                 m.insert(key.into_boxed_str(), found);
@@ -319,6 +412,12 @@ impl Catalog {
         }
         found
     }
+}
+
+/// Whether a telemetry provider name is a well-known provider (`openai`, `aws.bedrock`,
+/// …): for such calls the server address cannot change the price and is not kept.
+pub fn is_well_known_provider(name: &str) -> bool {
+    resolve::provider_alias(&name.trim().to_ascii_lowercase()).is_some()
 }
 
 /// LiteLLM key prefixes of a genai-prices provider, most specific first.
@@ -399,8 +498,11 @@ pub fn price_calls<'c>(
 ) -> impl Iterator<Item = PricedCall> + 'c {
     let mut lines: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
     calls.into_iter().map(move |call| {
-        let quote =
-            call.model.as_deref().and_then(|m| catalog.quote(m, call.provider.as_deref(), call.time_ns, &call.tokens));
+        let terms = Terms { address: call.address.as_deref(), tier: call.tier, requests: call.requests };
+        let quote = call
+            .model
+            .as_deref()
+            .and_then(|m| catalog.quote_with(m, call.provider.as_deref(), terms, call.time_ns, &call.tokens));
         let explanation = quote.as_ref().filter(|_| explain).map(|q| {
             let line = explain_quote(q);
             match lines.get(line.as_str()) {
@@ -423,9 +525,10 @@ pub fn price_calls<'c>(
 }
 
 /// One line explaining a quote, for `report --explain`: the entry, its source and
-/// effective date, the unit prices applied per million tokens, the tier and the user's
-/// adjustment. E.g. `genai-prices:anthropic/claude-sonnet-4-5 · input 3 · cache_read 0.3 ·
-/// output 15 USD/Mtok · tier >200000 input tokens · -10% (list 1.2345)`.
+/// effective date, the unit prices applied per million tokens, the per-request fee, the
+/// service tier, the long-context tier and the user's adjustment. E.g.
+/// `genai-prices:openai/gpt-5 · input 0.625 · output 5 USD/Mtok · service tier flex
+/// (litellm:openai/gpt-5) · -10% (list 1.2345)`.
 pub fn explain_quote(q: &Quote) -> String {
     let r = &q.rates;
     let mut parts = vec![q.entry.to_string()];
@@ -445,6 +548,14 @@ pub fn explain_quote(q: &Quote) -> String {
     .collect();
     if !rates.is_empty() {
         parts.push(format!("{} USD/Mtok", rates.join(" · ")));
+    }
+    if let Some(fee) = r.request {
+        parts.push(format!("request {} USD/1000 requests", fee.normalize()));
+    }
+    match (&q.tier_entry, q.service_tier) {
+        (Some(e), t) => parts.push(format!("service tier {} ({e})", t.name())),
+        (None, ServiceTier::Standard) => {}
+        (None, t) => parts.push(format!("service tier {}: no price for this model, standard rates", t.name())),
     }
     if let Some(t) = q.tier_threshold {
         parts.push(format!("tier >{t} input tokens"));

@@ -120,6 +120,7 @@ impl Ctx<'_> {
             cache_write_1h: rate("cache_write_1h_mtok")?,
             output: rate("output_mtok")?,
             reasoning: rate("output_reasoning_mtok")?,
+            requests: None,
         };
         if set == PriceSet::default() {
             bail!(
@@ -255,6 +256,8 @@ pub(crate) fn load_toml(
             id: Arc::from(id.as_str()),
             origin: origin.clone(),
             prices,
+            service_tiers: Vec::new(),
+            tier_prices: None,
         });
         let p = match file_models.iter_mut().position(|(s, _)| *s == scope) {
             Some(i) => &mut file_models[i].1,
@@ -306,6 +309,8 @@ pub(crate) fn load_toml(
             id: Arc::from("fallback"),
             origin,
             prices: vec![(Constraint::Always, set)],
+            service_tiers: Vec::new(),
+            tier_prices: None,
         });
     }
     Ok(())

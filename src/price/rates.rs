@@ -88,6 +88,8 @@ pub(crate) struct PriceSet {
     pub output: Option<Rate>,
     /// A distinct rate for reasoning tokens (a subset of output), when the entry has one.
     pub reasoning: Option<Rate>,
+    /// A fee per 1000 requests (genai-prices `requests_kcount`), on top of the tokens.
+    pub requests: Option<Rate>,
 }
 
 impl PriceSet {
@@ -101,6 +103,7 @@ impl PriceSet {
             ("cache_write_1h", &self.cache_write_1h),
             ("output", &self.output),
             ("reasoning", &self.reasoning),
+            ("request_kcount", &self.requests),
         ] {
             let Some(r) = r else { continue };
             let info = match r {
@@ -145,6 +148,8 @@ pub struct AppliedRates {
     pub output: Option<Decimal>,
     /// Only set when reasoning tokens were billed at a distinct rate.
     pub reasoning: Option<Decimal>,
+    /// USD per 1000 requests, when the price has a per-request fee.
+    pub request: Option<Decimal>,
 }
 
 pub(crate) struct Costed {
@@ -157,16 +162,17 @@ pub(crate) struct Costed {
     pub tier: Option<u64>,
 }
 
-const MTOK: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
-
 impl PriceSet {
-    /// Cost of one request. `None` when a bucket with tokens has no applicable rate (the
-    /// call is then unpriced rather than silently under-priced) or on arithmetic overflow.
+    /// Cost of one call that stands for `requests` requests. `None` when a bucket with
+    /// tokens has no applicable rate (the call is then unpriced rather than silently
+    /// under-priced) or on arithmetic overflow.
     ///
-    /// Fallbacks: cache reads without a cache-read rate pay the input rate; 1h cache
-    /// writes without a 1h rate pay the default cache-write rate; cache writes without
-    /// any cache-write rate pay the input rate (the tokens were processed as input).
-    pub(crate) fn cost(&self, t: &TokenBuckets) -> Option<Costed> {
+    /// `service`: a service tier's rates; each bucket it has a rate for is priced at it, the
+    /// others at this set's (standard) rates. Fallbacks: cache reads without a cache-read
+    /// rate pay the input rate; 1h cache writes without a 1h rate pay the default
+    /// cache-write rate; cache writes without any cache-write rate pay the input rate (the
+    /// tokens were processed as input). The per-request fee, if any, is added on top.
+    pub(crate) fn cost(&self, service: Option<&PriceSet>, t: &TokenBuckets, requests: u64) -> Option<Costed> {
         // Saturating: `TokenBuckets::total_input` would overflow (and panic in debug) on
         // absurd counts; an overflowing request is then rejected by the checked maths below.
         let total_input =
@@ -181,12 +187,14 @@ impl PriceSet {
                 p
             })
         };
-        let input = at(self.input.as_ref());
-        let cache_read = at(self.cache_read.as_ref()).or(input);
-        let cache_write_5m = at(self.cache_write.as_ref()).or(input);
-        let cache_write_1h = at(self.cache_write_1h.as_ref()).or(cache_write_5m);
-        let output = at(self.output.as_ref());
-        let reasoning = if t.reasoning > 0 { at(self.reasoning.as_ref()) } else { None };
+        let rate = |f: fn(&PriceSet) -> &Option<Rate>| service.and_then(|s| f(s).as_ref()).or(f(self).as_ref());
+        let input = at(rate(|s| &s.input));
+        let cache_read = at(rate(|s| &s.cache_read)).or(input);
+        let cache_write_5m = at(rate(|s| &s.cache_write)).or(input);
+        let cache_write_1h = at(rate(|s| &s.cache_write_1h)).or(cache_write_5m);
+        let output = at(rate(|s| &s.output));
+        let reasoning = if t.reasoning > 0 { at(rate(|s| &s.reasoning)) } else { None };
+        let request = at(rate(|s| &s.requests));
 
         let reasoning_billed = t.reasoning.min(t.output);
         let (plain_output, reasoning_tokens) = match reasoning {
@@ -206,19 +214,22 @@ impl PriceSet {
         let mut billed = [0; TokenType::COUNT];
         let mut by_type = [Decimal::ZERO; TokenType::COUNT];
         let mut cost = Decimal::ZERO;
-        for (i, (n, rate)) in parts.into_iter().enumerate() {
+        // A price without a request fee charges none: requests never make a call unpriced.
+        let requests = if request.is_some() { requests } else { 0 };
+        let parts = parts.into_iter().chain([(requests, request)]);
+        for (i, (n, rate)) in parts.enumerate() {
             if n == 0 {
                 continue;
             }
             billed[i] = n;
-            by_type[i] = per_mtok(Decimal::from(n).checked_mul(rate?)?)?;
+            by_type[i] = per_unit(Decimal::from(n).checked_mul(rate?)?, u64::from(TokenType::ALL[i].per()))?;
             cost = cost.checked_add(by_type[i])?;
         }
         Some(Costed {
             cost,
             billed,
             by_type,
-            rates: AppliedRates { input, cache_read, cache_write_5m, cache_write_1h, output, reasoning },
+            rates: AppliedRates { input, cache_read, cache_write_5m, cache_write_1h, output, reasoning, request },
             tier,
         })
     }
@@ -267,14 +278,15 @@ pub(crate) fn parse_time_of_day(s: &str) -> Option<u32> {
     Some((h * 3600 + m * 60 + sec - offset_s).rem_euclid(86_400) as u32)
 }
 
-/// `amount` / 10^6, exactly. Raising the scale by 6 is that division without its cost (a
-/// full `Decimal` division per token type per call was the priciest step of pricing);
-/// only a value already at the finest scales needs the real division.
-fn per_mtok(amount: Decimal) -> Option<Decimal> {
+/// `amount` / `per` (a price unit: a million tokens, a thousand requests), exactly. For a
+/// power of ten, raising the scale is that division without its cost; only a value
+/// already at the finest scales, or another unit, needs the real division.
+fn per_unit(amount: Decimal, per: u64) -> Option<Decimal> {
+    let digits = per.checked_ilog10().filter(|d| 10u64.pow(*d) == per);
     let mut v = amount;
-    match v.set_scale(v.scale() + 6) {
-        Ok(()) => Some(v),
-        Err(_) => amount.checked_div(MTOK),
+    match digits.map(|d| v.set_scale(v.scale() + d)) {
+        Some(Ok(())) => Some(v),
+        _ => amount.checked_div(Decimal::from(per)),
     }
 }
 
@@ -286,10 +298,12 @@ mod per_mtok_tests {
     #[test]
     fn shifting_the_scale_divides_exactly() {
         let d = |s| Decimal::from_str(s).unwrap();
-        assert_eq!(per_mtok(d("216")), Some(d("0.000216")));
-        assert_eq!(per_mtok(d("460.8")), Some(d("0.0004608")));
+        assert_eq!(per_unit(d("216"), 1_000_000), Some(d("0.000216")));
+        assert_eq!(per_unit(d("460.8"), 1_000_000), Some(d("0.0004608")));
+        assert_eq!(per_unit(d("5"), 1000), Some(d("0.005")));
+        assert_eq!(per_unit(d("5"), 3), d("5").checked_div(d("3")));
         // At the finest scale the real division takes over (and rounds only past 28 digits).
         let fine = Decimal::from_i128_with_scale(123, 27);
-        assert_eq!(per_mtok(fine), fine.checked_div(MTOK));
+        assert_eq!(per_unit(fine, 1_000_000), fine.checked_div(Decimal::from(1_000_000)));
     }
 }

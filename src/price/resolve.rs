@@ -4,8 +4,10 @@
 //! nothing matches, the whole chain runs again with the variant names):
 //! 1. User aliases (`[aliases]` in an overrides file) rewrite the model, exactly.
 //! 2. User models (`[[model]]`), those scoped to the call's provider first.
-//! 3. The provider: the telemetry's (`gen_ai.provider.name` / `gen_ai.system`), else the
-//!    one implied by the string (ARN → aws, Vertex path → google, `openrouter/` prefix).
+//! 3. The provider: the telemetry's (`gen_ai.provider.name` / `gen_ai.system`); when that
+//!    is absent or no catalog provider, the one whose `api_pattern` matches the call's
+//!    `server.address` (`bedrock-runtime.us-east-1.amazonaws.com` → aws); else the one
+//!    implied by the string (ARN → aws, Vertex path → google, `openrouter/` prefix).
 //!    Within it an exact id (`equals`, or a rule that leaves only a date/version) beats a
 //!    prefix rule; among rules the longest literal wins; a tie between differently priced
 //!    entries is ambiguous. Then its `fallback_model_providers`.
@@ -53,7 +55,12 @@ enum Found {
 }
 
 impl Catalog {
-    pub(crate) fn explain_uncached(&self, model: &str, provider: Option<&str>) -> MatchExplanation {
+    pub(crate) fn explain_uncached(
+        &self,
+        model: &str,
+        provider: Option<&str>,
+        address: Option<&str>,
+    ) -> MatchExplanation {
         let mut x =
             MatchExplanation { model: model.to_string(), provider: provider.map(str::to_string), ..Default::default() };
         let mut full = model.trim().to_lowercase();
@@ -76,9 +83,17 @@ impl Catalog {
 
         let given = provider.as_deref().and_then(|p| self.find_provider(p));
         let hinted = names.hint.as_deref().and_then(|h| self.find_provider(h));
-        let chosen = given.or(hinted);
+        // The address only stands in for a provider the telemetry does not name usably.
+        let addressed = if given.is_none() { address.and_then(|a| self.provider_at(a)) } else { None };
+        let chosen = given.or(addressed).or(hinted);
         x.catalog_provider = chosen.map(|pi| {
-            let how = if given.is_some() { "from the telemetry provider" } else { "implied by the model string" };
+            let how = if given.is_some() {
+                "from the telemetry provider".to_string()
+            } else if addressed.is_some() {
+                format!("from server.address {:?}", address.unwrap_or_default())
+            } else {
+                "implied by the model string".to_string()
+            };
             format!("{} ({how})", self.providers[pi].id)
         });
         if provider.is_some() && given.is_none() {
@@ -192,12 +207,21 @@ impl Catalog {
 
     /// LiteLLM by exact key: the provider's prefixed keys (`vertex_ai/…`) first.
     pub(crate) fn litellm_key(&self, names: &[&str], chosen: Option<usize>) -> Option<(usize, String)> {
+        self.litellm_keys(names, chosen).next()
+    }
+
+    /// Every LiteLLM entry of `names`, in `litellm_key` order.
+    pub(crate) fn litellm_keys<'s>(
+        &'s self,
+        names: &'s [&'s str],
+        chosen: Option<usize>,
+    ) -> impl Iterator<Item = (usize, String)> + 's {
         chosen
             .into_iter()
             .flat_map(|pi| super::litellm_prefixes(&self.providers[pi].id))
             .flat_map(|pre| names.iter().map(move |n| format!("{pre}{n}")))
             .chain(names.iter().map(|n| n.to_string()))
-            .find_map(|k| self.litellm.get(&k).map(|&i| (i, k)))
+            .filter_map(|k| self.litellm.get(&k).map(|&i| (i, k)))
     }
 
     /// User models: those scoped to the call's provider, then unscoped ones.
@@ -227,6 +251,17 @@ impl Catalog {
     /// how user scopes and adjustments compare providers.
     pub(crate) fn provider_key(&self, raw: &str) -> String {
         self.find_provider(raw).map_or_else(|| raw.trim().to_lowercase(), |i| self.providers[i].id.clone())
+    }
+
+    /// The provider whose API URL pattern matches a `server.address` (a host, or a URL),
+    /// first in data order.
+    pub(crate) fn provider_at(&self, address: &str) -> Option<usize> {
+        let a = address.trim().to_ascii_lowercase();
+        if a.is_empty() {
+            return None;
+        }
+        let url = if a.contains("://") { a } else { format!("https://{a}") };
+        self.providers.iter().position(|p| p.api_pattern.as_ref().is_some_and(|re| re.is_match(&url)))
     }
 
     pub(crate) fn find_provider(&self, raw: &str) -> Option<usize> {

@@ -299,7 +299,7 @@ fn every_entry_loads_and_huge_counts_do_not_panic() {
     let _ = c.quote("claude-sonnet-4-5", Some("anthropic"), u64::MAX, &t);
     for e in &c.entries {
         for (_, set) in &e.prices {
-            let _ = set.cost(&tok(1, 1, 1, 1, 1));
+            let _ = set.cost(None, &tok(1, 1, 1, 1, 1), 1);
         }
     }
 }
@@ -315,4 +315,121 @@ fn decimal_parsing_is_exact() {
     assert_eq!(rates::decimal_from_json(&raw).unwrap(), d("0.000000125"));
     let raw: Box<RawValue> = serde_json::from_str("-1").unwrap();
     assert!(rates::decimal_from_json(&raw).is_err());
+}
+
+fn terms(tier: ServiceTier, requests: u64) -> Terms<'static> {
+    Terms { tier, requests, ..Terms::default() }
+}
+
+fn quote_in(model: &str, provider: Option<&str>, t: Terms<'_>, tokens: &TokenBuckets) -> Quote {
+    cat().quote_with(model, provider, t, at(MID_2026, 43_200), tokens).unwrap()
+}
+
+/// The per-type costs add up to the call's cost, exactly.
+fn assert_parts_sum(q: &Quote) {
+    assert_eq!(q.cost_by_type.iter().sum::<Decimal>(), q.cost, "{q:?}");
+    assert_eq!(q.list_by_type.iter().sum::<Decimal>(), q.list_cost, "{q:?}");
+}
+
+#[test]
+fn service_tiers_take_litellms_tier_rates_exactly() {
+    // gpt-5: genai-prices prices it; LiteLLM `gpt-5` has flex, priority and batch rates.
+    let t = tok(1_000_000, 1_000_000, 0, 0, 1_000_000);
+    let standard = quote_in("gpt-5", Some("openai"), terms(ServiceTier::Standard, 1), &t);
+    assert_eq!(standard.cost, d("11.375")); // 1.25 + 0.125 + 10
+    assert_eq!((standard.tier_entry.as_deref(), standard.tier_missing()), (None, false));
+    for (tier, want) in [
+        (ServiceTier::Flex, "5.6875"),    // 0.625 + 0.0625 + 5
+        (ServiceTier::Priority, "22.75"), // 2.5 + 0.25 + 20
+        (ServiceTier::Batch, "5.6875"),   // 0.625 + 0.0625 + 5
+    ] {
+        let q = quote_in("gpt-5-2025-08-07", Some("openai"), terms(tier, 1), &t);
+        assert_eq!(q.cost, d(want), "{tier:?}");
+        assert_eq!(&*q.entry, "genai-prices:openai/gpt-5");
+        assert_eq!(q.tier_entry.as_deref(), Some("litellm:openai/gpt-5"), "{tier:?}");
+        assert!(!q.tier_missing());
+        assert_parts_sum(&q);
+        assert!(explain_quote(&q).contains(&format!("service tier {} (litellm:openai/gpt-5)", tier.name())));
+    }
+    // A bucket the tier does not list keeps its standard rate: gpt-4o batch has no cache
+    // read rate.
+    let q = quote_in("gpt-4o", Some("openai"), terms(ServiceTier::Batch, 1), &t);
+    assert_eq!(q.cost, d("7.5")); // 1.25 + 1.25 (standard cache read) + 5
+                                  // Gemini: LiteLLM's `gemini/` key has the tiers (`vertex_ai/` does not).
+    let q = quote_in("gemini-2.5-pro", Some("gcp.gemini"), terms(ServiceTier::Flex, 1), &tok(100_000, 0, 0, 0, 0));
+    assert_eq!((q.cost, q.tier_entry.as_deref()), (d("0.0625"), Some("litellm:gemini/gemini-2.5-pro")));
+}
+
+#[test]
+fn a_tier_without_a_price_is_priced_at_standard_rates_and_says_so() {
+    let t = tok(1_000_000, 1_000_000, 0, 0, 1_000_000);
+    // gpt-4o has batch and priority prices, no flex; Claude has no priority price.
+    for (model, provider, tier, want) in [
+        ("gpt-4o", "openai", ServiceTier::Flex, "13.75"),
+        ("claude-sonnet-4-5", "anthropic", ServiceTier::Priority, "29.1"), // 6 + 0.6 + 22.5: the >200k input rates
+        ("gpt-5", "openai", ServiceTier::Other, "11.375"),
+    ] {
+        let q = quote_in(model, Some(provider), terms(tier, 1), &t);
+        assert_eq!(q.cost, d(want), "{model} {tier:?}");
+        assert!(q.tier_missing(), "{model}");
+        assert_eq!(q.service_tier, tier);
+        let line = explain_quote(&q);
+        assert!(
+            line.contains(&format!("service tier {}: no price for this model, standard rates", tier.name())),
+            "{line}"
+        );
+    }
+    // `default`, `standard`, `auto`, `scale` are standard processing.
+    for s in ["default", "standard", "Auto", "scale", ""] {
+        assert_eq!(ServiceTier::parse(s), ServiceTier::Standard, "{s}");
+    }
+    assert_eq!(ServiceTier::parse("batch"), ServiceTier::Batch);
+    assert_eq!(ServiceTier::parse("reserved"), ServiceTier::Other);
+}
+
+#[test]
+fn per_request_fees_are_added_per_request_exactly() {
+    // Perplexity sonar: input 1, output 1 USD/Mtok and 12 USD per 1000 requests.
+    let t = tok(1_000_000, 0, 0, 0, 1_000_000);
+    let q = quote_in("sonar", Some("perplexity"), terms(ServiceTier::Standard, 3), &t);
+    let request = TokenType::ALL.iter().position(|t| *t == TokenType::Request).unwrap();
+    assert_eq!(q.cost, d("2.036")); // 1 + 1 + 3 × 12 / 1000
+    assert_eq!((q.billed[request], q.cost_by_type[request]), (3, d("0.036")));
+    assert_eq!(q.list_rate(TokenType::Request), Some(d("12")));
+    assert_parts_sum(&q);
+    assert!(explain_quote(&q).contains("request 12 USD/1000 requests"), "{}", explain_quote(&q));
+    // `quote` is one request; a price without a fee charges none for any number of them.
+    assert_eq!(cat().quote("sonar", Some("perplexity"), at(MID_2026, 0), &t).unwrap().cost, d("2.012"));
+    let q = quote_in("gpt-5", Some("openai"), terms(ServiceTier::Standard, 5), &t);
+    assert_eq!((q.cost, q.billed[request]), (d("11.25"), 0));
+}
+
+#[test]
+fn server_address_picks_the_provider_when_the_telemetry_names_none() {
+    let c = cat();
+    let id = |host: &str| c.provider_at(host).map(|i| c.providers[i].id.as_str());
+    assert_eq!(id("bedrock-runtime.us-east-1.amazonaws.com"), Some("aws"));
+    assert_eq!(id("api.anthropic.com"), Some("anthropic"));
+    assert_eq!(id("API.OpenAI.com"), Some("openai"));
+    assert_eq!(id("generativelanguage.googleapis.com"), Some("google"));
+    assert_eq!(id("us-central1-aiplatform.googleapis.com"), Some("google"));
+    assert_eq!(id("https://myres.openai.azure.com"), Some("azure"));
+    for unknown in ["llm.internal.example.com", "127.0.0.1", "", "amazonaws.com"] {
+        assert_eq!(id(unknown), None, "{unknown}");
+    }
+    // Bedrock's regional price, not Anthropic's, for a call that names only the host.
+    let t = tok(1_000_000, 0, 0, 0, 0);
+    let bedrock = Terms { address: Some("bedrock-runtime.us-east-1.amazonaws.com"), ..Terms::default() };
+    let q = quote_in("claude-sonnet-4-5-20250929", None, bedrock, &t);
+    assert_eq!((q.cost, q.entry.starts_with("genai-prices:aws/")), (d("3.3"), true), "{}", q.entry);
+    let x = c.explain_match_at("claude-sonnet-4-5-20250929", None, bedrock.address);
+    assert!(x.catalog_provider.as_deref().is_some_and(|p| p.starts_with("aws (from server.address")), "{x:?}");
+    // A provider the telemetry names wins; an unknown host changes nothing.
+    // (1M input tokens: Anthropic's >200k long-context rate, 6.)
+    let q = quote_in("claude-sonnet-4-5-20250929", Some("anthropic"), bedrock, &t);
+    assert_eq!((q.cost, &*q.entry), (d("6"), "genai-prices:anthropic/claude-sonnet-4-5"));
+    let plain = quote_in("claude-sonnet-4-5-20250929", None, Terms::default(), &t);
+    let unknown = Terms { address: Some("llm.internal.example.com"), ..Terms::default() };
+    assert_eq!(quote_in("claude-sonnet-4-5-20250929", None, unknown, &t), plain);
+    assert!(crate::price::is_well_known_provider("AWS.Bedrock") && !crate::price::is_well_known_provider("_OTHER"));
 }

@@ -76,6 +76,8 @@ pub fn observations(mut points: Vec<MetricPoint>) -> (Vec<Observation>, u64) {
                 time_ns: p.time_ns,
                 model: p.model,
                 provider: p.provider,
+                address: None,
+                tier: Default::default(),
                 operation: None,
                 service: p.service,
                 tokens: acc.usage.buckets(p.input_cache),

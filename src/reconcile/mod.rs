@@ -17,7 +17,7 @@
 mod metrics;
 
 use crate::extract::{Extracted, SpanLink};
-use crate::model::{Call, FingerprintMap, Location, Observation, Role, Signal};
+use crate::model::{Call, FingerprintMap, Location, Observation, Role, ServiceTier, Signal};
 use std::collections::{HashMap, HashSet};
 
 /// Why observations were not counted, for the summary and `inspect`.
@@ -159,6 +159,10 @@ type SpanRef = ([u8; 16], [u8; 8]);
 fn fill_missing(kept: &mut Observation, other: Observation) {
     kept.model = kept.model.take().or(other.model);
     kept.provider = kept.provider.take().or(other.provider);
+    kept.address = kept.address.take().or(other.address);
+    if kept.tier == ServiceTier::Standard {
+        kept.tier = other.tier;
+    }
     kept.operation = kept.operation.take().or(other.operation);
     kept.session = kept.session.take().or(other.session);
     kept.reported_cost = kept.reported_cost.or(other.reported_cost);
@@ -237,6 +241,8 @@ mod tests {
             time_ns: 0,
             model: Some("m".into()),
             provider: None,
+            address: None,
+            tier: Default::default(),
             operation: None,
             service: None,
             tokens: TokenBuckets { input, ..Default::default() },

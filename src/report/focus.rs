@@ -9,6 +9,7 @@
 //! - `ConsumedQuantity` is tokens (`ConsumedUnit` `Tokens`); `PricingQuantity` is tokens
 //!   / 10^6 in `PricingUnit` `1000000 Tokens` (FOCUS unit format), so `PricingQuantity` ×
 //!   `ListUnitPrice` = `ListCost` and × `ContractedUnitPrice` = `ContractedCost`, exactly.
+//!   A per-request fee is its own row: `Requests`, priced per `1000 Requests`.
 //! - `SkuId` is the priced model (`provider/model-id`); `SkuPriceId` the catalog entry,
 //!   token type, tier and effective date; `Tags` the `--by` dimensions as JSON.
 //! - Unpriced calls and calls without a timestamp have no FOCUS row (a cost and a charge
@@ -16,7 +17,7 @@
 
 use super::rows::{self, Cell, Column, Kind, RowFormat, TimeUnit};
 use crate::allocate::{group_key, Grouping, NONE};
-use crate::model::{PricedCall, TokenType};
+use crate::model::{PricedCall, ServiceTier, TokenType};
 use crate::price::Source;
 use jiff::tz::TimeZone;
 use rust_decimal::Decimal;
@@ -37,6 +38,8 @@ struct Key {
     entry: Arc<str>,
     effective_from: Option<Arc<str>>,
     tier: Option<u64>,
+    /// The service tier whose rates applied (`Standard` also when none was known).
+    service_tier: ServiceTier,
     token_type: TokenType,
     list_rate: Decimal,
     adjustment: Option<Decimal>,
@@ -109,6 +112,7 @@ impl super::CallSink for Focus<'_> {
                 entry: q.entry.clone(),
                 effective_from: q.effective_from.clone(),
                 tier: q.tier_threshold,
+                service_tier: if q.tier_entry.is_some() { q.service_tier } else { ServiceTier::Standard },
                 token_type,
                 list_rate,
                 adjustment: q.adjustment_percent,
@@ -202,8 +206,6 @@ fn columns() -> Vec<Column> {
     .collect()
 }
 
-const MTOK: Decimal = Decimal::from_parts(1_000_000, 0, 0, false, 0);
-
 fn row(key: &Key, usage: &Usage, grouping: &Grouping, tz: &TimeZone) -> anyhow::Result<Vec<Cell>> {
     let (day_start, day_end) = day_bounds(key.day, tz).ok_or_else(|| anyhow::anyhow!("FOCUS: bad charge period"))?;
     let (month_start, month_end) =
@@ -213,7 +215,15 @@ fn row(key: &Key, usage: &Usage, grouping: &Grouping, tz: &TimeZone) -> anyhow::
     let provider_id = sku.split_once('/').map_or(sku, |(p, _)| p);
     let (provider, service) = provider_names(provider_id);
     let meter = meter(key.token_type);
+    let per = key.token_type.per();
+    let tier = match key.service_tier {
+        ServiceTier::Standard => String::new(),
+        t => format!(" ({} tier)", t.name()),
+    };
     let mut price_id = format!("{}/{}", key.entry, key.token_type.name());
+    if key.service_tier != ServiceTier::Standard {
+        price_id.push_str(&format!("/{}", key.service_tier.name()));
+    }
     if let Some(t) = key.tier {
         price_id.push_str(&format!("/above-{t}-input-tokens"));
     }
@@ -238,12 +248,12 @@ fn row(key: &Key, usage: &Usage, grouping: &Grouping, tz: &TimeZone) -> anyhow::
         time(month_end),
         Cell::str("Usage"),
         Cell::Str(None),
-        Cell::str(format!("{meter} of {}, estimated from OpenTelemetry", key.model)),
+        Cell::str(format!("{meter} of {}{tier}, estimated from OpenTelemetry", key.model)),
         Cell::str("Usage-Based"),
         time(day_start),
         time(day_end),
         money(Decimal::from(usage.tokens)),
-        Cell::str("Tokens"),
+        Cell::str(key.token_type.unit()),
         money(usage.cost),
         money(usage.rate),
         money(usage.cost),
@@ -253,8 +263,8 @@ fn row(key: &Key, usage: &Usage, grouping: &Grouping, tz: &TimeZone) -> anyhow::
         money(usage.list_cost),
         money(key.list_rate),
         Cell::str("Standard"),
-        money(Decimal::from(usage.tokens) / MTOK),
-        Cell::str("1000000 Tokens"),
+        money(Decimal::from(usage.tokens) / Decimal::from(per)),
+        Cell::str(format!("{per} {}", key.token_type.unit())),
         Cell::str(provider.clone()),
         Cell::str(provider),
         Cell::str("AI and Machine Learning"),
@@ -281,6 +291,7 @@ fn meter(t: TokenType) -> &'static str {
         TokenType::CacheWrite1h => "Cache Write Tokens (1h)",
         TokenType::Output => "Output Tokens",
         TokenType::Reasoning => "Reasoning Tokens",
+        TokenType::Request => "Requests",
     }
 }
 

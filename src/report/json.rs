@@ -151,7 +151,13 @@ impl JsonTotals {
             cost_by_type: Hidden::show_if(
                 computed,
                 t.cost.map(|_| {
-                    TokenType::ALL.iter().zip(t.cost_by_type).map(|(k, c)| (k.name(), exact_cost(c))).collect()
+                    // `request` only where a per-request fee was charged: most prices have none.
+                    TokenType::ALL
+                        .iter()
+                        .zip(t.cost_by_type)
+                        .filter(|(k, c)| **k != TokenType::Request || !c.is_zero())
+                        .map(|(k, c)| (k.name(), exact_cost(c)))
+                        .collect()
                 }),
             ),
             shared_cost: Hidden::show_if(split, t.shared_cost.map(exact_cost)),

@@ -38,13 +38,17 @@ impl<'a> Lines<'a> {
         columns.extend(CALL_COLUMNS.iter().map(|c| Column::new(*c, Kind::Str)));
         columns.extend(extra.iter().map(|&i| Column::new(&grouping.dimensions[i].0, Kind::Str)));
         columns.push(Column::new("requests", Kind::U64));
-        columns.extend(TokenType::ALL.iter().map(|t| Column::new(t.name(), Kind::U64)));
+        columns.extend(TokenType::TOKENS.iter().map(|t| Column::new(t.name(), Kind::U64)));
         columns.extend([
             Column::new("price_entry", Kind::Str),
             Column::new("price_source", Kind::Str),
             Column::new("price_effective_from", Kind::Str),
             Column::new("price_tier_threshold", Kind::U64),
+            Column::new("service_tier", Kind::Str),
+            // Null for a call in a non-standard tier: priced at standard rates.
+            Column::new("price_service_tier_entry", Kind::Str),
         ]);
+        // Per million tokens; `price_request` per 1000 requests.
         columns.extend(TokenType::ALL.iter().map(|t| Column::new(format!("price_{}", t.name()), Kind::Dec)));
         for name in ["adjustment_percent", "list_cost", "cost", "reported_cost"] {
             columns.push(Column::new(name, Kind::Dec));
@@ -86,6 +90,8 @@ impl super::CallSink for Lines<'_> {
             Cell::Str(q.map(|q| q.source.name().to_string())),
             Cell::Str(q.and_then(|q| q.effective_from.as_deref().map(String::from))),
             Cell::U64(q.and_then(|q| q.tier_threshold)),
+            Cell::str(call.tier.name()),
+            Cell::Str(q.and_then(|q| q.tier_entry.as_deref().map(String::from))),
         ]);
         cells.extend(TokenType::ALL.iter().map(|&ty| Cell::Dec(q.and_then(|q| q.list_rate(ty)))));
         cells.extend([

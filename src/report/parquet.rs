@@ -133,7 +133,7 @@ fn decimal_mantissas(values: &[Option<Decimal>]) -> anyhow::Result<(u32, Vec<Opt
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
     let mut columns: Vec<Column> = report.group_by.iter().map(|g| Column::new(g, Kind::Str)).collect();
     columns.push(Column::new("requests", Kind::U64));
-    columns.extend(TokenType::ALL.iter().map(|t| Column::new(t.name(), Kind::U64)));
+    columns.extend(TokenType::TOKENS.iter().map(|t| Column::new(t.name(), Kind::U64)));
     for name in ["cost", "list_cost"] {
         columns.push(Column::new(name, Kind::Dec));
     }
