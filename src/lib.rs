@@ -13,3 +13,4 @@ pub mod pipeline;
 pub mod price;
 pub mod reconcile;
 pub mod report;
+mod toml_file;

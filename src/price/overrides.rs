@@ -67,10 +67,7 @@ struct Ctx<'a> {
 
 impl Ctx<'_> {
     fn line(&self, span: Option<std::ops::Range<usize>>) -> String {
-        match span {
-            Some(r) => format!("{}:{}", self.file, self.text[..r.start.min(self.text.len())].matches('\n').count() + 1),
-            None => self.file.to_string(),
-        }
+        crate::toml_file::position(self.file, self.text, span)
     }
 
     fn decimal(&self, key: &str, v: &Value) -> anyhow::Result<Decimal> {
