@@ -58,12 +58,7 @@ fn openllmetry_with_the_anthropic_sdks_own_spans_counts_each_call_once() {
 #[test]
 fn costs_are_exact_decimals_from_the_catalog() {
     let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl")]);
-    let row = report["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["group"]["model"] == "claude-sonnet-4-5-20250929")
-        .unwrap();
+    let row = model_row(&report, "claude-sonnet-4-5-20250929");
     // 72 input × $3 + 1,536 cache read × $0.30 + 1,536 cache write × $3.75 + 45 output × $15, per million.
     assert_eq!(row["cost"], "0.0071118");
     let total: rust_decimal::Decimal = report["total"]["cost"].as_str().unwrap().parse().unwrap();
@@ -424,12 +419,7 @@ fn the_bundled_testdata_reports() {
 #[test]
 fn explain_shows_the_entries_and_prices_applied() {
     let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--explain"]);
-    let row = report["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["group"]["model"] == "claude-sonnet-4-5-20250929")
-        .unwrap();
+    let row = model_row(&report, "claude-sonnet-4-5-20250929");
     assert_eq!(row["price_entries"], json!(["genai-prices:anthropic/claude-sonnet-4-5"]));
     let used: Vec<&str> = report["prices_used"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
     assert!(
@@ -458,12 +448,7 @@ fn user_price_files_discount_and_price_custom_models() {
     assert!(report["unpriced"].as_array().unwrap().is_empty());
     // A negotiated 10% off Anthropic: 0.0071118 × 0.9.
     let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--prices", toml]);
-    let row = report["rows"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["group"]["model"] == "claude-sonnet-4-5-20250929")
-        .unwrap();
+    let row = model_row(&report, "claude-sonnet-4-5-20250929");
     assert_eq!(row["cost"], "0.00640062");
     // A broken file is an error that names it.
     std::fs::write(dir.path().join("bad.toml"), "[[model]]\nid = \"x\"\nimput_mtok = \"1\"\n").unwrap();

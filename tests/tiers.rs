@@ -37,7 +37,7 @@ fn report(body: Vec<u8>, extra: &[&str]) -> (Value, String) {
 }
 
 fn cost_of(report: &Value, model: &str) -> String {
-    let row = report["rows"].as_array().unwrap().iter().find(|r| r["group"]["model"] == model).unwrap();
+    let row = model_row(report, model);
     row["cost"].as_str().unwrap().to_string()
 }
 

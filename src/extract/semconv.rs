@@ -12,7 +12,7 @@
 use super::metric::{histogram_value, is_cumulative, Measure, MetricPoint, PointValue, UsageField};
 use super::usage::{InputCache, RawUsage};
 use super::{Claim, Record};
-use crate::decode::{KeyValue, LazyValue, LogRecord, Metric, Span, Value};
+use crate::decode::{HistogramPoint, KeyValue, LazyValue, LogRecord, Metric, Span, Value};
 use crate::model::{CallKey, Emitter, Observation, Role, ServiceTier, Signal};
 
 /// Operations that are one call to a model. Anything else carrying usage (an agent,
@@ -252,16 +252,12 @@ pub(crate) fn token_usage(
     emitter: Emitter,
     out: &mut Vec<MetricPoint>,
 ) -> bool {
-    let Some(h) = metric.histogram.as_ref() else { return false };
-    let Some(cumulative) = is_cumulative(h.aggregation_temporality) else { return false };
-    for p in &h.data_points {
-        let Some(value) = histogram_value(p) else { continue };
-        let f = fields(&p.attributes);
+    each_point(metric, |p, value, cumulative, f| {
         let token_type = super::lookup(&p.attributes, "gen_ai.token.type").and_then(|v| v.render());
         let field = match token_type.as_deref() {
             Some("input") => UsageField::Input,
             Some("output" | "completion") => UsageField::Output,
-            _ => continue,
+            _ => return,
         };
         let mut push = |measure, value: &PointValue| {
             let mut point = record.metric_point(
@@ -284,6 +280,21 @@ pub(crate) fn token_usage(
                 push(Measure::Calls, &PointValue { value: count.into(), count: None, ..value });
             }
         }
+    })
+}
+
+/// Calls `read` for every valued point of a histogram with a summable temporality, with the
+/// point's convention fields; false when the metric is not such a histogram.
+fn each_point<'a>(
+    metric: &'a Metric<'a>,
+    mut read: impl FnMut(&'a HistogramPoint<'a>, PointValue, bool, Fields<'a>),
+) -> bool {
+    let Some(h) = metric.histogram.as_ref() else { return false };
+    let Some(cumulative) = is_cumulative(h.aggregation_temporality) else { return false };
+    for p in &h.data_points {
+        if let Some(value) = histogram_value(p) {
+            read(p, value, cumulative, fields(&p.attributes));
+        }
     }
     true
 }
@@ -296,11 +307,7 @@ pub(crate) fn cost_histogram(
     emitter: Emitter,
     out: &mut Vec<MetricPoint>,
 ) -> bool {
-    let Some(h) = metric.histogram.as_ref() else { return false };
-    let Some(cumulative) = is_cumulative(h.aggregation_temporality) else { return false };
-    for p in &h.data_points {
-        let Some(value) = histogram_value(p) else { continue };
-        let f = fields(&p.attributes);
+    each_point(metric, |p, value, cumulative, f| {
         let mut point = record.metric_point(
             emitter,
             &metric.name,
@@ -314,6 +321,5 @@ pub(crate) fn cost_histogram(
         point.model = f.model();
         point.provider = f.provider();
         out.push(point);
-    }
-    true
+    })
 }

@@ -115,3 +115,13 @@ pub fn expected_by_model(scenario: &Value) -> BTreeMap<String, Tokens> {
         })
         .collect()
 }
+
+/// The row of a report grouped by model.
+pub fn model_row<'r>(report: &'r Value, model: &str) -> &'r Value {
+    report["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["group"]["model"] == model)
+        .unwrap_or_else(|| panic!("no row for {model} in {report}"))
+}
