@@ -4,6 +4,7 @@
 use super::report::{finish, Prepared, ReportOptions};
 use super::{error, usage, Failure};
 use crate::allocate::Report;
+use crate::input::live::signals::{Caught, Signals};
 use crate::input::live::{self, Server};
 use clap::Args;
 use std::io::{IsTerminal, Write};
@@ -94,10 +95,11 @@ pub fn run(args: ListenArgs) -> Result<i32, Failure> {
     let options = args.receiver.options("127.0.0.1:4318", "127.0.0.1:4317")?;
     let runtime = runtime()?;
     let (code, _) = runtime.block_on(async {
+        let mut signals = install_signals(&[Caught::Interrupt, Caught::Terminate])?;
         let server = start(&prepared, options).await?;
         announce(&server, &prepared);
         let status = StatusLine::start(&server, &prepared);
-        let end = live::wait_for_end(&server.receiver, args.duration, args.idle).await;
+        let end = live::wait_for_end(&server.receiver, &mut signals, args.duration, args.idle).await;
         status.stop().await;
         if !prepared.options.quiet {
             eprintln!("otelcost: session ended ({}); reporting", end.describe());
@@ -112,6 +114,10 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
         .enable_all()
         .build()
         .map_err(|e| error(format!("cannot start the receiver's runtime: {e}")))
+}
+
+pub fn install_signals(kinds: &[Caught]) -> Result<Signals, Failure> {
+    Signals::install(kinds).map_err(|e| error(format!("cannot install signal handlers: {e}")))
 }
 
 pub async fn start(prepared: &Prepared, options: live::Options) -> Result<Server, Failure> {

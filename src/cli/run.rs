@@ -5,6 +5,7 @@ use super::listen::{self, ReceiverArgs};
 use super::report::ReportOptions;
 use super::{error, exit, usage, Failure};
 use crate::allocate::{CostMode, Report};
+use crate::input::live::signals::{Caught, Signals};
 use crate::report::Format;
 use clap::Args;
 use rust_decimal::Decimal;
@@ -89,6 +90,7 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
     }
     let runtime = listen::runtime()?;
     let (child_code, report_code, report) = runtime.block_on(async {
+        let mut signals = listen::install_signals(&[Caught::Terminate, Caught::Hangup, Caught::Interrupt])?;
         let server = listen::start(&prepared, options).await?;
         listen::announce(&server, &prepared);
         let mut command = tokio::process::Command::new(&args.command[0]);
@@ -102,7 +104,7 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
         let program = args.command[0].to_string_lossy().into_owned();
         let mut child = command.spawn().map_err(|e| error(format!("cannot run {program:?}: {e}")))?;
         let status = listen::StatusLine::start(&server, &prepared);
-        let child_code = wait_forwarding_signals(&mut child).await;
+        let child_code = wait_forwarding_signals(&mut child, &mut signals).await;
         grace(&server, args.flush).await;
         status.stop().await;
         let (report_code, report) = listen::stop_and_report(server, &prepared).await?;
@@ -143,49 +145,32 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
 /// The child's exit code (128 + the signal, like a shell, when a signal ended it), while
 /// passing SIGTERM, SIGHUP and SIGINT on to it. A terminal's Ctrl-C already reached it
 /// (same process group), so SIGINT is passed on only when stdin is not a terminal.
-async fn wait_forwarding_signals(child: &mut tokio::process::Child) -> i32 {
-    #[cfg(unix)]
-    {
-        use std::io::IsTerminal;
-        use tokio::signal::unix::{signal, SignalKind};
-        let pid = child.id().and_then(|p| i32::try_from(p).ok());
-        let kinds = [
-            (SignalKind::terminate(), libc::SIGTERM),
-            (SignalKind::hangup(), libc::SIGHUP),
-            (SignalKind::interrupt(), libc::SIGINT),
-        ];
-        let mut streams: Vec<_> = kinds.iter().filter_map(|(k, n)| signal(*k).ok().map(|s| (s, *n))).collect();
-        let forward_int = !std::io::stdin().is_terminal();
-        loop {
-            let next_signal = futures_first(&mut streams);
-            tokio::select! {
-                status = child.wait() => return code_of(status),
-                signo = next_signal => {
-                    if let (Some(pid), true) = (pid, signo != libc::SIGINT || forward_int) {
-                        // SAFETY: kill(2) with a pid we started and still wait for.
-                        unsafe { libc::kill(pid, signo) };
-                    }
+async fn wait_forwarding_signals(child: &mut tokio::process::Child, signals: &mut Signals) -> i32 {
+    use std::io::IsTerminal;
+    let forward_interrupt = !std::io::stdin().is_terminal();
+    loop {
+        tokio::select! {
+            status = child.wait() => return code_of(status),
+            caught = signals.next() => {
+                if caught != Caught::Interrupt || forward_interrupt {
+                    forward(child, caught);
                 }
             }
         }
     }
-    #[cfg(not(unix))]
-    code_of(child.wait().await)
 }
 
-/// The number of the first signal to arrive on any of the streams.
 #[cfg(unix)]
-async fn futures_first(streams: &mut [(tokio::signal::unix::Signal, i32)]) -> i32 {
-    std::future::poll_fn(|cx| {
-        for (stream, signo) in streams.iter_mut() {
-            if let std::task::Poll::Ready(Some(())) = stream.poll_recv(cx) {
-                return std::task::Poll::Ready(*signo);
-            }
-        }
-        std::task::Poll::Pending
-    })
-    .await
+fn forward(child: &tokio::process::Child, caught: Caught) {
+    if let Some(pid) = child.id().and_then(|p| i32::try_from(p).ok()) {
+        // SAFETY: kill(2) with a pid we started and still wait for.
+        unsafe { libc::kill(pid, caught.number()) };
+    }
 }
+
+/// Off Unix the only signal caught is Ctrl-C, which the child received as well.
+#[cfg(not(unix))]
+fn forward(_: &tokio::process::Child, _: Caught) {}
 
 fn code_of(status: std::io::Result<std::process::ExitStatus>) -> i32 {
     let Ok(status) = status else { return exit::ERROR };

@@ -9,6 +9,7 @@
 mod grpc;
 mod http;
 mod save;
+pub mod signals;
 
 use crate::extract::{self, Extracted};
 use crate::input::{InputStats, Problem, Unit, UnitPayload};
@@ -314,8 +315,13 @@ impl End {
     }
 }
 
-/// Waits for the first of: the duration, the idle time, `--max-requests`, Ctrl-C, SIGTERM.
-pub async fn wait_for_end(receiver: &Receiver, duration: Option<Duration>, idle: Option<Duration>) -> End {
+/// Waits for the first of: the duration, the idle time, `--max-requests`, a signal.
+pub async fn wait_for_end(
+    receiver: &Receiver,
+    signals: &mut signals::Signals,
+    duration: Option<Duration>,
+    idle: Option<Duration>,
+) -> End {
     let deadline = async {
         match duration {
             Some(d) => tokio::time::sleep(d).await,
@@ -336,27 +342,10 @@ pub async fn wait_for_end(receiver: &Receiver, duration: Option<Duration>, idle:
         _ = deadline => End::Duration,
         _ = idle_end => End::Idle,
         _ = receiver.full.notified() => End::MaxRequests,
-        s = signals::next() => s,
-    }
-}
-
-pub mod signals {
-    use super::End;
-
-    /// The next Ctrl-C or SIGTERM.
-    pub async fn next() -> End {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            if let Ok(mut term) = signal(SignalKind::terminate()) {
-                return tokio::select! {
-                    _ = tokio::signal::ctrl_c() => End::Interrupted,
-                    _ = term.recv() => End::Terminated,
-                };
-            }
-        }
-        let _ = tokio::signal::ctrl_c().await;
-        End::Interrupted
+        caught = signals.next() => match caught {
+            signals::Caught::Interrupt => End::Interrupted,
+            signals::Caught::Terminate | signals::Caught::Hangup => End::Terminated,
+        },
     }
 }
 
