@@ -1,9 +1,9 @@
 //! Runs input → decode → extract over many sources on all cores.
 //!
-//! One thread reads (and decompresses) the sources into chunks of whole records; the
-//! other threads decode and extract chunks as they come, through a bounded channel, so
-//! memory stays a few chunks deep however large the dump. Results are put back in input
-//! order, so every later decision is deterministic.
+//! Reader threads (one per file, a few files at a time) read and decompress the sources
+//! into chunks of whole records; worker threads decode and extract chunks as they come,
+//! through a bounded channel, so memory stays a few chunks deep however large the dump.
+//! Results are put back in input order, so every later decision is deterministic.
 
 use crate::decode::{self, DecodeError};
 use crate::extract::{self, Extracted};
@@ -25,7 +25,7 @@ pub struct Collected {
 /// Reads, decodes and extracts every source. `threads` = 0 uses every core.
 pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize) -> Collected {
     let workers = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
-    let (tx, rx) = crossbeam_channel::bounded::<(u64, Chunk)>(workers * 2);
+    let (tx, rx) = crossbeam_channel::bounded::<(Seq, Chunk)>(workers * 2);
     let problems = Mutex::new(Vec::new());
     let consumed = AtomicU64::new(0);
     let progress = progress_bar(sources);
@@ -42,7 +42,7 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize) ->
                         let mut found = Vec::new();
                         process(&chunk, config, &mut out, &mut found);
                         if !found.is_empty() {
-                            problems.lock().expect("problem list").extend(found.into_iter().map(|p| (seq, p)));
+                            problems.lock().expect("problem list").extend(found.into_iter().map(|p| ((seq, 0), p)));
                         }
                         done.push((seq, out));
                     }
@@ -51,12 +51,17 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize) ->
             })
             .collect();
         drop(rx);
-        let mut sink = ChannelSink { tx, seq: 0, problems: Vec::new(), progress: &progress, consumed: &consumed };
-        let stats = input::read(sources, &mut sink, &consumed);
-        let ChannelSink { tx, problems: read_problems, .. } = sink;
+        let sink_for = |file| ChannelSink {
+            tx: tx.clone(),
+            file,
+            chunks: 0,
+            problems: &problems,
+            progress: &progress,
+            consumed: &consumed,
+        };
+        let stats = input::read(sources, workers, sink_for, &consumed);
         drop(tx);
-        problems.lock().expect("problem list").extend(read_problems);
-        let results: Vec<(u64, Extracted)> =
+        let results: Vec<(Seq, Extracted)> =
             handles.into_iter().flat_map(|h| h.join().expect("worker thread panicked")).collect();
         (stats, results)
     });
@@ -72,25 +77,31 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize) ->
     Collected { extracted, problems: problems.into_iter().map(|(_, p)| p).collect(), stats }
 }
 
+/// Where a chunk or problem comes in input order: the file's place, then the number of
+/// chunks of that file before it.
+type Seq = (usize, u64);
+
+/// One file's way to the workers.
 struct ChannelSink<'a> {
-    tx: crossbeam_channel::Sender<(u64, Chunk)>,
-    seq: u64,
-    /// Read problems, numbered like the chunks so they sort into input order.
-    problems: Vec<(u64, Problem)>,
+    tx: crossbeam_channel::Sender<(Seq, Chunk)>,
+    file: usize,
+    chunks: u64,
+    problems: &'a Mutex<Vec<((Seq, u8), Problem)>>,
     progress: &'a ProgressBar,
     consumed: &'a AtomicU64,
 }
 
 impl input::Sink for ChannelSink<'_> {
     fn chunk(&mut self, chunk: Chunk) {
-        self.seq += 1;
+        self.chunks += 1;
         // Workers only stop when the channel closes, so a send cannot fail while they run.
-        let _ = self.tx.send((self.seq, chunk));
+        let _ = self.tx.send(((self.file, self.chunks), chunk));
         self.progress.set_position(self.consumed.load(Ordering::Relaxed));
     }
 
     fn problem(&mut self, problem: Problem) {
-        self.problems.push((self.seq, problem));
+        // After the records of the last chunk sent, whichever thread reports first.
+        self.problems.lock().expect("problem list").push((((self.file, self.chunks), 1), problem));
     }
 }
 

@@ -393,6 +393,35 @@ fn a_corrupt_gzip_is_reported_and_other_files_still_count() {
     assert!(report["total"]["requests"].as_u64().unwrap() >= 7);
 }
 
+/// Files are read several at a time; figures, problems and skipped files still come out in
+/// input order, the same as one reader gives.
+#[test]
+fn files_read_in_parallel_report_in_input_order() {
+    let dir = tempdir();
+    for (n, scenario) in
+        ["a_openai_v2_default", "b_openllmetry", "c_openinference", "d_litellm_default"].iter().enumerate()
+    {
+        let plain = std::fs::read(testdata(&format!("emitters/{scenario}/traces.jsonl"))).unwrap();
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(&plain).unwrap();
+        let gz = enc.finish().unwrap();
+        std::fs::write(dir.path().join(format!("{n}-whole.jsonl.gz")), &gz).unwrap();
+        std::fs::write(dir.path().join(format!("{n}-cut.jsonl.gz")), &gz[..gz.len() * 2 / 3]).unwrap();
+        let mut bad = plain.clone();
+        bad.extend_from_slice(format!("{{\"resourceSpans\": [oops {n}\n").as_bytes());
+        bad.extend_from_slice(&plain);
+        std::fs::write(dir.path().join(format!("{n}-bad-line.jsonl")), bad).unwrap();
+        std::fs::write(dir.path().join(format!("{n}-notes.txt")), "not telemetry\n").unwrap();
+    }
+    let path = dir.path().to_str().unwrap();
+    let one = otelcost(&["report", path, "--format", "json", "--threads", "1"]);
+    assert_eq!(one.stderr.matches("error: ").count(), 10, "{}", one.stderr);
+    for _ in 0..5 {
+        let many = otelcost(&["report", path, "--format", "json", "--threads", "4"]);
+        assert_eq!((many.code, &many.stdout, &many.stderr), (one.code, &one.stdout, &one.stderr));
+    }
+}
+
 #[test]
 fn a_missing_file_fails_and_a_directory_skips_what_is_not_otlp() {
     let run = otelcost(&["report", "/nonexistent/dump.jsonl"]);

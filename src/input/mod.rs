@@ -4,6 +4,7 @@
 //! by content (JSON lines, one JSON document, a Collector file-exporter protobuf stream,
 //! a single protobuf request body) and hands out [`Chunk`]s of a few MiB that end on
 //! record boundaries, so workers can decode them in parallel while the file streams.
+//! Several files are read at once, so decompression is spread over cores too.
 //! Anything it cannot read becomes a [`Problem`] naming the file and line or offset.
 
 mod chunk;
@@ -16,8 +17,8 @@ use crate::model::{Location, Position};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Target size of one chunk handed to a worker.
 pub const CHUNK_BYTES: usize = 4 << 20;
@@ -54,46 +55,70 @@ pub fn total_size(sources: &[PathBuf]) -> u64 {
         .sum()
 }
 
-/// Reads every source in order, sending chunks and problems to `sink`. `consumed` counts
-/// the bytes read from the sources as they are (compressed or not), for progress.
-pub fn read(sources: &[PathBuf], sink: &mut dyn Sink, consumed: &AtomicU64) -> InputStats {
-    let mut stats = InputStats::default();
-    for entry in expand(sources) {
-        let (path, named) = match entry {
-            Ok(found) => found,
-            Err(problem) => {
-                sink.problem(problem);
-                continue;
-            }
-        };
-        stats.files += 1;
-        let name: Arc<str> = if path.as_os_str() == "-" { "<stdin>".into() } else { path.display().to_string().into() };
-        let opened: io::Result<Box<dyn Read + Send>> = if path.as_os_str() == "-" {
-            Ok(Box::new(io::stdin()))
-        } else {
-            File::open(&path).map(|f| Box::new(f) as _)
-        };
-        let reader = match opened {
-            Ok(r) => r,
-            Err(e) => {
-                sink.problem(Problem { location: whole(&name), message: format!("cannot open: {e}") });
-                continue;
-            }
-        };
-        let mut counted = CountingReader { inner: reader, count: 0, consumed };
-        match read_one(name.clone(), &mut counted, sink) {
-            Ok(Outcome::Read) => {}
-            Ok(Outcome::NotOtlp) if !named => stats.skipped_not_otlp.push(name.to_string()),
-            Ok(Outcome::NotOtlp) => sink.problem(Problem {
-                location: whole(&name),
-                message: "not OTLP data (expected OTLP/JSON, a protobuf request, or a Collector file-exporter dump)"
-                    .into(),
-            }),
-            Err(problem) => sink.problem(problem),
+/// Reads every source, up to `readers` files at a time. Each file's chunks and problems go
+/// to the sink `sink_for(n)` makes for it, `n` being the file's place in input order (so
+/// results can be put back in that order). `consumed` counts the bytes read from the
+/// sources as they are (compressed or not), for progress.
+pub fn read<S: Sink>(
+    sources: &[PathBuf],
+    readers: usize,
+    sink_for: impl Fn(usize) -> S + Sync,
+    consumed: &AtomicU64,
+) -> InputStats {
+    let entries = expand(sources);
+    let next = AtomicUsize::new(0);
+    let stats = Mutex::new((InputStats::default(), Vec::new()));
+    std::thread::scope(|scope| {
+        for _ in 0..readers.clamp(1, entries.len().max(1)) {
+            scope.spawn(|| loop {
+                let n = next.fetch_add(1, Ordering::Relaxed);
+                let Some(entry) = entries.get(n) else { break };
+                let mut sink = sink_for(n);
+                let (bytes, skipped) = match entry {
+                    Ok((path, named)) => read_file(path, *named, &mut sink, consumed),
+                    Err(problem) => {
+                        sink.problem(problem.clone());
+                        continue;
+                    }
+                };
+                let mut stats = stats.lock().expect("input stats");
+                stats.0.files += 1;
+                stats.0.bytes += bytes;
+                stats.1.extend(skipped.map(|name| (n, name)));
+            });
         }
-        stats.bytes += counted.count;
-    }
+    });
+    let (mut stats, mut skipped) = stats.into_inner().expect("input stats");
+    skipped.sort();
+    stats.skipped_not_otlp = skipped.into_iter().map(|(_, name)| name).collect();
     stats
+}
+
+/// Reads one file (or stdin, `-`): the bytes read, and its name if it was passed over as
+/// not OTLP.
+fn read_file(path: &Path, named: bool, sink: &mut dyn Sink, consumed: &AtomicU64) -> (u64, Option<String>) {
+    let name: Arc<str> = if path.as_os_str() == "-" { "<stdin>".into() } else { path.display().to_string().into() };
+    let opened: io::Result<Box<dyn Read + Send>> =
+        if path.as_os_str() == "-" { Ok(Box::new(io::stdin())) } else { File::open(path).map(|f| Box::new(f) as _) };
+    let reader = match opened {
+        Ok(r) => r,
+        Err(e) => {
+            sink.problem(Problem { location: whole(&name), message: format!("cannot open: {e}") });
+            return (0, None);
+        }
+    };
+    let mut counted = CountingReader { inner: reader, count: 0, consumed };
+    let mut skipped = None;
+    match read_one(name.clone(), &mut counted, sink) {
+        Ok(Outcome::Read) => {}
+        Ok(Outcome::NotOtlp) if !named => skipped = Some(name.to_string()),
+        Ok(Outcome::NotOtlp) => sink.problem(Problem {
+            location: whole(&name),
+            message: "not OTLP data (expected OTLP/JSON, a protobuf request, or a Collector file-exporter dump)".into(),
+        }),
+        Err(problem) => sink.problem(problem),
+    }
+    (counted.count, skipped)
 }
 
 fn whole(name: &Arc<str>) -> Location {
