@@ -12,6 +12,9 @@
 #      `otelcost report FILE --format json` BENCH_RUNS times (default 3), keeps
 #      the best wall time and the highest peak RSS (/usr/bin/time -v), and
 #      checks every run's per-model totals against the expect file exactly;
+#      The JSON-lines dump is also split into 8 gzip files (a day of rotated,
+#      compressed dumps) and read as one directory: its MB/s counts the
+#      uncompressed bytes, so it compares with the plain file's;
 #   5. runs shared/bench/duckdb_baseline.py (threads = nproc) on the JSON-lines
 #      file as the peer figure, and checks its totals too;
 #   6. prints a summary table and writes it to target/bench-data/result.json.
@@ -139,6 +142,19 @@ pb=$data/bench-$spans.pb
 cmp -s "$jsonl.expect.json" "$pb.expect.json" ||
   die "the two dumps' expect files differ; delete $data and rerun"
 
+# The JSON-lines dump as 8 gzip files in one directory, reused while the dump is the same.
+gz_dir=$data/bench-$spans.jsonl.gz.d
+gz_want="$(cat "$jsonl.stamp") | split -n l/8, gzip -6"
+if [ -f "$gz_dir/.stamp" ] && [ "$(cat "$gz_dir/.stamp")" = "$gz_want" ]; then
+  say "reusing $gz_dir"
+else
+  say "splitting $jsonl into 8 gzip files in $gz_dir ..."
+  rm -rf "$gz_dir"; mkdir -p "$gz_dir"
+  split -n l/8 -d --additional-suffix=.jsonl "$jsonl" "$gz_dir/part-"
+  gzip -6 "$gz_dir"/part-*.jsonl
+  printf '%s\n' "$gz_want" >"$gz_dir/.stamp"
+fi
+
 # --- otelcost binary ---------------------------------------------------------
 if [ -n "${OTELCOST:-}" ]; then
   bin=$OTELCOST
@@ -156,13 +172,14 @@ results=$data/results.tsv
 : >"$results"
 rm -f "$data/result.json"   # never leave an old result behind a failed run
 
-# bench_otelcost FILE: best wall seconds and peak RSS over $runs runs.
+# bench_otelcost FILE [DUMP]: best wall seconds and peak RSS over $runs runs. FILE may be
+# a directory holding DUMP's records (compressed): DUMP gives the size and expected totals.
 bench_otelcost() {
-  local file=$1 name; name=$(basename "$file")
-  local size; size=$(stat -c %s "$file")
+  local file=$1 dump=${2:-$1} name; name=$(basename "$file")
+  local size; size=$(stat -c %s "$dump")
   local out=$data/otelcost-$name.json err=$data/otelcost-$name.stderr tv=$data/otelcost-$name.time
   say "otelcost on $name: warming the page cache, then $runs runs"
-  cat "$file" >/dev/null
+  find "$file" -type f -exec cat {} + >/dev/null
   local best_us='' peak_kb=0 i t0 t1 us kb
   for i in $(seq 1 "$runs"); do
     t0=$(now_us)
@@ -178,7 +195,7 @@ bench_otelcost() {
     if [ -z "$best_us" ] || [ "$us" -lt "$best_us" ]; then best_us=$us; fi
     say "  run $i: $(awk -v u="$us" 'BEGIN{printf "%.3f", u/1e6}') s, peak RSS $((kb * 1024 / 1000000)) MB"
     local rc=0
-    "$py" "$repo/benches/check_totals.py" "$file.expect.json" "$out" || rc=$?
+    "$py" "$repo/benches/check_totals.py" "$dump.expect.json" "$out" || rc=$?
     case $rc in
       0) ;;
       1) die "otelcost's totals on $name are WRONG (run $i); report kept in $out" ;;
@@ -209,6 +226,7 @@ bench_duckdb() {
 
 bench_otelcost "$jsonl"
 bench_otelcost "$pb"
+bench_otelcost "$gz_dir" "$jsonl"
 if [ "${BENCH_NO_DUCKDB:-0}" != 1 ]; then bench_duckdb "$jsonl"; fi
 
 # --- summary -----------------------------------------------------------------
