@@ -259,7 +259,7 @@ pub(crate) fn token_usage(
             Some("output" | "completion") => UsageField::Output,
             _ => return,
         };
-        let mut push = |measure, value: &PointValue| {
+        push_tokens(field, value, out, |measure, value| {
             let mut point = record.metric_point(
                 emitter,
                 &metric.name,
@@ -272,20 +272,30 @@ pub(crate) fn token_usage(
             );
             point.model = f.model();
             point.provider = f.provider();
-            out.push(point);
-        };
-        push(Measure::Tokens(field), &value);
-        if field == UsageField::Input {
-            if let Some(count) = value.count {
-                push(Measure::Calls, &PointValue { value: count.into(), count: None, ..value });
-            }
-        }
+            point
+        });
     })
+}
+
+/// Pushes a token histogram's point for `field`, and for input its count as the calls
+/// (one recording per call).
+pub(crate) fn push_tokens(
+    field: UsageField,
+    value: PointValue,
+    out: &mut Vec<MetricPoint>,
+    point: impl Fn(Measure, &PointValue) -> MetricPoint,
+) {
+    out.push(point(Measure::Tokens(field), &value));
+    if field == UsageField::Input {
+        if let Some(count) = value.count {
+            out.push(point(Measure::Calls, &PointValue { value: count.into(), count: None, ..value }));
+        }
+    }
 }
 
 /// Calls `read` for every valued point of a histogram with a summable temporality, with the
 /// point's convention fields; false when the metric is not such a histogram.
-fn each_point<'a>(
+pub(crate) fn each_point<'a>(
     metric: &'a Metric<'a>,
     mut read: impl FnMut(&'a HistogramPoint<'a>, PointValue, bool, Fields<'a>),
 ) -> bool {
