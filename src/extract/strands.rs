@@ -54,13 +54,13 @@ pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<Metric
         // Its other metrics (cycles, latencies, tool calls) are not usage.
         _ => return true,
     };
-    semconv::each_point(metric, |p, value, cumulative, _| {
+    semconv::each_point(metric, |attrs, value, cumulative, _| {
         semconv::push_tokens(field, value, out, |measure, value| {
             // The provider's input count: cache-inclusive for OpenAI, exclusive for Bedrock.
             record.metric_point(
                 Emitter::Strands,
                 &metric.name,
-                &p.attributes,
+                attrs,
                 None,
                 cumulative,
                 value,
