@@ -258,6 +258,10 @@ fn google_adk_counts_every_call_once_and_whole() {
     assert_eq!(rows(&report), want);
     // call_llm and its generate_content span (8), details events and their spans (4).
     assert!(run.stderr.contains("12 duplicates"), "{}", run.stderr);
+    // Only ADK 1's generate_content spans name the user; the call_llm kept takes it.
+    let users = rows(&report_json(&[&testdata("emitters/h_google_adk"), "--by", "service,user"]));
+    assert_eq!(users["scenario-adk1/user-sam"].requests, 2, "{users:?}");
+    assert_eq!(users["scenario-adk1/user-tess"].requests, 2, "{users:?}");
 }
 
 /// SYNTHETIC: no capture, because Maven Central (where Spring AI is published) cannot be
