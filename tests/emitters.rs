@@ -548,6 +548,25 @@ fn adk_without_content_capture_loses_only_adk1s_cache_reads() {
 }
 
 #[test]
+fn adk_metrics_alone() {
+    // Only ADK 2 exports gen_ai.client.token.usage: input/output types (no cache split, no
+    // reasoning), the snapshot named, and LiteLLM-path output with the reasoning twice (h notes).
+    let mut want: BTreeMap<String, Tokens> = BTreeMap::new();
+    for run in ["adk2-semconv", "adk2-legacy"] {
+        for (model, t) in adk_run_truth(run) {
+            let shown = if model == "openai/o4-mini" {
+                ("o4-mini-2025-04-16", Tokens { output: t.output + t.reasoning, reasoning: 0, ..t })
+            } else {
+                (model.as_str(), Tokens { input: t.input + t.cache_read, cache_read: 0, reasoning: 0, ..t })
+            };
+            let e = want.entry(shown.0.to_string()).or_default();
+            *e = add(*e, shown.1);
+        }
+    }
+    assert_eq!(by_model(&calls(&[file("h_google_adk", "metrics.jsonl")])), want);
+}
+
+#[test]
 fn adk_all_signals_and_protobuf() {
     // operation.details events repeat their spans; metrics are covered by each process's spans.
     assert_eq!(by_model(&calls(&[testdata("emitters/h_google_adk")])), adk_truth());
