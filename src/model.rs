@@ -216,10 +216,12 @@ pub enum Emitter {
     OpenInference,
     VercelAi,
     PydanticAi,
+    Strands,
+    GoogleAdk,
 }
 
 impl Emitter {
-    pub const ALL: [Emitter; 8] = [
+    pub const ALL: [Emitter; 10] = [
         Emitter::Semconv,
         Emitter::ClaudeCode,
         Emitter::Codex,
@@ -228,6 +230,8 @@ impl Emitter {
         Emitter::OpenInference,
         Emitter::VercelAi,
         Emitter::PydanticAi,
+        Emitter::Strands,
+        Emitter::GoogleAdk,
     ];
 
     pub fn name(self) -> &'static str {
@@ -240,6 +244,8 @@ impl Emitter {
             Emitter::OpenInference => "OpenInference",
             Emitter::VercelAi => "Vercel AI SDK",
             Emitter::PydanticAi => "pydantic-ai",
+            Emitter::Strands => "Strands Agents",
+            Emitter::GoogleAdk => "Google ADK",
         }
     }
 }

@@ -7,7 +7,7 @@
 
 mod common;
 
-use common::{expected, expected_by_model, testdata, Tokens};
+use common::{expected, expected_by_model, expected_totals, testdata, Tokens};
 use otelcost::extract::Config;
 use otelcost::model::{Call, Emitter};
 use otelcost::{pipeline, reconcile};
@@ -20,7 +20,7 @@ use std::path::PathBuf;
 fn calls(paths: &[String]) -> Vec<Call> {
     let sources: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
     let collected = pipeline::collect(&sources, &Config::default(), 1);
-    assert!(collected.problems.is_empty(), "problems reading {paths:?}");
+    assert!(collected.problems.is_empty(), "problems reading {paths:?}: {:?}", collected.problems);
     reconcile::reconcile(collected.extracted).calls
 }
 
@@ -64,6 +64,17 @@ fn without_splits(scenario: &str) -> BTreeMap<String, Tokens> {
             (model, Tokens { input: all.unwrap(), cache_read: 0, cache_write: 0, reasoning: 0, ..t })
         })
         .collect()
+}
+
+fn add(a: Tokens, b: Tokens) -> Tokens {
+    Tokens {
+        requests: a.requests + b.requests,
+        input: a.input + b.input,
+        cache_read: a.cache_read + b.cache_read,
+        cache_write: a.cache_write + b.cache_write,
+        output: a.output + b.output,
+        reasoning: a.reasoning + b.reasoning,
+    }
 }
 
 /// Moves one call's tokens from the model that answered to the one a record names.
@@ -406,14 +417,171 @@ fn vercel_ai_without_input_details_reads_the_older_names() {
     assert_eq!(by_model(&calls(&[path])), want);
 }
 
+// ---------------------------------------------------------------- g: Strands Agents
+
+/// Strands names only the model requested and exports no reasoning split (g notes, "No
+/// gen_ai.response.model", "Reasoning tokens are not exported").
+fn strands_spans_show() -> BTreeMap<String, Tokens> {
+    let truth = expected_totals(&expected("g_strands"), "by_request_model");
+    truth.into_iter().map(|(model, t)| (model, Tokens { reasoning: 0, ..t })).collect()
+}
+
+#[test]
+fn strands_traces_count_each_chat_call_once() {
+    // Each invoke_agent span repeats the Agent's accumulated usage, the second one both
+    // invocations' (g notes): only the chat spans below count.
+    let got = calls(&[file("g_strands", "traces.jsonl")]);
+    assert_eq!(by_model(&got), strands_spans_show());
+    assert!(got.iter().all(|c| c.emitter == Emitter::Strands));
+    // gen_ai.system = strands-agents names the framework, not who served the call.
+    assert!(got.iter().all(|c| c.provider.is_none()), "{:?}", got.iter().map(|c| &c.provider).collect::<Vec<_>>());
+}
+
+#[test]
+fn strands_metrics_alone_count_the_tokens_without_a_model() {
+    // The token histograms carry no model (g notes, Metrics): one unnamed total.
+    let got = calls(&[file("g_strands", "metrics.jsonl")]);
+    let all = strands_spans_show().into_values().fold(Tokens::default(), add);
+    assert_eq!(by_model(&got), BTreeMap::from([(String::new(), all)]));
+    assert!(got.iter().all(|c| c.emitter == Emitter::Strands));
+}
+
+#[test]
+fn strands_all_signals_and_protobuf() {
+    // The metrics are covered by the spans of the same process.
+    assert_eq!(by_model(&calls(&[testdata("emitters/g_strands")])), strands_spans_show());
+    assert_eq!(by_model(&calls(&[testdata("protobuf/g_strands")])), strands_spans_show());
+}
+
+// ---------------------------------------------------------------- h: Google ADK
+
+/// ADK names a LiteLlm model by its id, `openai/o4-mini`, and the snapshot that answered
+/// nowhere on its spans (h notes): the request models, so named.
+fn adk_model(request_model: &str) -> String {
+    if request_model == "o4-mini" {
+        "openai/o4-mini".into()
+    } else {
+        request_model.into()
+    }
+}
+
+fn adk_truth() -> BTreeMap<String, Tokens> {
+    let truth = expected_totals(&expected("h_google_adk"), "by_request_model");
+    truth.into_iter().map(|(model, t)| (adk_model(&model), t)).collect()
+}
+
+/// What the fake server sent for the calls of one ADK run (labelled `[run]`), by model.
+fn adk_run_truth(run: &str) -> BTreeMap<String, Tokens> {
+    let s = expected("h_google_adk");
+    let label = format!("[{run}]");
+    let sent: Vec<&Value> = s["calls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["label"].as_str().unwrap().starts_with(&label))
+        .flat_map(|c| c["fake_requests"].as_array().unwrap())
+        .collect();
+    let mut out: BTreeMap<String, Tokens> = BTreeMap::new();
+    for r in s["per_request"].as_array().unwrap().iter().filter(|r| sent.contains(&&r["fake_request"])) {
+        let n = |k: &str| r[k].as_u64().unwrap();
+        let call = Tokens {
+            requests: n("requests"),
+            input: n("input_tokens_uncached"),
+            cache_read: n("cache_read_tokens"),
+            cache_write: n("cache_write_tokens"),
+            output: n("output_tokens_total_incl_reasoning"),
+            reasoning: n("reasoning_tokens"),
+        };
+        let t = out.entry(adk_model(r["request_model"].as_str().unwrap())).or_default();
+        *t = add(*t, call);
+    }
+    out
+}
+
+#[test]
+fn adk_traces_match_what_the_server_sent() {
+    let got = calls(&[file("h_google_adk", "traces.jsonl")]);
+    assert_eq!(by_model(&got), adk_truth());
+    assert!(got.iter().all(|c| c.emitter == Emitter::GoogleAdk));
+    // gcp.vertex.agent is ADK itself; a LiteLlm id names the provider (ADK 1 says gemini).
+    assert!(got.iter().all(|c| c.provider.as_deref() != Some("gcp.vertex.agent")));
+    let o4 = got.iter().filter(|c| c.model.as_deref() == Some("openai/o4-mini"));
+    assert!(o4.clone().count() == 6 && o4.into_iter().all(|c| c.provider.as_deref() == Some("openai")));
+}
+
+#[test]
+fn adk_each_version_and_schema_counts_its_own_calls_exactly() {
+    // ADK 2: generate_content spans whose LiteLLM output counts reasoning twice. Legacy
+    // schema and ADK 1: call_llm over generate_content for one call; ADK 1's counts lack
+    // Gemini's thinking and cache reads, which call_llm's response JSON holds (h notes).
+    let got = calls(&[file("h_google_adk", "traces.jsonl")]);
+    for run in ["adk2-semconv", "adk2-legacy", "adk1"] {
+        let service = format!("scenario-{run}");
+        let mine: Vec<Call> = got.iter().filter(|c| c.service.as_deref() == Some(service.as_str())).cloned().collect();
+        assert_eq!(by_model(&mine), adk_run_truth(run), "{run}");
+    }
+}
+
+#[test]
+fn adk_without_content_capture_loses_only_adk1s_cache_reads() {
+    // ADK_CAPTURE_MESSAGE_CONTENT_IN_SPANS=false writes llm_response as "{}": the counts
+    // come from the attributes, where ADK 1 states thinking apart but no cache at all.
+    let mut lines = read_jsonl(&file("h_google_adk", "traces.jsonl"));
+    for line in &mut lines {
+        for span in spans_mut(line) {
+            // Not `span["attributes"]`: that would add a null to spans that have none.
+            for kv in span.get_mut("attributes").and_then(Value::as_array_mut).into_iter().flatten() {
+                if kv["key"] == "gcp.vertex.agent.llm_response" {
+                    kv["value"] = serde_json::json!({"stringValue": "{}"});
+                }
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = temp_jsonl(&dir, "traces.jsonl", &lines);
+    let mut want = adk_truth();
+    let lost = adk_run_truth("adk1")["gemini-2.5-flash"].cache_read;
+    let gemini = want.get_mut("gemini-2.5-flash").unwrap();
+    gemini.input += lost;
+    gemini.cache_read -= lost;
+    assert_eq!(by_model(&calls(&[path])), want);
+}
+
+#[test]
+fn adk_metrics_alone() {
+    // Only ADK 2 exports gen_ai.client.token.usage: input/output types (no cache split, no
+    // reasoning), the snapshot named, and LiteLLM-path output with the reasoning twice (h notes).
+    let mut want: BTreeMap<String, Tokens> = BTreeMap::new();
+    for run in ["adk2-semconv", "adk2-legacy"] {
+        for (model, t) in adk_run_truth(run) {
+            let shown = if model == "openai/o4-mini" {
+                ("o4-mini-2025-04-16", Tokens { output: t.output + t.reasoning, reasoning: 0, ..t })
+            } else {
+                (model.as_str(), Tokens { input: t.input + t.cache_read, cache_read: 0, reasoning: 0, ..t })
+            };
+            let e = want.entry(shown.0.to_string()).or_default();
+            *e = add(*e, shown.1);
+        }
+    }
+    assert_eq!(by_model(&calls(&[file("h_google_adk", "metrics.jsonl")])), want);
+}
+
+#[test]
+fn adk_all_signals_and_protobuf() {
+    // operation.details events repeat their spans; metrics are covered by each process's spans.
+    assert_eq!(by_model(&calls(&[testdata("emitters/h_google_adk")])), adk_truth());
+    assert_eq!(by_model(&calls(&[testdata("protobuf/h_google_adk")])), adk_truth());
+}
+
 // ---------------------------------------------------------------- mixed dumps
 
 #[test]
 fn spans_metrics_and_a_repeated_export_do_not_move_the_totals() {
-    let once: Vec<String> = ["b_openllmetry", "d_litellm_default", "e_pydantic_ai", "f_vercel_ai"]
-        .iter()
-        .map(|s| file(s, "traces.jsonl"))
-        .collect();
+    let once: Vec<String> =
+        ["b_openllmetry", "d_litellm_default", "e_pydantic_ai", "f_vercel_ai", "g_strands", "h_google_adk"]
+            .iter()
+            .map(|s| file(s, "traces.jsonl"))
+            .collect();
     let want = by_model(&calls(&once));
     let mut mixed = vec![
         testdata("emitters/b_openllmetry"),
@@ -423,6 +591,10 @@ fn spans_metrics_and_a_repeated_export_do_not_move_the_totals() {
         testdata("emitters/f_vercel_ai"),
         testdata("protobuf/b_openllmetry"),
         testdata("protobuf/f_vercel_ai"),
+        testdata("emitters/g_strands"),
+        testdata("protobuf/g_strands"),
+        testdata("emitters/h_google_adk"),
+        testdata("protobuf/h_google_adk"),
     ];
     mixed.extend(once.iter().cloned());
     let got = calls(&mixed);

@@ -228,6 +228,78 @@ fn an_agent_span_with_no_child_usage_is_counted() {
     assert_eq!(report["total"]["cost"], "0.00045");
 }
 
+/// Strands' invoke_agent spans repeat the usage of every chat call their Agent object has
+/// made so far (g notes): summed with them, the weather agent's input counts 2.6 times.
+#[test]
+fn strands_agent_spans_do_not_double_count_their_chat_calls() {
+    let run = otelcost(&["report", &testdata("emitters/g_strands"), "--by", "provider,model", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    // Request models only, no reasoning split, and strands-agents is no provider (g notes).
+    let want: BTreeMap<String, Tokens> = expected_totals(&expected("g_strands"), "by_request_model")
+        .into_iter()
+        .map(|(model, t)| (format!("(none)/{model}"), Tokens { reasoning: 0, ..t }))
+        .collect();
+    assert_eq!(rows(&report), want);
+    assert!(run.stderr.contains("3 aggregate parents not counted"), "{}", run.stderr);
+}
+
+/// ADK 2 in both telemetry schemas and ADK 1, each a process of the capture: every call
+/// once, with Gemini's thinking and cache reads that ADK 1's counts drop and without the
+/// reasoning ADK 2 counts twice on LiteLLM models (h notes).
+#[test]
+fn google_adk_counts_every_call_once_and_whole() {
+    let run = otelcost(&["report", &testdata("emitters/h_google_adk"), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let mut want = expected_totals(&expected("h_google_adk"), "by_request_model");
+    let o4 = want.remove("o4-mini").unwrap();
+    want.insert("openai/o4-mini".into(), o4); // ADK's LiteLlm model id
+    assert_eq!(rows(&report), want);
+    // call_llm and its generate_content span (8), details events and their spans (4).
+    assert!(run.stderr.contains("12 duplicates"), "{}", run.stderr);
+    // Only ADK 1's generate_content spans name the user; the call_llm kept takes it.
+    let users = rows(&report_json(&[&testdata("emitters/h_google_adk"), "--by", "service,user"]));
+    assert_eq!(users["scenario-adk1/user-sam"].requests, 2, "{users:?}");
+    assert_eq!(users["scenario-adk1/user-tess"].requests, 2, "{users:?}");
+}
+
+/// SYNTHETIC: no capture, because Maven Central (where Spring AI is published) cannot be
+/// reached from this project's machines. Built from Spring AI's metric as documented
+/// (`AiObservationMetricNames.TOKEN_USAGE`, `AiTokenType`): a Micrometer counter
+/// `gen_ai.client.token.usage`, exported by Micrometer's OTLP registry as a cumulative
+/// monotonic sum of doubles, one series per `gen_ai.token.type` input, output and total.
+/// `total` repeats the other two; a counter has no call count.
+#[test]
+fn spring_ai_token_counter_total_type_is_not_summed_synthetic() {
+    let point = |token_type: &str, time: &str, value: f64| {
+        json!({"attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+            {"key": "gen_ai.system", "value": {"stringValue": "openai"}},
+            {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
+            {"key": "gen_ai.response.model", "value": {"stringValue": "gpt-4o-mini-2024-07-18"}},
+            {"key": "gen_ai.token.type", "value": {"stringValue": token_type}}],
+          "startTimeUnixNano": "1795392500000000000", "timeUnixNano": time, "asDouble": value})
+    };
+    let export = |time: &str, input: f64, output: f64| {
+        let points = [point("input", time, input), point("output", time, output), point("total", time, input + output)];
+        json!({"resourceMetrics": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "spring-ai-demo"}}]},
+          "scopeMetrics": [{"scope": {}, "metrics": [{"name": "gen_ai.client.token.usage",
+            "description": "Measures number of input and output tokens used",
+            "sum": {"aggregationTemporality": 2, "isMonotonic": true, "dataPoints": points}}]}]}]})
+    };
+    // Cumulative: 1000 input + 500 output, then one more call of 200 + 100.
+    let body =
+        format!("{}\n{}\n", export("1795392560000000000", 1000.0, 500.0), export("1795392620000000000", 1200.0, 600.0));
+    let run = otelcost_stdin(&["report", "--format", "json"], Some(body.into_bytes()));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    let want = Tokens { requests: 0, input: 1200, output: 600, ..Tokens::default() };
+    assert_eq!(rows(&report), BTreeMap::from([("gpt-4o-mini-2024-07-18".to_string(), want)]));
+    // 1,200 input × $0.15 + 600 output × $0.60 per million.
+    assert_eq!(report["total"]["cost"], "0.00054");
+}
+
 #[test]
 fn group_by_attributes_resource_and_time() {
     let report = report_json(&[

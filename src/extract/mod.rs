@@ -8,6 +8,7 @@
 //! keeps every span's parent link, so reconcile can tell a parent that repeats its
 //! children's usage from a call of its own.
 
+mod adk;
 mod claude_code;
 mod codex;
 mod litellm;
@@ -16,6 +17,7 @@ mod openinference;
 mod openllmetry;
 mod pydantic_ai;
 mod semconv;
+mod strands;
 mod usage;
 mod vercel_ai;
 
@@ -107,6 +109,8 @@ const SPAN_SCOPES: &[fn(&Record<'_, '_>) -> bool] = &[
     vercel_ai::owns_scope,
     pydantic_ai::owns_scope,
     openllmetry::owns_scope,
+    strands::owns_scope,
+    adk::owns_scope,
 ];
 /// Attribute-key prefixes under which emitters report usage on spans of other scopes.
 const SPAN_KEY_PREFIXES: &[&[&str]] =
@@ -124,6 +128,8 @@ const SPAN_READERS: &[(Emitter, SpanReader)] = &[
     (Emitter::VercelAi, vercel_ai::span),
     (Emitter::PydanticAi, pydantic_ai::span),
     (Emitter::OpenLlmetry, openllmetry::span),
+    (Emitter::Strands, strands::span),
+    (Emitter::GoogleAdk, adk::span),
     (Emitter::Semconv, semconv::span),
 ];
 const LOG_READERS: &[(Emitter, LogReader)] =
@@ -133,6 +139,7 @@ const METRIC_READERS: &[(Emitter, MetricReader)] = &[
     (Emitter::Codex, codex::metric),
     (Emitter::LiteLlm, litellm::metric),
     (Emitter::PydanticAi, pydantic_ai::metric),
+    (Emitter::Strands, strands::metric),
     (Emitter::Semconv, semconv::metric),
 ];
 

@@ -9,10 +9,10 @@
 //! write underscore forms), reasoning in v1.41. From v1.40 `input_tokens` includes cache
 //! tokens; before, it was unstated, so inclusion is inferred from the numbers.
 
-use super::metric::{histogram_value, is_cumulative, Measure, MetricPoint, PointValue, UsageField};
+use super::metric::{histogram_value, is_cumulative, number_value, Measure, MetricPoint, PointValue, UsageField};
 use super::usage::{InputCache, RawUsage};
 use super::{Claim, Record};
-use crate::decode::{HistogramPoint, KeyValue, LazyValue, LogRecord, Metric, Span, Value};
+use crate::decode::{KeyValue, LazyValue, LogRecord, Metric, Span, Value};
 use crate::model::{CallKey, Emitter, Observation, Role, ServiceTier, Signal};
 
 /// Operations that are one call to a model. Anything else carrying usage (an agent,
@@ -238,8 +238,8 @@ pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
 pub const TOKEN_USAGE: &str = "gen_ai.client.token.usage";
 
 /// `gen_ai.client.token.usage`, a histogram split by `gen_ai.token.type` (input/output; a
-/// `total` type, as Spring AI sends, is not a bucket): its `sum` is the tokens, and the
-/// input series' `count` the calls.
+/// `total` type, as Spring AI sends, repeats them and is not a bucket): its `sum` is the
+/// tokens, and the input series' `count` the calls.
 pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     metric.name == TOKEN_USAGE && token_usage(metric, record, Emitter::Semconv, out)
 }
@@ -252,18 +252,18 @@ pub(crate) fn token_usage(
     emitter: Emitter,
     out: &mut Vec<MetricPoint>,
 ) -> bool {
-    each_point(metric, |p, value, cumulative, f| {
-        let token_type = super::lookup(&p.attributes, "gen_ai.token.type").and_then(|v| v.render());
+    each_point(metric, |attrs, value, cumulative, f| {
+        let token_type = super::lookup(attrs, "gen_ai.token.type").and_then(|v| v.render());
         let field = match token_type.as_deref() {
             Some("input") => UsageField::Input,
             Some("output" | "completion") => UsageField::Output,
             _ => return,
         };
-        let mut push = |measure, value: &PointValue| {
+        push_tokens(field, value, out, |measure, value| {
             let mut point = record.metric_point(
                 emitter,
                 &metric.name,
-                &p.attributes,
+                attrs,
                 Some("gen_ai.token.type"),
                 cumulative,
                 value,
@@ -272,28 +272,49 @@ pub(crate) fn token_usage(
             );
             point.model = f.model();
             point.provider = f.provider();
-            out.push(point);
-        };
-        push(Measure::Tokens(field), &value);
-        if field == UsageField::Input {
-            if let Some(count) = value.count {
-                push(Measure::Calls, &PointValue { value: count.into(), count: None, ..value });
-            }
-        }
+            point
+        });
     })
 }
 
+/// Pushes a token histogram's point for `field`, and for input its count as the calls
+/// (one recording per call).
+pub(crate) fn push_tokens(
+    field: UsageField,
+    value: PointValue,
+    out: &mut Vec<MetricPoint>,
+    point: impl Fn(Measure, &PointValue) -> MetricPoint,
+) {
+    out.push(point(Measure::Tokens(field), &value));
+    if field == UsageField::Input {
+        if let Some(count) = value.count {
+            out.push(point(Measure::Calls, &PointValue { value: count.into(), count: None, ..value }));
+        }
+    }
+}
+
 /// Calls `read` for every valued point of a histogram with a summable temporality, with the
-/// point's convention fields; false when the metric is not such a histogram.
-fn each_point<'a>(
+/// point's attributes and convention fields; false when the metric is not such a histogram.
+/// A monotonic sum of the same usage counts too: Micrometer exports a counter so (Spring
+/// AI's and LangChain4j's `gen_ai.client.token.usage`); it has no call count.
+pub(crate) fn each_point<'a>(
     metric: &'a Metric<'a>,
-    mut read: impl FnMut(&'a HistogramPoint<'a>, PointValue, bool, Fields<'a>),
+    mut read: impl FnMut(&'a [KeyValue<'a>], PointValue, bool, Fields<'a>),
 ) -> bool {
-    let Some(h) = metric.histogram.as_ref() else { return false };
-    let Some(cumulative) = is_cumulative(h.aggregation_temporality) else { return false };
-    for p in &h.data_points {
-        if let Some(value) = histogram_value(p) {
-            read(p, value, cumulative, fields(&p.attributes));
+    if let Some(h) = metric.histogram.as_ref() {
+        let Some(cumulative) = is_cumulative(h.aggregation_temporality) else { return false };
+        for p in &h.data_points {
+            if let Some(value) = histogram_value(p) {
+                read(&p.attributes, value, cumulative, fields(&p.attributes));
+            }
+        }
+        return true;
+    }
+    let Some(sum) = metric.sum.as_ref().filter(|s| s.is_monotonic) else { return false };
+    let Some(cumulative) = is_cumulative(sum.aggregation_temporality) else { return false };
+    for p in &sum.data_points {
+        if let Some(value) = number_value(p) {
+            read(&p.attributes, value, cumulative, fields(&p.attributes));
         }
     }
     true
@@ -307,11 +328,11 @@ pub(crate) fn cost_histogram(
     emitter: Emitter,
     out: &mut Vec<MetricPoint>,
 ) -> bool {
-    each_point(metric, |p, value, cumulative, f| {
+    each_point(metric, |attrs, value, cumulative, f| {
         let mut point = record.metric_point(
             emitter,
             &metric.name,
-            &p.attributes,
+            attrs,
             None,
             cumulative,
             &value,

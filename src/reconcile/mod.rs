@@ -155,7 +155,8 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
 type SpanRef = ([u8; 16], [u8; 8]);
 
 /// The record kept for a call may lack what a repeat of it says: a span without the
-/// model or the emitter's cost that its event carries (Codex, Claude Code).
+/// model or the emitter's cost that its event carries (Codex, Claude Code), or without a
+/// dimension's attribute.
 fn fill_missing(kept: &mut Observation, other: Observation) {
     kept.model = kept.model.take().or(other.model);
     kept.provider = kept.provider.take().or(other.provider);
@@ -166,6 +167,12 @@ fn fill_missing(kept: &mut Observation, other: Observation) {
     kept.operation = kept.operation.take().or(other.operation);
     kept.session = kept.session.take().or(other.session);
     kept.reported_cost = kept.reported_cost.or(other.reported_cost);
+    // E.g. the user id that only ADK 1's generate_content span states, not its call_llm.
+    for (mine, theirs) in kept.dims.iter_mut().zip(other.dims) {
+        if mine.is_none() {
+            *mine = theirs;
+        }
+    }
 }
 
 /// Each span's parent, built on first use: only dumps with model-less or aggregate spans

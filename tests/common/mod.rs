@@ -95,7 +95,13 @@ pub fn tokens(row: &Value) -> Tokens {
 
 /// Expected per-response-model totals from a scenario's `expected_totals`.
 pub fn expected_by_model(scenario: &Value) -> BTreeMap<String, Tokens> {
-    scenario["expected_totals"]["by_response_model"]
+    expected_totals(scenario, "by_response_model")
+}
+
+/// Expected totals from one table of a scenario's `expected_totals` (`by_response_model`,
+/// `by_request_model`): for emitters that name only the model requested.
+pub fn expected_totals(scenario: &Value, table: &str) -> BTreeMap<String, Tokens> {
+    scenario["expected_totals"][table]
         .as_object()
         .unwrap()
         .iter()

@@ -1,0 +1,173 @@
+"""Turns one capture run into the project's test data:
+
+  testdata/protobuf/<scenario>/<signal>.pb   the requests exactly as otelcost --save stored them
+  testdata/emitters/<scenario>/<signal>.jsonl the same requests as Collector file-exporter JSON lines
+  tests/capture/<scenario>/fake_llm_log.jsonl what the fake server sent
+  tests/expected/<scenario>.json               the truth: expected totals from that log, plus the
+                                               hand-written description and notes kept from the
+                                               previous version of the file
+
+Usage: python finalize.py SCENARIO RUN_DIR REPO   (RUN_DIR holds otlp/, calls.json, fake_llm_log.jsonl)
+"""
+import base64
+import json
+import os
+import shutil
+import struct
+import subprocess
+import sys
+from collections import defaultdict
+from importlib import metadata
+
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+REQUESTS = {"traces": ExportTraceServiceRequest, "metrics": ExportMetricsServiceRequest,
+            "logs": ExportLogsServiceRequest}
+IDS = {"traceId", "spanId", "parentSpanId"}
+FIELDS = ["requests", "input_tokens_total_incl_cache", "input_tokens_uncached", "cache_read_tokens",
+          "cache_write_tokens", "output_tokens_total_incl_reasoning", "reasoning_tokens"]
+LIBRARIES = {
+    "g_strands": ["strands-agents", "openai", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"],
+    "h_google_adk": ["google-adk", "google-genai", "litellm", "openai", "opentelemetry-sdk",
+                     "opentelemetry-exporter-otlp-proto-http"],
+}
+
+
+def versions(scenario):
+    found = {p: metadata.version(p) for p in LIBRARIES[scenario]}
+    if scenario == "h_google_adk":
+        # The ADK 1 run has an interpreter of its own.
+        probe = "import importlib.metadata as m; print(m.version('google-adk'), m.version('google-genai'))"
+        adk, genai = subprocess.check_output([os.environ["ADK1_PYTHON"], "-c", probe], text=True).split()
+        found.update({"google-adk (adk1 run)": adk, "google-genai (adk1 run)": genai})
+    return found
+
+
+def frames(path):
+    data = open(path, "rb").read()
+    pos = 0
+    while pos < len(data):
+        (n,) = struct.unpack(">I", data[pos:pos + 4])
+        yield data[pos + 4:pos + 4 + n]
+        pos += 4 + n
+
+
+def hex_ids(node):
+    """OTLP/JSON writes ids as hex; protobuf's JSON mapping writes bytes as base64."""
+    if isinstance(node, dict):
+        return {k: base64.b64decode(v).hex() if k in IDS and isinstance(v, str) else hex_ids(v)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [hex_ids(v) for v in node]
+    return node
+
+
+def to_jsonl(pb_path, signal):
+    lines = []
+    for frame in frames(pb_path):
+        msg = REQUESTS[signal].FromString(frame)
+        lines.append(json.dumps(hex_ids(MessageToDict(msg, use_integers_for_enums=True)), separators=(",", ":")))
+    return lines
+
+
+def normalise(entry):
+    u = entry["usage"]
+    if entry["api"] == "openai.chat":
+        cached = u["prompt_tokens_details"]["cached_tokens"]
+        return dict(requests=1, input_tokens_total_incl_cache=u["prompt_tokens"],
+                    input_tokens_uncached=u["prompt_tokens"] - cached, cache_read_tokens=cached,
+                    cache_write_tokens=0, output_tokens_total_incl_reasoning=u["completion_tokens"],
+                    reasoning_tokens=u["completion_tokens_details"]["reasoning_tokens"]), "openai"
+    # Gemini: the prompt count includes cached content; thoughts are billed as output but
+    # reported apart from the candidates.
+    cached = u.get("cachedContentTokenCount", 0)
+    thoughts = u.get("thoughtsTokenCount", 0)
+    return dict(requests=1, input_tokens_total_incl_cache=u["promptTokenCount"],
+                input_tokens_uncached=u["promptTokenCount"] - cached, cache_read_tokens=cached,
+                cache_write_tokens=0, output_tokens_total_incl_reasoning=u["candidatesTokenCount"] + thoughts,
+                reasoning_tokens=thoughts), "google"
+
+
+def totals(log):
+    by_response, by_request, overall = {}, {}, dict.fromkeys(FIELDS, 0)
+    per_request, not_delivered = [], []
+    for e in log:
+        if not e["usage_delivered_to_client"]:
+            not_delivered.append(e)
+            continue
+        n, provider = normalise(e)
+        r = by_response.setdefault(e["response_model"], {"provider": provider, "request_models": [],
+                                                          **dict.fromkeys(FIELDS, 0)})
+        if e["request_model"] not in r["request_models"]:
+            r["request_models"].append(e["request_model"])
+        q = by_request.setdefault(e["request_model"], dict.fromkeys(FIELDS, 0))
+        for k in FIELDS:
+            r[k] += n[k]
+            q[k] += n[k]
+            overall[k] += n[k]
+        per_request.append({"fake_request": e["n"], "api": e["api"], "request_model": e["request_model"],
+                            "response_model": e["response_model"], "stream": e["stream"],
+                            "tool_call": e["tool_call"], "raw_usage_sent": e["usage"], **n})
+    return {"note": "computed from the fake server's log of what it sent; only responses whose usage reached "
+                    "the client (see usage_not_delivered)",
+            "by_response_model": by_response, "by_request_model": by_request, "overall": overall,
+            "usage_not_delivered": not_delivered}, per_request
+
+
+def observed(trace_lines):
+    """Token-looking span attributes summed by span name: for reference only."""
+    sums = defaultdict(lambda: defaultdict(int))
+    for line in trace_lines:
+        for rs in json.loads(line).get("resourceSpans", []):
+            for ss in rs.get("scopeSpans", []):
+                for span in ss.get("spans", []):
+                    for kv in span.get("attributes", []):
+                        v = kv["value"].get("intValue")
+                        if "token" in kv["key"] and v is not None:
+                            sums[span["name"]][kv["key"]] += int(v)
+    return {name: dict(sorted(attrs.items())) for name, attrs in sorted(sums.items())}
+
+
+def main():
+    scenario, run, repo = sys.argv[1:4]
+    pb_dir = os.path.join(repo, "testdata/protobuf", scenario)
+    json_dir = os.path.join(repo, "testdata/emitters", scenario)
+    kit_dir = os.path.join(repo, "tests/capture", scenario)
+    for d in (pb_dir, json_dir, kit_dir):
+        os.makedirs(d, exist_ok=True)
+    trace_lines = []
+    for signal in REQUESTS:
+        src = os.path.join(run, "otlp", f"{signal}.pb")
+        if not os.path.exists(src):
+            continue
+        shutil.copy(src, os.path.join(pb_dir, f"{signal}.pb"))
+        lines = to_jsonl(src, signal)
+        with open(os.path.join(json_dir, f"{signal}.jsonl"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        if signal == "traces":
+            trace_lines = lines
+    shutil.copy(os.path.join(run, "fake_llm_log.jsonl"), os.path.join(kit_dir, "fake_llm_log.jsonl"))
+    log = [json.loads(line) for line in open(os.path.join(run, "fake_llm_log.jsonl"))]
+    expected_totals, per_request = totals(log)
+    truth_path = os.path.join(repo, "tests/expected", f"{scenario}.json")
+    previous = json.load(open(truth_path)) if os.path.exists(truth_path) else {}
+    truth = {
+        "scenario": scenario,
+        "description": previous.get("description", ""),
+        "emitter_script": f"tests/capture/{scenario}.py",
+        "libraries": versions(scenario),
+        "calls": json.load(open(os.path.join(run, "calls.json"))),
+        "expected_totals": expected_totals,
+        "per_request": per_request,
+        "observed_in_capture_for_reference_only": {"span_token_attribute_sums_by_span_name": observed(trace_lines)},
+        "notes": previous.get("notes", []),
+    }
+    with open(truth_path, "w") as f:
+        f.write(json.dumps(truth, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
