@@ -10,6 +10,7 @@ mod grpc;
 mod http;
 mod save;
 pub mod signals;
+mod transcode;
 
 use crate::extract::{self, Extracted};
 use crate::input::{InputStats, Problem, Unit, UnitPayload};
