@@ -168,6 +168,7 @@ fn assert_otlp_json(text: &[u8], path: &Path) {
         }
     }
     assert!(!text.contains(&b'\n'), "one line");
+    assert!(matches!(crate::decode::json(text), Ok(Some(_))), "otelcost reads it back: {}", path.display());
     let value: Value = serde_json::from_slice(text).unwrap();
     check("", &value, path);
 }
@@ -255,6 +256,7 @@ fn any_values_of_every_kind() {
             + r#"{"key":"bytes","value":{"bytesValue":"AAEC/w=="}},{"key":"empty","value":{}},"#
             + r#"{"key":"none"},{"value":{"stringValue":"no key"}}]}]}]}]}"#
     );
+    assert!(crate::decode::json(json_of(Signal::Logs, attrs).as_bytes()).is_ok(), "an empty key is left out");
 }
 
 #[test]
