@@ -3,8 +3,9 @@
 //! Entry point: [`Server::start`]. Every request body, whatever its transport, goes
 //! through [`Receiver::ingest`]: decoded and extracted by the same code as a file
 //! ([`pipeline::process_unit`]), written to `--save` if asked (in the `--save-format`
-//! layout, transcoded when needed), merged, and only then acknowledged. [`Server::stop`] stops accepting, lets requests in flight finish and
-//! hands back what was received as a [`pipeline::Collected`], ready for the report.
+//! layout, transcoded when needed), merged, and only then acknowledged. [`Server::stop`]
+//! stops accepting, lets requests in flight finish and hands back what was received as a
+//! [`pipeline::Collected`], ready for the report.
 
 mod grpc;
 mod http;
@@ -157,6 +158,7 @@ impl Receiver {
         if let Some(found) = out.tally.records.keys().copied().find(|s| *s != signal) {
             return Outcome::Invalid(wrong_signal(found, signal));
         }
+        // Built before taking the lock: transcoding is the costly part of saving.
         let record = match &self.options.save {
             Some(save) => match save::Record::new(save.format, signal, encoding, body) {
                 Ok(record) => record,

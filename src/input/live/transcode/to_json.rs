@@ -134,8 +134,7 @@ impl<'o> Object<'_, 'o> {
     }
 
     /// 64-bit integers: decimal strings (JSON numbers lose precision past 2^53).
-    fn int64(&mut self, name: &str, v: impl Into<i128>) {
-        let v = v.into();
+    fn uint64(&mut self, name: &str, v: u64) {
         if v != 0 {
             self.key(name).quoted(v);
         }
@@ -179,10 +178,11 @@ impl<'o> Object<'_, 'o> {
         if bytes.len() != size && self.w.problem.is_none() {
             self.w.problem = Some(format!("{name} is {} bytes, not {size}", bytes.len()));
         }
+        const HEX: &[u8; 16] = b"0123456789abcdef";
         let w = self.key(name);
         w.out.push(b'"');
         for b in bytes {
-            write!(w.out, "{b:02x}").expect("writing JSON into memory");
+            w.out.extend_from_slice(&[HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
         }
         w.out.push(b'"');
     }
@@ -290,8 +290,8 @@ fn span(w: &mut Writer, s: &Span) {
     o.id("parentSpanId", &s.parent_span_id, SPAN_ID);
     o.string("name", &s.name);
     o.int32("kind", s.kind);
-    o.int64("startTimeUnixNano", s.start_time_unix_nano);
-    o.int64("endTimeUnixNano", s.end_time_unix_nano);
+    o.uint64("startTimeUnixNano", s.start_time_unix_nano);
+    o.uint64("endTimeUnixNano", s.end_time_unix_nano);
     o.list("attributes", &s.attributes, key_value);
     o.int32("droppedAttributesCount", s.dropped_attributes_count);
     o.list("events", &s.events, event);
@@ -305,7 +305,7 @@ fn span(w: &mut Writer, s: &Span) {
 
 fn event(w: &mut Writer, e: &span::Event) {
     let mut o = w.object();
-    o.int64("timeUnixNano", e.time_unix_nano);
+    o.uint64("timeUnixNano", e.time_unix_nano);
     o.string("name", &e.name);
     o.list("attributes", &e.attributes, key_value);
     o.int32("droppedAttributesCount", e.dropped_attributes_count);
@@ -403,8 +403,8 @@ fn summary(w: &mut Writer, s: &Summary) {
 fn number_point(w: &mut Writer, p: &NumberDataPoint) {
     use number_data_point::Value;
     let mut o = w.object();
-    o.int64("startTimeUnixNano", p.start_time_unix_nano);
-    o.int64("timeUnixNano", p.time_unix_nano);
+    o.uint64("startTimeUnixNano", p.start_time_unix_nano);
+    o.uint64("timeUnixNano", p.time_unix_nano);
     if let Some(Value::AsDouble(d)) = p.value {
         o.key("asDouble").double(d);
     }
@@ -419,9 +419,9 @@ fn number_point(w: &mut Writer, p: &NumberDataPoint) {
 
 fn histogram_point(w: &mut Writer, p: &HistogramDataPoint) {
     let mut o = w.object();
-    o.int64("startTimeUnixNano", p.start_time_unix_nano);
-    o.int64("timeUnixNano", p.time_unix_nano);
-    o.int64("count", p.count);
+    o.uint64("startTimeUnixNano", p.start_time_unix_nano);
+    o.uint64("timeUnixNano", p.time_unix_nano);
+    o.uint64("count", p.count);
     o.optional_double("sum", p.sum);
     o.uint64s("bucketCounts", &p.bucket_counts);
     o.doubles("explicitBounds", &p.explicit_bounds);
@@ -436,12 +436,12 @@ fn histogram_point(w: &mut Writer, p: &HistogramDataPoint) {
 fn exponential_point(w: &mut Writer, p: &ExponentialHistogramDataPoint) {
     let mut o = w.object();
     o.list("attributes", &p.attributes, key_value);
-    o.int64("startTimeUnixNano", p.start_time_unix_nano);
-    o.int64("timeUnixNano", p.time_unix_nano);
-    o.int64("count", p.count);
+    o.uint64("startTimeUnixNano", p.start_time_unix_nano);
+    o.uint64("timeUnixNano", p.time_unix_nano);
+    o.uint64("count", p.count);
     o.optional_double("sum", p.sum);
     o.int32("scale", p.scale);
-    o.int64("zeroCount", p.zero_count);
+    o.uint64("zeroCount", p.zero_count);
     o.message("positive", p.positive.as_ref(), buckets);
     o.message("negative", p.negative.as_ref(), buckets);
     o.int32("flags", p.flags);
@@ -461,9 +461,9 @@ fn buckets(w: &mut Writer, b: &Buckets) {
 
 fn summary_point(w: &mut Writer, p: &SummaryDataPoint) {
     let mut o = w.object();
-    o.int64("startTimeUnixNano", p.start_time_unix_nano);
-    o.int64("timeUnixNano", p.time_unix_nano);
-    o.int64("count", p.count);
+    o.uint64("startTimeUnixNano", p.start_time_unix_nano);
+    o.uint64("timeUnixNano", p.time_unix_nano);
+    o.uint64("count", p.count);
     o.double("sum", p.sum);
     o.list("quantileValues", &p.quantile_values, quantile);
     o.list("attributes", &p.attributes, key_value);
@@ -481,7 +481,7 @@ fn quantile(w: &mut Writer, q: &ValueAtQuantile) {
 fn exemplar(w: &mut Writer, e: &Exemplar) {
     use exemplar::Value;
     let mut o = w.object();
-    o.int64("timeUnixNano", e.time_unix_nano);
+    o.uint64("timeUnixNano", e.time_unix_nano);
     if let Some(Value::AsDouble(d)) = e.value {
         o.key("asDouble").double(d);
     }
@@ -514,7 +514,7 @@ fn scope_logs(w: &mut Writer, s: &ScopeLogs) {
 
 fn log_record(w: &mut Writer, l: &LogRecord) {
     let mut o = w.object();
-    o.int64("timeUnixNano", l.time_unix_nano);
+    o.uint64("timeUnixNano", l.time_unix_nano);
     o.int32("severityNumber", l.severity_number);
     o.string("severityText", &l.severity_text);
     o.message("body", l.body.as_ref(), any_value);
@@ -523,7 +523,7 @@ fn log_record(w: &mut Writer, l: &LogRecord) {
     o.int32("flags", l.flags);
     o.id("traceId", &l.trace_id, TRACE_ID);
     o.id("spanId", &l.span_id, SPAN_ID);
-    o.int64("observedTimeUnixNano", l.observed_time_unix_nano);
+    o.uint64("observedTimeUnixNano", l.observed_time_unix_nano);
     o.string("eventName", &l.event_name);
     o.end();
 }
