@@ -9,20 +9,26 @@ appends the repeated resource_spans), REPEAT times. The listener's RSS is sample
 /proc every 100 ms. At the end it gets SIGTERM and its own count of records ("N records"
 on stderr) must equal spans-per-request x the 200 answers: nothing acknowledged is lost.
 
+With --save the listener also appends every request to a temporary directory (deleted
+at the end), in its default layout or, given --save FORMAT, with --save-format FORMAT
+(json transcodes these protobuf requests to OTLP/JSON lines; proto keeps them as sent).
+
 Loopback only, bounded in time; stdlib only. On a 2-core machine the load generator
 competes with the listener for the CPU, so the figures are a floor.
 
 Usage: benches/live_load.py [--binary target/release/otelcost] [--seconds 10]
-                            [--connections 2] [--repeat 1]
+                            [--connections 2] [--repeat 1] [--save [json|proto]]
 """
 import argparse
 import multiprocessing as mp
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -75,11 +81,17 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--connections", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--save", nargs="?", const="", metavar="FORMAT")
     args = ap.parse_args()
 
     body = b"".join(frames(os.path.join(ROOT, "testdata/protobuf/b_openllmetry/traces.pb"))) * args.repeat
+    command = [args.binary, "listen", "--http", "127.0.0.1:0", "--no-grpc", "--format", "json"]
+    save_dir = None
+    if args.save is not None:
+        save_dir = tempfile.mkdtemp(prefix="live_load-")
+        command += ["--save", save_dir] + (["--save-format", args.save] if args.save else [])
     listener = subprocess.Popen(
-        [args.binary, "listen", "--http", "127.0.0.1:0", "--no-grpc", "--format", "json"],
+        command,
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
     )
     first = listener.stderr.readline()
@@ -124,10 +136,16 @@ def main():
     bad = sum(c[1] for c in counts)
     spans_per_request = records // ok if ok else 0
     if bad or records != spans_per_request * ok:
+        if save_dir:
+            shutil.rmtree(save_dir)
         sys.exit(f"FAILED: {ok} accepted, {bad} refused, {records} records counted\n{stderr}")
     print(f"body: {len(body)} bytes, {spans_per_request} spans; {args.connections} connections, {elapsed:.1f} s")
     print(f"requests/s: {ok / elapsed:,.0f}   spans/s: {records / elapsed:,.0f}   ({ok} requests, {records} spans)")
     print(f"listener RSS: {idle_rss / 1024:.1f} MiB idle, {peak[0] / 1024:.1f} MiB peak")
+    if save_dir:
+        saved = {name: os.path.getsize(os.path.join(save_dir, name)) for name in sorted(os.listdir(save_dir))}
+        print("saved: " + ", ".join(f"{name} {size / 2**20:,.0f} MiB" for name, size in saved.items()))
+        shutil.rmtree(save_dir)
 
 
 if __name__ == "__main__":

@@ -251,12 +251,25 @@ fn testdata(rel: &str) -> Vec<u8> {
     std::fs::read(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata").join(rel)).unwrap()
 }
 
+/// The extensions of the files in a --save directory.
+fn saved_extensions(dir: &Path) -> Vec<String> {
+    let mut found: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path().extension().unwrap_or_default().to_string_lossy().into_owned())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
 /// A real exporter sends CALLS spans; the live report, and `report` of what --save
-/// wrote, both show exactly them.
-fn exporter_session(program: &str, args: &[&str], env: &[(&str, &str)], use_grpc_port: bool, saved_file: &str) {
+/// wrote in `save_format` (transcoded when the exporter's encoding is the other one),
+/// both show exactly them.
+fn exporter_session(program: &str, args: &[&str], env: &[(&str, &str)], use_grpc_port: bool, save_format: &str) {
     let dir = tempfile::tempdir().unwrap();
     let save = dir.path().join("saved");
-    let listener = Listener::start(&["--save", save.to_str().unwrap(), "--format", "json"]);
+    let listener =
+        Listener::start(&["--save", save.to_str().unwrap(), "--save-format", save_format, "--format", "json"]);
     let endpoint = if use_grpc_port { format!("http://{}", listener.grpc.unwrap()) } else { listener.endpoint() };
     let mut exporter = Command::new(program)
         .args(args)
@@ -273,7 +286,9 @@ fn exporter_session(program: &str, args: &[&str], env: &[(&str, &str)], use_grpc
     let live = parse(&done.stdout);
     let expected = if program.ends_with("node") { (5, 10010, 1500) } else { (5, 5010, 500) };
     assert_eq!(row(&live, MODEL), expected);
-    assert!(save.join(saved_file).is_file(), "--save wrote no {saved_file}");
+    let ext = if save_format == "json" { "jsonl" } else { "pb" };
+    assert!(save.join(format!("traces.{ext}")).is_file(), "--save wrote no traces.{ext}");
+    assert_eq!(saved_extensions(&save), [ext], "every request in the --save-format layout");
     assert_eq!(report_json(&[&save]), live, "report of the --save directory differs from the live report");
 }
 
@@ -283,7 +298,7 @@ fn python_http_protobuf_exporter_with_gzip() {
     let dir = tempfile::tempdir().unwrap();
     let script = python_script(dir.path());
     let env = [("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf"), ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")];
-    exporter_session(&python, &[script.to_str().unwrap()], &env, false, "traces.pb");
+    exporter_session(&python, &[script.to_str().unwrap()], &env, false, "json");
 }
 
 #[test]
@@ -292,7 +307,7 @@ fn python_grpc_exporter() {
     let dir = tempfile::tempdir().unwrap();
     let script = python_script(dir.path());
     let env = [("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"), ("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")];
-    exporter_session(&python, &[script.to_str().unwrap()], &env, true, "traces.pb");
+    exporter_session(&python, &[script.to_str().unwrap()], &env, true, "proto");
 }
 
 #[test]
@@ -301,7 +316,7 @@ fn node_http_json_exporter() {
     let node = std::env::var("OTELCOST_TEST_NODE").unwrap_or_else(|_| "node".into());
     let script = node_script();
     let env = [("NODE_PATH", modules.as_str())];
-    exporter_session(&node, &[script.to_str().unwrap()], &env, false, "traces.jsonl");
+    exporter_session(&node, &[script.to_str().unwrap()], &env, false, "proto");
 }
 
 fn run_otelcost(args: &[&str], env: &[(&str, &str)]) -> Finished {
@@ -445,23 +460,84 @@ fn bad_requests_get_the_spec_answers_and_nothing_accepted_is_lost() {
     assert_eq!(report_json(&[&save]), live);
 }
 
-/// --save writes each request before acknowledging it: SIGKILL loses nothing acknowledged.
+/// --save writes each request before acknowledging it, transcoded into the other layout
+/// (protobuf requests as JSON lines, JSON requests as protobuf frames): SIGKILL loses
+/// nothing acknowledged.
 #[test]
 fn a_killed_listener_keeps_every_request_it_acknowledged() {
-    let dir = tempfile::tempdir().unwrap();
-    let save = dir.path().join("saved");
-    let listener = Listener::start(&["--save", save.to_str().unwrap(), "--no-grpc"]);
-    assert!(listener.grpc.is_none());
     let traces_pb = testdata("protobuf/b_openllmetry/traces.pb");
-    let requests = frames(&traces_pb);
-    for body in &requests {
-        assert_eq!(post(listener.http, "/v1/traces", &[("Content-Type", "application/x-protobuf")], body).0, 200);
+    let traces_json = testdata("emitters/b_openllmetry/traces.jsonl");
+    let json_lines: Vec<&[u8]> = traces_json.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
+    for (requests, content_type, format, sent_as, saved_as) in [
+        (frames(&traces_pb), "application/x-protobuf", "json", "traces.pb", "traces.jsonl"),
+        (json_lines, "application/json", "proto", "traces.jsonl", "traces.pb"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let save = dir.path().join("saved");
+        let listener = Listener::start(&["--save", save.to_str().unwrap(), "--save-format", format, "--no-grpc"]);
+        assert!(listener.grpc.is_none());
+        for body in &requests {
+            assert_eq!(post(listener.http, "/v1/traces", &[("Content-Type", content_type)], body).0, 200);
+        }
+        signal(&listener.child, "KILL");
+        let _ = listener.finish(false);
+        assert_eq!(saved_extensions(&save), [saved_as.rsplit('.').next().unwrap()], "{format}");
+        let sent = dir.path().join(sent_as);
+        std::fs::write(&sent, if format == "json" { &traces_pb } else { &traces_json }).unwrap();
+        assert_eq!(report_json(&[&save.join(saved_as)]), report_json(&[&sent]), "{format}");
     }
-    signal(&listener.child, "KILL");
-    let _ = listener.finish(false);
-    let sent = dir.path().join("traces.pb");
-    std::fs::write(&sent, &traces_pb).unwrap();
-    assert_eq!(report_json(&[&save]), report_json(&[&sent]));
+}
+
+/// Every real request of testdata/ through a session that saves it in the other layout:
+/// the saved files report the same figures as the session did.
+#[test]
+fn every_real_request_reports_the_same_once_transcoded() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let mut files = Vec::new();
+    let mut walk = vec![root];
+    while let Some(dir) = walk.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk.push(path)
+            } else {
+                files.push(path)
+            }
+        }
+    }
+    let signal = |path: &Path| {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        ["traces", "metrics", "logs"].into_iter().find(|s| name.contains(s)).unwrap()
+    };
+    for (ext, content_type, format) in
+        [("pb", "application/x-protobuf", "json"), ("jsonl", "application/json", "proto")]
+    {
+        let dir = tempfile::tempdir().unwrap();
+        let save = dir.path().join("saved");
+        let args = ["--save", save.to_str().unwrap(), "--save-format", format, "--no-grpc", "--format", "json"];
+        let listener = Listener::start(&args);
+        let mut sent = 0;
+        for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == ext)) {
+            let data = std::fs::read(path).unwrap();
+            let requests: Vec<&[u8]> = match ext {
+                "jsonl" => data.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect(),
+                _ if path.starts_with(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/bodies")) => vec![&data],
+                _ => frames(&data),
+            };
+            for body in requests {
+                let endpoint = format!("/v1/{}", signal(path));
+                assert_eq!(post(listener.http, &endpoint, &[("Content-Type", content_type)], body).0, 200, "{path:?}");
+                sent += 1;
+            }
+        }
+        assert!(sent > 30, "{sent} requests");
+        let done = listener.finish(true);
+        assert_eq!(done.code, 0, "{}", done.stderr);
+        assert!(!done.stderr.contains("warning"), "everything converts: {}", done.stderr);
+        let other = if format == "json" { "jsonl" } else { "pb" };
+        assert_eq!(saved_extensions(&save), [other]);
+        assert_eq!(report_json(&[&save]), parse(&done.stdout), "--save-format {format}");
+    }
 }
 
 #[test]

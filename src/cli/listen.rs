@@ -59,10 +59,16 @@ pub struct ReceiverArgs {
     pub auth_token: Option<String>,
 
     /// Append every accepted request to DIR as it arrives, before acknowledging it, in the
-    /// Collector file exporter's layouts (<signal>.jsonl for OTLP/JSON requests, <signal>.pb
-    /// for protobuf and gRPC ones); `otelcost report DIR` reads it back.
+    /// Collector file exporter's layout chosen by --save-format; `otelcost report DIR` reads
+    /// it back.
     #[arg(long, value_name = "DIR")]
     pub save: Option<PathBuf>,
+
+    /// The layout of --save: every request in it, converted from the other encoding as
+    /// needed (one that cannot be converted exactly is kept as sent, in the other layout,
+    /// with a warning).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value = "json", requires = "save")]
+    pub save_format: live::Encoding,
 }
 
 impl ReceiverArgs {
@@ -84,7 +90,7 @@ impl ReceiverArgs {
             grpc,
             max_body: self.max_body,
             auth_token: self.auth_token.clone(),
-            save: self.save.clone(),
+            save: self.save.clone().map(|dir| live::Save { dir, format: self.save_format }),
             max_requests: self.max_requests,
         })
     }
@@ -128,8 +134,9 @@ pub async fn start(prepared: &Prepared, options: live::Options) -> Result<Server
 pub fn announce(server: &Server, prepared: &Prepared) {
     let grpc = server.grpc_addr.map(|a| format!(", OTLP/gRPC on http://{a}")).unwrap_or_default();
     let mut line = format!("otelcost: listening: OTLP/HTTP on http://{}{grpc}", server.http_addr);
-    if let Some(dir) = &server.receiver.options().save {
-        line += &format!("; saving to {}", dir.display());
+    if let Some(save) = &server.receiver.options().save {
+        let layout = if save.format == live::Encoding::Json { "OTLP/JSON lines" } else { "protobuf frames" };
+        line += &format!("; saving to {} as {layout}", save.dir.display());
     }
     if !prepared.options.quiet {
         line += "; Ctrl-C ends the session";

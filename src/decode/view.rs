@@ -38,7 +38,8 @@ pub struct Scope<'a> {
 
 #[derive(Debug, Deserialize)]
 pub struct KeyValue<'a> {
-    #[serde(borrow)]
+    // Absent when empty: OTLP/JSON writers leave out fields at their default value.
+    #[serde(borrow, default)]
     pub key: Str<'a>,
     #[serde(borrow, default)]
     pub value: Option<AttrValue<'a>>,

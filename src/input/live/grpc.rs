@@ -3,9 +3,8 @@
 //! tonic handles the gRPC framing, `grpc-encoding: gzip`, the size limit (it is checked
 //! after decompression too) and the status trailers; the message stays bytes (a codec
 //! that copies them out) and goes to the same [`Receiver::ingest`] as an HTTP body.
-//! Decoding it into prost structs only to encode it again for `--save` and for the
-//! selective decoder would cost a round trip per request and a prost + opentelemetry-proto
-//! build for types that are never looked at.
+//! Decoding it into prost structs here would cost a round trip per request for the
+//! selective decoder, which reads the bytes; only `--save-format json` decodes them fully.
 
 use super::{Encoding, Outcome, Receiver};
 use crate::model::Signal;

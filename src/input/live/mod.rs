@@ -2,14 +2,16 @@
 //!
 //! Entry point: [`Server::start`]. Every request body, whatever its transport, goes
 //! through [`Receiver::ingest`]: decoded and extracted by the same code as a file
-//! ([`pipeline::process_unit`]), written to `--save` if asked, merged, and only then
-//! acknowledged. [`Server::stop`] stops accepting, lets requests in flight finish and
-//! hands back what was received as a [`pipeline::Collected`], ready for the report.
+//! ([`pipeline::process_unit`]), written to `--save` if asked (in the `--save-format`
+//! layout, transcoded when needed), merged, and only then acknowledged. [`Server::stop`]
+//! stops accepting, lets requests in flight finish and hands back what was received as a
+//! [`pipeline::Collected`], ready for the report.
 
 mod grpc;
 mod http;
 mod save;
 pub mod signals;
+mod transcode;
 
 use crate::extract::{self, Extracted};
 use crate::input::{InputStats, Problem, Unit, UnitPayload};
@@ -33,16 +35,25 @@ pub struct Options {
     pub max_body: usize,
     /// Required as `Authorization: Bearer <token>` when set.
     pub auth_token: Option<String>,
-    /// Directory where every accepted request is appended before it is acknowledged.
-    pub save: Option<PathBuf>,
+    /// Where and how every accepted request is appended before it is acknowledged.
+    pub save: Option<Save>,
     /// Stop after this many accepted requests.
     pub max_requests: Option<u64>,
 }
 
-/// How a request body was encoded on the wire.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// `--save DIR --save-format FORMAT`.
+#[derive(Clone, Debug)]
+pub struct Save {
+    pub dir: PathBuf,
+    pub format: Encoding,
+}
+
+/// How a request body is encoded: on the wire, and in `--save` files.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, clap::ValueEnum)]
 pub enum Encoding {
+    /// OTLP/JSON, one request a line of <signal>.jsonl (the Collector file exporter's `format: json`)
     Json,
+    /// Protobuf, one length-prefixed request a frame of <signal>.pb (`format: proto`)
     Proto,
 }
 
@@ -88,7 +99,7 @@ pub struct Progress {
 
 impl Receiver {
     fn new(config: extract::Config, options: Options) -> std::io::Result<Receiver> {
-        let save = options.save.as_deref().map(save::Saver::open).transpose()?;
+        let save = options.save.as_ref().map(|s| save::Saver::open(&s.dir, s.format)).transpose()?;
         Ok(Receiver {
             config,
             options,
@@ -147,14 +158,22 @@ impl Receiver {
         if let Some(found) = out.tally.records.keys().copied().find(|s| *s != signal) {
             return Outcome::Invalid(wrong_signal(found, signal));
         }
+        // Built before taking the lock: transcoding is the costly part of saving.
+        let record = match &self.options.save {
+            Some(save) => match save::Record::new(save.format, signal, encoding, body) {
+                Ok(record) => record,
+                Err(e) => return Outcome::Unavailable(format!("otelcost could not save the request: {e}")),
+            },
+            None => None,
+        };
 
         // Save and merge under one lock: the saved order is the order of the live report.
         let mut state = self.state();
         if !self.accepting.load(Ordering::Acquire) {
             return Outcome::Unavailable("the otelcost session is ending".into());
         }
-        if let Some(saver) = state.save.as_mut() {
-            if let Err(e) = saver.append(signal, encoding, body) {
+        if let (Some(saver), Some(record)) = (state.save.as_mut(), &record) {
+            if let Err(e) = saver.append(record) {
                 return Outcome::Unavailable(format!("otelcost could not save the request: {e}"));
             }
         }

@@ -1,45 +1,116 @@
-//! `--save DIR`: every accepted request appended, in the Collector file exporter's layouts.
+//! `--save DIR`: every accepted request appended as it arrives, in the Collector file
+//! exporter's layouts, so that `otelcost report DIR` later gives the same figures.
 //!
-//! A request is stored in the layout of its own encoding, so its bytes are kept exactly
-//! and nothing is converted: OTLP/JSON bodies become one line of `<signal>.jsonl` (the
-//! exporter's `format: json`), protobuf bodies (OTLP/HTTP protobuf and gRPC) a
-//! length-prefixed frame of `<signal>.pb` (`format: proto`). `otelcost report DIR` reads
-//! them all back. Each record is written with one `write` call before the request is
-//! acknowledged: a killed listener loses nothing it acknowledged (no fsync: a power cut can).
+//! `--save-format json` (the default) writes each request as one line of `<signal>.jsonl`
+//! (the exporter's `format: json`); `proto` as a length-prefixed frame of `<signal>.pb`
+//! (`format: proto`). A request already in that encoding is kept as sent (JSON only loses
+//! the whitespace between tokens); the others are transcoded (see `transcode`). A request
+//! that cannot be transcoded exactly (one otelcost's lenient decoder took, but with e.g.
+//! invalid UTF-8 in a string, or an id of the wrong size) is never dropped: it is written
+//! as sent to its own encoding's file, the other layout, with one warning on stderr;
+//! `report DIR` reads both.
+//!
+//! Each record is built before the receiver's lock is taken (transcoding is the costly
+//! part) and written with one `write` call before the request is acknowledged: a killed
+//! listener loses nothing it acknowledged (there is no fsync, so a power cut can).
 
-use super::Encoding;
+use super::{transcode, Encoding};
 use crate::model::Signal;
-use std::collections::HashMap;
+use std::collections::hash_map::{Entry, HashMap};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+/// The files of a `--save` directory, opened as they are first needed.
 pub struct Saver {
     dir: PathBuf,
+    format: Encoding,
     files: HashMap<(Signal, Encoding), File>,
-    record: Vec<u8>,
+    warned: bool,
+}
+
+/// One request as it will be appended: the layout of its file, and its bytes.
+pub struct Record {
+    signal: Signal,
+    layout: Encoding,
+    bytes: Vec<u8>,
+    /// Why it is in its own encoding rather than the chosen one.
+    unconverted: Option<String>,
+}
+
+impl Record {
+    /// The record of a request in `format`, or as sent when it cannot be converted.
+    /// `None` for an empty body: it holds nothing, and a 0-length frame would confuse readers.
+    pub fn new(format: Encoding, signal: Signal, encoding: Encoding, body: &[u8]) -> io::Result<Option<Record>> {
+        if body.is_empty() {
+            return Ok(None);
+        }
+        let mut bytes = Vec::with_capacity(body.len() + body.len() / 2);
+        let converted = framed(format, &mut bytes, |out| match (encoding, format) {
+            (Encoding::Proto, Encoding::Json) => transcode::proto_to_json(signal, body, out),
+            (Encoding::Json, Encoding::Proto) => transcode::json_to_proto(signal, body, out),
+            _ => as_sent(encoding, body, out),
+        });
+        let unconverted = match converted {
+            Ok(()) => return Ok(Some(Record { signal, layout: format, bytes, unconverted: None })),
+            Err(why) => why,
+        };
+        bytes.clear();
+        framed(encoding, &mut bytes, |out| as_sent(encoding, body, out)).map_err(io::Error::other)?;
+        Ok(Some(Record { signal, layout: encoding, bytes, unconverted: Some(unconverted) }))
+    }
+}
+
+/// Appends one record in `layout`, its payload written by `payload`: a JSON line, or a
+/// frame with its big-endian 4-byte length first.
+fn framed(
+    layout: Encoding,
+    out: &mut Vec<u8>,
+    payload: impl FnOnce(&mut Vec<u8>) -> Result<(), String>,
+) -> Result<(), String> {
+    match layout {
+        Encoding::Json => {
+            payload(out)?;
+            out.push(b'\n');
+        }
+        Encoding::Proto => {
+            let start = out.len();
+            out.extend_from_slice(&[0; 4]);
+            payload(out)?;
+            let len = u32::try_from(out.len() - start - 4).map_err(|_| "a request over 4 GiB".to_string())?;
+            out[start..start + 4].copy_from_slice(&len.to_be_bytes());
+        }
+    }
+    Ok(())
+}
+
+/// A body in its own encoding: protobuf as it is, JSON on one line. (It cannot fail; the
+/// result makes it a payload like the transcoders'.)
+fn as_sent(encoding: Encoding, body: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
+    match encoding {
+        Encoding::Json => compact_json(body, out),
+        Encoding::Proto => out.extend_from_slice(body),
+    }
+    Ok(())
 }
 
 impl Saver {
-    pub fn open(dir: &Path) -> io::Result<Saver> {
+    pub fn open(dir: &Path, format: Encoding) -> io::Result<Saver> {
         std::fs::create_dir_all(dir)
             .map_err(|e| io::Error::new(e.kind(), format!("cannot create the directory {}: {e}", dir.display())))?;
-        Ok(Saver { dir: dir.to_path_buf(), files: HashMap::new(), record: Vec::new() })
+        Ok(Saver { dir: dir.to_path_buf(), format, files: HashMap::new(), warned: false })
     }
 
     pub fn files(&self) -> u64 {
         self.files.len() as u64
     }
 
-    pub fn append(&mut self, signal: Signal, encoding: Encoding, body: &[u8]) -> io::Result<()> {
-        if body.is_empty() {
-            return Ok(()); // an empty request holds nothing, and a 0-length frame would confuse readers
-        }
-        let file = match self.files.entry((signal, encoding)) {
-            std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
-            std::collections::hash_map::Entry::Vacant(e) => {
-                let ext = if encoding == Encoding::Json { "jsonl" } else { "pb" };
-                let path = self.dir.join(format!("{}.{ext}", signal.name()));
+    /// Appends the record with one `write`, so a reader never sees half of it.
+    pub fn append(&mut self, record: &Record) -> io::Result<()> {
+        let file = match self.files.entry((record.signal, record.layout)) {
+            Entry::Occupied(e) => e.into_mut(),
+            Entry::Vacant(e) => {
+                let path = self.dir.join(file_name(record.signal, record.layout));
                 let file = OpenOptions::new()
                     .create(true)
                     .append(true)
@@ -48,25 +119,29 @@ impl Saver {
                 e.insert(file)
             }
         };
-        self.record.clear();
-        match encoding {
-            Encoding::Json => {
-                compact_json(body, &mut self.record);
-                self.record.push(b'\n');
-            }
-            Encoding::Proto => {
-                let len = u32::try_from(body.len()).map_err(|_| io::Error::other("a request over 4 GiB"))?;
-                self.record.extend_from_slice(&len.to_be_bytes());
-                self.record.extend_from_slice(body);
-            }
+        file.write_all(&record.bytes)?;
+        if let Some(why) = record.unconverted.as_deref().filter(|_| !self.warned) {
+            self.warned = true;
+            let format = if self.format == Encoding::Json { "json" } else { "proto" };
+            eprintln!(
+                "otelcost: warning: --save-format {format}: a {} request could not be converted ({why}); \
+                 it is saved as sent, in {} (so may later ones, without this warning)",
+                record.signal.name(),
+                self.dir.join(file_name(record.signal, record.layout)).display()
+            );
         }
-        file.write_all(&self.record)
+        Ok(())
     }
+}
+
+fn file_name(signal: Signal, layout: Encoding) -> String {
+    let ext = if layout == Encoding::Json { "jsonl" } else { "pb" };
+    format!("{}.{ext}", signal.name())
 }
 
 /// Removes the whitespace between JSON tokens (never inside strings), so a valid JSON text
 /// fits on one line unchanged otherwise: raw newlines cannot occur inside JSON strings.
-pub fn compact_json(text: &[u8], out: &mut Vec<u8>) {
+fn compact_json(text: &[u8], out: &mut Vec<u8>) {
     out.reserve(text.len());
     let (mut in_string, mut escaped) = (false, false);
     for &b in text {
@@ -90,6 +165,58 @@ pub fn compact_json(text: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SPANS_JSON: &[u8] = br#"{ "resourceSpans": [ { "scopeSpans": [ { "spans": [ { "name": "a b" } ] } ] } ] }"#;
+    /// The same request in protobuf: resource_spans { scope_spans { spans { name: "a b" } } }.
+    const SPANS_PB: &[u8] = &[0x0a, 0x09, 0x12, 0x07, 0x12, 0x05, 0x2a, 0x03, b'a', b' ', b'b'];
+    /// A span trace_state that is not UTF-8: otelcost's decoder never reads it, prost refuses it.
+    const NOT_UTF8_PB: &[u8] = &[0x0a, 0x08, 0x12, 0x06, 0x12, 0x04, 0x1a, 0x02, 0xff, 0xfe];
+
+    fn record(format: Encoding, encoding: Encoding, body: &[u8]) -> Record {
+        Record::new(format, Signal::Traces, encoding, body).unwrap().unwrap()
+    }
+
+    fn frame(body: &[u8]) -> Vec<u8> {
+        [&(body.len() as u32).to_be_bytes()[..], body].concat()
+    }
+
+    #[test]
+    fn every_request_in_the_chosen_layout() {
+        let line = b"{\"resourceSpans\":[{\"scopeSpans\":[{\"spans\":[{\"name\":\"a b\"}]}]}]}\n";
+        let json = record(Encoding::Json, Encoding::Json, SPANS_JSON);
+        assert_eq!((json.layout, json.bytes.as_slice(), json.unconverted), (Encoding::Json, &line[..], None));
+        let converted = record(Encoding::Json, Encoding::Proto, SPANS_PB);
+        assert_eq!((converted.layout, converted.bytes.as_slice()), (Encoding::Json, &line[..]));
+
+        let proto = record(Encoding::Proto, Encoding::Proto, SPANS_PB);
+        assert_eq!((proto.layout, proto.bytes), (Encoding::Proto, frame(SPANS_PB)));
+        let converted = record(Encoding::Proto, Encoding::Json, SPANS_JSON);
+        assert_eq!(
+            (converted.layout, converted.bytes, converted.unconverted),
+            (Encoding::Proto, frame(SPANS_PB), None)
+        );
+
+        assert!(Record::new(Encoding::Json, Signal::Traces, Encoding::Proto, b"").unwrap().is_none());
+    }
+
+    #[test]
+    fn what_cannot_be_converted_is_saved_as_sent_in_the_other_layout() {
+        assert!(crate::decode::protobuf(NOT_UTF8_PB, Signal::Traces).is_ok(), "the live session accepts it");
+        let kept = record(Encoding::Json, Encoding::Proto, NOT_UTF8_PB);
+        assert_eq!((kept.layout, &kept.bytes), (Encoding::Proto, &frame(NOT_UTF8_PB)));
+        assert!(kept.unconverted.as_deref().is_some_and(|why| why.contains("UTF-8")), "{:?}", kept.unconverted);
+
+        let dir = tempfile::tempdir().unwrap();
+        let mut saver = Saver::open(dir.path(), Encoding::Json).unwrap();
+        saver.append(&record(Encoding::Json, Encoding::Proto, SPANS_PB)).unwrap();
+        saver.append(&kept).unwrap();
+        assert!(saver.warned);
+        saver.append(&kept).unwrap();
+        let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+        assert_eq!(read("traces.pb"), [frame(NOT_UTF8_PB), frame(NOT_UTF8_PB)].concat());
+        assert!(read("traces.jsonl").ends_with(b"\"a b\"}]}]}]}\n"));
+        assert_eq!(saver.files(), 2);
+    }
 
     #[test]
     fn compacting_keeps_strings_and_values() {
