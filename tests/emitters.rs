@@ -483,17 +483,8 @@ fn adk_run_truth(run: &str) -> BTreeMap<String, Tokens> {
         .collect();
     let mut out: BTreeMap<String, Tokens> = BTreeMap::new();
     for r in s["per_request"].as_array().unwrap().iter().filter(|r| sent.contains(&&r["fake_request"])) {
-        let n = |k: &str| r[k].as_u64().unwrap();
-        let call = Tokens {
-            requests: n("requests"),
-            input: n("input_tokens_uncached"),
-            cache_read: n("cache_read_tokens"),
-            cache_write: n("cache_write_tokens"),
-            output: n("output_tokens_total_incl_reasoning"),
-            reasoning: n("reasoning_tokens"),
-        };
         let t = out.entry(adk_model(r["request_model"].as_str().unwrap())).or_default();
-        *t = add(*t, call);
+        *t = add(*t, Tokens::from_truth(r));
     }
     out
 }

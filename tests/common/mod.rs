@@ -65,6 +65,21 @@ pub struct Tokens {
     pub reasoning: u64,
 }
 
+impl Tokens {
+    /// One entry of a scenario's truth (a model's totals, or one request's), in its names.
+    pub fn from_truth(t: &Value) -> Tokens {
+        let n = |k: &str| t[k].as_u64().unwrap();
+        Tokens {
+            requests: n("requests"),
+            input: n("input_tokens_uncached"),
+            cache_read: n("cache_read_tokens"),
+            cache_write: n("cache_write_tokens"),
+            output: n("output_tokens_total_incl_reasoning"),
+            reasoning: n("reasoning_tokens"),
+        }
+    }
+}
+
 /// The report's rows keyed by the joined group values.
 pub fn rows(report: &Value) -> BTreeMap<String, Tokens> {
     let dims: Vec<String> =
@@ -105,20 +120,7 @@ pub fn expected_totals(scenario: &Value, table: &str) -> BTreeMap<String, Tokens
         .as_object()
         .unwrap()
         .iter()
-        .map(|(model, t)| {
-            let n = |k: &str| t[k].as_u64().unwrap();
-            (
-                model.clone(),
-                Tokens {
-                    requests: n("requests"),
-                    input: n("input_tokens_uncached"),
-                    cache_read: n("cache_read_tokens"),
-                    cache_write: n("cache_write_tokens"),
-                    output: n("output_tokens_total_incl_reasoning"),
-                    reasoning: n("reasoning_tokens"),
-                },
-            )
-        })
+        .map(|(model, t)| (model.clone(), Tokens::from_truth(t)))
         .collect()
 }
 
