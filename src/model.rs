@@ -75,15 +75,8 @@ impl TokenType {
         TokenType::Reasoning,
         TokenType::Request,
     ];
-    /// The token types alone (`ALL` without `Request`), the order of token columns.
-    pub const TOKENS: [TokenType; 6] = [
-        TokenType::Input,
-        TokenType::CacheRead,
-        TokenType::CacheWrite5m,
-        TokenType::CacheWrite1h,
-        TokenType::Output,
-        TokenType::Reasoning,
-    ];
+    /// The token types alone (`ALL` without `Request`, its last), the order of token columns.
+    pub const TOKENS: &'static [TokenType] = TokenType::ALL.split_at(TokenType::COUNT - 1).0;
 
     /// The bucket name used in every machine format.
     pub fn name(self) -> &'static str {

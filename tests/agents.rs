@@ -135,13 +135,7 @@ fn runs_combined_add_up_and_never_merge() {
     let mut want: BTreeMap<String, Tokens> = BTreeMap::new();
     for run in RUNS {
         for (model, t) in truth(run) {
-            let w = want.entry(model).or_default();
-            w.requests += t.requests;
-            w.input += t.input;
-            w.cache_read += t.cache_read;
-            w.cache_write += t.cache_write;
-            w.output += t.output;
-            w.reasoning += t.reasoning;
+            *want.entry(model).or_default() += t;
         }
     }
     assert_eq!(rows(&report_json(&args)), want);

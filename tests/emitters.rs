@@ -66,36 +66,14 @@ fn without_splits(scenario: &str) -> BTreeMap<String, Tokens> {
         .collect()
 }
 
-fn add(a: Tokens, b: Tokens) -> Tokens {
-    Tokens {
-        requests: a.requests + b.requests,
-        input: a.input + b.input,
-        cache_read: a.cache_read + b.cache_read,
-        cache_write: a.cache_write + b.cache_write,
-        output: a.output + b.output,
-        reasoning: a.reasoning + b.reasoning,
-    }
-}
-
 /// Moves one call's tokens from the model that answered to the one a record names.
 fn move_call(want: &mut BTreeMap<String, Tokens>, from: &str, to: &str, call: Tokens) {
     let f = want.get_mut(from).unwrap();
-    f.requests -= call.requests;
-    f.input -= call.input;
-    f.cache_read -= call.cache_read;
-    f.cache_write -= call.cache_write;
-    f.output -= call.output;
-    f.reasoning -= call.reasoning;
+    *f -= call;
     if f.requests == 0 {
         want.remove(from);
     }
-    let t = want.entry(to.into()).or_default();
-    t.requests += call.requests;
-    t.input += call.input;
-    t.cache_read += call.cache_read;
-    t.cache_write += call.cache_write;
-    t.output += call.output;
-    t.reasoning += call.reasoning;
+    *want.entry(to.into()).or_default() += call;
 }
 
 /// Writes JSON lines to a temporary file.
@@ -441,7 +419,7 @@ fn strands_traces_count_each_chat_call_once() {
 fn strands_metrics_alone_count_the_tokens_without_a_model() {
     // The token histograms carry no model (g notes, Metrics): one unnamed total.
     let got = calls(&[file("g_strands", "metrics.jsonl")]);
-    let all = strands_spans_show().into_values().fold(Tokens::default(), add);
+    let all: Tokens = strands_spans_show().into_values().sum();
     assert_eq!(by_model(&got), BTreeMap::from([(String::new(), all)]));
     assert!(got.iter().all(|c| c.emitter == Emitter::Strands));
 }
@@ -483,8 +461,7 @@ fn adk_run_truth(run: &str) -> BTreeMap<String, Tokens> {
         .collect();
     let mut out: BTreeMap<String, Tokens> = BTreeMap::new();
     for r in s["per_request"].as_array().unwrap().iter().filter(|r| sent.contains(&&r["fake_request"])) {
-        let t = out.entry(adk_model(r["request_model"].as_str().unwrap())).or_default();
-        *t = add(*t, Tokens::from_truth(r));
+        *out.entry(adk_model(r["request_model"].as_str().unwrap())).or_default() += Tokens::from_truth(r);
     }
     out
 }
@@ -551,7 +528,7 @@ fn adk_metrics_alone() {
                 (model.as_str(), Tokens { input: t.input + t.cache_read, cache_read: 0, reasoning: 0, ..t })
             };
             let e = want.entry(shown.0.to_string()).or_default();
-            *e = add(*e, shown.1);
+            *e += shown.1;
         }
     }
     assert_eq!(by_model(&calls(&[file("h_google_adk", "metrics.jsonl")])), want);

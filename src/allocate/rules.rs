@@ -4,6 +4,7 @@
 //! `unallocated` cost to split.
 
 use super::dimensions::{Alias, FIELDS};
+use crate::toml_file::TomlSource;
 use anyhow::{anyhow, bail, Context};
 use regex::Regex;
 use std::collections::HashMap;
@@ -108,16 +109,16 @@ impl Rules {
     /// Parses a rules file's text; lookup files are read relative to `base`.
     pub fn parse(file: &str, text: &str, base: &Path) -> anyhow::Result<Rules> {
         let doc = Document::parse(text).map_err(|e| {
-            let at = Ctx { file, text }.line(e.span());
+            let at = TomlSource { file, text }.line(e.span());
             anyhow!("{at}: not valid TOML: {}", e.message())
         })?;
-        let ctx = Ctx { file, text };
+        let ctx = TomlSource { file, text };
         let mut rules = Rules::default();
         for (key, item) in doc.iter() {
             match key {
                 "dimensions" => rules.aliases = aliases(item, &ctx)?,
                 "rule" => {}
-                "split_unallocated" => rules.split_unallocated = Some(ctx.string_item(item, key)?),
+                "split_unallocated" => rules.split_unallocated = Some(ctx.non_empty_item(item, key)?),
                 _ => bail!(
                     "{}: unknown key {key:?}; a rules file has [dimensions], [[rule]] and split_unallocated",
                     ctx.line(item.span())
@@ -141,7 +142,7 @@ impl Rules {
     }
 }
 
-fn aliases(item: &Item, ctx: &Ctx) -> anyhow::Result<Vec<Alias>> {
+fn aliases(item: &Item, ctx: &TomlSource) -> anyhow::Result<Vec<Alias>> {
     let t = item
         .as_table()
         .ok_or_else(|| anyhow!("{}: [dimensions] must be a table of name = [\"key\", …]", ctx.line(item.span())))?;
@@ -173,26 +174,16 @@ struct Csv {
 const RULE_KEYS: &[&str] =
     &["dimension", "from", "lookup", "key_column", "column", "equals", "prefix", "regex", "value", "default"];
 
-/// Where in the file, for error messages.
-struct Ctx<'a> {
-    file: &'a str,
-    text: &'a str,
-}
-
-impl Ctx<'_> {
-    fn line(&self, span: Option<std::ops::Range<usize>>) -> String {
-        crate::toml_file::position(self.file, self.text, span)
-    }
-
-    fn string_item(&self, item: &Item, key: &str) -> anyhow::Result<String> {
+impl TomlSource<'_> {
+    fn non_empty_item(&self, item: &Item, key: &str) -> anyhow::Result<String> {
         match item {
             Item::Value(Value::String(s)) if !s.value().trim().is_empty() => Ok(s.value().trim().to_string()),
             _ => bail!("{}: {key} must be a non-empty string", self.line(item.span())),
         }
     }
 
-    fn string(&self, t: &Table, key: &str) -> anyhow::Result<Option<String>> {
-        t.get(key).map(|item| self.string_item(item, key)).transpose()
+    fn non_empty(&self, t: &Table, key: &str) -> anyhow::Result<Option<String>> {
+        t.get(key).map(|item| self.non_empty_item(item, key)).transpose()
     }
 
     /// A string or an array of strings.
@@ -216,13 +207,13 @@ impl Ctx<'_> {
             }
         }
         let name = self
-            .string(t, "dimension")?
+            .non_empty(t, "dimension")?
             .ok_or_else(|| anyhow!("{at}: [[rule]] needs dimension = \"…\", the dimension it derives"))?;
         if FIELDS.iter().any(|(f, _)| *f == name) {
             bail!("{at}: {name:?} is a built-in dimension and cannot be derived; choose another name");
         }
-        let from = self.string(t, "from")?;
-        let value = self.string(t, "value")?;
+        let from = self.non_empty(t, "from")?;
+        let value = self.non_empty(t, "value")?;
         let kinds: Vec<&str> =
             ["lookup", "equals", "prefix", "regex", "default"].into_iter().filter(|k| t.contains_key(k)).collect();
         if kinds.len() > 1 {
@@ -258,7 +249,7 @@ impl Ctx<'_> {
                 if from.is_some() {
                     bail!("{at}: a default rule reads nothing; remove from");
                 }
-                Matcher::Default(self.string(t, "default")?.unwrap_or_default().into())
+                Matcher::Default(self.non_empty(t, "default")?.unwrap_or_default().into())
             }
             Some("equals") => {
                 Matcher::Equals(list("equals")?, value.clone().ok_or_else(|| need_value("equals"))?.into())
@@ -267,7 +258,7 @@ impl Ctx<'_> {
                 Matcher::Prefix(list("prefix")?, value.clone().ok_or_else(|| need_value("prefix"))?.into())
             }
             Some("regex") => {
-                let pattern = self.string(t, "regex")?.unwrap_or_default();
+                let pattern = self.non_empty(t, "regex")?.unwrap_or_default();
                 let re = Regex::new(&pattern).map_err(|e| {
                     anyhow!(
                         "{}: regex {pattern:?} does not compile: {e}",
@@ -278,10 +269,10 @@ impl Ctx<'_> {
             }
             Some(_) => {
                 no_value("lookup")?;
-                let file = self.string(t, "lookup")?.unwrap_or_default();
+                let file = self.non_empty(t, "lookup")?.unwrap_or_default();
                 let csv = lookups.get(&base.join(&file), &file).map_err(|e| anyhow!("{at}: {e:#}"))?;
-                let key_column = self.string(t, "key_column")?;
-                let column = self.string(t, "column")?;
+                let key_column = self.non_empty(t, "key_column")?;
+                let column = self.non_empty(t, "column")?;
                 Matcher::Lookup(Arc::new(
                     csv.table(key_column.as_deref(), column.as_deref()).map_err(|e| anyhow!("{at}: {e}"))?,
                 ))

@@ -8,6 +8,7 @@
 use super::matcher::{Clause, RawClause};
 use super::rates::{parse_day, Constraint, PriceSet, Rate};
 use super::{Entry, Provider, Source};
+use crate::toml_file::TomlSource;
 use anyhow::{anyhow, bail, Context};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -59,17 +60,7 @@ pub(crate) struct UserLayer {
     pub fallback: Option<usize>,
 }
 
-/// Where in the file, for error messages.
-struct Ctx<'a> {
-    file: &'a str,
-    text: &'a str,
-}
-
-impl Ctx<'_> {
-    fn line(&self, span: Option<std::ops::Range<usize>>) -> String {
-        crate::toml_file::position(self.file, self.text, span)
-    }
-
+impl TomlSource<'_> {
     fn decimal(&self, key: &str, v: &Value) -> anyhow::Result<Decimal> {
         let at = self.line(v.span());
         let text = match v {
@@ -158,7 +149,7 @@ fn to_json(v: &Value) -> serde_json::Value {
     }
 }
 
-fn tables<'a>(doc: &'a Table, key: &str, ctx: &Ctx) -> anyhow::Result<Vec<&'a Table>> {
+fn tables<'a>(doc: &'a Table, key: &str, ctx: &TomlSource) -> anyhow::Result<Vec<&'a Table>> {
     match doc.get(key) {
         None => Ok(Vec::new()),
         Some(Item::ArrayOfTables(a)) => Ok(a.iter().collect()),
@@ -177,7 +168,7 @@ pub(crate) fn load_toml(
     provider_key: &dyn Fn(&str) -> String,
 ) -> anyhow::Result<()> {
     let doc = Document::parse(text).map_err(|e| anyhow!("{file}: not a valid TOML overrides file: {e}"))?;
-    let ctx = Ctx { file, text };
+    let ctx = TomlSource { file, text };
     let root = doc.as_table();
     ctx.check_keys(root, &["aliases", "model", "adjust", "fallback"], "the file")?;
     let origin: Arc<str> = Arc::from(file);

@@ -65,6 +65,37 @@ pub struct Tokens {
     pub reasoning: u64,
 }
 
+impl std::ops::AddAssign for Tokens {
+    fn add_assign(&mut self, b: Tokens) {
+        self.requests += b.requests;
+        self.input += b.input;
+        self.cache_read += b.cache_read;
+        self.cache_write += b.cache_write;
+        self.output += b.output;
+        self.reasoning += b.reasoning;
+    }
+}
+
+impl std::iter::Sum for Tokens {
+    fn sum<I: Iterator<Item = Tokens>>(iter: I) -> Tokens {
+        iter.fold(Tokens::default(), |mut total, t| {
+            total += t;
+            total
+        })
+    }
+}
+
+impl std::ops::SubAssign for Tokens {
+    fn sub_assign(&mut self, b: Tokens) {
+        self.requests -= b.requests;
+        self.input -= b.input;
+        self.cache_read -= b.cache_read;
+        self.cache_write -= b.cache_write;
+        self.output -= b.output;
+        self.reasoning -= b.reasoning;
+    }
+}
+
 impl Tokens {
     /// One entry of a scenario's truth (a model's totals, or one request's), in its names.
     pub fn from_truth(t: &Value) -> Tokens {
