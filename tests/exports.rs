@@ -375,12 +375,11 @@ struct FocusValidator {
 }
 
 impl FocusValidator {
-    fn from_env() -> Option<FocusValidator> {
-        let var = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
-        Some(FocusValidator {
-            root: var("OTELCOST_TEST_FOCUS_ROOT").map(PathBuf::from),
-            python: var("OTELCOST_TEST_FOCUS_PYTHON")?,
-        })
+    fn from_env() -> FocusValidator {
+        FocusValidator {
+            root: std::env::var("OTELCOST_TEST_FOCUS_ROOT").ok().filter(|v| !v.is_empty()).map(PathBuf::from),
+            python: external("OTELCOST_TEST_FOCUS_PYTHON"),
+        }
     }
 
     /// A directory the validator can read (inside the root when there is one).
@@ -416,11 +415,9 @@ impl FocusValidator {
 }
 
 #[test]
+#[ignore = "needs the FinOps FOCUS validator: OTELCOST_TEST_FOCUS_PYTHON, set by .ci/run"]
 fn focus_validator_accepts_the_export() {
-    let Some(validator) = FocusValidator::from_env() else {
-        eprintln!("SKIP: OTELCOST_TEST_FOCUS_PYTHON is not set, so the FOCUS validator does not run");
-        return;
-    };
+    let validator = FocusValidator::from_env();
     let dir = validator.workdir();
     let prices = discount(dir.path());
     for name in ["focus.csv", "focus.parquet"] {

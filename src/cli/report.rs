@@ -232,6 +232,9 @@ impl ReportOptions {
             (_, false) => None,
         };
         let binary = export.map_or(format.is_binary(), CallExport::is_binary);
+        if binary && !cfg!(feature = "parquet") {
+            return Err(usage(crate::report::NO_PARQUET.into()));
+        }
         if binary && self.output.is_none() && std::io::stdout().is_terminal() {
             return Err(usage("Parquet is binary: write it to a file with --output FILE.parquet".into()));
         }

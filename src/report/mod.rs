@@ -12,6 +12,7 @@ mod focus;
 mod json;
 mod lines;
 mod markdown;
+#[cfg(feature = "parquet")]
 mod parquet;
 mod rows;
 mod table;
@@ -41,13 +42,20 @@ impl Format {
     }
 }
 
+/// Why a build without the `parquet` feature refuses a Parquet output.
+pub const NO_PARQUET: &str =
+    "this otelcost was built without Parquet support: rebuild it with the default features (feature `parquet`)";
+
 pub fn write(report: &Report, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
     match format {
         Format::Table => table::write(report, out),
         Format::Csv => csv::write(report, out),
         Format::Json => json::write(report, out),
         Format::Markdown => markdown::write(report, out),
+        #[cfg(feature = "parquet")]
         Format::Parquet => parquet::write(report, out),
+        #[cfg(not(feature = "parquet"))]
+        Format::Parquet => anyhow::bail!(NO_PARQUET),
         Format::Focus => anyhow::bail!("internal error: FOCUS is written from the calls, not a grouped report"),
     }
 }

@@ -120,7 +120,10 @@ pub(crate) fn sink<'a>(
             let names = columns.iter().map(|c| serde_json::to_string(&c.name)).collect::<Result<_, _>>()?;
             Box::new(Checked { columns, inner: JsonRows { out, names } })
         }
+        #[cfg(feature = "parquet")]
         RowFormat::Parquet => Box::new(Checked { inner: super::parquet::Frame::new(&columns, out), columns }),
+        #[cfg(not(feature = "parquet"))]
+        RowFormat::Parquet => anyhow::bail!(super::NO_PARQUET),
     })
 }
 
@@ -193,6 +196,7 @@ impl Rows for JsonRows<'_> {
     }
 }
 
+#[cfg(feature = "parquet")]
 impl Rows for super::parquet::Frame<'_> {
     fn row(&mut self, cells: Vec<Cell>) -> anyhow::Result<()> {
         self.push(cells);

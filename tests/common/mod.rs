@@ -20,6 +20,20 @@ pub fn expected(name: &str) -> Value {
     serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
 }
 
+/// The path or value of a tool that `bash .ci/run` installs and announces in `var` (a
+/// Python venv, Node modules, a validator, the Collector, a browser, an agent CLI).
+///
+/// A test that needs one is marked `#[ignore = "needs …: VAR, set by .ci/run"]`, so a bare
+/// `cargo test` lists it as ignored with that reason instead of passing it silently;
+/// `.ci/run` runs the ignored tests too (`-- --include-ignored`), and there a missing tool
+/// fails the test.
+pub fn external(var: &str) -> String {
+    match std::env::var(var) {
+        Ok(value) if !value.is_empty() => value,
+        _ => panic!("{var} is not set: this test needs a tool that `bash .ci/run` installs (run it, or set {var})"),
+    }
+}
+
 pub struct Run {
     pub stdout: String,
     pub stderr: String,
