@@ -328,12 +328,17 @@ pub fn time_bucket(time_ns: u64, bucket: Bucket, tz: &jiff::tz::TimeZone, week_s
         return None;
     }
     let zoned = jiff::Timestamp::from_nanosecond(i128::from(time_ns)).ok()?.to_zoned(tz.clone());
+    civil_bucket(zoned.datetime(), bucket, week_start)
+}
+
+/// The bucket a local date and time falls in (see `time_bucket`).
+pub fn civil_bucket(local: jiff::civil::DateTime, bucket: Bucket, week_start: Weekday) -> Option<String> {
     Some(match bucket {
-        Bucket::Hour => zoned.strftime("%Y-%m-%d %H:00").to_string(),
-        Bucket::Day => zoned.strftime("%Y-%m-%d").to_string(),
-        Bucket::Month => zoned.strftime("%Y-%m").to_string(),
+        Bucket::Hour => local.strftime("%Y-%m-%d %H:00").to_string(),
+        Bucket::Day => local.strftime("%Y-%m-%d").to_string(),
+        Bucket::Month => local.strftime("%Y-%m").to_string(),
         Bucket::Week => {
-            let date = zoned.date();
+            let date = local.date();
             let back = (date.weekday().to_monday_zero_offset() - week_start.to_monday_zero_offset()).rem_euclid(7);
             date.checked_sub(jiff::Span::new().days(back)).ok()?.to_string()
         }

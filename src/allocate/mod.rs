@@ -1,11 +1,13 @@
 //! Allocate stage: group priced calls by dimensions into a `Report`.
 
 mod dimensions;
+mod overview;
 mod rules;
 mod shape;
 mod split;
 
-pub use dimensions::{Alias, Catalog, Dimension, Grouping, BUILTIN_ALIASES, FIELDS};
+pub use dimensions::{Alias, Bucket, Catalog, Dimension, Grouping, BUILTIN_ALIASES, FIELDS};
+pub use overview::{ModelUsage, Overview, PriceSource, Timeline};
 pub use rules::{Matcher, Rules, UNALLOCATED};
 pub use shape::{merge, sort, top, SortBy, OTHER};
 pub use split::{split_unallocated, Unshared};
@@ -29,6 +31,8 @@ pub struct Report {
     pub cost_mode: CostMode,
     /// With `--explain`: every price applied, one line each (entry, date, unit prices, tier).
     pub prices_used: Option<Vec<Arc<str>>>,
+    /// The period, cost over time and per-model detail the charts show.
+    pub overview: Overview,
 }
 
 /// Which costs a report shows (`--cost`): the one computed from the catalog, the one the
@@ -96,10 +100,12 @@ pub fn group(
     let mut unpriced: HashMap<(String, Option<String>), Unpriced> = HashMap::new();
     let mut total = Totals::default();
     let mut explained: BTreeSet<Arc<str>> = BTreeSet::new();
+    let mut overview = overview::Collector::new(grouping);
     let mut any = false;
     for priced in calls {
         any = true;
         let priced = &priced;
+        overview.add(priced);
         let call = &priced.call;
         if let Some(line) = &priced.explanation {
             if !explained.contains(line) {
@@ -131,7 +137,7 @@ pub fn group(
     // Entries are per row; the report's list of prices applied covers the whole.
     total.price_entries.clear();
     let prices_used = explain.then(|| explained.into_iter().collect());
-    Report { group_by, rows, total, unpriced, cost_mode, prices_used }
+    Report { group_by, rows, total, unpriced, cost_mode, prices_used, overview: overview.finish() }
 }
 
 /// A call's value for each grouping dimension (`(none)` when missing): its group's key,

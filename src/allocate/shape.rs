@@ -93,7 +93,8 @@ fn add_money(into: &mut Option<Decimal>, add: Option<Decimal>) {
 /// totals and unpriced models are added exactly. Each report comes with a label for
 /// messages (its file name). Refuses what cannot be summed: different dimensions or cost
 /// columns, and `--top`'s `(other)` rows or split shares, which depend on all the data.
-pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
+/// What could be merged only in part (the timeline) is said in `notes`.
+pub fn merge(reports: Vec<(String, Report)>, notes: &mut Vec<String>) -> Result<Report, String> {
     let mut iter = reports.into_iter();
     let Some((first_label, mut merged)) = iter.next() else {
         return Err("nothing to merge: give JSON reports made with `otelcost report --format json`".into());
@@ -127,6 +128,7 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
             }
         }
         merged.total.absorb(&report.total);
+        notes.extend(merged.overview.absorb(report.overview, &label));
         for u in report.unpriced {
             match unpriced.get(&(u.model.clone(), u.provider.clone())) {
                 Some(&i) => {
@@ -201,7 +203,7 @@ mod tests {
         assert_eq!(r.rows[1].group, [OTHER]);
         assert_eq!(r.rows[1].totals.cost, Some(Decimal::from_str("2.5").unwrap()));
         assert_eq!((r.rows[1].totals.requests, r.rows[1].totals.unpriced_requests), (8, 2));
-        let e = merge(vec![("a.json".into(), r)]).unwrap_err();
+        let e = merge(vec![("a.json".into(), r)], &mut Vec::new()).unwrap_err();
         assert!(e.starts_with("a.json: has an (other) row"), "{e}");
     }
 
@@ -217,11 +219,11 @@ mod tests {
             rows: vec![row("y", 2, None), row("x", 1, Some("0.5"))],
             ..Default::default()
         };
-        let m = merge(vec![("a".into(), a), ("b".into(), b)]).unwrap();
+        let m = merge(vec![("a".into(), a), ("b".into(), b)], &mut Vec::new()).unwrap();
         assert_eq!(m.rows[0].totals.cost, Some(Decimal::from_str("1.5").unwrap()));
         assert_eq!((m.rows[1].totals.cost, m.rows[1].totals.requests), (None, 3));
         let c = Report { group_by: vec!["n".into()], ..Default::default() };
-        let e = merge(vec![("a".into(), m), ("c".into(), c)]).unwrap_err();
+        let e = merge(vec![("a".into(), m), ("c".into(), c)], &mut Vec::new()).unwrap_err();
         assert!(e.contains("same --by"), "{e}");
     }
 }

@@ -3,7 +3,9 @@
 
 use super::report::{format_for, shape};
 use super::{error, usage, Failure};
-use crate::allocate::{self, CostMode, Report, Row, SortBy, Totals, Unpriced};
+use crate::allocate::{
+    self, Bucket, CostMode, ModelUsage, Overview, PriceSource, Report, Row, SortBy, Timeline, Totals, Unpriced,
+};
 use crate::model::{TokenBuckets, TokenType};
 use crate::report::{self, Format};
 use clap::Args;
@@ -39,6 +41,10 @@ pub struct MergeArgs {
     /// values, over the merged whole.
     #[arg(long, value_name = "DIMENSION")]
     pub split_unallocated: Option<String>,
+
+    /// Leave the charts out of Markdown (Mermaid) and HTML (SVG) reports.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 pub fn run(args: MergeArgs) -> Result<i32, Failure> {
@@ -49,7 +55,11 @@ pub fn run(args: MergeArgs) -> Result<i32, Failure> {
         let report = parse(&text).map_err(|e| error(format!("{label}: {e}")))?;
         reports.push((label, report));
     }
-    let mut merged = allocate::merge(reports).map_err(error)?;
+    let mut notes = Vec::new();
+    let mut merged = allocate::merge(reports, &mut notes).map_err(error)?;
+    for note in &notes {
+        eprintln!("note: {note}");
+    }
     if let Some(dim) = &args.split_unallocated {
         let unshared = allocate::split_unallocated(&mut merged, dim).map_err(usage)?;
         if unshared.slices > 0 {
@@ -68,7 +78,7 @@ pub fn run(args: MergeArgs) -> Result<i32, Failure> {
         )),
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
-    report::write(&merged, format, &mut out)
+    report::write(&merged, format, report::Style { charts: !args.no_charts }, &mut out)
         .and_then(|_| out.flush().map_err(Into::into))
         .map_err(|e| error(format!("cannot write the report: {e:#}")))?;
     Ok(super::exit::OK)
@@ -127,7 +137,104 @@ fn parse(text: &str) -> Result<Report, String> {
         None | Some(Value::Null) => None,
         Some(v) => Some(strings(v, "prices_used")?),
     };
-    Ok(Report { group_by, rows, total: totals(total_doc, "total")?, unpriced, cost_mode, prices_used })
+    Ok(Report {
+        group_by,
+        rows,
+        total: totals(total_doc, "total")?,
+        unpriced,
+        cost_mode,
+        prices_used,
+        overview: overview(&doc)?,
+    })
+}
+
+/// The period, timeline and models of a report; each absent in reports made before
+/// they were added (then the merged report has no timeline, and says so).
+fn overview(doc: &Value) -> Result<Overview, String> {
+    let time = |v: &Value, key: &str| -> Result<u64, String> {
+        let text = v.get(key).and_then(Value::as_str).ok_or_else(|| format!("period.{key}: missing"))?;
+        let ts: jiff::Timestamp =
+            text.parse().map_err(|_| format!("period.{key}: {text:?} is not an RFC 3339 time"))?;
+        u64::try_from(ts.as_nanosecond()).map_err(|_| format!("period.{key}: {text:?} is before 1970"))
+    };
+    let period = match doc.get("period") {
+        None | Some(Value::Null) => None,
+        Some(p) => Some((time(p, "first")?, time(p, "last")?)),
+    };
+    let timeline = match doc.get("timeline") {
+        None | Some(Value::Null) => None,
+        Some(t) => {
+            let bucket = t.get("bucket").and_then(Value::as_str).unwrap_or_default();
+            let bucket =
+                Bucket::from_name(bucket).ok_or_else(|| format!("timeline.bucket: {bucket:?} is not a time bucket"))?;
+            let points = array(t, "points")
+                .map_err(|e| format!("timeline.{e}"))?
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let at = format!("timeline.points[{i}]");
+                    let text = |key: &str| {
+                        p.get(key)
+                            .and_then(Value::as_str)
+                            .map(String::from)
+                            .ok_or_else(|| format!("{at}.{key}: missing"))
+                    };
+                    Ok(((text("time")?, text("group")?), totals(p, &at)?))
+                })
+                .collect::<Result<_, String>>()?;
+            Some(Timeline {
+                bucket,
+                points,
+                untimed_requests: t.get("untimed_requests").and_then(Value::as_u64).unwrap_or(0),
+            })
+        }
+    };
+    let models = match doc.get("models") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => array(doc, "models")?
+            .iter()
+            .enumerate()
+            .map(|(i, m)| {
+                let at = format!("models[{i}]");
+                let prices = m
+                    .get("prices")
+                    .and_then(Value::as_array)
+                    .map(Vec::as_slice)
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|p| {
+                        let entry = p.get("entry").and_then(Value::as_str).ok_or(format!("{at}.prices: no entry"))?;
+                        Ok(PriceSource {
+                            entry: Arc::from(entry),
+                            source: p.get("source").and_then(Value::as_str).unwrap_or_default().to_string(),
+                            effective_from: p.get("effective_from").and_then(Value::as_str).map(Arc::from),
+                        })
+                    })
+                    .collect::<Result<_, String>>()?;
+                Ok(ModelUsage {
+                    model: m.get("model").and_then(Value::as_str).ok_or(format!("{at}.model: missing"))?.to_string(),
+                    provider: m.get("provider").and_then(Value::as_str).map(String::from),
+                    totals: totals(m, &at)?,
+                    cache_read_saved: money(m, "cache_read_saved", &at)?,
+                    prices,
+                })
+            })
+            .collect::<Result<_, String>>()?,
+    };
+    let groups = match doc.get("groups") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(_) => array(doc, "groups")?
+            .iter()
+            .enumerate()
+            .map(|(i, g)| {
+                let at = format!("groups[{i}]");
+                let value = g.get("group").and_then(Value::as_str).ok_or(format!("{at}.group: missing"))?;
+                Ok((value.to_string(), totals(g, &at)?))
+            })
+            .collect::<Result<_, String>>()?,
+    };
+    let dimension = doc.get("dimension").and_then(Value::as_str).map(String::from);
+    Ok(Overview { period, dimension, groups, timeline, models })
 }
 
 fn array<'a>(doc: &'a Value, key: &str) -> Result<&'a Vec<Value>, String> {

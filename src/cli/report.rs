@@ -113,6 +113,10 @@ pub struct ReportOptions {
     /// No summary or warnings on stderr (errors still show).
     #[arg(long, short)]
     pub quiet: bool,
+
+    /// Leave the charts out of Markdown (Mermaid) and HTML (SVG) reports.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -322,7 +326,8 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     let (report, unshared, notes) = match prepared.export {
         None => {
             let (report, unshared) = shaped(allocate::group(priced, &prepared.grouping, opts.cost, opts.explain))?;
-            report::write(&report, prepared.format, &mut out).map_err(cannot_write)?;
+            let style = report::Style { charts: !opts.no_charts };
+            report::write(&report, prepared.format, style, &mut out).map_err(cannot_write)?;
             (report, unshared, Vec::new())
         }
         Some(export) => {
@@ -444,6 +449,7 @@ pub(super) fn format_for(path: &Path) -> Option<Format> {
         "csv" => Some(Format::Csv),
         "json" => Some(Format::Json),
         "md" | "markdown" => Some(Format::Markdown),
+        "html" | "htm" => Some(Format::Html),
         "parquet" => Some(Format::Parquet),
         "txt" => Some(Format::Table),
         _ => None,

@@ -130,7 +130,8 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
     }
     let targets = args.summary.iter().cloned().chain(std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from));
     for path in targets {
-        write_summary(&path, &args.command, &report, args.budget, cost, child_code)?;
+        let style = crate::report::Style { charts: !prepared.options.no_charts };
+        write_summary(&path, &args.command, &report, style, args.budget, cost, child_code)?;
     }
 
     Ok(if over.is_some() {
@@ -197,6 +198,7 @@ fn write_summary(
     path: &Path,
     command: &[OsString],
     report: &Report,
+    style: crate::report::Style,
     budget: Option<Decimal>,
     cost: Option<Decimal>,
     child_code: i32,
@@ -215,7 +217,7 @@ fn write_summary(
     }
     text += ".\n\n";
     let mut table = Vec::new();
-    crate::report::write(report, Format::Markdown, &mut table)
+    crate::report::write(report, Format::Markdown, style, &mut table)
         .map_err(|e| error(format!("cannot write the summary: {e:#}")))?;
     let mut file = std::fs::OpenOptions::new()
         .create(true)

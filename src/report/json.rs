@@ -31,6 +31,55 @@ struct Doc<'a> {
     /// With `--explain`: every price applied, one line each.
     #[serde(skip_serializing_if = "Option::is_none")]
     prices_used: Option<Vec<&'a str>>,
+    /// The first and last call time (RFC 3339), `null` when no call has a timestamp.
+    period: Option<JsonPeriod>,
+    /// The first `--by` dimension that is not a time bucket: the split of the charts.
+    dimension: Option<&'a str>,
+    /// Totals per value of `dimension`.
+    groups: Vec<JsonPoint<'a>>,
+    /// Cost over time by `dimension`; `null` without timestamps.
+    timeline: Option<JsonTimeline<'a>>,
+    /// Per model and provider: totals, cache-read savings, the prices applied.
+    models: Vec<JsonModel<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPeriod {
+    first: Option<String>,
+    last: Option<String>,
+}
+
+#[derive(Serialize)]
+struct JsonTimeline<'a> {
+    bucket: &'static str,
+    untimed_requests: u64,
+    points: Vec<JsonPoint<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPoint<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time: Option<&'a str>,
+    group: &'a str,
+    #[serde(flatten)]
+    totals: JsonTotals,
+}
+
+#[derive(Serialize)]
+struct JsonModel<'a> {
+    model: &'a str,
+    provider: Option<&'a str>,
+    #[serde(flatten)]
+    totals: JsonTotals,
+    cache_read_saved: Option<String>,
+    prices: Vec<JsonPrice<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonPrice<'a> {
+    entry: &'a str,
+    source: &'a str,
+    effective_from: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -194,6 +243,54 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             })
             .collect(),
         prices_used: report.prices_used.as_ref().map(|p| p.iter().map(|l| &**l).collect()),
+        period: report.overview.period.map(|(first, last)| JsonPeriod {
+            first: super::rows::rfc3339(first as i64),
+            last: super::rows::rfc3339(last as i64),
+        }),
+        dimension: report.overview.dimension.as_deref(),
+        groups: report
+            .overview
+            .groups
+            .iter()
+            .map(|(group, totals)| JsonPoint {
+                time: None,
+                group,
+                totals: JsonTotals::new(totals, report.cost_mode, false),
+            })
+            .collect(),
+        timeline: report.overview.timeline.as_ref().map(|t| JsonTimeline {
+            bucket: t.bucket.name(),
+            untimed_requests: t.untimed_requests,
+            points: t
+                .points
+                .iter()
+                .map(|((time, group), totals)| JsonPoint {
+                    time: Some(time),
+                    group,
+                    totals: JsonTotals::new(totals, report.cost_mode, false),
+                })
+                .collect(),
+        }),
+        models: report
+            .overview
+            .models
+            .iter()
+            .map(|m| JsonModel {
+                model: &m.model,
+                provider: m.provider.as_deref(),
+                totals: JsonTotals::new(&m.totals, report.cost_mode, false),
+                cache_read_saved: m.cache_read_saved.map(exact_cost),
+                prices: m
+                    .prices
+                    .iter()
+                    .map(|p| JsonPrice {
+                        entry: &p.entry,
+                        source: &p.source,
+                        effective_from: p.effective_from.as_deref(),
+                    })
+                    .collect(),
+            })
+            .collect(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")?;
@@ -214,7 +311,18 @@ mod tests {
         let v: Value = serde_json::from_str(&text).unwrap();
 
         let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut want = vec!["currency", "group_by", "rows", "total", "unpriced"];
+        let mut want = vec![
+            "currency",
+            "group_by",
+            "rows",
+            "total",
+            "unpriced",
+            "period",
+            "dimension",
+            "groups",
+            "timeline",
+            "models",
+        ];
         want.sort();
         let mut keys_sorted = keys.clone();
         keys_sorted.sort();
@@ -222,6 +330,25 @@ mod tests {
 
         assert_eq!(v["currency"], "USD");
         assert_eq!(v["group_by"], json!(["model", "user"]));
+        assert_eq!(v["period"], json!({"first": "2026-11-21T09:00:00Z", "last": "2026-11-21T11:20:00Z"}));
+        assert_eq!(v["dimension"], "model");
+        assert_eq!((&v["groups"][0]["group"], &v["groups"][0]["cost"]), (&json!("claude-sonnet-4"), &json!("12.3456")));
+        assert!(v["groups"][0].get("time").is_none());
+        let timeline = &v["timeline"];
+        assert_eq!((&timeline["bucket"], &timeline["untimed_requests"]), (&json!("hour"), &json!(0)));
+        let points: Vec<(&str, &str)> = timeline["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| (p["time"].as_str().unwrap(), p["cost"].as_str().unwrap_or("null")))
+            .collect();
+        assert_eq!(
+            points,
+            [("2026-11-21 09:00", "12.3456"), ("2026-11-21 11:00", "0.0012345"), ("2026-11-21 11:00", "null")]
+        );
+        assert_eq!(v["models"][2]["cache_read_saved"], json!(null));
+        assert_eq!(v["models"][0]["cache_read_saved"], "0.01");
+        assert_eq!(v["models"][0]["prices"], json!([]));
 
         let rows = v["rows"].as_array().unwrap();
         assert_eq!(rows.len(), 3);

@@ -1,11 +1,17 @@
 //! Markdown: a GitHub-flavoured table with the table format's columns and display
-//! rounding, the total row in bold, and unpriced models as a bullet list.
+//! rounding, the total row in bold, and unpriced models as a bullet list; then, unless
+//! `--no-charts`, Mermaid charts (GitHub draws them in summaries and comments): the cost by
+//! the first dimension as a pie, and the cost over time as bars when there is more than
+//! one time bucket.
 
-use super::{group_int, human_cells, human_columns, partial_footnote, printable, TOTAL_LABEL, UNPRICED_HEADING};
+use super::{
+    exact_cost, group_int, human_cells, human_columns, partial_footnote, printable, shown_cost, ChartSeries,
+    TOTAL_LABEL, UNPRICED_HEADING,
+};
 use crate::allocate::Report;
 use std::io::Write;
 
-pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {
+pub(super) fn write(report: &Report, charts: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     let dims = report.group_by.len().max(1);
     let mut headers: Vec<String> = report.group_by.iter().map(|d| escape(d)).collect();
     if headers.is_empty() {
@@ -31,6 +37,9 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     if let Some(note) = partial_footnote(report) {
         writeln!(out)?;
         writeln!(out, "{}", escape(&note))?;
+    }
+    if charts {
+        write_charts(report, out)?;
     }
     if let Some(prices) = &report.prices_used {
         writeln!(out)?;
@@ -59,6 +68,40 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
                 group_int(t.output),
                 group_int(t.reasoning),
             )?;
+        }
+    }
+    Ok(())
+}
+
+/// Mermaid blocks: a pie of the cost by the split dimension, bars of the cost per time
+/// bucket. Values are the exact decimals; labels are quoted, so `"` becomes `'`.
+fn write_charts(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
+    let mode = report.cost_mode;
+    let overview = &report.overview;
+    let label = |s: &str| printable(s).replace('"', "'");
+    let series = ChartSeries::new(report);
+    if let Some(dimension) = &overview.dimension {
+        if !series.names.is_empty() {
+            writeln!(out, "\n```mermaid\npie showData title Cost by {} (USD)", label(dimension))?;
+            for (name, cost) in series.names.iter().zip(&series.costs).filter(|(_, c)| !c.is_zero()) {
+                writeln!(out, "    \"{}\" : {}", label(name), exact_cost(*cost))?;
+            }
+            writeln!(out, "```")?;
+        }
+    }
+    if let Some(timeline) = &overview.timeline {
+        let buckets = timeline.buckets();
+        if buckets.len() > 1 {
+            let mut costs = vec![rust_decimal::Decimal::ZERO; buckets.len()];
+            for ((bucket, _), totals) in &timeline.points {
+                if let Ok(i) = buckets.binary_search(bucket) {
+                    costs[i] += shown_cost(totals, mode).unwrap_or_default();
+                }
+            }
+            let x: Vec<String> = buckets.iter().map(|b| format!("\"{}\"", label(b))).collect();
+            let y: Vec<String> = costs.iter().map(|c| exact_cost(*c)).collect();
+            writeln!(out, "\n```mermaid\nxychart-beta\n    title \"Cost per {} (USD)\"", timeline.bucket.name())?;
+            writeln!(out, "    x-axis [{}]\n    y-axis \"USD\"\n    bar [{}]\n```", x.join(", "), y.join(", "))?;
         }
     }
     Ok(())
@@ -122,5 +165,43 @@ mod tests {
         assert!(text.contains("- mystery-model: 2 requests; tokens: 100 input,"));
         assert!(text.contains("- gpt-9 (openai): 1 request; tokens: 50 input,"));
         assert!(text.ends_with('\n'));
+
+        // The charts, between the table's footnote and the unpriced list.
+        let pie = "```mermaid\npie showData title Cost by model (USD)\n    \"claude-sonnet-4\" : 12.3456\n    \"gpt-4o-mini-2024-07-18\" : 0.0012345\n```\n";
+        assert!(text.contains(pie), "{text}");
+        let bars = "```mermaid\nxychart-beta\n    title \"Cost per hour (USD)\"\n    \
+                    x-axis [\"2026-11-21 09:00\", \"2026-11-21 10:00\", \"2026-11-21 11:00\"]\n    \
+                    y-axis \"USD\"\n    bar [12.3456, 0, 0.0012345]\n```\n";
+        assert!(text.contains(bars), "{text}");
+        assert!(text.find(pie) < text.find("Unpriced models"));
+    }
+
+    #[test]
+    fn no_charts_leaves_only_the_table() {
+        let mut out = Vec::new();
+        crate::report::write(&fixture::report(), Format::Markdown, crate::report::Style { charts: false }, &mut out)
+            .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(!text.contains("```"), "{text}");
+        assert_eq!(text, fixture::render(&fixture::report(), Format::Markdown).replace(&charts_of_fixture(), ""));
+    }
+
+    /// The Mermaid blocks of the fixture's Markdown, as written.
+    fn charts_of_fixture() -> String {
+        let text = fixture::render(&fixture::report(), Format::Markdown);
+        let start = text.find("\n```mermaid").unwrap();
+        let end = text.rfind("```\n").unwrap() + 4;
+        text[start..end].to_string()
+    }
+
+    #[test]
+    fn one_bucket_draws_no_timeline_and_quotes_are_kept_out_of_labels() {
+        let mut report = fixture::report();
+        report.overview.groups[0].0 = "a \"quoted\" model".into();
+        let timeline = report.overview.timeline.as_mut().unwrap();
+        timeline.points.retain(|(time, _), _| time.ends_with("09:00"));
+        let text = fixture::render(&report, Format::Markdown);
+        assert!(text.contains("    \"a 'quoted' model\" : 12.3456\n"), "{text}");
+        assert!(!text.contains("xychart-beta"), "{text}");
     }
 }

@@ -9,6 +9,7 @@
 
 mod csv;
 mod focus;
+mod html;
 mod json;
 mod lines;
 mod markdown;
@@ -30,6 +31,8 @@ pub enum Format {
     Csv,
     Json,
     Markdown,
+    /// One self-contained page with charts (inline CSS and SVG; nothing fetched).
+    Html,
     /// Typed columns: decimals as decimals, times as timestamps.
     Parquet,
     /// A FinOps FOCUS cost-and-usage dataset: CSV, or Parquet for a `.parquet` output.
@@ -46,12 +49,26 @@ impl Format {
 pub const NO_PARQUET: &str =
     "this otelcost was built without Parquet support: rebuild it with the default features (feature `parquet`)";
 
-pub fn write(report: &Report, format: Format, out: &mut dyn Write) -> anyhow::Result<()> {
+/// How the human formats are drawn.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    /// Charts in Markdown (Mermaid) and HTML (SVG); `--no-charts` leaves them out.
+    pub charts: bool,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Style { charts: true }
+    }
+}
+
+pub fn write(report: &Report, format: Format, style: Style, out: &mut dyn Write) -> anyhow::Result<()> {
     match format {
         Format::Table => table::write(report, out),
         Format::Csv => csv::write(report, out),
         Format::Json => json::write(report, out),
-        Format::Markdown => markdown::write(report, out),
+        Format::Markdown => markdown::write(report, style.charts, out),
+        Format::Html => html::write(report, style.charts, out),
         #[cfg(feature = "parquet")]
         Format::Parquet => parquet::write(report, out),
         #[cfg(not(feature = "parquet"))]
@@ -104,6 +121,56 @@ pub fn call_sink<'a>(
             Box::new(focus::Focus::new(rows, grouping, out))
         }
     })
+}
+
+/// The cost a report shows: the computed one, or with `--cost reported` the emitters'.
+pub(crate) fn shown_cost(t: &Totals, mode: CostMode) -> Option<Decimal> {
+    match mode {
+        CostMode::Reported => t.reported_cost,
+        CostMode::Computed | CostMode::Both => t.cost,
+    }
+}
+
+/// The series a chart draws for the overview's groups: the `TOP` most expensive values of
+/// the split dimension by name, then one `other (N)` for the rest (and for groups with no
+/// cost), so the parts still add up to the whole. Each series with its cost.
+pub(crate) struct ChartSeries {
+    pub names: Vec<String>,
+    pub costs: Vec<Decimal>,
+    /// Which series a group value is drawn in; values not here are in `other`.
+    index: std::collections::HashMap<String, usize>,
+    other: Option<usize>,
+}
+
+impl ChartSeries {
+    pub(crate) const TOP: usize = 7;
+
+    pub(crate) fn new(report: &Report) -> ChartSeries {
+        let mode = report.cost_mode;
+        let groups = &report.overview.groups;
+        let named: Vec<&(String, Totals)> =
+            groups.iter().filter(|(_, t)| shown_cost(t, mode).is_some_and(|c| !c.is_zero())).take(Self::TOP).collect();
+        let mut names: Vec<String> =
+            named.iter().map(|(g, _)| if g.is_empty() { "all calls".to_string() } else { g.clone() }).collect();
+        let mut costs: Vec<Decimal> = named.iter().map(|(_, t)| shown_cost(t, mode).unwrap_or_default()).collect();
+        let index = named.iter().enumerate().map(|(i, (g, _))| (g.clone(), i)).collect();
+        let rest: Vec<&(String, Totals)> = groups.iter().filter(|g| !named.iter().any(|n| n.0 == g.0)).collect();
+        let other = (!rest.is_empty()).then(|| {
+            names.push(format!("other ({})", rest.len()));
+            costs.push(rest.iter().filter_map(|(_, t)| shown_cost(t, mode)).sum());
+            names.len() - 1
+        });
+        ChartSeries { names, costs, index, other }
+    }
+
+    /// The series a group value is drawn in.
+    pub(crate) fn of(&self, group: &str) -> Option<usize> {
+        self.index.get(group).copied().or(self.other)
+    }
+
+    pub(crate) fn is_other(&self, series: usize) -> bool {
+        self.other == Some(series)
+    }
 }
 
 /// An emitter's id in the machine formats (as in `inspect --format json`).
@@ -324,7 +391,7 @@ pub(crate) mod fixture {
     //! A hand-built report every format's tests render.
 
     pub use crate::allocate::CostMode;
-    use crate::allocate::{Report, Row, Totals, Unpriced};
+    use crate::allocate::{Bucket, ModelUsage, Overview, Report, Row, Timeline, Totals, Unpriced};
     use crate::model::TokenBuckets;
     use rust_decimal::Decimal;
     use std::str::FromStr;
@@ -389,6 +456,7 @@ pub(crate) mod fixture {
             cost += r.totals.cost.unwrap_or_default();
         }
         total.cost = Some(cost);
+        let overview = overview(&rows);
         Report {
             group_by: vec!["model".into(), "user".into()],
             rows,
@@ -409,12 +477,37 @@ pub(crate) mod fixture {
             ],
             cost_mode: crate::allocate::CostMode::Computed,
             prices_used: None,
+            overview,
+        }
+    }
+
+    /// Split by the first dimension (model), over three hours with a gap between them.
+    fn overview(rows: &[Row]) -> Overview {
+        let mut points = std::collections::BTreeMap::new();
+        points.insert(("2026-11-21 09:00".to_string(), rows[0].group[0].clone()), rows[0].totals.clone());
+        points.insert(("2026-11-21 11:00".to_string(), rows[1].group[0].clone()), rows[1].totals.clone());
+        points.insert(("2026-11-21 11:00".to_string(), rows[2].group[0].clone()), rows[2].totals.clone());
+        Overview {
+            period: Some((1_795_251_600_000_000_000, 1_795_260_000_000_000_000)),
+            dimension: Some("model".into()),
+            groups: rows.iter().map(|r| (r.group[0].clone(), r.totals.clone())).collect(),
+            timeline: Some(Timeline { bucket: Bucket::Hour, points, untimed_requests: 0 }),
+            models: rows
+                .iter()
+                .map(|r| ModelUsage {
+                    model: r.group[0].clone(),
+                    provider: None,
+                    totals: r.totals.clone(),
+                    cache_read_saved: r.totals.cost.map(|_| d("0.01")),
+                    prices: Default::default(),
+                })
+                .collect(),
         }
     }
 
     pub fn render(report: &Report, format: super::Format) -> String {
         let mut out = Vec::new();
-        super::write(report, format, &mut out).unwrap();
+        super::write(report, format, super::Style::default(), &mut out).unwrap();
         String::from_utf8(out).unwrap()
     }
 }

@@ -1,0 +1,295 @@
+//! What the pictures of a report need beside its rows: the period the calls cover, the
+//! cost over time by the first `--by` dimension, and per model the token mix, what cache
+//! reads saved and which prices applied. Gathered in the same pass as the rows (`group`)
+//! and carried in the JSON report, so `merge` keeps it and every format renders one `Report`.
+
+use super::dimensions::{civil_bucket, Bucket, Dimension, Grouping};
+use super::{Totals, NONE};
+use crate::model::{PricedCall, TokenType};
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Overview {
+    /// The first and last call time (unix ns) among the calls with a timestamp.
+    pub period: Option<(u64, u64)>,
+    /// The dimension the charts split the cost by: the first `--by` dimension that is not
+    /// a time bucket; `None` for one series.
+    pub dimension: Option<String>,
+    /// Totals per value of `dimension` (one `""` group without one), most expensive first.
+    pub groups: Vec<(String, Totals)>,
+    /// Cost over time; `None` when no call has a timestamp (or merged reports disagree).
+    pub timeline: Option<Timeline>,
+    /// Per model and provider, most expensive first.
+    pub models: Vec<ModelUsage>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Timeline {
+    /// The first time bucket in `--by`, else chosen from the period (`Bucket::for_span`).
+    pub bucket: Bucket,
+    /// (bucket label, value of `Overview::dimension`) → totals; labels sort in time order.
+    pub points: BTreeMap<(String, String), Totals>,
+    /// Calls with no timestamp: in the report, not on the timeline.
+    pub untimed_requests: u64,
+}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ModelUsage {
+    pub model: String,
+    pub provider: Option<String>,
+    pub totals: Totals,
+    /// What the cache reads would have cost at the input rate, minus what they cost;
+    /// `None` when none of the model's calls was priced.
+    pub cache_read_saved: Option<Decimal>,
+    pub prices: BTreeSet<PriceSource>,
+}
+
+/// Where a price came from: the catalog entry, its source and its effective date.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct PriceSource {
+    pub entry: Arc<str>,
+    pub source: String,
+    pub effective_from: Option<Arc<str>>,
+}
+
+impl Bucket {
+    /// The bucket that shows a period of `span_ns` in a readable number of bars: hours up
+    /// to three days, days up to four months, weeks beyond.
+    pub fn for_span(span_ns: u64) -> Bucket {
+        const DAY: u64 = 86_400 * 1_000_000_000;
+        if span_ns <= 3 * DAY {
+            Bucket::Hour
+        } else if span_ns <= 120 * DAY {
+            Bucket::Day
+        } else {
+            Bucket::Week
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Bucket::Hour => "hour",
+            Bucket::Day => "day",
+            Bucket::Week => "week",
+            Bucket::Month => "month",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Bucket> {
+        [Bucket::Hour, Bucket::Day, Bucket::Week, Bucket::Month].into_iter().find(|b| b.name() == name)
+    }
+}
+
+impl Timeline {
+    /// Every bucket from the first to the last point, those without calls included, so
+    /// that a chart's gaps are gaps in time (at most `MAX_BUCKETS`).
+    pub fn buckets(&self) -> Vec<String> {
+        const MAX_BUCKETS: usize = 1000;
+        let (Some(((first, _), _)), Some(((last, _), _))) =
+            (self.points.first_key_value(), self.points.last_key_value())
+        else {
+            return Vec::new();
+        };
+        let parse = |label: &str| -> Option<jiff::civil::DateTime> {
+            match self.bucket {
+                Bucket::Hour => jiff::civil::DateTime::strptime("%Y-%m-%d %H:%M", label).ok(),
+                Bucket::Month => jiff::civil::Date::strptime("%Y-%m-%d", format!("{label}-01")).ok().map(|d| d.into()),
+                Bucket::Day | Bucket::Week => label.parse::<jiff::civil::Date>().ok().map(|d| d.into()),
+            }
+        };
+        let step = match self.bucket {
+            Bucket::Hour => jiff::Span::new().hours(1),
+            Bucket::Day => jiff::Span::new().days(1),
+            Bucket::Week => jiff::Span::new().weeks(1),
+            Bucket::Month => jiff::Span::new().months(1),
+        };
+        let labels: BTreeSet<&String> = self.points.keys().map(|(label, _)| label).collect();
+        let (Some(mut at), Some(end)) = (parse(first), parse(last)) else {
+            return labels.into_iter().cloned().collect();
+        };
+        let mut out = Vec::new();
+        while at <= end && out.len() < MAX_BUCKETS {
+            let label = match self.bucket {
+                Bucket::Hour => at.strftime("%Y-%m-%d %H:00").to_string(),
+                Bucket::Month => at.strftime("%Y-%m").to_string(),
+                Bucket::Day | Bucket::Week => at.date().to_string(),
+            };
+            out.push(label);
+            match at.checked_add(step) {
+                Ok(next) => at = next,
+                Err(_) => break,
+            }
+        }
+        // A label the walk did not produce (a point past MAX_BUCKETS) still shows.
+        if labels.iter().any(|l| !out.contains(l)) {
+            return labels.into_iter().cloned().collect();
+        }
+        out
+    }
+}
+
+/// Collects the overview while `group` collects the rows.
+pub(super) struct Collector<'a> {
+    grouping: &'a Grouping,
+    stack: Option<(String, &'a Dimension)>,
+    /// Local hour → stack value → totals; rolled up into the chosen bucket at the end.
+    hours: HashMap<(jiff::civil::DateTime, String), Totals>,
+    untimed_requests: u64,
+    period: Option<(u64, u64)>,
+    groups: HashMap<String, Totals>,
+    models: HashMap<(String, Option<String>), ModelUsage>,
+}
+
+impl<'a> Collector<'a> {
+    pub(super) fn new(grouping: &'a Grouping) -> Self {
+        let stack = grouping
+            .dimensions
+            .iter()
+            .find(|(_, d)| !matches!(d, Dimension::Time(_)))
+            .map(|(name, dim)| (name.clone(), dim));
+        Collector {
+            grouping,
+            stack,
+            hours: HashMap::new(),
+            untimed_requests: 0,
+            period: None,
+            groups: HashMap::new(),
+            models: HashMap::new(),
+        }
+    }
+
+    pub(super) fn add(&mut self, priced: &PricedCall) {
+        let call = &priced.call;
+        let value = match &self.stack {
+            Some((_, dim)) => self.grouping.value(dim, call).unwrap_or_else(|| NONE.to_string()),
+            None => String::new(),
+        };
+        self.groups.entry(value.clone()).or_default().add(priced);
+        let hour = jiff::Timestamp::from_nanosecond(i128::from(call.time_ns))
+            .ok()
+            .filter(|_| call.time_ns != 0)
+            .map(|t| t.to_zoned(self.grouping.time_zone.clone()).datetime());
+        match hour.and_then(|dt| dt.with().minute(0).second(0).subsec_nanosecond(0).build().ok()) {
+            Some(hour) => {
+                let (first, last) = self.period.get_or_insert((call.time_ns, call.time_ns));
+                *first = (*first).min(call.time_ns);
+                *last = (*last).max(call.time_ns);
+                self.hours.entry((hour, value)).or_default().add(priced);
+            }
+            None => self.untimed_requests += call.requests,
+        }
+        let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
+        let usage = self.models.entry((model.clone(), call.provider.clone())).or_insert_with(|| ModelUsage {
+            model,
+            provider: call.provider.clone(),
+            ..Default::default()
+        });
+        usage.totals.add(priced);
+        if let Some(q) = &priced.quote {
+            let read = TokenType::CacheRead as usize;
+            // At the input rate (after the user's adjustment, as the cost is), minus what was paid.
+            let at_input = q.rates.input.map(|rate| {
+                let list = Decimal::from(q.billed[read]) * rate / Decimal::from(TokenType::CacheRead.per());
+                match q.adjustment_percent {
+                    Some(p) => list + list * p / Decimal::ONE_HUNDRED,
+                    None => list,
+                }
+            });
+            let saved = at_input.map_or(Decimal::ZERO, |a| a - q.cost_by_type[read]);
+            usage.cache_read_saved = Some(usage.cache_read_saved.unwrap_or_default() + saved);
+            usage.prices.insert(PriceSource {
+                entry: q.entry.clone(),
+                source: q.source.name().to_string(),
+                effective_from: q.effective_from.clone(),
+            });
+        }
+    }
+
+    pub(super) fn finish(self) -> Overview {
+        let named = self.grouping.dimensions.iter().find_map(|(_, d)| match d {
+            Dimension::Time(b) => Some(*b),
+            _ => None,
+        });
+        let timeline = self.period.map(|(first, last)| {
+            let bucket = named.unwrap_or_else(|| Bucket::for_span(last - first));
+            let mut points: BTreeMap<(String, String), Totals> = BTreeMap::new();
+            for ((hour, value), totals) in self.hours {
+                let label = civil_bucket(hour, bucket, self.grouping.week_start).unwrap_or_default();
+                points.entry((label, value)).or_default().absorb(&totals);
+            }
+            Timeline { bucket, points, untimed_requests: self.untimed_requests }
+        });
+        let mut models: Vec<ModelUsage> = self.models.into_values().collect();
+        sort_models(&mut models);
+        let mut groups: Vec<(String, Totals)> = self.groups.into_iter().collect();
+        sort_groups(&mut groups);
+        Overview { period: self.period, dimension: self.stack.map(|(name, _)| name), groups, timeline, models }
+    }
+}
+
+/// Most expensive first, unpriced last; ties by name.
+fn sort_groups(groups: &mut [(String, Totals)]) {
+    groups.sort_by(|a, b| b.1.cost.cmp(&a.1.cost).then_with(|| a.0.cmp(&b.0)));
+}
+
+/// Most expensive first, unpriced last; ties by name.
+pub(super) fn sort_models(models: &mut [ModelUsage]) {
+    models.sort_by(|a, b| {
+        b.totals.cost.cmp(&a.totals.cost).then_with(|| a.model.cmp(&b.model)).then_with(|| a.provider.cmp(&b.provider))
+    });
+}
+
+impl Overview {
+    /// Adds another report's overview (`merge`). Timelines in different buckets or split by
+    /// different dimensions cannot be summed: the result then has none, and says why.
+    pub(super) fn absorb(&mut self, other: Overview, label: &str) -> Option<String> {
+        self.period = match (self.period, other.period) {
+            (Some((a, b)), Some((c, d))) => Some((a.min(c), b.max(d))),
+            (a, b) => a.or(b),
+        };
+        let mut note = None;
+        self.timeline = match (self.timeline.take(), other.timeline) {
+            (Some(mut mine), Some(theirs)) if mine.bucket == theirs.bucket => {
+                for (key, totals) in theirs.points {
+                    mine.points.entry(key).or_default().absorb(&totals);
+                }
+                mine.untimed_requests += theirs.untimed_requests;
+                Some(mine)
+            }
+            (None, None) => None,
+            (mine, theirs) => {
+                let by = |t: &Option<Timeline>| t.as_ref().map_or("none".to_string(), |t| t.bucket.name().to_string());
+                note = Some(format!(
+                    "{label}: its timeline (by {}) does not add to the others' (by {}): the merged report has none; \
+                     make the reports with the same time bucket in --by",
+                    by(&theirs),
+                    by(&mine)
+                ));
+                None
+            }
+        };
+        for (value, totals) in other.groups {
+            match self.groups.iter_mut().find(|(v, _)| *v == value) {
+                Some((_, mine)) => mine.absorb(&totals),
+                None => self.groups.push((value, totals)),
+            }
+        }
+        sort_groups(&mut self.groups);
+        for theirs in other.models {
+            match self.models.iter_mut().find(|m| m.model == theirs.model && m.provider == theirs.provider) {
+                Some(mine) => {
+                    mine.totals.absorb(&theirs.totals);
+                    if let Some(saved) = theirs.cache_read_saved {
+                        mine.cache_read_saved = Some(mine.cache_read_saved.unwrap_or_default() + saved);
+                    }
+                    mine.prices.extend(theirs.prices);
+                }
+                None => self.models.push(theirs),
+            }
+        }
+        sort_models(&mut self.models);
+        note
+    }
+}
