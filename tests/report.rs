@@ -368,6 +368,10 @@ fn table_and_markdown_render() {
     assert!(table.stdout.contains("claude-sonnet-4-5-20250929") && table.stdout.contains("TOTAL"), "{}", table.stdout);
     let md = otelcost(&["report", &path, "--format", "markdown"]);
     assert!(md.stdout.lines().next().unwrap().starts_with("| model |"), "{}", md.stdout);
+    // Its calls fall in one hour: the cost by model as a pie, no timeline.
+    assert!(md.stdout.contains("```mermaid\npie showData title Cost by model (USD)\n"), "{}", md.stdout);
+    assert!(md.stdout.contains("    \"claude-sonnet-4-5-20250929\" : 0.0071118\n"), "{}", md.stdout);
+    assert!(!md.stdout.contains("xychart-beta"), "{}", md.stdout);
 }
 
 const UNKNOWN_MODEL: &str = r#"{"resourceSpans":[{"resource":{},"scopeSpans":[{"spans":[{"traceId":"0102030405060708090a0b0c0d0e0f10","spanId":"2222222222222222","name":"chat","endTimeUnixNano":"1795392559000000000","attributes":[{"key":"gen_ai.operation.name","value":{"stringValue":"chat"}},{"key":"gen_ai.request.model","value":{"stringValue":"acme-inhouse-7b"}},{"key":"gen_ai.usage.input_tokens","value":{"intValue":"120"}},{"key":"gen_ai.usage.output_tokens","value":{"intValue":"30"}}]}]}]}]}"#;

@@ -83,6 +83,20 @@ impl Bucket {
 }
 
 impl Timeline {
+    /// An hourly timeline as a daily one (an hour's label starts with its day).
+    fn hours_to_days(&mut self) {
+        if self.bucket != Bucket::Hour {
+            return;
+        }
+        let mut days: BTreeMap<(String, String), Totals> = BTreeMap::new();
+        for ((label, group), totals) in std::mem::take(&mut self.points) {
+            let day = label.split_once(' ').map_or(label.clone(), |(day, _)| day.to_string());
+            days.entry((day, group)).or_default().absorb(&totals);
+        }
+        self.points = days;
+        self.bucket = Bucket::Day;
+    }
+
     /// Every bucket from the first to the last point, those without calls included, so
     /// that a chart's gaps are gaps in time (at most `MAX_BUCKETS`).
     pub fn buckets(&self) -> Vec<String> {
@@ -250,7 +264,15 @@ impl Overview {
             (a, b) => a.or(b),
         };
         let mut note = None;
-        self.timeline = match (self.timeline.take(), other.timeline) {
+        let (mut mine, mut theirs) = (self.timeline.take(), other.timeline);
+        // Shards of different lengths chose hours or days: days hold both.
+        if let (Some(a), Some(b)) = (&mut mine, &mut theirs) {
+            if a.bucket != b.bucket && [a.bucket, b.bucket].iter().all(|x| [Bucket::Hour, Bucket::Day].contains(x)) {
+                a.hours_to_days();
+                b.hours_to_days();
+            }
+        }
+        self.timeline = match (mine, theirs) {
             (Some(mut mine), Some(theirs)) if mine.bucket == theirs.bucket => {
                 for (key, totals) in theirs.points {
                     mine.points.entry(key).or_default().absorb(&totals);
@@ -291,5 +313,61 @@ impl Overview {
         }
         sort_models(&mut self.models);
         note
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timeline(bucket: Bucket, labels: &[&str]) -> Timeline {
+        let points = labels
+            .iter()
+            .map(|l| {
+                (
+                    (l.to_string(), "a".to_string()),
+                    Totals { requests: 1, cost: Some(Decimal::ONE), ..Default::default() },
+                )
+            })
+            .collect();
+        Timeline { bucket, points, untimed_requests: 0 }
+    }
+
+    #[test]
+    fn buckets_fill_the_gaps() {
+        let t = timeline(Bucket::Hour, &["2026-11-23 22:00", "2026-11-24 01:00"]);
+        assert_eq!(t.buckets(), ["2026-11-23 22:00", "2026-11-23 23:00", "2026-11-24 00:00", "2026-11-24 01:00"]);
+        let t = timeline(Bucket::Week, &["2026-11-16", "2026-11-30"]);
+        assert_eq!(t.buckets(), ["2026-11-16", "2026-11-23", "2026-11-30"]);
+        let t = timeline(Bucket::Month, &["2026-11", "2027-01"]);
+        assert_eq!(t.buckets(), ["2026-11", "2026-12", "2027-01"]);
+    }
+
+    #[test]
+    fn hours_and_days_merge_as_days_and_other_buckets_say_why_not() {
+        let mut a = Overview {
+            timeline: Some(timeline(Bucket::Hour, &["2026-11-23 22:00", "2026-11-23 23:00"])),
+            ..Default::default()
+        };
+        let b = Overview { timeline: Some(timeline(Bucket::Day, &["2026-11-23", "2026-11-24"])), ..Default::default() };
+        assert_eq!(a.absorb(b, "b.json"), None);
+        let t = a.timeline.as_ref().unwrap();
+        assert_eq!(t.bucket, Bucket::Day);
+        let costs: Vec<_> = t.points.iter().map(|((l, _), t)| (l.as_str(), t.cost.unwrap())).collect();
+        assert_eq!(costs, [("2026-11-23", Decimal::from(3)), ("2026-11-24", Decimal::ONE)]);
+        let c = Overview { timeline: Some(timeline(Bucket::Week, &["2026-11-23"])), ..Default::default() };
+        let note = a.absorb(c, "c.json").unwrap();
+        assert!(note.starts_with("c.json: its timeline (by week) does not add to the others' (by day)"), "{note}");
+        assert!(a.timeline.is_none());
+    }
+
+    #[test]
+    fn the_bucket_follows_the_period() {
+        const H: u64 = 3_600_000_000_000;
+        assert_eq!(Bucket::for_span(5 * H), Bucket::Hour);
+        assert_eq!(Bucket::for_span(72 * H), Bucket::Hour);
+        assert_eq!(Bucket::for_span(73 * H), Bucket::Day);
+        assert_eq!(Bucket::for_span(120 * 24 * H), Bucket::Day);
+        assert_eq!(Bucket::for_span(121 * 24 * H), Bucket::Week);
     }
 }

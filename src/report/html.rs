@@ -281,7 +281,7 @@ fn timeline_chart(report: &Report, timeline: &Timeline) -> Markup {
     let plot_w = w - left - right;
     let plot_h = h - top_pad - bottom;
     let slot = plot_w / buckets.len().max(1) as f64;
-    let bar_w = (slot * 0.72).max(1.0);
+    let bar_w = (slot * 0.72).clamp(1.0, 90.0);
     let y = |d: Decimal| top_pad + plot_h - px(d) / px(top).max(f64::MIN_POSITIVE) * plot_h;
     let label_every = buckets.len().div_ceil(12).max(1);
     let by = dimension_label(report);
@@ -362,9 +362,11 @@ fn legend(series: &ChartSeries) -> Markup {
 }
 
 /// One bar per group: its name, a bar scaled to the largest, cost, share of the total, calls.
+/// With `series`, each bar takes its group's colour on the timeline.
 fn bar_rows<'a>(
     report: &Report,
     id: &str,
+    series: Option<&ChartSeries>,
     rows: impl Iterator<Item = (String, &'a crate::allocate::Totals)> + Clone,
 ) -> Markup {
     let mode = report.cost_mode;
@@ -378,7 +380,8 @@ fn bar_rows<'a>(
                 @let width = if max <= Decimal::ZERO { 0.0 } else { px(cost.unwrap_or_default().max(Decimal::ZERO)) / px(max) * 100.0 };
                 div.bar-row {
                     span.name title=(name) { (name) }
-                    span.track { span.bar style=(format!("width:{width:.2}%")) {} }
+                    @let fill = series.and_then(|s| s.of(&name).map(|i| format!(";background:{}", colour(s, i))));
+                    span.track { span.bar style=(format!("width:{width:.2}%{}", fill.unwrap_or_default())) {} }
                     span.num.(if cost.is_none() { "bad" } else { "" }) { (money(cost)) @if t.unpriced_requests > 0 && cost.is_some() { " *" } }
                     span.num { (share(cost, total)) }
                     span.num { (group_int(t.requests)) }
@@ -398,7 +401,7 @@ fn by_dimension(report: &Report) -> Markup {
     html! {
         section {
             h2 { (what) " by " (dimension) }
-            (bar_rows(report, "chart-dimension", report.overview.groups.iter().map(|(g, t)| (g.clone(), t))))
+            (bar_rows(report, "chart-dimension", Some(&ChartSeries::new(report)), report.overview.groups.iter().map(|(g, t)| (g.clone(), t))))
         }
     }
 }
@@ -410,7 +413,7 @@ fn breakdown(report: &Report) -> Markup {
     html! {
         section {
             h2 { "Where the money went: " (what) " by " (by) }
-            (bar_rows(report, "chart-groups", report.rows.iter().take(TOP_BARS).map(|r| (r.group.join(" · "), &r.totals))))
+            (bar_rows(report, "chart-groups", None, report.rows.iter().take(TOP_BARS).map(|r| (r.group.join(" · "), &r.totals))))
             @if rest > 0 { p.muted { "… and " (rest) " more groups in the table below." } }
         }
     }
@@ -480,7 +483,7 @@ fn models(report: &Report, charts: bool) -> Markup {
     html! {
         section {
             h2 { "Tokens per model" }
-            @if let Some(saved) = saved {
+            @if let Some(saved) = saved.filter(|_| cache_read > 0) {
                 p.lead #cache-saved data-exact=(exact_cost(saved)) {
                     "Cache reads saved " strong { "$" (display_cost(saved)) }
                     " compared with paying the input rate for those " (group_int(cache_read)) " tokens."

@@ -74,11 +74,12 @@ pub(super) fn write(report: &Report, charts: bool, out: &mut dyn Write) -> anyho
 }
 
 /// Mermaid blocks: a pie of the cost by the split dimension, bars of the cost per time
-/// bucket. Values are the exact decimals; labels are quoted, so `"` becomes `'`.
+/// bucket. Values are the exact decimals. Labels are quoted: `"` becomes `'`, and `<`, `>`
+/// become `‹`, `›` so that no label reads as markup wherever the chart is drawn.
 fn write_charts(report: &Report, out: &mut dyn Write) -> std::io::Result<()> {
     let mode = report.cost_mode;
     let overview = &report.overview;
-    let label = |s: &str| printable(s).replace('"', "'");
+    let label = |s: &str| printable(s).replace('"', "'").replace('<', "‹").replace('>', "›");
     let series = ChartSeries::new(report);
     if let Some(dimension) = &overview.dimension {
         if !series.names.is_empty() {
