@@ -360,7 +360,10 @@ fn run_wraps_a_real_instrumented_program() {
         let text = std::fs::read_to_string(file).unwrap();
         assert!(text.contains("## otelcost") && text.contains("within the budget of $1"), "{text}");
         assert!(text.contains(&format!("| {MODEL} | 3 | 3,003 |")), "{text}");
-        assert!(text.contains(&format!("```mermaid\npie showData title Cost by model (USD)\n    \"{MODEL}\" : ")), "{text}");
+        assert!(
+            text.contains(&format!("```mermaid\npie showData title Cost by model (USD)\n    \"{MODEL}\" : ")),
+            "{text}"
+        );
     }
 
     // Over budget: the budget code, whatever the child did.

@@ -71,6 +71,17 @@ fn time_text(ns: u64) -> String {
         .map_or_else(|_| "?".into(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
 }
 
+/// `2026-11-23 00:09 → 05:14 UTC` within a day, else both dates.
+fn period_text(first: u64, last: u64) -> String {
+    let (a, b) = (time_text(first), time_text(last));
+    match (a.split_once(' '), b.split_once(' ')) {
+        (Some((day_a, time_a)), Some((day_b, time_b))) if day_a == day_b => {
+            format!("{day_a} {} → {time_b}", time_a.trim_end_matches(" UTC"))
+        }
+        _ => format!("{a} → {b}"),
+    }
+}
+
 /// A period's length, coarsely: `42 min`, `5 h 05 min`, `3.5 days`.
 fn duration_text(ns: u64) -> String {
     let minutes = ns / 60_000_000_000;
@@ -108,7 +119,7 @@ fn page(report: &Report, charts: bool) -> Markup {
                     h1 { "LLM cost report" }
                     p.sub {
                         @if !report.group_by.is_empty() { "Grouped by " strong { (report.group_by.join(", ")) } " · " }
-                        @if let Some((first, last)) = report.overview.period { (time_text(first)) " – " (time_text(last)) " · " }
+                        @if let Some((first, last)) = report.overview.period { (period_text(first, last)) " · " }
                         "costs in USD, estimated from OpenTelemetry and a dated price catalog, not an invoice"
                     }
                 }
@@ -179,7 +190,7 @@ fn headline(report: &Report) -> Markup {
                 @match report.overview.period {
                     Some((first, last)) => {
                         div.value.mid { (duration_text(last - first)) }
-                        div.detail { (time_text(first)) " →" br; (time_text(last)) }
+                        div.detail { (period_text(first, last)) }
                     }
                     None => { div.value.small { "no timestamps" } }
                 }
@@ -578,9 +589,10 @@ h3{font-size:15px}
 .sub,.muted{color:var(--muted)}
 .sub{margin:0 0 18px}
 code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
-.headline{display:grid;grid-template-columns:repeat(auto-fit,minmax(165px,1fr));gap:12px}
+.headline{display:flex;flex-wrap:wrap;gap:12px}
+.card{flex:1 1 150px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px}
-.card.main{grid-column:span 2;border-left:5px solid var(--accent)}
+.card.main{flex:2 1 250px;border-left:5px solid var(--accent)}
 .card .label{color:var(--muted);font-size:13px;text-transform:uppercase;letter-spacing:.04em}
 .card .value{font-size:26px;font-weight:650;font-variant-numeric:tabular-nums}
 .card.main .value{font-size:36px}
