@@ -638,7 +638,8 @@ footer{margin-top:36px;padding-top:10px;border-top:1px solid var(--line);font-si
  body{max-width:none;padding:0;font-size:11px;background:#fff;color:#000}
  :root{--bg:#fff;--fg:#000;--muted:#444;--line:#ccc;--card:#f7f7f7;--grid:#e5e5e5}
  *{-webkit-print-color-adjust:exact;print-color-adjust:exact}
- section,.card,svg,tr{break-inside:avoid}
+ .chart-block,.bars,.card,svg,tr{break-inside:avoid}
+ h2{break-after:avoid}
  table.data thead th{position:static}
  .noprint{display:none}
  .scroll{overflow:visible}
