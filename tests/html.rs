@@ -336,3 +336,13 @@ fn markup_in_attribute_values_stays_text_in_chromium() {
     assert!(dom.contains("&lt;script&gt;alert(\"team\")&lt;/script&gt; 'quoted' &amp; ünïcödé ✓ 日本"), "{dom}");
     assert!(dom.contains("&lt;img src=x onerror=alert(1)&gt;\"model\""));
 }
+
+#[test]
+#[ignore = "needs Chromium: OTELCOST_TEST_CHROMIUM, set by .ci/run"]
+fn a_session_without_calls_opens_cleanly_in_chromium() {
+    let run = otelcost(&["run", "-q", "--no-env", "--flush", "0s", "--format", "html", "--", "true"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let dom = open_in_browser("empty-session", &run.stdout, 900);
+    assert_eq!((exact(&dom, "total-cost"), exact(&dom, "total-calls")), ("0".to_string(), "0".to_string()));
+    assert!(!dom.contains("id=\"chart-timeline\""), "a timeline without a timestamp");
+}

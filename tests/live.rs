@@ -649,3 +649,20 @@ fn run_passes_sigterm_on_to_the_command_and_keeps_its_status() {
     signal(&child, "TERM");
     assert_eq!(wait(&mut child, "otelcost run"), 42);
 }
+
+#[test]
+fn listen_writes_the_same_html_report_as_report_does_for_the_same_telemetry() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("session.html");
+    let body = testdata("emitters/f_vercel_ai/traces.jsonl");
+    let json = [("Content-Type", "application/json")];
+    let listener = Listener::start(&["--max-requests", "1", "--quiet", "-o", page.to_str().unwrap()]);
+    assert_eq!(post(listener.http, "/v1/traces", &json, &body).0, 200);
+    let done = listener.finish(false);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/emitters/f_vercel_ai/traces.jsonl");
+    let report = Command::new(BIN).arg("report").arg(&file).args(["-q", "--format", "html"]).output().unwrap();
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.contains("id=\"chart-groups\""), "{html}");
+    assert_eq!(html, String::from_utf8(report.stdout).unwrap());
+}

@@ -125,7 +125,10 @@ fn page(report: &Report, charts: bool) -> Markup {
                 }
                 (headline(report))
                 (unpriced_banner(report))
-                @if charts {
+                @if report.rows.is_empty() {
+                    p.banner.empty { "No LLM calls were found in this telemetry." }
+                }
+                @if charts && !report.rows.is_empty() {
                     (by_dimension(report))
                     @if let Some(timeline) = &report.overview.timeline { (timeline_chart(report, timeline)) }
                     (breakdown(report))
@@ -192,7 +195,7 @@ fn headline(report: &Report) -> Markup {
                         div.value.mid { (duration_text(last - first)) }
                         div.detail { (period_text(first, last)) }
                     }
-                    None => { div.value.small { "no timestamps" } }
+                    None => { div.value.small { (if t.requests == 0 { "no calls" } else { "no timestamps" }) } }
                 }
                 @if let Some(t) = &report.overview.timeline {
                     @if t.untimed_requests > 0 { div.detail.bad { (plural(t.untimed_requests, "call has", "calls have")) " no timestamp" } }
@@ -510,10 +513,10 @@ fn models(report: &Report, charts: bool) -> Markup {
                     thead {
                         tr {
                             th scope="col" { "model" } th.num scope="col" { "calls" }
-                            @if charts { th scope="col" { "token mix" } }
+                            @if charts { th scope="col" { "mix" } }
                             th.num scope="col" { "input" } th.num scope="col" { "cache read" } th.num scope="col" { "cache write" }
                             th.num scope="col" { "output" } th.num scope="col" { "reasoning" }
-                            @if mode != CostMode::Reported { th.num scope="col" { "cost (USD)" } th.num scope="col" { "cache reads saved" } }
+                            @if mode != CostMode::Reported { th.num scope="col" { "cost (USD)" } th.num scope="col" title="what the cache reads would have cost at the input rate, minus what they cost" { "cache saved" } }
                             @if mode != CostMode::Computed { th.num scope="col" { "stated (USD)" } }
                         }
                     }
@@ -531,7 +534,7 @@ fn models(report: &Report, charts: bool) -> Markup {
                                 td.num { (group_int(t.tokens.reasoning)) }
                                 @if mode != CostMode::Reported {
                                     td.num.(if t.cost.is_none() { "bad" } else { "" }) { (super::display_cost_cell(t)) }
-                                    td.num { (m.cache_read_saved.map(display_cost).unwrap_or_else(|| "–".into())) }
+                                    td.num { (m.cache_read_saved.filter(|_| t.tokens.cache_read > 0).map(display_cost).unwrap_or_else(|| "–".into())) }
                                 }
                                 @if mode != CostMode::Computed { td.num { (t.reported_cost.map(display_cost).unwrap_or_else(|| "-".into())) } }
                             }
@@ -545,6 +548,9 @@ fn models(report: &Report, charts: bool) -> Markup {
 
 fn prices(report: &Report) -> Markup {
     let ms = &report.overview.models;
+    if ms.is_empty() && report.prices_used.is_none() {
+        return html! {};
+    }
     html! {
         section {
             h2 { "Prices applied" }
@@ -604,6 +610,7 @@ code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .card.ok .value{color:var(--ok)}
 .banner{margin:16px 0;padding:12px 16px;border:2px solid var(--bad);background:var(--badbg);border-radius:8px}
 .banner ul{margin:6px 0}
+.banner.empty{border-color:var(--line);background:var(--card)}
 svg.chart{width:100%;height:auto;display:block}
 svg .grid{stroke:var(--grid);stroke-width:1}
 svg .axisline{stroke:var(--muted);stroke-width:1}
@@ -618,8 +625,9 @@ svg .axis{fill:var(--muted);font-size:11px;font-family:inherit}
 .bar{display:block;height:100%;background:var(--accent);min-width:1px}
 .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .scroll{overflow-x:auto}
-table.data{border-collapse:collapse;width:100%;font-size:13px}
-table.data th,table.data td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:left}
+table.data{border-collapse:collapse;width:100%;font-size:12.5px}
+table.data td code,table.data tbody td:not(.num){white-space:nowrap}
+table.data th,table.data td{padding:4px 6px;border-bottom:1px solid var(--line);text-align:left}
 table.data th.num,table.data td.num{text-align:right}
 table.data thead th{position:sticky;top:0;background:var(--bg);font-weight:600;color:var(--muted);white-space:nowrap}
 table.data tfoot th,table.data tfoot td{font-weight:700;border-top:2px solid var(--fg)}
@@ -628,7 +636,7 @@ tr.bad td{color:var(--bad)}
 .js table.sortable thead th{cursor:pointer}
 .js table.sortable thead th[aria-sort=ascending]::after{content:" ▲"}
 .js table.sortable thead th[aria-sort=descending]::after{content:" ▼"}
-.mix{display:flex;width:120px;height:12px;border-radius:3px;overflow:hidden;background:var(--grid)}
+.mix{display:flex;width:100px;height:12px;border-radius:3px;overflow:hidden;background:var(--grid)}
 .mix span{display:block;height:100%}
 .lead{font-size:15px}
 .note{font-size:13px;color:var(--muted)}

@@ -1,7 +1,7 @@
-//! Report stage: render a `Report` as a table, CSV, JSON, Markdown or Parquet; or export
-//! the priced calls themselves (`--lines`, FOCUS).
+//! Report stage: render a `Report` as a table, CSV, JSON, Markdown, HTML or Parquet; or
+//! export the priced calls themselves (`--lines`, FOCUS).
 //!
-//! CONTRACT: `write(&report, format, &mut out)`; `call_sink(export, &grouping, &mut out)`
+//! CONTRACT: `write(&report, format, style, &mut out)`; `call_sink(export, &grouping, &mut out)`
 //! for the exports that need every call, fed while the report is grouped.
 //!
 //! Each format lives in its own file; the helpers every format shares (column names,
