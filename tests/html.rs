@@ -140,10 +140,23 @@ fn the_extension_chooses_html_and_merge_renders_the_same_page() {
 
 #[test]
 fn split_unallocated_shows_the_shared_and_charged_columns() {
-    let args = ["--by", "team", "--rules", &rules(), "--split-unallocated", "team", &testdata("")];
+    let args = [
+        "--by",
+        "team",
+        "--rules",
+        &rules(),
+        "--split-unallocated",
+        "team",
+        "--timezone",
+        "Europe/Berlin",
+        &testdata(""),
+    ];
     let (page, json) = page_and_json(&args);
     assert!(page.contains(">shared (USD)</th>") && page.contains(">charged (USD)</th>"), "no split columns");
     assert_totals_match(&page, &json);
+    // Times in the report's time zone, as its buckets are.
+    assert!(page.contains("2026-11-23 01:09 → 06:14 Europe/Berlin"), "period not in the time zone");
+    assert!(page.contains(">11-23 01:00</text>"), "hours not in the time zone");
     // One dimension: its bars are the rows', not drawn twice.
     assert!(!page.contains("id=\"chart-dimension\""));
 }

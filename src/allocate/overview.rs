@@ -14,6 +14,8 @@ use std::sync::Arc;
 pub struct Overview {
     /// The first and last call time (unix ns) among the calls with a timestamp.
     pub period: Option<(u64, u64)>,
+    /// The `--timezone` the time buckets are in (an IANA name; `UTC` by default).
+    pub time_zone: String,
     /// The dimension the charts split the cost by: the first `--by` dimension that is not
     /// a time bucket; `None` for one series.
     pub dimension: Option<String>,
@@ -239,7 +241,14 @@ impl<'a> Collector<'a> {
         sort_models(&mut models);
         let mut groups: Vec<(String, Totals)> = self.groups.into_iter().collect();
         sort_groups(&mut groups);
-        Overview { period: self.period, dimension: self.stack.map(|(name, _)| name), groups, timeline, models }
+        Overview {
+            period: self.period,
+            time_zone: self.grouping.time_zone.iana_name().unwrap_or("UTC").to_string(),
+            dimension: self.stack.map(|(name, _)| name),
+            groups,
+            timeline,
+            models,
+        }
     }
 }
 

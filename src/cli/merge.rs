@@ -234,7 +234,8 @@ fn overview(doc: &Value) -> Result<Overview, String> {
             .collect::<Result<_, String>>()?,
     };
     let dimension = doc.get("dimension").and_then(Value::as_str).map(String::from);
-    Ok(Overview { period, dimension, groups, timeline, models })
+    let time_zone = doc.get("time_zone").and_then(Value::as_str).unwrap_or("UTC").to_string();
+    Ok(Overview { period, time_zone, dimension, groups, timeline, models })
 }
 
 fn array<'a>(doc: &'a Value, key: &str) -> Result<&'a Vec<Value>, String> {

@@ -66,19 +66,26 @@ fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{} {}", group_int(n), if n == 1 { one } else { many })
 }
 
-fn time_text(ns: u64) -> String {
-    jiff::Timestamp::from_nanosecond(i128::from(ns))
-        .map_or_else(|_| "?".into(), |t| t.strftime("%Y-%m-%d %H:%M UTC").to_string())
+/// A time in the report's time zone (the one its time buckets are in): date and minute.
+fn time_text(ns: u64, zone: &str) -> (String, String) {
+    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    match jiff::Timestamp::from_nanosecond(i128::from(ns)) {
+        Ok(t) => {
+            let local = t.to_zoned(tz);
+            (local.strftime("%Y-%m-%d").to_string(), local.strftime("%H:%M").to_string())
+        }
+        Err(_) => ("?".into(), "?".into()),
+    }
 }
 
 /// `2026-11-23 00:09 → 05:14 UTC` within a day, else both dates.
-fn period_text(first: u64, last: u64) -> String {
-    let (a, b) = (time_text(first), time_text(last));
-    match (a.split_once(' '), b.split_once(' ')) {
-        (Some((day_a, time_a)), Some((day_b, time_b))) if day_a == day_b => {
-            format!("{day_a} {} → {time_b}", time_a.trim_end_matches(" UTC"))
-        }
-        _ => format!("{a} → {b}"),
+fn period_text(report: &Report, first: u64, last: u64) -> String {
+    let zone = &report.overview.time_zone;
+    let ((day_a, time_a), (day_b, time_b)) = (time_text(first, zone), time_text(last, zone));
+    if day_a == day_b {
+        format!("{day_a} {time_a} → {time_b} {zone}")
+    } else {
+        format!("{day_a} {time_a} → {day_b} {time_b} {zone}")
     }
 }
 
@@ -119,7 +126,7 @@ fn page(report: &Report, charts: bool) -> Markup {
                     h1 { "LLM cost report" }
                     p.sub {
                         @if !report.group_by.is_empty() { "Grouped by " strong { (report.group_by.join(", ")) } " · " }
-                        @if let Some((first, last)) = report.overview.period { (period_text(first, last)) " · " }
+                        @if let Some((first, last)) = report.overview.period { (period_text(report, first, last)) " · " }
                         "costs in USD, estimated from OpenTelemetry and a dated price catalog, not an invoice"
                     }
                 }
@@ -193,7 +200,7 @@ fn headline(report: &Report) -> Markup {
                 @match report.overview.period {
                     Some((first, last)) => {
                         div.value.mid { (duration_text(last - first)) }
-                        div.detail { (period_text(first, last)) }
+                        div.detail { (period_text(report, first, last)) }
                     }
                     None => { div.value.small { (if t.requests == 0 { "no calls" } else { "no timestamps" }) } }
                 }
@@ -322,7 +329,7 @@ fn timeline_chart(report: &Report, timeline: &Timeline) -> Markup {
                     }
                     @if b % label_every == 0 {
                         text.axis x=(fmt(left + slot * b as f64 + slot / 2.0)) y=(fmt(h - bottom + 16.0)) text-anchor="middle" {
-                            (short_label(label, timeline))
+                            (short_label(label, b == 0, timeline))
                         }
                     }
                 }
@@ -346,11 +353,11 @@ fn segments(stack: &[Decimal], y: &dyn Fn(Decimal) -> f64) -> Vec<(usize, Decima
     out
 }
 
-/// An hour label shows its day only where the day changes.
-fn short_label(label: &str, timeline: &Timeline) -> String {
+/// An hour label shows its day on the first bar and where the day changes.
+fn short_label(label: &str, first: bool, timeline: &Timeline) -> String {
     match timeline.bucket {
         crate::allocate::Bucket::Hour => match label.split_once(' ') {
-            Some((day, hour)) if hour == "00:00" => format!("{} {hour}", &day[5..]),
+            Some((day, hour)) if first || hour == "00:00" => format!("{} {hour}", day.get(5..).unwrap_or(day)),
             Some((_, hour)) => hour.to_string(),
             None => label.to_string(),
         },

@@ -33,6 +33,8 @@ struct Doc<'a> {
     prices_used: Option<Vec<&'a str>>,
     /// The first and last call time (RFC 3339), `null` when no call has a timestamp.
     period: Option<JsonPeriod>,
+    /// The time zone of the time buckets (`--timezone`).
+    time_zone: &'a str,
     /// The first `--by` dimension that is not a time bucket: the split of the charts.
     dimension: Option<&'a str>,
     /// Totals per value of `dimension`.
@@ -247,6 +249,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             first: super::rows::rfc3339(first as i64),
             last: super::rows::rfc3339(last as i64),
         }),
+        time_zone: &report.overview.time_zone,
         dimension: report.overview.dimension.as_deref(),
         groups: report
             .overview
@@ -318,6 +321,7 @@ mod tests {
             "total",
             "unpriced",
             "period",
+            "time_zone",
             "dimension",
             "groups",
             "timeline",
@@ -331,7 +335,7 @@ mod tests {
         assert_eq!(v["currency"], "USD");
         assert_eq!(v["group_by"], json!(["model", "user"]));
         assert_eq!(v["period"], json!({"first": "2026-11-21T09:00:00Z", "last": "2026-11-21T11:20:00Z"}));
-        assert_eq!(v["dimension"], "model");
+        assert_eq!((&v["dimension"], &v["time_zone"]), (&json!("model"), &json!("UTC")));
         assert_eq!((&v["groups"][0]["group"], &v["groups"][0]["cost"]), (&json!("claude-sonnet-4"), &json!("12.3456")));
         assert!(v["groups"][0].get("time").is_none());
         let timeline = &v["timeline"];

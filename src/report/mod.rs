@@ -489,6 +489,7 @@ pub(crate) mod fixture {
         points.insert(("2026-11-21 11:00".to_string(), rows[2].group[0].clone()), rows[2].totals.clone());
         Overview {
             period: Some((1_795_251_600_000_000_000, 1_795_260_000_000_000_000)),
+            time_zone: "UTC".into(),
             dimension: Some("model".into()),
             groups: rows.iter().map(|r| (r.group[0].clone(), r.totals.clone())).collect(),
             timeline: Some(Timeline { bucket: Bucket::Hour, points, untimed_requests: 0 }),
