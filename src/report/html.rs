@@ -576,7 +576,7 @@ fn prices(report: &Report) -> Markup {
                                 tr {
                                     td { code { (m.model) } } td { (m.provider.as_deref().unwrap_or(NONE)) }
                                     td { code { (p.entry) } } td { (p.source) }
-                                    td { (p.effective_from.as_deref().unwrap_or("undated (the entry's only price)")) }
+                                    td { (p.effective_from.as_deref().unwrap_or("undated base price")) }
                                 }
                             }
                         }
