@@ -205,15 +205,12 @@ impl<'a> Collector<'a> {
         usage.totals.add(priced);
         if let Some(q) = &priced.quote {
             let read = TokenType::CacheRead as usize;
-            // At the input rate (after the user's adjustment, as the cost is), minus what was paid.
-            let at_input = q.rates.input.map(|rate| {
-                let list = Decimal::from(q.billed[read]) * rate / Decimal::from(TokenType::CacheRead.per());
-                match q.adjustment_percent {
-                    Some(p) => list + list * p / Decimal::ONE_HUNDRED,
-                    None => list,
-                }
+            // The cache reads at the input rate (after the user's adjustment, as the cost
+            // is), minus what they cost.
+            let at_input = q.rate(TokenType::Input).and_then(|rate| {
+                Decimal::from(q.billed[read]).checked_mul(rate)?.checked_div(Decimal::from(TokenType::CacheRead.per()))
             });
-            let saved = at_input.map_or(Decimal::ZERO, |a| a - q.cost_by_type[read]);
+            let saved = at_input.and_then(|a| a.checked_sub(q.cost_by_type[read])).unwrap_or_default();
             usage.cache_read_saved = Some(usage.cache_read_saved.unwrap_or_default() + saved);
             usage.prices.insert(PriceSource {
                 entry: q.entry.clone(),
