@@ -25,6 +25,7 @@ pub use metric::{Measure, MetricPoint, UsageField};
 pub use usage::{InputCache, RawUsage};
 
 use crate::decode::{KeyValue, LogRecord, Metric, Request, Resource, Span, Value};
+use crate::input::route::Route;
 use crate::model::{CallKeys, Emitter, Location, Observation, Role, Signal};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -143,8 +144,14 @@ const METRIC_READERS: &[(Emitter, MetricReader)] = &[
     (Emitter::Semconv, semconv::metric),
 ];
 
-/// Extracts the observations of one decoded request found at `location`.
-pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out: &mut Extracted) {
+/// Extracts the observations of one decoded request found at `location`, sent to `route`.
+pub fn extract(
+    request: &Request<'_>,
+    location: &Location,
+    route: Option<&Route>,
+    config: &Config,
+    out: &mut Extracted,
+) {
     out.tally.requests += 1;
     match request {
         Request::Traces(resources) => {
@@ -153,7 +160,7 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                 for ss in &rs.scope_spans {
                     note_scope(&mut out.tally, &ss.scope.name);
                     let scope_record =
-                        Record { attrs: &[], resource: &resource, scope: &ss.scope.name, location, config };
+                        Record { attrs: &[], resource: &resource, scope: &ss.scope.name, location, route, config };
                     let scope_owned = SPAN_SCOPES.iter().any(|owns| owns(&scope_record));
                     for span in &ss.spans {
                         *out.tally.records.entry(Signal::Traces).or_default() += 1;
@@ -169,6 +176,7 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                             resource: &resource,
                             scope: &ss.scope.name,
                             location,
+                            route,
                             config,
                         };
                         // Most spans of a busy service are not LLM calls: unless an emitter owns
@@ -192,6 +200,7 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                             resource: &resource,
                             scope: &sl.scope.name,
                             location,
+                            route,
                             config,
                         };
                         offer(LOG_READERS, |read| read(log, &record), out);
@@ -214,7 +223,7 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                             out.tally.metric_names.insert(m.name.to_string());
                         }
                         let record =
-                            Record { attrs: &[], resource: &resource, scope: &sm.scope.name, location, config };
+                            Record { attrs: &[], resource: &resource, scope: &sm.scope.name, location, route, config };
                         for (emitter, read) in METRIC_READERS {
                             let before = out.metric_points.len();
                             if read(m, &record, &mut out.metric_points) {
@@ -254,6 +263,7 @@ pub(crate) struct Record<'r, 'a> {
     /// The instrumentation scope's name (e.g. `com.anthropic.claude_code.events`).
     pub scope: &'r str,
     pub location: &'r Location,
+    pub route: Option<&'r Route>,
     pub config: &'r Config,
 }
 
@@ -326,6 +336,7 @@ impl<'r, 'a> Record<'r, 'a> {
             secondhand: false,
             span: None,
             dims: self.dims(),
+            route: self.route.cloned(),
             location: self.location.clone(),
         }
     }

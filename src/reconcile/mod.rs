@@ -131,15 +131,19 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
         }
     }
 
-    // Rule 3: a call record covers its session, and its process.
-    let sessions: HashSet<&str> = calls.iter().filter_map(|c| c.session.as_deref()).collect();
-    let instances: HashSet<&str> = calls.iter().filter_map(|c| c.instance.as_deref()).collect();
+    // Rule 3: a call record covers its session, and its process, within its route (two
+    // senders on two routes are two sessions, however alike their names).
+    let sessions: HashSet<(&str, &str)> =
+        calls.iter().filter_map(|c| Some((route(&c.route), c.session.as_deref()?))).collect();
+    let instances: HashSet<(&str, &str)> =
+        calls.iter().filter_map(|c| Some((route(&c.route), c.instance.as_deref()?))).collect();
+    let routes: HashSet<&str> = calls.iter().map(|c| route(&c.route)).collect();
     let mut from_metrics = Vec::new();
     for o in metric_observations {
         let is_covered = match (&o.session, &o.instance) {
-            (Some(s), _) => sessions.contains(s.as_str()),
-            (None, Some(i)) => instances.contains(i.as_str()),
-            (None, None) => !calls.is_empty(),
+            (Some(s), _) => sessions.contains(&(route(&o.route), s.as_str())),
+            (None, Some(i)) => instances.contains(&(route(&o.route), i.as_str())),
+            (None, None) => routes.contains(route(&o.route)),
         };
         if is_covered {
             decisions.metrics_covered += 1;
@@ -150,6 +154,10 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
     }
     calls.extend(from_metrics);
     Reconciled { calls, decisions }
+}
+
+fn route(r: &Option<crate::input::route::Route>) -> &str {
+    r.as_deref().unwrap_or("")
 }
 
 type SpanRef = ([u8; 16], [u8; 8]);
@@ -265,6 +273,7 @@ mod tests {
             secondhand: false,
             span: span.map(|s| ([1; 16], [s; 8])),
             dims: vec![],
+            route: None,
             location: Location { file: "f".into(), at: Position::Whole },
         }
     }

@@ -18,7 +18,7 @@ mod rows;
 mod table;
 
 use crate::allocate::{CostMode, Grouping, Report, Totals};
-use crate::model::{Emitter, PricedCall, TokenBuckets};
+use crate::model::{PricedCall, TokenBuckets};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::io::Write;
 
@@ -104,14 +104,6 @@ pub fn call_sink<'a>(
             Box::new(focus::Focus::new(rows, grouping, out))
         }
     })
-}
-
-/// An emitter's id in the machine formats (as in `inspect --format json`).
-pub(crate) fn emitter_id(e: Emitter) -> String {
-    match serde_json::to_value(e) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => e.name().to_string(),
-    }
 }
 
 /// Headers of the numeric columns of the human formats (table, markdown), after the
