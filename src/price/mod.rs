@@ -390,11 +390,15 @@ impl Catalog {
     /// cloud platform's id of a vendor's model (Bedrock `us.anthropic.claude-…-v1:0`,
     /// priced by the platform's own entry), the id of the vendor's entry for that model.
     pub fn model_family(&self, model: &str, entry: &str) -> Option<Arc<str>> {
-        let full = model.trim().to_lowercase();
-        let names = names::names_for(&full, &|p| self.find_provider(p).is_some());
-        let vendors = names.vendor_model.and_then(|(vendor, bare)| self.resolve(&bare, Some(&vendor), None));
-        let priced = || self.entries.iter().position(|e| &*e.name == entry);
-        vendors.or_else(priced).map(|i| self.entries[i].id.clone())
+        let vendor_model = |name: &str| {
+            names::names_for(&name.trim().to_lowercase(), &|p| self.find_provider(p).is_some()).vendor_model
+        };
+        let priced = self.entries.iter().position(|e| &*e.name == entry)?;
+        // The call's name, else the platform entry's id (a call priced by its host).
+        let vendors = vendor_model(model)
+            .or_else(|| vendor_model(&self.entries[priced].id))
+            .and_then(|(vendor, bare)| self.resolve(&bare, Some(&vendor), None));
+        Some(self.entries[vendors.unwrap_or(priced)].id.clone())
     }
 
     /// The catalog entry name a model resolves to (for explanations), without pricing.

@@ -29,12 +29,13 @@ fn push(v: &mut Vec<String>, s: &str) {
     }
 }
 
-/// Bedrock model ids: optional geo prefix, vendor, model, optional `-vN[:M]` / `:M`.
+/// Bedrock model ids: optional geo prefix (genai-prices ids say `regional.`), vendor,
+/// model, optional `-vN[:M]` / `:M`.
 fn bedrock_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^(?:(us|eu|apac|au|jp|ca|global|us-gov)\.)?(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs|moonshot|moonshotai|minimax|nvidia|google|stability)\.([a-z0-9][a-z0-9._-]*?)(-v\d+(?::\d+)?|:\d+)?$",
+            r"^(?:(us|eu|apac|au|jp|ca|global|us-gov|regional)\.)?(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs|moonshot|moonshotai|minimax|nvidia|google|stability)\.([a-z0-9][a-z0-9._-]*?)(-v\d+(?::\d+)?|:\d+)?$",
         )
         .expect("static regex")
     })
