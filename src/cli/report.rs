@@ -31,8 +31,8 @@ pub struct ReportArgs {
 /// How to report: shared by every command that ends in a report (`report`, `listen`, `run`).
 #[derive(Args, Debug, Clone)]
 pub struct ReportOptions {
-    /// Group by these dimensions: model, provider, service, operation, hour, day, week,
-    /// month, an alias (user, team, agent, session, host, environment: see `otelcost
+    /// Group by these dimensions: model (as emitted), model_family (as priced), provider,
+    /// service, operation, route, emitter, signal, hour, day, week, month, an alias (user, team, agent, session, host, environment: see `otelcost
     /// dimensions`), one derived by --rules, or any attribute key (looked up on the record,
     /// then its resource; `a|b` takes the first present).
     #[arg(long, value_delimiter = ',', default_value = "model")]
