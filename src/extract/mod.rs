@@ -345,3 +345,30 @@ impl<'r, 'a> Record<'r, 'a> {
 pub(crate) fn lookup<'a>(attrs: &[KeyValue<'a>], key: &str) -> Option<Value<'a>> {
     attrs.iter().find(|kv| kv.key == key).and_then(|kv| kv.value.map(|v| v.get()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Position;
+
+    #[test]
+    fn a_route_is_part_of_a_metric_series_and_of_every_observation() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/emitters/a_openai_v2_latest/metrics.jsonl");
+        let text = std::fs::read_to_string(path).unwrap();
+        let request = crate::decode::json(text.lines().next().unwrap().as_bytes()).unwrap().unwrap();
+        let location = Location { file: "m".into(), at: Position::Whole };
+        let under = |route: Option<&str>| {
+            let route: Option<Route> = route.map(Into::into);
+            let mut out = Extracted::default();
+            extract(&request, &location, route.as_ref(), &Config::default(), &mut out);
+            out.metric_points
+        };
+        let (plain, a, b) = (under(None), under(Some("team-a")), under(Some("team-b")));
+        assert!(!plain.is_empty());
+        assert!(a.iter().all(|p| p.route.as_deref() == Some("team-a")));
+        // Cumulative points of two senders on two routes are never differenced together.
+        for ((p, a), b) in plain.iter().zip(&a).zip(&b) {
+            assert!(p.stream != a.stream && a.stream != b.stream && a.group != b.group);
+        }
+    }
+}

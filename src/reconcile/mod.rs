@@ -291,6 +291,41 @@ mod tests {
     }
 
     #[test]
+    fn metric_usage_is_covered_only_within_its_route() {
+        use crate::extract::{InputCache, Measure, MetricPoint, UsageField};
+        let point = |route: &str| MetricPoint {
+            emitter: Emitter::Semconv,
+            stream: 1,
+            group: 1,
+            cumulative: false,
+            start_ns: 0,
+            time_ns: 5,
+            value: rust_decimal::Decimal::from(7),
+            measure: Measure::Tokens(UsageField::Input),
+            input_cache: InputCache::Excludes,
+            model: Some("m".into()),
+            provider: None,
+            session: Some("s".into()),
+            instance: None,
+            service: None,
+            dims: vec![],
+            route: Some(route.into()),
+            location: Location { file: "f".into(), at: Position::Whole },
+        };
+        let mut call = obs(Signal::Traces, Role::ModelCall, Some(1), vec![span_key(1)], 10);
+        call.session = Some("s".into());
+        call.route = Some("team-a".into());
+        let with = |route: &str| Extracted {
+            observations: vec![call.clone()],
+            metric_points: vec![point(route)],
+            ..Default::default()
+        };
+        // The same session name on another route is another sender's: its metrics count.
+        assert_eq!(total(&reconcile(with("team-a"))), 10);
+        assert_eq!(total(&reconcile(with("team-b"))), 17);
+    }
+
+    #[test]
     fn a_span_and_its_event_count_once_as_the_span() {
         let ex = Extracted {
             observations: vec![
