@@ -849,3 +849,26 @@ fn routes_tokens_and_routes_only_answer_as_documented() {
     assert_eq!(rows.keys().collect::<Vec<_>>(), ["team-a", "team-b"]);
     assert_eq!((rows["team-a"].0, rows["team-b"].0), (10, 4));
 }
+
+#[test]
+#[ignore = "needs the Python OpenTelemetry exporters: OTELCOST_TEST_PYTHON, set by .ci/run"]
+fn grpc_has_no_route_so_routes_only_refuses_it() {
+    let python = python();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("raw.py");
+    std::fs::write(&script, PYTHON_GRPC_RAW).unwrap();
+    let valid = dir.path().join("valid.pb");
+    std::fs::write(&valid, frames(&testdata("protobuf/b_openllmetry/traces.pb"))[0]).unwrap();
+    let listener = Listener::start(&["--routes-only", "--auth-token", "tok", "--format", "json"]);
+    let out = Command::new(&python)
+        .arg(&script)
+        .arg(listener.grpc.unwrap().to_string())
+        .arg(&valid)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let done = listener.finish(true);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), ["NOT_FOUND"; 5].join(" "));
+    assert_eq!(parse(&done.stdout)["total"]["requests"], 0, "nothing kept");
+}

@@ -162,7 +162,17 @@ pub async fn start(prepared: &Prepared, options: live::Options) -> Result<Server
 pub fn announce(server: &Server, prepared: &Prepared) {
     let grpc = server.grpc_addr.map(|a| format!(", OTLP/gRPC on http://{a}")).unwrap_or_default();
     let mut line = format!("otelcost: listening: OTLP/HTTP on http://{}{grpc}", server.http_addr);
-    if let Some(save) = &server.receiver.options().save {
+    let options = server.receiver.options();
+    if let Some(route) = &options.default_route {
+        line += &format!("; route {route}");
+    } else if options.routes_only {
+        line += "; only routed requests (/ROUTE/v1/…, --routes-only)";
+    }
+    if !options.route_tokens.is_empty() {
+        let n = options.route_tokens.len();
+        line += &format!("; {n} route{} with a token of its own", if n == 1 { "" } else { "s" });
+    }
+    if let Some(save) = &options.save {
         let layout = if save.format == live::Encoding::Json { "OTLP/JSON lines" } else { "protobuf frames" };
         line += &format!("; saving to {} as {layout}", save.dir.display());
     }
