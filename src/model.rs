@@ -197,8 +197,7 @@ impl fmt::Display for Location {
 }
 
 /// Which emitter's conventions a record was read with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Emitter {
     /// The OpenTelemetry `gen_ai` semantic conventions (every version).
     Semconv,
@@ -227,6 +226,23 @@ impl Emitter {
         Emitter::GoogleAdk,
     ];
 
+    /// The id in every machine format and the `emitter` dimension: the name of the
+    /// module that reads it (`src/extract/<id>.rs`).
+    pub fn id(self) -> &'static str {
+        match self {
+            Emitter::Semconv => "semconv",
+            Emitter::ClaudeCode => "claude_code",
+            Emitter::Codex => "codex",
+            Emitter::LiteLlm => "litellm",
+            Emitter::OpenLlmetry => "openllmetry",
+            Emitter::OpenInference => "openinference",
+            Emitter::VercelAi => "vercel_ai",
+            Emitter::PydanticAi => "pydantic_ai",
+            Emitter::Strands => "strands",
+            Emitter::GoogleAdk => "google_adk",
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Emitter::Semconv => "gen_ai semconv",
@@ -240,6 +256,12 @@ impl Emitter {
             Emitter::Strands => "Strands Agents",
             Emitter::GoogleAdk => "Google ADK",
         }
+    }
+}
+
+impl Serialize for Emitter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
     }
 }
 
@@ -409,6 +431,8 @@ pub struct Observation {
     pub span: Option<([u8; 16], [u8; 8])>,
     /// Values of the attribute dimensions asked for (`--by`), record first then resource.
     pub dims: Vec<Option<String>>,
+    /// The route the request was sent to (`/team-a/v1/traces`), or its `--save` directory.
+    pub route: Option<crate::input::route::Route>,
     pub location: Location,
 }
 
@@ -429,6 +453,7 @@ pub struct Call {
     pub service: Option<String>,
     pub tokens: TokenBuckets,
     pub dims: Vec<Option<String>>,
+    pub route: Option<crate::input::route::Route>,
     pub emitter: Emitter,
     pub signal: Signal,
     /// (trace id, span id) when the record counted is a span: for line-item exports.
@@ -451,6 +476,7 @@ impl From<Observation> for Call {
             service: o.service,
             tokens: o.tokens,
             dims: o.dims,
+            route: o.route,
             emitter: o.emitter,
             signal: o.signal,
             span: o.span,
@@ -466,6 +492,8 @@ pub struct PricedCall {
     pub cost: Option<Decimal>,
     /// The catalog entry used, as `source:provider/model-id`.
     pub price_ref: Option<Arc<str>>,
+    /// The model as the catalog knows it (see `Catalog::family`); `None` when unpriced.
+    pub model_family: Option<Arc<str>>,
     /// With `--explain`: the entry, its date, the unit prices and tier applied, in one line
     /// (shared between the calls priced alike).
     pub explanation: Option<Arc<str>>,

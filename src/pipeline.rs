@@ -140,7 +140,7 @@ pub fn process_unit(unit: &Unit<'_>, config: &extract::Config, out: &mut Extract
     };
     match unit.payload {
         UnitPayload::Json(text) => match decode::json(text).map_err(describe)? {
-            Some(request) => extract::extract(&request, &unit.location, config, out),
+            Some(request) => extract::extract(&request, &unit.location, unit.route, config, out),
             None => {
                 return Err("JSON, but not an OTLP request (no resourceSpans, resourceMetrics or resourceLogs)".into())
             }
@@ -157,7 +157,7 @@ pub fn process_unit(unit: &Unit<'_>, config: &extract::Config, out: &mut Extract
                 );
             };
             let request = decode::protobuf(bytes, signal).map_err(describe)?;
-            extract::extract(&request, &unit.location, config, out);
+            extract::extract(&request, &unit.location, unit.route, config, out);
         }
         UnitPayload::Zstd(bytes, hint) => {
             let mut plain = Vec::new();
@@ -166,7 +166,7 @@ pub fn process_unit(unit: &Unit<'_>, config: &extract::Config, out: &mut Extract
                 .map_err(|e| format!("zstd frame: {e}"))?;
             let payload =
                 if plain.first() == Some(&b'{') { UnitPayload::Json(&plain) } else { UnitPayload::Proto(&plain, hint) };
-            return process_unit(&Unit { location: unit.location.clone(), payload }, config, out);
+            return process_unit(&Unit { location: unit.location.clone(), payload, route: unit.route }, config, out);
         }
     }
     Ok(())

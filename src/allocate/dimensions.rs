@@ -3,7 +3,7 @@
 //! rules file, and plain attribute keys.
 
 use super::rules::{Derived, Matcher, Rules};
-use crate::model::Call;
+use crate::model::PricedCall;
 use jiff::civil::Weekday;
 use std::collections::HashMap;
 
@@ -63,10 +63,17 @@ pub const BUILTIN_ALIASES: &[(&str, &[&str], &str)] = &[
 
 /// Dimensions read from the call itself.
 pub const FIELDS: &[(&str, &str)] = &[
-    ("model", "the model that answered (else the one requested)"),
+    ("model", "the model that answered (else the one requested), as emitted"),
+    (
+        "model_family",
+        "the catalog model the call was priced as: dated snapshots, provider prefixes and Bedrock/Vertex ids of one model share it; unpriced: the model as emitted",
+    ),
     ("provider", "gen_ai.provider.name / gen_ai.system"),
     ("service", "the resource's service.name"),
     ("operation", "chat, embeddings, …"),
+    ("route", "where it was sent: /ROUTE/v1/traces (listen, run --route), or a --save directory route=ROUTE"),
+    ("emitter", "the module that read the call: semconv, claude_code, codex, litellm, openllmetry, …"),
+    ("signal", "the record counted: traces, logs or metrics"),
     ("hour", "time bucket, in --timezone"),
     ("day", "time bucket, in --timezone"),
     ("week", "time bucket: the date of its first day (--week-start)"),
@@ -76,6 +83,10 @@ pub const FIELDS: &[(&str, &str)] = &[
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
     Model,
+    ModelFamily,
+    Route,
+    Emitter,
+    Signal,
     Provider,
     Service,
     Operation,
@@ -195,6 +206,10 @@ impl Resolver<'_> {
     fn resolve(&mut self, name: &str, skip_derived: Option<&str>) -> Dimension {
         let field = match name {
             "model" => Some(Dimension::Field(Field::Model)),
+            "model_family" => Some(Dimension::Field(Field::ModelFamily)),
+            "route" => Some(Dimension::Field(Field::Route)),
+            "emitter" => Some(Dimension::Field(Field::Emitter)),
+            "signal" => Some(Dimension::Field(Field::Signal)),
             "provider" => Some(Dimension::Field(Field::Provider)),
             "service" => Some(Dimension::Field(Field::Service)),
             "operation" => Some(Dimension::Field(Field::Operation)),
@@ -293,27 +308,34 @@ impl Grouping {
     }
 
     /// Whether a call passes every `--where` condition (a missing value is `(none)`).
-    pub fn admits(&self, call: &Call) -> bool {
+    pub fn admits(&self, priced: &PricedCall) -> bool {
         self.filters.iter().all(|f| {
-            let value = self.value(&f.dimension, call);
+            let value = self.value(&f.dimension, priced);
             (value.as_deref().unwrap_or(super::NONE) == f.value) != f.negate
         })
     }
 
-    pub(super) fn value(&self, dim: &Dimension, call: &Call) -> Option<String> {
+    pub(super) fn value(&self, dim: &Dimension, priced: &PricedCall) -> Option<String> {
+        let call = &priced.call;
         match dim {
             Dimension::Field(Field::Model) => call.model.clone(),
+            Dimension::Field(Field::ModelFamily) => {
+                priced.model_family.as_deref().map(str::to_string).or_else(|| call.model.clone())
+            }
+            Dimension::Field(Field::Route) => call.route.as_deref().map(str::to_string),
+            Dimension::Field(Field::Emitter) => Some(call.emitter.id().to_string()),
+            Dimension::Field(Field::Signal) => Some(call.signal.name().to_string()),
             Dimension::Field(Field::Provider) => call.provider.clone(),
             Dimension::Field(Field::Service) => call.service.clone(),
             Dimension::Field(Field::Operation) => call.operation.clone(),
             Dimension::Field(Field::Session) => call.session.clone(),
             Dimension::Time(bucket) => time_bucket(call.time_ns, *bucket, &self.time_zone, self.week_start),
             Dimension::Attribute(i) => call.dims.get(*i).cloned().flatten(),
-            Dimension::FirstOf(dims) => dims.iter().find_map(|d| self.value(d, call)),
+            Dimension::FirstOf(dims) => dims.iter().find_map(|d| self.value(d, priced)),
             Dimension::Derived(i) => {
                 let derived = self.derived.get(*i)?;
                 derived.rules.iter().find_map(|(from, matcher)| {
-                    let input = from.as_ref().and_then(|d| self.value(d, call));
+                    let input = from.as_ref().and_then(|d| self.value(d, priced));
                     matcher.apply(input.as_deref())
                 })
             }

@@ -12,7 +12,7 @@ pub use rules::{Matcher, Rules, UNALLOCATED};
 pub use shape::{merge, sort, top, SortBy, OTHER};
 pub use split::{split_unallocated, Unshared};
 
-use crate::model::{Call, PricedCall, TokenBuckets, TokenType};
+use crate::model::{PricedCall, TokenBuckets, TokenType};
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -112,7 +112,7 @@ pub fn group(
                 explained.insert(line.clone());
             }
         }
-        rows.entry(group_key(grouping, call)).or_default().add(priced);
+        rows.entry(group_key(grouping, priced)).or_default().add(priced);
         total.add(priced);
         if priced.cost.is_none() {
             let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
@@ -142,8 +142,8 @@ pub fn group(
 
 /// A call's value for each grouping dimension (`(none)` when missing): its group's key,
 /// also the dimension columns of the exports.
-pub fn group_key(grouping: &Grouping, call: &Call) -> Vec<String> {
-    grouping.dimensions.iter().map(|(_, dim)| grouping.value(dim, call).unwrap_or_else(|| NONE.to_string())).collect()
+pub fn group_key(grouping: &Grouping, priced: &PricedCall) -> Vec<String> {
+    grouping.dimensions.iter().map(|(_, dim)| grouping.value(dim, priced).unwrap_or_else(|| NONE.to_string())).collect()
 }
 
 impl Totals {
@@ -178,7 +178,7 @@ impl Totals {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Emitter, Signal};
+    use crate::model::{Call, Emitter, Signal};
     use std::str::FromStr;
 
     fn priced(model: &str, team: Option<&str>, time_ns: u64, cost: Option<&str>) -> PricedCall {
@@ -197,12 +197,14 @@ mod tests {
                 service: None,
                 tokens: TokenBuckets { input: 10, output: 1, ..Default::default() },
                 dims: vec![team.map(String::from)],
+                route: None,
                 emitter: Emitter::Semconv,
                 signal: Signal::Traces,
                 span: None,
             },
             cost: cost.map(|c| Decimal::from_str(c).unwrap()),
             price_ref: None,
+            model_family: None,
             explanation: None,
             quote: None,
         }

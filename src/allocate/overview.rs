@@ -179,7 +179,7 @@ impl<'a> Collector<'a> {
     pub(super) fn add(&mut self, priced: &PricedCall) {
         let call = &priced.call;
         let value = match &self.stack {
-            Some((_, dim)) => self.grouping.value(dim, call).unwrap_or_else(|| NONE.to_string()),
+            Some((_, dim)) => self.grouping.value(dim, priced).unwrap_or_else(|| NONE.to_string()),
             None => String::new(),
         };
         self.groups.entry(value.clone()).or_default().add(priced);

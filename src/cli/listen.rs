@@ -58,6 +58,21 @@ pub struct ReceiverArgs {
     #[arg(long, value_name = "TOKEN", env = "OTELCOST_AUTH_TOKEN", hide_env_values = true)]
     pub auth_token: Option<String>,
 
+    /// A route that needs its own token: requests to ROUTE (`/ROUTE/v1/traces`) must carry
+    /// `Authorization: Bearer TOKEN` (--auth-token does not open it). Repeatable.
+    #[arg(long = "route-token", value_name = "ROUTE=TOKEN", value_parser = live::routes::parse_route_token)]
+    pub route_tokens: Vec<(crate::input::route::Route, String)>,
+
+    /// Route tokens from a TOML file: a `[tokens]` table of `"ROUTE" = "TOKEN"` lines
+    /// (keeps the tokens off the command line).
+    #[arg(long, value_name = "FILE")]
+    pub route_token_file: Option<PathBuf>,
+
+    /// Refuse requests without a route (the plain /v1/… paths and, but for `run --route`,
+    /// gRPC) with 404, so that everything a shared receiver takes is attributed.
+    #[arg(long)]
+    pub routes_only: bool,
+
     /// Append every accepted request to DIR as it arrives, before acknowledging it, in the
     /// Collector file exporter's layout chosen by --save-format; `otelcost report DIR` reads
     /// it back.
@@ -85,11 +100,24 @@ impl ReceiverArgs {
         if self.auth_token.as_deref().is_some_and(|t| t.trim().is_empty() || t.contains(char::is_whitespace)) {
             return Err(usage("--auth-token must be non-empty and without spaces".into()));
         }
+        let mut route_tokens = self.route_tokens.clone();
+        if let Some(path) = &self.route_token_file {
+            route_tokens
+                .extend(live::routes::load_route_tokens(path).map_err(|e| usage(format!("--route-token-file: {e}")))?);
+        }
+        for (i, (route, _)) in route_tokens.iter().enumerate() {
+            if route_tokens[..i].iter().any(|(earlier, _)| earlier == route) {
+                return Err(usage(format!("route {route:?} is given a token twice")));
+            }
+        }
         Ok(live::Options {
             http,
             grpc,
             max_body: self.max_body,
             auth_token: self.auth_token.clone(),
+            route_tokens,
+            routes_only: self.routes_only,
+            default_route: None,
             save: self.save.clone().map(|dir| live::Save { dir, format: self.save_format }),
             max_requests: self.max_requests,
         })
@@ -134,7 +162,17 @@ pub async fn start(prepared: &Prepared, options: live::Options) -> Result<Server
 pub fn announce(server: &Server, prepared: &Prepared) {
     let grpc = server.grpc_addr.map(|a| format!(", OTLP/gRPC on http://{a}")).unwrap_or_default();
     let mut line = format!("otelcost: listening: OTLP/HTTP on http://{}{grpc}", server.http_addr);
-    if let Some(save) = &server.receiver.options().save {
+    let options = server.receiver.options();
+    if let Some(route) = &options.default_route {
+        line += &format!("; route {route}");
+    } else if options.routes_only {
+        line += "; only routed requests (/ROUTE/v1/…, --routes-only)";
+    }
+    if !options.route_tokens.is_empty() {
+        let n = options.route_tokens.len();
+        line += &format!("; {n} route{} with a token of its own", if n == 1 { "" } else { "s" });
+    }
+    if let Some(save) = &options.save {
         let layout = if save.format == live::Encoding::Json { "OTLP/JSON lines" } else { "protobuf frames" };
         line += &format!("; saving to {} as {layout}", save.dir.display());
     }

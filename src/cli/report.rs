@@ -31,8 +31,8 @@ pub struct ReportArgs {
 /// How to report: shared by every command that ends in a report (`report`, `listen`, `run`).
 #[derive(Args, Debug, Clone)]
 pub struct ReportOptions {
-    /// Group by these dimensions: model, provider, service, operation, hour, day, week,
-    /// month, an alias (user, team, agent, session, host, environment: see `otelcost
+    /// Group by these dimensions: model (as emitted), model_family (as priced), provider,
+    /// service, operation, route, emitter, signal, hour, day, week, month, an alias (user, team, agent, session, host, environment: see `otelcost
     /// dimensions`), one derived by --rules, or any attribute key (looked up on the record,
     /// then its resource; `a|b` takes the first present).
     #[arg(long, value_delimiter = ',', default_value = "model")]
@@ -293,14 +293,18 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
         }
         inside
     });
-    let before = calls.len();
-    calls.retain(|c| prepared.grouping.admits(c));
-    let filtered = before - calls.len();
     let catalog = prepared.catalog()?;
+    // `--where` after pricing: a dimension such as model_family is known only then.
+    let mut filtered = 0usize;
     // Calls in a service tier their model has no price for: priced at standard rates, and
     // said once per model.
     let mut tier_missing: std::collections::BTreeMap<(&'static str, String), u64> = Default::default();
-    let priced = price::price_calls(&catalog, calls, opts.explain).inspect(|p| {
+    let admitted = price::price_calls(&catalog, calls, opts.explain).filter(|p| {
+        let admitted = prepared.grouping.admits(p);
+        filtered += usize::from(!admitted);
+        admitted
+    });
+    let priced = admitted.inspect(|p| {
         if p.quote.as_ref().is_some_and(|q| q.tier_missing()) {
             let model = p.call.model.clone().unwrap_or_default();
             *tier_missing.entry((p.call.tier.name(), model)).or_default() += p.call.requests.max(1);

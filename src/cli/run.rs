@@ -38,6 +38,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_env: bool,
 
+    /// Tag the session's calls with this route (e.g. ci/$GITHUB_RUN_ID): the command's
+    /// OTLP endpoint becomes http://…/ROUTE (gRPC, which has no path, gets it too), and
+    /// --save keeps it in DIR/route=…/ so that several runs saving to one place stay apart.
+    #[arg(long, value_name = "ROUTE", value_parser = crate::input::route::parse)]
+    pub route: Option<crate::input::route::Route>,
+
     #[command(flatten)]
     pub options: ReportOptions,
 
@@ -47,10 +53,12 @@ pub struct RunArgs {
 }
 
 /// What an OTel SDK and the common agents read, pointed at `http` (which also answers
-/// gRPC over HTTP/2, so an exporter switched to grpc finds it at the same address).
-fn telemetry_env(http: SocketAddr, token: Option<&str>) -> Vec<(&'static str, String)> {
+/// gRPC over HTTP/2, so an exporter switched to grpc finds it at the same address), under
+/// `route` (OTLP/HTTP exporters append `/v1/<signal>` to the endpoint's path).
+fn telemetry_env(http: SocketAddr, route: Option<&str>, token: Option<&str>) -> Vec<(&'static str, String)> {
+    let path = route.map(|r| format!("/{r}")).unwrap_or_default();
     let mut env = vec![
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{http}")),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{http}{path}")),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".into()),
         ("OTEL_TRACES_EXPORTER", "otlp".into()),
         ("OTEL_METRICS_EXPORTER", "otlp".into()),
@@ -84,7 +92,15 @@ const ENV_REMOVED: [&str; 9] = [
 
 pub fn run(args: RunArgs) -> Result<i32, Failure> {
     let prepared = args.options.prepare()?;
-    let options = args.receiver.options("127.0.0.1:0", "127.0.0.1:0")?;
+    let mut options = args.receiver.options("127.0.0.1:0", "127.0.0.1:0")?;
+    options.default_route = args.route.clone();
+    // The command sends with its route's own token, if it has one.
+    let token = args
+        .route
+        .as_ref()
+        .and_then(|r| options.route_tokens.iter().find(|(name, _)| name == r))
+        .map(|(_, token)| token.clone())
+        .or_else(|| args.receiver.auth_token.clone());
     if args.budget.is_some_and(|b| b.is_sign_negative()) {
         return Err(usage("--budget must be 0 or more dollars".into()));
     }
@@ -99,7 +115,7 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
             for name in ENV_REMOVED {
                 command.env_remove(name);
             }
-            command.envs(telemetry_env(server.http_addr, args.receiver.auth_token.as_deref()));
+            command.envs(telemetry_env(server.http_addr, args.route.as_deref(), token.as_deref()));
         }
         let program = args.command[0].to_string_lossy().into_owned();
         let mut child = command.spawn().map_err(|e| error(format!("cannot run {program:?}: {e}")))?;

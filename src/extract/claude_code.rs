@@ -186,7 +186,7 @@ mod tests {
         );
         let request = crate::decode::json(line.as_bytes()).unwrap().unwrap();
         let mut out = Extracted::default();
-        extract(&request, &Location { file: "t".into(), at: Position::Whole }, &Config::default(), &mut out);
+        extract(&request, &Location { file: "t".into(), at: Position::Whole }, None, &Config::default(), &mut out);
         out
     }
 

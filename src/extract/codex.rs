@@ -227,7 +227,7 @@ mod tests {
             .replace('\n', "");
         let request = crate::decode::json(line.as_bytes()).unwrap().unwrap();
         let mut out = Extracted::default();
-        extract(&request, &Location { file: "t".into(), at: Position::Whole }, &Config::default(), &mut out);
+        extract(&request, &Location { file: "t".into(), at: Position::Whole }, None, &Config::default(), &mut out);
         assert_eq!(out.observations.len(), 1);
         let o = &out.observations[0];
         let t = o.tokens;

@@ -4,6 +4,7 @@
 use super::usage::InputCache;
 use super::Record;
 use crate::decode::{HistogramPoint, KeyValue, NumberPoint, NO_RECORDED_VALUE};
+use crate::input::route::Route;
 use crate::model::{Emitter, Location};
 use rust_decimal::Decimal;
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -52,6 +53,7 @@ pub struct MetricPoint {
     pub instance: Option<String>,
     pub service: Option<String>,
     pub dims: Vec<Option<String>>,
+    pub route: Option<Route>,
     pub location: Location,
 }
 
@@ -115,6 +117,8 @@ impl Record<'_, '_> {
         let mut group = DefaultHasher::new();
         self.resource.hash.hash(&mut group);
         self.scope.hash(&mut group);
+        // Two senders on two routes are two series, however alike their resources.
+        self.route.hash(&mut group);
         let mut attrs: Vec<(&str, Option<String>)> =
             point_attrs.iter().map(|kv| (&*kv.key, kv.value.and_then(|v| v.get().render()))).collect();
         attrs.sort();
@@ -146,6 +150,7 @@ impl Record<'_, '_> {
             instance: self.resource.instance.clone(),
             service: self.resource.service.clone(),
             dims: record.dims(),
+            route: self.route.cloned(),
             location: self.location.clone(),
         }
     }

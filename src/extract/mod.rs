@@ -25,6 +25,7 @@ pub use metric::{Measure, MetricPoint, UsageField};
 pub use usage::{InputCache, RawUsage};
 
 use crate::decode::{KeyValue, LogRecord, Metric, Request, Resource, Span, Value};
+use crate::input::route::Route;
 use crate::model::{CallKeys, Emitter, Location, Observation, Role, Signal};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -143,8 +144,14 @@ const METRIC_READERS: &[(Emitter, MetricReader)] = &[
     (Emitter::Semconv, semconv::metric),
 ];
 
-/// Extracts the observations of one decoded request found at `location`.
-pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out: &mut Extracted) {
+/// Extracts the observations of one decoded request found at `location`, sent to `route`.
+pub fn extract(
+    request: &Request<'_>,
+    location: &Location,
+    route: Option<&Route>,
+    config: &Config,
+    out: &mut Extracted,
+) {
     out.tally.requests += 1;
     match request {
         Request::Traces(resources) => {
@@ -153,7 +160,7 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                 for ss in &rs.scope_spans {
                     note_scope(&mut out.tally, &ss.scope.name);
                     let scope_record =
-                        Record { attrs: &[], resource: &resource, scope: &ss.scope.name, location, config };
+                        Record { attrs: &[], resource: &resource, scope: &ss.scope.name, location, route, config };
                     let scope_owned = SPAN_SCOPES.iter().any(|owns| owns(&scope_record));
                     for span in &ss.spans {
                         *out.tally.records.entry(Signal::Traces).or_default() += 1;
@@ -169,6 +176,7 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                             resource: &resource,
                             scope: &ss.scope.name,
                             location,
+                            route,
                             config,
                         };
                         // Most spans of a busy service are not LLM calls: unless an emitter owns
@@ -192,6 +200,7 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                             resource: &resource,
                             scope: &sl.scope.name,
                             location,
+                            route,
                             config,
                         };
                         offer(LOG_READERS, |read| read(log, &record), out);
@@ -214,7 +223,7 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                             out.tally.metric_names.insert(m.name.to_string());
                         }
                         let record =
-                            Record { attrs: &[], resource: &resource, scope: &sm.scope.name, location, config };
+                            Record { attrs: &[], resource: &resource, scope: &sm.scope.name, location, route, config };
                         for (emitter, read) in METRIC_READERS {
                             let before = out.metric_points.len();
                             if read(m, &record, &mut out.metric_points) {
@@ -254,6 +263,7 @@ pub(crate) struct Record<'r, 'a> {
     /// The instrumentation scope's name (e.g. `com.anthropic.claude_code.events`).
     pub scope: &'r str,
     pub location: &'r Location,
+    pub route: Option<&'r Route>,
     pub config: &'r Config,
 }
 
@@ -326,6 +336,7 @@ impl<'r, 'a> Record<'r, 'a> {
             secondhand: false,
             span: None,
             dims: self.dims(),
+            route: self.route.cloned(),
             location: self.location.clone(),
         }
     }
@@ -333,4 +344,31 @@ impl<'r, 'a> Record<'r, 'a> {
 
 pub(crate) fn lookup<'a>(attrs: &[KeyValue<'a>], key: &str) -> Option<Value<'a>> {
     attrs.iter().find(|kv| kv.key == key).and_then(|kv| kv.value.map(|v| v.get()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Position;
+
+    #[test]
+    fn a_route_is_part_of_a_metric_series_and_of_every_observation() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/emitters/a_openai_v2_latest/metrics.jsonl");
+        let text = std::fs::read_to_string(path).unwrap();
+        let request = crate::decode::json(text.lines().next().unwrap().as_bytes()).unwrap().unwrap();
+        let location = Location { file: "m".into(), at: Position::Whole };
+        let under = |route: Option<&str>| {
+            let route: Option<Route> = route.map(Into::into);
+            let mut out = Extracted::default();
+            extract(&request, &location, route.as_ref(), &Config::default(), &mut out);
+            out.metric_points
+        };
+        let (plain, a, b) = (under(None), under(Some("team-a")), under(Some("team-b")));
+        assert!(!plain.is_empty());
+        assert!(a.iter().all(|p| p.route.as_deref() == Some("team-a")));
+        // Cumulative points of two senders on two routes are never differenced together.
+        for ((p, a), b) in plain.iter().zip(&a).zip(&b) {
+            assert!(p.stream != a.stream && a.stream != b.stream && a.group != b.group);
+        }
+    }
 }

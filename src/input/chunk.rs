@@ -1,5 +1,6 @@
 //! Cutting a stream into chunks of whole records, and records back out of a chunk.
 
+use super::route::Route;
 use super::{read_error, sniff, Outcome, Problem, Sink, CHUNK_BYTES, MAX_RECORD_BYTES};
 use crate::model::{Location, Position, Signal};
 use serde::de::IgnoredAny;
@@ -13,6 +14,8 @@ pub struct Chunk {
     pub file: Arc<str>,
     pub data: Vec<u8>,
     pub layout: Layout,
+    /// The route of the file's `route=…` directory (set by the reader of the file).
+    pub route: Option<Route>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -31,6 +34,8 @@ pub enum Layout {
 pub struct Unit<'a> {
     pub location: Location,
     pub payload: UnitPayload<'a>,
+    /// The route it was sent to.
+    pub route: Option<&'a Route>,
 }
 
 pub enum UnitPayload<'a> {
@@ -45,6 +50,7 @@ impl Chunk {
     /// not records (a document that does not parse).
     pub fn for_each_unit(&self, mut f: impl FnMut(Result<Unit<'_>, Problem>)) {
         let at = |position| Location { file: self.file.clone(), at: position };
+        let route = self.route.as_ref();
         match self.layout {
             Layout::JsonLines { first_line } => {
                 for (i, line) in self.data.split(|&b| b == b'\n').enumerate() {
@@ -55,6 +61,7 @@ impl Chunk {
                     f(Ok(Unit {
                         location: at(Position::Line(first_line + i as u64)),
                         payload: UnitPayload::Json(line),
+                        route,
                     }));
                 }
             }
@@ -67,6 +74,7 @@ impl Chunk {
                         Some(Ok(doc)) => f(Ok(Unit {
                             location: at(Position::Offset(offset)),
                             payload: UnitPayload::Json(doc.get().as_bytes()),
+                            route,
                         })),
                         Some(Err(e)) => {
                             f(Err(Problem {
@@ -91,12 +99,12 @@ impl Chunk {
                     } else {
                         UnitPayload::Proto(body, hint)
                     };
-                    f(Ok(Unit { location, payload }));
+                    f(Ok(Unit { location, payload, route }));
                     pos += 4 + len;
                 }
             }
             Layout::Body { hint } => {
-                f(Ok(Unit { location: at(Position::Whole), payload: UnitPayload::Proto(&self.data, hint) }))
+                f(Ok(Unit { location: at(Position::Whole), payload: UnitPayload::Proto(&self.data, hint), route }))
             }
         }
     }
@@ -145,7 +153,7 @@ pub(super) fn json(name: Arc<str>, mut reader: Box<dyn BufRead + '_>, sink: &mut
                     return Ok(Outcome::NotOtlp);
                 }
             }
-            sink.chunk(Chunk { file: name, data, layout: Layout::JsonDocument });
+            sink.chunk(Chunk { file: name, data, layout: Layout::JsonDocument, route: None });
             Ok(Outcome::Read)
         }
     }
@@ -212,7 +220,7 @@ fn flush_lines(name: &Arc<str>, data: &mut Vec<u8>, first_line: &mut u64, sink: 
     let lines = memchr::memchr_iter(b'\n', &chunk).count() as u64;
     let layout = Layout::JsonLines { first_line: *first_line };
     *first_line += lines;
-    sink.chunk(Chunk { file: name.clone(), data: chunk, layout });
+    sink.chunk(Chunk { file: name.clone(), data: chunk, layout, route: None });
 }
 
 /// The Collector file exporter's `format: proto` stream: a 4-byte big-endian length, then
@@ -229,7 +237,12 @@ pub(super) fn frames(
     let send = |data: &mut Vec<u8>, start: u64, sink: &mut dyn Sink| {
         if !data.is_empty() {
             let data = std::mem::replace(data, Vec::with_capacity(CHUNK_BYTES + 4096));
-            sink.chunk(Chunk { file: name.clone(), data, layout: Layout::Frames { first_offset: start, hint } });
+            sink.chunk(Chunk {
+                file: name.clone(),
+                data,
+                layout: Layout::Frames { first_offset: start, hint },
+                route: None,
+            });
         }
     };
     loop {
@@ -310,6 +323,6 @@ pub(super) fn body(
         location: Location { file: name.clone(), at: Position::Whole },
         message: read_error(&e),
     })?;
-    sink.chunk(Chunk { file: name, data, layout: Layout::Body { hint } });
+    sink.chunk(Chunk { file: name, data, layout: Layout::Body { hint }, route: None });
     Ok(())
 }

@@ -9,6 +9,7 @@
 
 mod chunk;
 pub mod live;
+pub mod route;
 mod sniff;
 
 pub use chunk::{Chunk, Layout, Unit, UnitPayload};
@@ -73,7 +74,10 @@ pub fn read<S: Sink>(
         let Some(entry) = entries.get(n) else { break };
         let mut sink = sink_for(n);
         let (bytes, skipped) = match entry {
-            Ok((path, named)) => read_file(path, *named, &mut sink, consumed),
+            Ok((path, named)) => {
+                let route = file_route(path, &mut sink);
+                read_file(path, *named, &mut Routed { inner: &mut sink, route }, consumed)
+            }
             Err(problem) => {
                 sink.problem(problem.clone());
                 continue;
@@ -123,6 +127,39 @@ fn read_file(path: &Path, named: bool, sink: &mut dyn Sink, consumed: &AtomicU64
         Err(problem) => sink.problem(problem),
     }
     (counted.count, skipped)
+}
+
+/// The route of a file below a `--save` route directory (`route=team-a/`); a directory so
+/// named that is no valid route is a problem, and the file is read without one.
+fn file_route(path: &Path, sink: &mut dyn Sink) -> Option<route::Route> {
+    if path.as_os_str() == "-" {
+        return None;
+    }
+    match route::of_file(path)? {
+        Ok(route) => Some(route),
+        Err(message) => {
+            let name: Arc<str> = path.display().to_string().into();
+            sink.problem(Problem { location: whole(&name), message: format!("{message}; read without a route") });
+            None
+        }
+    }
+}
+
+/// A file's sink that tags its chunks with the file's route.
+struct Routed<'s, S> {
+    inner: &'s mut S,
+    route: Option<route::Route>,
+}
+
+impl<S: Sink> Sink for Routed<'_, S> {
+    fn chunk(&mut self, mut chunk: Chunk) {
+        chunk.route = self.route.clone();
+        self.inner.chunk(chunk);
+    }
+
+    fn problem(&mut self, problem: Problem) {
+        self.inner.problem(problem);
+    }
 }
 
 fn whole(name: &Arc<str>) -> Location {

@@ -385,6 +385,22 @@ impl Catalog {
             .map(|(_, a)| a.percent)
     }
 
+    /// The model a call priced with `entry` stands for, however it was named: the entry's
+    /// model id (dated snapshots and provider prefixes already resolve to it), or, for a
+    /// cloud platform's id of a vendor's model (Bedrock `us.anthropic.claude-…-v1:0`,
+    /// priced by the platform's own entry), the id of the vendor's entry for that model.
+    pub fn model_family(&self, model: &str, entry: &str) -> Option<Arc<str>> {
+        let vendor_model = |name: &str| {
+            names::names_for(&name.trim().to_lowercase(), &|p| self.find_provider(p).is_some()).vendor_model
+        };
+        let priced = self.entries.iter().position(|e| &*e.name == entry)?;
+        // The call's name, else the platform entry's id (a call priced by its host).
+        let vendors = vendor_model(model)
+            .or_else(|| vendor_model(&self.entries[priced].id))
+            .and_then(|(vendor, bare)| self.resolve(&bare, Some(&vendor), None));
+        Some(self.entries[vendors.unwrap_or(priced)].id.clone())
+    }
+
     /// The catalog entry name a model resolves to (for explanations), without pricing.
     pub fn entry_for(&self, model: &str, provider: Option<&str>) -> Option<Arc<str>> {
         self.resolve(model, provider, None).map(|i| self.entries[i].name.clone())
@@ -497,6 +513,8 @@ pub fn price_calls<'c>(
     explain: bool,
 ) -> impl Iterator<Item = PricedCall> + 'c {
     let mut lines: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
+    // Per entry, per model string: finding a family reads the model's names.
+    let mut families: HashMap<Arc<str>, HashMap<String, Option<Arc<str>>>> = HashMap::new();
     calls.into_iter().map(move |call| {
         let terms = Terms { address: call.address.as_deref(), tier: call.tier, requests: call.requests };
         let quote = call
@@ -514,9 +532,17 @@ pub fn price_calls<'c>(
                 }
             }
         });
+        let model_family = quote.as_ref().zip(call.model.as_deref()).and_then(|(q, model)| {
+            let known = families.entry(q.entry.clone()).or_default();
+            match known.get(model) {
+                Some(family) => family.clone(),
+                None => known.entry(model.to_string()).or_insert_with(|| catalog.model_family(model, &q.entry)).clone(),
+            }
+        });
         PricedCall {
             cost: quote.as_ref().map(|q| q.cost),
             price_ref: quote.as_ref().map(|q| q.entry.clone()),
+            model_family,
             explanation,
             quote,
             call,

@@ -18,6 +18,9 @@ pub(crate) struct Names {
     pub hint: Option<String>,
     /// How the names were derived, for explanations.
     pub notes: Vec<String>,
+    /// For a cloud platform's id of a vendor's model (Bedrock `us.anthropic.claude-…-v1:0`):
+    /// the vendor and its own name for the model (`anthropic`, `claude-…`).
+    pub vendor_model: Option<(String, String)>,
 }
 
 fn push(v: &mut Vec<String>, s: &str) {
@@ -26,12 +29,13 @@ fn push(v: &mut Vec<String>, s: &str) {
     }
 }
 
-/// Bedrock model ids: optional geo prefix, vendor, model, optional `-vN[:M]` / `:M`.
+/// Bedrock model ids: optional geo prefix (genai-prices ids say `regional.`), vendor,
+/// model, optional `-vN[:M]` / `:M`.
 fn bedrock_re() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
         Regex::new(
-            r"^(?:(us|eu|apac|au|jp|ca|global|us-gov)\.)?(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs|moonshot|moonshotai|minimax|nvidia|google|stability)\.([a-z0-9][a-z0-9._-]*?)(-v\d+(?::\d+)?|:\d+)?$",
+            r"^(?:(us|eu|apac|au|jp|ca|global|us-gov|regional)\.)?(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs|moonshot|moonshotai|minimax|nvidia|google|stability)\.([a-z0-9][a-z0-9._-]*?)(-v\d+(?::\d+)?|:\d+)?$",
         )
         .expect("static regex")
     })
@@ -115,6 +119,7 @@ pub(crate) fn names_for(full: &str, is_provider: &dyn Fn(&str) -> bool) -> Names
         push(&mut n.variants, &format!("{vendor}.{model}"));
         push(&mut n.variants, model);
         n.notes.push(format!("Bedrock id: vendor {vendor:?}, model {model:?}"));
+        n.vendor_model = Some((vendor.to_string(), model.to_string()));
     }
     // Vertex `model@version`.
     if let Some((model, _)) = s.split_once('@') {
@@ -173,6 +178,7 @@ mod tests {
         let n = names_for("us.anthropic.claude-sonnet-4-5-20250929-v1:0", &|_| false);
         assert_eq!(n.hint.as_deref(), Some("aws"));
         assert!(n.variants.contains(&"claude-sonnet-4-5-20250929".to_string()), "{n:?}");
+        assert_eq!(n.vendor_model, Some(("anthropic".into(), "claude-sonnet-4-5-20250929".into())));
         let n = names_for(
             "arn:aws:bedrock:us-east-1:123456789012:inference-profile/us.anthropic.claude-sonnet-4-5-20250929-v1:0",
             &|_| false,

@@ -433,3 +433,22 @@ fn server_address_picks_the_provider_when_the_telemetry_names_none() {
     assert_eq!(quote_in("claude-sonnet-4-5-20250929", None, unknown, &t), plain);
     assert!(crate::price::is_well_known_provider("AWS.Bedrock") && !crate::price::is_well_known_provider("_OTHER"));
 }
+
+#[test]
+fn every_name_of_one_model_has_one_family() {
+    let c = cat();
+    let family = |model: &str, provider: Option<&str>, address: Option<&str>| {
+        let terms = Terms { address, ..Terms::default() };
+        let q = c.quote_with(model, provider, terms, 0, &tok(1000, 0, 0, 0, 10)).expect(model);
+        c.model_family(model, &q.entry).map(|f| f.to_string())
+    };
+    let sonnet = Some("claude-sonnet-4-5".to_string());
+    // Bedrock ids are priced by Bedrock's own entries, and still Anthropic's model.
+    assert_eq!(family("us.anthropic.claude-sonnet-4-5-20250929-v1:0", None, None), sonnet);
+    assert_eq!(family("anthropic.claude-sonnet-4-5-20250929-v1:0", Some("aws.bedrock"), None), sonnet);
+    assert_eq!(family("claude-sonnet-4-5-20250929", None, Some("bedrock-runtime.us-east-1.amazonaws.com")), sonnet);
+    assert_eq!(family("claude-sonnet-4-5@20250929", None, None), sonnet);
+    assert_eq!(family("anthropic/claude-sonnet-4-5", None, None), sonnet);
+    assert_eq!(family("gpt-4o-mini-2024-07-18", Some("openai"), None).as_deref(), Some("gpt-4o-mini"));
+    assert_eq!(family("openai/o4-mini", None, None).as_deref(), Some("o4-mini"));
+}

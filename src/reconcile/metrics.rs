@@ -89,6 +89,7 @@ pub fn observations(mut points: Vec<MetricPoint>) -> (Vec<Observation>, u64) {
                 secondhand: false,
                 span: None,
                 dims: p.dims,
+                route: p.route,
                 location: p.location,
             }
         })
@@ -127,6 +128,7 @@ mod tests {
             instance: None,
             service: None,
             dims: vec![],
+            route: None,
             location: Location { file: "f".into(), at: Position::Whole },
         }
     }

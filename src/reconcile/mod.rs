@@ -131,15 +131,19 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
         }
     }
 
-    // Rule 3: a call record covers its session, and its process.
-    let sessions: HashSet<&str> = calls.iter().filter_map(|c| c.session.as_deref()).collect();
-    let instances: HashSet<&str> = calls.iter().filter_map(|c| c.instance.as_deref()).collect();
+    // Rule 3: a call record covers its session, and its process, within its route (two
+    // senders on two routes are two sessions, however alike their names).
+    let sessions: HashSet<(&str, &str)> =
+        calls.iter().filter_map(|c| Some((route(&c.route), c.session.as_deref()?))).collect();
+    let instances: HashSet<(&str, &str)> =
+        calls.iter().filter_map(|c| Some((route(&c.route), c.instance.as_deref()?))).collect();
+    let routes: HashSet<&str> = calls.iter().map(|c| route(&c.route)).collect();
     let mut from_metrics = Vec::new();
     for o in metric_observations {
         let is_covered = match (&o.session, &o.instance) {
-            (Some(s), _) => sessions.contains(s.as_str()),
-            (None, Some(i)) => instances.contains(i.as_str()),
-            (None, None) => !calls.is_empty(),
+            (Some(s), _) => sessions.contains(&(route(&o.route), s.as_str())),
+            (None, Some(i)) => instances.contains(&(route(&o.route), i.as_str())),
+            (None, None) => routes.contains(route(&o.route)),
         };
         if is_covered {
             decisions.metrics_covered += 1;
@@ -150,6 +154,10 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
     }
     calls.extend(from_metrics);
     Reconciled { calls, decisions }
+}
+
+fn route(r: &Option<crate::input::route::Route>) -> &str {
+    r.as_deref().unwrap_or("")
 }
 
 type SpanRef = ([u8; 16], [u8; 8]);
@@ -265,6 +273,7 @@ mod tests {
             secondhand: false,
             span: span.map(|s| ([1; 16], [s; 8])),
             dims: vec![],
+            route: None,
             location: Location { file: "f".into(), at: Position::Whole },
         }
     }
@@ -279,6 +288,41 @@ mod tests {
 
     fn total(r: &Reconciled) -> u64 {
         r.calls.iter().map(|c| c.tokens.input).sum()
+    }
+
+    #[test]
+    fn metric_usage_is_covered_only_within_its_route() {
+        use crate::extract::{InputCache, Measure, MetricPoint, UsageField};
+        let point = |route: &str| MetricPoint {
+            emitter: Emitter::Semconv,
+            stream: 1,
+            group: 1,
+            cumulative: false,
+            start_ns: 0,
+            time_ns: 5,
+            value: rust_decimal::Decimal::from(7),
+            measure: Measure::Tokens(UsageField::Input),
+            input_cache: InputCache::Excludes,
+            model: Some("m".into()),
+            provider: None,
+            session: Some("s".into()),
+            instance: None,
+            service: None,
+            dims: vec![],
+            route: Some(route.into()),
+            location: Location { file: "f".into(), at: Position::Whole },
+        };
+        let mut call = obs(Signal::Traces, Role::ModelCall, Some(1), vec![span_key(1)], 10);
+        call.session = Some("s".into());
+        call.route = Some("team-a".into());
+        let with = |route: &str| Extracted {
+            observations: vec![call.clone()],
+            metric_points: vec![point(route)],
+            ..Default::default()
+        };
+        // The same session name on another route is another sender's: its metrics count.
+        assert_eq!(total(&reconcile(with("team-a"))), 10);
+        assert_eq!(total(&reconcile(with("team-b"))), 17);
     }
 
     #[test]

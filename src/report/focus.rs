@@ -98,7 +98,7 @@ impl super::CallSink for Focus<'_> {
             self.untimed += call.requests.max(1);
             return Ok(());
         };
-        let group = group_key(self.grouping, call);
+        let group = group_key(self.grouping, priced);
         for (i, &token_type) in TokenType::ALL.iter().enumerate() {
             if q.billed[i] == 0 {
                 continue;

@@ -2,8 +2,8 @@
 //! (one object per line), or collected into Parquet.
 //!
 //! Columns: `time` (UTC; empty when the telemetry had none), `trace_id`, `span_id` (hex,
-//! when the call was counted from a span), `emitter`, `signal`, `session`, `service`,
-//! `provider`, `operation`, `model`, then every `--by` dimension not already among those,
+//! when the call was counted from a span), `emitter`, `signal`, `route`, `session`,
+//! `service`, `provider`, `operation`, `model`, `model_family`, then every `--by` dimension not already among those,
 //! `requests`, the token buckets (`input`, `cache_read`, `cache_write_5m`,
 //! `cache_write_1h`, `output` with reasoning included, `reasoning`), the price applied
 //! (`price_entry`, `price_source`, `price_effective_from`, `price_tier_threshold`, and
@@ -16,7 +16,8 @@ use crate::model::{PricedCall, TokenType};
 use std::io::Write;
 
 /// Columns every line has, before the extra dimensions.
-const CALL_COLUMNS: [&str; 7] = ["emitter", "signal", "session", "service", "provider", "operation", "model"];
+const CALL_COLUMNS: [&str; 9] =
+    ["emitter", "signal", "route", "session", "service", "provider", "operation", "model", "model_family"];
 
 pub(crate) struct Lines<'a> {
     sink: Box<dyn RowSink + 'a>,
@@ -67,16 +68,18 @@ impl super::CallSink for Lines<'_> {
             Cell::Time(time),
             Cell::Str(call.span.map(|(t, _)| hex(&t))),
             Cell::Str(call.span.map(|(_, s)| hex(&s))),
-            Cell::str(super::emitter_id(call.emitter)),
+            Cell::str(call.emitter.id()),
             Cell::str(call.signal.name()),
+            Cell::Str(call.route.as_deref().map(String::from)),
             opt(&call.session),
             opt(&call.service),
             opt(&call.provider),
             opt(&call.operation),
             opt(&call.model),
+            Cell::Str(priced.model_family.as_deref().map(String::from).or_else(|| call.model.clone())),
         ];
         if !self.extra.is_empty() {
-            let key = group_key(self.grouping, call);
+            let key = group_key(self.grouping, priced);
             cells.extend(self.extra.iter().map(|&i| Cell::Str(key.get(i).cloned())));
         }
         cells.push(Cell::U64(Some(call.requests)));

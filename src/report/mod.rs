@@ -19,7 +19,7 @@ mod rows;
 mod table;
 
 use crate::allocate::{CostMode, Grouping, Report, Totals};
-use crate::model::{Emitter, PricedCall, TokenBuckets};
+use crate::model::{PricedCall, TokenBuckets};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::io::Write;
 
@@ -170,14 +170,6 @@ impl ChartSeries {
 
     pub(crate) fn is_other(&self, series: usize) -> bool {
         self.other == Some(series)
-    }
-}
-
-/// An emitter's id in the machine formats (as in `inspect --format json`).
-pub(crate) fn emitter_id(e: Emitter) -> String {
-    match serde_json::to_value(e) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => e.name().to_string(),
     }
 }
 

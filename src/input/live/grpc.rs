@@ -7,6 +7,7 @@
 //! selective decoder, which reads the bytes; only `--save-format json` decodes them fully.
 
 use super::{Encoding, Outcome, Receiver};
+use crate::input::route::Route;
 use crate::model::Signal;
 use bytes::{Buf, BufMut, Bytes};
 use hyper::body::Incoming;
@@ -26,12 +27,17 @@ pub fn signal_for_path(path: &str) -> Option<Signal> {
     }
 }
 
-pub async fn export(receiver: Arc<Receiver>, signal: Signal, req: hyper::Request<Incoming>) -> hyper::Response<Body> {
+pub async fn export(
+    receiver: Arc<Receiver>,
+    signal: Signal,
+    route: Option<Route>,
+    req: hyper::Request<Incoming>,
+) -> hyper::Response<Body> {
     let max = receiver.options().max_body;
     let mut grpc = tonic::server::Grpc::new(RawCodec)
         .accept_compressed(tonic::codec::CompressionEncoding::Gzip)
         .max_decoding_message_size(max);
-    let mut response = grpc.unary(Export { receiver, signal }, req).await;
+    let mut response = grpc.unary(Export { receiver, signal, route }, req).await;
     // tonic says OUT_OF_RANGE for a message over the limit, a code OTLP exporters retry
     // (the same message would fail again): RESOURCE_EXHAUSTED without RetryInfo is final.
     if response.headers().get("grpc-status").is_some_and(|s| s.as_bytes() == b"11") {
@@ -46,6 +52,7 @@ pub async fn export(receiver: Arc<Receiver>, signal: Signal, req: hyper::Request
 struct Export {
     receiver: Arc<Receiver>,
     signal: Signal,
+    route: Option<Route>,
 }
 
 impl tonic::server::UnaryService<Bytes> for Export {
@@ -54,12 +61,12 @@ impl tonic::server::UnaryService<Bytes> for Export {
     type Future = Pin<Box<dyn Future<Output = Result<Response<Bytes>, Status>> + Send>>;
 
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        let (receiver, signal) = (self.receiver.clone(), self.signal);
+        let (receiver, signal, route) = (self.receiver.clone(), self.signal, self.route.clone());
         Box::pin(async move {
             let body = request.into_inner();
             let via = format!("grpc {}", signal.name());
             let outcome =
-                tokio::task::spawn_blocking(move || receiver.ingest(signal, Encoding::Proto, &body, &via)).await;
+                tokio::task::spawn_blocking(move || receiver.ingest(signal, Encoding::Proto, &body, &via, route)).await;
             match outcome {
                 Ok(Outcome::Accepted) => Ok(Response::new(Bytes::new())),
                 Ok(Outcome::Invalid(message)) => Err(Status::invalid_argument(message)),

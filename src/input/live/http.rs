@@ -1,18 +1,18 @@
 //! OTLP/HTTP (spec: opentelemetry-proto `docs/specification.md`, "OTLP/HTTP"), and the
-//! routing of every request, gRPC included, by path.
+//! routing of every request, gRPC included, by path: `[/ROUTE]/v1/<signal>` (see `routes`).
 //!
 //! Answers: 200 with an empty `Export*ServiceResponse` in the request's encoding;
 //! otherwise a `google.rpc.Status` body (protobuf or JSON like the request) with 400 for
-//! a body that does not decode or is of another signal, 401 without the token, 404, 405,
+//! a body that does not decode or is of another signal or a bad route, 401 without the
+//! token (the route's own, else --auth-token), 404 (also: no route with --routes-only), 405,
 //! 413 over `--max-body` (on the wire or once decompressed), 415 for an unknown content
 //! type or encoding, 503 (retryable) when the request was not stored.
 
-use super::{grpc, Encoding, Outcome, Receiver};
-use crate::model::Signal;
+use super::{grpc, routes, Encoding, Outcome, Receiver};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HeaderMap, HeaderValue, ALLOW, AUTHORIZATION, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
+use hyper::header::{HeaderMap, HeaderValue, ALLOW, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
 use std::io::Read;
 use std::sync::Arc;
@@ -22,19 +22,16 @@ pub async fn route(receiver: Arc<Receiver>, req: Request<Incoming>) -> Response<
     let path = req.uri().path().to_string();
     let path = path.as_str();
     if let Some(signal) = grpc::signal_for_path(path) {
-        if !authorized(&receiver, req.headers()) {
-            return tonic::Status::unauthenticated(UNAUTHORIZED).into_http();
-        }
-        return grpc::export(receiver, signal, req).await;
+        return match routes::admit(receiver.options(), None, req.headers()) {
+            Ok(route) => grpc::export(receiver, signal, route, req).await,
+            Err(refusal) => refusal.grpc().into_http(),
+        };
     }
-    let signal = match path {
-        "/v1/traces" => Signal::Traces,
-        "/v1/metrics" => Signal::Metrics,
-        "/v1/logs" => Signal::Logs,
-        _ => {
-            let message = format!("no such endpoint {path:?}: OTLP/HTTP is /v1/traces, /v1/metrics and /v1/logs");
-            return error(StatusCode::NOT_FOUND, Encoding::Json, &message);
-        }
+    let Some((signal, route)) = routes::signal_of(path) else {
+        let message = format!(
+            "no such endpoint {path:?}: OTLP/HTTP is /v1/traces, /v1/metrics and /v1/logs, after a route or not (/team-a/v1/traces)"
+        );
+        return error(StatusCode::NOT_FOUND, Encoding::Json, &message);
     };
     let encoding = encoding_of(req.headers());
     if req.method() != Method::POST {
@@ -42,9 +39,10 @@ pub async fn route(receiver: Arc<Receiver>, req: Request<Incoming>) -> Response<
         response.headers_mut().insert(ALLOW, HeaderValue::from_static("POST"));
         return response;
     }
-    if !authorized(&receiver, req.headers()) {
-        return error(StatusCode::UNAUTHORIZED, encoding.unwrap_or(Encoding::Json), UNAUTHORIZED);
-    }
+    let route = match route.and_then(|route| routes::admit(receiver.options(), route, req.headers())) {
+        Ok(route) => route,
+        Err(refusal) => return error(refusal.status, encoding.unwrap_or(Encoding::Json), &refusal.message),
+    };
     let Some(encoding) = encoding else {
         let found = req.headers().get(CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let message = format!(
@@ -60,7 +58,7 @@ pub async fn route(receiver: Arc<Receiver>, req: Request<Incoming>) -> Response<
     let via = format!("http {path}");
     let ingest = {
         let receiver = receiver.clone();
-        tokio::task::spawn_blocking(move || receiver.ingest(signal, encoding, &body, &via))
+        tokio::task::spawn_blocking(move || receiver.ingest(signal, encoding, &body, &via, route))
     };
     match ingest.await {
         Ok(Outcome::Accepted) => success(encoding),
@@ -68,22 +66,6 @@ pub async fn route(receiver: Arc<Receiver>, req: Request<Incoming>) -> Response<
         Ok(Outcome::Unavailable(message)) => error(StatusCode::SERVICE_UNAVAILABLE, encoding, &message),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, encoding, "otelcost failed on this request"),
     }
-}
-
-const UNAUTHORIZED: &str = "this otelcost listener needs `Authorization: Bearer <token>` (its --auth-token); \
-     set it with OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>";
-
-pub(super) fn authorized(receiver: &Receiver, headers: &HeaderMap) -> bool {
-    let Some(token) = receiver.options().auth_token.as_deref() else { return true };
-    let Some(given) = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok()) else { return false };
-    let given = given.trim();
-    let Some((scheme, value)) = given.split_once(' ') else { return false };
-    scheme.eq_ignore_ascii_case("bearer") && constant_time_eq(value.trim().as_bytes(), token.as_bytes())
-}
-
-/// Compares without stopping at the first difference, so timing does not reveal the token.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn encoding_of(headers: &HeaderMap) -> Option<Encoding> {

@@ -9,11 +9,13 @@
 
 mod grpc;
 mod http;
+pub mod routes;
 mod save;
 pub mod signals;
 mod transcode;
 
 use crate::extract::{self, Extracted};
+use crate::input::route::Route;
 use crate::input::{InputStats, Problem, Unit, UnitPayload};
 use crate::model::{Location, Position, Signal};
 use crate::pipeline::{self, Collected};
@@ -33,8 +35,15 @@ pub struct Options {
     pub grpc: Option<SocketAddr>,
     /// Largest request body, checked on the wire and again after decompression.
     pub max_body: usize,
-    /// Required as `Authorization: Bearer <token>` when set.
+    /// Required as `Authorization: Bearer <token>` when set (except on a route with a
+    /// token of its own).
     pub auth_token: Option<String>,
+    /// `--route-token`: a route that needs its own token, in place of `auth_token`.
+    pub route_tokens: Vec<(Route, String)>,
+    /// `--routes-only`: requests without a route are refused.
+    pub routes_only: bool,
+    /// `run --route`: the route of requests that name none (gRPC, the plain paths).
+    pub default_route: Option<Route>,
     /// Where and how every accepted request is appended before it is acknowledged.
     pub save: Option<Save>,
     /// Stop after this many accepted requests.
@@ -121,13 +130,13 @@ impl Receiver {
         &self.options
     }
 
-    /// Decodes, checks, saves and merges one request body (already decompressed).
-    /// `via` names the transport and path for messages.
-    pub fn ingest(&self, signal: Signal, encoding: Encoding, body: &[u8], via: &str) -> Outcome {
+    /// Decodes, checks, saves and merges one request body (already decompressed), sent
+    /// to `route`. `via` names the transport and path for messages.
+    pub fn ingest(&self, signal: Signal, encoding: Encoding, body: &[u8], via: &str, route: Option<Route>) -> Outcome {
         let n = self.seen.fetch_add(1, Ordering::Relaxed) + 1;
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
         let location = Location { file: format!("request {n} ({via})").into(), at: Position::Whole };
-        let outcome = self.accept(signal, encoding, body, &location);
+        let outcome = self.accept(signal, encoding, body, &location, route);
         if let Outcome::Invalid(message) = &outcome {
             // Refused requests are reported like unreadable records (and fail --strict).
             self.state().problems.push(Problem { location, message: format!("refused: {message}") });
@@ -135,7 +144,14 @@ impl Receiver {
         outcome
     }
 
-    fn accept(&self, signal: Signal, encoding: Encoding, body: &[u8], location: &Location) -> Outcome {
+    fn accept(
+        &self,
+        signal: Signal,
+        encoding: Encoding,
+        body: &[u8],
+        location: &Location,
+        route: Option<Route>,
+    ) -> Outcome {
         if !self.accepting.load(Ordering::Acquire) {
             return Outcome::Unavailable("the otelcost session is ending".into());
         }
@@ -150,9 +166,11 @@ impl Receiver {
             Encoding::Proto => UnitPayload::Proto(body, Some(signal)),
         };
         let mut out = Extracted::default();
-        if let Err(message) =
-            pipeline::process_unit(&Unit { location: location.clone(), payload }, &self.config, &mut out)
-        {
+        if let Err(message) = pipeline::process_unit(
+            &Unit { location: location.clone(), payload, route: route.as_ref() },
+            &self.config,
+            &mut out,
+        ) {
             return Outcome::Invalid(message);
         }
         if let Some(found) = out.tally.records.keys().copied().find(|s| *s != signal) {
@@ -160,7 +178,7 @@ impl Receiver {
         }
         // Built before taking the lock: transcoding is the costly part of saving.
         let record = match &self.options.save {
-            Some(save) => match save::Record::new(save.format, signal, encoding, body) {
+            Some(save) => match save::Record::new(save.format, signal, encoding, body, route) {
                 Ok(record) => record,
                 Err(e) => return Outcome::Unavailable(format!("otelcost could not save the request: {e}")),
             },

@@ -10,11 +10,16 @@
 //! as sent to its own encoding's file, the other layout, with one warning on stderr;
 //! `report DIR` reads both.
 //!
+//! A request sent to a route (`/team-a/v1/traces`) goes to the same files in the
+//! subdirectory `route=team-a` (`/` in a route is written `%2F`): the files hold exactly
+//! what was sent, and `report DIR` gives each file the route of its directory.
+//!
 //! Each record is built before the receiver's lock is taken (transcoding is the costly
 //! part) and written with one `write` call before the request is acknowledged: a killed
 //! listener loses nothing it acknowledged (there is no fsync, so a power cut can).
 
 use super::{transcode, Encoding};
+use crate::input::route::Route;
 use crate::model::Signal;
 use std::collections::hash_map::{Entry, HashMap};
 use std::fs::{File, OpenOptions};
@@ -25,12 +30,19 @@ use std::path::{Path, PathBuf};
 pub struct Saver {
     dir: PathBuf,
     format: Encoding,
-    files: HashMap<(Signal, Encoding), File>,
+    files: HashMap<(Option<Route>, Signal, Encoding), File>,
+    /// Files written, over the session (files are closed when too many are open).
+    written: std::collections::HashSet<PathBuf>,
     warned: bool,
 }
 
+/// Open files beyond this are all closed (and reopened, appending, when next needed), so
+/// that many routes cannot exhaust the file descriptors.
+const MAX_OPEN: usize = 256;
+
 /// One request as it will be appended: the layout of its file, and its bytes.
 pub struct Record {
+    route: Option<Route>,
     signal: Signal,
     layout: Encoding,
     bytes: Vec<u8>,
@@ -41,7 +53,13 @@ pub struct Record {
 impl Record {
     /// The record of a request in `format`, or as sent when it cannot be converted.
     /// `None` for an empty body: it holds nothing, and a 0-length frame would confuse readers.
-    pub fn new(format: Encoding, signal: Signal, encoding: Encoding, body: &[u8]) -> io::Result<Option<Record>> {
+    pub fn new(
+        format: Encoding,
+        signal: Signal,
+        encoding: Encoding,
+        body: &[u8],
+        route: Option<Route>,
+    ) -> io::Result<Option<Record>> {
         if body.is_empty() {
             return Ok(None);
         }
@@ -52,12 +70,12 @@ impl Record {
             _ => as_sent(encoding, body, out),
         });
         let unconverted = match converted {
-            Ok(()) => return Ok(Some(Record { signal, layout: format, bytes, unconverted: None })),
+            Ok(()) => return Ok(Some(Record { route, signal, layout: format, bytes, unconverted: None })),
             Err(why) => why,
         };
         bytes.clear();
         framed(encoding, &mut bytes, |out| as_sent(encoding, body, out)).map_err(io::Error::other)?;
-        Ok(Some(Record { signal, layout: encoding, bytes, unconverted: Some(unconverted) }))
+        Ok(Some(Record { route, signal, layout: encoding, bytes, unconverted: Some(unconverted) }))
     }
 }
 
@@ -98,24 +116,44 @@ impl Saver {
     pub fn open(dir: &Path, format: Encoding) -> io::Result<Saver> {
         std::fs::create_dir_all(dir)
             .map_err(|e| io::Error::new(e.kind(), format!("cannot create the directory {}: {e}", dir.display())))?;
-        Ok(Saver { dir: dir.to_path_buf(), format, files: HashMap::new(), warned: false })
+        Ok(Saver { dir: dir.to_path_buf(), format, files: HashMap::new(), written: Default::default(), warned: false })
     }
 
     pub fn files(&self) -> u64 {
-        self.files.len() as u64
+        self.written.len() as u64
+    }
+
+    /// Where a record of this route, signal and layout is appended.
+    fn path(&self, route: Option<&Route>, signal: Signal, layout: Encoding) -> PathBuf {
+        let dir = match route {
+            Some(route) => self.dir.join(crate::input::route::dir_name(route)),
+            None => self.dir.clone(),
+        };
+        dir.join(file_name(signal, layout))
     }
 
     /// Appends the record with one `write`, so a reader never sees half of it.
     pub fn append(&mut self, record: &Record) -> io::Result<()> {
-        let file = match self.files.entry((record.signal, record.layout)) {
+        if self.files.len() >= MAX_OPEN
+            && !self.files.contains_key(&(record.route.clone(), record.signal, record.layout))
+        {
+            self.files.clear();
+        }
+        let path = self.path(record.route.as_ref(), record.signal, record.layout);
+        let file = match self.files.entry((record.route.clone(), record.signal, record.layout)) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => {
-                let path = self.dir.join(file_name(record.signal, record.layout));
+                if let Some(dir) = path.parent().filter(|_| record.route.is_some()) {
+                    std::fs::create_dir_all(dir).map_err(|err| {
+                        io::Error::new(err.kind(), format!("cannot create the directory {}: {err}", dir.display()))
+                    })?;
+                }
                 let file = OpenOptions::new()
                     .create(true)
                     .append(true)
                     .open(&path)
                     .map_err(|err| io::Error::new(err.kind(), format!("cannot write {}: {err}", path.display())))?;
+                self.written.insert(path.clone());
                 e.insert(file)
             }
         };
@@ -127,7 +165,7 @@ impl Saver {
                 "otelcost: warning: --save-format {format}: a {} request could not be converted ({why}); \
                  it is saved as sent, in {} (so may later ones, without this warning)",
                 record.signal.name(),
-                self.dir.join(file_name(record.signal, record.layout)).display()
+                path.display()
             );
         }
         Ok(())
@@ -173,7 +211,7 @@ mod tests {
     const NOT_UTF8_PB: &[u8] = &[0x0a, 0x08, 0x12, 0x06, 0x12, 0x04, 0x1a, 0x02, 0xff, 0xfe];
 
     fn record(format: Encoding, encoding: Encoding, body: &[u8]) -> Record {
-        Record::new(format, Signal::Traces, encoding, body).unwrap().unwrap()
+        Record::new(format, Signal::Traces, encoding, body, None).unwrap().unwrap()
     }
 
     fn frame(body: &[u8]) -> Vec<u8> {
@@ -196,7 +234,7 @@ mod tests {
             (Encoding::Proto, frame(SPANS_PB), None)
         );
 
-        assert!(Record::new(Encoding::Json, Signal::Traces, Encoding::Proto, b"").unwrap().is_none());
+        assert!(Record::new(Encoding::Json, Signal::Traces, Encoding::Proto, b"", None).unwrap().is_none());
     }
 
     #[test]
@@ -216,6 +254,22 @@ mod tests {
         assert_eq!(read("traces.pb"), [frame(NOT_UTF8_PB), frame(NOT_UTF8_PB)].concat());
         assert!(read("traces.jsonl").ends_with(b"\"a b\"}]}]}]}\n"));
         assert_eq!(saver.files(), 2);
+    }
+
+    #[test]
+    fn each_route_in_its_own_directory_as_sent() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut saver = Saver::open(dir.path(), Encoding::Proto).unwrap();
+        for route in [None, Some("team-a"), Some("claude-code/ci-1"), Some("team-a")] {
+            let record =
+                Record::new(Encoding::Proto, Signal::Traces, Encoding::Proto, SPANS_PB, route.map(Route::from));
+            saver.append(&record.unwrap().unwrap()).unwrap();
+        }
+        let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
+        assert_eq!(read("traces.pb"), frame(SPANS_PB));
+        assert_eq!(read("route=team-a/traces.pb"), [frame(SPANS_PB), frame(SPANS_PB)].concat());
+        assert_eq!(read("route=claude-code%2Fci-1/traces.pb"), frame(SPANS_PB));
+        assert_eq!(saver.files(), 3);
     }
 
     #[test]
