@@ -80,7 +80,10 @@ pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<Metric
     let Some(sum) = metric.sum.as_ref() else { return true };
     let cumulative = is_cumulative(sum.aggregation_temporality).unwrap_or(true);
     for p in &sum.data_points {
-        let Some(value) = number_value(p) else { continue };
+        let Some(mut value) = number_value(p) else { continue };
+        // Each counter of one export is timed apart by microseconds: on the whole second,
+        // the kinds of token of one export join into one observation.
+        value.time_ns -= value.time_ns % 1_000_000_000;
         let mut point = record.metric_point(
             Emitter::Copilot,
             &metric.name,
