@@ -150,6 +150,7 @@ const LOG_READERS: &[(Emitter, LogReader)] = &[
     (Emitter::GeminiCli, gemini_cli::log),
     (Emitter::QwenCode, qwen_code::log),
     (Emitter::Copilot, copilot::log),
+    (Emitter::OpenLit, openlit::log),
     (Emitter::Semconv, semconv::log),
 ];
 const METRIC_READERS: &[(Emitter, MetricReader)] = &[
