@@ -1,9 +1,12 @@
 //! Decode stage: bytes of one OTLP request (JSON or protobuf) into borrowed views.
 //!
-//! Entry points: [`json`] and [`protobuf`]. Both return a [`Request`] whose strings
-//! borrow from the input; attribute values are decoded only when asked for.
+//! Entry points: [`json`] and [`protobuf`] for OTLP, [`sdk_json`] for the telemetry files
+//! that are not OTLP (agents' outfiles, SDK console exporters; see `sdk.rs`). All return a
+//! [`Request`] whose strings borrow from the input; attribute values are decoded only
+//! when asked for.
 
 mod proto;
+mod sdk;
 mod value;
 mod view;
 
@@ -12,6 +15,7 @@ pub use value::LazyValue;
 pub use view::*;
 
 use crate::model::Signal;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 /// Why a request could not be decoded, with a byte offset inside it where known.
@@ -52,6 +56,36 @@ pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
         (None, None, None) => None,
         _ => return Err(DecodeError { offset: None, message: "a request holds more than one signal".into() }),
     })
+}
+
+/// Decodes one record of a telemetry file that is not OTLP (a JS SDK object, a Copilot
+/// CLI line, a Python console exporter record) as a request of that one record.
+/// `Ok(None)`: JSON, but none of those shapes.
+pub fn sdk_json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
+    sdk::decode(text)
+}
+
+/// Whether a JSON text is telemetry this stage reads, judged by its top-level keys:
+/// `None` when it is not a JSON value at all.
+pub fn is_telemetry(text: &[u8]) -> Option<bool> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Keys {
+        resource_spans: Option<IgnoredAny>,
+        resource_metrics: Option<IgnoredAny>,
+        resource_logs: Option<IgnoredAny>,
+    }
+    let keys: Keys = match serde_json::from_slice(text) {
+        Ok(keys) => keys,
+        // Valid JSON that is not an object (an array, a number) is not telemetry.
+        Err(_) => return serde_json::from_slice::<IgnoredAny>(text).is_ok().then_some(false),
+    };
+    Some(
+        keys.resource_spans.is_some()
+            || keys.resource_metrics.is_some()
+            || keys.resource_logs.is_some()
+            || sdk::is_record(text),
+    )
 }
 
 /// Decodes a protobuf `Export*ServiceRequest` of the given signal.

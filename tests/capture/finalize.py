@@ -3,11 +3,13 @@
   testdata/protobuf/<scenario>/<signal>.pb   the requests exactly as otelcost --save stored them
   testdata/emitters/<scenario>/<signal>.jsonl the same requests as Collector file-exporter JSON lines
   tests/capture/<scenario>/fake_llm_log.jsonl what the fake server sent
+  testdata/emitters/<scenario>/stdout.txt      for a console scenario, the program's stdout
   tests/expected/<scenario>.json               the truth: expected totals from that log, plus the
                                                hand-written description and notes kept from the
                                                previous version of the file
 
-Usage: python finalize.py SCENARIO RUN_DIR REPO   (RUN_DIR holds otlp/, calls.json, fake_llm_log.jsonl)
+Usage: python finalize.py SCENARIO RUN_DIR REPO
+  (RUN_DIR holds otlp/ or stdout.txt, calls.json, fake_llm_log.jsonl)
 """
 import base64
 import json
@@ -33,6 +35,8 @@ LIBRARIES = {
     "g_strands": ["strands-agents", "openai", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"],
     "h_google_adk": ["google-adk", "google-genai", "litellm", "openai", "opentelemetry-sdk",
                      "opentelemetry-exporter-otlp-proto-http"],
+    "i_openlit": ["openlit", "openai", "anthropic", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"],
+    "i_openlit_console": ["openlit", "openai", "anthropic", "opentelemetry-sdk"],
 }
 
 
@@ -81,6 +85,12 @@ def normalise(entry):
                     input_tokens_uncached=u["prompt_tokens"] - cached, cache_read_tokens=cached,
                     cache_write_tokens=0, output_tokens_total_incl_reasoning=u["completion_tokens"],
                     reasoning_tokens=u["completion_tokens_details"]["reasoning_tokens"]), "openai"
+    if entry["api"] == "anthropic.messages":
+        # Anthropic: input_tokens leaves the cache reads and writes out.
+        read, write = u["cache_read_input_tokens"], u["cache_creation_input_tokens"]
+        return dict(requests=1, input_tokens_total_incl_cache=u["input_tokens"] + read + write,
+                    input_tokens_uncached=u["input_tokens"], cache_read_tokens=read, cache_write_tokens=write,
+                    output_tokens_total_incl_reasoning=u["output_tokens"], reasoning_tokens=0), "anthropic"
     # Gemini: the prompt count includes cached content; thoughts are billed as output but
     # reported apart from the candidates.
     cached = u.get("cachedContentTokenCount", 0)
@@ -149,6 +159,9 @@ def main():
             f.write("\n".join(lines) + "\n")
         if signal == "traces":
             trace_lines = lines
+    if os.path.exists(os.path.join(run, "stdout.txt")):
+        shutil.copy(os.path.join(run, "stdout.txt"), os.path.join(json_dir, "stdout.txt"))
+        os.rmdir(pb_dir)
     shutil.copy(os.path.join(run, "fake_llm_log.jsonl"), os.path.join(kit_dir, "fake_llm_log.jsonl"))
     log = [json.loads(line) for line in open(os.path.join(run, "fake_llm_log.jsonl"))]
     expected_totals, per_request = totals(log)
@@ -157,7 +170,7 @@ def main():
     truth = {
         "scenario": scenario,
         "description": previous.get("description", ""),
-        "emitter_script": f"tests/capture/{scenario}.py",
+        "emitter_script": f"tests/capture/{scenario.removesuffix('_console')}.py",
         "libraries": versions(scenario),
         "calls": json.load(open(os.path.join(run, "calls.json"))),
         "expected_totals": expected_totals,
