@@ -15,14 +15,17 @@ use std::process::{Child, Command, Stdio};
 use std::str::FromStr;
 
 /// Every capture.
-const CAPTURES: [&str; 8] = [
+const CAPTURES: [&str; 11] = [
     "gemini-cli-otlp",
     "gemini-cli-outfile",
     "qwen-code-openai-otlp",
     "qwen-code-anthropic-outfile",
+    "qwen-code-gemini-otlp",
     "copilot-cli-openai-file",
+    "copilot-cli-openai-responses-file",
     "copilot-cli-anthropic-file",
     "opencode-openai-otlp",
+    "opencode-anthropic-otlp",
     "claude-agent-sdk-otlp",
 ];
 
@@ -72,6 +75,14 @@ fn usage_tokens(entry: &Value) -> Tokens {
             cache_write: 0,
             output: n(&u["completion_tokens"]),
             reasoning: n(&u["completion_tokens_details"]["reasoning_tokens"]),
+        },
+        "openai.responses" => Tokens {
+            requests: 1,
+            input: n(&u["input_tokens"]) - n(&u["input_tokens_details"]["cached_tokens"]),
+            cache_read: n(&u["input_tokens_details"]["cached_tokens"]),
+            cache_write: 0,
+            output: n(&u["output_tokens"]),
+            reasoning: n(&u["output_tokens_details"]["reasoning_tokens"]),
         },
         "anthropic" => Tokens {
             requests: 1,
@@ -144,9 +155,10 @@ fn truth_files_are_what_the_fake_server_logged() {
     }
 }
 
-/// qwen-code-anthropic-outfile is exact in its spans only: see the ignored test below.
+/// The Qwen Code captures with Anthropic and Gemini backends are not read exactly yet: see
+/// the ignored tests below.
 fn exact_captures() -> impl Iterator<Item = &'static str> {
-    CAPTURES.into_iter().filter(|r| *r != "qwen-code-anthropic-outfile")
+    CAPTURES.into_iter().filter(|r| !["qwen-code-anthropic-outfile", "qwen-code-gemini-otlp"].contains(r))
 }
 
 #[test]
@@ -166,6 +178,18 @@ fn qwen_code_with_anthropic_keeps_its_cache_writes() {
 }
 
 #[test]
+#[ignore = "agents-read's qwen_code extract: with a Gemini backend, total_token_count also holds \
+            Gemini's toolUsePromptTokenCount (22 tokens here; Qwen Code exports no tool_token_count), \
+            which is not added to input; and the llm_request spans and token.usage metric alone \
+            leave the thoughts (provider gcp.gemini: extra to output) out of output"]
+fn qwen_code_with_gemini_counts_tool_use_prompts_and_thoughts() {
+    let run = "qwen-code-gemini-otlp";
+    assert_priced_exactly(&report_json(&[&capture_dir(run)]), &truth(run), run);
+    assert_eq!(rows(&report_json(&[&signal_file(run, "traces")])), truth(run), "spans alone");
+    assert_eq!(rows(&report_json(&[&signal_file(run, "metrics")])), without_requests(truth(run)), "metrics alone");
+}
+
+#[test]
 fn every_capture_read_twice_counts_once() {
     for run in CAPTURES {
         let dir = capture_dir(run);
@@ -182,9 +206,40 @@ fn log_events_alone_carry_every_call() {
 
 #[test]
 fn spans_alone_carry_every_call() {
-    for run in ["qwen-code-openai-otlp", "opencode-openai-otlp", "claude-agent-sdk-otlp"] {
+    for run in ["qwen-code-openai-otlp", "opencode-openai-otlp", "opencode-anthropic-otlp", "claude-agent-sdk-otlp"] {
         assert_eq!(rows(&report_json(&[&signal_file(run, "traces")])), truth(run), "{run}");
     }
+}
+
+/// Token counters carry no call count.
+fn without_requests(t: BTreeMap<String, Tokens>) -> BTreeMap<String, Tokens> {
+    t.into_iter().map(|(m, t)| (m, Tokens { requests: 0, ..t })).collect()
+}
+
+#[test]
+fn metrics_alone_carry_the_tokens() {
+    for run in ["gemini-cli-otlp", "qwen-code-openai-otlp", "claude-agent-sdk-otlp"] {
+        assert_eq!(rows(&report_json(&[&signal_file(run, "metrics")])), without_requests(truth(run)), "{run}");
+    }
+}
+
+#[test]
+fn gemini_cli_spans_alone_lose_the_cache_thought_and_tool_split() {
+    // llm_call spans carry only gen_ai.usage.input_tokens (promptTokenCount, cache included)
+    // and output_tokens (candidatesTokenCount): every call is there, priced as plain input
+    // and output, without the thoughts and the tool-use prompt.
+    let run = "gemini-cli-otlp";
+    let mut want = Tokens::default();
+    let log = std::fs::read_to_string(root().join(format!("tests/capture/agents/{run}/usage.jsonl"))).unwrap();
+    for line in log.lines() {
+        let u = &serde_json::from_str::<Value>(line).unwrap()["usage"];
+        want.requests += 1;
+        want.input += u["promptTokenCount"].as_u64().unwrap();
+        want.output += u["candidatesTokenCount"].as_u64().unwrap();
+    }
+    let got = rows(&report_json(&[&signal_file(run, "traces")]));
+    assert_eq!(got, BTreeMap::from([("gemini-2.5-flash".to_string(), want)]));
+    assert_ne!(got, truth(run));
 }
 
 #[test]

@@ -56,6 +56,9 @@ qwen-code-*)
   *-anthropic-*)
     agent_env+=(ANTHROPIC_API_KEY=fake ANTHROPIC_BASE_URL=@FAKE@ ANTHROPIC_MODEL=claude-sonnet-4-5)
     command=("$bin/qwen" --auth-type anthropic -m claude-sonnet-4-5 -p "$prompt" --yolo) ;;
+  *-gemini-*)
+    agent_env+=(GEMINI_API_KEY=fake GOOGLE_GEMINI_BASE_URL=@FAKE@)
+    command=("$bin/qwen" --auth-type gemini -m gemini-2.5-flash -p "$prompt" --yolo) ;;
   esac
   case $run in
   *-otlp) agent_env+=(QWEN_TELEMETRY_OTLP_ENDPOINT=$otlp QWEN_TELEMETRY_OTLP_PROTOCOL=http) ;;
@@ -70,6 +73,8 @@ copilot-cli-*)
   agent_env=(COPILOT_OFFLINE=true COPILOT_PROVIDER_API_KEY=fake
     COPILOT_OTEL_EXPORTER_TYPE=file COPILOT_OTEL_FILE_EXPORTER_PATH="$dir/out/copilot-otel.jsonl")
   case $run in
+  *-openai-responses-*) agent_env+=(COPILOT_PROVIDER_TYPE=openai COPILOT_PROVIDER_BASE_URL=@FAKE@/v1
+    COPILOT_PROVIDER_WIRE_API=responses COPILOT_MODEL=gpt-4.1) ;;
   *-openai-*) agent_env+=(COPILOT_PROVIDER_TYPE=openai COPILOT_PROVIDER_BASE_URL=@FAKE@/v1 COPILOT_MODEL=gpt-4.1) ;;
   *-anthropic-*) agent_env+=(COPILOT_PROVIDER_TYPE=anthropic COPILOT_PROVIDER_BASE_URL=@FAKE@
     COPILOT_MODEL=claude-sonnet-4.5) ;;
@@ -81,9 +86,14 @@ opencode-*)
   script='[["glob",{"pattern":"*"}],["read",{"filePath":"'$notes'"}],
            ["task",{"description":"Read the notes","prompt":"Read notes.txt and say what it says.","subagent_type":"general"}],
            ["read",{"filePath":"'$notes'"}]]'
-  config='{"$schema":"https://opencode.ai/config.json","experimental":{"openTelemetry":true},
-    "provider":{"fake":{"npm":"@ai-sdk/openai-compatible","name":"fake","options":{"baseURL":"@FAKE@/v1","apiKey":"fake"},
-    "models":{"gpt-4.1":{"name":"gpt-4.1"}}}},"model":"fake/gpt-4.1","small_model":"fake/gpt-4.1"}'
+  case $run in
+  *-openai-*) config='{"provider":{"fake":{"npm":"@ai-sdk/openai-compatible","name":"fake",
+    "options":{"baseURL":"@FAKE@/v1","apiKey":"fake"},"models":{"gpt-4.1":{"name":"gpt-4.1"}}}},
+    "model":"fake/gpt-4.1","small_model":"fake/gpt-4.1"}' ;;
+  *-anthropic-*) config='{"provider":{"anthropic":{"options":{"baseURL":"@FAKE@/v1","apiKey":"fake"}}},
+    "model":"anthropic/claude-sonnet-4-5","small_model":"anthropic/claude-sonnet-4-5"}' ;;
+  esac
+  config=${config/\{/\{\"experimental\":\{\"openTelemetry\":true\},}
   agent_env=(OPENCODE_CONFIG_CONTENT="$config" OTEL_EXPORTER_OTLP_ENDPOINT=$otlp OTEL_BSP_SCHEDULE_DELAY=100)
   command=("$bin/opencode" run "$prompt")
   ;;
