@@ -242,3 +242,75 @@ fn python_console_exporter_output_between_program_prints() {
     assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), want);
     assert!(run.stderr.contains(&format!("{p}: 2 lines that are not telemetry")), "{}", run.stderr);
 }
+
+/// A Qwen Code outfile in the shape the reference describes (no real capture here yet:
+/// SYNTHETIC, named so): its `api_response` event (`_hrTime`, no span context), its
+/// `llm_request` span with the same response id, and the span its OTLP log-to-span bridge
+/// makes of the event. `thoughts` inside output or not is decided by the total.
+fn qwen_outfile(total: u64, subagent: bool) -> String {
+    let resource = r#"{"_rawAttributes": [["service.name", "qwen-code"], ["service.version", "0.24.4"], ["host.id", null]], "_asyncAttributesPending": false}"#;
+    let usage = format!(
+        r#""input_token_count": 1100, "output_token_count": 60, "cached_content_token_count": 900, "thoughts_token_count": 20, "total_token_count": {total}"#
+    );
+    let sub = if subagent { r#", "subagent_name": "managed-auto-memory-extractor""# } else { "" };
+    format!(
+        r#"{{
+  "_hrTime": [1795694300, 100000000],
+  "_hrTimeObserved": [1795694300, 100000000],
+  "resource": {resource},
+  "instrumentationScope": {{"name": "qwen-code"}},
+  "attributes": {{"session.id": "s1", "event.name": "qwen-code.api_response", "model": "gpt-4o-mini", "response_id": "chatcmpl-q1", {usage}{sub}}},
+  "_body": "API response from gpt-4o-mini."
+}}
+{{
+  "_spanContext": {{"traceId": "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "spanId": "b2b2b2b2b2b2b2b2", "traceFlags": 1}},
+  "parentSpanContext": {{"traceId": "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "spanId": "c3c3c3c3c3c3c3c3"}},
+  "kind": 2,
+  "name": "qwen-code.llm_request",
+  "attributes": {{"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.response.id": "chatcmpl-q1", "session.id": "s1", "gen_ai.usage.input_tokens": 1100, "gen_ai.usage.output_tokens": 60, "gen_ai.usage.cache_read.input_tokens": 900, "thoughts_token_count": 20}},
+  "startTime": [1795694299, 900000000],
+  "endTime": [1795694300, 120000000],
+  "resource": {resource},
+  "instrumentationScope": {{"name": "qwen-code", "version": "0.24.4"}}
+}}
+{{
+  "_spanContext": {{"traceId": "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4", "spanId": "e5e5e5e5e5e5e5e5", "traceFlags": 1}},
+  "kind": 0,
+  "name": "qwen-code.api_response",
+  "attributes": {{"session.id": "s1", "model": "gpt-4o-mini", {usage}}},
+  "startTime": [1795694300, 100000000],
+  "endTime": [1795694300, 100000000],
+  "resource": {resource},
+  "instrumentationScope": {{"name": "qwen-code"}}
+}}
+"#
+    )
+}
+
+#[test]
+fn qwen_code_synthetic_outfile_counts_once_and_places_thoughts_by_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    // OpenAI-compatible backend: total = input + output, reasoning is inside the output.
+    let path = dir.path().join("qwen-openai.log");
+    std::fs::write(&path, qwen_outfile(1160, false)).unwrap();
+    let inside = Tokens { requests: 1, input: 200, cache_read: 900, cache_write: 0, output: 60, reasoning: 20 };
+    assert_eq!(rows(&report_json(&[path.to_str().unwrap()])), BTreeMap::from([("gpt-4o-mini".into(), inside)]));
+    // Gemini backend: total = input + output + thoughts, thoughts are billed on top. A
+    // subagent's call is an ordinary call.
+    let path = dir.path().join("qwen-gemini.log");
+    std::fs::write(&path, qwen_outfile(1180, true)).unwrap();
+    let outside = Tokens { output: 80, ..inside };
+    assert_eq!(rows(&report_json(&[path.to_str().unwrap()])), BTreeMap::from([("gpt-4o-mini".into(), outside)]));
+}
+
+#[test]
+fn opencode_counts_the_provider_call_not_its_parent() {
+    // The capture holds both AI SDK spans with usage; only `doStream` is the call.
+    let text = std::fs::read_to_string(file(OPENCODE)).unwrap();
+    for name in ["\"ai.streamText\"", "\"ai.streamText.doStream\""] {
+        assert!(text.contains(name), "{name}");
+    }
+    assert_eq!(text.matches("\"ai.usage.inputTokens\"").count(), 2);
+    let report = report_json(&[&file(OPENCODE)]);
+    assert_eq!(report["total"]["requests"], 1);
+}

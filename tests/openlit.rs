@@ -60,6 +60,14 @@ fn console_exporter_stdout_with_the_programs_prints() {
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(rows(&report), what_openlit_states("i_openlit_console"));
     assert!(run.stderr.contains("4 lines that are not telemetry"), "{}", run.stderr);
+
+    // Its metrics record (`MetricsData.to_json()`) alone reads like the OTLP metrics.
+    let text = std::fs::read_to_string(&stdout).unwrap();
+    let metrics = &text[text.find("{\n    \"resource_metrics\"").unwrap()..];
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metrics.txt");
+    std::fs::write(&path, metrics).unwrap();
+    assert_eq!(rows(&report_json(&[path.to_str().unwrap()])), rows(&report_json(&[&otlp("metrics")])));
 }
 
 #[test]

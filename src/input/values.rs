@@ -244,6 +244,55 @@ pub(super) fn first_value(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    struct Collect(Vec<Chunk>, Vec<Problem>);
+
+    impl Sink for Collect {
+        fn chunk(&mut self, chunk: Chunk) {
+            self.0.push(chunk);
+        }
+        fn problem(&mut self, problem: Problem) {
+            self.1.push(problem);
+        }
+    }
+
+    #[test]
+    fn chunks_cut_between_values_and_keep_line_numbers() {
+        let record = include_str!("../../testdata/agent-files/gemini-cli-0.61.0-outfile.log");
+        let mut text = String::new();
+        while text.len() < 2 * CHUNK_BYTES + 12345 {
+            text.push_str("a line the program printed } {\n");
+            text.push_str(record);
+        }
+        let mut whole = Vec::new();
+        each_value(text.as_bytes(), 1, |v| whole.push(v.map(|(b, l)| (b.to_vec(), l))));
+        let reader: Box<dyn BufRead> = Box::new(text.as_bytes());
+        let mut sink = Collect(Vec::new(), Vec::new());
+        let mut lines = TextLines::default();
+        chunks("f".into(), Vec::new(), reader, &mut sink, &mut lines).unwrap();
+        assert!(sink.0.len() >= 3, "{} chunks", sink.0.len());
+        let mut pieces = Vec::new();
+        for chunk in &sink.0 {
+            let Layout::JsonValues { first_line } = chunk.layout else { panic!("layout") };
+            each_value(&chunk.data, first_line, |v| pieces.push(v.map(|(b, l)| (b.to_vec(), l))));
+        }
+        assert_eq!(pieces, whole);
+        assert_eq!(whole.len(), 12 * (text.matches("a line the program").count()));
+        assert_eq!(lines, TextLines { count: text.matches("a line the program").count() as u64, first_line: 1 });
+        assert!(sink.1.is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn any_bytes_scan_without_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+            let mut n = 0;
+            each_value(&bytes, 1, |_| n += 1);
+            let mut data = bytes.clone();
+            let mut reader: Box<dyn BufRead> = Box::new(&b""[..]);
+            let _ = first_value(&mut reader, &mut data);
+        }
+    }
 
     fn values(text: &str) -> Vec<Result<(String, u64), u64>> {
         let mut out = Vec::new();

@@ -14,6 +14,7 @@ Usage: python finalize.py SCENARIO RUN_DIR REPO
 import base64
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -73,7 +74,11 @@ def to_jsonl(pb_path, signal):
     lines = []
     for frame in frames(pb_path):
         msg = REQUESTS[signal].FromString(frame)
-        lines.append(json.dumps(hex_ids(MessageToDict(msg, use_integers_for_enums=True)), separators=(",", ":")))
+        line = json.dumps(hex_ids(MessageToDict(msg, use_integers_for_enums=True)), separators=(",", ":"))
+        # Exponents as OTLP/JSON writers (and otelcost's transcoder) print them: 6.9e-6, not
+        # Python's 6.9e-06.
+        line = re.sub(r"(?<=[0-9])e-0(?=[0-9])", "e-", line)
+        lines.append(re.sub(r"(?<=[0-9])e\+0?(?=[0-9])", "e", line))
     return lines
 
 
