@@ -354,6 +354,10 @@ fn agent_bin(name: &str) -> PathBuf {
 /// `otelcost run --format json -- CMD…` in the workspace with `env` (and nothing of the
 /// agents' own telemetry settings inherited); returns the report.
 fn run_agent(ws: &Workspace, env: &[(&str, String)], command: &[String]) -> Value {
+    run_agent_with(ws, env, &[], command)
+}
+
+fn run_agent_with(ws: &Workspace, env: &[(&str, String)], options: &[&str], command: &[String]) -> Value {
     let mut cmd = assert_cmd::Command::cargo_bin("otelcost").unwrap();
     cmd.current_dir(ws.work()).env("HOME", ws.home()).env("CI", "true").env("NO_COLOR", "1");
     for (name, _) in std::env::vars() {
@@ -366,7 +370,7 @@ fn run_agent(ws: &Workspace, env: &[(&str, String)], command: &[String]) -> Valu
     }
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
     let report = ws.dir.path().join("report.json");
-    cmd.args(["run", "--format", "json", "--flush", "5s", "-o"]).arg(&report).arg("--").args(command);
+    cmd.args(["run", "--format", "json", "--flush", "5s", "-o"]).arg(&report).args(options).arg("--").args(command);
     let out = cmd.timeout(std::time::Duration::from_secs(240)).output().unwrap();
     let log =
         format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -451,9 +455,18 @@ fn run_copilot_cli_reads_its_file_and_is_priced_exactly() {
     ];
     let mut command = vec![agent_bin("copilot").display().to_string()];
     command.extend(strings(&["-p", PROMPT, "--allow-all-tools"]));
-    let report = run_agent(&ws, &env, &command);
+    let saved = ws.dir.path().join("saved");
+    let report = run_agent_with(&ws, &env, &["--save", saved.to_str().unwrap()], &command);
     assert!(fake.truth()["claude-sonnet-4.5"].requests >= 5, "tool calls and a subagent: {:?}", fake.truth());
     assert_priced_exactly(&report, &fake.truth(), "copilot");
+    // The file is kept with what the receiver saved: the same figures later.
+    assert_priced_exactly(&report_json(&[saved.to_str().unwrap()]), &fake.truth(), "copilot, saved");
+
+    // Without run's switches Copilot CLI writes no telemetry at all.
+    let before = fake.truth();
+    let report = run_agent_with(&ws, &env, &["--no-env"], &command);
+    assert!(fake.truth()["claude-sonnet-4.5"].requests > before["claude-sonnet-4.5"].requests);
+    assert_eq!(report["total"]["requests"], 0, "{report}");
 }
 
 #[test]
