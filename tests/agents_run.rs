@@ -414,6 +414,18 @@ fn run_gemini_cli_is_priced_exactly() {
 
 #[test]
 #[ignore = "needs the agent CLIs: OTELCOST_TEST_AGENT_CLIS, set by .ci/run"]
+fn an_agent_that_made_no_call_is_named_in_a_warning() {
+    let ws = Workspace::new();
+    let mut cmd = assert_cmd::Command::cargo_bin("otelcost").unwrap();
+    cmd.current_dir(ws.work()).env("HOME", ws.home());
+    let out = cmd.args(["run", "--flush", "1s", "--"]).arg(agent_bin("gemini")).arg("--version").output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("warning: Gemini CLI sent no LLM calls; a `telemetry.outfile`"), "{stderr}");
+}
+
+#[test]
+#[ignore = "needs the agent CLIs: OTELCOST_TEST_AGENT_CLIS, set by .ci/run"]
 fn run_qwen_code_is_priced_exactly() {
     let ws = Workspace::new();
     let fake = FakeLlm::start(&serde_json::json!([

@@ -12,21 +12,24 @@ use std::path::{Path, PathBuf};
 
 /// `otelcost run --help`: what is set, per agent.
 pub const HELP: &str = "\
-Environment set for the command (unless --no-env):
-  any OpenTelemetry SDK  OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:PORT, OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf,
-                         OTEL_{TRACES,METRICS,LOGS}_EXPORTER=otlp, short export intervals; per-signal
-                         OTEL_EXPORTER_OTLP_{TRACES,METRICS,LOGS}_* are removed
-  Claude Code            CLAUDE_CODE_ENABLE_TELEMETRY=1 (also through the Claude Agent SDK)
-  Gemini CLI             GEMINI_TELEMETRY_ENABLED=true, _TARGET=local, _USE_COLLECTOR=false,
-                         _OTLP_ENDPOINT=the receiver, _OTLP_PROTOCOL=http, _LOG_PROMPTS=false; _OUTFILE removed
-  Qwen Code              QWEN_TELEMETRY_ENABLED=true, _TARGET=local, _OTLP_ENDPOINT=the receiver,
-                         _OTLP_PROTOCOL=http, _LOG_PROMPTS=false; _OUTFILE and per-signal endpoints removed
-  GitHub Copilot CLI     COPILOT_OTEL_ENABLED=true, COPILOT_OTEL_EXPORTER_TYPE=file,
-                         COPILOT_OTEL_FILE_EXPORTER_PATH=a temporary file (it ignores http:// endpoints),
-                         read after the command exits and kept in --save DIR
-  OpenCode               OPENCODE_CONFIG_CONTENT with experimental.openTelemetry=true, merged into
-                         an inherited OPENCODE_CONFIG_CONTENT
-All of them are set whatever the command is, so agents started by a script are covered too.";
+Environment set for the command (unless --no-env); every agent's switches are
+set whatever the command is, so an agent a script starts is covered too:
+  any OpenTelemetry SDK: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:PORT,
+    OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, OTEL_*_EXPORTER=otlp, short
+    export intervals; per-signal OTEL_EXPORTER_OTLP_*_ENDPOINT etc. removed
+  Claude Code (also through the Claude Agent SDK):
+    CLAUDE_CODE_ENABLE_TELEMETRY=1
+  Gemini CLI: GEMINI_TELEMETRY_ENABLED=true, _TARGET=local,
+    _USE_COLLECTOR=false, _OTLP_ENDPOINT=the receiver, _OTLP_PROTOCOL=http,
+    _LOG_PROMPTS=false; GEMINI_TELEMETRY_OUTFILE removed
+  Qwen Code: QWEN_TELEMETRY_ENABLED=true, _TARGET=local, _OTLP_ENDPOINT=the
+    receiver, _OTLP_PROTOCOL=http, _LOG_PROMPTS=false; _OUTFILE and the
+    per-signal endpoints removed
+  GitHub Copilot CLI (it ignores http:// endpoints): COPILOT_OTEL_ENABLED=true,
+    COPILOT_OTEL_EXPORTER_TYPE=file, COPILOT_OTEL_FILE_EXPORTER_PATH=a temporary
+    file, read after the command exits and copied into --save DIR
+  OpenCode: OPENCODE_CONFIG_CONTENT with experimental.openTelemetry=true,
+    merged into an inherited one";
 
 /// The agents recognised from the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
