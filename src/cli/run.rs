@@ -161,7 +161,8 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
 }
 
 /// The telemetry files agents wrote (Copilot CLI's), read as one more input now that the
-/// command has exited, and kept in `--save DIR` beside what the receiver saved.
+/// command has exited, and appended to their namesakes in `--save DIR`, beside what the
+/// receiver saved (a DIR used again keeps every session, like the receiver's files).
 fn read_agent_files(
     files: &AgentFiles,
     prepared: &super::report::Prepared,
@@ -175,7 +176,11 @@ fn read_agent_files(
     if let Some(dir) = save {
         for file in &written {
             let target = dir.join(file.file_name().unwrap_or_default());
-            std::fs::copy(file, &target)
+            std::fs::File::open(file)
+                .and_then(|mut from| {
+                    let mut to = std::fs::OpenOptions::new().create(true).append(true).open(&target)?;
+                    std::io::copy(&mut from, &mut to)
+                })
                 .map_err(|e| error(format!("cannot save {} to {}: {e}", file.display(), target.display())))?;
         }
     }
