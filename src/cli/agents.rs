@@ -27,7 +27,7 @@ set whatever the command is, so an agent a script starts is covered too:
     per-signal endpoints removed
   GitHub Copilot CLI (it ignores http:// endpoints): COPILOT_OTEL_ENABLED=true,
     COPILOT_OTEL_EXPORTER_TYPE=file, COPILOT_OTEL_FILE_EXPORTER_PATH=a temporary
-    file, read after the command exits and copied into --save DIR
+    file, read after the command exits and appended to --save DIR
   OpenCode: OPENCODE_CONFIG_CONTENT with experimental.openTelemetry=true,
     merged into an inherited one";
 
