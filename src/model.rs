@@ -214,6 +214,7 @@ pub enum Emitter {
     GeminiCli,
     QwenCode,
     Copilot,
+    #[serde(rename = "openlit")]
     OpenLit,
 }
 

@@ -47,7 +47,14 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
         return Claim::Mine(None);
     }
     let role = if f.is_model_call() { Role::ModelCall } else { Role::MaybeAggregate };
-    let mut o = f.span_observation(Emitter::Copilot, span, role, record, InputCache::Includes);
+    // The CLI's input includes cache reads and writes; the VS Code extension's is not
+    // documented either way: its numbers tell.
+    let input_cache = if record.resource.service.as_deref() == Some("copilot-chat") {
+        InputCache::Infer
+    } else {
+        InputCache::Includes
+    };
+    let mut o = f.span_observation(Emitter::Copilot, span, role, record, input_cache);
     o.reported_cost = reported_cost(&span.attributes);
     Claim::Mine(Some(o))
 }

@@ -28,9 +28,19 @@ pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
     is_openlit(record)
 }
 
-/// The response id, as an identity shared by the span and the event of one call.
-fn response_key(f: &Fields<'_>) -> Option<CallKey> {
-    Some(CallKey::Request(String::new(), text(&f.response_id)?))
+/// The response id at the record's time, as an identity the span and the event of one
+/// call share (the event follows its span by milliseconds). Within a second, on two grids
+/// half a second apart: a fake or self-hosted server's ids repeat across the runs a user
+/// may combine.
+fn response_keys(f: &Fields<'_>, time_ns: u64) -> Vec<CallKey> {
+    const SLOT_NS: u64 = 1_000_000_000;
+    let Some(id) = text(&f.response_id) else { return Vec::new() };
+    (0..2u64)
+        .map(|grid| {
+            let slot = time_ns.saturating_add(grid * SLOT_NS / 2) / SLOT_NS;
+            CallKey::Request(id.clone(), format!("{grid}:{slot}"))
+        })
+        .collect()
 }
 
 /// The provider: stated, else the instrumentation's scope (`openlit.instrumentation.anthropic`;
@@ -63,10 +73,14 @@ pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     let input_cache = input_cache(provider.as_deref());
     let mut o = f.observation(Emitter::OpenLit, Signal::Logs, Role::ModelCall, time, log.trace_id, record, input_cache);
     o.provider = provider;
+    if log.trace_id == [0; 16] {
+        // Outside any trace, the response id alone would join this event to another run's.
+        o.keys = Default::default();
+    }
     if log.span_id != [0; 8] {
         o.keys.push(CallKey::Span(log.trace_id, log.span_id));
     }
-    o.keys.extend(response_key(&f));
+    o.keys.extend(response_keys(&f, time));
     Claim::Mine(Some(o))
 }
 
@@ -98,7 +112,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     let mut o = f.span_observation(Emitter::OpenLit, span, role, record, input_cache(provider.as_deref()));
     o.provider = provider;
     o.reported_cost = cost;
-    o.keys.extend(response_key(&f));
+    o.keys.extend(response_keys(&f, o.time_ns));
     Claim::Mine(Some(o))
 }
 

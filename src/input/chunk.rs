@@ -1,6 +1,6 @@
 //! Cutting a stream into chunks of whole records, and records back out of a chunk.
 
-use super::values::{self, TextLines};
+use super::values::{self, First, TextLines};
 use super::{read_error, sniff, Outcome, Problem, Sink, CHUNK_BYTES, MAX_RECORD_BYTES};
 use crate::decode;
 use crate::model::{Location, Position, Signal};
@@ -115,10 +115,10 @@ pub(super) fn json(
     let found = values::first_value(&mut reader, &mut data)
         .map_err(|e| Problem { location: whole(), message: read_error(&e) })?;
     match found {
-        Some((start, end)) if decode::is_telemetry(&data[start..end]) == Some(true) => {
-            values::chunks(name, data, reader, sink, text)
-        }
-        _ => Ok(Outcome::NotOtlp),
+        First::Value(start, end) if decode::is_telemetry(&data[start..end]) != Some(true) => Ok(Outcome::NotOtlp),
+        First::Nothing => Ok(Outcome::NotOtlp),
+        // A telemetry record, or a file cut inside its first value: the reader says where.
+        _ => values::chunks(name, data, reader, sink, text),
     }
 }
 

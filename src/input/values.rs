@@ -213,12 +213,19 @@ pub(super) fn each_value(data: &[u8], first_line: u64, mut f: impl FnMut(Result<
     }
 }
 
-/// The first value of a stream (after any text lines), read whole, with everything read
-/// before it: enough to tell what the file is. `None` when the stream holds no value.
-pub(super) fn first_value(
-    reader: &mut Box<dyn BufRead + '_>,
-    data: &mut Vec<u8>,
-) -> std::io::Result<Option<(usize, usize)>> {
+/// What a stream opens with.
+pub(super) enum First {
+    /// A whole value at `data[start..end]`.
+    Value(usize, usize),
+    /// A value the stream ends inside (or one larger than the record limit).
+    Unclosed,
+    /// No value at all.
+    Nothing,
+}
+
+/// Reads the first value of a stream (after any text lines) whole, with everything read
+/// before it, into `data`: enough to tell what the file is.
+pub(super) fn first_value(reader: &mut Box<dyn BufRead + '_>, data: &mut Vec<u8>) -> std::io::Result<First> {
     let mut scanner = Scanner::default();
     let mut start = None;
     let mut scanned = 0;
@@ -226,17 +233,14 @@ pub(super) fn first_value(
         for (i, &b) in data.iter().enumerate().skip(scanned) {
             match scanner.step(b) {
                 Step::ValueStart => start = Some(i),
-                Step::ValueEnd => return Ok(start.map(|s| (s, i + 1))),
+                Step::ValueEnd => return Ok(start.map_or(First::Nothing, |s| First::Value(s, i + 1))),
                 _ => {}
             }
         }
         scanned = data.len();
-        if data.len() as u64 >= MAX_RECORD_BYTES {
-            return Ok(None);
-        }
-        let got = (&mut *reader).take(1 << 20).read_to_end(data)?;
-        if got == 0 {
-            return Ok(None);
+        let ended = data.len() as u64 >= MAX_RECORD_BYTES || (&mut *reader).take(1 << 20).read_to_end(data)? == 0;
+        if ended {
+            return Ok(if scanner.in_value() { First::Unclosed } else { First::Nothing });
         }
     }
 }
