@@ -210,10 +210,15 @@ pub enum Emitter {
     PydanticAi,
     Strands,
     GoogleAdk,
+    GeminiCli,
+    QwenCode,
+    Copilot,
+    #[serde(rename = "openlit")]
+    OpenLit,
 }
 
 impl Emitter {
-    pub const ALL: [Emitter; 10] = [
+    pub const ALL: [Emitter; 14] = [
         Emitter::Semconv,
         Emitter::ClaudeCode,
         Emitter::Codex,
@@ -224,6 +229,10 @@ impl Emitter {
         Emitter::PydanticAi,
         Emitter::Strands,
         Emitter::GoogleAdk,
+        Emitter::GeminiCli,
+        Emitter::QwenCode,
+        Emitter::Copilot,
+        Emitter::OpenLit,
     ];
 
     /// The id in every machine format and the `emitter` dimension: the name of the
@@ -255,6 +264,10 @@ impl Emitter {
             Emitter::PydanticAi => "pydantic-ai",
             Emitter::Strands => "Strands Agents",
             Emitter::GoogleAdk => "Google ADK",
+            Emitter::GeminiCli => "Gemini CLI",
+            Emitter::QwenCode => "Qwen Code",
+            Emitter::Copilot => "GitHub Copilot",
+            Emitter::OpenLit => "OpenLIT",
         }
     }
 }
@@ -427,6 +440,10 @@ pub struct Observation {
     /// record (OpenLLMetry around the anthropic SDK's spans): among records of one call
     /// in the same signal, a firsthand one is kept.
     pub secondhand: bool,
+    /// The record leaves out part of its call's usage that another record of the same call
+    /// states (Gemini CLI's `llm_call` span has neither the cache nor the thoughts split
+    /// of its `api_response` event): among records of one call, a complete one is kept.
+    pub partial: bool,
     /// This record's span, if it is a span: used to find aggregate parents.
     pub span: Option<([u8; 16], [u8; 8])>,
     /// Values of the attribute dimensions asked for (`--by`), record first then resource.

@@ -139,12 +139,21 @@ pub fn process_unit(unit: &Unit<'_>, config: &extract::Config, out: &mut Extract
         _ => e.message,
     };
     match unit.payload {
-        UnitPayload::Json(text) => match decode::json(text).map_err(describe)? {
-            Some(request) => extract::extract(&request, &unit.location, unit.route, config, out),
-            None => {
-                return Err("JSON, but not an OTLP request (no resourceSpans, resourceMetrics or resourceLogs)".into())
-            }
-        },
+        UnitPayload::Json(text) => {
+            // OTLP first (nearly every record); a record it cannot read may be one of the
+            // other files' (Python's metrics share OTLP's `resource_metrics` key).
+            let request = match decode::json(text) {
+                Ok(Some(request)) => request,
+                Ok(None) => decode::sdk_json(text).map_err(describe)?.ok_or(
+                    "JSON, but not telemetry (no resourceSpans, resourceMetrics or resourceLogs, and not an SDK's span, log record or metrics)",
+                )?,
+                Err(otlp) => match decode::sdk_json(text) {
+                    Ok(Some(request)) => request,
+                    _ => return Err(describe(otlp)),
+                },
+            };
+            extract::extract(&request, &unit.location, unit.route, config, out);
+        }
         UnitPayload::Proto(bytes, hint) => {
             let Some(signal) = hint.or_else(|| decode::sniff_signal(bytes)) else {
                 if bytes.is_empty() || decode::protobuf(bytes, crate::model::Signal::Traces).is_ok_and(|r| is_empty(&r))

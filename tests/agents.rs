@@ -302,3 +302,47 @@ fn our_prices_match_claude_codes_catalog() {
         }
     }
 }
+
+/// A Claude Code session run by the Claude Agent SDK: the SDK sets
+/// `CLAUDE_CODE_ENTRYPOINT=sdk-py`/`sdk-ts` (not exported) and injects its caller's
+/// `TRACEPARENT`, so every span lives in the caller's trace and the session's root spans
+/// have a parent that is not in the dump. Counted exactly like a CLI session.
+#[test]
+fn a_session_launched_by_the_agent_sdk_counts_like_the_cli() {
+    let run = "claude-http-protobuf-3";
+    let caller_trace = "5dc0ffee5dc0ffee5dc0ffee5dc0ffee";
+    let dir = tempfile::tempdir().unwrap();
+    for signal in ["traces", "logs", "metrics"] {
+        let text = std::fs::read_to_string(signal_file(run, signal).unwrap()).unwrap();
+        let mut out = String::new();
+        for line in text.lines() {
+            let mut req: Value = serde_json::from_str(line).unwrap();
+            for rs in req["resourceSpans"].as_array_mut().into_iter().flatten() {
+                for ss in rs["scopeSpans"].as_array_mut().unwrap() {
+                    for span in ss["spans"].as_array_mut().unwrap() {
+                        span["traceId"] = json!(caller_trace);
+                        if span.get("parentSpanId").is_none_or(|p| p == "") {
+                            span["parentSpanId"] = json!("00f067aa0ba902b7");
+                        }
+                    }
+                }
+            }
+            for rl in req["resourceLogs"].as_array_mut().into_iter().flatten() {
+                for sl in rl["scopeLogs"].as_array_mut().unwrap() {
+                    for log in sl["logRecords"].as_array_mut().unwrap() {
+                        if log.get("traceId").is_some() {
+                            log["traceId"] = json!(caller_trace);
+                        }
+                    }
+                }
+            }
+            out.push_str(&serde_json::to_string(&req).unwrap());
+            out.push('\n');
+        }
+        assert!(signal != "traces" || out.contains("00f067aa0ba902b7"));
+        std::fs::write(dir.path().join(format!("{signal}.jsonl")), out).unwrap();
+    }
+    let sdk = dir.path().display().to_string();
+    assert_eq!(rows(&report_json(&[&sdk])), truth(run));
+    assert_eq!(rows(&report_json(&[&dir.path().join("traces.jsonl").display().to_string()])), truth(run));
+}

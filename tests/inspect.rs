@@ -39,8 +39,8 @@ fn lists_problems_and_unpriced_models() {
     std::fs::write(&bad, "{\"resourceSpans\": [\n").unwrap();
     let i = inspect(&[bad.to_str().unwrap(), &testdata("agents/codex-http-protobuf-3")]);
     assert_eq!(i["problems"].as_array().unwrap().len(), 1, "{i}");
-    // One line that never closes reads as a broken document: located by byte.
-    assert!(i["problems"][0]["location"].as_str().unwrap().ends_with("bad.jsonl at byte 0"), "{i}");
+    // One line that never closes reads as a value the file ends inside: located by line.
+    assert!(i["problems"][0]["location"].as_str().unwrap().ends_with("bad.jsonl:1"), "{i}");
     let text = otelcost(&["inspect", bad.to_str().unwrap()]);
     assert!(text.stdout.contains("Problems (1):"), "{}", text.stdout);
 }

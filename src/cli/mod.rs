@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod agents;
 mod dimensions;
 mod inspect;
 mod listen;
@@ -44,6 +45,7 @@ pub enum Command {
     Listen(listen::ListenArgs),
     /// Run a command with its OpenTelemetry pointed at otelcost, then report its LLM cost
     /// (and fail over a --budget).
+    #[command(after_help = agents::HELP)]
     Run(run::RunArgs),
     /// List the dimensions --by and --where understand: built in, aliases and their
     /// attribute keys, and those a rules file derives.

@@ -405,6 +405,13 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
             let more = if others > 0 { format!(" and {others} more") } else { String::new() };
             let _ = writeln!(err, "note: files that are not OTLP data were skipped: {first}{more}");
         }
+        for (file, text) in &stats.text_lines {
+            let _ = writeln!(
+                err,
+                "note: {file}: {} lines that are not telemetry (a program's own output?) were skipped, the first at line {}",
+                text.count, text.first_line
+            );
+        }
         let _ = writeln!(
             err,
             "otelcost: {} files, {} records → {} calls counted ({} duplicates, {} aggregate parents not counted){}",

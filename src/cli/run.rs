@@ -1,6 +1,7 @@
 //! `otelcost run -- CMD ARGS…`: run a command with its telemetry pointed at a receiver of
 //! our own, then report its LLM cost, and fail when it went over a budget.
 
+use super::agents::{self, AgentFiles};
 use super::listen::{self, ReceiverArgs};
 use super::report::ReportOptions;
 use super::{error, exit, usage, Failure};
@@ -11,7 +12,6 @@ use clap::Args;
 use rust_decimal::Decimal;
 use std::ffi::OsString;
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -34,7 +34,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
 
-    /// Set no environment variables for the command (point its exporters yourself).
+    /// Set no environment variables for the command (point its exporters yourself); also
+    /// turns off what is set for the coding agents.
     #[arg(long)]
     pub no_env: bool,
 
@@ -55,10 +56,9 @@ pub struct RunArgs {
 /// What an OTel SDK and the common agents read, pointed at `http` (which also answers
 /// gRPC over HTTP/2, so an exporter switched to grpc finds it at the same address), under
 /// `route` (OTLP/HTTP exporters append `/v1/<signal>` to the endpoint's path).
-fn telemetry_env(http: SocketAddr, route: Option<&str>, token: Option<&str>) -> Vec<(&'static str, String)> {
-    let path = route.map(|r| format!("/{r}")).unwrap_or_default();
+fn telemetry_env(endpoint: &str, token: Option<&str>) -> Vec<(&'static str, String)> {
     let mut env = vec![
-        ("OTEL_EXPORTER_OTLP_ENDPOINT", format!("http://{http}{path}")),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.to_string()),
         ("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf".into()),
         ("OTEL_TRACES_EXPORTER", "otlp".into()),
         ("OTEL_METRICS_EXPORTER", "otlp".into()),
@@ -111,21 +111,39 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
         listen::announce(&server, &prepared);
         let mut command = tokio::process::Command::new(&args.command[0]);
         command.args(&args.command[1..]);
-        if !args.no_env {
-            for name in ENV_REMOVED {
+        let agent_files = if args.no_env {
+            None
+        } else {
+            let files = AgentFiles::create()
+                .map_err(|e| error(format!("cannot make a folder for the agents' telemetry files: {e}")))?;
+            for name in ENV_REMOVED.iter().chain(&agents::ENV_REMOVED) {
                 command.env_remove(name);
             }
-            command.envs(telemetry_env(server.http_addr, args.route.as_deref(), token.as_deref()));
-        }
+            let route = args.route.as_deref().map(|r| format!("/{r}")).unwrap_or_default();
+            let endpoint = format!("http://{}{route}", server.http_addr);
+            command.envs(telemetry_env(&endpoint, token.as_deref()));
+            let opencode_config = std::env::var("OPENCODE_CONFIG_CONTENT").ok();
+            command.envs(agents::env(&endpoint, &files, opencode_config.as_deref()));
+            Some(files)
+        };
         let program = args.command[0].to_string_lossy().into_owned();
         let mut child = command.spawn().map_err(|e| error(format!("cannot run {program:?}: {e}")))?;
         let status = listen::StatusLine::start(&server, &prepared);
         let child_code = wait_forwarding_signals(&mut child, &mut signals).await;
         grace(&server, args.flush).await;
         status.stop().await;
-        let (report_code, report) = listen::stop_and_report(server, &prepared).await?;
+        let mut collected = server.stop().await;
+        if let Some(files) = &agent_files {
+            read_agent_files(files, &prepared, args.receiver.save.as_deref(), &mut collected)?;
+        }
+        let (report_code, report) = super::report::finish(&prepared, collected)?;
         Ok::<_, Failure>((child_code, report_code, report))
     })?;
+    if report.total.requests == 0 && !prepared.options.quiet {
+        if let Some(agent) = agents::detect(&args.command).filter(|_| !args.no_env) {
+            eprintln!("otelcost: warning: {} sent no LLM calls; {}", agent.name(), agent.hint());
+        }
+    }
 
     let cost = match prepared.options.cost {
         CostMode::Reported => report.total.reported_cost,
@@ -157,6 +175,39 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
     } else {
         report_code
     })
+}
+
+/// The telemetry files agents wrote (Copilot CLI's), read as one more input now that the
+/// command has exited, and appended to their namesakes in `--save DIR`, beside what the
+/// receiver saved (a DIR used again keeps every session, like the receiver's files).
+fn read_agent_files(
+    files: &AgentFiles,
+    prepared: &super::report::Prepared,
+    save: Option<&Path>,
+    collected: &mut crate::pipeline::Collected,
+) -> Result<(), Failure> {
+    let written = files.written();
+    if written.is_empty() {
+        return Ok(());
+    }
+    if let Some(dir) = save {
+        for file in &written {
+            let target = dir.join(file.file_name().unwrap_or_default());
+            std::fs::File::open(file)
+                .and_then(|mut from| {
+                    let mut to = std::fs::OpenOptions::new().create(true).append(true).open(&target)?;
+                    std::io::copy(&mut from, &mut to)
+                })
+                .map_err(|e| error(format!("cannot save {} to {}: {e}", file.display(), target.display())))?;
+        }
+    }
+    let read = crate::pipeline::collect(&written, &prepared.extract, 0);
+    collected.extracted.merge(read.extracted);
+    collected.problems.extend(read.problems);
+    collected.stats.files += read.stats.files;
+    collected.stats.bytes += read.stats.bytes;
+    collected.stats.skipped_not_otlp.extend(read.stats.skipped_not_otlp);
+    Ok(())
 }
 
 /// The child's exit code (128 + the signal, like a shell, when a signal ended it), while

@@ -1,9 +1,12 @@
 //! Decode stage: bytes of one OTLP request (JSON or protobuf) into borrowed views.
 //!
-//! Entry points: [`json`] and [`protobuf`]. Both return a [`Request`] whose strings
-//! borrow from the input; attribute values are decoded only when asked for.
+//! Entry points: [`json`] and [`protobuf`] for OTLP, [`sdk_json`] for the telemetry files
+//! that are not OTLP (agents' outfiles, SDK console exporters; see `sdk.rs`). All return a
+//! [`Request`] whose strings borrow from the input; attribute values are decoded only
+//! when asked for.
 
 mod proto;
+mod sdk;
 mod value;
 mod view;
 
@@ -12,6 +15,7 @@ pub use value::LazyValue;
 pub use view::*;
 
 use crate::model::Signal;
+use serde::de::IgnoredAny;
 use serde::Deserialize;
 
 /// Why a request could not be decoded, with a byte offset inside it where known.
@@ -54,6 +58,36 @@ pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
     })
 }
 
+/// Decodes one record of a telemetry file that is not OTLP (a JS SDK object, a Copilot
+/// CLI line, a Python console exporter record) as a request of that one record.
+/// `Ok(None)`: JSON, but none of those shapes.
+pub fn sdk_json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
+    sdk::decode(text)
+}
+
+/// Whether a JSON text is telemetry this stage reads, judged by its top-level keys:
+/// `None` when it is not a JSON value at all.
+pub fn is_telemetry(text: &[u8]) -> Option<bool> {
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Keys {
+        resource_spans: Option<IgnoredAny>,
+        resource_metrics: Option<IgnoredAny>,
+        resource_logs: Option<IgnoredAny>,
+    }
+    let keys: Keys = match serde_json::from_slice(text) {
+        Ok(keys) => keys,
+        // Valid JSON that is not an object (an array, a number) is not telemetry.
+        Err(_) => return serde_json::from_slice::<IgnoredAny>(text).is_ok().then_some(false),
+    };
+    Some(
+        keys.resource_spans.is_some()
+            || keys.resource_metrics.is_some()
+            || keys.resource_logs.is_some()
+            || sdk::is_record(text),
+    )
+}
+
 /// Decodes a protobuf `Export*ServiceRequest` of the given signal.
 pub fn protobuf(bytes: &[u8], signal: Signal) -> Result<Request<'_>, DecodeError> {
     proto::decode(bytes, signal)
@@ -68,6 +102,71 @@ mod tests {
     const TRACES_PB: &[u8] = include_bytes!("../../testdata/protobuf/b_openllmetry/traces.pb");
     const METRICS_PB: &[u8] = include_bytes!("../../testdata/protobuf/b_openllmetry/metrics.pb");
     const TRACES_JSON: &[u8] = include_bytes!("../../testdata/emitters/f_vercel_ai/traces.jsonl");
+    const GEMINI_OUTFILE: &[u8] = include_bytes!("../../testdata/agent-files/gemini-cli-0.61.0-outfile.log");
+    const COPILOT_FILE: &[u8] = include_bytes!("../../testdata/agent-files/copilot-cli-1.0.102-openai-byok.jsonl");
+    const PYTHON_CONSOLE: &[u8] = include_bytes!("../../testdata/emitters/i_openlit_console/stdout.txt");
+
+    /// The records of a file of pretty-printed records (each opens with `{` at column 0).
+    fn pretty_records(file: &[u8]) -> Vec<&[u8]> {
+        let text = std::str::from_utf8(file).unwrap();
+        let starts: Vec<usize> = text.match_indices("\n{").map(|(i, _)| i + 1).chain([0]).collect();
+        let mut starts: Vec<usize> = starts.into_iter().filter(|&i| file[i] == b'{').collect();
+        starts.sort();
+        starts.dedup();
+        let ends = starts.iter().skip(1).copied().chain([file.len()]);
+        starts.iter().zip(ends).map(|(&a, b)| &file[a..b]).collect()
+    }
+
+    #[test]
+    fn every_record_of_the_real_sdk_files_decodes() {
+        let gemini = pretty_records(GEMINI_OUTFILE);
+        assert_eq!(gemini.len(), 12);
+        let mut signals = Vec::new();
+        for record in gemini {
+            let request = sdk_json(record).unwrap().unwrap();
+            walk(&request);
+            signals.push(match request {
+                Request::Traces(_) => 't',
+                Request::Logs(_) => 'l',
+                Request::Metrics(_) => 'm',
+            });
+        }
+        assert_eq!(signals.iter().collect::<String>(), "tllllllllllm");
+        for line in COPILOT_FILE.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+            assert!(json(line).unwrap().is_none(), "not OTLP");
+            walk(&sdk_json(line).unwrap().unwrap());
+        }
+    }
+
+    #[test]
+    fn a_gemini_span_reads_like_otlp() {
+        let span = pretty_records(GEMINI_OUTFILE)[0];
+        let Request::Traces(rs) = sdk_json(span).unwrap().unwrap() else { panic!("a span") };
+        let s = &rs[0].scope_spans[0].spans[0];
+        assert_eq!(s.name, "llm_call");
+        assert_eq!(s.start_time_unix_nano, 1_795_694_216_405_000_000);
+        assert_eq!(s.end_time_unix_nano, 1_795_694_216_566_199_590);
+        assert_eq!(s.span_id, parse_hex_id::<8>("30718d9be0403240").unwrap());
+        assert_eq!(rs[0].scope_spans[0].scope.name, "gemini-cli");
+        let service = rs[0].resource.attributes.iter().find(|kv| kv.key == "service.name").unwrap();
+        assert_eq!(service.value.unwrap().get(), Value::Str("gemini-cli".into()));
+        // `host.id` is an async attribute written as null: no value.
+        let host = rs[0].resource.attributes.iter().find(|kv| kv.key == "host.id").unwrap();
+        assert_eq!(host.value.unwrap().get(), Value::Empty);
+    }
+
+    #[test]
+    fn circular_end_times_take_the_batchs_collection_time() {
+        let batch = *pretty_records(GEMINI_OUTFILE).last().unwrap();
+        let Request::Metrics(rm) = sdk_json(batch).unwrap().unwrap() else { panic!("metrics") };
+        let metrics = &rm[0].scope_metrics[0].metrics;
+        let usage = metrics.iter().find(|m| m.name == "gemini_cli.token.usage").unwrap();
+        let sum = usage.sum.as_ref().unwrap();
+        // JS cumulative (1) is OTLP's 2.
+        assert_eq!((sum.aggregation_temporality, sum.is_monotonic), (2, true));
+        assert!(sum.data_points.iter().all(|p| p.time_unix_nano == 1_795_694_216_583_000_000));
+        assert_eq!(sum.data_points.iter().map(|p| p.as_int.unwrap()).collect::<Vec<_>>(), [1200, 50, 1000, 30, 7]);
+    }
 
     /// The first framed request of a file-exporter protobuf stream.
     fn first_frame(stream: &[u8]) -> &[u8] {
@@ -116,6 +215,33 @@ mod tests {
             }
             let _ = sniff_signal(&bytes);
             if let Ok(Some(r)) = json(&bytes) { walk(&r) }
+            if let Ok(Some(r)) = sdk_json(&bytes) { walk(&r) }
+            let _ = is_telemetry(&bytes);
+        }
+
+        #[test]
+        fn mutated_sdk_records_never_panic(
+            which in 0usize..15, cut in 0usize..8192, flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8)
+        ) {
+            let gemini = pretty_records(GEMINI_OUTFILE);
+            let python = pretty_records(PYTHON_CONSOLE);
+            let copilot: Vec<&[u8]> = COPILOT_FILE.split(|&b| b == b'\n').collect();
+            let source = match which {
+                0..=11 => gemini[which],
+                12 => copilot[which % copilot.len()],
+                13 => python[cut % python.len()],
+                _ => *python.last().unwrap(),
+            };
+            let mut bytes = source[..cut.min(source.len())].to_vec();
+            if cut >= source.len() { bytes = source.to_vec(); }
+            for (at, byte) in &flips {
+                if !bytes.is_empty() {
+                    let i = at % bytes.len();
+                    bytes[i] = *byte;
+                }
+            }
+            if let Ok(Some(r)) = sdk_json(&bytes) { walk(&r) }
+            let _ = is_telemetry(&bytes);
         }
 
         #[test]

@@ -42,7 +42,36 @@ impl<'a> AttrValue<'a> {
         match self {
             AttrValue::Json(raw) => json_value(raw).unwrap_or(Value::Empty),
             AttrValue::Proto(bytes) => proto_value(bytes).unwrap_or(Value::Empty),
+            AttrValue::Plain(raw) => plain_value(raw),
         }
+    }
+}
+
+/// The JS SDK's serialiser writes `"[Circular]"` for any object it has already written in
+/// the same record: that is no value.
+pub const CIRCULAR: &str = "[Circular]";
+
+fn plain_value(raw: &RawValue) -> Value<'_> {
+    let text = raw.get();
+    match text.as_bytes().first() {
+        Some(b'"') => {
+            let s = serde_json::from_str::<&str>(text)
+                .map(Cow::Borrowed)
+                .or_else(|_| serde_json::from_str::<String>(text).map(Cow::Owned));
+            match s {
+                Ok(s) if s == CIRCULAR => Value::Empty,
+                Ok(s) => Value::Str(s),
+                Err(_) => Value::Empty,
+            }
+        }
+        Some(b't') => Value::Bool(true),
+        Some(b'f') => Value::Bool(false),
+        Some(b'[' | b'{') => Value::Other(text.to_string()),
+        Some(b'-' | b'0'..=b'9') => match text.parse::<i64>() {
+            Ok(n) => Value::Int(n),
+            Err(_) => Value::Double(Double::Text(text)),
+        },
+        _ => Value::Empty,
     }
 }
 
@@ -210,6 +239,19 @@ mod tests {
         assert_eq!(json(r#"{"boolValue":true}"#), Value::Bool(true));
         assert_eq!(json(r#"{}"#), Value::Empty);
         assert_eq!(json(r#"{"intValue":"x"}"#), Value::Empty);
+    }
+
+    #[test]
+    fn plain_values_of_every_kind() {
+        let plain = |text: &'static str| AttrValue::Plain(serde_json::from_str(text).unwrap()).get();
+        assert_eq!(plain("1200").as_count(), Some(1200));
+        assert_eq!(plain("0.0"), Value::Double(Double::Text("0.0")));
+        assert_eq!(plain("1e3").as_count(), Some(1000));
+        assert_eq!(plain(r#""gpt-4o\u002dmini""#), Value::Str("gpt-4o-mini".into()));
+        assert_eq!(plain(r#""[Circular]""#), Value::Empty);
+        assert_eq!(plain("null"), Value::Empty);
+        assert_eq!(plain("false"), Value::Bool(false));
+        assert_eq!(plain(r#"["stop"]"#), Value::Other(r#"["stop"]"#.into()));
     }
 
     #[test]

@@ -50,6 +50,9 @@ pub struct KeyValue<'a> {
 pub enum AttrValue<'a> {
     Json(&'a RawValue),
     Proto(&'a [u8]),
+    /// A plain JSON value (`1200`, `"gpt-4o"`), as SDK objects and non-OTLP files write
+    /// attributes.
+    Plain(&'a RawValue),
 }
 
 impl<'de: 'a, 'a> Deserialize<'de> for AttrValue<'a> {

@@ -11,11 +11,15 @@
 mod adk;
 mod claude_code;
 mod codex;
+mod copilot;
+mod gemini_cli;
 mod litellm;
 mod metric;
 mod openinference;
+mod openlit;
 mod openllmetry;
 mod pydantic_ai;
+mod qwen_code;
 mod semconv;
 mod strands;
 mod usage;
@@ -106,6 +110,10 @@ type MetricReader = fn(&Metric<'_>, &Record<'_, '_>, &mut Vec<MetricPoint>) -> b
 const SPAN_SCOPES: &[fn(&Record<'_, '_>) -> bool] = &[
     claude_code::owns_scope,
     codex::owns_scope,
+    gemini_cli::owns_scope,
+    qwen_code::owns_scope,
+    copilot::owns_scope,
+    openlit::owns_scope,
     litellm::owns_scope,
     vercel_ai::owns_scope,
     pydantic_ai::owns_scope,
@@ -124,6 +132,10 @@ fn is_usage_key(key: &str) -> bool {
 const SPAN_READERS: &[(Emitter, SpanReader)] = &[
     (Emitter::ClaudeCode, claude_code::span),
     (Emitter::Codex, codex::span),
+    (Emitter::GeminiCli, gemini_cli::span),
+    (Emitter::QwenCode, qwen_code::span),
+    (Emitter::Copilot, copilot::span),
+    (Emitter::OpenLit, openlit::span),
     (Emitter::LiteLlm, litellm::span),
     (Emitter::OpenInference, openinference::span),
     (Emitter::VercelAi, vercel_ai::span),
@@ -133,11 +145,22 @@ const SPAN_READERS: &[(Emitter, SpanReader)] = &[
     (Emitter::GoogleAdk, adk::span),
     (Emitter::Semconv, semconv::span),
 ];
-const LOG_READERS: &[(Emitter, LogReader)] =
-    &[(Emitter::ClaudeCode, claude_code::log), (Emitter::Codex, codex::log), (Emitter::Semconv, semconv::log)];
+const LOG_READERS: &[(Emitter, LogReader)] = &[
+    (Emitter::ClaudeCode, claude_code::log),
+    (Emitter::Codex, codex::log),
+    (Emitter::GeminiCli, gemini_cli::log),
+    (Emitter::QwenCode, qwen_code::log),
+    (Emitter::Copilot, copilot::log),
+    (Emitter::OpenLit, openlit::log),
+    (Emitter::Semconv, semconv::log),
+];
 const METRIC_READERS: &[(Emitter, MetricReader)] = &[
     (Emitter::ClaudeCode, claude_code::metric),
     (Emitter::Codex, codex::metric),
+    (Emitter::GeminiCli, gemini_cli::metric),
+    (Emitter::QwenCode, qwen_code::metric),
+    (Emitter::Copilot, copilot::metric),
+    (Emitter::OpenLit, openlit::metric),
     (Emitter::LiteLlm, litellm::metric),
     (Emitter::PydanticAi, pydantic_ai::metric),
     (Emitter::Strands, strands::metric),
@@ -334,6 +357,7 @@ impl<'r, 'a> Record<'r, 'a> {
             instance: self.resource.instance.clone(),
             keys: CallKeys::default(),
             secondhand: false,
+            partial: false,
             span: None,
             dims: self.dims(),
             route: self.route.cloned(),

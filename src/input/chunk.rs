@@ -1,11 +1,10 @@
 //! Cutting a stream into chunks of whole records, and records back out of a chunk.
 
 use super::route::Route;
+use super::values::{self, First, TextLines};
 use super::{read_error, sniff, Outcome, Problem, Sink, CHUNK_BYTES, MAX_RECORD_BYTES};
+use crate::decode;
 use crate::model::{Location, Position, Signal};
-use serde::de::IgnoredAny;
-use serde::Deserialize;
-use serde_json::value::RawValue;
 use std::io::{BufRead, Read};
 use std::sync::Arc;
 
@@ -22,8 +21,9 @@ pub struct Chunk {
 pub enum Layout {
     /// Complete lines; the first is line `first_line` (1-based) of the file.
     JsonLines { first_line: u64 },
-    /// The whole file: one or more JSON documents (e.g. a pretty-printed request).
-    JsonDocument,
+    /// Whole JSON values one after another (pretty-printed records), possibly between
+    /// lines of text; the chunk starts at line `first_line` (1-based) of the file.
+    JsonValues { first_line: u64 },
     /// Complete length-prefixed frames; the first prefix is at byte `first_offset`.
     Frames { first_offset: u64, hint: Option<Signal> },
     /// The whole file: one protobuf request.
@@ -65,27 +65,15 @@ impl Chunk {
                     }));
                 }
             }
-            Layout::JsonDocument => {
-                let mut stream = serde_json::Deserializer::from_slice(&self.data).into_iter::<&RawValue>();
-                loop {
-                    let offset = stream.byte_offset() as u64;
-                    match stream.next() {
-                        None => break,
-                        Some(Ok(doc)) => f(Ok(Unit {
-                            location: at(Position::Offset(offset)),
-                            payload: UnitPayload::Json(doc.get().as_bytes()),
-                            route,
-                        })),
-                        Some(Err(e)) => {
-                            f(Err(Problem {
-                                location: at(Position::Offset(offset)),
-                                message: format!("JSON: {e}; the rest of the document is skipped"),
-                            }));
-                            break;
-                        }
-                    }
+            Layout::JsonValues { first_line } => values::each_value(&self.data, first_line, |value| match value {
+                Ok((text, line)) => {
+                    f(Ok(Unit { location: at(Position::Line(line)), payload: UnitPayload::Json(text), route }))
                 }
-            }
+                Err(line) => f(Err(Problem {
+                    location: at(Position::Line(line)),
+                    message: "the file ends inside this JSON value".into(),
+                })),
+            }),
             Layout::Frames { first_offset, hint } => {
                 let mut pos = 0usize;
                 while pos + 4 <= self.data.len() {
@@ -110,52 +98,34 @@ impl Chunk {
     }
 }
 
-/// Whether a JSON text is an OTLP request, judged by its top-level keys only.
-fn is_otlp_json(text: &[u8]) -> Option<bool> {
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Keys {
-        resource_spans: Option<IgnoredAny>,
-        resource_metrics: Option<IgnoredAny>,
-        resource_logs: Option<IgnoredAny>,
-    }
-    let keys: Keys = serde_json::from_slice(text).ok()?;
-    Some(keys.resource_spans.is_some() || keys.resource_metrics.is_some() || keys.resource_logs.is_some())
-}
-
-/// OTLP/JSON: JSON lines when the first line is a whole JSON value, else one document.
-pub(super) fn json(name: Arc<str>, mut reader: Box<dyn BufRead + '_>, sink: &mut dyn Sink) -> Result<Outcome, Problem> {
+/// JSON: lines when the first line is a whole JSON value, else values one after another
+/// (pretty-printed), possibly after lines of text. Judged by the first record: OTLP, or
+/// another telemetry shape the decoder knows; any other JSON file is passed over.
+pub(super) fn json(
+    name: Arc<str>,
+    mut reader: Box<dyn BufRead + '_>,
+    sink: &mut dyn Sink,
+    text: &mut TextLines,
+) -> Result<Outcome, Problem> {
     let whole = || Location { file: name.clone(), at: Position::Whole };
     let mut first = Vec::new();
     (&mut reader)
         .take(MAX_RECORD_BYTES)
         .read_until(b'\n', &mut first)
         .map_err(|e| Problem { location: whole(), message: read_error(&e) })?;
-    match is_otlp_json(&first) {
-        Some(true) => json_lines(name, first, reader, sink).map(|_| Outcome::Read),
-        Some(false) => Ok(Outcome::NotOtlp),
-        None => {
-            let mut data = first;
-            (&mut reader)
-                .take(MAX_RECORD_BYTES)
-                .read_to_end(&mut data)
-                .map_err(|e| Problem { location: whole(), message: read_error(&e) })?;
-            if data.len() as u64 >= MAX_RECORD_BYTES {
-                return Err(Problem {
-                    location: whole(),
-                    message: "JSON document larger than 512 MiB; not read".into(),
-                });
-            }
-            // A pretty-printed request; a file of a non-OTLP document is passed over.
-            let first_doc = serde_json::Deserializer::from_slice(&data).into_iter::<&RawValue>().next();
-            if let Some(Ok(doc)) = first_doc {
-                if is_otlp_json(doc.get().as_bytes()) == Some(false) {
-                    return Ok(Outcome::NotOtlp);
-                }
-            }
-            sink.chunk(Chunk { file: name, data, layout: Layout::JsonDocument, route: None });
-            Ok(Outcome::Read)
-        }
+    match decode::is_telemetry(&first) {
+        Some(true) => return json_lines(name, first, reader, sink).map(|_| Outcome::Read),
+        Some(false) => return Ok(Outcome::NotOtlp),
+        None => {}
+    }
+    let mut data = first;
+    let found = values::first_value(&mut reader, &mut data)
+        .map_err(|e| Problem { location: whole(), message: read_error(&e) })?;
+    match found {
+        First::Value(start, end) if decode::is_telemetry(&data[start..end]) != Some(true) => Ok(Outcome::NotOtlp),
+        First::Nothing => Ok(Outcome::NotOtlp),
+        // A telemetry record, or a file cut inside its first value: the reader says where.
+        _ => values::chunks(name, data, reader, sink, text),
     }
 }
 

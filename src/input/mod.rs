@@ -11,8 +11,10 @@ mod chunk;
 pub mod live;
 pub mod route;
 mod sniff;
+mod values;
 
 pub use chunk::{Chunk, Layout, Unit, UnitPayload};
+pub use values::TextLines;
 
 use crate::model::{Location, Position};
 use std::fs::File;
@@ -39,6 +41,9 @@ pub struct InputStats {
     pub files: u64,
     pub bytes: u64,
     pub skipped_not_otlp: Vec<String>,
+    /// Lines of text between the JSON records of a file (a program's own output beside
+    /// a console exporter's), skipped: per file, in input order.
+    pub text_lines: Vec<(String, TextLines)>,
 }
 
 pub trait Sink {
@@ -68,12 +73,12 @@ pub fn read<S: Sink>(
 ) -> InputStats {
     let entries = expand(sources);
     let next = AtomicUsize::new(0);
-    let stats = Mutex::new((InputStats::default(), Vec::new()));
+    let stats = Mutex::new((InputStats::default(), Vec::new(), Vec::new()));
     let read_files = || loop {
         let n = next.fetch_add(1, Ordering::Relaxed);
         let Some(entry) = entries.get(n) else { break };
         let mut sink = sink_for(n);
-        let (bytes, skipped) = match entry {
+        let (bytes, skipped, text) = match entry {
             Ok((path, named)) => {
                 let route = file_route(path, &mut sink);
                 read_file(path, *named, &mut Routed { inner: &mut sink, route }, consumed)
@@ -87,6 +92,7 @@ pub fn read<S: Sink>(
         stats.0.files += 1;
         stats.0.bytes += bytes;
         stats.1.extend(skipped.map(|name| (n, name)));
+        stats.2.extend(text.map(|t| (n, t)));
     };
     std::thread::scope(|scope| {
         for _ in 1..readers.clamp(1, entries.len().max(1)) {
@@ -96,15 +102,22 @@ pub fn read<S: Sink>(
         // (and no malloc arena) of its own: a new arena costs ~30 MB of peak memory.
         read_files();
     });
-    let (mut stats, mut skipped) = stats.into_inner().expect("input stats");
+    let (mut stats, mut skipped, mut text) = stats.into_inner().expect("input stats");
     skipped.sort();
     stats.skipped_not_otlp = skipped.into_iter().map(|(_, name)| name).collect();
+    text.sort_by_key(|(n, _)| *n);
+    stats.text_lines = text.into_iter().map(|(_, t)| t).collect();
     stats
 }
 
-/// Reads one file (or stdin, `-`): the bytes read, and its name if it was passed over as
-/// not OTLP.
-fn read_file(path: &Path, named: bool, sink: &mut dyn Sink, consumed: &AtomicU64) -> (u64, Option<String>) {
+/// Reads one file (or stdin, `-`): the bytes read, its name if it was passed over as not
+/// OTLP, and the lines of text skipped between its records.
+fn read_file(
+    path: &Path,
+    named: bool,
+    sink: &mut dyn Sink,
+    consumed: &AtomicU64,
+) -> (u64, Option<String>, Option<(String, TextLines)>) {
     let name: Arc<str> = if path.as_os_str() == "-" { "<stdin>".into() } else { path.display().to_string().into() };
     let opened: io::Result<Box<dyn Read + Send>> =
         if path.as_os_str() == "-" { Ok(Box::new(io::stdin())) } else { File::open(path).map(|f| Box::new(f) as _) };
@@ -112,21 +125,23 @@ fn read_file(path: &Path, named: bool, sink: &mut dyn Sink, consumed: &AtomicU64
         Ok(r) => r,
         Err(e) => {
             sink.problem(Problem { location: whole(&name), message: format!("cannot open: {e}") });
-            return (0, None);
+            return (0, None, None);
         }
     };
     let mut counted = CountingReader { inner: reader, count: 0, consumed };
     let mut skipped = None;
-    match read_one(name.clone(), &mut counted, sink) {
+    let mut text = TextLines::default();
+    match read_one(name.clone(), &mut counted, sink, &mut text) {
         Ok(Outcome::Read) => {}
         Ok(Outcome::NotOtlp) if !named => skipped = Some(name.to_string()),
         Ok(Outcome::NotOtlp) => sink.problem(Problem {
             location: whole(&name),
-            message: "not OTLP data (expected OTLP/JSON, a protobuf request, or a Collector file-exporter dump)".into(),
+            message: "not telemetry data (expected OTLP/JSON, a protobuf request, a Collector file-exporter dump, or an agent's or SDK's telemetry file)".into(),
         }),
         Err(problem) => sink.problem(problem),
     }
-    (counted.count, skipped)
+    let text = (text.count > 0).then(|| (name.to_string(), text));
+    (counted.count, skipped, text)
 }
 
 /// The route of a file below a `--save` route directory (`route=team-a/`); a directory so
@@ -210,7 +225,7 @@ enum Outcome {
     NotOtlp,
 }
 
-fn read_one(name: Arc<str>, raw: &mut dyn Read, sink: &mut dyn Sink) -> Result<Outcome, Problem> {
+fn read_one(name: Arc<str>, raw: &mut dyn Read, sink: &mut dyn Sink, text: &mut TextLines) -> Result<Outcome, Problem> {
     let mut reader: Box<dyn BufRead + '_> = Box::new(BufReader::with_capacity(1 << 20, raw));
     // Undo whole-stream compression (possibly nested, e.g. a .json.gz inside nothing else).
     loop {
@@ -232,17 +247,17 @@ fn read_one(name: Arc<str>, raw: &mut dyn Read, sink: &mut dyn Sink) -> Result<O
     match sniff::layout(&head) {
         sniff::Detected::Empty => Ok(Outcome::Read),
         sniff::Detected::NotOtlp => Ok(Outcome::NotOtlp),
-        sniff::Detected::Json => chunk::json(name, reader, sink),
+        sniff::Detected::Json => chunk::json(name, reader, sink, text),
         sniff::Detected::Frames => chunk::frames(name, reader, hint, sink).map(|_| Outcome::Read),
         sniff::Detected::Body => chunk::body(name, reader, hint, sink).map(|_| Outcome::Read),
     }
 }
 
-/// The first bytes of the stream, without consuming them. Decompression and read errors
-/// surface here with the file name.
+/// The first bytes of the stream (what one read gave, up to 64 KiB), without consuming
+/// them. Decompression and read errors surface here with the file name.
 fn peek(reader: &mut Box<dyn BufRead + '_>, name: &Arc<str>) -> Result<Vec<u8>, Problem> {
     let buf = reader.fill_buf().map_err(|e| Problem { location: whole(name), message: read_error(&e) })?;
-    Ok(buf[..buf.len().min(64)].to_vec())
+    Ok(buf[..buf.len().min(64 << 10)].to_vec())
 }
 
 pub(crate) fn read_error(e: &io::Error) -> String {

@@ -42,8 +42,17 @@ pub fn layout(head: &[u8]) -> Detected {
         // prefix cannot start so (it would announce a frame of over 160 MiB).
         Some(_) if head[0] == 0x0A => Detected::Body,
         Some(_) if head.len() >= 5 && frame_start(&head[4..]) => Detected::Frames,
+        Some(_) if text_then_json(head) => Detected::Json,
         _ => Detected::NotOtlp,
     }
+}
+
+/// Lines of text, then a line that opens a JSON object: a console exporter's records after
+/// a program's own output (the JSON reader decides from the first record what it is).
+fn text_then_json(head: &[u8]) -> bool {
+    // UTF-8 text, allowing a character cut at the end of the head.
+    let is_text = std::str::from_utf8(head).map_or_else(|e| e.error_len().is_none(), |_| true);
+    is_text && !head.contains(&0) && head.split(|&b| b == b'\n').skip(1).any(|line| line.starts_with(b"{"))
 }
 
 /// Whether bytes right after a length prefix look like the start of a framed request.
@@ -77,6 +86,7 @@ mod tests {
         // A body whose fifth byte happens to look like a frame start is still a body.
         assert_eq!(layout(&[0x0A, 0xBD, 0x8F, 0x01, 0x0A, 0x9B]), Detected::Body);
         assert_eq!(layout(b"# README\n"), Detected::NotOtlp);
+        assert_eq!(layout(b"starting\n{\n    \"name\": \"chat\""), Detected::Json);
     }
 
     #[test]

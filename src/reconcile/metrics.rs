@@ -87,6 +87,7 @@ pub fn observations(mut points: Vec<MetricPoint>) -> (Vec<Observation>, u64) {
                 instance: p.instance,
                 keys: CallKeys::default(),
                 secondhand: false,
+                partial: false,
                 span: None,
                 dims: p.dims,
                 route: p.route,

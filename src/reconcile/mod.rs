@@ -2,9 +2,10 @@
 //!
 //! Entry point: [`reconcile`]. Three rules, in order:
 //! 1. **Same identity, same call.** Observations sharing any identity (trace+span id,
-//!    provider response id) are one call. The record kept is the most direct one: a span
-//!    over a log event about it, the provider's own record over a wrapper's re-report;
-//!    among equals, the first in input order.
+//!    provider response id) are one call. The record kept is the most direct one: a
+//!    record with the call's whole usage over one with part of it, a span over a log
+//!    event about it, the provider's own record over a wrapper's re-report; among
+//!    equals, the first in input order.
 //! 2. **Parents do not repeat children.** A span whose usage is not a model call of its
 //!    own (an agent or workflow span) counts only when no span below it carries usage;
 //!    otherwise it is summing its children, which are counted instead.
@@ -92,10 +93,10 @@ pub fn reconcile(extracted: Extracted) -> Reconciled {
     let (metric_observations, repeats) = metrics::observations(metric_points);
     decisions.metric_repeats = repeats;
 
-    // Rule 1, in order of precedence (signal, then first-hand over second-hand), input
+    // Rule 1, in order of precedence (whole usage, signal, first-hand), input
     // order among equals. Indices are sorted, not the observations: no copy of them all.
     let mut slots: Vec<Option<Observation>> = observations.into_iter().map(Some).collect();
-    let key = |o: &Option<Observation>| o.as_ref().map(|o| (rank(o.signal), o.secondhand));
+    let key = |o: &Option<Observation>| o.as_ref().map(|o| (o.partial, rank(o.signal), o.secondhand));
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by_key(|&i| key(&slots[i]));
     let mut seen: FingerprintMap<usize> = FingerprintMap::with_capacity_and_hasher(slots.len() * 2, Default::default());
@@ -271,6 +272,7 @@ mod tests {
                 k
             },
             secondhand: false,
+            partial: false,
             span: span.map(|s| ([1; 16], [s; 8])),
             dims: vec![],
             route: None,

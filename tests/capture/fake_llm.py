@@ -5,6 +5,7 @@ should show are known exactly. Every answer is appended to --log (JSON lines).
 OpenAI:  POST /v1/chat/completions, streaming (SSE; a final usage chunk only when
          stream_options.include_usage is set, as the real API) or not.
 Gemini:  POST /v1beta/models/{model}:generateContent and :streamGenerateContent (SSE).
+Anthropic: POST /v1/messages, streaming (SSE events) or not.
 
 Usage is deterministic and different per call (n = the server's call counter):
   * prompt = 40 + 11*n + chars/4 of the request; a system prompt longer than 400 chars
@@ -164,6 +165,38 @@ def gemini_generate(req, n, model):
     return body, usage, "functionCall" in parts[0]
 
 
+# ---------------------------------------------------------------- Anthropic messages
+def anthropic_messages(req, n):
+    model = req.get("model", "claude-sonnet-4-5")
+    system = text_of(req.get("system"))
+    messages = req.get("messages", [])
+    other = " ".join(json.dumps(m.get("content")) for m in messages)
+    prompt, cached, visible, _ = counts(n, model, system, other)
+    write = CACHED_TOKENS if len(system) > BIG_SYSTEM_CHARS and not cached else 0
+    usage = {"input_tokens": prompt - cached - write, "cache_creation_input_tokens": write,
+             "cache_read_input_tokens": cached, "output_tokens": visible}
+    body = {"id": f"msg_fake{n:06d}", "type": "message", "role": "assistant", "model": model,
+            "content": [{"type": "text", "text": f"Canned answer #{n} from fake {model}."}],
+            "stop_reason": "end_turn", "stop_sequence": None, "usage": usage}
+    return body, usage, model
+
+
+def anthropic_stream(body):
+    usage = body["usage"]
+    start = dict(body, content=[], stop_reason=None, usage=dict(usage, output_tokens=1))
+    events = [("message_start", {"type": "message_start", "message": start}),
+              ("content_block_start", {"type": "content_block_start", "index": 0,
+                                       "content_block": {"type": "text", "text": ""}})]
+    for i, word in enumerate(body["content"][0]["text"].split(" ")):
+        events.append(("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                               "delta": {"type": "text_delta", "text": word if i == 0 else " " + word}}))
+    events += [("content_block_stop", {"type": "content_block_stop", "index": 0}),
+               ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                  "usage": {"output_tokens": usage["output_tokens"]}}),
+               ("message_stop", {"type": "message_stop"})]
+    return "".join(f"event: {name}\ndata: {json.dumps(data)}\n\n" for name, data in events)
+
+
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -194,6 +227,14 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(200, openai_stream(body, include_usage), "text/event-stream")
             else:
                 self.send(200, json.dumps(body))
+        elif path.endswith("/messages"):
+            body, usage, model = anthropic_messages(req, n)
+            stream = bool(req.get("stream"))
+            entry.update(api="anthropic.messages", request_model=model, response_model=model, stream=stream,
+                         usage_delivered_to_client=True, tool_call=False, usage=usage)
+            log(entry)
+            self.send(200, anthropic_stream(body) if stream else json.dumps(body),
+                      "text/event-stream" if stream else "application/json")
         elif ":generateContent" in path or ":streamGenerateContent" in path:
             model = path.rsplit("/", 1)[-1].split(":")[0]
             body, usage, tool_call = gemini_generate(req, n, model)

@@ -3,15 +3,18 @@
   testdata/protobuf/<scenario>/<signal>.pb   the requests exactly as otelcost --save stored them
   testdata/emitters/<scenario>/<signal>.jsonl the same requests as Collector file-exporter JSON lines
   tests/capture/<scenario>/fake_llm_log.jsonl what the fake server sent
+  testdata/emitters/<scenario>/stdout.txt      for a console scenario, the program's stdout
   tests/expected/<scenario>.json               the truth: expected totals from that log, plus the
                                                hand-written description and notes kept from the
                                                previous version of the file
 
-Usage: python finalize.py SCENARIO RUN_DIR REPO   (RUN_DIR holds otlp/, calls.json, fake_llm_log.jsonl)
+Usage: python finalize.py SCENARIO RUN_DIR REPO
+  (RUN_DIR holds otlp/ or stdout.txt, calls.json, fake_llm_log.jsonl)
 """
 import base64
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -33,6 +36,8 @@ LIBRARIES = {
     "g_strands": ["strands-agents", "openai", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"],
     "h_google_adk": ["google-adk", "google-genai", "litellm", "openai", "opentelemetry-sdk",
                      "opentelemetry-exporter-otlp-proto-http"],
+    "i_openlit": ["openlit", "openai", "anthropic", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"],
+    "i_openlit_console": ["openlit", "openai", "anthropic", "opentelemetry-sdk"],
 }
 
 
@@ -69,7 +74,11 @@ def to_jsonl(pb_path, signal):
     lines = []
     for frame in frames(pb_path):
         msg = REQUESTS[signal].FromString(frame)
-        lines.append(json.dumps(hex_ids(MessageToDict(msg, use_integers_for_enums=True)), separators=(",", ":")))
+        line = json.dumps(hex_ids(MessageToDict(msg, use_integers_for_enums=True)), separators=(",", ":"))
+        # Exponents as OTLP/JSON writers (and otelcost's transcoder) print them: 6.9e-6, not
+        # Python's 6.9e-06.
+        line = re.sub(r"(?<=[0-9])e-0(?=[0-9])", "e-", line)
+        lines.append(re.sub(r"(?<=[0-9])e\+0?(?=[0-9])", "e", line))
     return lines
 
 
@@ -81,6 +90,12 @@ def normalise(entry):
                     input_tokens_uncached=u["prompt_tokens"] - cached, cache_read_tokens=cached,
                     cache_write_tokens=0, output_tokens_total_incl_reasoning=u["completion_tokens"],
                     reasoning_tokens=u["completion_tokens_details"]["reasoning_tokens"]), "openai"
+    if entry["api"] == "anthropic.messages":
+        # Anthropic: input_tokens leaves the cache reads and writes out.
+        read, write = u["cache_read_input_tokens"], u["cache_creation_input_tokens"]
+        return dict(requests=1, input_tokens_total_incl_cache=u["input_tokens"] + read + write,
+                    input_tokens_uncached=u["input_tokens"], cache_read_tokens=read, cache_write_tokens=write,
+                    output_tokens_total_incl_reasoning=u["output_tokens"], reasoning_tokens=0), "anthropic"
     # Gemini: the prompt count includes cached content; thoughts are billed as output but
     # reported apart from the candidates.
     cached = u.get("cachedContentTokenCount", 0)
@@ -149,6 +164,9 @@ def main():
             f.write("\n".join(lines) + "\n")
         if signal == "traces":
             trace_lines = lines
+    if os.path.exists(os.path.join(run, "stdout.txt")):
+        shutil.copy(os.path.join(run, "stdout.txt"), os.path.join(json_dir, "stdout.txt"))
+        os.rmdir(pb_dir)
     shutil.copy(os.path.join(run, "fake_llm_log.jsonl"), os.path.join(kit_dir, "fake_llm_log.jsonl"))
     log = [json.loads(line) for line in open(os.path.join(run, "fake_llm_log.jsonl"))]
     expected_totals, per_request = totals(log)
@@ -157,7 +175,7 @@ def main():
     truth = {
         "scenario": scenario,
         "description": previous.get("description", ""),
-        "emitter_script": f"tests/capture/{scenario}.py",
+        "emitter_script": f"tests/capture/{scenario.removesuffix('_console')}.py",
         "libraries": versions(scenario),
         "calls": json.load(open(os.path.join(run, "calls.json"))),
         "expected_totals": expected_totals,

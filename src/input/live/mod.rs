@@ -234,7 +234,7 @@ impl Receiver {
         Collected {
             extracted: std::mem::take(&mut state.extracted),
             problems: std::mem::take(&mut state.problems),
-            stats: InputStats { files, bytes: state.bytes, skipped_not_otlp: Vec::new() },
+            stats: InputStats { files, bytes: state.bytes, skipped_not_otlp: Vec::new(), text_lines: Vec::new() },
         }
     }
 }

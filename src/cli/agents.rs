@@ -1,0 +1,228 @@
+//! The coding agents `otelcost run` knows: the switches that turn each one's telemetry on
+//! and point it at the receiver, and the file an agent that cannot export to a local
+//! `http://` endpoint (Copilot CLI) writes instead, read once it has exited.
+//!
+//! Every agent's switches are set for any command: CI runs agents through wrappers
+//! (`npm run eval`, `make`, a shell script), which the command's name would not reveal.
+//! The command's name only says which agent to name in a warning when nothing arrived.
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+
+/// `otelcost run --help`: what is set, per agent.
+pub const HELP: &str = "\
+Environment set for the command (unless --no-env); every agent's switches are
+set whatever the command is, so an agent a script starts is covered too:
+  any OpenTelemetry SDK: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:PORT,
+    OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf, OTEL_*_EXPORTER=otlp, short
+    export intervals; per-signal OTEL_EXPORTER_OTLP_*_ENDPOINT etc. removed
+  Claude Code (also through the Claude Agent SDK):
+    CLAUDE_CODE_ENABLE_TELEMETRY=1
+  Gemini CLI: GEMINI_TELEMETRY_ENABLED=true, _TARGET=local,
+    _USE_COLLECTOR=false, _OTLP_ENDPOINT=the receiver, _OTLP_PROTOCOL=http,
+    _LOG_PROMPTS=false; GEMINI_TELEMETRY_OUTFILE removed
+  Qwen Code: QWEN_TELEMETRY_ENABLED=true, _TARGET=local, _OTLP_ENDPOINT=the
+    receiver, _OTLP_PROTOCOL=http, _LOG_PROMPTS=false; _OUTFILE and the
+    per-signal endpoints removed
+  GitHub Copilot CLI (it ignores http:// endpoints): COPILOT_OTEL_ENABLED=true,
+    COPILOT_OTEL_EXPORTER_TYPE=file, COPILOT_OTEL_FILE_EXPORTER_PATH=a temporary
+    file, read after the command exits and appended to --save DIR
+  OpenCode: OPENCODE_CONFIG_CONTENT with experimental.openTelemetry=true,
+    merged into an inherited one";
+
+/// The agents recognised from the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Agent {
+    GeminiCli,
+    QwenCode,
+    CopilotCli,
+    OpenCode,
+    ClaudeCode,
+}
+
+impl Agent {
+    pub fn name(self) -> &'static str {
+        match self {
+            Agent::GeminiCli => "Gemini CLI",
+            Agent::QwenCode => "Qwen Code",
+            Agent::CopilotCli => "GitHub Copilot CLI",
+            Agent::OpenCode => "OpenCode",
+            Agent::ClaudeCode => "Claude Code",
+        }
+    }
+
+    /// What to check when the agent ran and nothing it sent was found.
+    pub fn hint(self) -> &'static str {
+        match self {
+            Agent::GeminiCli => {
+                "a `telemetry.outfile` or `telemetry.target: gcp` in its settings.json wins over otelcost's switches"
+            }
+            Agent::QwenCode => "a `telemetry.outfile` in its settings.json wins over otelcost's switches",
+            Agent::CopilotCli => {
+                "its telemetry file stayed empty; a managed-settings.json `telemetry` block may turn it off"
+            }
+            Agent::OpenCode => {
+                "an `experimental.openTelemetry: false` in its opencode.json wins over otelcost's switch"
+            }
+            Agent::ClaudeCode => "a managed settings file may turn its telemetry off",
+        }
+    }
+}
+
+/// The agent a command runs: its program's name, or the package `npx`/`node` is given.
+pub fn detect(command: &[OsString]) -> Option<Agent> {
+    let base = |arg: &OsString| {
+        let text = arg.to_string_lossy();
+        Path::new(text.as_ref()).file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    };
+    let by_name = |name: &str| match name {
+        "gemini" => Some(Agent::GeminiCli),
+        "qwen" => Some(Agent::QwenCode),
+        "copilot" => Some(Agent::CopilotCli),
+        "opencode" => Some(Agent::OpenCode),
+        "claude" => Some(Agent::ClaudeCode),
+        _ => None,
+    };
+    // A package name or a path into one (`node …/@google/gemini-cli/bundle/gemini.js`).
+    let by_package = |arg: &OsString| {
+        let text = arg.to_string_lossy();
+        [
+            ("@google/gemini-cli", Agent::GeminiCli),
+            ("@qwen-code/qwen-code", Agent::QwenCode),
+            ("@github/copilot", Agent::CopilotCli),
+            ("opencode-ai", Agent::OpenCode),
+            ("@anthropic-ai/claude-code", Agent::ClaudeCode),
+        ]
+        .into_iter()
+        .find(|(package, _)| text.contains(package))
+        .map(|(_, agent)| agent)
+    };
+    let program = base(command.first()?);
+    match program.as_str() {
+        "npx" | "node" | "bunx" | "pnpx" => {
+            let arg = command[1..].iter().find(|a| !a.to_string_lossy().starts_with('-'))?;
+            by_package(arg).or_else(|| by_name(&base(arg)))
+        }
+        name => by_name(name),
+    }
+}
+
+/// A scratch folder for the files agents write their telemetry to, removed when dropped.
+pub struct AgentFiles {
+    dir: PathBuf,
+}
+
+impl AgentFiles {
+    pub fn create() -> std::io::Result<AgentFiles> {
+        let dir = std::env::temp_dir().join(format!("otelcost-run-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(AgentFiles { dir })
+    }
+
+    /// Where Copilot CLI writes its spans and metrics (JSON lines).
+    pub fn copilot(&self) -> PathBuf {
+        self.dir.join("copilot-cli-otel.jsonl")
+    }
+
+    /// The files the agents wrote, to be read like any input.
+    pub fn written(&self) -> Vec<PathBuf> {
+        [self.copilot()].into_iter().filter(|p| p.metadata().is_ok_and(|m| m.len() > 0)).collect()
+    }
+}
+
+impl Drop for AgentFiles {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Each agent's own switches, pointed at the OTLP/HTTP base URL `endpoint` (the receiver,
+/// with `run --route`'s path); `files` holds what is written to a file.
+/// `opencode_config` is the command's inherited `OPENCODE_CONFIG_CONTENT`, kept and extended.
+pub fn env(endpoint: &str, files: &AgentFiles, opencode_config: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut env = vec![
+        // Gemini CLI: OTLP/HTTP (JSON) to the receiver; prompts are not logged.
+        ("GEMINI_TELEMETRY_ENABLED", "true".into()),
+        ("GEMINI_TELEMETRY_TARGET", "local".into()),
+        ("GEMINI_TELEMETRY_USE_COLLECTOR", "false".into()),
+        ("GEMINI_TELEMETRY_OTLP_ENDPOINT", endpoint.to_string()),
+        ("GEMINI_TELEMETRY_OTLP_PROTOCOL", "http".into()),
+        ("GEMINI_TELEMETRY_LOG_PROMPTS", "false".into()),
+        // Qwen Code, the same under its own names.
+        ("QWEN_TELEMETRY_ENABLED", "true".into()),
+        ("QWEN_TELEMETRY_TARGET", "local".into()),
+        ("QWEN_TELEMETRY_OTLP_ENDPOINT", endpoint.to_string()),
+        ("QWEN_TELEMETRY_OTLP_PROTOCOL", "http".into()),
+        ("QWEN_TELEMETRY_LOG_PROMPTS", "false".into()),
+        // Copilot CLI drops an http:// endpoint silently: its file exporter instead.
+        ("COPILOT_OTEL_ENABLED", "true".into()),
+        ("COPILOT_OTEL_EXPORTER_TYPE", "file".into()),
+        ("COPILOT_OTEL_FILE_EXPORTER_PATH", files.copilot().display().to_string()),
+        ("CLAUDE_CODE_ENABLE_TELEMETRY", "1".into()),
+    ];
+    // OpenCode exports its LLM spans only with this switch in its config.
+    if let Some(config) = opencode_config_with_telemetry(opencode_config) {
+        env.push(("OPENCODE_CONFIG_CONTENT", config));
+    }
+    env
+}
+
+/// An agent setting that would send its telemetry elsewhere than the receiver (an outfile
+/// wins over the endpoint in Gemini CLI and Qwen Code).
+pub const ENV_REMOVED: [&str; 5] = [
+    "GEMINI_TELEMETRY_OUTFILE",
+    "QWEN_TELEMETRY_OUTFILE",
+    "QWEN_TELEMETRY_OTLP_TRACES_ENDPOINT",
+    "QWEN_TELEMETRY_OTLP_LOGS_ENDPOINT",
+    "QWEN_TELEMETRY_OTLP_METRICS_ENDPOINT",
+];
+
+/// OpenCode's inline config with `experimental.openTelemetry` on, keeping what the user
+/// had there (OpenCode merges it over its config files). `None` leaves an inherited value
+/// that is not a plain JSON object (JSONC with comments, say) as it is.
+fn opencode_config_with_telemetry(inherited: Option<&str>) -> Option<String> {
+    let mut config = match inherited {
+        None => serde_json::json!({}),
+        Some(text) => serde_json::from_str::<serde_json::Value>(text).ok().filter(serde_json::Value::is_object)?,
+    };
+    let experimental = &mut config["experimental"];
+    if !experimental.is_object() {
+        *experimental = serde_json::json!({});
+    }
+    experimental["openTelemetry"] = serde_json::Value::Bool(true);
+    Some(config.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(words: &[&str]) -> Vec<OsString> {
+        words.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn agents_are_known_by_program_or_package() {
+        assert_eq!(detect(&args(&["gemini", "-p", "hi"])), Some(Agent::GeminiCli));
+        assert_eq!(detect(&args(&["/opt/bin/qwen"])), Some(Agent::QwenCode));
+        assert_eq!(detect(&args(&["npx", "-y", "@github/copilot@1.0.102", "-p", "x"])), Some(Agent::CopilotCli));
+        assert_eq!(
+            detect(&args(&["node", "node_modules/@google/gemini-cli/bundle/gemini.js"])),
+            Some(Agent::GeminiCli)
+        );
+        assert_eq!(detect(&args(&["opencode", "run", "x"])), Some(Agent::OpenCode));
+        assert_eq!(detect(&args(&["claude", "-p", "x"])), Some(Agent::ClaudeCode));
+        assert_eq!(detect(&args(&["python", "agent.py"])), None);
+        assert_eq!(detect(&args(&["npx"])), None);
+    }
+
+    #[test]
+    fn opencode_config_is_extended_not_replaced() {
+        let merged = opencode_config_with_telemetry(Some(r#"{"model":"a/b","experimental":{"x":1}}"#)).unwrap();
+        let merged: serde_json::Value = serde_json::from_str(&merged).unwrap();
+        assert_eq!(merged, serde_json::json!({"model":"a/b","experimental":{"x":1,"openTelemetry":true}}));
+        assert_eq!(opencode_config_with_telemetry(None).unwrap(), r#"{"experimental":{"openTelemetry":true}}"#);
+        // JSONC with a comment is left to OpenCode as it is.
+        assert_eq!(opencode_config_with_telemetry(Some("{ // mine\n }")), None);
+    }
+}

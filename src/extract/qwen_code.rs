@@ -1,0 +1,92 @@
+//! Qwen Code (`@qwen-code/qwen-code`, a Gemini CLI fork): the `qwen-code.api_response`
+//! log event, the `qwen-code.llm_request` span and the `qwen-code.token.usage` counter
+//! (scope and service `qwen-code`).
+//!
+//! The event is Gemini CLI's (see `gemini_cli`), without `tool_token_count`; whether its
+//! thoughts are inside the output count depends on the backend (an OpenAI-compatible one
+//! puts reasoning inside, native Gemini outside), which its `total_token_count` tells.
+//! The span always comes with it; it names the response id the event also carries, but
+//! has no total, so the event is kept over it. Over OTLP/HTTP, Qwen Code also exports
+//! every log event as a span named after the event (its log-to-span bridge): those spans
+//! repeat the events and are never counted. Subagent calls are ordinary calls.
+
+use super::gemini_cli::{api_response_usage, call_keys, event_name, event_observation, token_counter};
+use super::metric::MetricPoint;
+use super::semconv::{fields_with, fill, text};
+use super::usage::InputCache;
+use super::{lookup, Claim, Record};
+use crate::decode::{LogRecord, Metric, Span};
+use crate::model::{CallKey, Emitter, Role};
+
+const SERVICE: &str = "qwen-code";
+const PREFIX: &str = "qwen-code.";
+
+fn is_qwen_code(record: &Record<'_, '_>) -> bool {
+    record.scope == SERVICE || record.resource.service.as_deref() == Some(SERVICE)
+}
+
+pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+    is_qwen_code(record)
+}
+
+/// The response id within the session: the event's `response_id`, the span's
+/// `gen_ai.response.id`.
+fn response_key(session: &Option<String>, id: Option<String>) -> Option<CallKey> {
+    Some(CallKey::Request(session.clone().unwrap_or_default(), id?))
+}
+
+pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+    let name = event_name(log);
+    if !is_qwen_code(record) && !name.as_deref().is_some_and(|n| n.starts_with(PREFIX)) {
+        return Claim::NotMine;
+    }
+    if name.as_deref() != Some("qwen-code.api_response") {
+        return Claim::Mine(None);
+    }
+    let Some((tokens, sent)) = api_response_usage(&log.attributes) else { return Claim::Mine(None) };
+    let time = if log.time_unix_nano != 0 { log.time_unix_nano } else { log.observed_time_unix_nano };
+    let mut o = event_observation(Emitter::QwenCode, record, &log.attributes, time, tokens, sent, None);
+    let id = lookup(&log.attributes, "response_id").and_then(|v| v.as_str().map(str::to_owned));
+    o.keys.extend(response_key(&o.session, id));
+    Claim::Mine(Some(o))
+}
+
+/// `qwen-code.llm_request` is one call; every other span (the interaction, subagents, the
+/// bridged log events) is not.
+pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+    if !is_qwen_code(record) && !span.name.starts_with(PREFIX) {
+        return Claim::NotMine;
+    }
+    if span.name != "qwen-code.llm_request" {
+        return Claim::Mine(None);
+    }
+    let f = fields_with(&span.attributes, |f, key, value| {
+        if key == "thoughts_token_count" {
+            fill(&mut f.usage.reasoning, value);
+            return true;
+        }
+        false
+    });
+    if !f.usage.is_present() {
+        return Claim::Mine(None);
+    }
+    let sent = (f.usage.input.unwrap_or(0), f.usage.output.unwrap_or(0));
+    // Input counts cache reads and writes (Qwen normalises every backend to Gemini's
+    // prompt count); thoughts larger than output can only be outside it.
+    let mut o = f.span_observation(Emitter::QwenCode, span, Role::ModelCall, record, InputCache::Includes);
+    o.session = record.text("session.id").or(o.session);
+    o.keys.extend(call_keys(o.time_ns, sent));
+    o.keys.extend(response_key(&o.session, text(&f.response_id)));
+    o.partial = true;
+    Claim::Mine(Some(o))
+}
+
+pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+    if !metric.name.starts_with(PREFIX) && !is_qwen_code(record) {
+        return false;
+    }
+    if metric.name == "qwen-code.token.usage" {
+        token_counter(metric, record, Emitter::QwenCode, None, false, out);
+    }
+    true
+}

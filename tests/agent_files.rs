@@ -1,0 +1,316 @@
+//! Telemetry files coding agents write themselves, read as a user would (`otelcost report
+//! FILE`): the Gemini CLI outfile (pretty-printed JS SDK objects), the Copilot CLI file
+//! exporter (JSON lines) and OpenCode's OTLP/JSON, real captures in
+//! `testdata/agent-files/` against what the fake API sent (`tests/expected/agent-files.json`):
+//! every file, each signal of it alone, all together and twice; list-price cost checked
+//! against the catalog's unit prices by separate arithmetic; broken input kept apart.
+
+mod common;
+
+use common::*;
+use rust_decimal::Decimal;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+const GEMINI: &str = "gemini-cli-0.61.0-outfile.log";
+const COPILOT: &str = "copilot-cli-1.0.102-openai-byok.jsonl";
+const OPENCODE: &str = "opencode-1.18.33-otlp-http-json-traces.json";
+
+fn file(name: &str) -> String {
+    testdata(&format!("agent-files/{name}"))
+}
+
+fn truth(name: &str) -> BTreeMap<String, Tokens> {
+    let e = expected("agent-files");
+    e["files"][name]["by_model"].as_object().unwrap().iter().map(|(m, t)| (m.clone(), Tokens::from_truth(t))).collect()
+}
+
+fn without_requests(t: BTreeMap<String, Tokens>) -> BTreeMap<String, Tokens> {
+    t.into_iter().map(|(m, t)| (m, Tokens { requests: 0, ..t })).collect()
+}
+
+/// The records of a concatenated pretty-printed file (each starts with `{` at column 0).
+fn records(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in text.lines() {
+        if line.starts_with('{') || out.is_empty() {
+            out.push(String::new());
+        }
+        let last = out.last_mut().unwrap();
+        last.push_str(line);
+        last.push('\n');
+    }
+    out
+}
+
+/// Writes the records `keep` selects to a temporary file.
+fn subset(dir: &tempfile::TempDir, name: &str, records: &[String], keep: impl Fn(&str) -> bool) -> String {
+    let path = dir.path().join(name);
+    let text: String = records.iter().filter(|r| keep(r)).cloned().collect();
+    assert!(!text.is_empty(), "{name}: nothing selected");
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn every_file_counts_each_call_once_with_its_whole_usage() {
+    for name in [GEMINI, COPILOT, OPENCODE] {
+        assert_eq!(rows(&report_json(&[&file(name)])), truth(name), "{name}");
+        assert_eq!(rows(&report_json(&[&file(name), &file(name)])), truth(name), "{name} twice");
+    }
+    // All three together: the two gpt-4o-mini calls are different calls.
+    let mut want = truth(GEMINI);
+    *want.entry("gpt-4o-mini".into()).or_default() += truth(COPILOT)["gpt-4o-mini"];
+    *want.entry("gpt-4o-mini".into()).or_default() += truth(OPENCODE)["gpt-4o-mini"];
+    assert_eq!(rows(&report_json(&[&file(GEMINI), &file(COPILOT), &file(OPENCODE)])), want);
+}
+
+#[test]
+fn gemini_cli_outfile_signal_by_signal() {
+    let text = std::fs::read_to_string(file(GEMINI)).unwrap();
+    let all = records(&text);
+    assert_eq!(all.len(), 12);
+    let dir = tempfile::tempdir().unwrap();
+    let spans = subset(&dir, "spans.log", &all, |r| r.contains("\"_spanContext\""));
+    let logs = subset(&dir, "logs.log", &all, |r| r.contains("\"hrTime\""));
+    let metrics = subset(&dir, "metrics.log", &all, |r| r.contains("\"scopeMetrics\""));
+    // The api_response event has the whole usage; its details event and span repeat it.
+    assert_eq!(rows(&report_json(&[&logs])), truth(GEMINI));
+    // The counters carry every kind of token, but not how many calls.
+    assert_eq!(rows(&report_json(&[&metrics])), without_requests(truth(GEMINI)));
+    // What traces alone lose: the span states the prompt (cache included, unsplit) and
+    // the candidates, without thoughts or the tool-use prompt.
+    let want_spans = BTreeMap::from([(
+        "gemini-2.5-flash".to_string(),
+        Tokens { requests: 1, input: 1200, cache_read: 0, cache_write: 0, output: 50, reasoning: 0 },
+    )]);
+    assert_eq!(rows(&report_json(&[&spans])), want_spans);
+    for pair in [[&spans, &logs], [&logs, &spans], [&logs, &metrics], [&metrics, &logs]] {
+        assert_eq!(rows(&report_json(&[pair[0], pair[1]])), truth(GEMINI), "{pair:?}");
+    }
+    // A per-call record covers its session's counters, even a span with part of the
+    // usage: traces and metrics without the logs keep the span's figures.
+    assert_eq!(rows(&report_json(&[&spans, &metrics])), want_spans);
+}
+
+#[test]
+fn copilot_cli_file_signal_by_signal() {
+    let text = std::fs::read_to_string(file(COPILOT)).unwrap();
+    let lines: Vec<String> = text.lines().map(|l| format!("{l}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let spans = subset(&dir, "spans.jsonl", &lines, |l| l.starts_with("{\"type\":\"span\""));
+    let metrics = subset(&dir, "metrics.jsonl", &lines, |l| l.starts_with("{\"type\":\"metric\""));
+    // The invoke_agent parent repeats its chat span's usage: counted once.
+    assert_eq!(rows(&report_json(&[&spans])), truth(COPILOT));
+    assert_eq!(rows(&report_json(&[&metrics])), without_requests(truth(COPILOT)));
+}
+
+#[test]
+fn copilots_own_cost_is_shown_beside_ours_never_added() {
+    let report = report_json(&[&file(COPILOT), "--cost", "both"]);
+    let row = model_row(&report, "gpt-4o-mini");
+    // BYOK: Copilot states 0.0 for the call; our list price stays.
+    assert_eq!(Decimal::from_str(row["reported_cost"].as_str().unwrap()).unwrap(), Decimal::ZERO, "{row}");
+    assert_eq!(row["cost"], report_json(&[&file(COPILOT)])["rows"][0]["cost"]);
+}
+
+/// A catalog entry's base unit prices (USD per million tokens), by token type.
+fn unit_prices(model: &str) -> BTreeMap<String, Decimal> {
+    let run = otelcost(&["prices", "show", model, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let shown: Value = serde_json::from_str(&run.stdout).unwrap();
+    let prices = shown["entry"]["prices"].as_array().unwrap();
+    assert_eq!(prices.len(), 1, "{model}: one price, no dated or conditional variants");
+    prices[0]["rates"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, r)| {
+            assert!(r["tiers"].as_array().unwrap().is_empty(), "{model}: no tiers");
+            (k.clone(), Decimal::from_str(r["base"].as_str().unwrap()).unwrap())
+        })
+        .collect()
+}
+
+#[test]
+fn list_price_cost_is_tokens_times_the_catalogs_unit_prices() {
+    for name in [GEMINI, COPILOT, OPENCODE] {
+        let report = report_json(&[&file(name)]);
+        for (model, t) in truth(name) {
+            let rate = unit_prices(&model);
+            let per = |k: &str| rate.get(k).copied().unwrap_or_default();
+            let want = (Decimal::from(t.input) * per("input")
+                + Decimal::from(t.cache_read) * per("cache_read")
+                + Decimal::from(t.cache_write) * per("cache_write")
+                + Decimal::from(t.output) * per("output"))
+                / Decimal::from(1_000_000);
+            let got = Decimal::from_str(model_row(&report, &model)["cost"].as_str().unwrap()).unwrap();
+            assert_eq!(got, want, "{name} {model}");
+        }
+    }
+}
+
+#[test]
+fn broken_records_are_problems_with_their_line_and_the_rest_is_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    // Gemini outfile: a record cut short at the end, one with a broken time, and the
+    // program's own output between records.
+    let text = std::fs::read_to_string(file(GEMINI)).unwrap();
+    let mut all = records(&text);
+    let first = all.remove(0); // the llm_call span
+    let broken_time = first.replacen("\"startTime\": [", "\"startTime\": [\"x\", ", 1);
+    let mut mixed = String::from("Loaded cached credentials.\n");
+    mixed.push_str(&broken_time);
+    mixed.push_str("some line the CLI printed {\n");
+    mixed.extend(all.iter().cloned());
+    mixed.push_str(&first[..first.len() / 2]);
+    let path = dir.path().join("gemini.log");
+    std::fs::write(&path, &mixed).unwrap();
+    let p = path.display().to_string();
+    let run = otelcost(&["report", &p, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), truth(GEMINI), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("{p}:2: start time: unreadable value")), "{}", run.stderr);
+    let last_line = mixed[..mixed.len() - first.len() / 2].lines().count() + 1;
+    assert!(run.stderr.contains(&format!("{p}:{last_line}: the file ends inside this JSON value")), "{}", run.stderr);
+    assert!(run.stderr.contains("2 lines that are not telemetry"), "{}", run.stderr);
+    assert_ne!(otelcost(&["report", &p, "--strict"]).code, 0);
+
+    // Copilot lines: one not JSON, one with a bad id; the others still count.
+    let text = std::fs::read_to_string(file(COPILOT)).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    lines.insert(1, "{\"type\": \"span\", \"traceId\": \"zz\", \"spanId\": \"00\", \"name\": \"chat x\"}".into());
+    lines.insert(3, "{\"type\": \"metric\", \"name\": ".into());
+    let path = dir.path().join("copilot.jsonl");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let p = path.display().to_string();
+    let run = otelcost(&["report", &p, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), truth(COPILOT), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("{p}:2: trace id: not a 16-byte hex id")), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("{p}:4: JSON")), "{}", run.stderr);
+}
+
+#[test]
+fn python_console_exporter_output_between_program_prints() {
+    // A synthetic ConsoleSpanExporter record (the shape of opentelemetry-sdk's
+    // `ReadableSpan.to_json()`, indent 4), between the program's own prints.
+    let span = r#"{
+    "name": "chat gpt-4o-mini",
+    "context": {
+        "trace_id": "0x5b8aa5a2d2c872e8321cf37308d69df2",
+        "span_id": "0x051581bf3cb55c13",
+        "trace_state": "[]"
+    },
+    "kind": "SpanKind.CLIENT",
+    "parent_id": null,
+    "start_time": "2026-11-26T12:00:00.000000Z",
+    "end_time": "2026-11-26T12:00:01.250000Z",
+    "status": {
+        "status_code": "UNSET"
+    },
+    "attributes": {
+        "gen_ai.operation.name": "chat",
+        "gen_ai.system": "openai",
+        "gen_ai.request.model": "gpt-4o-mini",
+        "gen_ai.usage.input_tokens": 1100,
+        "gen_ai.usage.cache_read.input_tokens": 900,
+        "gen_ai.usage.output_tokens": 60
+    },
+    "events": [],
+    "links": [],
+    "resource": {
+        "attributes": {
+            "service.name": "script"
+        },
+        "schema_url": ""
+    }
+}
+"#;
+    let text = format!("Asking the model...\n{span}The answer is: {{'hi': 1}}\n");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("stdout.txt");
+    std::fs::write(&path, text).unwrap();
+    let p = path.display().to_string();
+    let run = otelcost(&["report", &p, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let want = BTreeMap::from([(
+        "gpt-4o-mini".to_string(),
+        Tokens { requests: 1, input: 200, cache_read: 900, cache_write: 0, output: 60, reasoning: 0 },
+    )]);
+    assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), want);
+    assert!(run.stderr.contains(&format!("{p}: 2 lines that are not telemetry")), "{}", run.stderr);
+}
+
+/// A Qwen Code outfile in the shape the reference describes (no real capture here yet:
+/// SYNTHETIC, named so): its `api_response` event (`_hrTime`, no span context), its
+/// `llm_request` span with the same response id, and the span its OTLP log-to-span bridge
+/// makes of the event. `thoughts` inside output or not is decided by the total.
+fn qwen_outfile(total: u64, subagent: bool) -> String {
+    let resource = r#"{"_rawAttributes": [["service.name", "qwen-code"], ["service.version", "0.24.4"], ["host.id", null]], "_asyncAttributesPending": false}"#;
+    let usage = format!(
+        r#""input_token_count": 1100, "output_token_count": 60, "cached_content_token_count": 900, "thoughts_token_count": 20, "total_token_count": {total}"#
+    );
+    let sub = if subagent { r#", "subagent_name": "managed-auto-memory-extractor""# } else { "" };
+    format!(
+        r#"{{
+  "_hrTime": [1795694300, 100000000],
+  "_hrTimeObserved": [1795694300, 100000000],
+  "resource": {resource},
+  "instrumentationScope": {{"name": "qwen-code"}},
+  "attributes": {{"session.id": "s1", "event.name": "qwen-code.api_response", "model": "gpt-4o-mini", "response_id": "chatcmpl-q1", {usage}{sub}}},
+  "_body": "API response from gpt-4o-mini."
+}}
+{{
+  "_spanContext": {{"traceId": "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "spanId": "b2b2b2b2b2b2b2b2", "traceFlags": 1}},
+  "parentSpanContext": {{"traceId": "a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1a1", "spanId": "c3c3c3c3c3c3c3c3"}},
+  "kind": 2,
+  "name": "qwen-code.llm_request",
+  "attributes": {{"gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o-mini", "gen_ai.response.id": "chatcmpl-q1", "session.id": "s1", "gen_ai.usage.input_tokens": 1100, "gen_ai.usage.output_tokens": 60, "gen_ai.usage.cache_read.input_tokens": 900, "thoughts_token_count": 20}},
+  "startTime": [1795694299, 900000000],
+  "endTime": [1795694300, 120000000],
+  "resource": {resource},
+  "instrumentationScope": {{"name": "qwen-code", "version": "0.24.4"}}
+}}
+{{
+  "_spanContext": {{"traceId": "d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4d4", "spanId": "e5e5e5e5e5e5e5e5", "traceFlags": 1}},
+  "kind": 0,
+  "name": "qwen-code.api_response",
+  "attributes": {{"session.id": "s1", "model": "gpt-4o-mini", {usage}}},
+  "startTime": [1795694300, 100000000],
+  "endTime": [1795694300, 100000000],
+  "resource": {resource},
+  "instrumentationScope": {{"name": "qwen-code"}}
+}}
+"#
+    )
+}
+
+#[test]
+fn qwen_code_synthetic_outfile_counts_once_and_places_thoughts_by_the_total() {
+    let dir = tempfile::tempdir().unwrap();
+    // OpenAI-compatible backend: total = input + output, reasoning is inside the output.
+    let path = dir.path().join("qwen-openai.log");
+    std::fs::write(&path, qwen_outfile(1160, false)).unwrap();
+    let inside = Tokens { requests: 1, input: 200, cache_read: 900, cache_write: 0, output: 60, reasoning: 20 };
+    assert_eq!(rows(&report_json(&[path.to_str().unwrap()])), BTreeMap::from([("gpt-4o-mini".into(), inside)]));
+    // Gemini backend: total = input + output + thoughts, thoughts are billed on top. A
+    // subagent's call is an ordinary call.
+    let path = dir.path().join("qwen-gemini.log");
+    std::fs::write(&path, qwen_outfile(1180, true)).unwrap();
+    let outside = Tokens { output: 80, ..inside };
+    assert_eq!(rows(&report_json(&[path.to_str().unwrap()])), BTreeMap::from([("gpt-4o-mini".into(), outside)]));
+}
+
+#[test]
+fn opencode_counts_the_provider_call_not_its_parent() {
+    // The capture holds both AI SDK spans with usage; only `doStream` is the call.
+    let text = std::fs::read_to_string(file(OPENCODE)).unwrap();
+    for name in ["\"ai.streamText\"", "\"ai.streamText.doStream\""] {
+        assert!(text.contains(name), "{name}");
+    }
+    assert_eq!(text.matches("\"ai.usage.inputTokens\"").count(), 2);
+    let report = report_json(&[&file(OPENCODE)]);
+    assert_eq!(report["total"]["requests"], 1);
+}
