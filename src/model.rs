@@ -213,7 +213,6 @@ pub enum Emitter {
     GeminiCli,
     QwenCode,
     Copilot,
-    #[serde(rename = "openlit")]
     OpenLit,
 }
 
@@ -249,6 +248,10 @@ impl Emitter {
             Emitter::PydanticAi => "pydantic_ai",
             Emitter::Strands => "strands",
             Emitter::GoogleAdk => "google_adk",
+            Emitter::GeminiCli => "gemini_cli",
+            Emitter::QwenCode => "qwen_code",
+            Emitter::Copilot => "copilot",
+            Emitter::OpenLit => "openlit",
         }
     }
 
