@@ -603,7 +603,7 @@ h3{font-size:15px}
 .sub{margin:0 0 18px}
 code{font:13px ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .headline{display:flex;flex-wrap:wrap;gap:12px}
-.card{flex:1 1 150px}
+.card{flex:1 1 130px}
 .card{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px}
 .card.main{flex:2 1 250px;border-left:5px solid var(--accent)}
 .card .label{color:var(--muted);font-size:13px;text-transform:uppercase;letter-spacing:.04em}
