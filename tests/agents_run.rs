@@ -328,7 +328,8 @@ struct Workspace {
 
 impl Workspace {
     fn new() -> Workspace {
-        let dir = tempfile::tempdir().unwrap();
+        // Not a hidden folder (tempdir's `.tmp…`): OpenCode's glob skips those.
+        let dir = tempfile::Builder::new().prefix("otelcost-agent-").tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("work")).unwrap();
         std::fs::create_dir_all(dir.path().join("home")).unwrap();
         std::fs::write(dir.path().join("work/notes.txt"), "The launch moved to Thursday.\n").unwrap();
@@ -359,7 +360,8 @@ fn run_agent(ws: &Workspace, env: &[(&str, String)], command: &[String]) -> Valu
 
 fn run_agent_with(ws: &Workspace, env: &[(&str, String)], options: &[&str], command: &[String]) -> Value {
     let mut cmd = assert_cmd::Command::cargo_bin("otelcost").unwrap();
-    cmd.current_dir(ws.work()).env("HOME", ws.home()).env("CI", "true").env("NO_COLOR", "1");
+    // PWD too: OpenCode takes its project folder from it.
+    cmd.current_dir(ws.work()).env("PWD", ws.work()).env("HOME", ws.home()).env("CI", "true").env("NO_COLOR", "1");
     for (name, _) in std::env::vars() {
         if ["GEMINI_", "QWEN_", "COPILOT_", "OPENCODE_", "ANTHROPIC_", "OPENAI_", "GOOGLE_", "OTEL_"]
             .iter()
@@ -479,6 +481,36 @@ fn run_copilot_cli_reads_its_file_and_is_priced_exactly() {
     let report = run_agent_with(&ws, &env, &["--no-env"], &command);
     assert!(fake.truth()["claude-sonnet-4.5"].requests > before["claude-sonnet-4.5"].requests);
     assert_eq!(report["total"]["requests"], 0, "{report}");
+}
+
+#[test]
+#[ignore = "needs the agent CLIs: OTELCOST_TEST_AGENT_CLIS, set by .ci/run"]
+fn run_opencode_turns_its_llm_spans_on_in_the_users_config() {
+    let ws = Workspace::new();
+    let fake = FakeLlm::start(&serde_json::json!([
+        ["glob", {"pattern": "*"}],
+        ["read", {"filePath": ws.notes()}],
+        ["task", {"description": "Read the notes", "prompt": "Read notes.txt and say what it says.",
+                  "subagent_type": "general"}],
+        ["read", {"filePath": ws.notes()}]
+    ]));
+    // The user's own inline config (the provider), which run extends with the switch.
+    let config = serde_json::json!({
+        "provider": {"fake": {"npm": "@ai-sdk/openai-compatible", "name": "fake",
+            "options": {"baseURL": format!("{}/v1", fake.url), "apiKey": "fake"},
+            "models": {"gpt-4.1": {"name": "gpt-4.1"}}}},
+        "model": "fake/gpt-4.1", "small_model": "fake/gpt-4.1"});
+    let env = [("OPENCODE_CONFIG_CONTENT", config.to_string())];
+    let command = vec![agent_bin("opencode").display().to_string(), "run".into(), PROMPT.into()];
+    let report = run_agent(&ws, &env, &command);
+    let sent = fake.truth()["gpt-4.1"];
+    assert!(sent.requests >= 6, "tool calls and a subagent: {sent:?}");
+    // OpenCode does not flush its spans when `opencode run` exits, so the last calls (here
+    // up to 3 of 7) may be missing (README): only that the switch took effect is certain,
+    // and that what arrived is never more than was sent.
+    let got = rows(&report)["gpt-4.1"];
+    assert!(got.requests >= 1 && got.requests <= sent.requests, "{got:?} of {sent:?}");
+    assert!(got.input <= sent.input && got.cache_read <= sent.cache_read && got.output <= sent.output, "{got:?}");
 }
 
 #[test]
