@@ -103,7 +103,10 @@ async fn read_body(receiver: &Receiver, req: Request<Incoming>) -> Result<Vec<u8
         (StatusCode::PAYLOAD_TOO_LARGE, format!("request body {what} over the limit of {max} bytes (--max-body)"))
     };
     let coding = Coding::from_header(req.headers().get(CONTENT_ENCODING).map(|v| v.as_bytes())).map_err(|e| {
-        (StatusCode::UNSUPPORTED_MEDIA_TYPE, format!("unsupported Content-Encoding {e:?}: send the body plain or {ACCEPTED}"))
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("unsupported Content-Encoding {e:?}: send the body plain or {ACCEPTED}"),
+        )
     })?;
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
