@@ -324,10 +324,10 @@ struct Listen {
 }
 
 impl Listen {
-    fn start(dir: &Path, name: &str, http: &str, args: &[&str]) -> Listen {
+    fn start(dir: &Path, name: &str, http: &str, grpc: &str, args: &[&str]) -> Listen {
         let (stdout, stderr) = (dir.join(format!("{name}.out")), dir.join(format!("{name}.err")));
         let child = Command::new(BIN)
-            .args(["listen", "--http", http, "--grpc", "127.0.0.1:0", "--format", "json"])
+            .args(["listen", "--http", http, "--grpc", grpc, "--format", "json"])
             .args(args)
             .stdin(Stdio::null())
             .stdout(std::fs::File::create(&stdout).unwrap())
@@ -374,7 +374,7 @@ fn the_collectors_otlp_exporters_with_every_compression_reach_listen() {
     for compression in ["none", "gzip", "zstd", "snappy", "x-snappy-framed", "zlib", "deflate", "lz4"] {
         for encoding in ["proto", "json"] {
             let name = format!("otlp_http/{compression}_{encoding}");
-            let listen = Listen::start(dir, &name.replace('/', "-"), "127.0.0.1:0", &[]);
+            let listen = Listen::start(dir, &name.replace('/', "-"), "127.0.0.1:0", "127.0.0.1:0", &[]);
             exporters += &format!(
                 "  {name}:\n    endpoint: http://{}\n    compression: {compression}\n    encoding: {encoding}\n",
                 listen.http
@@ -384,7 +384,7 @@ fn the_collectors_otlp_exporters_with_every_compression_reach_listen() {
     }
     for compression in ["none", "gzip", "zstd", "snappy"] {
         let name = format!("otlp_grpc/{compression}");
-        let listen = Listen::start(dir, &name.replace('/', "-"), "127.0.0.1:0", &[]);
+        let listen = Listen::start(dir, &name.replace('/', "-"), "127.0.0.1:0", "127.0.0.1:0", &[]);
         exporters += &format!(
             "  {name}:\n    endpoint: {}\n    tls:\n      insecure: true\n    compression: {compression}\n",
             listen.grpc.unwrap()
@@ -402,4 +402,66 @@ fn the_collectors_otlp_exporters_with_every_compression_reach_listen() {
     for (name, listen) in listeners {
         assert_eq!(listen.finish(), truth, "{name}");
     }
+}
+
+/// Requests in a `--save-format json` directory.
+fn saved_requests(dir: &Path) -> usize {
+    files_under(dir).iter().map(|f| std::fs::read_to_string(f).unwrap().lines().count()).sum()
+}
+
+/// `listen` ends after a few requests (answering 503 / UNAVAILABLE to those in flight, then
+/// refusing connections) and comes back on the same ports: the Collector's queue and retries
+/// deliver the rest, nothing acknowledged is lost and nothing is counted twice.
+fn restart_session(grpc: bool) {
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let port = free_port();
+    let (http_addr, grpc_addr) = (format!("127.0.0.1:{}", free_port()), format!("127.0.0.1:{}", free_port()));
+    let (first, second) = (dir.join("first"), dir.join("second"));
+    let save = |d: &Path| ["--save".to_string(), d.display().to_string(), "--save-format".into(), "json".into()];
+    let mut args = save(&first).to_vec();
+    args.extend(["--max-requests".into(), "5".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let listen = Listen::start(dir, "first", &http_addr, &grpc_addr, &args);
+    let retry = "    retry_on_failure:\n      initial_interval: 100ms\n      max_interval: 500ms\n      max_elapsed_time: 120s\n";
+    let exporter = if grpc {
+        format!("  otlp_grpc:\n    endpoint: {grpc_addr}\n    tls:\n      insecure: true\n{retry}")
+    } else {
+        format!("  otlp_http:\n    endpoint: http://{http_addr}\n{retry}")
+    };
+    let id = if grpc { "otlp_grpc" } else { "otlp_http" };
+    let config = receiver(port) + "exporters:\n" + &exporter + &pipelines(&[id.to_string()]);
+    let collector = Collector::start(dir, "retrying", &config, port, &[]);
+    let captures = captures();
+    replay(port, &captures);
+    let truth = truth_of(&captures);
+    let first_report = listen.finish();
+    assert_ne!(first_report, truth, "the first session took everything: nothing was retried");
+    let args: Vec<String> = save(&second).to_vec();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let listen = Listen::start(dir, "second", &http_addr, &grpc_addr, &args);
+    wait_until("the retried requests", || report_of(&[&first, &second], &[]) == truth);
+    let log = collector.stop();
+    listen.finish();
+    assert!(log.contains("Will retry"), "the Collector never retried:\n{log}");
+    let requests: usize = captures
+        .iter()
+        .flat_map(|c| SIGNALS.map(|s| c.join(format!("{s}.jsonl"))))
+        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
+        .sum();
+    assert_eq!(saved_requests(&first) + saved_requests(&second), requests, "each request stored exactly once");
+    assert_eq!(report_of(&[&first, &second], &[]), truth);
+}
+
+#[test]
+#[ignore = "needs the Collector: OTELCOST_TEST_COLLECTOR, set by .ci/run"]
+fn the_collectors_http_exporter_retries_through_a_listen_restart() {
+    restart_session(false);
+}
+
+#[test]
+#[ignore = "needs the Collector: OTELCOST_TEST_COLLECTOR, set by .ci/run"]
+fn the_collectors_grpc_exporter_retries_through_a_listen_restart() {
+    restart_session(true);
 }
