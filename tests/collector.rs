@@ -581,7 +581,7 @@ import duckdb, json, sys
 d = sys.argv[1]
 lines = duckdb.sql(f"""SELECT sum(requests), sum(input), sum(cache_read),
     sum(cache_write_5m) + sum(cache_write_1h), sum(output), sum(reasoning), sum(cost)::VARCHAR
-    FROM '{d}/lines-*.parquet'""").fetchone()
+    FROM '{d}/lines-*.parquet'""").fetchall()[0]
 focus = duckdb.sql(f"""SELECT x_TokenType, sum(ConsumedQuantity)::VARCHAR, sum(BilledCost)::VARCHAR
     FROM '{d}/focus-*.parquet' GROUP BY ALL ORDER BY ALL""").fetchall()
 print(json.dumps({"lines": [str(v) for v in lines], "focus": focus}))
