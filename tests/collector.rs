@@ -154,9 +154,12 @@ fn receiver(port: u16) -> String {
     format!("receivers:\n  otlp:\n    protocols:\n      http:\n        endpoint: 127.0.0.1:{port}\n")
 }
 
+/// The start of every test Collector's `service` section (no internal metrics server).
+const SERVICE: &str = "service:\n  telemetry:\n    metrics:\n      level: none\n  pipelines:\n";
+
 /// One pipeline per signal from the receiver to the same `exporters`.
 fn pipelines(exporters: &[String]) -> String {
-    let mut out = String::from("service:\n  telemetry:\n    metrics:\n      level: none\n  pipelines:\n");
+    let mut out = String::from(SERVICE);
     for signal in SIGNALS {
         out += &format!("    {signal}:\n      receivers: [otlp]\n      exporters: [{}]\n", exporters.join(", "));
     }
@@ -212,8 +215,7 @@ fn file_modes_config(dir: &Path, port: u16) -> (String, Vec<String>) {
     add("file/rotated", file_exporter("file/rotated", &dir.join("rotated/otlp.jsonl"), &rotation));
     let group_by = ["group_by:", "  enabled: true", "  resource_attribute: service.name", flush];
     add("file/grouped", file_exporter("file/grouped", &dir.join("grouped/*/otlp.jsonl"), &group_by));
-    let mut config =
-        receiver(port) + &exporters + "service:\n  telemetry:\n    metrics:\n      level: none\n  pipelines:\n";
+    let mut config = receiver(port) + &exporters + SERVICE;
     for signal in SIGNALS {
         // Every exporter of no signal, or of this one.
         let mine: Vec<&str> = ids
@@ -539,8 +541,7 @@ fn a_shard_boundary_through_a_calls_records_counts_it_in_each_shard() {
     for signal in SIGNALS {
         exporters += &file_exporter(&format!("file/{signal}"), &dir.join(format!("{signal}/otlp.jsonl")), &[]);
     }
-    let mut config =
-        receiver(port) + &exporters + "service:\n  telemetry:\n    metrics:\n      level: none\n  pipelines:\n";
+    let mut config = receiver(port) + &exporters + SERVICE;
     for signal in SIGNALS {
         config += &format!("    {signal}:\n      receivers: [otlp]\n      exporters: [file/{signal}]\n");
     }
