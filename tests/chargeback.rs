@@ -67,7 +67,7 @@ fn a_rules_file_assigns_every_call_a_team() {
         ("team-catalog", 9),  // Vercel: stated, else user-oscar through teams.csv
         ("team-weather", 13), // OpenLLMetry users through teams.csv, OpenInference metadata regex
         ("team-kitchen", 3),  // OpenInference metadata regex
-        ("unallocated", 36),  // openai-v2, pydantic-ai, Strands and ADK name no team
+        ("unallocated", 40),  // openai-v2, pydantic-ai, Strands, ADK and Spring AI name no team
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

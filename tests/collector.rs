@@ -557,15 +557,9 @@ fn a_shard_boundary_through_a_calls_records_counts_it_in_each_shard() {
     assert_eq!(report_of(&shards.iter().map(PathBuf::as_path).collect::<Vec<_>>(), &[]), one);
 }
 
-/// The line items (`--lines`) and the FOCUS dataset as Parquet, one file per shard as a
-/// distributed job writes them, read back by DuckDB: the sums of cost and tokens over all
-/// shards' files are the merged JSON report's, exactly (decimals, compared as text).
-#[test]
-#[ignore = "needs DuckDB in the Python venv: OTELCOST_TEST_PYTHON, set by .ci/run"]
-fn duckdb_sums_the_shards_parquet_line_items_and_focus_to_the_merged_report() {
-    let python = external("OTELCOST_TEST_PYTHON");
-    let dir = tempfile::tempdir().unwrap();
-    let dir = dir.path();
+/// The line items (`--lines`) and the FOCUS dataset as Parquet, one file per shard (one per
+/// capture) as a distributed job writes them, in `dir`; the merged JSON report of the shards.
+fn shards_as_parquet(dir: &Path) -> Value {
     let shards = captures();
     for (i, shard) in shards.iter().enumerate() {
         let shard = shard.display().to_string();
@@ -576,7 +570,56 @@ fn duckdb_sums_the_shards_parquet_line_items_and_focus_to_the_merged_report() {
             assert_eq!(code, 0, "{stderr}");
         }
     }
-    let merged = shard_reports_merged(&shards, dir, "model");
+    shard_reports_merged(&shards, dir, "model")
+}
+
+/// What an engine's script printed, `{"lines": [requests, input, cache_read, cache_write,
+/// output, reasoning, cost], "focus": [[token type, quantity, billed cost], …]}` (all as
+/// text), equals the merged report exactly: decimals compared as decimals, never floats.
+fn assert_engine_sums(engine: &str, sums: &Value, merged: &Value) {
+    let dec = |v: &Value| v.as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap().normalize();
+    let total = &merged["total"];
+    let tokens = &total["tokens"];
+    let want_lines = [
+        &total["requests"],
+        &tokens["input"],
+        &tokens["cache_read"],
+        &tokens["cache_write"],
+        &tokens["output"],
+        &tokens["reasoning"],
+    ];
+    for (i, want) in want_lines.iter().enumerate() {
+        assert_eq!(dec(&sums["lines"][i]), dec(&Value::String(want.to_string())), "{engine}: line items column {i}");
+    }
+    assert_eq!(dec(&sums["lines"][6]), dec(&total["cost"]), "{engine}: line items cost");
+    // FOCUS: one charge per token type (output includes reasoning), quantities and costs.
+    let mut focus_cost = rust_decimal::Decimal::ZERO;
+    for row in sums["focus"].as_array().unwrap() {
+        let kind = row[0].as_str().unwrap();
+        let want = match kind {
+            "cache_write_5m" => tokens["cache_write"].as_u64().unwrap() - tokens["cache_write_1h"].as_u64().unwrap(),
+            other => tokens[other].as_u64().unwrap_or_else(|| panic!("{engine}: token type {other}")),
+        };
+        assert_eq!(dec(&row[1]), rust_decimal::Decimal::from(want), "{engine}: FOCUS {kind}");
+        focus_cost += dec(&row[2]);
+    }
+    assert_eq!(focus_cost, dec(&total["cost"]), "{engine}: FOCUS BilledCost");
+}
+
+fn run_engine(python: &str, script: &str, dir: &Path) -> Value {
+    let out = Command::new(python).arg("-c").arg(script).arg(dir).output().unwrap();
+    assert!(out.status.success(), "{script}\n{}", String::from_utf8_lossy(&out.stderr));
+    let last = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_string();
+    serde_json::from_str(&last).unwrap_or_else(|e| panic!("{e}: {last}"))
+}
+
+/// DuckDB reads every shard's Parquet files back: the sums are the merged report's.
+#[test]
+#[ignore = "needs DuckDB in the Python venv: OTELCOST_TEST_PYTHON, set by .ci/run"]
+fn duckdb_sums_the_shards_parquet_line_items_and_focus_to_the_merged_report() {
+    let python = external("OTELCOST_TEST_PYTHON");
+    let dir = tempfile::tempdir().unwrap();
+    let merged = shards_as_parquet(dir.path());
     let script = r#"
 import duckdb, json, sys
 d = sys.argv[1]
@@ -587,35 +630,36 @@ focus = duckdb.sql(f"""SELECT x_TokenType, sum(ConsumedQuantity)::VARCHAR, sum(B
     FROM '{d}/focus-*.parquet' GROUP BY ALL ORDER BY ALL""").fetchall()
 print(json.dumps({"lines": [str(v) for v in lines], "focus": focus}))
 "#;
-    let out = Command::new(python).arg("-c").arg(script).arg(dir).output().unwrap();
-    assert!(out.status.success(), "duckdb: {}", String::from_utf8_lossy(&out.stderr));
-    let sums: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let dec = |v: &Value| v.as_str().unwrap().parse::<rust_decimal::Decimal>().unwrap().normalize();
-    let total = &merged["total"];
-    let tokens = &total["tokens"];
-    let want_lines = [
-        total["requests"].clone(),
-        tokens["input"].clone(),
-        tokens["cache_read"].clone(),
-        tokens["cache_write"].clone(),
-        tokens["output"].clone(),
-        tokens["reasoning"].clone(),
-    ];
-    for (i, want) in want_lines.iter().enumerate() {
-        assert_eq!(sums["lines"][i].as_str().unwrap(), want.to_string(), "line items column {i}");
-    }
-    assert_eq!(dec(&sums["lines"][6]), dec(&total["cost"]), "line items cost");
-    // FOCUS: one charge per token type (output includes reasoning), quantities and costs.
-    let mut focus_cost = rust_decimal::Decimal::ZERO;
-    for row in sums["focus"].as_array().unwrap() {
-        let kind = row[0].as_str().unwrap();
-        let quantity = dec(&row[1]);
-        let want = match kind {
-            "cache_write_5m" => tokens["cache_write"].as_u64().unwrap() - tokens["cache_write_1h"].as_u64().unwrap(),
-            other => tokens[other].as_u64().unwrap_or_else(|| panic!("token type {other}")),
-        };
-        assert_eq!(quantity, rust_decimal::Decimal::from(want), "FOCUS {kind}");
-        focus_cost += dec(&row[2]);
-    }
-    assert_eq!(focus_cost, dec(&total["cost"]), "FOCUS BilledCost");
+    assert_engine_sums("DuckDB", &run_engine(&python, script, dir.path()), &merged);
+}
+
+/// Spark (pyspark, local mode) does the same. Opt-in: `OTELCOST_CI_SPARK=1 bash .ci/run`
+/// installs it (a large download and a JVM start) and sets OTELCOST_TEST_SPARK_PYTHON;
+/// without that variable this test returns at once, saying so.
+#[test]
+#[ignore = "opt-in, needs Spark: OTELCOST_TEST_SPARK_PYTHON, set by OTELCOST_CI_SPARK=1 bash .ci/run"]
+fn spark_sums_the_shards_parquet_line_items_and_focus_to_the_merged_report() {
+    let Ok(python) = std::env::var("OTELCOST_TEST_SPARK_PYTHON") else {
+        eprintln!("skipped: OTELCOST_TEST_SPARK_PYTHON is not set (opt-in: OTELCOST_CI_SPARK=1 bash .ci/run)");
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let merged = shards_as_parquet(dir.path());
+    let script = r#"
+import json, sys
+from pyspark.sql import SparkSession
+d = sys.argv[1]
+spark = (SparkSession.builder.master("local[1]").config("spark.ui.enabled", "false")
+         .config("spark.sql.legacy.parquet.nanosAsLong", "true").getOrCreate())
+spark.read.parquet(f"{d}/lines-*.parquet").createOrReplaceTempView("lines")
+spark.read.parquet(f"{d}/focus-*.parquet").createOrReplaceTempView("focus")
+lines = spark.sql("""SELECT sum(requests), sum(input), sum(cache_read),
+    sum(cache_write_5m) + sum(cache_write_1h), sum(output), sum(reasoning), CAST(sum(cost) AS STRING)
+    FROM lines""").collect()[0]
+focus = spark.sql("""SELECT x_TokenType, CAST(sum(ConsumedQuantity) AS STRING), CAST(sum(BilledCost) AS STRING)
+    FROM focus GROUP BY x_TokenType ORDER BY x_TokenType""").collect()
+print(json.dumps({"lines": [str(v) for v in lines], "focus": [list(r) for r in focus]}))
+spark.stop()
+"#;
+    assert_engine_sums("Spark", &run_engine(&python, script, dir.path()), &merged);
 }
