@@ -1,9 +1,10 @@
 //! OTLP/gRPC: the unary `Export` of the trace, metrics and logs collector services.
 //!
-//! tonic handles the gRPC framing, the size limit and the status trailers; `grpc-encoding`
-//! (gzip, zstd, and the snappy Collector exporters send, which tonic does not know) is undone
-//! before it, by the same code and limits as an HTTP `Content-Encoding`; the message stays bytes (a codec
-//! that copies them out) and goes to the same [`Receiver::ingest`] as an HTTP body.
+//! tonic handles the gRPC framing, the size limit and the status trailers. `grpc-encoding`
+//! (gzip, zstd, and the snappy that Collector exporters send, which tonic does not know) is
+//! undone before it, by the same code and limits as an HTTP `Content-Encoding`. The message
+//! stays bytes (a codec that copies them out) and goes to the same [`Receiver::ingest`] as
+//! an HTTP body.
 //! Decoding it into prost structs here would cost a round trip per request for the
 //! selective decoder, which reads the bytes; only `--save-format json` decodes them fully.
 
