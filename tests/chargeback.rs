@@ -67,9 +67,9 @@ fn a_rules_file_assigns_every_call_a_team() {
         ("team-catalog", 9),  // Vercel: stated, else user-oscar through teams.csv
         ("team-weather", 13), // OpenLLMetry users through teams.csv, OpenInference metadata regex
         ("team-kitchen", 3),  // OpenInference metadata regex
-        // openai-v2, pydantic-ai, Strands, ADK, OpenLIT (46), and Gemini CLI, Qwen Code,
-        // Copilot CLI and OpenCode (67) name no team
-        ("unallocated", 113),
+        // openai-v2, pydantic-ai, Strands, ADK, OpenLIT (46), Spring AI (4), and Gemini CLI,
+        // Qwen Code, Copilot CLI and OpenCode (67) name no team
+        ("unallocated", 117),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

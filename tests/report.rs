@@ -264,40 +264,32 @@ fn google_adk_counts_every_call_once_and_whole() {
     assert_eq!(users["scenario-adk1/user-tess"].requests, 2, "{users:?}");
 }
 
-/// SYNTHETIC: no capture, because Maven Central (where Spring AI is published) cannot be
-/// reached from this project's machines. Built from Spring AI's metric as documented
-/// (`AiObservationMetricNames.TOKEN_USAGE`, `AiTokenType`): a Micrometer counter
-/// `gen_ai.client.token.usage`, exported by Micrometer's OTLP registry as a cumulative
-/// monotonic sum of doubles, one series per `gen_ai.token.type` input, output and total.
-/// `total` repeats the other two; a counter has no call count.
+/// Spring AI (tests/capture/spring_ai): its chat spans carry the usage, its ChatClient and
+/// advisor spans are framework spans without any, and its Micrometer token counter covers
+/// the same calls: counted once, exactly what the fake server sent (cache reads included).
 #[test]
-fn spring_ai_token_counter_total_type_is_not_summed_synthetic() {
-    let point = |token_type: &str, time: &str, value: f64| {
-        json!({"attributes": [
-            {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
-            {"key": "gen_ai.system", "value": {"stringValue": "openai"}},
-            {"key": "gen_ai.request.model", "value": {"stringValue": "gpt-4o-mini"}},
-            {"key": "gen_ai.response.model", "value": {"stringValue": "gpt-4o-mini-2024-07-18"}},
-            {"key": "gen_ai.token.type", "value": {"stringValue": token_type}}],
-          "startTimeUnixNano": "1795392500000000000", "timeUnixNano": time, "asDouble": value})
+fn spring_ai_spans_and_token_counter_count_each_call_once() {
+    let report = report_json(&[&testdata("emitters/i_spring_ai")]);
+    assert_eq!(rows(&report), expected_by_model(&expected("i_spring_ai")));
+}
+
+/// The counter alone: `gen_ai.token.type` `total` repeats input and output and is not
+/// summed; `input` holds the whole prompt (the counter cannot split cache reads); a counter
+/// has no call count.
+#[test]
+fn spring_ai_token_counter_alone_does_not_sum_the_total_type() {
+    let report = report_json(&[&testdata("emitters/i_spring_ai/metrics.jsonl")]);
+    let truth = expected("i_spring_ai");
+    let model = "gpt-4o-mini-2024-07-18";
+    let t = &truth["expected_totals"]["by_response_model"][model];
+    let n = |k: &str| t[k].as_u64().unwrap();
+    let want = Tokens {
+        requests: 0,
+        input: n("input_tokens_total_incl_cache"),
+        output: n("output_tokens_total_incl_reasoning"),
+        ..Tokens::default()
     };
-    let export = |time: &str, input: f64, output: f64| {
-        let points = [point("input", time, input), point("output", time, output), point("total", time, input + output)];
-        json!({"resourceMetrics": [{"resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "spring-ai-demo"}}]},
-          "scopeMetrics": [{"scope": {}, "metrics": [{"name": "gen_ai.client.token.usage",
-            "description": "Measures number of input and output tokens used",
-            "sum": {"aggregationTemporality": 2, "isMonotonic": true, "dataPoints": points}}]}]}]})
-    };
-    // Cumulative: 1000 input + 500 output, then one more call of 200 + 100.
-    let body =
-        format!("{}\n{}\n", export("1795392560000000000", 1000.0, 500.0), export("1795392620000000000", 1200.0, 600.0));
-    let run = otelcost_stdin(&["report", "--format", "json"], Some(body.into_bytes()));
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let report: Value = serde_json::from_str(&run.stdout).unwrap();
-    let want = Tokens { requests: 0, input: 1200, output: 600, ..Tokens::default() };
-    assert_eq!(rows(&report), BTreeMap::from([("gpt-4o-mini-2024-07-18".to_string(), want)]));
-    // 1,200 input × $0.15 + 600 output × $0.60 per million.
-    assert_eq!(report["total"]["cost"], "0.00054");
+    assert_eq!(rows(&report), BTreeMap::from([(model.to_string(), want)]));
 }
 
 #[test]

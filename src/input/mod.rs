@@ -246,6 +246,13 @@ fn read_one(name: Arc<str>, raw: &mut dyn Read, sink: &mut dyn Sink, text: &mut 
     let hint = sniff::signal_from_name(&name);
     match sniff::layout(&head) {
         sniff::Detected::Empty => Ok(Outcome::Read),
+        // The Collector's own log lines may come first: look further than the head.
+        sniff::Detected::NotOtlp if sniff::collector_debug_output(reader.fill_buf().unwrap_or_default()) => Err(Problem {
+            location: whole(&name),
+            message: "the Collector's debug exporter output (console text, not OTLP: types and ids are lost) is not an \
+                      input: write a file with the file exporter (format: json or proto) or send OTLP to `otelcost listen`"
+                .into(),
+        }),
         sniff::Detected::NotOtlp => Ok(Outcome::NotOtlp),
         sniff::Detected::Json => chunk::json(name, reader, sink, text),
         sniff::Detected::Frames => chunk::frames(name, reader, hint, sink).map(|_| Outcome::Read),

@@ -60,6 +60,20 @@ fn frame_start(after_prefix: &[u8]) -> bool {
     after_prefix[0] == 0x0A || after_prefix[0] == b'{' || after_prefix.starts_with(&ZSTD_MAGIC)
 }
 
+/// Whether text not OTLP is the Collector's debug exporter output (its log lines, at any
+/// verbosity): a console rendering that drops types and ids, so it is refused with a hint.
+pub fn collector_debug_output(head: &[u8]) -> bool {
+    const MARKS: [&[u8]; 6] = [
+        b"ResourceSpans #",
+        b"ResourceMetrics #",
+        b"ResourceLogs #",
+        b"\"resource spans\": ",
+        b"\"resource metrics\": ",
+        b"\"resource logs\": ",
+    ];
+    MARKS.iter().any(|mark| memchr::memmem::find(head, mark).is_some())
+}
+
 /// The Collector and the capture tools name files by signal (`traces.pb`, `0004-metrics.pb`).
 pub fn signal_from_name(name: &str) -> Option<Signal> {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name).to_ascii_lowercase();
@@ -87,6 +101,14 @@ mod tests {
         assert_eq!(layout(&[0x0A, 0xBD, 0x8F, 0x01, 0x0A, 0x9B]), Detected::Body);
         assert_eq!(layout(b"# README\n"), Detected::NotOtlp);
         assert_eq!(layout(b"starting\n{\n    \"name\": \"chat\""), Detected::Json);
+    }
+
+    #[test]
+    fn collector_debug_exporter_output() {
+        let detailed = b"2026-11-26T14:17:52.937Z\tinfo\tResourceSpans #0\nResource SchemaURL: \n";
+        let basic = b"2026-11-26T14:17:52.937Z\tinfo\tTraces\t{\"otelcol.signal\": \"traces\", \"resource spans\": 1, \"spans\": 2}";
+        assert!(collector_debug_output(detailed) && collector_debug_output(basic));
+        assert!(!collector_debug_output(b"model,cost\ngpt-4o,1.00\n"));
     }
 
     #[test]

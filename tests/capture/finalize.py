@@ -19,6 +19,7 @@ import shutil
 import struct
 import subprocess
 import sys
+import zipfile
 from collections import defaultdict
 from importlib import metadata
 
@@ -41,7 +42,23 @@ LIBRARIES = {
 }
 
 
-def versions(scenario):
+def spring_ai_versions(repo):
+    """The Java libraries inside the Spring Boot jar that made the capture."""
+    jar = os.path.join(repo, "tests/capture/spring_ai/target/spring-ai-capture.jar")
+    wanted = {"spring-ai-client-chat", "spring-ai-openai", "spring-boot", "micrometer-core",
+              "micrometer-registry-otlp", "micrometer-tracing-bridge-otel", "opentelemetry-sdk",
+              "opentelemetry-exporter-otlp"}
+    found = {}
+    for name in zipfile.ZipFile(jar).namelist():
+        m = re.fullmatch(r"BOOT-INF/lib/(.+?)-(\d[^/]*)\.jar", name)
+        if m and m.group(1) in wanted:
+            found[m.group(1)] = m.group(2)
+    return dict(sorted(found.items()))
+
+
+def versions(scenario, repo):
+    if scenario == "i_spring_ai":
+        return spring_ai_versions(repo)
     found = {p: metadata.version(p) for p in LIBRARIES[scenario]}
     if scenario == "h_google_adk":
         # The ADK 1 run has an interpreter of its own.
@@ -175,8 +192,10 @@ def main():
     truth = {
         "scenario": scenario,
         "description": previous.get("description", ""),
-        "emitter_script": f"tests/capture/{scenario.removesuffix('_console')}.py",
-        "libraries": versions(scenario),
+        "emitter_script": "tests/capture/spring_ai/"
+        if scenario == "i_spring_ai"
+        else f"tests/capture/{scenario.removesuffix('_console')}.py",
+        "libraries": versions(scenario, repo),
         "calls": json.load(open(os.path.join(run, "calls.json"))),
         "expected_totals": expected_totals,
         "per_request": per_request,

@@ -8,13 +8,13 @@
 //! 413 over `--max-body` (on the wire or once decompressed), 415 for an unknown content
 //! type or encoding, 503 (retryable) when the request was not stored.
 
+use super::compression::{self, Coding, ACCEPTED};
 use super::{grpc, routes, Encoding, Outcome, Receiver};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{HeaderMap, HeaderValue, ALLOW, CONTENT_ENCODING, CONTENT_LENGTH, CONTENT_TYPE};
 use hyper::{Method, Request, Response, StatusCode};
-use std::io::Read;
 use std::sync::Arc;
 use tonic::body::Body;
 
@@ -84,18 +84,12 @@ async fn read_body(receiver: &Receiver, req: Request<Incoming>) -> Result<Vec<u8
     let too_large = |what: &str| {
         (StatusCode::PAYLOAD_TOO_LARGE, format!("request body {what} over the limit of {max} bytes (--max-body)"))
     };
-    let gzip = match req.headers().get(CONTENT_ENCODING).map(|v| v.to_str().unwrap_or("?").trim().to_ascii_lowercase())
-    {
-        None => false,
-        Some(e) if e.is_empty() || e == "identity" => false,
-        Some(e) if e == "gzip" => true,
-        Some(e) => {
-            return Err((
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                format!("unsupported Content-Encoding {e:?}: send the body plain or gzip"),
-            ))
-        }
-    };
+    let coding = Coding::from_header(req.headers().get(CONTENT_ENCODING).map(|v| v.as_bytes())).map_err(|e| {
+        (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("unsupported Content-Encoding {e:?}: send the body plain or {ACCEPTED}"),
+        )
+    })?;
     let declared = req.headers().get(CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > max as u64) {
         return Err(too_large("is"));
@@ -105,19 +99,13 @@ async fn read_body(receiver: &Receiver, req: Request<Incoming>) -> Result<Vec<u8
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large("is")),
         Err(e) => return Err((StatusCode::BAD_REQUEST, format!("the request body could not be read: {e}"))),
     };
-    if !gzip {
-        return Ok(wire.to_vec());
-    }
-    let mut plain = Vec::new();
-    // One byte over the limit tells a body at the limit from a larger one (a gzip bomb).
-    flate2::read::MultiGzDecoder::new(&wire[..])
-        .take(max as u64 + 1)
-        .read_to_end(&mut plain)
-        .map_err(|e| (StatusCode::BAD_REQUEST, format!("Content-Encoding is gzip, but the body is not: {e}")))?;
-    if plain.len() > max {
-        return Err(too_large("decompressed is"));
-    }
-    Ok(plain)
+    let Some(coding) = coding else { return Ok(wire.to_vec()) };
+    coding.decompress(&wire, max).map_err(|e| match e {
+        compression::Error::TooLarge => too_large("decompressed is"),
+        compression::Error::Corrupt(e) => {
+            (StatusCode::BAD_REQUEST, format!("Content-Encoding is {}, but the body is not: {e}", coding.name()))
+        }
+    })
 }
 
 fn respond(status: StatusCode, encoding: Encoding, body: Vec<u8>) -> Response<Body> {

@@ -7,6 +7,7 @@
 //! stops accepting, lets requests in flight finish and hands back what was received as a
 //! [`pipeline::Collected`], ready for the report.
 
+mod compression;
 mod grpc;
 mod http;
 pub mod routes;
