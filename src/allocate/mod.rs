@@ -29,6 +29,17 @@ pub struct Report {
     pub cost_mode: CostMode,
     /// With `--explain`: every price applied, one line each (entry, date, unit prices, tier).
     pub prices_used: Option<Vec<Arc<str>>>,
+    /// With `report --what-if`: the scenario, and what it cannot know.
+    pub what_if: Option<WhatIf>,
+}
+
+/// The `--what-if` scenario a report's `what_if_cost` columns were priced under.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WhatIf {
+    /// The assumptions as given, e.g. `["model=claude-sonnet-4-5:claude-haiku-4-5"]`.
+    pub scenario: Vec<String>,
+    /// Caveats for the reader (what a model switch cannot know).
+    pub notes: Vec<String>,
 }
 
 /// Which costs a report shows (`--cost`): the one computed from the catalog, the one the
@@ -71,6 +82,10 @@ pub struct Totals {
     /// the cost per `TokenType::ALL`, summing exactly to `cost`.
     pub list_cost: Option<Decimal>,
     pub cost_by_type: [Decimal; TokenType::COUNT],
+    /// With `--what-if`: the cost of the priced-there calls under the scenario, and the
+    /// calls it cannot price. Never mixed into `cost`.
+    pub what_if_cost: Option<Decimal>,
+    pub what_if_unpriced_requests: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -131,7 +146,7 @@ pub fn group(
     // Entries are per row; the report's list of prices applied covers the whole.
     total.price_entries.clear();
     let prices_used = explain.then(|| explained.into_iter().collect());
-    Report { group_by, rows, total, unpriced, cost_mode, prices_used }
+    Report { group_by, rows, total, unpriced, cost_mode, prices_used, what_if: None }
 }
 
 /// A call's value for each grouping dimension (`(none)` when missing): its group's key,
@@ -159,6 +174,11 @@ impl Totals {
             if !self.price_entries.contains(entry) {
                 self.price_entries.insert(entry.clone());
             }
+        }
+        match priced.what_if {
+            Some(Some(cost)) => self.what_if_cost = Some(self.what_if_cost.unwrap_or_default() + cost),
+            Some(None) => self.what_if_unpriced_requests += call.requests,
+            None => {}
         }
         if let Some(reported) = call.reported_cost {
             self.reported_cost = Some(self.reported_cost.unwrap_or_default() + reported);
@@ -198,6 +218,7 @@ mod tests {
             cost: cost.map(|c| Decimal::from_str(c).unwrap()),
             price_ref: None,
             explanation: None,
+            what_if: None,
             quote: None,
         }
     }

@@ -127,7 +127,20 @@ fn parse(text: &str) -> Result<Report, String> {
         None | Some(Value::Null) => None,
         Some(v) => Some(strings(v, "prices_used")?),
     };
-    Ok(Report { group_by, rows, total: totals(total_doc, "total")?, unpriced, cost_mode, prices_used })
+    let what_if = match doc.get("what_if") {
+        None | Some(Value::Null) => None,
+        Some(w) => Some(crate::allocate::WhatIf {
+            scenario: strings(w.get("scenario").unwrap_or(&Value::Null), "what_if.scenario")?
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            notes: strings(w.get("notes").unwrap_or(&Value::Null), "what_if.notes")?
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }),
+    };
+    Ok(Report { group_by, rows, total: totals(total_doc, "total")?, unpriced, cost_mode, prices_used, what_if })
 }
 
 fn array<'a>(doc: &'a Value, key: &str) -> Result<&'a Vec<Value>, String> {
@@ -190,6 +203,8 @@ fn totals(v: &Value, at: &str) -> Result<Totals, String> {
         },
         shared_cost: money(v, "shared_cost", at)?,
         list_cost: money(v, "list_cost", at)?,
+        what_if_cost: money(v, "what_if_cost", at)?,
+        what_if_unpriced_requests: v.get("what_if_unpriced_requests").and_then(Value::as_u64).unwrap_or(0),
         cost_by_type: {
             let mut by_type = [Decimal::ZERO; TokenType::COUNT];
             if let Some(parts) = v.get("cost_by_type") {

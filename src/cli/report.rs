@@ -106,6 +106,18 @@ pub struct ReportOptions {
     #[arg(long)]
     pub explain: bool,
 
+    /// Reprice the same calls (same tokens) under another assumption and show both costs
+    /// and the difference: `model=FROM:TO` (FROM `*` for all), `tier=batch|flex|priority|standard`,
+    /// `prices=FILE` (another price sheet or an older catalog), `date=YYYY-MM-DD` (prices in
+    /// force that UTC day), `no-cache`. Repeatable; all apply together.
+    #[arg(long = "what-if", value_name = "ASSUMPTION")]
+    pub what_if: Vec<String>,
+
+    /// Apply --what-if only to calls where a dimension has a value (`team=infra`, as
+    /// --where); the other calls keep their cost. Repeatable; all must hold.
+    #[arg(long = "what-if-where", value_name = "KEY=VALUE", requires = "what_if")]
+    pub what_if_where: Vec<String>,
+
     /// Fail (exit 3) if anything was lost: an unreadable record or an unpriced call.
     #[arg(long)]
     pub strict: bool,
@@ -177,6 +189,8 @@ pub struct Prepared {
     /// `--lines` or FOCUS: written from the calls while they are grouped.
     export: Option<CallExport>,
     catalog: CatalogLoad,
+    /// `--what-if`, with the calls it applies to (`--what-if-where`; `None`: all).
+    what_if: Option<(price::what_if::Scenario, Option<Grouping>)>,
 }
 
 /// The catalog, loading on its own thread while the input is read (parsing both price
@@ -253,8 +267,30 @@ impl ReportOptions {
             WeekStart::Sunday => jiff::civil::Weekday::Sunday,
         };
         let dimensions = allocate::Catalog::new(rules);
-        let (grouping, dim_keys) =
-            Grouping::new(&dimensions, &self.by, &self.filters, tz, week_start).map_err(usage)?;
+        let (grouping, mut dim_keys) =
+            Grouping::new(&dimensions, &self.by, &self.filters, tz.clone(), week_start).map_err(usage)?;
+        let what_if = if self.what_if.is_empty() {
+            None
+        } else {
+            let mut scenario = price::what_if::Scenario::parse(&self.what_if).map_err(usage)?;
+            if !scenario.price_files.is_empty() {
+                let files: Vec<PathBuf> = self.prices.iter().chain(&scenario.price_files).cloned().collect();
+                let alt = Catalog::load(&files).map_err(|e| error(format!("--what-if prices: {e:#}")))?;
+                scenario.catalog = Some(Arc::new(alt));
+            }
+            // The same names and --where first, then the what-if conditions: its attribute
+            // slots extend the report's, so one capture serves both.
+            let scope = if self.what_if_where.is_empty() {
+                None
+            } else {
+                let filters: Vec<String> = self.filters.iter().chain(&self.what_if_where).cloned().collect();
+                let (scope, keys) = Grouping::new(&dimensions, &self.by, &filters, tz, week_start)
+                    .map_err(|e| usage(e.replace("--where", "--what-if-where")))?;
+                dim_keys = keys;
+                Some(scope)
+            };
+            Some((scenario, scope))
+        };
         let catalog = CatalogLoad::start(self.prices.clone());
         Ok(Prepared {
             options: self.clone(),
@@ -265,6 +301,7 @@ impl ReportOptions {
             format,
             export,
             catalog,
+            what_if,
         })
     }
 }
@@ -296,11 +333,26 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     // Calls in a service tier their model has no price for: priced at standard rates, and
     // said once per model.
     let mut tier_missing: std::collections::BTreeMap<(&'static str, String), u64> = Default::default();
-    let priced = price::price_calls(&catalog, calls, opts.explain).inspect(|p| {
-        if p.quote.as_ref().is_some_and(|q| q.tier_missing()) {
-            let model = p.call.model.clone().unwrap_or_default();
-            *tier_missing.entry((p.call.tier.name(), model)).or_default() += p.call.requests.max(1);
-        }
+    let priced = price::price_calls(&catalog, calls, opts.explain)
+        .inspect(|p| {
+            if p.quote.as_ref().is_some_and(|q| q.tier_missing()) {
+                let model = p.call.model.clone().unwrap_or_default();
+                *tier_missing.entry((p.call.tier.name(), model)).or_default() += p.call.requests.max(1);
+            }
+        })
+        .map(|mut p| {
+            if let Some((scenario, scope)) = &prepared.what_if {
+                let applies = scope.as_ref().is_none_or(|s| s.admits(&p.call));
+                p.what_if = Some(if applies { scenario.reprice(&catalog, &p.call) } else { p.cost });
+            }
+            p
+        });
+    let what_if = prepared.what_if.as_ref().map(|(scenario, _)| {
+        let mut scenario_text = scenario.description.clone();
+        scenario_text.extend(opts.what_if_where.iter().map(|w| format!("only where {w}")));
+        let notes =
+            if scenario.switches_models() { vec![price::what_if::MODEL_SWITCH_NOTE.to_string()] } else { Vec::new() };
+        allocate::WhatIf { scenario: scenario_text, notes }
     });
 
     let mut out: Box<dyn Write> = match &opts.output {
@@ -312,6 +364,7 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     let cannot_write = |e: anyhow::Error| error(format!("cannot write the report: {e:#}"));
     // The split and the row order shape the report; exports see the calls themselves.
     let shaped = |mut report: allocate::Report| -> Result<(allocate::Report, allocate::Unshared), Failure> {
+        report.what_if = what_if.clone();
         let unshared = match &prepared.split {
             Some(dim) => allocate::split_unallocated(&mut report, dim).map_err(usage)?,
             None => allocate::Unshared::default(),

@@ -19,6 +19,7 @@ mod rates;
 mod resolve;
 #[cfg(test)]
 mod tests;
+pub mod what_if;
 
 use crate::model::{Call, PricedCall, ServiceTier, TokenBuckets, TokenType};
 use matcher::Clause;
@@ -520,6 +521,7 @@ pub fn price_calls<'c>(
             explanation,
             quote,
             call,
+            what_if: None,
         }
     })
 }

@@ -31,6 +31,15 @@ struct Doc<'a> {
     /// With `--explain`: every price applied, one line each.
     #[serde(skip_serializing_if = "Option::is_none")]
     prices_used: Option<Vec<&'a str>>,
+    /// With `--what-if`: `{"scenario": [...], "notes": [...]}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    what_if: Option<JsonWhatIf<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonWhatIf<'a> {
+    scenario: &'a [String],
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -84,6 +93,14 @@ struct JsonTotals {
     shared_cost: Hidden<Option<String>>,
     #[serde(skip_serializing_if = "Hidden::is_hidden")]
     charged_cost: Hidden<Option<String>>,
+    /// With `--what-if`: the cost under the scenario, what-if minus cost, and the calls the
+    /// scenario cannot price.
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    what_if_cost: Hidden<Option<String>>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    what_if_difference: Hidden<Option<String>>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    what_if_unpriced_requests: Hidden<u64>,
 }
 
 /// A field shown only in some cost modes (`null` stays a real value when shown).
@@ -137,7 +154,7 @@ impl From<&TokenBuckets> for JsonTokens {
 }
 
 impl JsonTotals {
-    fn new(t: &Totals, mode: CostMode, split: bool) -> Self {
+    fn new(t: &Totals, mode: CostMode, split: bool, what_if: bool) -> Self {
         let computed = mode != CostMode::Reported;
         let reported = mode != CostMode::Computed;
         JsonTotals {
@@ -162,6 +179,9 @@ impl JsonTotals {
             ),
             shared_cost: Hidden::show_if(split, t.shared_cost.map(exact_cost)),
             charged_cost: Hidden::show_if(split, super::charged(t).map(exact_cost)),
+            what_if_cost: Hidden::show_if(what_if, t.what_if_cost.map(exact_cost)),
+            what_if_difference: Hidden::show_if(what_if, super::what_if_difference(t).map(exact_cost)),
+            what_if_unpriced_requests: Hidden::show_if(what_if, t.what_if_unpriced_requests),
         }
     }
 }
@@ -175,14 +195,14 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             .iter()
             .map(|r| JsonRow {
                 group: Group { names: &report.group_by, values: &r.group },
-                totals: JsonTotals::new(&r.totals, report.cost_mode, super::is_split(report)),
+                totals: JsonTotals::new(&r.totals, report.cost_mode, super::is_split(report), report.what_if.is_some()),
                 price_entries: report
                     .prices_used
                     .as_ref()
                     .map(|_| r.totals.price_entries.iter().map(|e| &**e).collect()),
             })
             .collect(),
-        total: JsonTotals::new(&report.total, report.cost_mode, super::is_split(report)),
+        total: JsonTotals::new(&report.total, report.cost_mode, super::is_split(report), report.what_if.is_some()),
         unpriced: report
             .unpriced
             .iter()
@@ -194,6 +214,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             })
             .collect(),
         prices_used: report.prices_used.as_ref().map(|p| p.iter().map(|l| &**l).collect()),
+        what_if: report.what_if.as_ref().map(|w| JsonWhatIf { scenario: &w.scenario, notes: &w.notes }),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")?;

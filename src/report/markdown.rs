@@ -32,6 +32,10 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
         writeln!(out)?;
         writeln!(out, "{}", escape(&note))?;
     }
+    for line in super::what_if_footnotes(report) {
+        writeln!(out)?;
+        writeln!(out, "{}", escape(&line))?;
+    }
     if let Some(prices) = &report.prices_used {
         writeln!(out)?;
         writeln!(out, "{}", super::PRICES_HEADING)?;
