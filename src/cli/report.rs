@@ -223,6 +223,42 @@ impl Prepared {
     pub fn catalog(&self) -> Result<Arc<Catalog>, Failure> {
         self.catalog.get()
     }
+
+    /// How calls are grouped and filtered (`--by`, `--where`).
+    pub fn grouping(&self) -> &Grouping {
+        &self.grouping
+    }
+
+    /// Reconciles what was extracted into calls, keeping those in `--since`/`--until` and
+    /// `--where`.
+    pub fn select(&self, extracted: crate::extract::Extracted) -> Selection {
+        let reconciled = reconcile::reconcile(extracted);
+        let mut calls = reconciled.calls;
+        let (mut outside, mut outside_untimed) = (0usize, 0usize);
+        calls.retain(|c| {
+            let inside = self.window.contains(c.time_ns);
+            if !inside {
+                outside += 1;
+                outside_untimed += usize::from(c.time_ns == 0);
+            }
+            inside
+        });
+        let before = calls.len();
+        calls.retain(|c| self.grouping.admits(c));
+        let filtered = before - calls.len();
+        Selection { calls, decisions: reconciled.decisions, outside, outside_untimed, filtered }
+    }
+}
+
+/// The calls a report covers, and what was left out.
+pub struct Selection {
+    pub calls: Vec<crate::model::Call>,
+    pub decisions: reconcile::Decisions,
+    /// Outside `--since`/`--until` (of them, with no timestamp).
+    pub outside: usize,
+    pub outside_untimed: usize,
+    /// Left out by `--where`.
+    pub filtered: usize,
 }
 
 impl ReportOptions {
@@ -314,21 +350,7 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     let records: u64 = collected.extracted.tally.records.values().sum();
     let problems = collected.problems;
     let stats = collected.stats;
-    let reconciled = reconcile::reconcile(collected.extracted);
-    let decisions = reconciled.decisions;
-    let mut calls = reconciled.calls;
-    let (mut outside, mut outside_untimed) = (0usize, 0usize);
-    calls.retain(|c| {
-        let inside = window.contains(c.time_ns);
-        if !inside {
-            outside += 1;
-            outside_untimed += usize::from(c.time_ns == 0);
-        }
-        inside
-    });
-    let before = calls.len();
-    calls.retain(|c| prepared.grouping.admits(c));
-    let filtered = before - calls.len();
+    let Selection { calls, decisions, outside, outside_untimed, filtered } = prepared.select(collected.extracted);
     let catalog = prepared.catalog()?;
     // Calls in a service tier their model has no price for: priced at standard rates, and
     // said once per model.
@@ -492,7 +514,7 @@ fn load_rules(path: Option<&Path>) -> Result<Rules, Failure> {
     }
 }
 
-pub(super) fn format_for(path: &Path) -> Option<Format> {
+pub(crate) fn format_for(path: &Path) -> Option<Format> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
         "csv" => Some(Format::Csv),
         "json" => Some(Format::Json),

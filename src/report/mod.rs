@@ -7,6 +7,7 @@
 //! Each format lives in its own file; the helpers every format shares (column names,
 //! number formatting, display rounding of money) live here, once.
 
+pub mod coverage;
 mod csv;
 mod focus;
 mod json;

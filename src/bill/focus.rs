@@ -1,0 +1,169 @@
+//! FinOps FOCUS 1.x datasets (AWS Data Exports `FOCUS_1_2_AWS`, Azure `FocusCost`, Google
+//! Cloud's FOCUS export, LiteLLM's `focus` callback): one row per charge, `BilledCost` in
+//! `BillingCurrency`, `ChargePeriodStart` in UTC. The model and token type live only in
+//! provider-specific text, found through the meter table (`meters.toml`).
+
+use super::meters::{Meters, TEXT_COLUMNS};
+use super::{day_of_rfc3339, decimal, Bill, BillRow, Class, Kind};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// The columns a FOCUS dataset must have to be read as one.
+const REQUIRED: [&str; 2] = ["ChargePeriodStart", "BilledCost"];
+
+/// The bill in a CSV text, if its header is a FOCUS header.
+pub fn read_csv(file: &str, text: &str, meters: &Meters) -> Result<Option<Bill>, String> {
+    let mut records = Records { text, pos: 0, line: 1 };
+    let Some((_, header)) = records.next_record() else { return Ok(None) };
+    if !REQUIRED.iter().all(|r| header.iter().any(|h| h == r)) {
+        return Ok(None);
+    }
+    let index: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.as_str(), i)).collect();
+    let mut bill = Bill { file: file.to_string(), kind: Kind::Focus, rows: Vec::new(), notes: Vec::new() };
+    let mut skipped = (0u64, Decimal::ZERO);
+    while let Some((line, fields)) = records.next_record() {
+        if fields.iter().all(|f| f.is_empty()) {
+            continue;
+        }
+        let get =
+            |name: &str| index.get(name).and_then(|&i| fields.get(i)).map(String::as_str).filter(|v| !v.is_empty());
+        let at = format!("{file}:{line}");
+        match row(&get, &at, meters)? {
+            Some(r) => bill.rows.push(r),
+            None => {
+                skipped.0 += 1;
+                skipped.1 += get("BilledCost").and_then(decimal).unwrap_or_default();
+            }
+        }
+    }
+    if skipped.0 > 0 {
+        bill.notes.push(format!(
+            "{file}: {} rows outside AI and Machine Learning and no meter matched ({} billed) left out",
+            skipped.0,
+            crate::report::exact_cost(skipped.1)
+        ));
+    }
+    Ok(Some(bill))
+}
+
+/// FOCUS as Parquet needs polars' reader, which this build leaves out to keep compile
+/// time down: the message says what to do instead.
+pub fn read_parquet(file: &str, _bytes: &[u8], _meters: &Meters) -> Result<Bill, String> {
+    Err(format!(
+        "{file}: a Parquet file; compare-bill reads FOCUS datasets as CSV (every provider's FOCUS \
+         export offers CSV): export or convert it to CSV"
+    ))
+}
+
+/// One FOCUS row as a bill row; `None` for a row that is not an AI charge.
+fn row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, at: &str, meters: &Meters) -> Result<Option<BillRow>, String> {
+    let start = get("ChargePeriodStart").ok_or_else(|| format!("{at}: ChargePeriodStart is empty"))?;
+    let day = day_of_rfc3339(start).ok_or_else(|| format!("{at}: ChargePeriodStart {start:?} is not a UTC time"))?;
+    let amount = match get("BilledCost") {
+        Some(text) => Some(decimal(text).ok_or_else(|| format!("{at}: BilledCost {text:?} is not a number"))?),
+        None => None,
+    };
+    if let Some(currency) = get("BillingCurrency").filter(|c| !c.eq_ignore_ascii_case("USD")) {
+        return Err(format!("{at}: BillingCurrency {currency:?}: only USD bills are compared"));
+    }
+    let billed_by = provider(get("ProviderName").or(get("InvoiceIssuerName")).unwrap_or(""));
+    let texts: Vec<Option<&str>> = TEXT_COLUMNS.iter().map(|c| get(c)).chain([get("ServiceName")]).collect();
+    let base = BillRow {
+        kind: Some(Kind::Focus),
+        day,
+        amount,
+        sub_account: get("SubAccountId").map(String::from),
+        location: at.to_string(),
+        tier: "standard".into(),
+        ..Default::default()
+    };
+    if get("ChargeCategory").is_some_and(|c| c.eq_ignore_ascii_case("tax")) {
+        return Ok(Some(BillRow { provider: billed_by, class: Some(Class::Tax), ..base }));
+    }
+    if let Some(r) = meters.recognise(&texts) {
+        let tokens = get("ConsumedUnit").is_some_and(|u| u.to_ascii_lowercase().contains("token"));
+        let quantity = get("ConsumedQuantity").filter(|_| tokens && r.class.is_tokens()).and_then(|q| q.parse().ok());
+        return Ok(Some(BillRow {
+            provider: r.provider,
+            model: r.model,
+            class: Some(r.class),
+            tier: r.tier,
+            quantity,
+            ..base
+        }));
+    }
+    let ai = get("ServiceCategory").is_some_and(|c| c.eq_ignore_ascii_case("AI and Machine Learning"));
+    Ok(ai.then(|| BillRow { provider: billed_by, class: Some(Class::OtherCharge), ..base }))
+}
+
+/// FOCUS `ProviderName` as the join's provider id (`AWS` → `aws`, `Microsoft` → `azure`).
+fn provider(name: &str) -> String {
+    let lower = name.trim().to_ascii_lowercase();
+    match lower.as_str() {
+        "amazon web services" | "aws" => "aws".into(),
+        "microsoft" | "microsoft azure" | "azure" => "azure".into(),
+        "google cloud" | "google cloud platform" | "gcp" | "google" => "google".into(),
+        _ => crate::price::provider_id(&lower),
+    }
+}
+
+/// RFC 4180 records: quoted fields may hold commas, doubled quotes and line breaks.
+struct Records<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+}
+
+impl Records<'_> {
+    /// The next record and the line it starts on.
+    fn next_record(&mut self) -> Option<(usize, Vec<String>)> {
+        if self.pos >= self.text.len() {
+            return None;
+        }
+        let start_line = self.line;
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        let mut chars = self.text[self.pos..].char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match (quoted, c) {
+                (true, '"') if chars.peek().map(|(_, c)| *c) == Some('"') => {
+                    field.push('"');
+                    chars.next();
+                }
+                (true, '"') => quoted = false,
+                (false, '"') if field.is_empty() => quoted = true,
+                (false, ',') => fields.push(std::mem::take(&mut field)),
+                (false, '\n') => {
+                    self.pos += i + 1;
+                    self.line += 1;
+                    fields.push(field.trim_end_matches('\r').to_string());
+                    return Some((start_line, fields));
+                }
+                (_, c) => {
+                    if c == '\n' {
+                        self.line += 1;
+                    }
+                    field.push(c);
+                }
+            }
+        }
+        self.pos = self.text.len();
+        fields.push(field.trim_end_matches('\r').to_string());
+        Some((start_line, fields))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_records() {
+        let mut r = Records { text: "a,\"b,\"\"c\"\"\",d\r\n\"two\nlines\",x\nlast", pos: 0, line: 1 };
+        assert_eq!(r.next_record(), Some((1, vec!["a".into(), "b,\"c\"".into(), "d".into()])));
+        assert_eq!(r.next_record(), Some((2, vec!["two\nlines".into(), "x".into()])));
+        assert_eq!(r.next_record(), Some((4, vec!["last".into()])));
+        assert_eq!(r.next_record(), None);
+    }
+}
