@@ -38,8 +38,9 @@ pub fn read_csv(file: &str, text: &str, meters: &Meters) -> Result<Option<Bill>,
     }
     if skipped.0 > 0 {
         bill.notes.push(format!(
-            "{file}: {} rows outside AI and Machine Learning and no meter matched ({} billed) left out",
+            "{file}: {} row{} outside AI and Machine Learning that no meter matched ({} billed) left out",
             skipped.0,
+            if skipped.0 == 1 { "" } else { "s" },
             crate::report::exact_cost(skipped.1)
         ));
     }
@@ -81,8 +82,10 @@ fn row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, at: &str, meters: &Meters) -> 
         return Ok(Some(BillRow { provider: billed_by, class: Some(Class::Tax), ..base }));
     }
     if let Some(r) = meters.recognise(&texts) {
-        let tokens = get("ConsumedUnit").is_some_and(|u| u.to_ascii_lowercase().contains("token"));
-        let quantity = get("ConsumedQuantity").filter(|_| tokens && r.class.is_tokens()).and_then(|q| q.parse().ok());
+        let quantity = match (get("ConsumedQuantity"), get("ConsumedUnit")) {
+            (Some(q), Some(unit)) if r.class.is_tokens() => tokens(q, unit),
+            _ => None,
+        };
         return Ok(Some(BillRow {
             provider: r.provider,
             model: r.model,
@@ -93,7 +96,23 @@ fn row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, at: &str, meters: &Meters) -> 
         }));
     }
     let ai = get("ServiceCategory").is_some_and(|c| c.eq_ignore_ascii_case("AI and Machine Learning"));
-    Ok(ai.then(|| BillRow { provider: billed_by, class: Some(Class::OtherCharge), ..base }))
+    Ok(ai.then_some(BillRow { provider: billed_by, class: Some(Class::OtherCharge), ..base }))
+}
+
+/// A token count from a quantity in a token unit (`Tokens`, `1K Tokens`, `1M Tokens`);
+/// `None` for another unit or a count that is not whole.
+fn tokens(quantity: &str, unit: &str) -> Option<u64> {
+    let unit = unit.trim().to_ascii_lowercase();
+    let per = unit.strip_suffix("tokens").or_else(|| unit.strip_suffix("token"))?.trim();
+    let scale = match per {
+        "" => Decimal::ONE,
+        "1k" | "1000" => Decimal::from(1_000),
+        "1m" | "1000000" => Decimal::from(1_000_000),
+        _ => return None,
+    };
+    let n = decimal(quantity)?.checked_mul(scale)?;
+    use rust_decimal::prelude::ToPrimitive;
+    n.fract().is_zero().then(|| n.to_u64()).flatten()
 }
 
 /// FOCUS `ProviderName` as the join's provider id (`AWS` → `aws`, `Microsoft` → `azure`).
@@ -157,6 +176,15 @@ impl Records<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_units() {
+        assert_eq!(tokens("72", "Tokens"), Some(72));
+        assert_eq!(tokens("1.732", "1K Tokens"), Some(1732));
+        assert_eq!(tokens("0.5", "1M tokens"), Some(500_000));
+        assert_eq!(tokens("1.5", "Tokens"), None);
+        assert_eq!(tokens("2", "Hours"), None);
+    }
 
     #[test]
     fn csv_records() {

@@ -268,6 +268,8 @@ pub fn token_class(text: &str) -> Option<Class> {
         } else {
             Class::CacheWrite5m
         }
+    } else if has("uncached") || has("non cached") {
+        Class::Input
     } else if has("cache read") || has("cached") || has("cache hit") || has("caching") && !has("storage") {
         Class::CacheRead
     } else if has("output") || has("outp") || has("completion") {

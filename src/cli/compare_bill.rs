@@ -128,7 +128,9 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     let problems = collected.problems;
     let stats = collected.stats;
     let selection = prepared.select(collected.extracted);
+    let duplicates = selection.decisions.duplicates;
     let catalog = prepared.catalog()?;
+    let calls = selection.calls.len();
     let priced = price::price_calls(&catalog, selection.calls, false);
     let scope = scope.map(|(field, dim)| compare::Scope {
         field,
@@ -157,11 +159,10 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
         }
         let _ = writeln!(
             err,
-            "otelcost: {} files, {} calls compared with {} bill rows ({} duplicates not counted); {}",
+            "otelcost: {} files, {calls} calls compared with {} bill rows ({} duplicates not counted); {}",
             stats.files,
-            comparison.rows.iter().filter_map(|r| r.estimate.as_ref()).count(),
             bills.iter().map(|b| b.rows.len()).sum::<usize>(),
-            selection.decisions.duplicates,
+            duplicates,
             report::coverage::summary(&comparison)
         );
     }

@@ -53,11 +53,14 @@ fn detail_cells(r: &Row, scoped: bool) -> Vec<String> {
     cells
 }
 
+/// One table of the human formats: title, headers, how many leading columns are text, rows.
+type Section = (String, Vec<String>, usize, Vec<Vec<String>>);
+
 /// Table (comfy-table, deterministic) or Markdown: the three tables and a summary line.
 fn human(c: &Comparison, out: &mut dyn Write, markdown: bool) -> anyhow::Result<()> {
     let scoped = c.scope.is_some();
     let money_headers = ["billed (USD)", "estimate at list", "estimate (USD)", "difference", "coverage"];
-    let mut sections: Vec<(String, Vec<String>, usize, Vec<Vec<String>>)> = Vec::new();
+    let mut sections: Vec<Section> = Vec::new();
 
     let mut days: Vec<Vec<String>> = c
         .days
@@ -121,13 +124,16 @@ fn human(c: &Comparison, out: &mut dyn Write, markdown: bool) -> anyhow::Result<
             markdown_table(out, &headers, text_columns, &rows)?;
         } else {
             writeln!(out, "{title}")?;
+            let headers_end_with_reason = headers.last().is_some_and(|h| h == "reason");
             let mut table = Table::new();
             table
                 .load_preset(UTF8_FULL_CONDENSED)
                 .force_no_tty()
                 .set_content_arrangement(ContentArrangement::Disabled)
                 .set_header(headers);
-            for i in text_columns..table.column_count() {
+            // Numbers right-aligned; the reason (text) is the last column of the drill-down.
+            let numbers = table.column_count() - usize::from(headers_end_with_reason);
+            for i in text_columns..numbers {
                 if let Some(col) = table.column_mut(i) {
                     col.set_cell_alignment(CellAlignment::Right);
                 }
