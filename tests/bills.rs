@@ -347,3 +347,27 @@ fn every_format_carries_the_comparison() {
         assert!(std::fs::read(&out).unwrap().starts_with(b"PAR1"));
     }
 }
+
+/// otelcost's own FOCUS export, read back as a FOCUS dataset (CSV, and Parquet with the
+/// feature): every row matches, 100% explained: the reader and the exporter agree.
+#[test]
+fn otelcost_focus_exports_read_back_as_fully_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let capture = capture();
+    let mut outputs = vec![dir.path().join("focus.csv")];
+    if cfg!(feature = "parquet") {
+        outputs.push(dir.path().join("focus.parquet"));
+    }
+    for out in outputs {
+        let out = out.display().to_string();
+        let run = otelcost(&["report", &capture, "--format", "focus", "-o", &out, "-q"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let run =
+            otelcost(&["compare-bill", &capture, "--bill", &out, "--format", "json", "-q", "--min-coverage", "100"]);
+        assert_eq!(run.code, 0, "{out}: {}", run.stderr);
+        let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(doc["coverage_percent"], "100", "{out}");
+        assert_eq!(doc["total"]["billed"], doc["total"]["estimate"], "{out}");
+        assert!(doc["rows"].as_array().unwrap().iter().all(|r| r["reason"] == "matched"), "{out}");
+    }
+}

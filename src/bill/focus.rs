@@ -15,19 +15,79 @@ const REQUIRED: [&str; 2] = ["ChargePeriodStart", "BilledCost"];
 pub fn read_csv(file: &str, text: &str, meters: &Meters) -> Result<Option<Bill>, String> {
     let mut records = Records { text, pos: 0, line: 1 };
     let Some((_, header)) = records.next_record() else { return Ok(None) };
+    let lines = std::iter::from_fn(|| records.next_record()).map(|(line, fields)| (format!("{file}:{line}"), fields));
+    read_rows(file, &header, lines, meters)
+}
+
+/// The bill in a FOCUS Parquet file. Values are read as their text: decimals exactly,
+/// times as RFC 3339 UTC; a money column stored as a float (not FOCUS's decimal) is read
+/// through its shortest round-trip text, the best a float column allows.
+#[cfg(feature = "parquet")]
+pub fn read_parquet(file: &str, bytes: &[u8], meters: &Meters) -> Result<Bill, String> {
+    use polars::prelude::{AnyValue, ParquetReader, SerReader, TimeUnit};
+    let df = ParquetReader::new(std::io::Cursor::new(bytes))
+        .finish()
+        .map_err(|e| format!("{file}: not a readable Parquet file: {e}"))?;
+    let header: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
+    let columns = df.get_columns();
+    let text = |v: AnyValue<'_>| -> String {
+        match v {
+            AnyValue::Null => String::new(),
+            AnyValue::String(s) => s.to_string(),
+            AnyValue::StringOwned(s) => s.to_string(),
+            AnyValue::Decimal(m, _, scale) => u32::try_from(scale)
+                .ok()
+                .and_then(|s| Decimal::try_from_i128_with_scale(m, s).ok())
+                .map_or_else(String::new, |d| d.normalize().to_string()),
+            AnyValue::Datetime(t, unit, _) | AnyValue::DatetimeOwned(t, unit, _) => {
+                let ns = match unit {
+                    TimeUnit::Nanoseconds => i128::from(t),
+                    TimeUnit::Microseconds => i128::from(t) * 1_000,
+                    TimeUnit::Milliseconds => i128::from(t) * 1_000_000,
+                };
+                jiff::Timestamp::from_nanosecond(ns).map(|t| t.to_string()).unwrap_or_default()
+            }
+            other => other.to_string().trim_matches('"').to_string(),
+        }
+    };
+    let rows = (0..df.height()).map(|i| {
+        let fields = columns.iter().map(|c| c.get(i).map(&text).unwrap_or_default()).collect();
+        (format!("{file}: row {}", i + 1), fields)
+    });
+    read_rows(file, &header, rows, meters)?.ok_or_else(|| {
+        format!(
+            "{file}: a Parquet file, but not FOCUS (no ChargePeriodStart and BilledCost columns); {}",
+            super::EXPECTED
+        )
+    })
+}
+
+/// Without the `parquet` feature there is no Parquet reader: say how to get one.
+#[cfg(not(feature = "parquet"))]
+pub fn read_parquet(file: &str, _bytes: &[u8], _meters: &Meters) -> Result<Bill, String> {
+    Err(format!("{file}: a Parquet file; {} (or export the FOCUS dataset as CSV)", crate::report::NO_PARQUET))
+}
+
+/// The rows of a FOCUS table (CSV or Parquet), if its header is a FOCUS header; each row
+/// comes with its location for messages.
+fn read_rows(
+    file: &str,
+    header: &[String],
+    rows: impl Iterator<Item = (String, Vec<String>)>,
+    meters: &Meters,
+) -> Result<Option<Bill>, String> {
     if !REQUIRED.iter().all(|r| header.iter().any(|h| h == r)) {
         return Ok(None);
     }
     let index: HashMap<&str, usize> = header.iter().enumerate().map(|(i, h)| (h.as_str(), i)).collect();
     let mut bill = Bill { file: file.to_string(), kind: Kind::Focus, rows: Vec::new(), notes: Vec::new() };
     let mut skipped = (0u64, Decimal::ZERO);
-    while let Some((line, fields)) = records.next_record() {
+    for (at, fields) in rows {
         if fields.iter().all(|f| f.is_empty()) {
             continue;
         }
         let get =
             |name: &str| index.get(name).and_then(|&i| fields.get(i)).map(String::as_str).filter(|v| !v.is_empty());
-        let at = format!("{file}:{line}");
         match row(&get, &at, meters)? {
             Some(r) => bill.rows.push(r),
             None => {
@@ -45,15 +105,6 @@ pub fn read_csv(file: &str, text: &str, meters: &Meters) -> Result<Option<Bill>,
         ));
     }
     Ok(Some(bill))
-}
-
-/// FOCUS as Parquet needs polars' reader, which this build leaves out to keep compile
-/// time down: the message says what to do instead.
-pub fn read_parquet(file: &str, _bytes: &[u8], _meters: &Meters) -> Result<Bill, String> {
-    Err(format!(
-        "{file}: a Parquet file; compare-bill reads FOCUS datasets as CSV (every provider's FOCUS \
-         export offers CSV): export or convert it to CSV"
-    ))
 }
 
 /// One FOCUS row as a bill row; `None` for a row that is not an AI charge.
@@ -87,7 +138,7 @@ fn row<'a>(get: &dyn Fn(&str) -> Option<&'a str>, at: &str, meters: &Meters) -> 
             _ => None,
         };
         return Ok(Some(BillRow {
-            provider: r.provider,
+            provider: if r.provider == "*" { billed_by } else { r.provider },
             model: r.model,
             class: Some(r.class),
             tier: r.tier,

@@ -272,7 +272,7 @@ pub fn token_class(text: &str) -> Option<Class> {
         Class::Input
     } else if has("cache read") || has("cached") || has("cache hit") || has("caching") && !has("storage") {
         Class::CacheRead
-    } else if has("output") || has("outp") || has("completion") {
+    } else if has("output") || has("outp") || has("completion") || has("reasoning") {
         Class::Output
     } else if has("input") || has("inp") || has("prompt") {
         Class::Input
