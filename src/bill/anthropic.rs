@@ -188,3 +188,52 @@ fn usage_rows(kind: Kind, group: &Fields, usage: &Fields, day: &str, at: &str) -
         .map(|(class, n)| BillRow { kind: Some(kind), class: Some(class), quantity: Some(n), ..base(group, day, at) })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read_text(text: &str) -> Bill {
+        let docs = super::super::json_documents(text).unwrap();
+        read("t.json", &docs).unwrap().unwrap()
+    }
+
+    /// The Analytics API shapes, from the SDK's field descriptions (no documented example
+    /// payload exists): `group` + `cost` in cents, `group` + `usage`.
+    #[test]
+    fn analytics_cost_and_usage_rows() {
+        let bill = read_text(
+            r#"{"data": [{"starting_at": "2026-11-23T00:00:00Z", "ending_at": "2026-11-24T00:00:00Z",
+                "group": {"model": "claude-sonnet-4-5", "token_type": "cache_creation.ephemeral_1h_input_tokens",
+                          "service_tier": "priority_on_demand", "api_key_id": "apikey_1", "workspace_id": null},
+                "cost": {"amount": "12.5", "list_amount": "15", "currency": "USD", "requests": 3}}],
+               "has_more": false, "next_page": null, "data_refreshed_at": "2026-11-24T01:00:00Z"}"#,
+        );
+        assert_eq!(bill.kind, Kind::AnthropicAnalyticsCost);
+        let r = &bill.rows[0];
+        assert_eq!(
+            (r.class, r.tier.as_str(), r.amount.map(|a| a.to_string()), r.api_key.as_deref()),
+            (Some(Class::CacheWrite1h), "priority", Some("0.125".into()), Some("apikey_1"))
+        );
+        let bill = read_text(
+            r#"{"data": [{"starting_at": "2026-11-23T00:00:00Z", "group": {"model": "claude-haiku-4-5"},
+                "usage": {"uncached_input_tokens": 7, "cache_read_input_tokens": 0, "output_tokens": 3,
+                          "server_tool_use": {"web_search_requests": 2}}}], "has_more": false}"#,
+        );
+        assert_eq!(bill.kind, Kind::AnthropicAnalyticsUsage);
+        let got: Vec<(Class, Option<u64>)> = bill.rows.iter().map(|r| (r.class.unwrap(), r.quantity)).collect();
+        assert_eq!(got, vec![(Class::Input, Some(7)), (Class::Output, Some(3)), (Class::WebSearch, Some(2))]);
+    }
+
+    #[test]
+    fn non_token_costs_are_their_own_rows() {
+        let bill = read_text(
+            r#"{"data": [{"starting_at": "2025-08-01T00:00:00Z", "results": [
+                {"amount": "250", "currency": "USD", "cost_type": "web_search", "description": "Web Search Usage", "model": null, "token_type": null},
+                {"amount": "100.5", "currency": "USD", "cost_type": "code_execution", "description": "Code Execution Usage"}]}]}"#,
+        );
+        let got: Vec<(Option<Class>, String)> =
+            bill.rows.iter().map(|r| (r.class, r.amount.unwrap().to_string())).collect();
+        assert_eq!(got, vec![(Some(Class::WebSearch), "2.50".into()), (Some(Class::CodeExecution), "1.005".into())]);
+    }
+}

@@ -511,3 +511,66 @@ fn reason(key: &Key, billed: Option<&Billed>, estimate: Option<&Estimate>, tel: 
         (None, None) => Reason::Matched,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(day: &str, provider: &str, model: &str, class: Class, tier: &str) -> Key {
+        Key {
+            day: day.into(),
+            provider: provider.into(),
+            model: model.into(),
+            class,
+            tier: tier.into(),
+            scope: NO_MODEL.into(),
+        }
+    }
+
+    fn money(s: &str) -> Option<Decimal> {
+        Some(s.parse().unwrap())
+    }
+
+    /// The reasons `tests/bills.rs` cannot reach with its fixtures.
+    #[test]
+    fn reasons_for_one_sided_and_disagreeing_rows() {
+        let tel_keys = [
+            key("d1", "openai", "gpt-4.1", Class::Input, "standard"),
+            key("d2", "openai", "gpt-4.1", Class::Input, "standard"),
+            key("d1", "openai", "mystery", Class::Input, "standard"),
+        ];
+        let bill_keys = [
+            key("d1", "openai", "gpt-4.1", Class::Input, "standard"),
+            key("d1", "openai", "o3", Class::Output, "standard"),
+            key("d2", "openai", NO_MODEL, Class::Unitemised, "standard"),
+        ];
+        let (tel, bill) = (Index::new(tel_keys.iter()), Index::new(bill_keys.iter()));
+        let priced = Estimate { tokens: 10, list: money("1"), cost: money("1"), unpriced_requests: 0 };
+        let unpriced = Estimate { tokens: 10, list: None, cost: None, unpriced_requests: 1 };
+        let billed = |amount: Option<Decimal>, quantity: Option<u64>| Billed { amount, quantity };
+        let r = |k: &Key, b: Option<&Billed>, e: Option<&Estimate>| reason(k, b, e, &tel, &bill);
+        assert_eq!(r(&bill_keys[1], Some(&billed(money("2"), None)), None), Reason::NoTelemetryModel);
+        assert_eq!(r(&tel_keys[1], None, Some(&priced)), Reason::NotItemised);
+        assert_eq!(r(&bill_keys[2], Some(&billed(money("5"), None)), None), Reason::NotItemised);
+        assert_eq!(r(&tel_keys[2], None, Some(&unpriced)), Reason::Unpriced);
+        let k = &tel_keys[0];
+        assert_eq!(r(k, Some(&billed(money("1"), None)), Some(&priced)), Reason::Matched);
+        assert_eq!(r(k, Some(&billed(money("1.1"), None)), Some(&priced)), Reason::PriceDifference);
+        assert_eq!(r(k, Some(&billed(None, Some(10))), Some(&priced)), Reason::Matched);
+        let out = key("d1", "openai", "gpt-4.1", Class::Output, "standard");
+        assert_eq!(r(&out, Some(&billed(None, Some(11))), Some(&priced)), Reason::TokenDifference);
+        // A day the bill has, a model it does not: nothing billed it.
+        let alone = key("d1", "openai", "gpt-4o", Class::Output, "standard");
+        assert_eq!(r(&alone, None, Some(&priced)), Reason::NotBilled);
+    }
+
+    #[test]
+    fn coverage_is_explained_over_billed() {
+        let m = Money { billed: money("3"), estimate: money("2"), ..Default::default() }.explain();
+        assert_eq!((m.explained, m.coverage(), m.difference()), (Decimal::TWO, money("66.67"), money("1")));
+        let over = Money { billed: money("2"), estimate: money("3"), ..Default::default() }.explain();
+        assert_eq!((over.explained, over.coverage(), over.difference()), (Decimal::TWO, money("100"), money("-1")));
+        let none = Money { billed: None, estimate: money("3"), ..Default::default() }.explain();
+        assert_eq!((none.explained, none.coverage()), (Decimal::ZERO, None));
+    }
+}

@@ -195,6 +195,56 @@ fn line_item(item: &str) -> (Option<String>, Class, bool) {
 mod tests {
     use super::*;
 
+    fn result_rows(json: &str) -> (Kind, Vec<BillRow>) {
+        let r: ApiResult = serde_json::from_str(json).unwrap();
+        rows_of(&r, "2024-11-01", "docs").unwrap()
+    }
+
+    /// The documented single results (verbatim, tests/bills/docs/), grouped by every key.
+    #[test]
+    fn documented_grouped_results() {
+        let (kind, rows) = result_rows(include_str!("../../tests/bills/docs/openai_costs_result_grouped.docs.json"));
+        assert_eq!(kind, Kind::OpenaiCosts);
+        assert_eq!(rows.len(), 1);
+        assert_eq!((rows[0].class, rows[0].amount.map(|a| a.to_string())), (Some(Class::Image), Some("0.06".into())));
+        assert_eq!(rows[0].project.as_deref(), Some("proj_abc"));
+
+        let (kind, rows) =
+            result_rows(include_str!("../../tests/bills/docs/openai_usage_completions_result_grouped.docs.json"));
+        assert_eq!(kind, Kind::OpenaiUsage);
+        let got: Vec<(Class, Option<u64>)> = rows.iter().map(|r| (r.class.unwrap(), r.quantity)).collect();
+        // 5000 input of which 4000 cached: 1000 uncached.
+        assert_eq!(got, vec![(Class::Input, Some(1000)), (Class::CacheRead, Some(4000)), (Class::Output, Some(1000))]);
+        let r = &rows[0];
+        assert_eq!(
+            (r.model.as_deref(), r.tier.as_str(), r.api_key.as_deref(), r.project.as_deref()),
+            (Some("gpt-4o-mini-2024-07-18"), "standard", Some("key_abc"), Some("proj_abc"))
+        );
+
+        let (_, rows) =
+            result_rows(include_str!("../../tests/bills/docs/openai_usage_embeddings_result_grouped.docs.json"));
+        assert_eq!(
+            rows.iter().map(|r| (r.class, r.quantity)).collect::<Vec<_>>(),
+            vec![(Some(Class::Input), Some(20))]
+        );
+        assert_eq!(rows[0].model.as_deref(), Some("text-embedding-ada-002-v2"));
+    }
+
+    #[test]
+    fn amounts_keep_their_literal_and_batch_is_a_tier() {
+        let (_, rows) = result_rows(
+            r#"{"object": "organization.costs.result", "amount": {"value": 0.30000000000000004, "currency": "usd"}, "line_item": "gpt-4.1, input"}"#,
+        );
+        assert_eq!(rows[0].amount.unwrap().to_string(), "0.30000000000000004");
+        let (_, rows) = result_rows(
+            r#"{"object": "organization.usage.completions.result", "input_tokens": 10, "output_tokens": 2, "batch": true, "model": "gpt-4.1"}"#,
+        );
+        assert!(rows.iter().all(|r| r.tier == "batch"));
+        let bad = r#"{"object": "organization.costs.result", "amount": {"value": 1, "currency": "eur"}}"#;
+        let r: ApiResult = serde_json::from_str(bad).unwrap();
+        assert!(rows_of(&r, "2024-11-01", "x").unwrap_err().contains("only USD"));
+    }
+
     #[test]
     fn line_items() {
         assert_eq!(line_item("gpt-4o-2024-08-06, input"), (Some("gpt-4o-2024-08-06".into()), Class::Input, false));
