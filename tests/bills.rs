@@ -371,3 +371,30 @@ fn otelcost_focus_exports_read_back_as_fully_explained() {
         assert!(doc["rows"].as_array().unwrap().iter().all(|r| r["reason"] == "matched"), "{out}");
     }
 }
+
+/// A bill day that has not ended yet (today, UTC) is provisional: what does not match there
+/// is `late_bill_day`, not a gap in the telemetry.
+#[test]
+fn todays_bill_rows_are_provisional() {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let today = now - now % 86_400;
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("costs-today.json");
+    std::fs::write(
+        &page,
+        format!(
+            r#"{{"object": "page", "data": [{{"object": "bucket", "start_time": {today}, "end_time": {}, "results": [
+                {{"object": "organization.costs.result", "amount": {{"value": 1.5, "currency": "usd"}}, "line_item": "gpt-4.1, input"}}]}}],
+                "has_more": false, "next_page": null}}"#,
+            today + 86_400
+        ),
+    )
+    .unwrap();
+    let capture = capture();
+    let run = otelcost(&["compare-bill", &capture, "--bill", &page.display().to_string(), "--format", "json", "-q"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let doc: Value = serde_json::from_str(&run.stdout).unwrap();
+    let billed: Vec<&Value> = doc["rows"].as_array().unwrap().iter().filter(|r| r["billed"] == "1.5").collect();
+    assert_eq!(billed.len(), 1);
+    assert_eq!(billed[0]["reason"], "late_bill_day");
+}

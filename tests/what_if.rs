@@ -245,3 +245,15 @@ fn every_format_shows_both_costs_and_the_difference() {
         }
     }
 }
+
+#[test]
+fn what_if_is_for_grouped_reports_with_the_computed_cost() {
+    let capture = testdata("emitters/b_openllmetry");
+    for extra in [&["--lines"][..], &["--format", "focus"], &["--cost", "reported"]] {
+        let mut args = vec!["report", capture.as_str(), "--what-if", "no-cache"];
+        args.extend_from_slice(extra);
+        let run = otelcost(&args);
+        assert_eq!(run.code, 2, "{extra:?}: {}", run.stderr);
+        assert!(run.stderr.contains("--what-if"), "{}", run.stderr);
+    }
+}

@@ -32,7 +32,8 @@ pub enum Reason {
     CacheAccounting,
     /// Not tokens: web search, code execution, storage, images, audio, tax, fees.
     NonToken,
-    /// Telemetry on a day the bill does not cover yet: a late or provisional bill day.
+    /// A day the bill does not cover yet (telemetry, no bill for that provider), or a bill
+    /// day not over yet (today or later, UTC): a late or provisional bill day.
     LateBillDay,
     /// The bill does not itemise that day (a Costs page not grouped by line item).
     NotItemised,
@@ -242,12 +243,19 @@ pub fn compare(
     }
     let tel = Index::new(estimates.keys());
     let bill = Index::new(billed.keys());
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().to_string();
     let keys: BTreeSet<&Key> = estimates.keys().chain(billed.keys()).collect();
     let rows: Vec<Row> = keys
         .into_iter()
         .map(|key| {
             let (b, e) = (billed.get(key), estimates.get(key));
-            Row { key: key.clone(), reason: reason(key, b, e, &tel, &bill), billed: b.cloned(), estimate: e.cloned() }
+            let mut why = reason(key, b, e, &tel, &bill);
+            // A bill day that has not ended yet is still filling up: whatever does not
+            // match there is provisional.
+            if why != Reason::Matched && why != Reason::NonToken && key.day >= today {
+                why = Reason::LateBillDay;
+            }
+            Row { key: key.clone(), reason: why, billed: b.cloned(), estimate: e.cloned() }
         })
         .collect();
 

@@ -29,7 +29,7 @@ pub fn read_parquet(file: &str, bytes: &[u8], meters: &Meters) -> Result<Bill, S
         .finish()
         .map_err(|e| format!("{file}: not a readable Parquet file: {e}"))?;
     let header: Vec<String> = df.get_column_names().iter().map(|n| n.to_string()).collect();
-    let columns = df.get_columns();
+    let columns = df.columns();
     let text = |v: AnyValue<'_>| -> String {
         match v {
             AnyValue::Null => String::new(),

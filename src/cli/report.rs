@@ -308,6 +308,14 @@ impl ReportOptions {
         let what_if = if self.what_if.is_empty() {
             None
         } else {
+            if export.is_some() {
+                return Err(usage(
+                    "--what-if adds columns to grouped reports: not with --lines or --format focus".into(),
+                ));
+            }
+            if self.cost == CostMode::Reported {
+                return Err(usage("--what-if compares with the computed cost: use --cost computed or both".into()));
+            }
             let mut scenario = price::what_if::Scenario::parse(&self.what_if).map_err(usage)?;
             if !scenario.price_files.is_empty() {
                 let files: Vec<PathBuf> = self.prices.iter().chain(&scenario.price_files).cloned().collect();
