@@ -76,6 +76,7 @@ struct ServerTools {
 pub fn read(file: &str, docs: &[&RawValue]) -> Result<Option<Bill>, String> {
     let mut rows = Vec::new();
     let mut kind = None;
+    let mut saw_buckets = false;
     for (d, doc) in docs.iter().enumerate() {
         let Ok(page) = serde_json::from_str::<Page>(doc.get()) else { return Ok(None) };
         for (i, raw) in page.data.iter().enumerate() {
@@ -90,6 +91,7 @@ pub fn read(file: &str, docs: &[&RawValue]) -> Result<Option<Bill>, String> {
             let Some(start) = item.starting_at.as_deref() else { return Ok(None) };
             let day = day_of_rfc3339(start).ok_or_else(|| format!("{at}: starting_at {start:?} is not RFC 3339"))?;
             let found = if let Some(results) = &item.results {
+                saw_buckets = true;
                 let mut found = Vec::new();
                 for (r, raw) in results.iter().enumerate() {
                     let at = format!("{at}, result {}", r + 1);
@@ -120,6 +122,13 @@ pub fn read(file: &str, docs: &[&RawValue]) -> Result<Option<Bill>, String> {
     }
     match kind {
         Some(kind) => Ok(Some(Bill { file: file.to_string(), kind, rows, notes: Vec::new() })),
+        // Report buckets, every one empty (a period with no usage): nothing billed.
+        None if saw_buckets => Ok(Some(Bill {
+            file: file.to_string(),
+            kind: Kind::AnthropicCostReport,
+            rows,
+            notes: vec![format!("{file}: an Anthropic report whose buckets are all empty")],
+        })),
         None => Ok(None),
     }
 }
@@ -223,6 +232,15 @@ mod tests {
         assert_eq!(bill.kind, Kind::AnthropicAnalyticsUsage);
         let got: Vec<(Class, Option<u64>)> = bill.rows.iter().map(|r| (r.class.unwrap(), r.quantity)).collect();
         assert_eq!(got, vec![(Class::Input, Some(7)), (Class::Output, Some(3)), (Class::WebSearch, Some(2))]);
+    }
+
+    #[test]
+    fn empty_buckets_are_an_empty_bill() {
+        let bill = read_text(
+            r#"{"data": [{"starting_at": "2025-08-01T00:00:00Z", "ending_at": "2025-08-02T00:00:00Z", "results": []}], "has_more": false}"#,
+        );
+        assert!(bill.rows.is_empty());
+        assert_eq!(bill.notes.len(), 1);
     }
 
     #[test]

@@ -298,11 +298,35 @@ fn add(into: &mut Option<Decimal>, value: Option<Decimal>) {
     }
 }
 
-/// The catalog's model id (or the name as given, lowercased, when none resolves).
+/// The maker's provider of the entry `model` resolves to, and the model id the sides are
+/// joined on (the name as given, lowercased, when the catalog knows no such model). The id
+/// comes from matching the bare model without a provider, so that a reseller's own entry
+/// (Bedrock's regional ids) and the maker's name the same model alike.
 fn model_key(catalog: &Catalog, model: &str, provider: Option<&str>) -> (Option<String>, String) {
-    match catalog.canonical_model(model, provider) {
-        Some((entry_provider, id)) => (Some(entry_provider.to_string()), id.to_string()),
-        None => (None, model.trim().to_lowercase()),
+    let bare = bare_model(model);
+    let maker = catalog.canonical_model(bare, provider);
+    let id = catalog.canonical_model(bare, None).or_else(|| maker.clone()).map(|(_, id)| id.to_string());
+    (maker.map(|(p, _)| p.to_string()), id.unwrap_or_else(|| model.trim().to_lowercase()))
+}
+
+/// The model under a Bedrock id: telemetry names `us.anthropic.claude-sonnet-4-5-20250929-v1:0`
+/// (region, maker, version), the bill `Claude4.5Sonnet`; the catalog resolves such an id to
+/// a regional entry of its own, so both sides are joined on the model underneath.
+fn bare_model(model: &str) -> &str {
+    const REGIONS: [&str; 6] = ["us.", "eu.", "apac.", "global.", "jp.", "au."];
+    const MAKERS: [&str; 9] =
+        ["anthropic.", "meta.", "amazon.", "mistral.", "cohere.", "ai21.", "deepseek.", "openai.", "qwen."];
+    let mut m = model.trim();
+    if let Some(rest) = REGIONS.iter().find_map(|r| m.strip_prefix(r)) {
+        m = rest;
+    }
+    let Some(rest) = MAKERS.iter().find_map(|p| m.strip_prefix(p)) else { return m };
+    // `-v1:0`, `-v2`: the Bedrock version suffix.
+    match rest.rsplit_once("-v") {
+        Some((name, version)) if version.split(':').all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) => {
+            name
+        }
+        _ => rest,
     }
 }
 
@@ -570,6 +594,20 @@ mod tests {
         // A day the bill has, a model it does not: nothing billed it.
         let alone = key("d1", "openai", "gpt-4o", Class::Output, "standard");
         assert_eq!(r(&alone, None, Some(&priced)), Reason::NotBilled);
+    }
+
+    #[test]
+    fn bedrock_ids_join_the_models_their_bills_name() {
+        assert_eq!(bare_model("us.anthropic.claude-sonnet-4-5-20250929-v1:0"), "claude-sonnet-4-5-20250929");
+        assert_eq!(bare_model("anthropic.claude-3-haiku-20240307-v1:0"), "claude-3-haiku-20240307");
+        assert_eq!(bare_model("meta.llama3-70b-instruct-v1"), "llama3-70b-instruct");
+        assert_eq!(bare_model("gpt-4.1-2025-04-14"), "gpt-4.1-2025-04-14");
+        assert_eq!(bare_model("us.nova-pro"), "nova-pro");
+        let catalog = Catalog::embedded().unwrap();
+        let telemetry = model_key(&catalog, "us.anthropic.claude-sonnet-4-5-20250929-v1:0", Some("aws.bedrock"));
+        let billed = model_key(&catalog, "claude-sonnet-4-5", Some("aws"));
+        assert_eq!(telemetry.1, billed.1);
+        assert_eq!(billed.1, "claude-sonnet-4-5");
     }
 
     #[test]

@@ -132,9 +132,9 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     let catalog = prepared.catalog()?;
     let calls = selection.calls.len();
     let priced = price::price_calls(&catalog, selection.calls, false);
-    let scope = scope.map(|(field, dim)| compare::Scope {
+    let scope = scope.map(|(field, _)| compare::Scope {
         field,
-        text: format!("{}={dim}", args.scope.as_deref().unwrap_or_default().split('=').next().unwrap_or_default()),
+        text: args.scope.clone().unwrap_or_default(),
         grouping: prepared.grouping(),
     });
     let comparison = compare::compare(&catalog, priced, &bills, scope.as_ref());
