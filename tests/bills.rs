@@ -398,3 +398,13 @@ fn todays_bill_rows_are_provisional() {
     assert_eq!(billed.len(), 1);
     assert_eq!(billed[0]["reason"], "late_bill_day");
 }
+
+#[test]
+fn since_and_until_select_bill_days_too() {
+    // Only 2026-11-23: the synthetic bill's missing day (2026-11-22) is out of the window.
+    let doc = compare_json(&["synthetic_openai_costs.json"], &["--since", "2026-11-23", "--until", "2026-11-23"]);
+    let days: std::collections::BTreeSet<&str> =
+        doc["days"].as_array().unwrap().iter().map(|d| d["day"].as_str().unwrap()).collect();
+    assert_eq!(days.into_iter().collect::<Vec<_>>(), vec!["2026-11-23"]);
+    assert!(doc["rows"].as_array().unwrap().iter().all(|r| r["reason"] != "no_telemetry_day"));
+}

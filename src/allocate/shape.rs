@@ -121,6 +121,11 @@ pub fn merge(reports: Vec<(String, Report)>) -> Result<Report, String> {
                 "{label}: made with a different --cost than {first_label}: merge reports made with the same --cost"
             ));
         }
+        if report.what_if != merged.what_if {
+            return Err(format!(
+                "{label}: made with a different --what-if than {first_label}: merge reports of the same scenario"
+            ));
+        }
         for row in report.rows {
             match rows.get(&row.group) {
                 Some(&i) => merged.rows[i].totals.absorb(&row.totals),

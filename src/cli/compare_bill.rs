@@ -121,8 +121,13 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     };
     let prepared = options.prepare()?;
     let meters = bill::meters::Meters::load(&args.meters).map_err(|e| error(format!("meters: {e}")))?;
-    let bills =
+    let mut bills =
         args.bills.iter().map(|path| bill::read(path, &meters)).collect::<Result<Vec<_>, _>>().map_err(error)?;
+    // --since/--until select bill days too (UTC dates; a time selects its day).
+    let (since, until) = (args.since.as_deref().map(day_of), args.until.as_deref().map(day_of));
+    for b in &mut bills {
+        b.rows.retain(|r| since.is_none_or(|s| r.day.as_str() >= s) && until.is_none_or(|u| r.day.as_str() <= u));
+    }
 
     let collected = pipeline::collect(&args.paths, &prepared.extract, args.threads);
     let problems = collected.problems;
@@ -179,6 +184,11 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
         }
     }
     Ok(exit::OK)
+}
+
+/// The UTC date of a --since/--until value (a date, or an RFC 3339 time).
+fn day_of(text: &str) -> &str {
+    text.get(..10).unwrap_or(text)
 }
 
 fn parse_scope(text: &str) -> Result<(ScopeField, String), Failure> {
