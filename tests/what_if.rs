@@ -257,3 +257,16 @@ fn what_if_is_for_grouped_reports_with_the_computed_cost() {
         assert!(run.stderr.contains("--what-if"), "{}", run.stderr);
     }
 }
+
+/// A whole catalog file as the other price sheet ("what did the price change do?"): here
+/// the bundled genai-prices file itself, so nothing may change.
+#[test]
+fn a_catalog_file_as_the_other_price_sheet() {
+    let capture = testdata("emitters/b_openllmetry");
+    let catalog = format!("prices={}", common::root().join("pricing/genai-prices-v2.json").display());
+    let report = report_json(&[&capture, "--what-if", &catalog]);
+    for r in report["rows"].as_array().unwrap().iter().chain([&report["total"]]) {
+        assert_eq!(r["what_if_cost"], r["cost"], "{r}");
+        assert_eq!(r["what_if_difference"], "0");
+    }
+}
