@@ -4,6 +4,7 @@
 //! `input → decode → extract → reconcile → price → allocate → report`.
 
 pub mod allocate;
+pub mod bill;
 pub mod cli;
 pub mod decode;
 pub mod extract;

@@ -519,4 +519,7 @@ pub struct PricedCall {
     pub explanation: Option<Arc<str>>,
     /// The whole quote (unit prices, cost per token type, list cost) for the exports.
     pub quote: Option<crate::price::Quote>,
+    /// With `report --what-if`: the call's cost under the scenario, `Some(None)` when it
+    /// cannot be priced there. Never mixed into `cost`.
+    pub what_if: Option<Option<Decimal>>,
 }

@@ -33,6 +33,17 @@ pub struct Report {
     pub prices_used: Option<Vec<Arc<str>>>,
     /// The period, cost over time and per-model detail the charts show.
     pub overview: Overview,
+    /// With `report --what-if`: the scenario, and what it cannot know.
+    pub what_if: Option<WhatIf>,
+}
+
+/// The `--what-if` scenario a report's `what_if_cost` columns were priced under.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct WhatIf {
+    /// The assumptions as given, e.g. `["model=claude-sonnet-4-5:claude-haiku-4-5"]`.
+    pub scenario: Vec<String>,
+    /// Caveats for the reader (what a model switch cannot know).
+    pub notes: Vec<String>,
 }
 
 /// Which costs a report shows (`--cost`): the one computed from the catalog, the one the
@@ -75,6 +86,10 @@ pub struct Totals {
     /// the cost per `TokenType::ALL`, summing exactly to `cost`.
     pub list_cost: Option<Decimal>,
     pub cost_by_type: [Decimal; TokenType::COUNT],
+    /// With `--what-if`: the cost of the priced-there calls under the scenario, and the
+    /// calls it cannot price. Never mixed into `cost`.
+    pub what_if_cost: Option<Decimal>,
+    pub what_if_unpriced_requests: u64,
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -137,7 +152,7 @@ pub fn group(
     // Entries are per row; the report's list of prices applied covers the whole.
     total.price_entries.clear();
     let prices_used = explain.then(|| explained.into_iter().collect());
-    Report { group_by, rows, total, unpriced, cost_mode, prices_used, overview: overview.finish() }
+    Report { group_by, rows, total, unpriced, cost_mode, prices_used, overview: overview.finish(), what_if: None }
 }
 
 /// A call's value for each grouping dimension (`(none)` when missing): its group's key,
@@ -165,6 +180,11 @@ impl Totals {
             if !self.price_entries.contains(entry) {
                 self.price_entries.insert(entry.clone());
             }
+        }
+        match priced.what_if {
+            Some(Some(cost)) => self.what_if_cost = Some(self.what_if_cost.unwrap_or_default() + cost),
+            Some(None) => self.what_if_unpriced_requests += call.requests,
+            None => {}
         }
         if let Some(reported) = call.reported_cost {
             self.reported_cost = Some(self.reported_cost.unwrap_or_default() + reported);
@@ -206,6 +226,7 @@ mod tests {
             price_ref: None,
             model_family: None,
             explanation: None,
+            what_if: None,
             quote: None,
         }
     }

@@ -65,6 +65,8 @@ impl Totals {
             shared_cost,
             list_cost,
             cost_by_type,
+            what_if_cost,
+            what_if_unpriced_requests,
         } = other;
         self.requests = self.requests.saturating_add(*requests);
         self.tokens.add(tokens);
@@ -78,6 +80,8 @@ impl Totals {
         for (sum, part) in self.cost_by_type.iter_mut().zip(cost_by_type) {
             *sum += *part;
         }
+        add_money(&mut self.what_if_cost, *what_if_cost);
+        self.what_if_unpriced_requests = self.what_if_unpriced_requests.saturating_add(*what_if_unpriced_requests);
     }
 }
 
@@ -116,6 +120,11 @@ pub fn merge(reports: Vec<(String, Report)>, notes: &mut Vec<String>) -> Result<
         if report.cost_mode != merged.cost_mode {
             return Err(format!(
                 "{label}: made with a different --cost than {first_label}: merge reports made with the same --cost"
+            ));
+        }
+        if report.what_if != merged.what_if {
+            return Err(format!(
+                "{label}: made with a different --what-if than {first_label}: merge reports of the same scenario"
             ));
         }
         for row in report.rows {

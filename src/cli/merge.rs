@@ -145,6 +145,7 @@ fn parse(text: &str) -> Result<Report, String> {
         cost_mode,
         prices_used,
         overview: overview(&doc)?,
+        what_if: what_if(&doc)?,
     })
 }
 
@@ -238,6 +239,23 @@ fn overview(doc: &Value) -> Result<Overview, String> {
     Ok(Overview { period, time_zone, dimension, groups, timeline, models })
 }
 
+/// The `--what-if` scenario of a report, if it had one.
+fn what_if(doc: &Value) -> Result<Option<crate::allocate::WhatIf>, String> {
+    Ok(match doc.get("what_if") {
+        None | Some(Value::Null) => None,
+        Some(w) => Some(crate::allocate::WhatIf {
+            scenario: strings(w.get("scenario").unwrap_or(&Value::Null), "what_if.scenario")?
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            notes: strings(w.get("notes").unwrap_or(&Value::Null), "what_if.notes")?
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        }),
+    })
+}
+
 fn array<'a>(doc: &'a Value, key: &str) -> Result<&'a Vec<Value>, String> {
     doc.get(key).and_then(Value::as_array).ok_or_else(|| format!("{key}: missing or not a list"))
 }
@@ -298,6 +316,8 @@ fn totals(v: &Value, at: &str) -> Result<Totals, String> {
         },
         shared_cost: money(v, "shared_cost", at)?,
         list_cost: money(v, "list_cost", at)?,
+        what_if_cost: money(v, "what_if_cost", at)?,
+        what_if_unpriced_requests: v.get("what_if_unpriced_requests").and_then(Value::as_u64).unwrap_or(0),
         cost_by_type: {
             let mut by_type = [Decimal::ZERO; TokenType::COUNT];
             if let Some(parts) = v.get("cost_by_type") {

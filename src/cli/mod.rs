@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 mod agents;
+mod compare_bill;
 mod dimensions;
 mod inspect;
 mod listen;
@@ -23,6 +24,8 @@ pub mod exit {
     pub const STRICT: i32 = 3;
     /// `run --budget`, and the cost went over it (before the command's own exit status).
     pub const BUDGET: i32 = 4;
+    /// `compare-bill --min-coverage`, and the telemetry explains less of the bill.
+    pub const COVERAGE: i32 = 5;
 }
 
 #[derive(Parser, Debug)]
@@ -53,6 +56,10 @@ pub enum Command {
     /// Combine JSON reports made over separate inputs (shards, machines) into one exact
     /// report, as if one run had read everything.
     Merge(merge::MergeArgs),
+    /// Hold the telemetry's estimate against the provider's bill (OpenAI and Anthropic cost
+    /// and usage exports, FOCUS datasets): how much of the bill it explains, and why the rest
+    /// is not.
+    CompareBill(compare_bill::CompareBillArgs),
 }
 
 /// A failure that ends the command with `code`.
@@ -79,5 +86,6 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Run(args) => run::run(args),
         Command::Dimensions(args) => dimensions::run(args),
         Command::Merge(args) => merge::run(args),
+        Command::CompareBill(args) => compare_bill::run(args),
     }
 }

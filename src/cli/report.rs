@@ -106,6 +106,18 @@ pub struct ReportOptions {
     #[arg(long)]
     pub explain: bool,
 
+    /// Reprice the same calls (same tokens) under another assumption and show both costs
+    /// and the difference: `model=FROM:TO` (FROM `*` for all), `tier=batch|flex|priority|standard`,
+    /// `prices=FILE` (another price sheet or an older catalog), `date=YYYY-MM-DD` (prices in
+    /// force that UTC day), `no-cache`. Repeatable; all apply together.
+    #[arg(long = "what-if", value_name = "ASSUMPTION")]
+    pub what_if: Vec<String>,
+
+    /// Apply --what-if only to calls where a dimension has a value (`team=infra`, as
+    /// --where); the other calls keep their cost. Repeatable; all must hold.
+    #[arg(long = "what-if-where", value_name = "KEY=VALUE", requires = "what_if")]
+    pub what_if_where: Vec<String>,
+
     /// Fail (exit 3) if anything was lost: an unreadable record or an unpriced call.
     #[arg(long)]
     pub strict: bool,
@@ -181,6 +193,8 @@ pub struct Prepared {
     /// `--lines` or FOCUS: written from the calls while they are grouped.
     export: Option<CallExport>,
     catalog: CatalogLoad,
+    /// `--what-if`, with the calls it applies to (`--what-if-where`; `None`: all).
+    what_if: Option<(price::what_if::Scenario, Option<Grouping>)>,
 }
 
 /// The catalog, loading on its own thread while the input is read (parsing both price
@@ -213,6 +227,37 @@ impl Prepared {
     pub fn catalog(&self) -> Result<Arc<Catalog>, Failure> {
         self.catalog.get()
     }
+
+    /// How calls are grouped and filtered (`--by`, `--where`).
+    pub fn grouping(&self) -> &Grouping {
+        &self.grouping
+    }
+
+    /// Reconciles what was extracted into calls, keeping those in `--since`/`--until`
+    /// (`--where` is applied once they are priced: `model_family` is known only then).
+    pub fn select(&self, extracted: crate::extract::Extracted) -> Selection {
+        let reconciled = reconcile::reconcile(extracted);
+        let mut calls = reconciled.calls;
+        let (mut outside, mut outside_untimed) = (0usize, 0usize);
+        calls.retain(|c| {
+            let inside = self.window.contains(c.time_ns);
+            if !inside {
+                outside += 1;
+                outside_untimed += usize::from(c.time_ns == 0);
+            }
+            inside
+        });
+        Selection { calls, decisions: reconciled.decisions, outside, outside_untimed }
+    }
+}
+
+/// The calls a report covers, and what was left out.
+pub struct Selection {
+    pub calls: Vec<crate::model::Call>,
+    pub decisions: reconcile::Decisions,
+    /// Outside `--since`/`--until` (of them, with no timestamp).
+    pub outside: usize,
+    pub outside_untimed: usize,
 }
 
 impl ReportOptions {
@@ -257,8 +302,38 @@ impl ReportOptions {
             WeekStart::Sunday => jiff::civil::Weekday::Sunday,
         };
         let dimensions = allocate::Catalog::new(rules);
-        let (grouping, dim_keys) =
-            Grouping::new(&dimensions, &self.by, &self.filters, tz, week_start).map_err(usage)?;
+        let (grouping, mut dim_keys) =
+            Grouping::new(&dimensions, &self.by, &self.filters, tz.clone(), week_start).map_err(usage)?;
+        let what_if = if self.what_if.is_empty() {
+            None
+        } else {
+            if export.is_some() {
+                return Err(usage(
+                    "--what-if adds columns to grouped reports: not with --lines or --format focus".into(),
+                ));
+            }
+            if self.cost == CostMode::Reported {
+                return Err(usage("--what-if compares with the computed cost: use --cost computed or both".into()));
+            }
+            let mut scenario = price::what_if::Scenario::parse(&self.what_if).map_err(usage)?;
+            if !scenario.price_files.is_empty() {
+                let files: Vec<PathBuf> = self.prices.iter().chain(&scenario.price_files).cloned().collect();
+                let alt = Catalog::load(&files).map_err(|e| error(format!("--what-if prices: {e:#}")))?;
+                scenario.catalog = Some(Arc::new(alt));
+            }
+            // The same names and --where first, then the what-if conditions: its attribute
+            // slots extend the report's, so one capture serves both.
+            let scope = if self.what_if_where.is_empty() {
+                None
+            } else {
+                let filters: Vec<String> = self.filters.iter().chain(&self.what_if_where).cloned().collect();
+                let (scope, keys) = Grouping::new(&dimensions, &self.by, &filters, tz, week_start)
+                    .map_err(|e| usage(e.replace("--where", "--what-if-where")))?;
+                dim_keys = keys;
+                Some(scope)
+            };
+            Some((scenario, scope))
+        };
         let catalog = CatalogLoad::start(self.prices.clone());
         Ok(Prepared {
             options: self.clone(),
@@ -269,6 +344,7 @@ impl ReportOptions {
             format,
             export,
             catalog,
+            what_if,
         })
     }
 }
@@ -281,34 +357,38 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     let records: u64 = collected.extracted.tally.records.values().sum();
     let problems = collected.problems;
     let stats = collected.stats;
-    let reconciled = reconcile::reconcile(collected.extracted);
-    let decisions = reconciled.decisions;
-    let mut calls = reconciled.calls;
-    let (mut outside, mut outside_untimed) = (0usize, 0usize);
-    calls.retain(|c| {
-        let inside = window.contains(c.time_ns);
-        if !inside {
-            outside += 1;
-            outside_untimed += usize::from(c.time_ns == 0);
-        }
-        inside
-    });
+    let Selection { calls, decisions, outside, outside_untimed } = prepared.select(collected.extracted);
     let catalog = prepared.catalog()?;
     // `--where` after pricing: a dimension such as model_family is known only then.
     let mut filtered = 0usize;
     // Calls in a service tier their model has no price for: priced at standard rates, and
     // said once per model.
     let mut tier_missing: std::collections::BTreeMap<(&'static str, String), u64> = Default::default();
-    let admitted = price::price_calls(&catalog, calls, opts.explain).filter(|p| {
-        let admitted = prepared.grouping.admits(p);
-        filtered += usize::from(!admitted);
-        admitted
-    });
-    let priced = admitted.inspect(|p| {
-        if p.quote.as_ref().is_some_and(|q| q.tier_missing()) {
-            let model = p.call.model.clone().unwrap_or_default();
-            *tier_missing.entry((p.call.tier.name(), model)).or_default() += p.call.requests.max(1);
-        }
+    let priced = price::price_calls(&catalog, calls, opts.explain)
+        .filter(|p| {
+            let admitted = prepared.grouping.admits(p);
+            filtered += usize::from(!admitted);
+            admitted
+        })
+        .inspect(|p| {
+            if p.quote.as_ref().is_some_and(|q| q.tier_missing()) {
+                let model = p.call.model.clone().unwrap_or_default();
+                *tier_missing.entry((p.call.tier.name(), model)).or_default() += p.call.requests.max(1);
+            }
+        })
+        .map(|mut p| {
+            if let Some((scenario, scope)) = &prepared.what_if {
+                let applies = scope.as_ref().is_none_or(|s| s.admits(&p));
+                p.what_if = Some(if applies { scenario.reprice(&catalog, &p.call) } else { p.cost });
+            }
+            p
+        });
+    let what_if = prepared.what_if.as_ref().map(|(scenario, _)| {
+        let mut scenario_text = scenario.description.clone();
+        scenario_text.extend(opts.what_if_where.iter().map(|w| format!("only where {w}")));
+        let notes =
+            if scenario.switches_models() { vec![price::what_if::MODEL_SWITCH_NOTE.to_string()] } else { Vec::new() };
+        allocate::WhatIf { scenario: scenario_text, notes }
     });
 
     let mut out: Box<dyn Write> = match &opts.output {
@@ -320,6 +400,7 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     let cannot_write = |e: anyhow::Error| error(format!("cannot write the report: {e:#}"));
     // The split and the row order shape the report; exports see the calls themselves.
     let shaped = |mut report: allocate::Report| -> Result<(allocate::Report, allocate::Unshared), Failure> {
+        report.what_if = what_if.clone();
         let unshared = match &prepared.split {
             Some(dim) => allocate::split_unallocated(&mut report, dim).map_err(usage)?,
             None => allocate::Unshared::default(),
@@ -455,7 +536,7 @@ fn load_rules(path: Option<&Path>) -> Result<Rules, Failure> {
     }
 }
 
-pub(super) fn format_for(path: &Path) -> Option<Format> {
+pub(crate) fn format_for(path: &Path) -> Option<Format> {
     match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
         "csv" => Some(Format::Csv),
         "json" => Some(Format::Json),

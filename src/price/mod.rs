@@ -19,6 +19,7 @@ mod rates;
 mod resolve;
 #[cfg(test)]
 mod tests;
+pub mod what_if;
 
 use crate::model::{Call, PricedCall, ServiceTier, TokenBuckets, TokenType};
 use matcher::Clause;
@@ -430,6 +431,23 @@ impl Catalog {
     }
 }
 
+/// The provider id a telemetry or bill provider name stands for (`aws.bedrock` → `aws`,
+/// `gcp.vertex_ai` → `google`), else the name lowercased.
+pub fn provider_id(name: &str) -> String {
+    let lower = name.trim().to_ascii_lowercase();
+    resolve::provider_alias(&lower).map_or(lower, String::from)
+}
+
+impl Catalog {
+    /// The catalog entry `model` resolves to, as its provider and model id
+    /// (`claude-sonnet-4-5-20250929` → `anthropic`, `claude-sonnet-4-5`): what bills and
+    /// telemetry are joined on, so both sides name a model the same way.
+    pub fn canonical_model(&self, model: &str, provider: Option<&str>) -> Option<(Arc<str>, Arc<str>)> {
+        let e = &self.entries[self.resolve(model, provider, None)?];
+        Some((e.provider.clone(), e.id.clone()))
+    }
+}
+
 /// Whether a telemetry provider name is a well-known provider (`openai`, `aws.bedrock`,
 /// …): for such calls the server address cannot change the price and is not kept.
 pub fn is_well_known_provider(name: &str) -> bool {
@@ -546,6 +564,7 @@ pub fn price_calls<'c>(
             explanation,
             quote,
             call,
+            what_if: None,
         }
     })
 }

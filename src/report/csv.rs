@@ -44,6 +44,13 @@ fn numbers(t: &Totals, report: &Report) -> Vec<String> {
     if super::is_split(report) {
         fields.extend([money(t.shared_cost), money(super::charged(t))]);
     }
+    if report.what_if.is_some() {
+        fields.extend([
+            money(t.what_if_cost),
+            money(super::what_if_difference(t)),
+            t.what_if_unpriced_requests.to_string(),
+        ]);
+    }
     fields
 }
 

@@ -43,6 +43,9 @@ struct Doc<'a> {
     timeline: Option<JsonTimeline<'a>>,
     /// Per model and provider: totals, cache-read savings, the prices applied.
     models: Vec<JsonModel<'a>>,
+    /// With `--what-if`: `{"scenario": [...], "notes": [...]}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    what_if: Option<JsonWhatIf<'a>>,
 }
 
 #[derive(Serialize)]
@@ -82,6 +85,12 @@ struct JsonPrice<'a> {
     entry: &'a str,
     source: &'a str,
     effective_from: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct JsonWhatIf<'a> {
+    scenario: &'a [String],
+    notes: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -135,6 +144,14 @@ struct JsonTotals {
     shared_cost: Hidden<Option<String>>,
     #[serde(skip_serializing_if = "Hidden::is_hidden")]
     charged_cost: Hidden<Option<String>>,
+    /// With `--what-if`: the cost under the scenario, what-if minus cost, and the calls the
+    /// scenario cannot price.
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    what_if_cost: Hidden<Option<String>>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    what_if_difference: Hidden<Option<String>>,
+    #[serde(skip_serializing_if = "Hidden::is_hidden")]
+    what_if_unpriced_requests: Hidden<u64>,
 }
 
 /// A field shown only in some cost modes (`null` stays a real value when shown).
@@ -188,7 +205,7 @@ impl From<&TokenBuckets> for JsonTokens {
 }
 
 impl JsonTotals {
-    fn new(t: &Totals, mode: CostMode, split: bool) -> Self {
+    fn new(t: &Totals, mode: CostMode, split: bool, what_if: bool) -> Self {
         let computed = mode != CostMode::Reported;
         let reported = mode != CostMode::Computed;
         JsonTotals {
@@ -213,6 +230,9 @@ impl JsonTotals {
             ),
             shared_cost: Hidden::show_if(split, t.shared_cost.map(exact_cost)),
             charged_cost: Hidden::show_if(split, super::charged(t).map(exact_cost)),
+            what_if_cost: Hidden::show_if(what_if, t.what_if_cost.map(exact_cost)),
+            what_if_difference: Hidden::show_if(what_if, super::what_if_difference(t).map(exact_cost)),
+            what_if_unpriced_requests: Hidden::show_if(what_if, t.what_if_unpriced_requests),
         }
     }
 }
@@ -226,14 +246,14 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             .iter()
             .map(|r| JsonRow {
                 group: Group { names: &report.group_by, values: &r.group },
-                totals: JsonTotals::new(&r.totals, report.cost_mode, super::is_split(report)),
+                totals: JsonTotals::new(&r.totals, report.cost_mode, super::is_split(report), report.what_if.is_some()),
                 price_entries: report
                     .prices_used
                     .as_ref()
                     .map(|_| r.totals.price_entries.iter().map(|e| &**e).collect()),
             })
             .collect(),
-        total: JsonTotals::new(&report.total, report.cost_mode, super::is_split(report)),
+        total: JsonTotals::new(&report.total, report.cost_mode, super::is_split(report), report.what_if.is_some()),
         unpriced: report
             .unpriced
             .iter()
@@ -258,7 +278,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             .map(|(group, totals)| JsonPoint {
                 time: None,
                 group,
-                totals: JsonTotals::new(totals, report.cost_mode, false),
+                totals: JsonTotals::new(totals, report.cost_mode, false, false),
             })
             .collect(),
         timeline: report.overview.timeline.as_ref().map(|t| JsonTimeline {
@@ -270,7 +290,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
                 .map(|((time, group), totals)| JsonPoint {
                     time: Some(time),
                     group,
-                    totals: JsonTotals::new(totals, report.cost_mode, false),
+                    totals: JsonTotals::new(totals, report.cost_mode, false, false),
                 })
                 .collect(),
         }),
@@ -281,7 +301,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             .map(|m| JsonModel {
                 model: &m.model,
                 provider: m.provider.as_deref(),
-                totals: JsonTotals::new(&m.totals, report.cost_mode, false),
+                totals: JsonTotals::new(&m.totals, report.cost_mode, false, false),
                 cache_read_saved: m.cache_read_saved.map(exact_cost),
                 prices: m
                     .prices
@@ -294,6 +314,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
                     .collect(),
             })
             .collect(),
+        what_if: report.what_if.as_ref().map(|w| JsonWhatIf { scenario: &w.scenario, notes: &w.notes }),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")?;

@@ -38,6 +38,10 @@ pub(super) fn write(report: &Report, charts: bool, out: &mut dyn Write) -> anyho
         writeln!(out)?;
         writeln!(out, "{}", escape(&note))?;
     }
+    for line in super::what_if_footnotes(report) {
+        writeln!(out)?;
+        writeln!(out, "{}", escape(&line))?;
+    }
     if charts {
         write_charts(report, out)?;
     }

@@ -7,6 +7,7 @@
 //! Each format lives in its own file; the helpers every format shares (column names,
 //! number formatting, display rounding of money) live here, once.
 
+pub mod coverage;
 mod csv;
 mod focus;
 mod html;
@@ -188,6 +189,9 @@ pub(crate) fn human_columns(report: &Report) -> Vec<&'static str> {
     if is_split(report) {
         columns.extend(["shared (USD)", "charged (USD)"]);
     }
+    if report.what_if.is_some() {
+        columns.extend(["what-if (USD)", "what-if difference"]);
+    }
     columns
 }
 
@@ -229,7 +233,33 @@ pub(crate) fn machine_columns(report: &Report) -> Vec<&'static str> {
     if is_split(report) {
         columns.extend(["shared_cost", "charged_cost"]);
     }
+    if report.what_if.is_some() {
+        columns.extend(["what_if_cost", "what_if_difference", "what_if_unpriced_requests"]);
+    }
     columns
+}
+
+/// The what-if cost minus the cost, when both are known: what the scenario would change.
+pub(crate) fn what_if_difference(t: &Totals) -> Option<Decimal> {
+    Some(t.what_if_cost? - t.cost?)
+}
+
+/// The lines under a human-format what-if report: the scenario, what the columns mean,
+/// and its caveats.
+pub(crate) fn what_if_footnotes(report: &Report) -> Vec<String> {
+    let Some(w) = &report.what_if else { return Vec::new() };
+    let mut lines = vec![format!(
+        "What-if: {} (same tokens, other prices; difference = what-if − cost)",
+        printable(&w.scenario.join(", "))
+    )];
+    if report.total.what_if_unpriced_requests > 0 {
+        lines.push(format!(
+            "What-if: {} calls cannot be priced under the scenario and are left out of its cost",
+            group_int(report.total.what_if_unpriced_requests)
+        ));
+    }
+    lines.extend(w.notes.iter().map(|n| format!("Note: {n}")));
+    lines
 }
 
 /// What an emitter reported minus what was computed, over the calls that reported a cost.
@@ -313,9 +343,12 @@ pub(crate) fn human_cells(t: &Totals, report: &Report) -> Vec<String> {
     if report.prices_used.is_some() {
         cells.push(entries(t));
     }
+    let money = |d: Option<Decimal>| d.map(display_cost).unwrap_or_else(|| "-".into());
     if is_split(report) {
-        let money = |d: Option<Decimal>| d.map(display_cost).unwrap_or_else(|| "-".into());
         cells.extend([money(t.shared_cost), money(charged(t))]);
+    }
+    if report.what_if.is_some() {
+        cells.extend([money(t.what_if_cost), money(what_if_difference(t))]);
     }
     cells
 }
@@ -470,6 +503,7 @@ pub(crate) mod fixture {
             cost_mode: crate::allocate::CostMode::Computed,
             prices_used: None,
             overview,
+            what_if: None,
         }
     }
 

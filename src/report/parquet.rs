@@ -141,10 +141,21 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     columns.push(Column::new("unpriced_requests", Kind::U64));
     columns.push(Column::new("reported_cost", Kind::Dec));
     columns.push(Column::new("price_entries", Kind::Str));
+    let what_if = report.what_if.is_some();
+    if what_if {
+        columns.push(Column::new("what_if_cost", Kind::Dec));
+        columns.push(Column::new("what_if_difference", Kind::Dec));
+        columns.push(Column::new("what_if_unpriced_requests", Kind::U64));
+    }
     let mut sink = rows::sink(RowFormat::Parquet, columns, out)?;
     for row in &report.rows {
         let mut cells: Vec<Cell> = row.group.iter().map(|g| Cell::str(g.as_str())).collect();
         cells.extend(totals_cells(&row.totals));
+        if what_if {
+            cells.push(Cell::Dec(row.totals.what_if_cost));
+            cells.push(Cell::Dec(super::what_if_difference(&row.totals)));
+            cells.push(Cell::U64(Some(row.totals.what_if_unpriced_requests)));
+        }
         sink.row(cells)?;
     }
     sink.finish()

@@ -50,6 +50,9 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     if let Some(note) = footnote {
         writeln!(out, "{note}")?;
     }
+    for line in super::what_if_footnotes(report) {
+        writeln!(out, "{line}")?;
+    }
 
     if let Some(prices) = &report.prices_used {
         writeln!(out)?;
