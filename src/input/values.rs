@@ -155,7 +155,12 @@ pub(super) fn chunks(
             if let Some((at, at_line)) = cut.take() {
                 let rest = data.split_off(at);
                 let chunk = std::mem::replace(&mut data, rest);
-                sink.chunk(Chunk { file: name.clone(), data: chunk, layout: Layout::JsonValues { first_line }, route: None });
+                sink.chunk(Chunk {
+                    file: name.clone(),
+                    data: chunk,
+                    layout: Layout::JsonValues { first_line },
+                    route: None,
+                });
                 first_line = at_line;
                 scanned = data.len();
             } else if data.len() as u64 >= MAX_RECORD_BYTES {
