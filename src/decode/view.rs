@@ -67,6 +67,9 @@ pub enum Value<'a> {
     Bool(bool),
     /// Arrays, key-value lists and bytes: kept as their rendering for grouping.
     Other(String),
+    /// A value that is present but malformed (an `intValue` that is not an integer, text
+    /// that is not UTF-8): what was seen, for the problem that names it; never a value.
+    Invalid(String),
     Empty,
 }
 

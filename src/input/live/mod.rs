@@ -177,6 +177,8 @@ impl Receiver {
                 return Outcome::Unavailable(format!("otelcost could not save the request: {e}"));
             }
         }
+        // Values it could not use are problems of the session, the request is still accepted.
+        state.problems.append(&mut out.problems);
         state.extracted.merge(out);
         state.accepted += 1;
         state.bytes += body.len() as u64;
@@ -206,6 +208,7 @@ impl Receiver {
             metric_points: e.metric_points.clone(),
             links: e.links.clone(),
             tally: e.tally.clone(),
+            problems: Vec::new(),
         }
     }
 
