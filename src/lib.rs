@@ -7,6 +7,8 @@ pub mod allocate;
 pub mod cli;
 pub mod decode;
 pub mod extract;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod model;
 pub mod pipeline;

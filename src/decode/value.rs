@@ -72,7 +72,7 @@ impl std::fmt::Display for BadNumber {
             BadNumber::NonFinite => f.write_str("not finite"),
             BadNumber::OutOfRange => f.write_str("out of range"),
             BadNumber::NotANumber => f.write_str("not a number"),
-            BadNumber::WrongType(t) => write!(f, "a {t}, not a number"),
+            BadNumber::WrongType(t) => write!(f, "{t}, not a number"),
         }
     }
 }
@@ -147,8 +147,8 @@ impl<'a> Value<'a> {
 
     fn wrong_type(&self) -> BadNumber {
         BadNumber::WrongType(match self {
-            Value::Bool(_) => "boolean",
-            Value::Other(_) => "array, key-value list or bytes",
+            Value::Bool(_) => "a boolean",
+            Value::Other(_) => "an array, key-value list or bytes",
             _ => return BadNumber::NotANumber,
         })
     }
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(json(r#"{"stringValue":"99999999999999999999999"}"#).count(), Err(BadNumber::OutOfRange));
         assert_eq!(json(r#"{"intValue":"1000000000001"}"#).count(), Err(BadNumber::OutOfRange));
         assert_eq!(json(r#"{"stringValue":"ten"}"#).count(), Err(BadNumber::NotANumber));
-        assert_eq!(json(r#"{"boolValue":true}"#).count(), Err(BadNumber::WrongType("boolean")));
+        assert_eq!(json(r#"{"boolValue":true}"#).count(), Err(BadNumber::WrongType("a boolean")));
         assert_eq!(json(r#"{}"#).count(), Ok(None));
     }
 

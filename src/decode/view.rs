@@ -321,7 +321,7 @@ fn enum_by_name(name: &str) -> Option<i32> {
 
 fn hex_id<'de, D: de::Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
     let text = Cow::<str>::deserialize(d)?;
-    parse_hex_id(&text).ok_or_else(|| de::Error::custom(format!("not a {N}-byte hex id: {text:?}")))
+    parse_hex_id(&text).ok_or_else(|| de::Error::custom(format!("not an id of {N} bytes in hex: {text:?}")))
 }
 
 /// An id as hex (any case). Empty means absent (all zero).

@@ -235,6 +235,7 @@ pub fn extract(request: &Request<'_>, location: &Location, config: &Config, out:
                             if read(m, &record, &mut out.metric_points) {
                                 *out.tally.claimed.entry(*emitter).or_default() +=
                                     (out.metric_points.len() - before) as u64;
+                                usage::check_points(m, before, location, &mut out.metric_points, &mut out.problems);
                                 break;
                             }
                         }

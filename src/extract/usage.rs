@@ -189,6 +189,46 @@ pub(crate) fn check_observation(o: &mut Observation, record: &dyn Fn() -> String
     }
 }
 
+/// Checks the points a metric reader took from `metric` (those from `before` on): a
+/// negative usage value is reported and the point left out; a point whose double is not
+/// finite or beyond a decimal (read as no value) is reported.
+pub(crate) fn check_points(
+    metric: &crate::decode::Metric<'_>,
+    before: usize,
+    location: &Location,
+    points: &mut Vec<super::MetricPoint>,
+    problems: &mut Vec<Problem>,
+) {
+    let name = printable(&metric.name);
+    let numbers =
+        metric.sum.iter().flat_map(|s| &s.data_points).chain(metric.gauge.iter().flat_map(|g| &g.data_points));
+    for (n, p) in numbers.enumerate() {
+        if let Some(d) = p.as_double.filter(|d| d.to_decimal().is_none()) {
+            problems.push(Problem {
+                location: location.clone(),
+                message: format!(
+                    "metric {name:?} point {}: value {} is {}; the point is not counted",
+                    n + 1,
+                    printable(&Value::Double(d).seen()),
+                    Value::Double(d).count().err().unwrap_or(BadNumber::NotANumber)
+                ),
+            });
+        }
+    }
+    let mut taken = points.split_off(before.min(points.len()));
+    taken.retain(|p| {
+        let negative = p.value.is_sign_negative() && !p.value.is_zero();
+        if negative {
+            problems.push(Problem {
+                location: location.clone(),
+                message: format!("metric {name:?}: value {} is negative; the point is not counted", p.value),
+            });
+        }
+        !negative
+    });
+    points.append(&mut taken);
+}
+
 /// Text from a record, safe and short for a one-line message: control characters escaped,
 /// at most [`SEEN_CHARS`] characters.
 pub(crate) fn printable(text: &str) -> String {

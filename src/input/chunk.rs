@@ -116,7 +116,7 @@ fn is_otlp_json(text: &[u8]) -> Option<bool> {
 }
 
 /// OTLP/JSON: JSON lines when the first line is a whole JSON value, else one document.
-pub(super) fn json(name: Arc<str>, mut reader: Box<dyn BufRead + '_>, sink: &mut dyn Sink) -> Result<Outcome, Problem> {
+pub(crate) fn json(name: Arc<str>, mut reader: Box<dyn BufRead + '_>, sink: &mut dyn Sink) -> Result<Outcome, Problem> {
     let whole = || Location { file: name.clone(), at: Position::Whole };
     let mut first = Vec::new();
     (&mut reader)
@@ -217,7 +217,7 @@ fn flush_lines(name: &Arc<str>, data: &mut Vec<u8>, first_line: &mut u64, sink: 
 
 /// The Collector file exporter's `format: proto` stream: a 4-byte big-endian length, then
 /// the message, repeated. A bad length cannot be resynchronised: the rest is reported.
-pub(super) fn frames(
+pub(crate) fn frames(
     name: Arc<str>,
     mut reader: Box<dyn BufRead + '_>,
     hint: Option<Signal>,
@@ -299,7 +299,7 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// A single protobuf request body (as an OTLP/HTTP client sends it).
-pub(super) fn body(
+pub(crate) fn body(
     name: Arc<str>,
     reader: Box<dyn BufRead + '_>,
     hint: Option<Signal>,

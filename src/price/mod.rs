@@ -491,6 +491,13 @@ impl Entry {
 /// Prices every call. With `explain`, each priced call also gets the one-line
 /// explanation of its quote (interned: calls priced alike share one string).
 /// Lazy: priced calls stream into allocation instead of being held all at once.
+/// Parses an overrides file on its own (no catalog under it), for the fuzz targets.
+#[doc(hidden)]
+pub fn parse_overrides(file: &str, text: &str) -> anyhow::Result<()> {
+    let (mut entries, mut layer) = (Vec::new(), overrides::UserLayer::default());
+    overrides::load_toml(file, text, &mut entries, &mut layer, &|p| p.to_lowercase())
+}
+
 pub fn price_calls<'c>(
     catalog: &'c Catalog,
     calls: impl IntoIterator<Item = Call> + 'c,

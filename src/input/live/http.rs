@@ -126,14 +126,27 @@ async fn read_body(receiver: &Receiver, req: Request<Incoming>) -> Result<Vec<u8
     if !gzip {
         return Ok(wire.to_vec());
     }
+    gunzip_limited(&wire, max).map_err(|e| match e {
+        Gunzip::TooLarge => too_large("decompressed is"),
+        Gunzip::Corrupt(e) => (StatusCode::BAD_REQUEST, format!("Content-Encoding is gzip, but the body is not: {e}")),
+    })
+}
+
+/// Why a gzip body was refused.
+#[derive(Debug)]
+pub enum Gunzip {
+    /// It decompresses to more than the limit (a gzip bomb stops there).
+    TooLarge,
+    Corrupt(std::io::Error),
+}
+
+/// A gzip body (members concatenated) decompressed, never more than `max` bytes held.
+pub fn gunzip_limited(wire: &[u8], max: usize) -> Result<Vec<u8>, Gunzip> {
     let mut plain = Vec::new();
-    // One byte over the limit tells a body at the limit from a larger one (a gzip bomb).
-    flate2::read::MultiGzDecoder::new(&wire[..])
-        .take(max as u64 + 1)
-        .read_to_end(&mut plain)
-        .map_err(|e| (StatusCode::BAD_REQUEST, format!("Content-Encoding is gzip, but the body is not: {e}")))?;
+    // One byte over the limit tells a body at the limit from a larger one.
+    flate2::read::MultiGzDecoder::new(wire).take(max as u64 + 1).read_to_end(&mut plain).map_err(Gunzip::Corrupt)?;
     if plain.len() > max {
-        return Err(too_large("decompressed is"));
+        return Err(Gunzip::TooLarge);
     }
     Ok(plain)
 }

@@ -13,6 +13,8 @@ mod save;
 pub mod signals;
 mod transcode;
 
+pub use http::{gunzip_limited, Gunzip};
+
 use crate::extract::{self, Extracted};
 use crate::input::{InputStats, Problem, Unit, UnitPayload};
 use crate::model::{Location, Position, Signal};
