@@ -80,10 +80,15 @@ impl Chunk {
             }
             Layout::Frames { first_offset, hint } => {
                 let mut pos = 0usize;
-                while pos + 4 <= self.data.len() {
-                    let len = u32::from_be_bytes(self.data[pos..pos + 4].try_into().expect("4 bytes")) as usize;
-                    let body = &self.data[pos + 4..pos + 4 + len];
+                while let Some(prefix) = self.data.get(pos..pos + 4) {
                     let location = at(Position::Offset(first_offset + pos as u64));
+                    let len = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]) as usize;
+                    // The chunker cuts whole frames; a chunk built otherwise is reported, not read past.
+                    let Some(body) = self.data.get(pos + 4..pos + 4 + len) else {
+                        let message = format!("truncated frame: {} of {len} bytes", self.data.len() - pos - 4);
+                        f(Err(Problem { location, message }));
+                        break;
+                    };
                     let payload = if body.starts_with(&sniff::ZSTD_MAGIC) {
                         UnitPayload::Zstd(body, hint)
                     } else if body.first() == Some(&b'{') {

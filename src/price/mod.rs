@@ -110,6 +110,13 @@ impl Provider {
 
 const CACHE_CAP: usize = 1 << 16;
 
+/// The largest price (USD per million tokens, or per token in a LiteLLM map) or
+/// adjustment percent read from a price file. With token counts bounded by
+/// [`crate::decode::MAX_COUNT`] and reported costs by `MAX_COST_USD`, one call costs at
+/// most ~10^17 USD, so summing even 10^11 calls stays far inside a decimal's 7.9·10^28:
+/// the plain `+` of report totals cannot overflow.
+pub const MAX_PRICE: u32 = 1_000_000;
+
 pub struct Catalog {
     entries: Vec<Entry>,
     providers: Vec<Provider>,

@@ -70,6 +70,12 @@ pub async fn route(receiver: Arc<Receiver>, req: Request<Incoming>) -> Response<
     }
 }
 
+/// The answer to a request not received (or not handled) within `--client-timeout`.
+pub(super) fn too_slow(limit: std::time::Duration) -> Response<Body> {
+    let message = format!("the request took longer than {}s (--client-timeout)", limit.as_secs_f64());
+    error(StatusCode::REQUEST_TIMEOUT, Encoding::Json, &message)
+}
+
 const UNAUTHORIZED: &str = "this otelcost listener needs `Authorization: Bearer <token>` (its --auth-token); \
      set it with OTEL_EXPORTER_OTLP_HEADERS=Authorization=Bearer%20<token>";
 
