@@ -37,7 +37,10 @@ fn watch<T>(
     }
     let sleep = clock.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
     match sleep.as_mut().poll(cx) {
-        Poll::Ready(()) => Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, "the client stalled"))),
+        Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client sent or read nothing for --client-timeout",
+        ))),
         Poll::Pending => Poll::Pending,
     }
 }

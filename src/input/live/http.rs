@@ -127,7 +127,14 @@ async fn read_body(receiver: &Receiver, req: Request<Incoming>) -> Result<Vec<u8
     let wire: Bytes = match Limited::new(req.into_body(), max).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large("is")),
-        Err(e) => return Err((StatusCode::BAD_REQUEST, format!("the request body could not be read: {e}"))),
+        Err(e) => {
+            // A body that stopped coming for --client-timeout (see `deadline`) is a timeout.
+            let stalled = std::error::Error::source(&*e)
+                .and_then(|s| s.downcast_ref::<std::io::Error>())
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+            let status = if stalled { StatusCode::REQUEST_TIMEOUT } else { StatusCode::BAD_REQUEST };
+            return Err((status, format!("the request body could not be read: {e}")));
+        }
     };
     if !gzip {
         return Ok(wire.to_vec());
