@@ -846,3 +846,27 @@ fn an_http2_stream_flood_is_refused() {
     drop(h2);
     assert_eq!(listener.finish(true).code, 0);
 }
+
+/// A usage value the session cannot use is listed after its report, like in a file, and
+/// the request is still accepted with its valid records.
+#[test]
+fn a_bad_usage_value_in_a_session_is_listed() {
+    let listener = Listener::start(&["--no-grpc", "--format", "json"]);
+    let body = std::fs::read(common_hostile("01-negative-count-string.jsonl")).unwrap();
+    for line in body.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        assert_eq!(post(listener.http, "/v1/traces", &[("Content-Type", "application/json")], line).0, 200);
+    }
+    let done = listener.finish(true);
+    assert!(
+        done.stderr.contains(
+            r#"(http /v1/traces): span "chat gpt-4o" (0000000000005001): gen_ai.usage.input_tokens = "-5": token count is negative; nothing is counted from this record"#
+        ),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(parse(&done.stdout)["total"]["requests"], 1);
+}
+
+fn common_hostile(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile").join(name)
+}
