@@ -75,9 +75,9 @@ pub struct ReceiverArgs {
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub max_connections: usize,
 
-    /// How long a client may take to send a request's headers or a whole request (then
-    /// 408), leave its connection silent, or not read its responses (then the connection is
-    /// closed): slow or stalled clients cannot hold connections (e.g. 30s, 2m).
+    /// How long a client may take to send a request's headers or an OTLP/HTTP body (then
+    /// 408), or leave its connection silent, or not read its responses (then the connection
+    /// is closed): slow or stalled clients cannot hold connections (e.g. 30s, 2m).
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
     pub client_timeout: std::time::Duration,
 

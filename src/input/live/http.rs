@@ -53,9 +53,13 @@ pub async fn route(receiver: Arc<Receiver>, req: Request<Incoming>) -> Response<
         );
         return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, Encoding::Json, &message);
     };
-    let body = match read_body(&receiver, req).await {
-        Ok(body) => body,
-        Err((status, message)) => return error(status, encoding, &message),
+    // A body still coming after --client-timeout is refused (slowloris); the time spent
+    // storing it never counts, so an answer never says 408 for a request that was kept.
+    let limit = receiver.options().client_timeout;
+    let body = match tokio::time::timeout(limit, read_body(&receiver, req)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err((status, message))) => return error(status, encoding, &message),
+        Err(_) => return too_slow(limit, encoding),
     };
     let via = format!("http {path}");
     let ingest = {
@@ -70,10 +74,10 @@ pub async fn route(receiver: Arc<Receiver>, req: Request<Incoming>) -> Response<
     }
 }
 
-/// The answer to a request not received (or not handled) within `--client-timeout`.
-pub(super) fn too_slow(limit: std::time::Duration) -> Response<Body> {
-    let message = format!("the request took longer than {}s (--client-timeout)", limit.as_secs_f64());
-    error(StatusCode::REQUEST_TIMEOUT, Encoding::Json, &message)
+/// The answer to a request body not received within `--client-timeout`.
+fn too_slow(limit: std::time::Duration, encoding: Encoding) -> Response<Body> {
+    let message = format!("the request body took longer than {}s to arrive (--client-timeout)", limit.as_secs_f64());
+    error(StatusCode::REQUEST_TIMEOUT, encoding, &message)
 }
 
 const UNAUTHORIZED: &str = "this otelcost listener needs `Authorization: Bearer <token>` (its --auth-token); \

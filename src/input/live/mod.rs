@@ -44,7 +44,7 @@ pub struct Options {
     pub max_requests: Option<u64>,
     /// Connections served at once; more are closed as they arrive.
     pub max_connections: usize,
-    /// The longest a client may take to send a request's headers, or a whole request, or
+    /// The longest a client may take to send a request's headers or an OTLP/HTTP body, or
     /// leave its connection silent, or not read what it is sent.
     pub client_timeout: Duration,
 }
@@ -340,11 +340,7 @@ async fn serve(
         let receiver = receiver.clone();
         let service = hyper::service::service_fn(move |req| {
             let receiver = receiver.clone();
-            async move {
-                // A request (its body above all) that takes longer than the limit is answered 408.
-                let answer = tokio::time::timeout(limit, http::route(receiver, req)).await;
-                Ok::<_, std::convert::Infallible>(answer.unwrap_or_else(|_| http::too_slow(limit)))
-            }
+            async move { Ok::<_, std::convert::Infallible>(http::route(receiver, req).await) }
         });
         let io = TokioIo::new(deadline::Stalls::new(stream, limit));
         let conn = graceful.watch(builder.serve_connection(io, service).into_owned());
