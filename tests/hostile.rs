@@ -173,3 +173,18 @@ fn garbage_on_stdin_is_one_problem() {
     assert!(out.stderr.contains("error: <stdin>: not OTLP data"), "{}", out.stderr);
     assert_eq!(common::otelcost_stdin(&["report", "-", "--strict"], Some(garbage)).code, STRICT);
 }
+
+/// A zstd file cut short: the lines before the cut are counted, the cut is one problem.
+#[test]
+fn a_truncated_zstd_file_keeps_what_came_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cut.jsonl.zst");
+    let lines: String = (1..=3000).map(|n| good_line(n) + "\n").collect();
+    let packed = zstd::encode_all(lines.as_bytes(), 3).unwrap();
+    std::fs::write(&path, &packed[..packed.len() - 20]).unwrap();
+    let out = report(&[path.to_str().unwrap()]);
+    let errors: Vec<&str> = out.stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{}", out.stderr);
+    assert!(errors[0].contains("cut.jsonl.zst"), "{}", out.stderr);
+    assert!(out.calls > 0 && out.calls < 3000, "{} calls\n{}", out.calls, out.stderr);
+}

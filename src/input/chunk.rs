@@ -171,11 +171,7 @@ fn json_lines(
             let before = data.len();
             let wanted = (CHUNK_BYTES - before) as u64;
             if let Err(e) = (&mut reader).take(wanted).read_to_end(&mut data) {
-                flush_lines(&name, &mut data, &mut first_line, sink);
-                return Err(Problem {
-                    location: Location { file: name.clone(), at: Position::Line(first_line) },
-                    message: read_error(&e),
-                });
+                return Err(cut_short(&name, data, first_line, &e, sink));
             }
             if data.len() == before {
                 eof = true;
@@ -186,13 +182,7 @@ fn json_lines(
             let before = data.len();
             let res = (&mut reader).take(MAX_RECORD_BYTES).read_until(b'\n', &mut data);
             match res {
-                Err(e) => {
-                    flush_lines(&name, &mut data, &mut first_line, sink);
-                    return Err(Problem {
-                        location: Location { file: name.clone(), at: Position::Line(first_line) },
-                        message: read_error(&e),
-                    });
-                }
+                Err(e) => return Err(cut_short(&name, data, first_line, &e, sink)),
                 Ok(0) => eof = true,
                 Ok(_) if data.last() != Some(&b'\n') && (data.len() - before) as u64 >= MAX_RECORD_BYTES => {
                     return Err(Problem {
@@ -206,6 +196,26 @@ fn json_lines(
         flush_lines(&name, &mut data, &mut first_line, sink);
     }
     Ok(())
+}
+
+/// A stream that failed (a cut or corrupt compressed file): the complete lines read so far
+/// are sent; the line in progress is part of the one problem, not a second one.
+fn cut_short(
+    name: &Arc<str>,
+    mut data: Vec<u8>,
+    mut first_line: u64,
+    e: &std::io::Error,
+    sink: &mut dyn Sink,
+) -> Problem {
+    let complete = data.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+    let partial = complete < data.len();
+    data.truncate(complete);
+    flush_lines(name, &mut data, &mut first_line, sink);
+    let lost = if partial { format!("; line {first_line} is incomplete and not read") } else { String::new() };
+    Problem {
+        location: Location { file: name.clone(), at: Position::Line(first_line) },
+        message: format!("{}{lost}", read_error(e)),
+    }
 }
 
 /// Sends the complete lines of `data` as a chunk (all of it at the end of the stream).
