@@ -8,7 +8,7 @@ mod value;
 mod view;
 
 pub use proto::sniff_signal;
-pub use value::{BadNumber, LazyValue, MAX_COUNT};
+pub use value::{BadNumber, LazyValue, MAX_COST_USD, MAX_COUNT};
 pub use view::*;
 
 use crate::model::Signal;

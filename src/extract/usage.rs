@@ -4,6 +4,7 @@ use super::metric::UsageField;
 use crate::decode::{BadNumber, KeyValue, Value};
 use crate::input::Problem;
 use crate::model::{Location, Observation, TokenBuckets};
+use rust_decimal::Decimal;
 
 /// How an emitter's input count relates to its cache counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,14 +218,22 @@ pub(crate) fn check_points(
     }
     let mut taken = points.split_off(before.min(points.len()));
     taken.retain(|p| {
-        let negative = p.value.is_sign_negative() && !p.value.is_zero();
-        if negative {
-            problems.push(Problem {
-                location: location.clone(),
-                message: format!("metric {name:?}: value {} is negative; the point is not counted", p.value),
-            });
-        }
-        !negative
+        let max = match p.measure {
+            super::Measure::CostUsd => crate::decode::MAX_COST_USD,
+            super::Measure::Tokens(_) | super::Measure::Calls => crate::decode::MAX_COUNT,
+        };
+        let bad = if p.value.is_sign_negative() && !p.value.is_zero() {
+            BadNumber::Negative
+        } else if p.value > Decimal::from(max) {
+            BadNumber::OutOfRange
+        } else {
+            return true;
+        };
+        problems.push(Problem {
+            location: location.clone(),
+            message: format!("metric {name:?}: value {} is {bad}; the point is not counted", p.value),
+        });
+        false
     });
     points.append(&mut taken);
 }

@@ -154,6 +154,7 @@ def point(value, kind="input"):
     return {"startTimeUnixNano": str(T0), "timeUnixNano": str(T0 + 10**9), "asDouble": value,
             "attributes": [kv("type", s(kind)), kv("model", s("claude-sonnet-4-5")), kv("session.id", s("s1"))]}
 case("51-metric-negative-and-nan-points.jsonl", jsonl(sum_metric("claude_code.token.usage", [point(-50.0), point("NaN", "output"), point(7.0, "cacheRead")])))
+case("52-metric-beyond-range.jsonl", jsonl(sum_metric("claude_code.cost.usage", [point(7e28, "cost"), point(7e28, "cost")]), sum_metric("claude_code.token.usage", [point(1e25)])))
 
 for name, data in cases.items():
     (here / name).write_bytes(data)
