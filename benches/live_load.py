@@ -11,13 +11,14 @@ on stderr) must equal spans-per-request x the 200 answers: nothing acknowledged 
 
 With --save the listener also appends every request to a temporary directory (deleted
 at the end), in its default layout or, given --save FORMAT, with --save-format FORMAT
-(json transcodes these protobuf requests to OTLP/JSON lines; proto keeps them as sent).
+(json transcodes these protobuf requests to OTLP/JSON lines; proto keeps them as sent);
+--sync adds --save-sync (an fsync before each answer).
 
 Loopback only, bounded in time; stdlib only. On a 2-core machine the load generator
 competes with the listener for the CPU, so the figures are a floor.
 
 Usage: benches/live_load.py [--binary target/release/otelcost] [--seconds 10]
-                            [--connections 2] [--repeat 1] [--save [json|proto]]
+                            [--connections 2] [--repeat 1] [--save [json|proto]] [--sync]
 """
 import argparse
 import multiprocessing as mp
@@ -82,6 +83,7 @@ def main():
     ap.add_argument("--connections", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--save", nargs="?", const="", metavar="FORMAT")
+    ap.add_argument("--sync", action="store_true", help="with --save: --save-sync (fsync before each answer)")
     args = ap.parse_args()
 
     body = b"".join(frames(os.path.join(ROOT, "testdata/protobuf/b_openllmetry/traces.pb"))) * args.repeat
@@ -90,6 +92,7 @@ def main():
     if args.save is not None:
         save_dir = tempfile.mkdtemp(prefix="live_load-")
         command += ["--save", save_dir] + (["--save-format", args.save] if args.save else [])
+        command += ["--save-sync"] if args.sync else []
     listener = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,

@@ -8,6 +8,8 @@ pub mod bill;
 pub mod cli;
 pub mod decode;
 pub mod extract;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod input;
 pub mod model;
 pub mod pipeline;

@@ -124,6 +124,8 @@ fn process(chunk: &Chunk, config: &extract::Config, out: &mut Extracted, problem
             if let Err(message) = process_unit(&unit, config, out) {
                 problems.push(Problem { location: unit.location.clone(), message });
             }
+            // Values the record's readers could not use, in input order with the rest.
+            problems.append(&mut out.problems);
         }
         Err(problem) => problems.push(problem),
     });

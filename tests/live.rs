@@ -464,19 +464,23 @@ fn bad_requests_get_the_spec_answers_and_nothing_accepted_is_lost() {
 
 /// --save writes each request before acknowledging it, transcoded into the other layout
 /// (protobuf requests as JSON lines, JSON requests as protobuf frames): SIGKILL loses
-/// nothing acknowledged.
+/// nothing acknowledged, with or without --save-sync (which adds the fsync a power cut
+/// needs; that part cannot be shown by a test short of cutting the power).
 #[test]
 fn a_killed_listener_keeps_every_request_it_acknowledged() {
     let traces_pb = testdata("protobuf/b_openllmetry/traces.pb");
     let traces_json = testdata("emitters/b_openllmetry/traces.jsonl");
     let json_lines: Vec<&[u8]> = traces_json.split(|&b| b == b'\n').filter(|l| !l.is_empty()).collect();
-    for (requests, content_type, format, sent_as, saved_as) in [
-        (frames(&traces_pb), "application/x-protobuf", "json", "traces.pb", "traces.jsonl"),
-        (json_lines, "application/json", "proto", "traces.jsonl", "traces.pb"),
+    for (requests, content_type, format, sent_as, saved_as, sync) in [
+        (frames(&traces_pb), "application/x-protobuf", "json", "traces.pb", "traces.jsonl", None),
+        (json_lines.clone(), "application/json", "proto", "traces.jsonl", "traces.pb", None),
+        (json_lines, "application/json", "proto", "traces.jsonl", "traces.pb", Some("--save-sync")),
     ] {
         let dir = tempfile::tempdir().unwrap();
         let save = dir.path().join("saved");
-        let listener = Listener::start(&["--save", save.to_str().unwrap(), "--save-format", format, "--no-grpc"]);
+        let mut args = vec!["--save", save.to_str().unwrap(), "--save-format", format, "--no-grpc"];
+        args.extend(sync);
+        let listener = Listener::start(&args);
         assert!(listener.grpc.is_none());
         for body in &requests {
             assert_eq!(post(listener.http, "/v1/traces", &[("Content-Type", content_type)], body).0, 200);
@@ -895,4 +899,225 @@ fn grpc_has_no_route_so_routes_only_refuses_it() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), ["NOT_FOUND"; 5].join(" "));
     assert_eq!(parse(&done.stdout)["total"]["requests"], 0, "nothing kept");
+}
+
+// --- The receiver under abuse (loopback, bounded in count and time) ---------------------
+
+/// The listener's resident memory, from /proc.
+fn rss_mb(child: &Child) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{}/status", child.id())).unwrap();
+    let kb: u64 =
+        status.lines().find_map(|l| l.strip_prefix("VmRSS:")).unwrap().trim().trim_end_matches(" kB").parse().unwrap();
+    kb / 1024
+}
+
+/// Reads until the server closes the connection (or `within` passes): what it sent, and
+/// how long it took.
+fn until_closed(stream: &mut TcpStream, within: Duration) -> (Vec<u8>, Duration) {
+    let start = Instant::now();
+    stream.set_read_timeout(Some(within)).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock || e.kind() == std::io::ErrorKind::TimedOut => {
+                panic!("the connection is still open after {within:?}")
+            }
+            Err(_) => break, // reset
+        }
+    }
+    (got, start.elapsed())
+}
+
+fn traces_request() -> Vec<u8> {
+    frames(&testdata("protobuf/b_openllmetry/traces.pb"))[0].to_vec()
+}
+
+/// A client that sends nothing, one that sends its headers a byte at a time (slowloris),
+/// and one that stops in the middle of its body: each loses its connection (the last with
+/// a 408) after --client-timeout, and the listener keeps serving.
+#[test]
+fn slow_and_silent_clients_lose_their_connection() {
+    let listener = Listener::start(&["--no-grpc", "--client-timeout", "1s", "--format", "json"]);
+    let addr = listener.http;
+
+    let mut silent = TcpStream::connect(addr).unwrap();
+    let (_, took) = until_closed(&mut silent, Duration::from_secs(10));
+    assert!(took < Duration::from_secs(5), "a silent connection stayed {took:?}");
+
+    let mut slowloris = TcpStream::connect(addr).unwrap();
+    let dripping = {
+        let mut w = slowloris.try_clone().unwrap();
+        std::thread::spawn(move || {
+            for b in b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nX-Slow: ".iter().chain([b'a'; 100].iter()) {
+                if w.write_all(&[*b]).is_err() {
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        })
+    };
+    let (_, took) = until_closed(&mut slowloris, Duration::from_secs(10));
+    assert!(took < Duration::from_secs(5), "a slowloris connection stayed {took:?}");
+    dripping.join().unwrap();
+
+    let mut slow_body = TcpStream::connect(addr).unwrap();
+    slow_body
+        .write_all(b"POST /v1/traces HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-protobuf\r\nContent-Length: 100000\r\n\r\n0123456789")
+        .unwrap();
+    let (answer, took) = until_closed(&mut slow_body, Duration::from_secs(10));
+    assert!(took < Duration::from_secs(5), "a stalled body held its connection {took:?}");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
+
+    let (status, _, _) = post(addr, "/v1/traces", &[("Content-Type", "application/x-protobuf")], &traces_request());
+    assert_eq!(status, 200);
+    let done = listener.finish(true);
+    assert_eq!(done.code, 0, "{}", done.stderr);
+}
+
+/// A thousand idle connections against --max-connections 50: those over the limit are
+/// closed at once, the others after --client-timeout; memory stays small and a real client
+/// is served afterwards.
+#[test]
+fn thousands_of_idle_connections_are_bounded() {
+    let listener = Listener::start(&["--no-grpc", "--client-timeout", "1s", "--max-connections", "50"]);
+    let idle: Vec<TcpStream> = (0..1000).filter_map(|_| TcpStream::connect(listener.http).ok()).collect();
+    assert!(idle.len() >= 900, "only {} connections could be opened", idle.len());
+    std::thread::sleep(Duration::from_millis(500));
+    let rss = rss_mb(&listener.child);
+    assert!(rss < 100, "{rss} MB with 1000 idle connections");
+    std::thread::sleep(Duration::from_secs(2));
+    let (status, _, _) =
+        post(listener.http, "/v1/traces", &[("Content-Type", "application/x-protobuf")], &traces_request());
+    assert_eq!(status, 200);
+    for mut c in idle.into_iter().take(100) {
+        let _ = until_closed(&mut c, Duration::from_secs(5));
+    }
+    assert_eq!(listener.finish(true).code, 0);
+}
+
+/// A client that pipelines requests and never reads the answers: once the socket buffers
+/// are full its connection is closed after --client-timeout, freeing the only slot.
+#[test]
+fn a_client_that_never_reads_is_dropped() {
+    let listener = Listener::start(&["--no-grpc", "--client-timeout", "1s", "--max-connections", "1"]);
+    let addr = listener.http;
+    let hog = TcpStream::connect(addr).unwrap();
+    hog.set_write_timeout(Some(Duration::from_secs(10))).unwrap();
+    let writer = {
+        let mut hog = hog.try_clone().unwrap();
+        std::thread::spawn(move || {
+            // 405 answers (a few hundred bytes each) pile up unread until the buffers fill.
+            let burst = b"GET /v1/traces HTTP/1.1\r\nHost: x\r\n\r\n".repeat(10_000);
+            let start = Instant::now();
+            while start.elapsed() < Duration::from_secs(20) {
+                if hog.write_all(&burst).is_err() {
+                    return true; // the server closed it
+                }
+            }
+            false
+        })
+    };
+    assert!(writer.join().unwrap(), "a client that never reads kept its connection for 20 s");
+    // The only slot is free again.
+    let (status, _, _) = post(addr, "/v1/traces", &[("Content-Type", "application/x-protobuf")], &traces_request());
+    assert_eq!(status, 200);
+    drop(hog);
+    assert_eq!(listener.finish(true).code, 0);
+}
+
+/// HTTP/2 with raw frames: the listener announces its stream and header limits, refuses
+/// streams beyond them, and a flood of open streams neither grows its memory nor stops it.
+#[test]
+fn an_http2_stream_flood_is_refused() {
+    let listener = Listener::start(&["--no-grpc", "--client-timeout", "5s"]);
+    let mut h2 = TcpStream::connect(listener.http).unwrap();
+    h2.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let frame = |kind: u8, flags: u8, stream: u32, payload: &[u8]| {
+        let mut f = (payload.len() as u32).to_be_bytes()[1..].to_vec();
+        f.extend([kind, flags]);
+        f.extend(stream.to_be_bytes());
+        f.extend(payload);
+        f
+    };
+    let mut out = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec();
+    out.extend(frame(4, 0, 0, &[])); // SETTINGS
+                                     // 1000 requests opened (HEADERS without END_STREAM) and never finished: POST
+                                     // http /v1/traces, from the HPACK static table and a literal.
+    let mut headers = vec![0x83, 0x86, 0x04, 10];
+    headers.extend(b"/v1/traces");
+    for n in 0..1000u32 {
+        out.extend(frame(1, 0x4, 2 * n + 1, &headers));
+    }
+    h2.write_all(&out).unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 65536];
+    let (mut settings, mut refused) = (None, 0);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(10) && (settings.is_none() || refused == 0) {
+        match h2.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+        let mut at = 0;
+        while at + 9 <= got.len() {
+            let len = u32::from_be_bytes([0, got[at], got[at + 1], got[at + 2]]) as usize;
+            if at + 9 + len > got.len() {
+                break;
+            }
+            let (kind, payload) = (got[at + 3], &got[at + 9..at + 9 + len]);
+            if kind == 4 && got[at + 4] & 1 == 0 {
+                settings = Some(
+                    payload
+                        .chunks(6)
+                        .map(|s| (u16::from_be_bytes([s[0], s[1]]), u32::from_be_bytes([s[2], s[3], s[4], s[5]])))
+                        .collect::<Vec<_>>(),
+                );
+            }
+            // RST_STREAM REFUSED_STREAM (7), or GOAWAY.
+            if (kind == 3 && payload == [0, 0, 0, 7]) || kind == 7 {
+                refused += 1;
+            }
+            at += 9 + len;
+        }
+        got.drain(..at);
+    }
+    let settings = settings.expect("the server's SETTINGS");
+    assert!(settings.contains(&(3, 16)), "MAX_CONCURRENT_STREAMS 16 in {settings:?}");
+    assert!(settings.contains(&(6, 65536)), "MAX_HEADER_LIST_SIZE 64 KiB in {settings:?}");
+    assert!(refused > 0, "no stream beyond the limit was refused");
+    let rss = rss_mb(&listener.child);
+    assert!(rss < 100, "{rss} MB after the flood");
+    let (status, _, _) =
+        post(listener.http, "/v1/traces", &[("Content-Type", "application/x-protobuf")], &traces_request());
+    assert_eq!(status, 200);
+    drop(h2);
+    assert_eq!(listener.finish(true).code, 0);
+}
+
+/// A usage value the session cannot use is listed after its report, like in a file, and
+/// the request is still accepted with its valid records.
+#[test]
+fn a_bad_usage_value_in_a_session_is_listed() {
+    let listener = Listener::start(&["--no-grpc", "--format", "json"]);
+    let body = std::fs::read(common_hostile("01-negative-count-string.jsonl")).unwrap();
+    for line in body.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
+        assert_eq!(post(listener.http, "/v1/traces", &[("Content-Type", "application/json")], line).0, 200);
+    }
+    let done = listener.finish(true);
+    assert!(
+        done.stderr.contains(
+            r#"(http /v1/traces): span "chat gpt-4o" (0000000000005001): gen_ai.usage.input_tokens = "-5": token count is negative; nothing is counted from this record"#
+        ),
+        "{}",
+        done.stderr
+    );
+    assert_eq!(parse(&done.stdout)["total"]["requests"], 1);
+}
+
+fn common_hostile(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile").join(name)
 }

@@ -483,7 +483,8 @@ fn files_read_in_parallel_report_in_input_order() {
     }
     let path = dir.path().to_str().unwrap();
     let one = otelcost(&["report", path, "--format", "json", "--threads", "1"]);
-    assert_eq!(one.stderr.matches("error: ").count(), 10, "{}", one.stderr);
+    // One problem per broken file: a cut file's line in progress is part of its one message.
+    assert_eq!(one.stderr.matches("error: ").count(), 8, "{}", one.stderr);
     for _ in 0..5 {
         let many = otelcost(&["report", path, "--format", "json", "--threads", "4"]);
         assert_eq!((many.code, &many.stdout, &many.stderr), (one.code, &one.stdout, &one.stderr));

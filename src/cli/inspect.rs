@@ -187,7 +187,13 @@ fn table(headers: &[&str]) -> Table {
 }
 
 fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(out, "Read {} files ({} bytes), {} requests.", i.files, i.bytes, i.requests)?;
+    writeln!(
+        out,
+        "Read {} ({} bytes), {}.",
+        super::count(i.files, "file"),
+        i.bytes,
+        super::count(i.requests, "request")
+    )?;
     if !i.skipped_not_otlp.is_empty() {
         writeln!(
             out,

@@ -84,6 +84,24 @@ pub struct ReceiverArgs {
     /// with a warning).
     #[arg(long, value_enum, value_name = "FORMAT", default_value = "json", requires = "save")]
     pub save_format: live::Encoding,
+
+    /// Connections served at once; more are closed as they arrive. With --max-body and the
+    /// 16 requests an HTTP/2 connection may have open, this bounds the listener's memory.
+    #[arg(long, value_name = "N", default_value_t = 256)]
+    pub max_connections: usize,
+
+    /// How long a client may take to send a request's headers or an OTLP/HTTP body (then
+    /// 408), or leave its connection silent, or not read its responses (then the connection
+    /// is closed): slow or stalled clients cannot hold connections (e.g. 30s, 2m).
+    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = parse_duration)]
+    pub client_timeout: std::time::Duration,
+
+    /// Make --save durable against a power cut or an OS crash, not just against otelcost
+    /// being killed: each request is flushed to the disk (fsync) before it is acknowledged,
+    /// and each new file's directory entry too. Without it, requests acknowledged in the last
+    /// few seconds before a power cut (what the OS had not yet written back) can be lost.
+    #[arg(long, requires = "save")]
+    pub save_sync: bool,
 }
 
 impl ReceiverArgs {
@@ -118,8 +136,10 @@ impl ReceiverArgs {
             route_tokens,
             routes_only: self.routes_only,
             default_route: None,
-            save: self.save.clone().map(|dir| live::Save { dir, format: self.save_format }),
+            save: self.save.clone().map(|dir| live::Save { dir, format: self.save_format, sync: self.save_sync }),
             max_requests: self.max_requests,
+            max_connections: self.max_connections.max(1),
+            client_timeout: self.client_timeout,
         })
     }
 }

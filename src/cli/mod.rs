@@ -69,6 +69,16 @@ pub struct Failure {
     pub message: String,
 }
 
+/// `n` and the noun, plural unless `n` is 1 ("1 file", "2 files").
+pub(crate) fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
 pub(crate) fn usage(message: String) -> Failure {
     Failure { code: exit::USAGE, message }
 }

@@ -495,13 +495,17 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
         }
         let _ = writeln!(
             err,
-            "otelcost: {} files, {} records → {} calls counted ({} duplicates, {} aggregate parents not counted){}",
-            stats.files,
-            records,
-            report.total.requests,
+            "otelcost: {}, {} → {} counted ({} duplicates, {} aggregate parents not counted){}",
+            super::count(stats.files, "file"),
+            super::count(records, "record"),
+            super::count(report.total.requests, "call"),
             decisions.duplicates,
             decisions.aggregates,
-            if problems.is_empty() { String::new() } else { format!("; {} problems, records skipped", problems.len()) },
+            if problems.is_empty() {
+                String::new()
+            } else {
+                format!("; {} (listed above)", super::count(problems.len() as u64, "problem"))
+            },
         );
     }
 
@@ -509,8 +513,12 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     let code = if read_nothing {
         exit::ERROR
     } else if opts.strict && (!problems.is_empty() || !report.unpriced.is_empty()) {
-        let _ =
-            writeln!(err, "otelcost: --strict: {} problems, {} unpriced models", problems.len(), report.unpriced.len());
+        let _ = writeln!(
+            err,
+            "otelcost: --strict: {}, {}",
+            super::count(problems.len() as u64, "problem"),
+            super::count(report.unpriced.len() as u64, "unpriced model")
+        );
         exit::STRICT
     } else {
         exit::OK

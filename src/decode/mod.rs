@@ -11,7 +11,7 @@ mod value;
 mod view;
 
 pub use proto::sniff_signal;
-pub use value::LazyValue;
+pub use value::{BadNumber, LazyValue, MAX_COST_USD, MAX_COUNT};
 pub use view::*;
 
 use crate::model::Signal;

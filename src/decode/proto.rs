@@ -130,9 +130,15 @@ fn varint(field: Field<'_>) -> u64 {
     }
 }
 
-fn id<const N: usize>(field: Field<'_>) -> [u8; N] {
-    // A malformed id is treated as absent rather than failing the record.
-    len(field).ok().and_then(|b| b.try_into().ok()).unwrap_or([0; N])
+/// An id: empty means absent; any other length is refused, as the OTLP/JSON decoder
+/// refuses a hex id of the wrong length (a record whose identity is broken cannot be
+/// told apart from its duplicates).
+fn id<const N: usize>(field: Field<'_>) -> Result<[u8; N], DecodeError> {
+    let bytes = len(field)?;
+    if bytes.is_empty() {
+        return Ok([0; N]);
+    }
+    bytes.try_into().map_err(|_| DecodeError::at(0, format!("protobuf: an id of {} bytes, not {N}", bytes.len())))
 }
 
 fn key_value(buf: &[u8]) -> Result<KeyValue<'_>, DecodeError> {
@@ -199,9 +205,9 @@ fn span(buf: &[u8]) -> Result<Span<'_>, DecodeError> {
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
         match n {
-            1 => s.trace_id = id(f),
-            2 => s.span_id = id(f),
-            4 => s.parent_span_id = id(f),
+            1 => s.trace_id = id(f)?,
+            2 => s.span_id = id(f)?,
+            4 => s.parent_span_id = id(f)?,
             5 => s.name = text(f)?,
             6 => s.kind = varint(f) as i32,
             7 => s.start_time_unix_nano = fixed64(f),
@@ -232,8 +238,8 @@ fn log_record(buf: &[u8]) -> Result<LogRecord<'_>, DecodeError> {
             11 => l.observed_time_unix_nano = fixed64(f),
             5 => l.body = Some(AttrValue::Proto(len(f)?)),
             6 => l.attributes.push(key_value(len(f)?)?),
-            9 => l.trace_id = id(f),
-            10 => l.span_id = id(f),
+            9 => l.trace_id = id(f)?,
+            10 => l.span_id = id(f)?,
             12 => l.event_name = text(f)?,
             _ => {}
         }

@@ -75,34 +75,121 @@ fn plain_value(raw: &RawValue) -> Value<'_> {
     }
 }
 
-impl<'a> Value<'a> {
-    /// A non-negative integer count, from an int, an integral double or a numeric string
-    /// (some emitters send token counts as strings or doubles).
-    pub fn as_count(&self) -> Option<u64> {
+/// The largest token count one record may carry: a trillion tokens is far beyond any
+/// context window, so a larger count is a broken or hostile value, not usage.
+pub const MAX_COUNT: u64 = 1_000_000_000_000;
+/// The largest cost in USD one record may report (a billion dollars).
+pub const MAX_COST_USD: u64 = 1_000_000_000;
+
+/// Why a present attribute value is not a usable token count or cost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadNumber {
+    Negative,
+    Fractional,
+    NonFinite,
+    OutOfRange,
+    NotANumber,
+    /// A boolean, array, key-value list or bytes where a number belongs.
+    WrongType(&'static str),
+}
+
+impl std::fmt::Display for BadNumber {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Value::Int(n) => u64::try_from(*n).ok(),
+            BadNumber::Negative => f.write_str("negative"),
+            BadNumber::Fractional => f.write_str("not a whole number"),
+            BadNumber::NonFinite => f.write_str("not finite"),
+            BadNumber::OutOfRange => f.write_str("out of range"),
+            BadNumber::NotANumber => f.write_str("not a number"),
+            BadNumber::WrongType(t) => write!(f, "{t}, not a number"),
+        }
+    }
+}
+
+impl<'a> Value<'a> {
+    /// A token count: a non-negative whole number up to [`MAX_COUNT`], from an int, a
+    /// double that holds a whole number (`1200.0`) or numeric text (some emitters send
+    /// counts as strings or doubles). `Ok(None)` when the value is absent.
+    pub fn count(&self) -> Result<Option<u64>, BadNumber> {
+        let n = match self {
+            Value::Int(n) => u64::try_from(*n).map_err(|_| BadNumber::Negative)?,
             Value::Double(d) => {
-                let dec = d.to_decimal()?;
-                if dec.is_sign_negative() || dec.fract() != Decimal::ZERO {
-                    return None;
+                let dec = d.to_decimal().ok_or_else(|| d.why_not_decimal())?;
+                if dec.is_sign_negative() && !dec.is_zero() {
+                    return Err(BadNumber::Negative);
                 }
-                u64::try_from(dec).ok()
+                if dec.fract() != Decimal::ZERO {
+                    return Err(BadNumber::Fractional);
+                }
+                u64::try_from(dec).map_err(|_| BadNumber::OutOfRange)?
             }
             Value::Str(s) => {
                 let s = s.trim();
-                s.parse::<u64>().ok().or_else(|| Value::Double(Double::Text(s)).as_count())
+                match s.parse::<u64>() {
+                    Ok(n) => n,
+                    Err(_) => return Value::Double(Double::Text(s)).count(),
+                }
             }
-            _ => None,
+            Value::Empty => return Ok(None),
+            other => return Err(other.wrong_type()),
+        };
+        if n > MAX_COUNT {
+            return Err(BadNumber::OutOfRange);
         }
+        Ok(Some(n))
     }
 
-    /// An exact decimal (for costs an emitter reports), from a number or numeric string.
-    pub fn as_decimal(&self) -> Option<Decimal> {
+    /// A token count, or `None` when absent or malformed (the problem is reported by
+    /// [`crate::extract`]'s value check, which reads the same way).
+    pub fn as_count(&self) -> Option<u64> {
+        self.count().ok().flatten()
+    }
+
+    /// A cost an emitter reports in units of 1/`per_usd` USD (1 for dollars, 1_000_000 for
+    /// micro-USD), as exact USD: a non-negative decimal up to [`MAX_COST_USD`], from a
+    /// number or numeric text. `Ok(None)` when absent.
+    pub fn cost(&self, per_usd: u32) -> Result<Option<Decimal>, BadNumber> {
+        let dec = match self {
+            Value::Int(n) => Decimal::from(*n),
+            Value::Double(d) => d.to_decimal().ok_or_else(|| d.why_not_decimal())?,
+            Value::Str(s) => {
+                let d = Double::Text(s.trim());
+                d.to_decimal().ok_or_else(|| d.why_not_decimal())?
+            }
+            Value::Empty => return Ok(None),
+            other => return Err(other.wrong_type()),
+        };
+        if dec.is_sign_negative() && !dec.is_zero() {
+            return Err(BadNumber::Negative);
+        }
+        let usd = dec.checked_div(Decimal::from(per_usd)).ok_or(BadNumber::OutOfRange)?;
+        if usd > Decimal::from(MAX_COST_USD) {
+            return Err(BadNumber::OutOfRange);
+        }
+        Ok(Some(usd))
+    }
+
+    /// A reported cost in USD, or `None` when absent or malformed (see [`Value::cost`]).
+    pub fn as_cost(&self, per_usd: u32) -> Option<Decimal> {
+        self.cost(per_usd).ok().flatten()
+    }
+
+    fn wrong_type(&self) -> BadNumber {
+        BadNumber::WrongType(match self {
+            Value::Bool(_) => "a boolean",
+            Value::Other(_) => "an array, key-value list or bytes",
+            _ => return BadNumber::NotANumber,
+        })
+    }
+
+    /// The value as seen, for a problem message: text as text, numbers as written.
+    pub fn seen(&self) -> String {
         match self {
-            Value::Int(n) => Some(Decimal::from(*n)),
-            Value::Double(d) => d.to_decimal(),
-            Value::Str(s) => Double::Text(s.trim()).to_decimal(),
-            _ => None,
+            Value::Str(s) => format!("{:?}", s.as_ref() as &str),
+            Value::Double(Double::Text(t)) => t.to_string(),
+            Value::Double(Double::Bits(f)) => format!("{f:e}"),
+            Value::Invalid(s) => s.clone(),
+            other => other.render().unwrap_or_default(),
         }
     }
 
@@ -121,7 +208,7 @@ impl<'a> Value<'a> {
             Value::Double(d) => d.to_decimal().map(|d| d.normalize().to_string())?,
             Value::Bool(b) => b.to_string(),
             Value::Other(s) => s.clone(),
-            Value::Empty => return None,
+            Value::Invalid(_) | Value::Empty => return None,
         })
     }
 }
@@ -137,6 +224,25 @@ impl Double<'_> {
             // exponent form: the value the emitter meant, as exactly as the wire allows.
             Double::Bits(f) if f.is_finite() => Decimal::from_str(&f.to_string()).ok(),
             Double::Bits(_) => None,
+        }
+    }
+
+    /// Why [`Double::to_decimal`] gave nothing: beyond what a decimal holds, not finite
+    /// (NaN, ±Infinity, also as proto3-JSON text), or not a number at all.
+    fn why_not_decimal(&self) -> BadNumber {
+        let f = match self {
+            Double::Bits(f) => *f,
+            Double::Text(t) => match t.trim().trim_matches('"').parse::<f64>() {
+                Ok(f) => f,
+                Err(_) => return BadNumber::NotANumber,
+            },
+        };
+        if !f.is_finite() {
+            BadNumber::NonFinite
+        } else if f < 0.0 {
+            BadNumber::Negative
+        } else {
+            BadNumber::OutOfRange
         }
     }
 }
@@ -165,7 +271,11 @@ fn json_value<'a>(raw: &'a RawValue) -> Option<Value<'a>> {
         Value::Str(s)
     } else if let Some(i) = any.int_value {
         let text = i.get().trim_matches('"');
-        Value::Int(text.parse().ok()?)
+        match text.parse() {
+            Ok(n) => Value::Int(n),
+            // Beyond i64 or not an integer: kept as seen, so a count check can name it.
+            Err(_) => Value::Invalid(format!("intValue {}", i.get())),
+        }
     } else if let Some(d) = any.double_value {
         let text = d.get();
         if text.starts_with('{') || text.starts_with('[') {
@@ -188,7 +298,10 @@ fn proto_value(bytes: &[u8]) -> Option<Value<'_>> {
     let mut r = WireReader::new(bytes);
     while let Some((num, field)) = r.next().ok()? {
         value = match (num, field) {
-            (1, Field::Len(b)) => Value::Str(Cow::Borrowed(std::str::from_utf8(b).ok()?)),
+            (1, Field::Len(b)) => match std::str::from_utf8(b) {
+                Ok(s) => Value::Str(Cow::Borrowed(s)),
+                Err(_) => Value::Invalid(format!("stringValue of invalid UTF-8: {:?}", String::from_utf8_lossy(b))),
+            },
             (2, Field::Varint(v)) => Value::Bool(v != 0),
             (3, Field::Varint(v)) => Value::Int(v as i64),
             (4, Field::Fixed64(v)) => Value::Double(Double::Bits(f64::from_bits(v))),
@@ -232,13 +345,42 @@ mod tests {
         assert_eq!(json(r#"{"doubleValue":2515.5}"#).as_count(), None);
         assert_eq!(json(r#"{"stringValue":"42"}"#).as_count(), Some(42));
         assert_eq!(json(r#"{"intValue":"-3"}"#).as_count(), None);
-        assert_eq!(json(r#"{"doubleValue":0.0212152}"#).as_decimal(), Some(Decimal::from_str("0.0212152").unwrap()));
-        assert_eq!(json(r#"{"doubleValue":1e-7}"#).as_decimal(), Some(Decimal::from_str("0.0000001").unwrap()));
+        assert_eq!(json(r#"{"doubleValue":0.0212152}"#).as_cost(1), Some(Decimal::from_str("0.0212152").unwrap()));
+        assert_eq!(json(r#"{"doubleValue":1e-7}"#).as_cost(1), Some(Decimal::from_str("0.0000001").unwrap()));
         // Claude Desktop's exporter bug sends an empty object: no value, no failure.
         assert_eq!(json(r#"{"doubleValue":{}}"#), Value::Empty);
         assert_eq!(json(r#"{"boolValue":true}"#), Value::Bool(true));
         assert_eq!(json(r#"{}"#), Value::Empty);
-        assert_eq!(json(r#"{"intValue":"x"}"#), Value::Empty);
+        assert_eq!(json(r#"{"intValue":"x"}"#), Value::Invalid(r#"intValue "x""#.into()));
+    }
+
+    #[test]
+    fn counts_that_cannot_be_used_say_why() {
+        assert_eq!(json(r#"{"doubleValue":1200.0}"#).count(), Ok(Some(1200)));
+        assert_eq!(json(r#"{"doubleValue":-0.0}"#).count(), Ok(Some(0)));
+        assert_eq!(json(r#"{"stringValue":"-5"}"#).count(), Err(BadNumber::Negative));
+        assert_eq!(json(r#"{"intValue":"-5"}"#).count(), Err(BadNumber::Negative));
+        assert_eq!(json(r#"{"doubleValue":2.5}"#).count(), Err(BadNumber::Fractional));
+        assert_eq!(json(r#"{"doubleValue":"NaN"}"#).count(), Err(BadNumber::NonFinite));
+        assert_eq!(json(r#"{"doubleValue":"-Infinity"}"#).count(), Err(BadNumber::NonFinite));
+        assert_eq!(Value::Double(Double::Bits(f64::INFINITY)).count(), Err(BadNumber::NonFinite));
+        assert_eq!(json(r#"{"doubleValue":1e300}"#).count(), Err(BadNumber::OutOfRange));
+        assert_eq!(json(r#"{"stringValue":"99999999999999999999999"}"#).count(), Err(BadNumber::OutOfRange));
+        assert_eq!(json(r#"{"intValue":"1000000000001"}"#).count(), Err(BadNumber::OutOfRange));
+        assert_eq!(json(r#"{"stringValue":"ten"}"#).count(), Err(BadNumber::NotANumber));
+        assert_eq!(json(r#"{"boolValue":true}"#).count(), Err(BadNumber::WrongType("a boolean")));
+        assert_eq!(json(r#"{}"#).count(), Ok(None));
+    }
+
+    #[test]
+    fn costs_are_exact_usd_and_never_negative() {
+        let usd = |s: &str| Some(Decimal::from_str(s).unwrap());
+        assert_eq!(json(r#"{"stringValue":"0.0212152"}"#).cost(1), Ok(usd("0.0212152")));
+        assert_eq!(json(r#"{"intValue":"21215"}"#).cost(1_000_000), Ok(usd("0.021215")));
+        assert_eq!(json(r#"{"doubleValue":-0.5}"#).cost(1), Err(BadNumber::Negative));
+        assert_eq!(json(r#"{"doubleValue":"Infinity"}"#).cost(1), Err(BadNumber::NonFinite));
+        assert_eq!(json(r#"{"doubleValue":1e12}"#).cost(1), Err(BadNumber::OutOfRange));
+        assert_eq!(json(r#"{"stringValue":"$3"}"#).cost(1), Err(BadNumber::NotANumber));
     }
 
     #[test]

@@ -70,6 +70,9 @@ pub enum Value<'a> {
     Bool(bool),
     /// Arrays, key-value lists and bytes: kept as their rendering for grouping.
     Other(String),
+    /// A value that is present but malformed (an `intValue` that is not an integer, text
+    /// that is not UTF-8): what was seen, for the problem that names it; never a value.
+    Invalid(String),
     Empty,
 }
 
@@ -321,7 +324,7 @@ fn enum_by_name(name: &str) -> Option<i32> {
 
 fn hex_id<'de, D: de::Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
     let text = Cow::<str>::deserialize(d)?;
-    parse_hex_id(&text).ok_or_else(|| de::Error::custom(format!("not a {N}-byte hex id: {text:?}")))
+    parse_hex_id(&text).ok_or_else(|| de::Error::custom(format!("not an id of {N} bytes in hex: {text:?}")))
 }
 
 /// An id as hex (any case). Empty means absent (all zero).

@@ -103,11 +103,8 @@ pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
 
 /// `cost_usd` as sent (exact decimal text or a double), else `cost_usd_micros`.
 fn reported_cost(attrs: &[KeyValue<'_>]) -> Option<Decimal> {
-    let usd = lookup(attrs, "cost_usd").and_then(|v| v.as_decimal());
-    usd.or_else(|| {
-        let micros = lookup(attrs, "cost_usd_micros").and_then(|v| v.as_decimal())?;
-        Some(micros / Decimal::from(1_000_000))
-    })
+    let usd = lookup(attrs, "cost_usd").and_then(|v| v.as_cost(1));
+    usd.or_else(|| lookup(attrs, "cost_usd_micros").and_then(|v| v.as_cost(1_000_000)))
 }
 
 /// `claude_code.llm_request` is one call; every other Claude Code span carries none.

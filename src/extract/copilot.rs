@@ -31,11 +31,11 @@ pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
 
 /// The cost Copilot states for a call, in USD.
 fn reported_cost(attrs: &[KeyValue<'_>]) -> Option<Decimal> {
-    let nano_aiu = lookup(attrs, "github.copilot.nano_aiu").and_then(|v| v.as_decimal());
     // 10⁹ nano-credits per credit, $0.01 per credit.
-    nano_aiu
-        .map(|n| n / Decimal::from(100_000_000_000u64))
-        .or_else(|| lookup(attrs, "github.copilot.cost").and_then(|v| v.as_decimal()))
+    let credits = lookup(attrs, "github.copilot.nano_aiu").and_then(|v| v.as_cost(1_000_000_000));
+    credits
+        .map(|c| c / Decimal::ONE_HUNDRED)
+        .or_else(|| lookup(attrs, "github.copilot.cost").and_then(|v| v.as_cost(1)))
 }
 
 pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {

@@ -32,7 +32,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     let mut f = fields_with(&span.attributes, |_, key, value| {
         match key {
             "metadata.usage_object" => usage_object = value.as_str().map(usage_from_repr),
-            "gen_ai.cost.total_cost" => cost = value.as_decimal(),
+            "gen_ai.cost.total_cost" => cost = value.as_cost(1),
             "litellm.call_id" => call_id = value.render(),
             _ => return false,
         }

@@ -30,6 +30,7 @@ pub use usage::{InputCache, RawUsage};
 
 use crate::decode::{KeyValue, LogRecord, Metric, Request, Resource, Span, Value};
 use crate::input::route::Route;
+use crate::input::Problem;
 use crate::model::{CallKeys, Emitter, Location, Observation, Role, Signal};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -58,6 +59,9 @@ pub struct Extracted {
     pub metric_points: Vec<MetricPoint>,
     pub links: Vec<SpanLink>,
     pub tally: Tally,
+    /// Values that could not be used (a negative token count, a cost that is not a
+    /// number…), at their records' locations.
+    pub problems: Vec<Problem>,
 }
 
 /// What was seen, for `inspect` and the summary line.
@@ -76,6 +80,7 @@ impl Extracted {
         self.observations.extend(other.observations);
         self.metric_points.extend(other.metric_points);
         self.links.extend(other.links);
+        self.problems.extend(other.problems);
         let t = other.tally;
         self.tally.requests += t.requests;
         for (signal, n) in t.records {
@@ -205,7 +210,11 @@ pub fn extract(
                         // Most spans of a busy service are not LLM calls: unless an emitter owns
                         // the scope, only a span with a key some emitter reads is offered.
                         if scope_owned || span.attributes.iter().any(|kv| is_usage_key(&kv.key)) {
+                            let before = out.observations.len();
                             offer(SPAN_READERS, |read| read(span, &record), out);
+                            let describe =
+                                || format!("span {:?} ({})", usage::printable(&span.name), hex(&span.span_id));
+                            check(&span.attributes, &describe, location, before, out);
                         }
                     }
                 }
@@ -216,7 +225,7 @@ pub fn extract(
                 let resource = ResourceInfo::new(&rl.resource);
                 for sl in &rl.scope_logs {
                     note_scope(&mut out.tally, &sl.scope.name);
-                    for log in &sl.log_records {
+                    for (n, log) in sl.log_records.iter().enumerate() {
                         *out.tally.records.entry(Signal::Logs).or_default() += 1;
                         let record = Record {
                             attrs: &log.attributes,
@@ -226,7 +235,13 @@ pub fn extract(
                             route,
                             config,
                         };
+                        let before = out.observations.len();
                         offer(LOG_READERS, |read| read(log, &record), out);
+                        let describe = || match &*log.event_name {
+                            "" => format!("log record {}", n + 1),
+                            name => format!("log record {} {:?}", n + 1, usage::printable(name)),
+                        };
+                        check(&log.attributes, &describe, location, before, out);
                     }
                 }
             }
@@ -252,6 +267,7 @@ pub fn extract(
                             if read(m, &record, &mut out.metric_points) {
                                 *out.tally.claimed.entry(*emitter).or_default() +=
                                     (out.metric_points.len() - before) as u64;
+                                usage::check_points(m, before, location, &mut out.metric_points, &mut out.problems);
                                 break;
                             }
                         }
@@ -260,6 +276,26 @@ pub fn extract(
             }
         }
     }
+}
+
+/// The value checks shared by every emitter module, on one record and the observations
+/// (from `before` on) made of it.
+fn check(
+    attrs: &[KeyValue<'_>],
+    describe: &dyn Fn() -> String,
+    location: &Location,
+    before: usize,
+    out: &mut Extracted,
+) {
+    let made = out.observations.get_mut(before..).unwrap_or_default();
+    for o in made.iter_mut() {
+        usage::check_observation(o, describe, &mut out.problems);
+    }
+    usage::check_values(attrs, describe, location, !made.is_empty(), &mut out.problems);
+}
+
+fn hex(id: &[u8]) -> String {
+    id.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn note_scope(tally: &mut Tally, scope: &str) {

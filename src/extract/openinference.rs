@@ -47,7 +47,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
             "llm.system" => {
                 provider.get_or_insert_with(|| value.get().clone());
             }
-            "llm.cost.total" => cost = value.as_decimal(),
+            "llm.cost.total" => cost = value.as_cost(1),
             _ => return false,
         }
         true

@@ -89,7 +89,7 @@ fn usage_fields<'a>(attrs: &[KeyValue<'a>]) -> (Fields<'a>, Option<rust_decimal:
     let mut cost = None;
     let f = fields_with(attrs, |_, key, value| match key {
         "gen_ai.usage.cost" => {
-            cost = value.as_decimal();
+            cost = value.as_cost(1);
             true
         }
         // A metric's name used as an attribute: input + output again.

@@ -32,7 +32,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
             "gen_ai.usage.details.reasoning_tokens" => fill(&mut u.reasoning, value),
             "gen_ai.usage.details.cache_read_tokens" => fill(&mut u.cache_read, value),
             "gen_ai.usage.details.cache_write_tokens" => fill(&mut u.cache_write, value),
-            "operation.cost" => cost = value.as_decimal(),
+            "operation.cost" => cost = value.as_cost(1),
             _ => return false,
         }
         true

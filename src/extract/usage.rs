@@ -1,8 +1,10 @@
 //! Raw usage as an emitter reports it, and its normalisation into exclusive buckets.
 
 use super::metric::UsageField;
-use crate::decode::KeyValue;
-use crate::model::TokenBuckets;
+use crate::decode::{BadNumber, KeyValue, Value};
+use crate::input::Problem;
+use crate::model::{Location, Observation, TokenBuckets};
+use rust_decimal::Decimal;
 
 /// How an emitter's input count relates to its cache counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -79,6 +81,179 @@ impl RawUsage {
             reasoning,
         }
     }
+}
+
+/// What a usage attribute holds, told by the shape of its key: every emitter's names take
+/// one of these shapes (`…_tokens`, `…Tokens`, `….token_count.…`, `…cost…`), so a new
+/// emitter module's values are checked without listing its names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Holds {
+    Count,
+    /// A cost in 1/`per_usd` USD.
+    Cost {
+        per_usd: u32,
+    },
+}
+
+fn holds(key: &str) -> Option<Holds> {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    let ends_ci = |suffix: &str| {
+        last.len() >= suffix.len()
+            && last.is_char_boundary(last.len() - suffix.len())
+            && last[last.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
+    };
+    if ends_ci("tokens") || ends_ci("token_count") || key.contains(".token_count.") {
+        Some(Holds::Count)
+    } else if ends_ci("cost_usd_micros") {
+        Some(Holds::Cost { per_usd: 1_000_000 })
+    } else if ends_ci("cost") || ends_ci("cost_usd") || key.contains(".cost.") {
+        Some(Holds::Cost { per_usd: 1 })
+    } else {
+        None
+    }
+}
+
+/// The longest model name kept: a longer one is cut (and reported), so a hostile name
+/// cannot blow up every report row.
+pub const MAX_MODEL_CHARS: usize = 200;
+/// Record times outside [2000-01-01, 2100-01-01) are reported: such a clock is wrong.
+const EARLIEST_NS: u64 = 946_684_800 * 1_000_000_000;
+const LATEST_NS: u64 = 4_102_444_800 * 1_000_000_000;
+/// How much of a bad value a problem message quotes.
+const SEEN_CHARS: usize = 80;
+
+/// Checks the usage values of one record that an emitter module read: every token count
+/// and cost that is present but unusable (negative, fractional, non-finite, out of range,
+/// not a number, of another type) is a problem naming the record, the key and the value
+/// seen. The emitter reads such a value as absent, so the rule is: the call is counted
+/// with its valid counts (`counted` = an observation came of the record), else nothing
+/// is counted from the record; both are listed and fail `--strict`.
+pub(crate) fn check_values(
+    attrs: &[KeyValue<'_>],
+    record: &dyn Fn() -> String,
+    location: &Location,
+    counted: bool,
+    problems: &mut Vec<Problem>,
+) {
+    for kv in attrs {
+        let (Some(holds), Some(raw)) = (holds(&kv.key), kv.value) else { continue };
+        let value = raw.get();
+        let bad = match (holds, &value) {
+            (_, Value::Invalid(_)) => Some(BadNumber::NotANumber),
+            (Holds::Count, v) => v.count().err(),
+            (Holds::Cost { per_usd }, v) => v.cost(per_usd).err(),
+        };
+        let Some(bad) = bad else { continue };
+        let what = if matches!(holds, Holds::Count) { "token count" } else { "cost" };
+        let rule = if counted { "the call is counted without it" } else { "nothing is counted from this record" };
+        problems.push(Problem {
+            location: location.clone(),
+            message: format!(
+                "{}: {} = {}: {what} is {bad}; {rule}",
+                record(),
+                printable(&kv.key),
+                printable(&value.seen())
+            ),
+        });
+    }
+}
+
+/// Checks what an emitter module made of a record: a model name beyond
+/// [`MAX_MODEL_CHARS`] is cut, a time outside [2000, 2100) is kept as sent; both are
+/// reported.
+pub(crate) fn check_observation(o: &mut Observation, record: &dyn Fn() -> String, problems: &mut Vec<Problem>) {
+    if let Some(model) = &mut o.model {
+        if model.chars().count() > MAX_MODEL_CHARS {
+            let cut: String = model.chars().take(MAX_MODEL_CHARS).collect();
+            problems.push(Problem {
+                location: o.location.clone(),
+                message: format!(
+                    "{}: a model name of {} characters, cut to {MAX_MODEL_CHARS}: {}…; the call is counted under the cut name",
+                    record(),
+                    model.chars().count(),
+                    printable(&cut)
+                ),
+            });
+            *model = cut;
+        }
+    }
+    if o.time_ns != 0 && !(EARLIEST_NS..LATEST_NS).contains(&o.time_ns) {
+        let when = jiff::Timestamp::from_nanosecond(i128::from(o.time_ns))
+            .map_or_else(|_| format!("{} ns", o.time_ns), |t| t.to_string());
+        problems.push(Problem {
+            location: o.location.clone(),
+            message: format!(
+                "{}: time {when} is outside 2000–2100; the call is counted at that time (a --since/--until window leaves it out)",
+                record()
+            ),
+        });
+    }
+}
+
+/// Checks the points a metric reader took from `metric` (those from `before` on): a
+/// negative usage value is reported and the point left out; a point whose double is not
+/// finite or beyond a decimal (read as no value) is reported.
+pub(crate) fn check_points(
+    metric: &crate::decode::Metric<'_>,
+    before: usize,
+    location: &Location,
+    points: &mut Vec<super::MetricPoint>,
+    problems: &mut Vec<Problem>,
+) {
+    let name = printable(&metric.name);
+    let numbers =
+        metric.sum.iter().flat_map(|s| &s.data_points).chain(metric.gauge.iter().flat_map(|g| &g.data_points));
+    for (n, p) in numbers.enumerate() {
+        if let Some(d) = p.as_double.filter(|d| d.to_decimal().is_none()) {
+            problems.push(Problem {
+                location: location.clone(),
+                message: format!(
+                    "metric {name:?} point {}: value {} is {}; the point is not counted",
+                    n + 1,
+                    printable(&Value::Double(d).seen()),
+                    Value::Double(d).count().err().unwrap_or(BadNumber::NotANumber)
+                ),
+            });
+        }
+    }
+    let mut taken = points.split_off(before.min(points.len()));
+    taken.retain(|p| {
+        let max = match p.measure {
+            super::Measure::CostUsd => crate::decode::MAX_COST_USD,
+            super::Measure::Tokens(_) | super::Measure::Calls => crate::decode::MAX_COUNT,
+        };
+        let bad = if p.value.is_sign_negative() && !p.value.is_zero() {
+            BadNumber::Negative
+        } else if p.value > Decimal::from(max) {
+            BadNumber::OutOfRange
+        } else {
+            return true;
+        };
+        problems.push(Problem {
+            location: location.clone(),
+            message: format!("metric {name:?}: value {} is {bad}; the point is not counted", p.value),
+        });
+        false
+    });
+    points.append(&mut taken);
+}
+
+/// Text from a record, safe and short for a one-line message: control characters escaped,
+/// at most [`SEEN_CHARS`] characters.
+pub(crate) fn printable(text: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in text.chars().enumerate() {
+        if i == SEEN_CHARS {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]

@@ -76,10 +76,15 @@ impl Chunk {
             }),
             Layout::Frames { first_offset, hint } => {
                 let mut pos = 0usize;
-                while pos + 4 <= self.data.len() {
-                    let len = u32::from_be_bytes(self.data[pos..pos + 4].try_into().expect("4 bytes")) as usize;
-                    let body = &self.data[pos + 4..pos + 4 + len];
+                while let Some(prefix) = self.data.get(pos..pos + 4) {
                     let location = at(Position::Offset(first_offset + pos as u64));
+                    let len = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]) as usize;
+                    // The chunker cuts whole frames; a chunk built otherwise is reported, not read past.
+                    let Some(body) = self.data.get(pos + 4..pos + 4 + len) else {
+                        let message = format!("truncated frame: {} of {len} bytes", self.data.len() - pos - 4);
+                        f(Err(Problem { location, message }));
+                        break;
+                    };
                     let payload = if body.starts_with(&sniff::ZSTD_MAGIC) {
                         UnitPayload::Zstd(body, hint)
                     } else if body.first() == Some(&b'{') {
@@ -101,7 +106,7 @@ impl Chunk {
 /// JSON: lines when the first line is a whole JSON value, else values one after another
 /// (pretty-printed), possibly after lines of text. Judged by the first record: OTLP, or
 /// another telemetry shape the decoder knows; any other JSON file is passed over.
-pub(super) fn json(
+pub(crate) fn json(
     name: Arc<str>,
     mut reader: Box<dyn BufRead + '_>,
     sink: &mut dyn Sink,
@@ -144,11 +149,7 @@ fn json_lines(
             let before = data.len();
             let wanted = (CHUNK_BYTES - before) as u64;
             if let Err(e) = (&mut reader).take(wanted).read_to_end(&mut data) {
-                flush_lines(&name, &mut data, &mut first_line, sink);
-                return Err(Problem {
-                    location: Location { file: name.clone(), at: Position::Line(first_line) },
-                    message: read_error(&e),
-                });
+                return Err(cut_short(&name, data, first_line, &e, sink));
             }
             if data.len() == before {
                 eof = true;
@@ -159,13 +160,7 @@ fn json_lines(
             let before = data.len();
             let res = (&mut reader).take(MAX_RECORD_BYTES).read_until(b'\n', &mut data);
             match res {
-                Err(e) => {
-                    flush_lines(&name, &mut data, &mut first_line, sink);
-                    return Err(Problem {
-                        location: Location { file: name.clone(), at: Position::Line(first_line) },
-                        message: read_error(&e),
-                    });
-                }
+                Err(e) => return Err(cut_short(&name, data, first_line, &e, sink)),
                 Ok(0) => eof = true,
                 Ok(_) if data.last() != Some(&b'\n') && (data.len() - before) as u64 >= MAX_RECORD_BYTES => {
                     return Err(Problem {
@@ -179,6 +174,26 @@ fn json_lines(
         flush_lines(&name, &mut data, &mut first_line, sink);
     }
     Ok(())
+}
+
+/// A stream that failed (a cut or corrupt compressed file): the complete lines read so far
+/// are sent; the line in progress is part of the one problem, not a second one.
+fn cut_short(
+    name: &Arc<str>,
+    mut data: Vec<u8>,
+    mut first_line: u64,
+    e: &std::io::Error,
+    sink: &mut dyn Sink,
+) -> Problem {
+    let complete = data.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+    let partial = complete < data.len();
+    data.truncate(complete);
+    flush_lines(name, &mut data, &mut first_line, sink);
+    let lost = if partial { format!("; line {first_line} is incomplete and not read") } else { String::new() };
+    Problem {
+        location: Location { file: name.clone(), at: Position::Line(first_line) },
+        message: format!("{}{lost}", read_error(e)),
+    }
 }
 
 /// Sends the complete lines of `data` as a chunk (all of it at the end of the stream).
@@ -195,7 +210,7 @@ fn flush_lines(name: &Arc<str>, data: &mut Vec<u8>, first_line: &mut u64, sink: 
 
 /// The Collector file exporter's `format: proto` stream: a 4-byte big-endian length, then
 /// the message, repeated. A bad length cannot be resynchronised: the rest is reported.
-pub(super) fn frames(
+pub(crate) fn frames(
     name: Arc<str>,
     mut reader: Box<dyn BufRead + '_>,
     hint: Option<Signal>,
@@ -282,7 +297,7 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// A single protobuf request body (as an OTLP/HTTP client sends it).
-pub(super) fn body(
+pub(crate) fn body(
     name: Arc<str>,
     reader: Box<dyn BufRead + '_>,
     hint: Option<Signal>,

@@ -7,7 +7,7 @@
 //! Several files are read at once, so decompression is spread over cores too.
 //! Anything it cannot read becomes a [`Problem`] naming the file and line or offset.
 
-mod chunk;
+pub(crate) mod chunk;
 pub mod live;
 pub mod route;
 mod sniff;
@@ -182,18 +182,32 @@ fn whole(name: &Arc<str>) -> Location {
 }
 
 /// Sources with directories expanded (recursively, sorted, hidden entries skipped).
-/// The flag says whether the user named the file itself.
+/// The flag says whether the user named the file itself. In a directory, an entry that
+/// cannot be read (a dangling symlink, a symlink loop), a directory already walked (a
+/// symlink back up the tree) and anything but a regular file (a FIFO would block the run)
+/// is a problem, never a hang or a silent skip.
 fn expand(sources: &[PathBuf]) -> Vec<Result<(PathBuf, bool), Problem>> {
-    fn walk(dir: &Path, out: &mut Vec<Result<(PathBuf, bool), Problem>>) {
-        let entries = match std::fs::read_dir(dir) {
-            Ok(e) => e,
-            Err(e) => {
-                out.push(Err(Problem {
-                    location: Location { file: dir.display().to_string().into(), at: Position::Whole },
-                    message: format!("cannot read directory: {e}"),
-                }));
+    fn problem(path: &Path, message: String) -> Result<(PathBuf, bool), Problem> {
+        Err(Problem { location: Location { file: path.display().to_string().into(), at: Position::Whole }, message })
+    }
+    fn walk(
+        dir: &Path,
+        seen: &mut std::collections::HashSet<PathBuf>,
+        out: &mut Vec<Result<(PathBuf, bool), Problem>>,
+    ) {
+        match std::fs::canonicalize(dir) {
+            Ok(real) if seen.contains(&real) => {
+                out.push(problem(dir, format!("skipped: a link to {}, which is already read", real.display())));
                 return;
             }
+            Ok(real) => {
+                seen.insert(real);
+            }
+            Err(e) => return out.push(problem(dir, format!("cannot read directory: {e}"))),
+        }
+        let entries = match std::fs::read_dir(dir) {
+            Ok(e) => e,
+            Err(e) => return out.push(problem(dir, format!("cannot read directory: {e}"))),
         };
         let mut paths: Vec<PathBuf> = entries
             .filter_map(|e| e.ok())
@@ -202,17 +216,18 @@ fn expand(sources: &[PathBuf]) -> Vec<Result<(PathBuf, bool), Problem>> {
             .collect();
         paths.sort();
         for p in paths {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p.is_file() {
-                out.push(Ok((p, false)));
+            match std::fs::metadata(&p) {
+                Err(e) => out.push(problem(&p, format!("cannot open: {e}"))),
+                Ok(m) if m.is_dir() => walk(&p, seen, out),
+                Ok(m) if m.is_file() => out.push(Ok((p, false))),
+                Ok(_) => out.push(problem(&p, "skipped: not a regular file (a FIFO, socket or device)".into())),
             }
         }
     }
     let mut out = Vec::new();
     for s in sources {
         if s.is_dir() {
-            walk(s, &mut out);
+            walk(s, &mut Default::default(), &mut out);
         } else {
             out.push(Ok((s.clone(), true)));
         }
@@ -220,12 +235,17 @@ fn expand(sources: &[PathBuf]) -> Vec<Result<(PathBuf, bool), Problem>> {
     out
 }
 
-enum Outcome {
+pub(crate) enum Outcome {
     Read,
     NotOtlp,
 }
 
-fn read_one(name: Arc<str>, raw: &mut dyn Read, sink: &mut dyn Sink, text: &mut TextLines) -> Result<Outcome, Problem> {
+pub(crate) fn read_one(
+    name: Arc<str>,
+    raw: &mut dyn Read,
+    sink: &mut dyn Sink,
+    text: &mut TextLines,
+) -> Result<Outcome, Problem> {
     let mut reader: Box<dyn BufRead + '_> = Box::new(BufReader::with_capacity(1 << 20, raw));
     // Undo whole-stream compression (possibly nested, e.g. a .json.gz inside nothing else).
     loop {

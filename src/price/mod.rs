@@ -111,6 +111,13 @@ impl Provider {
 
 const CACHE_CAP: usize = 1 << 16;
 
+/// The largest price (USD per million tokens, or per token in a LiteLLM map) or
+/// adjustment percent read from a price file. With token counts bounded by
+/// [`crate::decode::MAX_COUNT`] and reported costs by `MAX_COST_USD`, one call costs at
+/// most ~10^17 USD, so summing even 10^11 calls stays far inside a decimal's 7.9·10^28:
+/// the plain `+` of report totals cannot overflow.
+pub const MAX_PRICE: u32 = 1_000_000;
+
 pub struct Catalog {
     entries: Vec<Entry>,
     providers: Vec<Provider>,
@@ -525,6 +532,13 @@ impl Entry {
 /// Prices every call. With `explain`, each priced call also gets the one-line
 /// explanation of its quote (interned: calls priced alike share one string).
 /// Lazy: priced calls stream into allocation instead of being held all at once.
+/// Parses an overrides file on its own (no catalog under it), for the fuzz targets.
+#[doc(hidden)]
+pub fn parse_overrides(file: &str, text: &str) -> anyhow::Result<()> {
+    let (mut entries, mut layer) = (Vec::new(), overrides::UserLayer::default());
+    overrides::load_toml(file, text, &mut entries, &mut layer, &|p| p.to_lowercase())
+}
+
 pub fn price_calls<'c>(
     catalog: &'c Catalog,
     calls: impl IntoIterator<Item = Call> + 'c,

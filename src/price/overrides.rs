@@ -75,6 +75,10 @@ impl TomlSource<'_> {
         let d = Decimal::from_str_exact(&text)
             .or_else(|_| Decimal::from_scientific(&text.to_ascii_lowercase()))
             .map_err(|_| anyhow!("{at}: {key} = {text:?} is not a decimal number"))?;
+        // Bounded so that no sum of costs can overflow a decimal (see price::MAX_PRICE).
+        if d.abs() > Decimal::from(super::MAX_PRICE) {
+            bail!("{at}: {key} = {text} is beyond {}, the largest price or percent otelcost takes", super::MAX_PRICE);
+        }
         Ok(d.normalize())
     }
 

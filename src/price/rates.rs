@@ -18,6 +18,7 @@ pub(crate) fn decimal_from_json(raw: &RawValue) -> anyhow::Result<Decimal> {
         Err(e) => anyhow::bail!("bad price number {text:?}: {e}"),
     };
     anyhow::ensure!(!d.is_sign_negative() || d.is_zero(), "negative price {text:?}");
+    anyhow::ensure!(d <= Decimal::from(super::MAX_PRICE), "price {text} is beyond {}", super::MAX_PRICE);
     Ok(d.normalize())
 }
 

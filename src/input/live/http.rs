@@ -51,9 +51,13 @@ pub async fn route(receiver: Arc<Receiver>, req: Request<Incoming>) -> Response<
         );
         return error(StatusCode::UNSUPPORTED_MEDIA_TYPE, Encoding::Json, &message);
     };
-    let body = match read_body(&receiver, req).await {
-        Ok(body) => body,
-        Err((status, message)) => return error(status, encoding, &message),
+    // A body still coming after --client-timeout is refused (slowloris); the time spent
+    // storing it never counts, so an answer never says 408 for a request that was kept.
+    let limit = receiver.options().client_timeout;
+    let body = match tokio::time::timeout(limit, read_body(&receiver, req)).await {
+        Ok(Ok(body)) => body,
+        Ok(Err((status, message))) => return error(status, encoding, &message),
+        Err(_) => return too_slow(limit, encoding),
     };
     let via = format!("http {path}");
     let ingest = {
@@ -66,6 +70,12 @@ pub async fn route(receiver: Arc<Receiver>, req: Request<Incoming>) -> Response<
         Ok(Outcome::Unavailable(message)) => error(StatusCode::SERVICE_UNAVAILABLE, encoding, &message),
         Err(_) => error(StatusCode::INTERNAL_SERVER_ERROR, encoding, "otelcost failed on this request"),
     }
+}
+
+/// The answer to a request body not received within `--client-timeout`.
+fn too_slow(limit: std::time::Duration, encoding: Encoding) -> Response<Body> {
+    let message = format!("the request body took longer than {}s to arrive (--client-timeout)", limit.as_secs_f64());
+    error(StatusCode::REQUEST_TIMEOUT, encoding, &message)
 }
 
 fn encoding_of(headers: &HeaderMap) -> Option<Encoding> {
@@ -97,7 +107,14 @@ async fn read_body(receiver: &Receiver, req: Request<Incoming>) -> Result<Vec<u8
     let wire: Bytes = match Limited::new(req.into_body(), max).collect().await {
         Ok(collected) => collected.to_bytes(),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => return Err(too_large("is")),
-        Err(e) => return Err((StatusCode::BAD_REQUEST, format!("the request body could not be read: {e}"))),
+        Err(e) => {
+            // A body that stopped coming for --client-timeout (see `deadline`) is a timeout.
+            let stalled = std::error::Error::source(&*e)
+                .and_then(|s| s.downcast_ref::<std::io::Error>())
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut);
+            let status = if stalled { StatusCode::REQUEST_TIMEOUT } else { StatusCode::BAD_REQUEST };
+            return Err((status, format!("the request body could not be read: {e}")));
+        }
     };
     let Some(coding) = coding else { return Ok(wire.to_vec()) };
     coding.decompress(&wire, max).map_err(|e| match e {

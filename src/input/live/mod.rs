@@ -7,7 +7,8 @@
 //! stops accepting, lets requests in flight finish and hands back what was received as a
 //! [`pipeline::Collected`], ready for the report.
 
-mod compression;
+pub(crate) mod compression;
+mod deadline;
 mod grpc;
 mod http;
 pub mod routes;
@@ -49,13 +50,24 @@ pub struct Options {
     pub save: Option<Save>,
     /// Stop after this many accepted requests.
     pub max_requests: Option<u64>,
+    /// Connections served at once; more are closed as they arrive.
+    pub max_connections: usize,
+    /// The longest a client may take to send a request's headers or an OTLP/HTTP body, or
+    /// leave its connection silent, or not read what it is sent.
+    pub client_timeout: Duration,
 }
+
+/// Requests one HTTP/2 connection may have open at once: with `--max-body`, what bounds a
+/// connection's memory.
+pub const MAX_STREAMS: u32 = 16;
 
 /// `--save DIR --save-format FORMAT`.
 #[derive(Clone, Debug)]
 pub struct Save {
     pub dir: PathBuf,
     pub format: Encoding,
+    /// `--save-sync`: each record reaches the disk (fsync) before it is acknowledged.
+    pub sync: bool,
 }
 
 /// How a request body is encoded: on the wire, and in `--save` files.
@@ -109,7 +121,7 @@ pub struct Progress {
 
 impl Receiver {
     fn new(config: extract::Config, options: Options) -> std::io::Result<Receiver> {
-        let save = options.save.as_ref().map(|s| save::Saver::open(&s.dir, s.format)).transpose()?;
+        let save = options.save.as_ref().map(|s| save::Saver::open(&s.dir, s.format, s.sync)).transpose()?;
         Ok(Receiver {
             config,
             options,
@@ -196,6 +208,8 @@ impl Receiver {
                 return Outcome::Unavailable(format!("otelcost could not save the request: {e}"));
             }
         }
+        // Values it could not use are problems of the session, the request is still accepted.
+        state.problems.append(&mut out.problems);
         state.extracted.merge(out);
         state.accepted += 1;
         state.bytes += body.len() as u64;
@@ -225,6 +239,7 @@ impl Receiver {
             metric_points: e.metric_points.clone(),
             links: e.links.clone(),
             tally: e.tally.clone(),
+            problems: Vec::new(),
         }
     }
 
@@ -253,6 +268,9 @@ pub struct Server {
     stop: watch::Sender<bool>,
     task: tokio::task::JoinHandle<()>,
 }
+
+/// The largest request header block (HTTP/1 read buffer, HTTP/2 header list).
+const MAX_HEADERS: usize = 64 << 10;
 
 /// How long requests in flight may take to finish once the session ends.
 const DRAIN: Duration = Duration::from_secs(5);
@@ -296,9 +314,24 @@ async fn serve(
     receiver: Arc<Receiver>,
     mut stopped: watch::Receiver<bool>,
 ) {
-    use hyper_util::rt::{TokioExecutor, TokioIo};
+    use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
     // Both ports speak HTTP/1.1 and HTTP/2 and route by path, so either transport works on either.
-    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    let limit = receiver.options().client_timeout;
+    let mut builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+    // Bounded time and memory per connection, whatever a client does: a header that never
+    // ends (slowloris), a stream flood, a header block of megabytes.
+    builder.http1().timer(TokioTimer::new()).header_read_timeout(limit).max_buf_size(MAX_HEADERS);
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_concurrent_streams(MAX_STREAMS)
+        .max_pending_accept_reset_streams(MAX_STREAMS as usize)
+        .max_header_list_size(MAX_HEADERS as u32)
+        // A ping at half the limit: a live client's answer is read before its connection
+        // counts as silent (see `deadline`), a dead one's absence closes it.
+        .keep_alive_interval(limit / 2)
+        .keep_alive_timeout(limit / 2);
+    let connections = Arc::new(tokio::sync::Semaphore::new(receiver.options().max_connections));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     async fn accept(listener: &Option<TcpListener>) -> std::io::Result<(tokio::net::TcpStream, SocketAddr)> {
         match listener {
@@ -318,14 +351,20 @@ async fn serve(
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
+        // Over the limit, a connection is closed at once rather than queued.
+        let Ok(permit) = connections.clone().try_acquire_owned() else { continue };
         let _ = stream.set_nodelay(true);
         let receiver = receiver.clone();
         let service = hyper::service::service_fn(move |req| {
             let receiver = receiver.clone();
             async move { Ok::<_, std::convert::Infallible>(http::route(receiver, req).await) }
         });
-        let conn = builder.serve_connection(TokioIo::new(stream), service).into_owned();
-        tokio::spawn(graceful.watch(conn));
+        let io = TokioIo::new(deadline::Stalls::new(stream, limit));
+        let conn = graceful.watch(builder.serve_connection(io, service).into_owned());
+        tokio::spawn(async move {
+            let _ = conn.await;
+            drop(permit);
+        });
     }
     drop((http, grpc));
     let _ = tokio::time::timeout(DRAIN, graceful.shutdown()).await;

@@ -140,6 +140,8 @@ mod tests {
             default_route: None,
             save: None,
             max_requests: None,
+            max_connections: 16,
+            client_timeout: std::time::Duration::from_secs(30),
         }
     }
 

@@ -1,0 +1,119 @@
+//! Entry points for the coverage-guided fuzz targets in `fuzz/` (not an API: hidden from
+//! the docs, may change at any time). Each takes arbitrary bytes and must never panic;
+//! the targets are one-line calls into these, so they type-check with every build.
+
+use crate::extract::{self, Extracted};
+use crate::input::{self, chunk, Chunk, Problem};
+use crate::model::Signal;
+use crate::pipeline;
+use crate::price::Catalog;
+use std::io::BufReader;
+use std::sync::{Arc, OnceLock};
+
+/// Keeps what the input stage hands out.
+#[derive(Default)]
+struct Collect {
+    chunks: Vec<Chunk>,
+    problems: Vec<Problem>,
+}
+
+impl input::Sink for Collect {
+    fn chunk(&mut self, chunk: Chunk) {
+        self.chunks.push(chunk);
+    }
+    fn problem(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+}
+
+const SIGNALS: [Signal; 3] = [Signal::Traces, Signal::Metrics, Signal::Logs];
+
+/// The OTLP/JSON decoder and the SDK-file decoder (agents' and SDKs' own JSON), then
+/// extract on what they accept.
+pub fn json_request(data: &[u8]) {
+    if let Ok(Some(request)) = crate::decode::json(data) {
+        extract::extract(&request, &location(), None, &extract::Config::default(), &mut Extracted::default());
+    }
+    if let Ok(Some(request)) = crate::decode::sdk_json(data) {
+        extract::extract(&request, &location(), None, &extract::Config::default(), &mut Extracted::default());
+    }
+}
+
+/// The protobuf decoder as each signal, then extract on what it accepts.
+pub fn protobuf_request(data: &[u8]) {
+    let _ = crate::decode::sniff_signal(data);
+    for signal in SIGNALS {
+        if let Ok(request) = crate::decode::protobuf(data, signal) {
+            extract::extract(&request, &location(), None, &extract::Config::default(), &mut Extracted::default());
+        }
+    }
+}
+
+/// The chunker: the first byte picks the layout (JSON, file-exporter frames, one protobuf
+/// body, or sniffed from the content with decompression, as for a file); every record
+/// of every chunk is then enumerated.
+pub fn chunker(data: &[u8]) {
+    let Some((&pick, data)) = data.split_first() else { return };
+    let name: Arc<str> = "fuzz".into();
+    let reader = Box::new(BufReader::with_capacity(64, data));
+    let mut sink = Collect::default();
+    let _ = match pick % 4 {
+        0 => chunk::json(name, reader, &mut sink, &mut Default::default()).map(drop),
+        1 => chunk::frames(name, reader, None, &mut sink),
+        2 => chunk::body(name, reader, Some(Signal::Traces), &mut sink),
+        _ => input::read_one(name, &mut { data }, &mut sink, &mut Default::default()).map(drop),
+    };
+    for chunk in &sink.chunks {
+        chunk.for_each_unit(|unit| drop(unit));
+    }
+}
+
+/// The whole path on one input: sniff and chunk, decode and extract every record,
+/// reconcile, price with the bundled catalog.
+pub fn whole_path(data: &[u8]) {
+    let mut sink = Collect::default();
+    let _ = input::read_one("fuzz".into(), &mut { data }, &mut sink, &mut Default::default());
+    let mut out = Extracted::default();
+    for chunk in &sink.chunks {
+        chunk.for_each_unit(|unit| {
+            if let Ok(unit) = unit {
+                let _ = pipeline::process_unit(&unit, &extract::Config::default(), &mut out);
+            }
+        });
+    }
+    let reconciled = crate::reconcile::reconcile(out);
+    crate::price::price_calls(catalog(), reconciled.calls, true).for_each(drop);
+}
+
+/// A `--prices` overrides TOML file.
+pub fn price_overrides(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let _ = crate::price::parse_overrides("fuzz.toml", text);
+}
+
+/// A `--rules` file (lookup files it names are looked for in a folder that does not exist).
+pub fn rules(data: &[u8]) {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let _ = crate::allocate::Rules::parse("fuzz.toml", text, std::path::Path::new("/nonexistent"));
+}
+
+/// The receiver's body handling: the first byte picks a compression, the rest is
+/// decompressed under a small limit.
+pub fn http_body(data: &[u8]) {
+    use input::live::compression::Coding;
+    const CODINGS: [Coding; 6] =
+        [Coding::Gzip, Coding::Zlib, Coding::Zstd, Coding::Snappy, Coding::SnappyFramed, Coding::Lz4];
+    let Some((&pick, body)) = data.split_first() else { return };
+    if let Ok(plain) = CODINGS[usize::from(pick) % CODINGS.len()].decompress(body, 1 << 16) {
+        assert!(plain.len() <= 1 << 16, "the limit was not kept");
+    }
+}
+
+fn location() -> crate::model::Location {
+    crate::model::Location { file: "fuzz".into(), at: crate::model::Position::Whole }
+}
+
+fn catalog() -> &'static Catalog {
+    static CATALOG: OnceLock<Catalog> = OnceLock::new();
+    CATALOG.get_or_init(|| Catalog::embedded().unwrap_or_else(|e| panic!("the bundled catalog: {e:#}")))
+}
