@@ -155,38 +155,46 @@ fn truth_files_are_what_the_fake_server_logged() {
     }
 }
 
-/// The Qwen Code captures with Anthropic and Gemini backends are not read exactly yet: see
-/// the ignored tests below.
-fn exact_captures() -> impl Iterator<Item = &'static str> {
-    CAPTURES.into_iter().filter(|r| !["qwen-code-anthropic-outfile", "qwen-code-gemini-otlp"].contains(r))
-}
-
 #[test]
 fn every_capture_counts_each_call_once_at_list_price() {
-    for run in exact_captures() {
+    for run in CAPTURES {
         assert_priced_exactly(&report_json(&[&capture_dir(run)]), &truth(run), run);
     }
 }
 
 #[test]
-#[ignore = "agents-read's qwen_code extract takes the api_response log event, which has no cache-write split, \
-            over the llm_request span in the same outfile that has gen_ai.usage.cache_creation.input_tokens: \
-            4,700 cache-write tokens are priced as input"]
 fn qwen_code_with_anthropic_keeps_its_cache_writes() {
+    // The api_response events leave the cache writes inside input; the llm_request spans
+    // in the same outfile state them.
     let run = "qwen-code-anthropic-outfile";
-    assert_priced_exactly(&report_json(&[&capture_dir(run)]), &truth(run), run);
+    let want = truth(run);
+    assert_eq!(want["claude-sonnet-4-5"].cache_write, 4_700);
+    assert_priced_exactly(&report_json(&[&capture_dir(run)]), &want, run);
 }
 
 #[test]
-#[ignore = "agents-read's qwen_code extract: with a Gemini backend, total_token_count also holds \
-            Gemini's toolUsePromptTokenCount (22 tokens here; Qwen Code exports no tool_token_count), \
-            which is not added to input; and the llm_request spans and token.usage metric alone \
-            leave the thoughts (provider gcp.gemini: extra to output) out of output"]
 fn qwen_code_with_gemini_counts_tool_use_prompts_and_thoughts() {
     let run = "qwen-code-gemini-otlp";
     assert_priced_exactly(&report_json(&[&capture_dir(run)]), &truth(run), run);
-    assert_eq!(rows(&report_json(&[&signal_file(run, "traces")])), truth(run), "spans alone");
-    assert_eq!(rows(&report_json(&[&signal_file(run, "metrics")])), without_requests(truth(run)), "metrics alone");
+    assert_eq!(rows(&report_json(&[&signal_file(run, "logs")])), truth(run), "events alone");
+    // Gemini's tool-use prompt is only inside the events' total_token_count: spans and
+    // counters alone lack it, but count the thoughts on top of output (provider gcp.gemini,
+    // model gemini-*).
+    let log = std::fs::read_to_string(root().join(format!("tests/capture/agents/{run}/usage.jsonl"))).unwrap();
+    let tool_use: u64 = log
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap()["usage"]["toolUsePromptTokenCount"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(tool_use, 22);
+    let without_tool_use = |t: BTreeMap<String, Tokens>| -> BTreeMap<String, Tokens> {
+        t.into_iter().map(|(m, t)| (m, Tokens { input: t.input - tool_use, ..t })).collect()
+    };
+    assert_eq!(rows(&report_json(&[&signal_file(run, "traces")])), without_tool_use(truth(run)), "spans alone");
+    assert_eq!(
+        rows(&report_json(&[&signal_file(run, "metrics")])),
+        without_tool_use(without_requests(truth(run))),
+        "metrics alone"
+    );
 }
 
 #[test]

@@ -44,6 +44,8 @@ fn count(attrs: &[KeyValue<'_>], key: &str) -> Option<u64> {
 /// Thoughts are outside the output count when the total says so (Gemini:
 /// total = input + output + thoughts + tool), inside it when the total is input + output
 /// (Qwen Code with an OpenAI-compatible backend); without a total, Gemini's rule.
+/// Without a `tool_token_count` (Qwen Code never writes one), the tool-use prompt is what
+/// a Gemini-style total holds beyond input, output and thoughts.
 pub(crate) fn api_response_usage(attrs: &[KeyValue<'_>]) -> Option<(TokenBuckets, (u64, u64))> {
     let input = count(attrs, "input_token_count");
     let output = count(attrs, "output_token_count");
@@ -52,8 +54,16 @@ pub(crate) fn api_response_usage(attrs: &[KeyValue<'_>]) -> Option<(TokenBuckets
     }
     let (input, output) = (input.unwrap_or(0), output.unwrap_or(0));
     let thoughts = count(attrs, "thoughts_token_count").unwrap_or(0);
-    let tool = count(attrs, "tool_token_count").unwrap_or(0);
-    let thoughts_inside = count(attrs, "total_token_count") == Some(input.saturating_add(output).saturating_add(tool));
+    let total = count(attrs, "total_token_count");
+    let stated_tool = count(attrs, "tool_token_count");
+    let thoughts_inside = total == Some(input.saturating_add(output).saturating_add(stated_tool.unwrap_or(0)));
+    let tool = match (stated_tool, total) {
+        (Some(tool), _) => tool,
+        (None, Some(total)) if !thoughts_inside => {
+            total.saturating_sub(input.saturating_add(output).saturating_add(thoughts))
+        }
+        _ => 0,
+    };
     let usage = RawUsage {
         input: Some(input.saturating_add(tool)),
         cache_read: count(attrs, "cached_content_token_count"),
@@ -144,32 +154,34 @@ pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<Metric
         return false;
     }
     if metric.name == "gemini_cli.token.usage" {
-        token_counter(metric, record, Emitter::GeminiCli, Some(PROVIDER), true, out);
+        token_counter(metric, record, Emitter::GeminiCli, Some(PROVIDER), |_| true, out);
     }
     true
 }
 
 /// A `<cli>.token.usage` counter of Gemini CLI or Qwen Code: `input` includes `cache`,
 /// `tool` is input on top; `thought` is reasoning, and output on top of `output` when
-/// `thoughts_outside` (Gemini's counts; Qwen Code's depend on the backend, which the
-/// counter does not say).
+/// `thoughts_outside` says so of the point's model (Gemini's counts; Qwen Code's depend
+/// on the backend, which the counter does not say).
 pub(crate) fn token_counter(
     metric: &Metric<'_>,
     record: &Record<'_, '_>,
     emitter: Emitter,
     provider: Option<&str>,
-    thoughts_outside: bool,
+    thoughts_outside: fn(model: Option<&str>) -> bool,
     out: &mut Vec<MetricPoint>,
 ) {
     let Some(sum) = metric.sum.as_ref() else { return };
     let cumulative = is_cumulative(sum.aggregation_temporality).unwrap_or(true);
     for p in &sum.data_points {
         let Some(value) = number_value(p) else { continue };
+        let point_record = Record { attrs: &p.attributes, ..*record };
+        let model = point_record.text("model");
         let fields: &[UsageField] = match lookup(&p.attributes, "type").and_then(|v| v.render()).as_deref() {
             Some("input" | "tool") => &[UsageField::Input],
             Some("output") => &[UsageField::Output],
             Some("cache") => &[UsageField::CacheRead],
-            Some("thought") if thoughts_outside => &[UsageField::Output, UsageField::Reasoning],
+            Some("thought") if thoughts_outside(model.as_deref()) => &[UsageField::Output, UsageField::Reasoning],
             Some("thought") => &[UsageField::Reasoning],
             _ => continue,
         };
@@ -184,8 +196,7 @@ pub(crate) fn token_counter(
                 Measure::Tokens(*field),
                 InputCache::Includes,
             );
-            let point_record = Record { attrs: &p.attributes, ..*record };
-            point.model = point_record.text("model");
+            point.model = model.clone();
             point.provider = provider.map(str::to_owned);
             point.session = point_record.text("session.id");
             out.push(point);

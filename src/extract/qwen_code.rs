@@ -3,12 +3,16 @@
 //! (scope and service `qwen-code`).
 //!
 //! The event is Gemini CLI's (see `gemini_cli`), without `tool_token_count`; whether its
-//! thoughts are inside the output count depends on the backend (an OpenAI-compatible one
-//! puts reasoning inside, native Gemini outside), which its `total_token_count` tells.
-//! The span always comes with it; it names the response id the event also carries, but
-//! has no total, so the event is kept over it. Over OTLP/HTTP, Qwen Code also exports
-//! every log event as a span named after the event (its log-to-span bridge): those spans
-//! repeat the events and are never counted. Subagent calls are ordinary calls.
+//! thoughts are inside the output count depends on the backend (an OpenAI-compatible or
+//! Anthropic one puts reasoning inside, native Gemini outside, with Gemini's tool-use
+//! prompt too), which its `total_token_count` tells.
+//! The span always comes with it and names the response id the event also carries. The
+//! event is kept over it (the span has no total), except when the span states the cache
+//! writes (Anthropic backends), which the event leaves inside its input count. Span and
+//! counter say nothing of the tool-use prompt: read alone, they lack it. Over OTLP/HTTP,
+//! Qwen Code also exports every log event as a span named after the event (its
+//! log-to-span bridge): those spans repeat the events and are never counted. Subagent
+//! calls are ordinary calls.
 
 use super::gemini_cli::{api_response_usage, call_keys, event_name, event_observation, token_counter};
 use super::metric::MetricPoint;
@@ -27,6 +31,18 @@ fn is_qwen_code(record: &Record<'_, '_>) -> bool {
 
 pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
     is_qwen_code(record)
+}
+
+/// Google's Gemini APIs (`gcp.gemini`, `gcp.vertex_ai`, `gcp.gen_ai`), whose counts Qwen
+/// Code passes on as they are: thoughts on top of the output count.
+fn is_gemini_provider(provider: &str) -> bool {
+    provider.starts_with("gcp.")
+}
+
+/// The counter names no provider, only the model: Gemini's own models are read with
+/// Gemini's counts (thoughts on top of output), every other model with reasoning inside.
+fn is_gemini_model(model: Option<&str>) -> bool {
+    model.is_some_and(|m| m.starts_with("gemini-"))
 }
 
 /// The response id within the session: the event's `response_id`, the span's
@@ -60,7 +76,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if span.name != "qwen-code.llm_request" {
         return Claim::Mine(None);
     }
-    let f = fields_with(&span.attributes, |f, key, value| {
+    let mut f = fields_with(&span.attributes, |f, key, value| {
         if key == "thoughts_token_count" {
             fill(&mut f.usage.reasoning, value);
             return true;
@@ -72,12 +88,18 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     }
     let sent = (f.usage.input.unwrap_or(0), f.usage.output.unwrap_or(0));
     // Input counts cache reads and writes (Qwen normalises every backend to Gemini's
-    // prompt count); thoughts larger than output can only be outside it.
+    // prompt count). Thoughts are inside output, except with a Gemini provider (and
+    // whenever larger than output: they can only be outside it).
+    if f.provider().as_deref().is_some_and(is_gemini_provider) {
+        f.usage.output = Some(sent.1.saturating_add(f.usage.reasoning.unwrap_or(0)));
+    }
     let mut o = f.span_observation(Emitter::QwenCode, span, Role::ModelCall, record, InputCache::Includes);
     o.session = record.text("session.id").or(o.session);
     o.keys.extend(call_keys(o.time_ns, sent));
     o.keys.extend(response_key(&o.session, text(&f.response_id)));
-    o.partial = true;
+    // The event's total also tells Gemini's tool-use prompt; only the span tells the
+    // cache writes.
+    o.partial = f.usage.cache_write.is_none();
     Claim::Mine(Some(o))
 }
 
@@ -86,7 +108,7 @@ pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<Metric
         return false;
     }
     if metric.name == "qwen-code.token.usage" {
-        token_counter(metric, record, Emitter::QwenCode, None, false, out);
+        token_counter(metric, record, Emitter::QwenCode, None, is_gemini_model, out);
     }
     true
 }
