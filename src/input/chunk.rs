@@ -311,3 +311,23 @@ pub(crate) fn body(
     sink.chunk(Chunk { file: name, data, layout: Layout::Body { hint }, route: None });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_frame_past_the_end_of_its_chunk_is_a_problem_not_a_panic() {
+        let chunk = Chunk {
+            file: "t.pb".into(),
+            data: vec![0, 0, 0, 2, 8, 1, 0, 0, 0, 10, 1, 2],
+            layout: Layout::Frames { first_offset: 100, hint: None },
+        };
+        let mut seen = Vec::new();
+        chunk.for_each_unit(|unit| seen.push(unit.map(|u| u.location.at).map_err(|p| (p.location.at, p.message))));
+        assert_eq!(
+            seen,
+            [Ok(Position::Offset(100)), Err((Position::Offset(106), "truncated frame: 2 of 10 bytes".to_string()))]
+        );
+    }
+}
