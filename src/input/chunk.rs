@@ -322,6 +322,7 @@ mod tests {
             file: "t.pb".into(),
             data: vec![0, 0, 0, 2, 8, 1, 0, 0, 0, 10, 1, 2],
             layout: Layout::Frames { first_offset: 100, hint: None },
+            route: None,
         };
         let mut seen = Vec::new();
         chunk.for_each_unit(|unit| seen.push(unit.map(|u| u.location.at).map_err(|p| (p.location.at, p.message))));
