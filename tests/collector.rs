@@ -106,16 +106,35 @@ fn post(port: u16, path: &str, headers: &str, body: &[u8]) -> u16 {
     String::from_utf8_lossy(&response).split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
 }
 
-/// The captures replayed: every real emitter's and agent's dump in testdata/.
+/// The captures replayed: every real emitter's and agent's OTLP dump in testdata/ (the
+/// folders holding only `<signal>.jsonl`, plain or zstd; the agents' own files are not OTLP,
+/// so no Collector ever carries them).
 fn captures() -> Vec<PathBuf> {
     let mut dirs = Vec::new();
     for group in ["emitters", "agents"] {
         for entry in std::fs::read_dir(root().join("testdata").join(group)).unwrap() {
-            dirs.push(entry.unwrap().path());
+            let dir = entry.unwrap().path();
+            let otlp = std::fs::read_dir(&dir).unwrap().all(|f| {
+                let name = f.unwrap().file_name().to_string_lossy().into_owned();
+                SIGNALS.iter().any(|s| name == format!("{s}.jsonl") || name == format!("{s}.jsonl.zst"))
+            });
+            if otlp {
+                dirs.push(dir);
+            }
         }
     }
     dirs.sort();
     dirs
+}
+
+/// A capture's requests of one signal, one OTLP/JSON request a line (stored plain or zstd).
+fn signal_requests(dir: &Path, signal: &str) -> Option<String> {
+    let plain = dir.join(format!("{signal}.jsonl"));
+    if plain.exists() {
+        return Some(std::fs::read_to_string(plain).unwrap());
+    }
+    let packed = std::fs::read(dir.join(format!("{signal}.jsonl.zst"))).ok()?;
+    Some(String::from_utf8(zstd::decode_all(&packed[..]).unwrap()).unwrap())
 }
 
 /// Every request of the captures in `dirs`, as the client's OTLP/JSON, into the Collector's
@@ -123,7 +142,7 @@ fn captures() -> Vec<PathBuf> {
 fn replay(port: u16, dirs: &[PathBuf]) {
     for dir in dirs {
         for signal in SIGNALS {
-            let Ok(lines) = std::fs::read_to_string(dir.join(format!("{signal}.jsonl"))) else { continue };
+            let Some(lines) = signal_requests(dir, signal) else { continue };
             for line in lines.lines().filter(|l| !l.trim().is_empty()) {
                 let status =
                     post(port, &format!("/v1/{signal}"), "Content-Type: application/json\r\n", line.as_bytes());
@@ -448,8 +467,7 @@ fn restart_session(grpc: bool) {
     assert!(log.contains("Will retry"), "the Collector never retried:\n{log}");
     let requests: usize = captures
         .iter()
-        .flat_map(|c| SIGNALS.map(|s| c.join(format!("{s}.jsonl"))))
-        .filter_map(|f| std::fs::read_to_string(f).ok())
+        .flat_map(|c| SIGNALS.iter().filter_map(|s| signal_requests(c, s)))
         .map(|t| t.lines().filter(|l| !l.trim().is_empty()).count())
         .sum();
     assert_eq!(saved_requests(&first) + saved_requests(&second), requests, "each request stored exactly once");
