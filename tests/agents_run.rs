@@ -478,11 +478,16 @@ fn run_copilot_cli_reads_its_file_and_is_priced_exactly() {
     let mut command = vec![agent_bin("copilot").display().to_string()];
     command.extend(strings(&["-p", PROMPT, "--allow-all-tools"]));
     let saved = ws.dir.path().join("saved");
-    let report = run_agent_with(&ws, &env, &["--save", saved.to_str().unwrap()], &command);
+    let report = run_agent_with(&ws, &env, &["--save", saved.to_str().unwrap(), "--route", "ci/7"], &command);
     assert!(fake.truth()["claude-sonnet-4.5"].requests >= 5, "tool calls and a subagent: {:?}", fake.truth());
     assert_priced_exactly(&report, &fake.truth(), "copilot");
-    // The file is kept with what the receiver saved: the same figures later.
+    // The file is kept with what the receiver saved: the same figures later, and in the
+    // route's folder, so its calls keep `run --route`'s route.
     assert_priced_exactly(&report_json(&[saved.to_str().unwrap()]), &fake.truth(), "copilot, saved");
+    let by_route = report_json(&[saved.to_str().unwrap(), "--by", "route"]);
+    let rows = by_route["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 1, "{by_route}");
+    assert_eq!(rows[0]["group"]["route"], "ci/7", "{by_route}");
 
     // Without run's switches Copilot CLI writes no telemetry at all.
     let before = fake.truth();

@@ -108,20 +108,29 @@ pub fn detect(command: &[OsString]) -> Option<Agent> {
 }
 
 /// A scratch folder for the files agents write their telemetry to, removed when dropped.
+/// With `run --route`, they are written in its `route=…` subfolder, so reading them (and
+/// their copies in `--save DIR`) gives their calls the route, as the receiver does.
 pub struct AgentFiles {
     dir: PathBuf,
+    files: PathBuf,
 }
 
 impl AgentFiles {
-    pub fn create() -> std::io::Result<AgentFiles> {
+    pub fn create(route: Option<&str>) -> std::io::Result<AgentFiles> {
         let dir = std::env::temp_dir().join(format!("otelcost-run-{}", std::process::id()));
-        std::fs::create_dir_all(&dir)?;
-        Ok(AgentFiles { dir })
+        let files = route.map_or_else(|| dir.clone(), |r| dir.join(crate::input::route::dir_name(r)));
+        std::fs::create_dir_all(&files)?;
+        Ok(AgentFiles { dir, files })
     }
 
     /// Where Copilot CLI writes its spans and metrics (JSON lines).
     pub fn copilot(&self) -> PathBuf {
-        self.dir.join("copilot-cli-otel.jsonl")
+        self.files.join("copilot-cli-otel.jsonl")
+    }
+
+    /// Where a file the agents wrote is kept in `--save DIR` (in its route's folder).
+    pub fn saved_as(&self, file: &std::path::Path, save: &std::path::Path) -> PathBuf {
+        save.join(file.strip_prefix(&self.dir).unwrap_or(file))
     }
 
     /// The files the agents wrote, to be read like any input.

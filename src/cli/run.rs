@@ -114,7 +114,7 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
         let agent_files = if args.no_env {
             None
         } else {
-            let files = AgentFiles::create()
+            let files = AgentFiles::create(args.route.as_deref())
                 .map_err(|e| error(format!("cannot make a folder for the agents' telemetry files: {e}")))?;
             for name in ENV_REMOVED.iter().chain(&agents::ENV_REMOVED) {
                 command.env_remove(name);
@@ -192,9 +192,12 @@ fn read_agent_files(
     }
     if let Some(dir) = save {
         for file in &written {
-            let target = dir.join(file.file_name().unwrap_or_default());
+            let target = files.saved_as(file, dir);
             std::fs::File::open(file)
                 .and_then(|mut from| {
+                    if let Some(parent) = target.parent() {
+                        std::fs::create_dir_all(parent)?;
+                    }
                     let mut to = std::fs::OpenOptions::new().create(true).append(true).open(&target)?;
                     std::io::copy(&mut from, &mut to)
                 })
