@@ -8,7 +8,7 @@
 use super::rows::{self, Cell, Column, Kind, RowFormat};
 use super::{display_cost, exact_cost, group_int, printable, Format};
 use crate::bill::compare::{Comparison, Money, Row};
-use comfy_table::{presets::UTF8_FULL_CONDENSED, CellAlignment, ContentArrangement, Table};
+use comfy_table::CellAlignment;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::io::Write;
@@ -125,17 +125,12 @@ fn human(c: &Comparison, out: &mut dyn Write, markdown: bool) -> anyhow::Result<
         } else {
             writeln!(out, "{title}")?;
             let headers_end_with_reason = headers.last().is_some_and(|h| h == "reason");
-            let mut table = Table::new();
-            table
-                .load_preset(UTF8_FULL_CONDENSED)
-                .force_no_tty()
-                .set_content_arrangement(ContentArrangement::Disabled)
-                .set_header(headers);
+            let mut table = super::table::new_table(headers, text_columns);
             // Numbers right-aligned; the reason (text) is the last column of the drill-down.
-            let numbers = table.column_count() - usize::from(headers_end_with_reason);
-            for i in text_columns..numbers {
-                if let Some(col) = table.column_mut(i) {
-                    col.set_cell_alignment(CellAlignment::Right);
+            if headers_end_with_reason {
+                let last = table.column_count() - 1;
+                if let Some(col) = table.column_mut(last) {
+                    col.set_cell_alignment(CellAlignment::Left);
                 }
             }
             for row in rows {

@@ -80,7 +80,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
 
 /// A deterministic table: UTF-8 borders, no wrapping, no tty; columns from
 /// `text_columns` on right-aligned.
-fn new_table(headers: Vec<String>, text_columns: usize) -> Table {
+pub(super) fn new_table(headers: Vec<String>, text_columns: usize) -> Table {
     let mut table = Table::new();
     table
         .load_preset(UTF8_FULL_CONDENSED)
