@@ -935,6 +935,12 @@ fn traces_request() -> Vec<u8> {
     frames(&testdata("protobuf/b_openllmetry/traces.pb"))[0].to_vec()
 }
 
+/// After the abuse, the listener still takes an ordinary OTLP/HTTP request.
+fn assert_still_serves(addr: SocketAddr) {
+    let (status, _, _) = post(addr, "/v1/traces", &[("Content-Type", "application/x-protobuf")], &traces_request());
+    assert_eq!(status, 200, "the listener no longer takes a plain request");
+}
+
 /// A client that sends nothing, one that sends its headers a byte at a time (slowloris),
 /// and one that stops in the middle of its body: each loses its connection (the last with
 /// a 408) after --client-timeout, and the listener keeps serving.
@@ -972,8 +978,7 @@ fn slow_and_silent_clients_lose_their_connection() {
     let answer = String::from_utf8_lossy(&answer);
     assert!(answer.is_empty() || answer.starts_with("HTTP/1.1 408"), "{answer}");
 
-    let (status, _, _) = post(addr, "/v1/traces", &[("Content-Type", "application/x-protobuf")], &traces_request());
-    assert_eq!(status, 200);
+    assert_still_serves(addr);
     let done = listener.finish(true);
     assert_eq!(done.code, 0, "{}", done.stderr);
 }
@@ -990,9 +995,7 @@ fn thousands_of_idle_connections_are_bounded() {
     let rss = rss_mb(&listener.child);
     assert!(rss < 100, "{rss} MB with 1000 idle connections");
     std::thread::sleep(Duration::from_secs(2));
-    let (status, _, _) =
-        post(listener.http, "/v1/traces", &[("Content-Type", "application/x-protobuf")], &traces_request());
-    assert_eq!(status, 200);
+    assert_still_serves(listener.http);
     for mut c in idle.into_iter().take(100) {
         let _ = until_closed(&mut c, Duration::from_secs(5));
     }
@@ -1023,8 +1026,7 @@ fn a_client_that_never_reads_is_dropped() {
     };
     assert!(writer.join().unwrap(), "a client that never reads kept its connection for 20 s");
     // The only slot is free again.
-    let (status, _, _) = post(addr, "/v1/traces", &[("Content-Type", "application/x-protobuf")], &traces_request());
-    assert_eq!(status, 200);
+    assert_still_serves(addr);
     drop(hog);
     assert_eq!(listener.finish(true).code, 0);
 }
@@ -1091,9 +1093,7 @@ fn an_http2_stream_flood_is_refused() {
     assert!(refused > 0, "no stream beyond the limit was refused");
     let rss = rss_mb(&listener.child);
     assert!(rss < 100, "{rss} MB after the flood");
-    let (status, _, _) =
-        post(listener.http, "/v1/traces", &[("Content-Type", "application/x-protobuf")], &traces_request());
-    assert_eq!(status, 200);
+    assert_still_serves(listener.http);
     drop(h2);
     assert_eq!(listener.finish(true).code, 0);
 }
