@@ -81,8 +81,11 @@ pub fn whole_path(data: &[u8]) {
             }
         });
     }
-    let reconciled = crate::reconcile::reconcile(out);
-    crate::price::price_calls(catalog(), reconciled.calls, true).for_each(drop);
+    let mut store = crate::reconcile::Store::default();
+    store.add(0, 0, out);
+    if let Ok(reconciled) = crate::reconcile::reconcile(store) {
+        crate::price::price_calls(catalog(), reconciled.calls, true).for_each(drop);
+    }
 }
 
 /// A `--prices` overrides TOML file.

@@ -16,4 +16,5 @@ pub mod pipeline;
 pub mod price;
 pub mod reconcile;
 pub mod report;
+pub mod temp;
 mod toml_file;

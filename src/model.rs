@@ -367,6 +367,21 @@ impl CallKeys {
         keys.into_iter().for_each(|k| self.push(k));
     }
 
+    /// The keys as stored (for spilling to disk and reading back).
+    pub fn ids(&self) -> &[u128] {
+        &self.ids[..self.len as usize]
+    }
+
+    /// Keys read back from `ids` (at most `MAX` are kept).
+    pub fn from_ids(ids: &[u128]) -> CallKeys {
+        let mut keys = CallKeys::default();
+        for id in ids.iter().take(Self::MAX) {
+            keys.ids[keys.len as usize] = *id;
+            keys.len += 1;
+        }
+        keys
+    }
+
     pub fn contains(&self, key: &CallKey) -> bool {
         self.iter().any(|id| *id == Self::fingerprint(key))
     }
@@ -437,8 +452,12 @@ pub struct Observation {
     /// The emitting process (`service.instance.id`, else `service.name`): with the session,
     /// what a per-call record covers of its emitter's metrics.
     pub instance: Option<String>,
-    /// Identities. Observations sharing any key are one call.
+    /// Identities. Observations sharing any key (within one `scope`) are one call.
     pub keys: CallKeys,
+    /// What keeps every record of this call together (see `extract::scope_of`): reconcile
+    /// matches records, and parents with children, only within one scope, so it can work
+    /// on the scopes a few at a time.
+    pub scope: u64,
     /// A wrapper's re-report of a call that the provider's own instrumentation may also
     /// record (OpenLLMetry around the anthropic SDK's spans): among records of one call
     /// in the same signal, a firsthand one is kept.

@@ -3,12 +3,14 @@
 //! Reader threads (one per file, a few files at a time) read and decompress the sources
 //! into chunks of whole records; worker threads decode and extract chunks as they come,
 //! through a bounded channel, so memory stays a few chunks deep however large the dump.
-//! Results are put back in input order, so every later decision is deterministic.
+//! What they find goes to the reconcile store (which spills beyond its budget), numbered
+//! by its place in the input, so every later decision is deterministic.
 
 use crate::decode::{self, DecodeError};
 use crate::extract::{self, Extracted};
 use crate::input::{self, Chunk, InputStats, Problem, Unit, UnitPayload, MAX_RECORD_BYTES};
 use crate::model::Position;
+use crate::reconcile::Store;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
@@ -17,39 +19,39 @@ use std::sync::Mutex;
 
 /// What reading all sources produced.
 pub struct Collected {
-    pub extracted: Extracted,
+    pub store: Store,
     pub problems: Vec<Problem>,
     pub stats: InputStats,
 }
 
-/// Reads, decodes and extracts every source. `threads` = 0 uses every core.
-pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize) -> Collected {
+/// Reads, decodes and extracts every source into `store`. `threads` = 0 uses every core.
+pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize, mut store: Store) -> Collected {
+    let first_source = store.sources(sources.len());
+    let store = Mutex::new(store);
     let workers = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
     let (tx, rx) = crossbeam_channel::bounded::<(Seq, Chunk)>(workers * 2);
     let problems = Mutex::new(Vec::new());
     let consumed = AtomicU64::new(0);
     let progress = progress_bar(sources);
 
-    let (stats, mut results) = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                let rx = rx.clone();
-                let problems = &problems;
-                scope.spawn(move || {
-                    let mut done = Vec::new();
-                    for (seq, chunk) in rx {
-                        let mut out = Extracted::default();
-                        let mut found = Vec::new();
-                        process(&chunk, config, &mut out, &mut found);
-                        if !found.is_empty() {
-                            problems.lock().expect("problem list").extend(found.into_iter().map(|p| ((seq, 0), p)));
-                        }
-                        done.push((seq, out));
+    let stats = std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let rx = rx.clone();
+            let (problems, store) = (&problems, &store);
+            scope.spawn(move || {
+                for (seq, chunk) in rx {
+                    let mut out = Extracted::default();
+                    let mut found = Vec::new();
+                    process(&chunk, config, &mut out, &mut found);
+                    if !found.is_empty() {
+                        problems.lock().expect("problem list").extend(found.into_iter().map(|p| ((seq, 0), p)));
                     }
-                    done
-                })
-            })
-            .collect();
+                    let (file, chunk) = seq;
+                    let source = first_source.saturating_add(u32::try_from(file).unwrap_or(u32::MAX));
+                    store.lock().expect("store").add(source, chunk, out);
+                }
+            });
+        }
         drop(rx);
         let sink_for = |file| ChannelSink {
             tx: tx.clone(),
@@ -61,20 +63,14 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize) ->
         };
         let stats = input::read(sources, workers, sink_for, &consumed);
         drop(tx);
-        let results: Vec<(Seq, Extracted)> =
-            handles.into_iter().flat_map(|h| h.join().expect("worker thread panicked")).collect();
-        (stats, results)
+        stats
     });
     progress.finish_and_clear();
 
-    results.sort_by_key(|(seq, _)| *seq);
-    let mut extracted = Extracted::default();
-    for (_, part) in results {
-        extracted.merge(part);
-    }
     let mut problems = problems.into_inner().expect("problem list");
     problems.sort_by_key(|(seq, _)| *seq);
-    Collected { extracted, problems: problems.into_iter().map(|(_, p)| p).collect(), stats }
+    let store = store.into_inner().expect("store");
+    Collected { store, problems: problems.into_iter().map(|(_, p)| p).collect(), stats }
 }
 
 /// Where a chunk or problem comes in input order: the file's place, then the number of

@@ -144,9 +144,10 @@ fn runs_combined_add_up_and_never_merge() {
 /// Sum of the calls' reported cost by model, through the library.
 fn reported_cost(paths: &[String]) -> BTreeMap<String, Decimal> {
     let sources: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-    let collected = otelcost::pipeline::collect(&sources, &otelcost::extract::Config::default(), 1);
+    let store = otelcost::reconcile::Store::default();
+    let collected = otelcost::pipeline::collect(&sources, &otelcost::extract::Config::default(), 1, store);
     let mut by_model = BTreeMap::new();
-    for call in otelcost::reconcile::reconcile(collected.extracted).calls {
+    for call in otelcost::reconcile::reconcile(collected.store).unwrap().calls {
         if let (Some(model), Some(cost)) = (call.model, call.reported_cost) {
             *by_model.entry(model).or_insert(Decimal::ZERO) += cost;
         }

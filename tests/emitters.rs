@@ -16,12 +16,22 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-/// The calls counted from `paths` (files or directories), asserting they all read cleanly.
+/// The calls counted from `paths` (files or directories), asserting they all read cleanly,
+/// and that spilling all of it to disk (a memory limit of 0) counts the very same calls.
 fn calls(paths: &[String]) -> Vec<Call> {
     let sources: Vec<PathBuf> = paths.iter().map(PathBuf::from).collect();
-    let collected = pipeline::collect(&sources, &Config::default(), 1);
-    assert!(collected.problems.is_empty(), "problems reading {paths:?}: {:?}", collected.problems);
-    reconcile::reconcile(collected.extracted).calls
+    let read = |limit: usize| {
+        let store = reconcile::Store::new(reconcile::Limits { memory: limit, temp_dir: std::env::temp_dir() });
+        let collected = pipeline::collect(&sources, &Config::default(), 1, store);
+        assert!(collected.problems.is_empty(), "problems reading {paths:?}: {:?}", collected.problems);
+        let held = collected.store.usage_records > 0;
+        assert_eq!(collected.store.spilled().is_some(), held && limit == 0, "{paths:?}");
+        reconcile::reconcile(collected.store).unwrap().calls.collect::<Vec<Call>>()
+    };
+    let calls = read(usize::MAX);
+    let spilled = read(0);
+    assert_eq!(format!("{calls:?}"), format!("{spilled:?}"), "spilled and in-memory calls differ for {paths:?}");
+    calls
 }
 
 fn by_model(calls: &[Call]) -> BTreeMap<String, Tokens> {

@@ -81,6 +81,9 @@ pub struct CompareBillArgs {
     /// Worker threads [default: one per core].
     #[arg(long, default_value_t = 0, hide_short_help = true)]
     pub threads: usize,
+
+    #[command(flatten)]
+    pub memory: super::report::MemoryOptions,
 }
 
 pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
@@ -119,6 +122,7 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
         strict: args.strict,
         quiet: args.quiet,
         no_charts: true,
+        memory: args.memory.clone(),
     };
     let prepared = options.prepare()?;
     let meters = bill::meters::Meters::load(&args.meters).map_err(|e| error(format!("meters: {e}")))?;
@@ -130,20 +134,23 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
         b.rows.retain(|r| since.is_none_or(|s| r.day.as_str() >= s) && until.is_none_or(|u| r.day.as_str() <= u));
     }
 
-    let collected = pipeline::collect(&args.paths, &prepared.extract, args.threads);
+    crate::temp::remove_on_interrupt();
+    let collected = pipeline::collect(&args.paths, &prepared.extract, args.threads, prepared.store());
     let problems = collected.problems;
     let stats = collected.stats;
-    let selection = prepared.select(collected.extracted);
+    let mut selection = prepared.select(collected.store)?;
     let duplicates = selection.decisions.duplicates;
     let catalog = prepared.catalog()?;
-    let calls = selection.calls.len();
-    let priced = price::price_calls(&catalog, selection.calls, false).filter(|p| prepared.grouping().admits(p));
+    let mut calls = 0usize;
+    let selected = std::mem::replace(&mut selection.calls, Box::new(std::iter::empty())).inspect(|_| calls += 1);
+    let priced = price::price_calls(&catalog, selected, false).filter(|p| prepared.grouping().admits(p));
     let scope = scope.map(|(field, _)| compare::Scope {
         field,
         text: args.scope.clone().unwrap_or_default(),
         grouping: prepared.grouping(),
     });
     let comparison = compare::compare(&catalog, priced, &bills, scope.as_ref());
+    selection.complete()?;
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(

@@ -27,6 +27,9 @@ pub struct InspectArgs {
     /// Worker threads [default: one per core].
     #[arg(long, default_value_t = 0, hide_short_help = true)]
     pub threads: usize,
+
+    #[command(flatten)]
+    pub memory: super::report::MemoryOptions,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -100,14 +103,14 @@ struct ModelOut {
 
 pub fn run(args: InspectArgs) -> Result<i32, Failure> {
     let catalog = Catalog::embedded().map_err(|e| error(format!("the bundled price catalog failed to load: {e:#}")))?;
-    let collected = pipeline::collect(&args.paths, &crate::extract::Config::default(), args.threads);
-    let tally = collected.extracted.tally.clone();
-    let usage_records = collected.extracted.observations.len() as u64;
-    let usage_metric_points = collected.extracted.metric_points.len() as u64;
-    let reconciled = reconcile::reconcile(collected.extracted);
+    crate::temp::remove_on_interrupt();
+    let collected =
+        pipeline::collect(&args.paths, &crate::extract::Config::default(), args.threads, args.memory.store());
+    let tally = collected.store.tally.clone();
+    let usage_records = collected.store.usage_records;
+    let usage_metric_points = collected.store.usage_points;
+    let reconciled = reconcile::reconcile(collected.store).map_err(error)?;
     let d = &reconciled.decisions;
-    let metric_totals = reconciled.calls.iter().filter(|c| c.signal == Signal::Metrics).count() as u64;
-    let counted = Counted { calls: reconciled.calls.len() as u64 - metric_totals, metric_totals };
     let not_counted = NotCounted {
         duplicates: d.duplicates,
         aggregate_parents: d.aggregates,
@@ -126,9 +129,15 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
         })
         .collect();
 
+    let failure = reconciled.calls.failure();
     let priced = price::price_calls(&catalog, reconciled.calls, false);
     let mut models: BTreeMap<(String, Option<String>), ModelOut> = BTreeMap::new();
+    let mut counted = Counted { calls: 0, metric_totals: 0 };
     for p in priced {
+        match p.call.signal {
+            Signal::Metrics => counted.metric_totals += 1,
+            _ => counted.calls += 1,
+        }
         let model = p.call.model.clone().unwrap_or_else(|| crate::allocate::NONE.to_string());
         let entry = models.entry((model.clone(), p.call.provider.clone())).or_insert_with(|| ModelOut {
             model,
@@ -141,6 +150,9 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
         if !entry.emitters.contains(&p.call.emitter.name()) {
             entry.emitters.push(p.call.emitter.name());
         }
+    }
+    if let Some(message) = failure.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+        return Err(error(message));
     }
     let mut models: Vec<ModelOut> = models.into_values().collect();
     models.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)));

@@ -50,7 +50,7 @@ pub struct ReceiverArgs {
     pub max_requests: Option<u64>,
 
     /// Largest request body, on the wire and once decompressed (e.g. 8MiB, 512KiB).
-    #[arg(long, value_name = "SIZE", default_value = "8MiB", value_parser = parse_size)]
+    #[arg(long, value_name = "SIZE", default_value = "8MiB", value_parser = parse_body_size)]
     pub max_body: usize,
 
     /// Require `Authorization: Bearer TOKEN` on every request. Needed to listen on an
@@ -175,7 +175,7 @@ pub fn install_signals(kinds: &[Caught]) -> Result<Signals, Failure> {
 }
 
 pub async fn start(prepared: &Prepared, options: live::Options) -> Result<Server, Failure> {
-    Server::start(prepared.extract.clone(), options).await.map_err(error)
+    Server::start(prepared.extract.clone(), prepared.store(), options).await.map_err(error)
 }
 
 /// The endpoints, always (with port 0 they are the only way to know them).
@@ -233,23 +233,28 @@ impl StatusLine {
                     continue;
                 }
                 shown = Some((progress.accepted, progress.refused));
-                let line = {
-                    let snapshot = receiver.snapshot();
-                    let calls = crate::reconcile::reconcile(snapshot).calls;
+                let refused =
+                    if progress.refused > 0 { format!(", {} refused", progress.refused) } else { String::new() };
+                let line = match receiver.snapshot().map(crate::reconcile::reconcile) {
+                    None | Some(Err(_)) => format!(
+                        "otelcost: {} requests{refused} so far (a long session: its cost comes at the end)",
+                        progress.accepted
+                    ),
+                    Some(Ok(reconciled)) => {
+                    let calls = reconciled.calls;
                     let priced: Vec<_> = crate::price::price_calls(&catalog, calls, false).collect();
                     let tokens: u64 =
                         priced.iter().map(|p| p.call.tokens.total_input().saturating_add(p.call.tokens.output)).sum();
                     let cost: rust_decimal::Decimal = priced.iter().filter_map(|p| p.cost).sum();
                     let unpriced = priced.iter().filter(|p| p.cost.is_none()).count();
                     let unpriced = if unpriced > 0 { format!(" (+{unpriced} unpriced)") } else { String::new() };
-                    let refused =
-                        if progress.refused > 0 { format!(", {} refused", progress.refused) } else { String::new() };
                     format!(
                         "otelcost: {} requests{refused}, {} calls, {tokens} tokens, ${}{unpriced} so far",
                         progress.accepted,
                         priced.len(),
                         cost.round_dp(4)
                     )
+                    }
                 };
                 let mut err = std::io::stderr().lock();
                 let _ = write!(err, "\r\x1b[2K{line}");
@@ -284,23 +289,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|_| format!("{text:?} is not a usable duration"))
 }
 
-/// `8MiB`, `512KiB`, `1GiB` (or KB/MB/GB, the same binary multiples), or bytes.
-pub fn parse_size(text: &str) -> Result<usize, String> {
-    let text = text.trim();
-    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let value: usize = number.parse().map_err(|_| format!("{text:?} is not a size: use e.g. 8MiB"))?;
-    let multiple: usize = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" | "kb" | "kib" => 1 << 10,
-        "m" | "mb" | "mib" => 1 << 20,
-        "g" | "gb" | "gib" => 1 << 30,
-        other => return Err(format!("unknown unit {other:?} in {text:?}: use KiB, MiB or GiB")),
-    };
-    match value.checked_mul(multiple) {
-        Some(0) | None => Err(format!("{text:?}: give a size above 0 and below 4GiB")),
-        Some(n) if n > u32::MAX as usize => Err(format!("{text:?}: give a size above 0 and below 4GiB")),
-        Some(n) => Ok(n),
+/// A request body size: above 0 and below 4GiB.
+fn parse_body_size(text: &str) -> Result<usize, String> {
+    match super::parse_size(text)? {
+        0 => Err(format!("{text:?}: give a size above 0 and below 4GiB")),
+        n if n > u64::from(u32::MAX) => Err(format!("{text:?}: give a size above 0 and below 4GiB")),
+        n => Ok(n as usize),
     }
 }
 
@@ -315,8 +309,11 @@ mod tests {
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert_eq!(parse_duration("2"), Ok(Duration::from_secs(2)));
         assert!(parse_duration("ten").is_err() && parse_duration("5y").is_err());
-        assert_eq!(parse_size("8MiB"), Ok(8 << 20));
-        assert_eq!(parse_size("1024"), Ok(1024));
-        assert!(parse_size("0").is_err() && parse_size("9GiB").is_err() && parse_size("1TB").is_err());
+        assert_eq!(parse_body_size("8MiB"), Ok(8 << 20));
+        assert_eq!(parse_body_size("1024"), Ok(1024));
+        assert!(parse_body_size("0").is_err() && parse_body_size("9GiB").is_err() && parse_body_size("1TB").is_err());
+        assert_eq!(super::super::parse_size("200MB"), Ok(200 << 20));
+        assert_eq!(super::super::parse_size("2TiB"), Ok(2 << 40));
+        assert!(super::super::parse_size("1.5GB").is_err() && super::super::parse_size("12 parsecs").is_err());
     }
 }

@@ -99,3 +99,20 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::CompareBill(args) => compare_bill::run(args),
     }
 }
+
+/// `8MiB`, `512KiB`, `1GiB`, `2TiB` (or KB/MB/GB/TB, the same binary multiples), or bytes.
+pub(crate) fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let split = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: u64 = number.parse().map_err(|_| format!("{text:?} is not a size: use e.g. 8MiB or 1GiB"))?;
+    let multiple: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" | "kib" => 1 << 10,
+        "m" | "mb" | "mib" => 1 << 20,
+        "g" | "gb" | "gib" => 1 << 30,
+        "t" | "tb" | "tib" => 1 << 40,
+        other => return Err(format!("unknown unit {other:?} in {text:?}: use KiB, MiB, GiB or TiB")),
+    };
+    value.checked_mul(multiple).ok_or_else(|| format!("{text:?} is too large a size"))
+}

@@ -9,7 +9,9 @@ use crate::report::{self, CallExport, Format};
 use clap::Args;
 use jiff::tz::TimeZone;
 use std::io::{IsTerminal, Write};
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 
@@ -122,6 +124,9 @@ pub struct ReportOptions {
     #[arg(long)]
     pub strict: bool,
 
+    #[command(flatten)]
+    pub memory: MemoryOptions,
+
     /// No summary or warnings on stderr (errors still show).
     #[arg(long, short)]
     pub quiet: bool,
@@ -129,6 +134,29 @@ pub struct ReportOptions {
     /// Leave the charts out of Markdown (Mermaid) and HTML (SVG) reports.
     #[arg(long)]
     pub no_charts: bool,
+}
+
+/// How much memory what is read may take before it goes to disk.
+#[derive(Args, Debug, Clone)]
+pub struct MemoryOptions {
+    /// Memory for what is held until calls are counted (e.g. 200MiB, 1GiB): beyond it, it
+    /// is spilled to temporary files and counted from there, with the same result.
+    #[arg(long, value_name = "SIZE", default_value = "100MiB", value_parser = super::parse_size)]
+    pub memory_limit: u64,
+
+    /// Where spill files go [default: $TMPDIR, else /tmp]. Removed when otelcost ends.
+    #[arg(long, value_name = "DIR")]
+    pub temp_dir: Option<PathBuf>,
+}
+
+impl MemoryOptions {
+    /// An empty store for what is extracted, within these limits.
+    pub fn store(&self) -> reconcile::Store {
+        reconcile::Store::new(reconcile::Limits {
+            memory: usize::try_from(self.memory_limit).unwrap_or(usize::MAX),
+            temp_dir: self.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
+        })
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -168,6 +196,7 @@ fn parse_time(text: &str, tz: &TimeZone, upper: bool) -> Result<i128, Failure> {
 }
 
 pub fn run(args: ReportArgs) -> Result<i32, Failure> {
+    crate::temp::remove_on_interrupt();
     let prepared = args.options.prepare()?;
     let paths = if args.paths.is_empty() {
         if std::io::stdin().is_terminal() {
@@ -177,7 +206,7 @@ pub fn run(args: ReportArgs) -> Result<i32, Failure> {
     } else {
         args.paths.clone()
     };
-    let collected = pipeline::collect(&paths, &prepared.extract, args.threads);
+    let collected = pipeline::collect(&paths, &prepared.extract, args.threads, prepared.store());
     finish(&prepared, collected).map(|(code, _)| code)
 }
 
@@ -233,31 +262,52 @@ impl Prepared {
         &self.grouping
     }
 
+    /// An empty store for what is extracted, within `--memory-limit` and `--temp-dir`.
+    pub fn store(&self) -> reconcile::Store {
+        self.options.memory.store()
+    }
+
     /// Reconciles what was extracted into calls, keeping those in `--since`/`--until`
     /// (`--where` is applied once they are priced: `model_family` is known only then).
-    pub fn select(&self, extracted: crate::extract::Extracted) -> Selection {
-        let reconciled = reconcile::reconcile(extracted);
-        let mut calls = reconciled.calls;
-        let (mut outside, mut outside_untimed) = (0usize, 0usize);
-        calls.retain(|c| {
+    pub fn select(&self, store: reconcile::Store) -> Result<Selection<'_>, Failure> {
+        let reconciled = reconcile::reconcile(store).map_err(error)?;
+        let failure = reconciled.calls.failure();
+        let outside = Rc::new(Cell::new((0, 0)));
+        let counted = Rc::clone(&outside);
+        let calls = reconciled.calls.filter(move |c| {
             let inside = self.window.contains(c.time_ns);
             if !inside {
-                outside += 1;
-                outside_untimed += usize::from(c.time_ns == 0);
+                let (all, untimed) = counted.get();
+                counted.set((all + 1, untimed + usize::from(c.time_ns == 0)));
             }
             inside
         });
-        Selection { calls, decisions: reconciled.decisions, outside, outside_untimed }
+        Ok(Selection { calls: Box::new(calls), decisions: reconciled.decisions, outside, failure })
     }
 }
 
-/// The calls a report covers, and what was left out.
-pub struct Selection {
-    pub calls: Vec<crate::model::Call>,
+/// The calls a report covers (streamed: read them once), and what was left out.
+pub struct Selection<'p> {
+    pub calls: Box<dyn Iterator<Item = crate::model::Call> + 'p>,
     pub decisions: reconcile::Decisions,
-    /// Outside `--since`/`--until` (of them, with no timestamp).
-    pub outside: usize,
-    pub outside_untimed: usize,
+    outside: Rc<Cell<(usize, usize)>>,
+    failure: reconcile::Failure,
+}
+
+impl Selection<'_> {
+    /// Calls outside `--since`/`--until` so far (of them, with no timestamp).
+    pub fn outside(&self) -> (usize, usize) {
+        self.outside.get()
+    }
+
+    /// After the calls were read: an error if reading spilled calls back failed (what
+    /// was reported is then incomplete).
+    pub fn complete(&self) -> Result<(), Failure> {
+        match self.failure.lock().unwrap_or_else(|p| p.into_inner()).clone() {
+            Some(message) => Err(error(message)),
+            None => Ok(()),
+        }
+    }
 }
 
 impl ReportOptions {
@@ -354,10 +404,12 @@ impl ReportOptions {
 pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i32, allocate::Report), Failure> {
     let opts = &prepared.options;
     let window = &prepared.window;
-    let records: u64 = collected.extracted.tally.records.values().sum();
+    let records: u64 = collected.store.tally.records.values().sum();
+    let spilled = collected.store.spilled();
     let problems = collected.problems;
     let stats = collected.stats;
-    let Selection { calls, decisions, outside, outside_untimed } = prepared.select(collected.extracted);
+    let mut selection = prepared.select(collected.store)?;
+    let calls = std::mem::replace(&mut selection.calls, Box::new(std::iter::empty()));
     let catalog = prepared.catalog()?;
     // `--where` after pricing: a dimension such as model_family is known only then.
     let mut filtered = 0usize;
@@ -435,6 +487,9 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
         }
     };
     out.flush().map_err(|e| cannot_write(e.into()))?;
+    selection.complete()?;
+    let decisions = &selection.decisions;
+    let (outside, outside_untimed) = selection.outside();
 
     // Messages, after the data: problems always, the rest unless --quiet.
     let mut err = std::io::stderr().lock();
@@ -480,6 +535,14 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
         }
         for note in &notes {
             let _ = writeln!(err, "note: {note}");
+        }
+        if let Some(bytes) = spilled {
+            let _ = writeln!(
+                err,
+                "note: {} of records did not fit --memory-limit {} and were counted from temporary files",
+                human_size(bytes),
+                human_size(opts.memory.memory_limit)
+            );
         }
         if let Some(first) = stats.skipped_not_otlp.first() {
             let others = stats.skipped_not_otlp.len() - 1;
@@ -553,5 +616,21 @@ pub(crate) fn format_for(path: &Path) -> Option<Format> {
         "parquet" => Some(Format::Parquet),
         "txt" => Some(Format::Table),
         _ => None,
+    }
+}
+
+/// Bytes for people, in the units `--memory-limit` takes: `12.3MiB`.
+pub(crate) fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut unit = 0;
+    let mut scaled = rust_decimal::Decimal::from(bytes);
+    while scaled >= rust_decimal::Decimal::from(1024) && unit < UNITS.len() - 1 {
+        scaled /= rust_decimal::Decimal::from(1024);
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes}B")
+    } else {
+        format!("{}{}", scaled.round_dp(1).normalize(), UNITS[unit])
     }
 }

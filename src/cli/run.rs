@@ -204,8 +204,9 @@ fn read_agent_files(
                 .map_err(|e| error(format!("cannot save {} to {}: {e}", file.display(), target.display())))?;
         }
     }
-    let read = crate::pipeline::collect(&written, &prepared.extract, 0);
-    collected.extracted.merge(read.extracted);
+    let store = std::mem::take(&mut collected.store);
+    let read = crate::pipeline::collect(&written, &prepared.extract, 0, store);
+    collected.store = read.store;
     collected.problems.extend(read.problems);
     collected.stats.files += read.stats.files;
     collected.stats.bytes += read.stats.bytes;

@@ -44,9 +44,10 @@ pub struct Config {
     pub dim_keys: Vec<String>,
 }
 
-/// A span and its parent, both within one trace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+/// A span and its parent, both within one trace, in the span's reconcile scope.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct SpanLink {
+    pub scope: u64,
     pub trace_id: [u8; 16],
     pub span_id: [u8; 8],
     pub parent_span_id: [u8; 8],
@@ -75,22 +76,17 @@ pub struct Tally {
     pub metric_names: BTreeSet<String>,
 }
 
-impl Extracted {
-    pub fn merge(&mut self, other: Extracted) {
-        self.observations.extend(other.observations);
-        self.metric_points.extend(other.metric_points);
-        self.links.extend(other.links);
-        self.problems.extend(other.problems);
-        let t = other.tally;
-        self.tally.requests += t.requests;
+impl Tally {
+    pub fn merge(&mut self, t: Tally) {
+        self.requests += t.requests;
         for (signal, n) in t.records {
-            *self.tally.records.entry(signal).or_default() += n;
+            *self.records.entry(signal).or_default() += n;
         }
         for (emitter, n) in t.claimed {
-            *self.tally.claimed.entry(emitter).or_default() += n;
+            *self.claimed.entry(emitter).or_default() += n;
         }
-        self.tally.scopes.extend(t.scopes);
-        self.tally.metric_names.extend(t.metric_names);
+        self.scopes.extend(t.scopes);
+        self.metric_names.extend(t.metric_names);
     }
 }
 
@@ -106,26 +102,47 @@ pub(crate) enum Claim {
 }
 
 type SpanReader = fn(&Span<'_>, &Record<'_, '_>) -> Claim;
+/// Whether an emitter owns the scope of a record (by scope or service name).
+type ScopeOwner = fn(&Record<'_, '_>) -> bool;
 type LogReader = fn(&LogRecord<'_>, &Record<'_, '_>) -> Claim;
 /// Pushes the usage points of a metric it recognises; returns whether it did.
 type MetricReader = fn(&Metric<'_>, &Record<'_, '_>, &mut Vec<MetricPoint>) -> bool;
 
 /// Emitter modules in the order they are asked; semconv reads whatever is left.
 /// Emitters that own whole scopes (by scope or service name): all their spans are theirs.
-const SPAN_SCOPES: &[fn(&Record<'_, '_>) -> bool] = &[
-    claude_code::owns_scope,
-    codex::owns_scope,
-    gemini_cli::owns_scope,
-    qwen_code::owns_scope,
-    copilot::owns_scope,
-    openlit::owns_scope,
-    litellm::owns_scope,
-    vercel_ai::owns_scope,
-    pydantic_ai::owns_scope,
-    openllmetry::owns_scope,
-    strands::owns_scope,
-    adk::owns_scope,
+const SPAN_SCOPES: &[(Emitter, ScopeOwner)] = &[
+    (Emitter::ClaudeCode, claude_code::owns_scope),
+    (Emitter::Codex, codex::owns_scope),
+    (Emitter::GeminiCli, gemini_cli::owns_scope),
+    (Emitter::QwenCode, qwen_code::owns_scope),
+    (Emitter::Copilot, copilot::owns_scope),
+    (Emitter::OpenLit, openlit::owns_scope),
+    (Emitter::LiteLlm, litellm::owns_scope),
+    (Emitter::VercelAi, vercel_ai::owns_scope),
+    (Emitter::PydanticAi, pydantic_ai::owns_scope),
+    (Emitter::OpenLlmetry, openllmetry::owns_scope),
+    (Emitter::Strands, strands::owns_scope),
+    (Emitter::GoogleAdk, adk::owns_scope),
 ];
+
+/// Emitters that tie the records of one call by their session or process, not by trace
+/// context: an agent's event about a call is logged outside the call's span (matched by a
+/// request id or by its counts). All of one process's records are reconciled together.
+const BY_PROCESS: &[Emitter] =
+    &[Emitter::ClaudeCode, Emitter::Codex, Emitter::GeminiCli, Emitter::QwenCode, Emitter::Copilot, Emitter::OpenLit];
+
+/// The reconcile scope of a record (see `Observation::scope`): its trace, or its emitting
+/// process (on its route) for the emitters above and for records outside any trace.
+fn scope_of(emitter: Option<Emitter>, trace: [u8; 16], record: &Record<'_, '_>) -> u64 {
+    let mut h = DefaultHasher::new();
+    if trace == [0; 16] || emitter.is_some_and(|e| BY_PROCESS.contains(&e)) {
+        (1u8, record.route.map(|r| &**r), record.resource.instance.as_deref()).hash(&mut h);
+    } else {
+        (2u8, trace).hash(&mut h);
+    }
+    h.finish()
+}
+
 /// Attribute-key prefixes under which emitters report usage on spans of other scopes.
 const SPAN_KEY_PREFIXES: &[&[&str]] =
     &[semconv::SPAN_KEYS, openinference::SPAN_KEYS, vercel_ai::SPAN_KEYS, openllmetry::SPAN_KEYS];
@@ -189,16 +206,9 @@ pub fn extract(
                     note_scope(&mut out.tally, &ss.scope.name);
                     let scope_record =
                         Record { attrs: &[], resource: &resource, scope: &ss.scope.name, location, route, config };
-                    let scope_owned = SPAN_SCOPES.iter().any(|owns| owns(&scope_record));
+                    let owner = SPAN_SCOPES.iter().find(|(_, owns)| owns(&scope_record)).map(|(emitter, _)| *emitter);
                     for span in &ss.spans {
                         *out.tally.records.entry(Signal::Traces).or_default() += 1;
-                        if span.parent_span_id != [0; 8] {
-                            out.links.push(SpanLink {
-                                trace_id: span.trace_id,
-                                span_id: span.span_id,
-                                parent_span_id: span.parent_span_id,
-                            });
-                        }
                         let record = Record {
                             attrs: &span.attributes,
                             resource: &resource,
@@ -209,12 +219,24 @@ pub fn extract(
                         };
                         // Most spans of a busy service are not LLM calls: unless an emitter owns
                         // the scope, only a span with a key some emitter reads is offered.
-                        if scope_owned || span.attributes.iter().any(|kv| is_usage_key(&kv.key)) {
+                        // A span's usage and its place in the tree share one scope: the
+                        // scope owner's, else the claiming emitter's.
+                        let scope = |claimer: Option<Emitter>| scope_of(owner.or(claimer), span.trace_id, &record);
+                        let mut claimer = None;
+                        if owner.is_some() || span.attributes.iter().any(|kv| is_usage_key(&kv.key)) {
                             let before = out.observations.len();
-                            offer(SPAN_READERS, |read| read(span, &record), out);
+                            claimer = offer(SPAN_READERS, |read| read(span, &record), |e| scope(Some(e)), out);
                             let describe =
                                 || format!("span {:?} ({})", usage::printable(&span.name), hex(&span.span_id));
                             check(&span.attributes, &describe, location, before, out);
+                        }
+                        if span.parent_span_id != [0; 8] {
+                            out.links.push(SpanLink {
+                                scope: scope(claimer),
+                                trace_id: span.trace_id,
+                                span_id: span.span_id,
+                                parent_span_id: span.parent_span_id,
+                            });
                         }
                     }
                 }
@@ -236,7 +258,7 @@ pub fn extract(
                             config,
                         };
                         let before = out.observations.len();
-                        offer(LOG_READERS, |read| read(log, &record), out);
+                        offer(LOG_READERS, |read| read(log, &record), |e| scope_of(Some(e), log.trace_id, &record), out);
                         let describe = || match &*log.event_name {
                             "" => format!("log record {}", n + 1),
                             name => format!("log record {} {:?}", n + 1, usage::printable(name)),
@@ -304,14 +326,22 @@ fn note_scope(tally: &mut Tally, scope: &str) {
     }
 }
 
-fn offer<F: Fn(&Reader) -> Claim, Reader>(readers: &[(Emitter, Reader)], ask: F, out: &mut Extracted) {
+/// Asks each reader in turn; the first to claim the record adds what it found, in the
+/// scope `scope` gives for the claiming emitter.
+fn offer<F: Fn(&Reader) -> Claim, Reader>(
+    readers: &[(Emitter, Reader)],
+    ask: F,
+    scope: impl Fn(Emitter) -> u64,
+    out: &mut Extracted,
+) -> Option<Emitter> {
     for (emitter, read) in readers {
         if let Claim::Mine(found) = ask(read) {
             *out.tally.claimed.entry(*emitter).or_default() += 1;
-            out.observations.extend(found);
-            return;
+            out.observations.extend(found.map(|o| Observation { scope: scope(*emitter), ..o }));
+            return Some(*emitter);
         }
     }
+    None
 }
 
 /// The attributes an emitter module reads from: the record's own, then its resource's.
@@ -392,6 +422,7 @@ impl<'r, 'a> Record<'r, 'a> {
             session: None,
             instance: self.resource.instance.clone(),
             keys: CallKeys::default(),
+            scope: 0,
             secondhand: false,
             partial: false,
             span: None,

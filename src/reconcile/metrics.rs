@@ -86,6 +86,7 @@ pub fn observations(mut points: Vec<MetricPoint>) -> (Vec<Observation>, u64) {
                 session: p.session,
                 instance: p.instance,
                 keys: CallKeys::default(),
+                scope: 0,
                 secondhand: false,
                 partial: false,
                 span: None,

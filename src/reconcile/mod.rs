@@ -16,10 +16,27 @@
 //! Every observation not counted is tallied with its reason.
 
 mod metrics;
+mod spill;
+mod store;
 
-use crate::extract::{Extracted, SpanLink};
+pub use store::{Limits, Store};
+
+use crate::extract::SpanLink;
 use crate::model::{Call, FingerprintMap, Location, Observation, Role, ServiceTier, Signal};
+use spill::{Item, Merge, Partitions, Reader};
 use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex};
+
+/// Where a record comes in the input: its source (file, or live session), the chunk of
+/// that source, the record's place among the chunk's observations. Every tie is broken
+/// by it, so results do not depend on which thread read what first.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Order {
+    pub source: u32,
+    pub chunk: u64,
+    pub index: u32,
+}
 
 /// Why observations were not counted, for the summary and `inspect`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -32,11 +49,12 @@ pub struct Decisions {
     pub metrics_covered: u64,
     /// Metric points exported more than once.
     pub metric_repeats: u64,
-    /// A few records of each kind not counted, so a user can go and look at them.
+    /// The first few records (in input order) of each kind not counted, so a user can go
+    /// and look at them.
     pub examples: Vec<Example>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     Duplicate,
@@ -60,21 +78,73 @@ pub struct Example {
     pub record: Location,
     /// The record counted in its place, for duplicates.
     pub kept: Option<Location>,
+    order: Order,
 }
 
 impl Decisions {
     const EXAMPLES_PER_REASON: usize = 3;
 
-    fn example(&mut self, reason: Reason, record: &Location, kept: Option<&Location>) {
-        if self.examples.iter().filter(|e| e.reason == reason).count() < Self::EXAMPLES_PER_REASON {
-            self.examples.push(Example { reason, record: record.clone(), kept: kept.cloned() });
+    /// Keeps the first examples in input order, however the records were taken.
+    fn example(&mut self, reason: Reason, order: Order, record: &Location, kept: Option<&Location>) {
+        let same = self.examples.iter().filter(|e| e.reason == reason);
+        if same.clone().count() >= Self::EXAMPLES_PER_REASON {
+            let Some(last) = same.map(|e| e.order).max().filter(|last| order < *last) else { return };
+            self.examples.retain(|e| !(e.reason == reason && e.order == last));
         }
+        self.examples.push(Example { reason, record: record.clone(), kept: kept.cloned(), order });
+        self.examples.sort_by_key(|e| (e.reason, e.order));
     }
 }
 
+/// The calls counted, and why the other records were not.
 pub struct Reconciled {
-    pub calls: Vec<Call>,
+    pub calls: Calls,
     pub decisions: Decisions,
+}
+
+/// The calls, in input order (those from metrics last): from memory, or merged back from
+/// the spill files.
+pub struct Calls {
+    source: CallSource,
+    metric_calls: std::vec::IntoIter<Call>,
+    failure: Failure,
+    /// Kept until the calls are read: dropping it removes the spill files.
+    _spill: Option<crate::temp::Dir>,
+}
+
+/// The first error reading spilled calls back: the run must fail rather than report part.
+pub type Failure = Arc<Mutex<Option<String>>>;
+
+enum CallSource {
+    Memory(std::vec::IntoIter<Call>),
+    Spilled(Merge),
+}
+
+impl Calls {
+    /// Set when reading the spilled calls back failed: what was read is incomplete.
+    pub fn failure(&self) -> Failure {
+        Arc::clone(&self.failure)
+    }
+}
+
+impl Iterator for Calls {
+    type Item = Call;
+
+    fn next(&mut self) -> Option<Call> {
+        let next = match &mut self.source {
+            CallSource::Memory(calls) => calls.next(),
+            CallSource::Spilled(merge) => match merge.next_call() {
+                Ok(call) => call.map(Call::from),
+                Err(e) => {
+                    let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
+                    failure.get_or_insert_with(|| format!("cannot read spilled calls back: {e}"));
+                    self.source = CallSource::Memory(Vec::new().into_iter());
+                    None
+                }
+            },
+        };
+        next.or_else(|| self.metric_calls.next())
+    }
 }
 
 /// Precedence of signals for the same call: the per-call span first.
@@ -86,82 +156,203 @@ fn rank(signal: Signal) -> u8 {
     }
 }
 
-/// `observations` must be in input order (it decides ties deterministically).
-pub fn reconcile(extracted: Extracted) -> Reconciled {
-    let Extracted { observations, links, metric_points, .. } = extracted;
+/// Reconciles everything in the store: in memory, or partition by partition when it was
+/// spilled (the same calls in the same order either way: every rule works within a scope,
+/// and a scope is never split between partitions). Fails only when the spill files fail.
+pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
+    if let Some(failure) = store.failure.take() {
+        return Err(failure);
+    }
     let mut decisions = Decisions::default();
-    let (metric_observations, repeats) = metrics::observations(metric_points);
+    let mut points = std::mem::take(&mut store.metric_points);
+    points.sort_by_key(|(order, _)| *order);
+    let (metric_observations, repeats) = metrics::observations(points.into_iter().map(|(_, p)| p).collect());
     decisions.metric_repeats = repeats;
+    // Rule 3 needs what the calls cover only when there is metric usage to cover.
+    let mut covers = (!metric_observations.is_empty()).then(Covers::default);
 
+    let (source, spill) = if store.spill.is_none() {
+        let kept = reconcile_scopes(std::mem::take(&mut store.held), &store.links, &mut decisions);
+        let calls: Vec<Call> = kept.into_iter().map(|(_, o)| Call::from(o)).collect();
+        if let Some(covers) = &mut covers {
+            calls.iter().for_each(|c| covers.add(c));
+        }
+        (CallSource::Memory(calls.into_iter()), None)
+    } else {
+        store.spill_held();
+        if let Some(failure) = store.failure.take() {
+            return Err(failure);
+        }
+        let limit = store.limit();
+        let Some(mut spill) = store.spill.take() else { return Err("the spill files are gone".into()) };
+        let written = spill.partitions.take().map(Partitions::finish).transpose().map_err(spill_error)?.unwrap_or_default();
+        let mut calls_files = Vec::new();
+        let mut work: Vec<(spill::Written, u32)> = written.into_iter().map(|w| (w, 0)).collect();
+        let dir = spill.dir.path().to_owned();
+        let mut made = 0usize;
+        while let Some((part, level)) = work.pop() {
+            if part.bytes == 0 {
+                std::fs::remove_file(&part.path).map_err(spill_error)?;
+                continue;
+            }
+            // A partition still over the budget is split again, unless its scopes no longer
+            // divide (one huge trace), which is then reconciled whole.
+            if part.bytes > limit && level < MAX_SPLITS {
+                made += 1;
+                let mut parts = Partitions::create(&dir, &format!("split{made}"), level + 1).map_err(spill_error)?;
+                let mut reader = Reader::open(&part.path).map_err(spill_error)?;
+                while let Some(item) = reader.next_item().map_err(spill_error)? {
+                    let bytes = match &item {
+                        Item::Observation(_, o) => store::held_size(o),
+                        Item::Link(_) => std::mem::size_of::<SpanLink>(),
+                    };
+                    parts.push(&item, bytes).map_err(spill_error)?;
+                }
+                std::fs::remove_file(&part.path).map_err(spill_error)?;
+                let parts = parts.finish().map_err(spill_error)?;
+                // All in one again: one scope (or scopes that hash alike) that no split divides.
+                let divided = parts.iter().filter(|w| w.bytes > 0).count() > 1;
+                let level = if divided { level + 1 } else { MAX_SPLITS };
+                work.extend(parts.into_iter().map(|w| (w, level)));
+                continue;
+            }
+            let (mut held, mut links) = (Vec::new(), Vec::new());
+            let mut reader = Reader::open(&part.path).map_err(spill_error)?;
+            while let Some(item) = reader.next_item().map_err(spill_error)? {
+                match item {
+                    Item::Observation(order, o) => held.push((order, o)),
+                    Item::Link(link) => links.push(link),
+                }
+            }
+            std::fs::remove_file(&part.path).map_err(spill_error)?;
+            let kept = reconcile_scopes(held, &links, &mut decisions);
+            if let Some(covers) = &mut covers {
+                kept.iter().for_each(|(_, o)| covers.add_observation(o));
+            }
+            let path = part.path.with_file_name(format!("calls-{}", calls_files.len()));
+            spill::write_calls(&path, &kept).map_err(spill_error)?;
+            calls_files.push(path);
+        }
+        let merge = Merge::open(&calls_files).map_err(spill_error)?;
+        (CallSource::Spilled(merge), Some(spill.dir))
+    };
+
+    // Rule 3: a call record covers its session, and its process, within its route (two
+    // senders on two routes are two sessions, however alike their names).
+    let mut metric_calls = Vec::new();
+    let covers = covers.unwrap_or_default();
+    for o in metric_observations {
+        let is_covered = match (&o.session, &o.instance) {
+            (Some(s), _) => covers.sessions.contains(&Covers::key(&o.route, s)),
+            (None, Some(i)) => covers.instances.contains(&Covers::key(&o.route, i)),
+            (None, None) => covers.routes.contains(&Covers::key(&o.route, "")),
+        };
+        if is_covered {
+            decisions.metrics_covered += 1;
+            decisions.example(Reason::MetricsCovered, Order::default(), &o.location, None);
+        } else {
+            metric_calls.push(Call::from(o));
+        }
+    }
+    let calls = Calls { source, metric_calls: metric_calls.into_iter(), failure: Failure::default(), _spill: spill };
+    Ok(Reconciled { calls, decisions })
+}
+
+/// How many times a partition over the budget is split again (64^4 partitions in all).
+const MAX_SPLITS: u32 = 3;
+
+fn spill_error(e: std::io::Error) -> String {
+    format!("cannot use the spill files: {e} (choose another place with --temp-dir, or allow more memory with --memory-limit)")
+}
+
+/// The sessions, processes and routes calls were counted for (as hashes: there may be
+/// millions).
+#[derive(Default)]
+struct Covers {
+    sessions: HashSet<u64>,
+    instances: HashSet<u64>,
+    routes: HashSet<u64>,
+}
+
+impl Covers {
+    fn key(route: &Option<crate::input::route::Route>, name: &str) -> u64 {
+        let mut h = DefaultHasher::new();
+        (route.as_deref().unwrap_or(""), name).hash(&mut h);
+        h.finish()
+    }
+
+    fn add(&mut self, c: &Call) {
+        self.note(&c.route, c.session.as_deref(), c.instance.as_deref());
+    }
+
+    fn add_observation(&mut self, o: &Observation) {
+        self.note(&o.route, o.session.as_deref(), o.instance.as_deref());
+    }
+
+    fn note(&mut self, route: &Option<crate::input::route::Route>, session: Option<&str>, instance: Option<&str>) {
+        if let Some(s) = session {
+            self.sessions.insert(Self::key(route, s));
+        }
+        if let Some(i) = instance {
+            self.instances.insert(Self::key(route, i));
+        }
+        self.routes.insert(Self::key(route, ""));
+    }
+}
+
+/// Rules 1 and 2 on whole scopes: the observations counted as calls, in input order.
+fn reconcile_scopes(
+    mut held: Vec<(Order, Observation)>,
+    links: &[SpanLink],
+    decisions: &mut Decisions,
+) -> Vec<(Order, Observation)> {
+    held.sort_unstable_by_key(|(order, _)| *order);
     // Rule 1, in order of precedence (whole usage, signal, first-hand), input
     // order among equals. Indices are sorted, not the observations: no copy of them all.
-    let mut slots: Vec<Option<Observation>> = observations.into_iter().map(Some).collect();
-    let key = |o: &Option<Observation>| o.as_ref().map(|o| (o.partial, rank(o.signal), o.secondhand));
+    let mut slots: Vec<Option<(Order, Observation)>> = held.into_iter().map(Some).collect();
+    let key = |o: &Option<(Order, Observation)>| o.as_ref().map(|(_, o)| (o.partial, rank(o.signal), o.secondhand));
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by_key(|&i| key(&slots[i]));
     let mut seen: FingerprintMap<usize> = FingerprintMap::with_capacity_and_hasher(slots.len() * 2, Default::default());
     for i in order {
-        let Some(keys) = slots[i].as_ref().map(|o| o.keys) else { continue };
-        let first = keys.iter().find_map(|k| seen.get(k).copied());
+        let Some((scope, keys)) = slots[i].as_ref().map(|(_, o)| (o.scope, o.keys)) else { continue };
+        // The same identity in two scopes is two calls (e.g. two processes' equal counts).
+        let scoped = |id: &u128| id ^ u128::from(scope).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
+        let first = keys.iter().find_map(|k| seen.get(&scoped(k)).copied());
         match first {
             Some(first) => {
-                let Some(dup) = slots[i].take() else { continue };
+                let Some((dup_order, dup)) = slots[i].take() else { continue };
                 decisions.duplicates += 1;
-                if let Some(kept) = slots[first].as_mut() {
-                    decisions.example(Reason::Duplicate, &dup.location, Some(&kept.location));
+                if let Some((_, kept)) = slots[first].as_mut() {
+                    decisions.example(Reason::Duplicate, dup_order, &dup.location, Some(&kept.location));
                     fill_missing(kept, dup);
                 }
             }
-            None => seen.extend(keys.iter().map(|k| (*k, i))),
+            None => seen.extend(keys.iter().map(|k| (scoped(k), i))),
         }
     }
     drop(seen);
-    let parents = Parents::new(&links);
+    let parents = Parents::new(links);
     inherit_models(&mut slots, &parents);
 
     // Rule 2: mark every ancestor of a span with usage.
     let covered = spans_with_usage_below(&slots, &parents);
     let mut calls = Vec::with_capacity(slots.len());
-    for o in slots.into_iter().flatten() {
-        let summed_children = o.role == Role::MaybeAggregate && o.span.is_some_and(|s| covered.contains(&s));
+    for (order, o) in slots.into_iter().flatten() {
+        let summed_children =
+            o.role == Role::MaybeAggregate && o.span.is_some_and(|(t, s)| covered.contains(&(o.scope, t, s)));
         if summed_children {
             decisions.aggregates += 1;
-            decisions.example(Reason::AggregateParent, &o.location, None);
+            decisions.example(Reason::AggregateParent, order, &o.location, None);
         } else {
-            calls.push(Call::from(o));
+            calls.push((order, o));
         }
     }
-
-    // Rule 3: a call record covers its session, and its process, within its route (two
-    // senders on two routes are two sessions, however alike their names).
-    let sessions: HashSet<(&str, &str)> =
-        calls.iter().filter_map(|c| Some((route(&c.route), c.session.as_deref()?))).collect();
-    let instances: HashSet<(&str, &str)> =
-        calls.iter().filter_map(|c| Some((route(&c.route), c.instance.as_deref()?))).collect();
-    let routes: HashSet<&str> = calls.iter().map(|c| route(&c.route)).collect();
-    let mut from_metrics = Vec::new();
-    for o in metric_observations {
-        let is_covered = match (&o.session, &o.instance) {
-            (Some(s), _) => sessions.contains(&(route(&o.route), s.as_str())),
-            (None, Some(i)) => instances.contains(&(route(&o.route), i.as_str())),
-            (None, None) => routes.contains(route(&o.route)),
-        };
-        if is_covered {
-            decisions.metrics_covered += 1;
-            decisions.example(Reason::MetricsCovered, &o.location, None);
-        } else {
-            from_metrics.push(Call::from(o));
-        }
-    }
-    calls.extend(from_metrics);
-    Reconciled { calls, decisions }
+    calls
 }
 
-fn route(r: &Option<crate::input::route::Route>) -> &str {
-    r.as_deref().unwrap_or("")
-}
-
-type SpanRef = ([u8; 16], [u8; 8]);
+/// A span within its scope: (scope, trace id, span id).
+type SpanRef = (u64, [u8; 16], [u8; 8]);
 
 /// The record kept for a call may lack what a repeat of it says: a span without the
 /// model or the emitter's cost that its event carries (Codex, Claude Code), or without a
@@ -197,44 +388,53 @@ impl<'l> Parents<'l> {
     }
 
     /// The ancestors of a span, nearest first. Bounded: a malformed dump may hold a cycle.
-    fn ancestors(&self, (trace, span): SpanRef) -> impl Iterator<Item = SpanRef> + '_ {
-        let map =
-            self.map.get_or_init(|| self.links.iter().map(|l| ((l.trace_id, l.span_id), l.parent_span_id)).collect());
+    fn ancestors(&self, (scope, trace, span): SpanRef) -> impl Iterator<Item = SpanRef> + '_ {
+        let map = self.map.get_or_init(|| {
+            // Sorted first: a span given two parents (a malformed dump) keeps the same one
+            // whatever order its links came in.
+            let mut links = self.links.to_vec();
+            links.sort_unstable();
+            links.into_iter().map(|l| ((l.scope, l.trace_id, l.span_id), l.parent_span_id)).collect()
+        });
         let mut at = span;
         std::iter::from_fn(move || {
-            let up = *map.get(&(trace, at))?;
+            let up = *map.get(&(scope, trace, at))?;
             at = up;
-            Some((trace, up))
+            Some((scope, trace, up))
         })
         .take(map.len())
     }
 }
 
+fn span_ref(o: &Observation) -> Option<SpanRef> {
+    o.span.map(|(t, s)| (o.scope, t, s))
+}
+
 /// A span that names no model takes the model of its nearest ancestor span with usage
 /// that does (Codex's `handle_responses` under its `session_task.turn`).
-fn inherit_models(slots: &mut [Option<Observation>], parents: &Parents<'_>) {
-    let kept = || slots.iter().flatten();
+fn inherit_models(slots: &mut [Option<(Order, Observation)>], parents: &Parents<'_>) {
+    let kept = || slots.iter().flatten().map(|(_, o)| o);
     if !kept().any(|o| o.model.is_none() && o.span.is_some()) {
         return;
     }
-    let models: HashMap<SpanRef, String> = kept().filter_map(|o| Some((o.span?, o.model.clone()?))).collect();
+    let models: HashMap<SpanRef, String> = kept().filter_map(|o| Some((span_ref(o)?, o.model.clone()?))).collect();
     if models.is_empty() {
         return;
     }
-    for o in slots.iter_mut().flatten().filter(|o| o.model.is_none()) {
-        let Some(span) = o.span else { continue };
+    for (_, o) in slots.iter_mut().flatten().filter(|(_, o)| o.model.is_none()) {
+        let Some(span) = span_ref(o) else { continue };
         o.model = parents.ancestors(span).find_map(|up| models.get(&up)).cloned();
     }
 }
 
 /// The spans that have a usage-bearing span somewhere below them.
-fn spans_with_usage_below(slots: &[Option<Observation>], parents: &Parents<'_>) -> HashSet<SpanRef> {
-    let kept = || slots.iter().flatten();
+fn spans_with_usage_below(slots: &[Option<(Order, Observation)>], parents: &Parents<'_>) -> HashSet<SpanRef> {
+    let kept = || slots.iter().flatten().map(|(_, o)| o);
     let mut covered = HashSet::new();
     if !kept().any(|o| o.role == Role::MaybeAggregate && o.span.is_some()) {
         return covered;
     }
-    for span in kept().filter_map(|o| o.span) {
+    for span in kept().filter_map(span_ref) {
         for up in parents.ancestors(span) {
             if !covered.insert(up) {
                 break;
@@ -247,7 +447,21 @@ fn spans_with_usage_below(slots: &[Option<Observation>], parents: &Parents<'_>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::extract::Extracted;
     use crate::model::{CallKey, CallKeys, Emitter, Location, Position, TokenBuckets};
+
+    /// What reconcile made of it, read whole.
+    struct Done {
+        calls: Vec<Call>,
+        decisions: Decisions,
+    }
+
+    fn reconcile(ex: Extracted) -> Done {
+        let mut store = Store::default();
+        store.add(0, 0, ex);
+        let r = super::reconcile(store).unwrap();
+        Done { calls: r.calls.collect(), decisions: r.decisions }
+    }
 
     fn obs(signal: Signal, role: Role, span: Option<u8>, keys: Vec<CallKey>, input: u64) -> Observation {
         Observation {
@@ -271,6 +485,7 @@ mod tests {
                 k.extend(keys);
                 k
             },
+            scope: 0,
             secondhand: false,
             partial: false,
             span: span.map(|s| ([1; 16], [s; 8])),
@@ -285,11 +500,72 @@ mod tests {
     }
 
     fn link(span: u8, parent: u8) -> SpanLink {
-        SpanLink { trace_id: [1; 16], span_id: [span; 8], parent_span_id: [parent; 8] }
+        SpanLink { scope: 0, trace_id: [1; 16], span_id: [span; 8], parent_span_id: [parent; 8] }
     }
 
-    fn total(r: &Reconciled) -> u64 {
+    fn total(r: &Done) -> u64 {
         r.calls.iter().map(|c| c.tokens.input).sum()
+    }
+
+    use proptest::prelude::*;
+
+    /// An observation of a small world: few scopes, spans and keys, so records collide.
+    fn arbitrary_observation() -> impl Strategy<Value = Observation> {
+        (0u64..3, 0u8..4, prop::collection::vec(0u8..6, 0..3), 0u8..3, any::<bool>(), any::<bool>(), 1u64..50).prop_map(
+            |(scope, span, keys, kind, partial, secondhand, input)| {
+                let signal = [Signal::Traces, Signal::Logs, Signal::Traces][kind as usize];
+                let role = if kind == 2 { Role::MaybeAggregate } else { Role::ModelCall };
+                let keys =
+                    keys.into_iter().map(|k| if k < 3 { span_key(k) } else { CallKey::Response([1; 16], k.to_string()) });
+                let mut o = obs(signal, role, (signal == Signal::Traces).then_some(span), keys.collect(), input);
+                o.scope = scope;
+                o.partial = partial;
+                o.secondhand = secondhand;
+                o.model = (input % 3 != 0).then(|| format!("m{input}"));
+                o.location = Location { file: "f".into(), at: Position::Line(input) };
+                o
+            },
+        )
+    }
+
+    proptest! {
+        // Each case writes and removes hundreds of files.
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        /// Spilled (in partitions, split again, chunks in any order) or not, reconcile
+        /// gives the same calls in the same order and the same decisions.
+        #[test]
+        fn spilled_or_not_the_result_is_the_same(
+            chunks in prop::collection::vec(
+                (prop::collection::vec(arbitrary_observation(), 0..6),
+                 prop::collection::vec((0u64..3, 0u8..4, 0u8..4), 0..4)),
+                1..6),
+            limit in prop::sample::select(vec![0usize, 1500, 6000]),
+            reversed in any::<bool>(),
+        ) {
+            let fill = |limit: usize, reversed: bool| {
+                let mut store = Store::new(Limits { memory: limit, temp_dir: std::env::temp_dir() });
+                let mut numbered: Vec<_> = chunks.iter().enumerate().collect();
+                if reversed {
+                    numbered.reverse();
+                }
+                for (n, (observations, links)) in numbered {
+                    let links =
+                        links.iter().map(|&(scope, span, parent)| SpanLink { scope, ..link(span, parent) }).collect();
+                    store.add(0, n as u64, Extracted { observations: observations.clone(), links, ..Default::default() });
+                }
+                let spilled = store.spilled().is_some();
+                let r = super::reconcile(store).unwrap();
+                let decisions = r.decisions;
+                let calls: Vec<String> = r.calls.map(|c| format!("{c:?}")).collect();
+                (calls, decisions, spilled)
+            };
+            let (calls, decisions, _) = fill(usize::MAX, false);
+            let (spilled_calls, spilled_decisions, spilled) = fill(limit, reversed);
+            prop_assert!(spilled || limit > 0 || chunks.iter().all(|(o, l)| o.is_empty() && l.is_empty()));
+            prop_assert_eq!(calls, spilled_calls);
+            prop_assert_eq!(decisions, spilled_decisions);
+        }
     }
 
     #[test]

@@ -21,6 +21,7 @@ use crate::input::route::Route;
 use crate::input::{InputStats, Problem, Unit, UnitPayload};
 use crate::model::{Location, Position, Signal};
 use crate::pipeline::{self, Collected};
+use crate::reconcile::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -105,7 +106,9 @@ pub struct Receiver {
 
 #[derive(Default)]
 struct State {
-    extracted: Extracted,
+    store: Store,
+    /// The number the store gave this session's requests.
+    source: u32,
     problems: Vec<Problem>,
     accepted: u64,
     bytes: u64,
@@ -120,12 +123,13 @@ pub struct Progress {
 }
 
 impl Receiver {
-    fn new(config: extract::Config, options: Options) -> std::io::Result<Receiver> {
+    fn new(config: extract::Config, mut store: Store, options: Options) -> std::io::Result<Receiver> {
         let save = options.save.as_ref().map(|s| save::Saver::open(&s.dir, s.format, s.sync)).transpose()?;
+        let source = store.sources(1);
         Ok(Receiver {
             config,
             options,
-            state: Mutex::new(State { save, ..State::default() }),
+            state: Mutex::new(State { store, source, save, problems: Vec::new(), accepted: 0, bytes: 0 }),
             seen: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
             full: Notify::new(),
@@ -210,7 +214,8 @@ impl Receiver {
         }
         // Values it could not use are problems of the session, the request is still accepted.
         state.problems.append(&mut out.problems);
-        state.extracted.merge(out);
+        let (source, accepted) = (state.source, state.accepted);
+        state.store.add(source, accepted, out);
         state.accepted += 1;
         state.bytes += body.len() as u64;
         if self.options.max_requests.is_some_and(|max| state.accepted >= max) {
@@ -230,17 +235,11 @@ impl Receiver {
         self.last.lock().unwrap_or_else(|p| p.into_inner()).elapsed()
     }
 
-    /// A copy of what was extracted so far (for the live status line).
-    pub fn snapshot(&self) -> Extracted {
-        let state = self.state();
-        let e = &state.extracted;
-        Extracted {
-            observations: e.observations.clone(),
-            metric_points: e.metric_points.clone(),
-            links: e.links.clone(),
-            tally: e.tally.clone(),
-            problems: Vec::new(),
-        }
+    /// A copy of what was extracted so far (for the live status line), while it is small:
+    /// a long session is not copied every second.
+    pub fn snapshot(&self) -> Option<Store> {
+        const MAX_COPY: usize = 16 << 20;
+        self.state().store.copy_held(MAX_COPY)
     }
 
     fn take(&self) -> Collected {
@@ -248,7 +247,7 @@ impl Receiver {
         let mut state = self.state();
         let files = state.save.as_ref().map_or(0, |s| s.files());
         Collected {
-            extracted: std::mem::take(&mut state.extracted),
+            store: std::mem::take(&mut state.store),
             problems: std::mem::take(&mut state.problems),
             stats: InputStats { files, bytes: state.bytes, skipped_not_otlp: Vec::new(), text_lines: Vec::new() },
         }
@@ -277,7 +276,7 @@ const DRAIN: Duration = Duration::from_secs(5);
 
 impl Server {
     /// Binds the listeners and starts serving (within a tokio runtime).
-    pub async fn start(config: extract::Config, options: Options) -> Result<Server, String> {
+    pub async fn start(config: extract::Config, store: Store, options: Options) -> Result<Server, String> {
         let bind = |addr: SocketAddr, what: &str| {
             let what = what.to_string();
             async move {
@@ -293,7 +292,7 @@ impl Server {
         };
         let http_addr = http.local_addr().map_err(|e| e.to_string())?;
         let grpc_addr = grpc.as_ref().map(|l| l.local_addr()).transpose().map_err(|e| e.to_string())?;
-        let receiver = Arc::new(Receiver::new(config, options).map_err(|e| format!("--save: {e}"))?);
+        let receiver = Arc::new(Receiver::new(config, store, options).map_err(|e| format!("--save: {e}"))?);
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(serve(http, grpc, receiver.clone(), stopped));
         Ok(Server { receiver, http_addr, grpc_addr, stop, task })
