@@ -58,7 +58,7 @@ fn every_capture_reports_the_same_spilled_or_not() {
         let by = "model,emitter,signal,service,day,session";
         let stderr = assert_same_spilled(&["report", &capture, "--format", "json", "--by", by, "--cost", "both"]);
         let counted = !stderr.contains("→ 0 counted");
-        assert_eq!(stderr.contains("counted from temporary files"), counted, "{capture}: {stderr}");
+        assert_eq!(stderr.contains("went to temporary files"), counted, "{capture}: {stderr}");
     }
 }
 
@@ -113,7 +113,7 @@ fn a_generated_dump_reports_the_same_spilled_or_not() {
     let in_memory = run(&["report", &dump, "--format", "json"], temp.path());
     let spilled = run(&["report", &dump, "--format", "json", "--memory-limit", "1MiB"], temp.path());
     let stderr = String::from_utf8_lossy(&spilled.stderr);
-    assert!(stderr.contains("counted from temporary files"), "{stderr}");
+    assert!(stderr.contains("went to temporary files"), "{stderr}");
     assert!(in_memory.stdout == spilled.stdout, "spilled and in-memory reports differ");
     assert_no_files_left(temp.path());
     // And the report is right: the generator's totals.
@@ -140,7 +140,9 @@ fn ctrl_c_removes_the_spill_files() {
     let deadline = Instant::now() + Duration::from_secs(30);
     let spill_dir = loop {
         let made: Vec<_> = std::fs::read_dir(temp.path()).unwrap().map(|e| e.unwrap().path()).collect();
-        if let Some(dir) = made.into_iter().find(|d| d.file_name().unwrap().to_str().unwrap().starts_with("otelcost-spill-")) {
+        if let Some(dir) =
+            made.into_iter().find(|d| d.file_name().unwrap().to_str().unwrap().starts_with("otelcost-spill-"))
+        {
             break dir;
         }
         assert!(Instant::now() < deadline, "no spill directory was made");

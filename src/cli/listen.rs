@@ -241,19 +241,21 @@ impl StatusLine {
                         progress.accepted
                     ),
                     Some(Ok(reconciled)) => {
-                    let calls = reconciled.calls;
-                    let priced: Vec<_> = crate::price::price_calls(&catalog, calls, false).collect();
-                    let tokens: u64 =
-                        priced.iter().map(|p| p.call.tokens.total_input().saturating_add(p.call.tokens.output)).sum();
-                    let cost: rust_decimal::Decimal = priced.iter().filter_map(|p| p.cost).sum();
-                    let unpriced = priced.iter().filter(|p| p.cost.is_none()).count();
-                    let unpriced = if unpriced > 0 { format!(" (+{unpriced} unpriced)") } else { String::new() };
-                    format!(
-                        "otelcost: {} requests{refused}, {} calls, {tokens} tokens, ${}{unpriced} so far",
-                        progress.accepted,
-                        priced.len(),
-                        cost.round_dp(4)
-                    )
+                        let calls = reconciled.calls;
+                        let priced: Vec<_> = crate::price::price_calls(&catalog, calls, false).collect();
+                        let tokens: u64 = priced
+                            .iter()
+                            .map(|p| p.call.tokens.total_input().saturating_add(p.call.tokens.output))
+                            .sum();
+                        let cost: rust_decimal::Decimal = priced.iter().filter_map(|p| p.cost).sum();
+                        let unpriced = priced.iter().filter(|p| p.cost.is_none()).count();
+                        let unpriced = if unpriced > 0 { format!(" (+{unpriced} unpriced)") } else { String::new() };
+                        format!(
+                            "otelcost: {} requests{refused}, {} calls, {tokens} tokens, ${}{unpriced} so far",
+                            progress.accepted,
+                            priced.len(),
+                            cost.round_dp(4)
+                        )
                     }
                 };
                 let mut err = std::io::stderr().lock();

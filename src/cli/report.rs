@@ -8,8 +8,8 @@ use crate::reconcile;
 use crate::report::{self, CallExport, Format};
 use clap::Args;
 use jiff::tz::TimeZone;
-use std::io::{IsTerminal, Write};
 use std::cell::Cell;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -139,9 +139,10 @@ pub struct ReportOptions {
 /// How much memory what is read may take before it goes to disk.
 #[derive(Args, Debug, Clone)]
 pub struct MemoryOptions {
-    /// Memory for what is held until calls are counted (e.g. 200MiB, 1GiB): beyond it, it
-    /// is spilled to temporary files and counted from there, with the same result.
-    #[arg(long, value_name = "SIZE", default_value = "100MiB", value_parser = super::parse_size)]
+    /// The memory otelcost keeps to, whatever the size of the input (e.g. 200MiB, 1GiB).
+    /// Half of it holds the records read until their calls are counted; beyond that they go
+    /// to temporary files and are counted from there, with the same result.
+    #[arg(long, value_name = "SIZE", default_value = "200MiB", value_parser = super::parse_size)]
     pub memory_limit: u64,
 
     /// Where spill files go [default: $TMPDIR, else /tmp]. Removed when otelcost ends.
@@ -152,8 +153,9 @@ pub struct MemoryOptions {
 impl MemoryOptions {
     /// An empty store for what is extracted, within these limits.
     pub fn store(&self) -> reconcile::Store {
+        // The other half: chunks being read and decoded, the catalog, the report's rows.
         reconcile::Store::new(reconcile::Limits {
-            memory: usize::try_from(self.memory_limit).unwrap_or(usize::MAX),
+            memory: usize::try_from(self.memory_limit / 2).unwrap_or(usize::MAX),
             temp_dir: self.temp_dir.clone().unwrap_or_else(std::env::temp_dir),
         })
     }
@@ -539,7 +541,7 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
         if let Some(bytes) = spilled {
             let _ = writeln!(
                 err,
-                "note: {} of records did not fit --memory-limit {} and were counted from temporary files",
+                "note: {} of records went to temporary files to keep within --memory-limit {}, and were counted from there",
                 human_size(bytes),
                 human_size(opts.memory.memory_limit)
             );

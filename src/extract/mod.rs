@@ -258,7 +258,12 @@ pub fn extract(
                             config,
                         };
                         let before = out.observations.len();
-                        offer(LOG_READERS, |read| read(log, &record), |e| scope_of(Some(e), log.trace_id, &record), out);
+                        offer(
+                            LOG_READERS,
+                            |read| read(log, &record),
+                            |e| scope_of(Some(e), log.trace_id, &record),
+                            out,
+                        );
                         let describe = || match &*log.event_name {
                             "" => format!("log record {}", n + 1),
                             name => format!("log record {} {:?}", n + 1, usage::printable(name)),

@@ -185,14 +185,16 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
         }
         let limit = store.limit();
         let Some(mut spill) = store.spill.take() else { return Err("the spill files are gone".into()) };
-        let written = spill.partitions.take().map(Partitions::finish).transpose().map_err(spill_error)?.unwrap_or_default();
+        let written =
+            spill.partitions.take().map(Partitions::finish).transpose().map_err(spill_error)?.unwrap_or_default();
         let mut calls_files = Vec::new();
         let mut work: Vec<(spill::Written, u32)> = written.into_iter().map(|w| (w, 0)).collect();
+        let remove = |file: &spill::SpillFile| std::fs::remove_file(&file.path).map_err(spill_error);
         let dir = spill.dir.path().to_owned();
         let mut made = 0usize;
         while let Some((part, level)) = work.pop() {
             if part.bytes == 0 {
-                std::fs::remove_file(&part.path).map_err(spill_error)?;
+                remove(&part.file)?;
                 continue;
             }
             // A partition still over the budget is split again, unless its scopes no longer
@@ -200,7 +202,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
             if part.bytes > limit && level < MAX_SPLITS {
                 made += 1;
                 let mut parts = Partitions::create(&dir, &format!("split{made}"), level + 1).map_err(spill_error)?;
-                let mut reader = Reader::open(&part.path).map_err(spill_error)?;
+                let mut reader = Reader::open(&part.file).map_err(spill_error)?;
                 while let Some(item) = reader.next_item().map_err(spill_error)? {
                     let bytes = match &item {
                         Item::Observation(_, o) => store::held_size(o),
@@ -208,7 +210,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
                     };
                     parts.push(&item, bytes).map_err(spill_error)?;
                 }
-                std::fs::remove_file(&part.path).map_err(spill_error)?;
+                remove(&part.file)?;
                 let parts = parts.finish().map_err(spill_error)?;
                 // All in one again: one scope (or scopes that hash alike) that no split divides.
                 let divided = parts.iter().filter(|w| w.bytes > 0).count() > 1;
@@ -217,21 +219,20 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
                 continue;
             }
             let (mut held, mut links) = (Vec::new(), Vec::new());
-            let mut reader = Reader::open(&part.path).map_err(spill_error)?;
+            let mut reader = Reader::open(&part.file).map_err(spill_error)?;
             while let Some(item) = reader.next_item().map_err(spill_error)? {
                 match item {
                     Item::Observation(order, o) => held.push((order, o)),
                     Item::Link(link) => links.push(link),
                 }
             }
-            std::fs::remove_file(&part.path).map_err(spill_error)?;
+            remove(&part.file)?;
             let kept = reconcile_scopes(held, &links, &mut decisions);
             if let Some(covers) = &mut covers {
                 kept.iter().for_each(|(_, o)| covers.add_observation(o));
             }
-            let path = part.path.with_file_name(format!("calls-{}", calls_files.len()));
-            spill::write_calls(&path, &kept).map_err(spill_error)?;
-            calls_files.push(path);
+            let path = part.file.path.with_file_name(format!("calls-{}", calls_files.len()));
+            calls_files.push(spill::write_calls(&path, &kept).map_err(spill_error)?);
         }
         let merge = Merge::open(&calls_files).map_err(spill_error)?;
         (CallSource::Spilled(merge), Some(spill.dir))
@@ -516,7 +517,8 @@ mod tests {
                 let signal = [Signal::Traces, Signal::Logs, Signal::Traces][kind as usize];
                 let role = if kind == 2 { Role::MaybeAggregate } else { Role::ModelCall };
                 let keys =
-                    keys.into_iter().map(|k| if k < 3 { span_key(k) } else { CallKey::Response([1; 16], k.to_string()) });
+                    keys.into_iter()
+                        .map(|k| if k < 3 { span_key(k) } else { CallKey::Response([1; 16], k.to_string()) });
                 let mut o = obs(signal, role, (signal == Signal::Traces).then_some(span), keys.collect(), input);
                 o.scope = scope;
                 o.partial = partial;

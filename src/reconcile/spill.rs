@@ -4,8 +4,9 @@
 //! file per partition, which [`Merge`] reads back in input order.
 //!
 //! The files are this process's own, in a temporary directory removed when it is dropped
-//! (and on Ctrl-C, see `cli::temp`); a record that does not read back is an error, never
-//! a call skipped.
+//! (and on Ctrl-C, see `temp.rs`). They are not synced (nothing needs them after a crash),
+//! so each file's count of records is kept and checked when it is read back: a record
+//! that does not read back is an error, never a call skipped.
 
 use super::Order;
 use crate::extract::SpanLink;
@@ -40,15 +41,22 @@ impl Item {
     }
 }
 
-/// A partition written: its file and what its records take in memory (estimated).
-pub(super) struct Written {
+/// A spill file written: its path and how many records it holds.
+#[derive(Clone, Debug)]
+pub(super) struct SpillFile {
     pub path: PathBuf,
+    pub records: u64,
+}
+
+/// A partition written, and what its records take in memory (estimated).
+pub(super) struct Written {
+    pub file: SpillFile,
     pub bytes: usize,
 }
 
 /// `FAN_OUT` files being written, a record going to the one its scope hashes to.
 pub(super) struct Partitions {
-    files: Vec<(PathBuf, BufWriter<File>, usize)>,
+    files: Vec<(SpillFile, BufWriter<File>, usize)>,
     /// Which hash picks the partition: a partition split again uses the next one.
     level: u32,
     frame: Vec<u8>,
@@ -60,7 +68,7 @@ impl Partitions {
             .map(|n| {
                 let path = dir.join(format!("{name}-{n:02}"));
                 let file = File::create(&path).map_err(|e| at(&path, e))?;
-                Ok((path, BufWriter::with_capacity(BUFFER, file), 0))
+                Ok((SpillFile { path, records: 0 }, BufWriter::with_capacity(BUFFER, file), 0))
             })
             .collect::<io::Result<_>>()?;
         Ok(Partitions { files, level, frame: Vec::new() })
@@ -68,17 +76,18 @@ impl Partitions {
 
     pub fn push(&mut self, item: &Item, bytes: usize) -> io::Result<()> {
         let n = partition(item.scope(), self.level);
-        let (path, file, size) = &mut self.files[n];
+        let (spilled, file, size) = &mut self.files[n];
         *size += bytes;
-        write_frame(file, &mut self.frame, item).map_err(|e| at(path, e))
+        spilled.records += 1;
+        write_frame(file, &mut self.frame, item).map_err(|e| at(&spilled.path, e))
     }
 
     pub fn finish(self) -> io::Result<Vec<Written>> {
         self.files
             .into_iter()
-            .map(|(path, file, bytes)| {
-                file.into_inner().map_err(|e| e.into_error()).and_then(|f| f.sync_data()).map_err(|e| at(&path, e))?;
-                Ok(Written { path, bytes })
+            .map(|(file, out, bytes)| {
+                out.into_inner().map_err(|e| at(&file.path, e.into_error()))?;
+                Ok(Written { file, bytes })
             })
             .collect()
     }
@@ -98,18 +107,22 @@ fn at(path: &Path, e: io::Error) -> io::Error {
 }
 
 /// The calls kept from one partition, in input order.
-pub(super) fn write_calls(path: &Path, calls: &[(Order, Observation)]) -> io::Result<()> {
+pub(super) fn write_calls(path: &Path, calls: &[(Order, Observation)]) -> io::Result<SpillFile> {
     let mut file = BufWriter::with_capacity(BUFFER, File::create(path).map_err(|e| at(path, e))?);
     let mut frame = Vec::new();
     for (order, o) in calls {
         write_observation_frame(&mut file, &mut frame, *order, o).map_err(|e| at(path, e))?;
     }
-    file.into_inner().map_err(|e| e.into_error()).and_then(|f| f.sync_data()).map_err(|e| at(path, e))
+    file.into_inner().map_err(|e| at(path, e.into_error()))?;
+    Ok(SpillFile { path: path.to_owned(), records: calls.len() as u64 })
 }
 
 /// Reads a spill file from the start.
 pub(super) struct Reader {
     path: PathBuf,
+    /// Records written, and read so far.
+    records: u64,
+    read: u64,
     file: BufReader<File>,
     frame: Vec<u8>,
     /// File names and routes, shared between the records that name them.
@@ -117,10 +130,13 @@ pub(super) struct Reader {
 }
 
 impl Reader {
-    pub fn open(path: &Path) -> io::Result<Reader> {
+    pub fn open(spilled: &SpillFile) -> io::Result<Reader> {
+        let path = &spilled.path;
         let file = File::open(path).map_err(|e| at(path, e))?;
         Ok(Reader {
             path: path.to_owned(),
+            records: spilled.records,
+            read: 0,
             file: BufReader::with_capacity(BUFFER, file),
             frame: Vec::new(),
             names: HashMap::new(),
@@ -132,14 +148,20 @@ impl Reader {
         let mut len = [0u8; 4];
         match self.file.read_exact(&mut len) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof && self.read == self.records => return Ok(None),
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                let lost = format!("{} records written, {} read back", self.records, self.read);
+                return Err(at(&self.path, io::Error::new(io::ErrorKind::InvalidData, lost)));
+            }
             Err(e) => return Err(at(&self.path, e)),
         }
         self.frame.resize(u32::from_le_bytes(len) as usize, 0);
         self.file.read_exact(&mut self.frame).map_err(|e| at(&self.path, e))?;
         let mut dec = Decoder { buf: &self.frame, names: &mut self.names };
+        self.read += 1;
         let item = dec.item();
-        item.map(Some).ok_or_else(|| at(&self.path, io::Error::new(io::ErrorKind::InvalidData, "a spilled record is corrupt")))
+        item.map(Some)
+            .ok_or_else(|| at(&self.path, io::Error::new(io::ErrorKind::InvalidData, "a spilled record is corrupt")))
     }
 }
 
@@ -151,10 +173,10 @@ pub(super) struct Merge {
 }
 
 impl Merge {
-    pub fn open(paths: &[PathBuf]) -> io::Result<Merge> {
+    pub fn open(files: &[SpillFile]) -> io::Result<Merge> {
         let mut merge = Merge { readers: Vec::new(), heads: BinaryHeap::new(), pending: Vec::new() };
-        for path in paths {
-            merge.readers.push(Reader::open(path)?);
+        for file in files {
+            merge.readers.push(Reader::open(file)?);
             merge.pending.push(None);
             merge.advance(merge.readers.len() - 1)?;
         }
@@ -490,7 +512,8 @@ mod tests {
         // The same scope, the same partition.
         let full: Vec<_> = written.iter().filter(|w| w.bytes > 0).collect();
         assert_eq!(full.len(), 1);
-        let mut reader = Reader::open(&full[0].path).unwrap();
+        assert_eq!(full[0].file.records, 2);
+        let mut reader = Reader::open(&full[0].file).unwrap();
         match reader.next_item().unwrap() {
             Some(Item::Observation(back, read)) => assert!(back == order && same(&read, &o)),
             _ => panic!("not the observation"),
@@ -503,33 +526,38 @@ mod tests {
     fn a_corrupt_or_cut_file_is_an_error_not_a_call() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("calls");
-        write_calls(&path, &[(Order::default(), observation())]).unwrap();
+        let calls = [(Order::default(), observation()), (Order::default(), observation())];
+        let file = write_calls(&path, &calls).unwrap();
         let bytes = std::fs::read(&path).unwrap();
-        for cut in [bytes.len() - 1, 10, 5] {
+        let read_all = || {
+            let mut reader = Reader::open(&file)?;
+            while reader.next_item()?.is_some() {}
+            Ok::<_, io::Error>(())
+        };
+        read_all().unwrap();
+        // Cut anywhere, even between two records (a write that never reached the disk).
+        for cut in [bytes.len() - 1, bytes.len() / 2, 10, 5, 0] {
             std::fs::write(&path, &bytes[..cut]).unwrap();
-            assert!(Reader::open(&path).unwrap().next_item().is_err(), "cut at {cut}");
+            assert!(read_all().is_err(), "cut at {cut}");
         }
         let mut flipped = bytes.clone();
         flipped[4] = 7; // not a record kind
         std::fs::write(&path, &flipped).unwrap();
-        assert!(Reader::open(&path).unwrap().next_item().is_err());
+        assert!(read_all().is_err());
     }
 
     #[test]
     fn the_merge_gives_every_call_in_input_order() {
         let dir = tempfile::tempdir().unwrap();
         let at = |chunk| Order { source: 0, chunk, index: 0 };
-        let files: Vec<PathBuf> = [vec![1, 4, 5], vec![], vec![2, 3, 6]]
+        let files: Vec<SpillFile> = [vec![1, 4, 5], vec![], vec![2, 3, 6]]
             .iter()
             .enumerate()
             .map(|(n, chunks)| {
                 let path = dir.path().join(format!("calls-{n}"));
-                let calls: Vec<_> = chunks
-                    .iter()
-                    .map(|c| (at(*c), Observation { time_ns: *c, ..observation() }))
-                    .collect();
-                write_calls(&path, &calls).unwrap();
-                path
+                let calls: Vec<_> =
+                    chunks.iter().map(|c| (at(*c), Observation { time_ns: *c, ..observation() })).collect();
+                write_calls(&path, &calls).unwrap()
             })
             .collect();
         let mut merge = Merge::open(&files).unwrap();

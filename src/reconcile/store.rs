@@ -28,7 +28,7 @@ pub struct Store {
     limits: Limits,
     pub(super) held: Vec<(Order, Observation)>,
     pub(super) links: Vec<SpanLink>,
-    /// Estimated bytes of `held` and `links`.
+    /// Estimated bytes the held observations own on the heap (not counting `held` itself).
     held_bytes: usize,
     pub(super) metric_points: Vec<(Order, MetricPoint)>,
     pub tally: Tally,
@@ -71,20 +71,25 @@ impl Store {
         self.tally.merge(tally);
         let order = |index: usize| Order { source, chunk, index: u32::try_from(index).unwrap_or(u32::MAX) };
         for (index, o) in observations.into_iter().enumerate() {
-            self.held_bytes += held_size(&o);
+            // Spilled before the vector doubles past the limit, not after.
+            if self.held.len() == self.held.capacity()
+                && self.holding(self.held.capacity().max(4) * 2) > self.limits.memory
+            {
+                self.spill_held();
+            }
+            self.held_bytes += owned_size(&o);
             self.held.push((order(index), o));
         }
-        self.held_bytes += links.len() * std::mem::size_of::<SpanLink>();
         self.links.extend(links);
         self.metric_points.extend(metric_points.into_iter().enumerate().map(|(i, p)| (order(i), p)));
-        if self.held_bytes > self.limits.memory {
+        if self.holding(self.held.capacity()) > self.limits.memory {
             self.spill_held();
         }
     }
 
     /// A copy of everything, while it is all in memory and takes at most `max_bytes`.
     pub fn copy_held(&self, max_bytes: usize) -> Option<Store> {
-        if self.spill.is_some() || self.failure.is_some() || self.held_bytes > max_bytes {
+        if self.spill.is_some() || self.failure.is_some() || self.holding(self.held.capacity()) > max_bytes {
             return None;
         }
         Some(Store {
@@ -100,6 +105,14 @@ impl Store {
             failure: None,
             next_source: self.next_source,
         })
+    }
+
+    /// What is held takes in memory with room for `capacity` observations: the vectors as
+    /// allocated (they grow by doubling), and what the observations own.
+    fn holding(&self, capacity: usize) -> usize {
+        capacity * std::mem::size_of::<(Order, Observation)>()
+            + self.links.capacity() * std::mem::size_of::<SpanLink>()
+            + self.held_bytes
     }
 
     /// Whether anything went to disk, and how much (as held in memory).
@@ -127,9 +140,8 @@ impl Store {
 
     fn try_spill(&mut self) -> std::io::Result<()> {
         if self.spill.is_none() {
-            let dir = crate::temp::Dir::new_in(&self.limits.temp_dir, "otelcost-spill-").map_err(|e| {
-                std::io::Error::new(e.kind(), format!("{}: {e}", self.limits.temp_dir.display()))
-            })?;
+            let dir = crate::temp::Dir::new_in(&self.limits.temp_dir, "otelcost-spill-")
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", self.limits.temp_dir.display())))?;
             let partitions = Partitions::create(dir.path(), "held", 0)?;
             self.spill = Some(Spill { dir, partitions: Some(partitions), bytes: 0 });
         }
@@ -151,10 +163,16 @@ impl Store {
 
 /// What an observation takes in memory, near enough to keep to a budget.
 pub(super) fn held_size(o: &Observation) -> usize {
-    let text = |t: &Option<String>| t.as_ref().map_or(0, String::capacity);
-    std::mem::size_of::<(Order, Observation)>()
-        + [&o.model, &o.provider, &o.operation, &o.service, &o.session, &o.instance].into_iter().map(text).sum::<usize>()
-        + o.address.as_ref().map_or(0, |a| a.len())
-        + o.dims.capacity() * std::mem::size_of::<Option<String>>()
+    std::mem::size_of::<(Order, Observation)>() + owned_size(o)
+}
+
+/// What an observation owns on the heap: each allocation as the allocator rounds it, with
+/// its header.
+fn owned_size(o: &Observation) -> usize {
+    let block = |bytes: usize| if bytes == 0 { 0 } else { (bytes + 8).next_multiple_of(16).max(32) };
+    let text = |t: &Option<String>| t.as_ref().map_or(0, |s| block(s.capacity()));
+    [&o.model, &o.provider, &o.operation, &o.service, &o.session, &o.instance].into_iter().map(text).sum::<usize>()
+        + o.address.as_ref().map_or(0, |a| block(a.len()))
+        + block(o.dims.capacity() * std::mem::size_of::<Option<String>>())
         + o.dims.iter().map(text).sum::<usize>()
 }
