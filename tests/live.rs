@@ -524,7 +524,9 @@ fn every_real_request_reports_the_same_once_transcoded() {
         let dir = tempfile::tempdir().unwrap();
         let save = dir.path().join("saved");
         let args = ["--save", save.to_str().unwrap(), "--save-format", format, "--no-grpc", "--format", "json"];
-        let listener = Listener::start(&args);
+        // One session keeps everything in memory, the other spills all of it to disk.
+        let spill: &[&str] = if ext == "pb" { &["--memory-limit", "0"] } else { &[] };
+        let listener = Listener::start(&[&args[..], spill].concat());
         let mut sent = 0;
         for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == ext)) {
             let data = std::fs::read(path).unwrap();
@@ -543,6 +545,7 @@ fn every_real_request_reports_the_same_once_transcoded() {
         let done = listener.finish(true);
         assert_eq!(done.code, 0, "{}", done.stderr);
         assert!(!done.stderr.contains("warning"), "everything converts: {}", done.stderr);
+        assert_eq!(done.stderr.contains("went to temporary files"), !spill.is_empty(), "{}", done.stderr);
         let other = if format == "json" { "jsonl" } else { "pb" };
         assert_eq!(saved_extensions(&save), [other]);
         assert_eq!(report_json(&[&save]), parse(&done.stdout), "--save-format {format}");

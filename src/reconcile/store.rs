@@ -115,6 +115,11 @@ impl Store {
             + self.held_bytes
     }
 
+    /// Why spilling failed, if it did: nothing added since can be counted.
+    pub fn failure(&self) -> Option<&str> {
+        self.failure.as_deref()
+    }
+
     /// Whether anything went to disk, and how much (as held in memory).
     pub fn spilled(&self) -> Option<u64> {
         self.spill.as_ref().map(|s| s.bytes)

@@ -207,6 +207,10 @@ impl Receiver {
         if !self.accepting.load(Ordering::Acquire) {
             return Outcome::Unavailable("the otelcost session is ending".into());
         }
+        if let Some(failure) = state.store.failure() {
+            // Not acknowledged: the session can no longer count it (the sender retries).
+            return Outcome::Unavailable(format!("otelcost {failure}"));
+        }
         if let (Some(saver), Some(record)) = (state.save.as_mut(), &record) {
             if let Err(e) = saver.append(record) {
                 return Outcome::Unavailable(format!("otelcost could not save the request: {e}"));
