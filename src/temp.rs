@@ -21,6 +21,28 @@ impl Dir {
     pub fn path(&self) -> &Path {
         self.0.path()
     }
+
+    /// Whether the directory is on a file system kept in memory (tmpfs, as `/tmp` is on
+    /// many systems), where spilling saves no memory.
+    pub fn in_memory(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::ffi::OsStrExt;
+            const TMPFS_MAGIC: i64 = 0x0102_1994;
+            let Ok(path) = std::ffi::CString::new(self.path().as_os_str().as_bytes()) else { return false };
+            let mut stat = std::mem::MaybeUninit::<libc::statfs>::zeroed();
+            // SAFETY: a valid C string and a buffer of the size statfs(2) fills.
+            let done = unsafe { libc::statfs(path.as_ptr(), stat.as_mut_ptr()) } == 0;
+            // SAFETY: filled by a successful statfs (and zeroed before).
+            let stat = unsafe { stat.assume_init() };
+            // f_type's integer type differs between platforms.
+            #[allow(clippy::unnecessary_cast)]
+            let kind = stat.f_type as i64;
+            done && kind == TMPFS_MAGIC
+        }
+        #[cfg(not(target_os = "linux"))]
+        false
+    }
 }
 
 impl Drop for Dir {

@@ -196,3 +196,21 @@ fn a_full_disk_is_a_clear_error_not_a_wrong_total() {
     assert!(stderr.contains("cannot spill to disk") && stderr.contains("File too large"), "{stderr}");
     assert_no_files_left(temp.path());
 }
+
+/// Spilling to a tmpfs (here /dev/shm, as /tmp is on many systems) saves no memory: said.
+#[cfg(target_os = "linux")]
+#[test]
+fn spilling_to_a_file_system_in_memory_is_warned_about() {
+    let shm = tempfile::tempdir_in("/dev/shm").expect("Linux has /dev/shm");
+    let capture = testdata("emitters/a_openai_v2_latest");
+    let warning = "warning: the temporary files were on a file system kept in memory (tmpfs)";
+    // target/ is on disk, wherever $TMPDIR is.
+    let disk = tempfile::tempdir_in(root().join("target")).unwrap();
+    for (temp, warned) in [(shm.path(), true), (disk.path(), false)] {
+        let out = run(&["report", &capture, "--memory-limit", "0"], temp);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{stderr}");
+        assert_eq!(stderr.contains(warning), warned, "{}: {stderr}", temp.display());
+        assert_no_files_left(temp);
+    }
+}

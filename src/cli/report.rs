@@ -408,6 +408,7 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     let window = &prepared.window;
     let records: u64 = collected.store.tally.records.values().sum();
     let spilled = collected.store.spilled();
+    let spilled_to_memory = collected.store.spilled_to_memory();
     let problems = collected.problems;
     let stats = collected.stats;
     let mut selection = prepared.select(collected.store)?;
@@ -545,6 +546,12 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
                 human_size(bytes),
                 human_size(opts.memory.memory_limit)
             );
+            if spilled_to_memory {
+                let _ = writeln!(
+                    err,
+                    "warning: the temporary files were on a file system kept in memory (tmpfs): choose one on disk with --temp-dir"
+                );
+            }
         }
         if let Some(first) = stats.skipped_not_otlp.first() {
             let others = stats.skipped_not_otlp.len() - 1;

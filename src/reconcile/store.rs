@@ -125,6 +125,11 @@ impl Store {
         self.spill.as_ref().map(|s| s.bytes)
     }
 
+    /// Whether the spill went to a file system kept in memory (tmpfs).
+    pub fn spilled_to_memory(&self) -> bool {
+        self.spill.as_ref().is_some_and(|s| s.dir.in_memory())
+    }
+
     pub(super) fn limit(&self) -> usize {
         self.limits.memory
     }
