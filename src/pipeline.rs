@@ -8,7 +8,9 @@
 
 use crate::decode::{self, DecodeError};
 use crate::extract::{self, Extracted};
-use crate::input::{self, Chunk, InputStats, Problem, Unit, UnitPayload, MAX_RECORD_BYTES};
+use crate::input::{
+    self, Chunk, InputStats, Problem, Problems, Unit, UnitPayload, UnorderedProblems, MAX_RECORD_BYTES,
+};
 use crate::model::Position;
 use crate::reconcile::Store;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -20,7 +22,7 @@ use std::sync::Mutex;
 /// What reading all sources produced.
 pub struct Collected {
     pub store: Store,
-    pub problems: Vec<Problem>,
+    pub problems: Problems,
     pub stats: InputStats,
 }
 
@@ -30,7 +32,7 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize, mu
     let store = Mutex::new(store);
     let workers = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
     let (tx, rx) = crossbeam_channel::bounded::<(Seq, Chunk)>(workers * 2);
-    let problems = Mutex::new(Vec::new());
+    let problems = Mutex::new(UnorderedProblems::default());
     let consumed = AtomicU64::new(0);
     let progress = progress_bar(sources);
 
@@ -44,7 +46,8 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize, mu
                     let mut found = Vec::new();
                     process(&chunk, config, &mut out, &mut found);
                     if !found.is_empty() {
-                        problems.lock().expect("problem list").extend(found.into_iter().map(|p| ((seq, 0), p)));
+                        let mut problems = problems.lock().expect("problem list");
+                        found.into_iter().zip(0..).for_each(|(p, n)| problems.add((seq, 0, n), p));
                     }
                     let (file, chunk) = seq;
                     let source = first_source.saturating_add(u32::try_from(file).unwrap_or(u32::MAX));
@@ -67,10 +70,9 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize, mu
     });
     progress.finish_and_clear();
 
-    let mut problems = problems.into_inner().expect("problem list");
-    problems.sort_by_key(|(seq, _)| *seq);
+    let problems = problems.into_inner().expect("problem list").finish();
     let store = store.into_inner().expect("store");
-    Collected { store, problems: problems.into_iter().map(|(_, p)| p).collect(), stats }
+    Collected { store, problems, stats }
 }
 
 /// Where a chunk or problem comes in input order: the file's place, then the number of
@@ -82,7 +84,9 @@ struct ChannelSink<'a> {
     tx: crossbeam_channel::Sender<(Seq, Chunk)>,
     file: usize,
     chunks: u64,
-    problems: &'a Mutex<Vec<((Seq, u8), Problem)>>,
+    /// Keyed by place: the chunk, then 0 for the workers' problems in it and 1 for the
+    /// reader's after it, then their order.
+    problems: &'a Mutex<UnorderedProblems<(Seq, u8, u64)>>,
     progress: &'a ProgressBar,
     consumed: &'a AtomicU64,
 }
@@ -97,7 +101,9 @@ impl input::Sink for ChannelSink<'_> {
 
     fn problem(&mut self, problem: Problem) {
         // After the records of the last chunk sent, whichever thread reports first.
-        self.problems.lock().expect("problem list").push((((self.file, self.chunks), 1), problem));
+        let mut problems = self.problems.lock().expect("problem list");
+        let n = problems.count();
+        problems.add(((self.file, self.chunks), 1, n), problem);
     }
 }
 

@@ -214,3 +214,24 @@ fn spilling_to_a_file_system_in_memory_is_warned_about() {
         assert_no_files_left(temp);
     }
 }
+
+/// Bad records are problems named one by one, but a dump of many keeps only the first
+/// thousand messages (in input order) and counts the rest: memory does not grow with them.
+#[test]
+fn only_the_first_problems_are_kept_the_rest_counted() {
+    let bad: String = (0..2500).map(|n| format!("{{\"resourceSpans\": {n}}}\n")).collect();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = dir.path().join("bad.jsonl");
+    std::fs::write(&dump, bad).unwrap();
+    let dump = dump.display().to_string();
+    let out = Command::cargo_bin("otelcost").unwrap().args(["inspect", &dump, "--format", "json"]).output().unwrap();
+    let inspection: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let listed = inspection["problems"].as_array().unwrap();
+    assert_eq!((listed.len(), inspection["problems_not_listed"].as_u64()), (1000, Some(1500)));
+    assert!(listed[0]["location"].as_str().unwrap().ends_with("bad.jsonl:1"), "{}", listed[0]);
+    assert!(listed[999]["location"].as_str().unwrap().ends_with("bad.jsonl:1000"), "{}", listed[999]);
+    let out = Command::cargo_bin("otelcost").unwrap().args(["report", &dump]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("error: … and 2480 more problems like these"), "{stderr}");
+    assert!(stderr.contains("2500 problems (listed above)"), "{stderr}");
+}

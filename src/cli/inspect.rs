@@ -44,6 +44,9 @@ struct Inspection {
     bytes: u64,
     skipped_not_otlp: Vec<String>,
     problems: Vec<ProblemOut>,
+    /// Problems beyond the first ones listed, only counted.
+    #[serde(skip_serializing_if = "none_unlisted")]
+    problems_not_listed: u64,
     requests: u64,
     records: BTreeMap<Signal, u64>,
     scopes: Vec<String>,
@@ -99,6 +102,10 @@ struct ModelOut {
     requests: u64,
     /// The catalog entry that prices it, or null when it is unpriced.
     price: Option<String>,
+}
+
+fn none_unlisted(n: &u64) -> bool {
+    *n == 0
 }
 
 pub fn run(args: InspectArgs) -> Result<i32, Failure> {
@@ -166,6 +173,7 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
             .iter()
             .map(|p| ProblemOut { location: p.location.to_string(), message: p.message.clone() })
             .collect(),
+        problems_not_listed: collected.problems.len().saturating_sub(crate::input::Problems::KEPT as u64),
         requests: tally.requests,
         records: tally.records,
         scopes: tally.scopes.into_iter().collect(),
@@ -262,9 +270,12 @@ fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
     }
     writeln!(out, "{t}")?;
     if !i.problems.is_empty() {
-        writeln!(out, "\nProblems ({}):", i.problems.len())?;
+        writeln!(out, "\nProblems ({}):", i.problems.len() as u64 + i.problems_not_listed)?;
         for p in &i.problems {
             writeln!(out, "  {}: {}", p.location, p.message)?;
+        }
+        if i.problems_not_listed > 0 {
+            writeln!(out, "  … and {} more, not listed", i.problems_not_listed)?;
         }
     }
     Ok(())

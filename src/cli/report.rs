@@ -500,8 +500,8 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
     for p in problems.iter().take(SHOWN) {
         let _ = writeln!(err, "error: {}: {}", p.location, p.message);
     }
-    if problems.len() > SHOWN {
-        let _ = writeln!(err, "error: … and {} more problems like these", problems.len() - SHOWN);
+    if problems.len() > SHOWN as u64 {
+        let _ = writeln!(err, "error: … and {} more problems like these", problems.len() - SHOWN as u64);
     }
     if !opts.quiet {
         for u in &report.unpriced {
@@ -576,7 +576,7 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
             if problems.is_empty() {
                 String::new()
             } else {
-                format!("; {} (listed above)", super::count(problems.len() as u64, "problem"))
+                format!("; {} (listed above)", super::count(problems.len(), "problem"))
             },
         );
     }
@@ -588,7 +588,7 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
         let _ = writeln!(
             err,
             "otelcost: --strict: {}, {}",
-            super::count(problems.len() as u64, "problem"),
+            super::count(problems.len(), "problem"),
             super::count(report.unpriced.len() as u64, "unpriced model")
         );
         exit::STRICT

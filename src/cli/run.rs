@@ -207,7 +207,7 @@ fn read_agent_files(
     let store = std::mem::take(&mut collected.store);
     let read = crate::pipeline::collect(&written, &prepared.extract, 0, store);
     collected.store = read.store;
-    collected.problems.extend(read.problems);
+    collected.problems.append(read.problems);
     collected.stats.files += read.stats.files;
     collected.stats.bytes += read.stats.bytes;
     collected.stats.skipped_not_otlp.extend(read.stats.skipped_not_otlp);

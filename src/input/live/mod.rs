@@ -18,7 +18,7 @@ mod transcode;
 
 use crate::extract::{self, Extracted};
 use crate::input::route::Route;
-use crate::input::{InputStats, Problem, Unit, UnitPayload};
+use crate::input::{InputStats, Problem, Problems, Unit, UnitPayload};
 use crate::model::{Location, Position, Signal};
 use crate::pipeline::{self, Collected};
 use crate::reconcile::Store;
@@ -109,7 +109,7 @@ struct State {
     store: Store,
     /// The number the store gave this session's requests.
     source: u32,
-    problems: Vec<Problem>,
+    problems: Problems,
     accepted: u64,
     bytes: u64,
     save: Option<save::Saver>,
@@ -129,7 +129,7 @@ impl Receiver {
         Ok(Receiver {
             config,
             options,
-            state: Mutex::new(State { store, source, save, problems: Vec::new(), accepted: 0, bytes: 0 }),
+            state: Mutex::new(State { store, source, save, problems: Problems::default(), accepted: 0, bytes: 0 }),
             seen: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
             full: Notify::new(),
@@ -217,7 +217,7 @@ impl Receiver {
             }
         }
         // Values it could not use are problems of the session, the request is still accepted.
-        state.problems.append(&mut out.problems);
+        out.problems.drain(..).for_each(|p| state.problems.push(p));
         let (source, accepted) = (state.source, state.accepted);
         state.store.add(source, accepted, out);
         state.accepted += 1;
