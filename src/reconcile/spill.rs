@@ -126,7 +126,7 @@ pub(super) struct Reader {
     file: BufReader<File>,
     frame: Vec<u8>,
     /// File names and routes, shared between the records that name them.
-    names: HashMap<Box<str>, Arc<str>>,
+    names: Names,
 }
 
 impl Reader {
@@ -139,7 +139,7 @@ impl Reader {
             read: 0,
             file: BufReader::with_capacity(BUFFER, file),
             frame: Vec::new(),
-            names: HashMap::new(),
+            names: Names::default(),
         })
     }
 
@@ -324,10 +324,18 @@ impl Encoder<'_> {
 /// Reads one frame; `None` for a frame that is not what was written.
 struct Decoder<'b, 'n> {
     buf: &'b [u8],
-    names: &'n mut HashMap<Box<str>, Arc<str>>,
+    names: &'n mut Names,
 }
 
-impl Decoder<'_, '_> {
+/// Names read back, each kept once; the last one is tried first (records of one file
+/// mostly follow each other).
+#[derive(Default)]
+struct Names {
+    all: HashMap<Box<str>, Arc<str>>,
+    last: Option<Arc<str>>,
+}
+
+impl<'b> Decoder<'b, '_> {
     fn item(&mut self) -> Option<Item> {
         match self.byte()? {
             OBSERVATION => self.observation(),
@@ -376,8 +384,8 @@ impl Decoder<'_, '_> {
         };
         let dim_count = usize::try_from(self.uint()?).ok().filter(|n| *n <= self.buf.len())?;
         let dims = (0..dim_count).map(|_| self.text()).collect::<Option<Vec<_>>>()?;
-        let route: Option<Route> = self.text()?.map(|r| self.name(r));
-        let file = self.text()?.map(|f| self.name(f))?;
+        let route: Option<Route> = self.name()?;
+        let file = self.name()??;
         let at = match (self.byte()?, self.uint()?) {
             (0, n) => Position::Line(n),
             (1, n) => Position::Offset(n),
@@ -438,17 +446,37 @@ impl Decoder<'_, '_> {
 
     /// `Some(None)` for an absent text, `None` for a frame cut short.
     fn text(&mut self) -> Option<Option<String>> {
+        Some(self.str()?.map(str::to_owned))
+    }
+
+    fn str(&mut self) -> Option<Option<&'b str>> {
         let len = usize::try_from(self.uint()?).ok()?;
         if len == 0 {
             return Some(None);
         }
-        let bytes = self.buf.get(..len - 1)?;
-        self.buf = &self.buf[len - 1..];
-        Some(Some(String::from_utf8(bytes.to_vec()).ok()?))
+        let buf: &'b [u8] = self.buf;
+        let bytes = buf.get(..len - 1)?;
+        self.buf = &buf[len - 1..];
+        Some(Some(std::str::from_utf8(bytes).ok()?))
     }
 
-    fn name(&mut self, text: String) -> Arc<str> {
-        self.names.entry(text.into_boxed_str()).or_insert_with_key(|k| Arc::from(&**k)).clone()
+    /// A text many records share (a file name, a route), without a copy per record.
+    fn name(&mut self) -> Option<Option<Arc<str>>> {
+        let Some(text) = self.str()? else { return Some(None) };
+        let names = &mut *self.names;
+        if let Some(last) = names.last.as_ref().filter(|last| ***last == *text) {
+            return Some(Some(Arc::clone(last)));
+        }
+        let name = match names.all.get(text) {
+            Some(name) => Arc::clone(name),
+            None => {
+                let name: Arc<str> = Arc::from(text);
+                names.all.insert(text.into(), Arc::clone(&name));
+                name
+            }
+        };
+        names.last = Some(Arc::clone(&name));
+        Some(Some(name))
     }
 }
 
