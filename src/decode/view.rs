@@ -23,7 +23,7 @@ pub enum Request<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Resource<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "attributes")]
     pub attributes: Vec<KeyValue<'a>>,
 }
 
@@ -120,7 +120,7 @@ pub struct Span<'a> {
     pub start_time_unix_nano: u64,
     #[serde(default, deserialize_with = "uint64")]
     pub end_time_unix_nano: u64,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "attributes")]
     pub attributes: Vec<KeyValue<'a>>,
 }
 
@@ -153,7 +153,7 @@ pub struct LogRecord<'a> {
     pub event_name: Str<'a>,
     #[serde(borrow, default)]
     pub body: Option<AttrValue<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "attributes")]
     pub attributes: Vec<KeyValue<'a>>,
     #[serde(default, deserialize_with = "hex_id")]
     pub trace_id: [u8; 16],
@@ -229,7 +229,7 @@ pub struct Histogram<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NumberPoint<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "attributes")]
     pub attributes: Vec<KeyValue<'a>>,
     #[serde(default, deserialize_with = "uint64")]
     pub start_time_unix_nano: u64,
@@ -246,7 +246,7 @@ pub struct NumberPoint<'a> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct HistogramPoint<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "attributes")]
     pub attributes: Vec<KeyValue<'a>>,
     #[serde(default, deserialize_with = "uint64")]
     pub start_time_unix_nano: u64,
@@ -385,8 +385,50 @@ fn enum_by_name(name: &str) -> Option<i32> {
 }
 
 fn hex_id<'de, D: de::Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N], D::Error> {
-    let text = Cow::<str>::deserialize(d)?;
+    let text = d.deserialize_str(CowStr)?;
     parse_hex_id(&text).ok_or_else(|| de::Error::custom(format!("not an id of {N} bytes in hex: {text:?}")))
+}
+
+/// Reads a string borrowed from the input where it has no escapes (serde's own `Cow<str>`
+/// always copies, outside a `#[serde(borrow)]` field).
+struct CowStr;
+
+impl<'de> de::Visitor<'de> for CowStr {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(s))
+    }
+
+    fn visit_str<E: de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s.to_string()))
+    }
+}
+
+/// Attributes, in one allocation for a typical record: a `Vec` read from JSON starts
+/// empty and grows 4, 8, 16 (serde_json knows no length ahead).
+fn attributes<'de: 'a, 'a, D: de::Deserializer<'de>>(d: D) -> Result<Vec<KeyValue<'a>>, D::Error> {
+    struct Attributes;
+    impl<'de> de::Visitor<'de> for Attributes {
+        type Value = Vec<KeyValue<'de>>;
+
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a sequence")
+        }
+
+        fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(16).min(16));
+            while let Some(kv) = seq.next_element()? {
+                out.push(kv);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Attributes)
 }
 
 /// An id as hex (any case). Empty means absent (all zero).
@@ -399,20 +441,31 @@ pub fn parse_hex_id<const N: usize>(text: &str) -> Option<[u8; N]> {
     if bytes.len() != 2 * N {
         return None;
     }
-    for (i, pair) in bytes.chunks_exact(2).enumerate() {
-        out[i] = (hex_digit(pair[0])? << 4) | hex_digit(pair[1])?;
+    // Any byte that is no hex digit shows as a high bit left over.
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(bytes.chunks_exact(2)) {
+        let (hi, lo) = (HEX[pair[0] as usize], HEX[pair[1] as usize]);
+        bad |= hi | lo;
+        *o = (hi << 4) | (lo & 0x0f);
     }
-    Some(out)
+    (bad & 0x80 == 0).then_some(out)
 }
 
-fn hex_digit(c: u8) -> Option<u8> {
-    match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        b'A'..=b'F' => Some(c - b'A' + 10),
-        _ => None,
+/// The value of each hex digit; 0x80 for every other byte.
+const HEX: [u8; 256] = {
+    let mut table = [0x80u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = match c as u8 {
+            b'0'..=b'9' => c as u8 - b'0',
+            b'a'..=b'f' => c as u8 - b'a' + 10,
+            b'A'..=b'F' => c as u8 - b'A' + 10,
+            _ => 0x80,
+        };
+        c += 1;
     }
-}
+    table
+};
 
 #[cfg(test)]
 mod tests {
