@@ -469,8 +469,6 @@ const HEX: [u8; 256] = {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     /// A span whose `field` is `value`: the decode error, as a problem shows it.
     fn error_of(field: &str, value: &str) -> String {
         let text =
