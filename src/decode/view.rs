@@ -10,6 +10,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 
+/// Text borrowed from the input, owned where it had escapes. In a struct serde reads, a
+/// field is written `Cow<'a, str>`: only that spelling makes serde borrow (through this
+/// alias it copied every key and name).
 pub type Str<'a> = Cow<'a, str>;
 
 /// One export request (or a Collector file-exporter line), of any signal.
@@ -31,16 +34,16 @@ pub struct Resource<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct Scope<'a> {
     #[serde(borrow, default)]
-    pub name: Str<'a>,
+    pub name: Cow<'a, str>,
     #[serde(borrow, default)]
-    pub version: Str<'a>,
+    pub version: Cow<'a, str>,
 }
 
 #[derive(Debug, Deserialize)]
 pub struct KeyValue<'a> {
     // Absent when empty: OTLP/JSON writers leave out fields at their default value.
     #[serde(borrow, default)]
-    pub key: Str<'a>,
+    pub key: Cow<'a, str>,
     #[serde(borrow, default)]
     pub value: Option<AttrValue<'a>>,
 }
@@ -113,7 +116,7 @@ pub struct Span<'a> {
     #[serde(default, deserialize_with = "hex_id")]
     pub parent_span_id: [u8; 8],
     #[serde(borrow, default)]
-    pub name: Str<'a>,
+    pub name: Cow<'a, str>,
     #[serde(default, deserialize_with = "enum_int")]
     pub kind: i32,
     #[serde(default, deserialize_with = "uint64")]
@@ -150,7 +153,7 @@ pub struct LogRecord<'a> {
     #[serde(default, deserialize_with = "uint64")]
     pub observed_time_unix_nano: u64,
     #[serde(borrow, default)]
-    pub event_name: Str<'a>,
+    pub event_name: Cow<'a, str>,
     #[serde(borrow, default)]
     pub body: Option<AttrValue<'a>>,
     #[serde(borrow, default, deserialize_with = "attributes")]
@@ -183,9 +186,9 @@ pub struct ScopeMetrics<'a> {
 #[serde(rename_all = "camelCase")]
 pub struct Metric<'a> {
     #[serde(borrow, default)]
-    pub name: Str<'a>,
+    pub name: Cow<'a, str>,
     #[serde(borrow, default)]
-    pub unit: Str<'a>,
+    pub unit: Cow<'a, str>,
     #[serde(borrow, default)]
     pub sum: Option<Sum<'a>>,
     #[serde(borrow, default)]
@@ -390,8 +393,8 @@ fn hex_id<'de, D: de::Deserializer<'de>, const N: usize>(d: D) -> Result<[u8; N]
 }
 
 /// Reads a string borrowed from the input where it has no escapes (serde's own `Cow<str>`
-/// always copies, outside a `#[serde(borrow)]` field).
-struct CowStr;
+/// always copies, outside a `#[serde(borrow)]` field of that very type).
+pub(super) struct CowStr;
 
 impl<'de> de::Visitor<'de> for CowStr {
     type Value = Cow<'de, str>;
@@ -477,6 +480,16 @@ mod tests {
             Ok(_) => "ok".into(),
             Err(e) => e.message,
         }
+    }
+
+    #[test]
+    fn keys_and_names_are_borrowed_from_the_input() {
+        let text = r#"{"resourceSpans":[{"scopeSpans":[{"scope":{"name":"s"},"spans":[{"name":"n","attributes":[{"key":"k"}]}]}]}]}"#;
+        let Ok(Some(super::Request::Traces(rs))) = crate::decode::json(text.as_bytes()) else { panic!("traces") };
+        let (scope, span) = (&rs[0].scope_spans[0].scope, &rs[0].scope_spans[0].spans[0]);
+        assert!(matches!(scope.name, super::Cow::Borrowed("s")));
+        assert!(matches!(span.name, super::Cow::Borrowed("n")));
+        assert!(matches!(span.attributes[0].key, super::Cow::Borrowed("k")));
     }
 
     #[test]
