@@ -1,7 +1,7 @@
 //! Decoding one attribute value (`AnyValue`) on demand, from either encoding.
 
 use super::proto::{Field, WireReader};
-use super::view::{AttrValue, Double, Value};
+use super::view::{AttrValue, CowStr, Double, Value};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -250,7 +250,7 @@ impl Double<'_> {
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct JsonAny<'a> {
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "borrowed_text")]
     string_value: Option<Cow<'a, str>>,
     #[serde(borrow)]
     int_value: Option<&'a RawValue>,
@@ -261,8 +261,20 @@ struct JsonAny<'a> {
     array_value: Option<&'a RawValue>,
     #[serde(borrow)]
     kvlist_value: Option<&'a RawValue>,
-    #[serde(borrow)]
+    #[serde(borrow, default, deserialize_with = "borrowed_text")]
     bytes_value: Option<Cow<'a, str>>,
+}
+
+/// Text borrowed from the input where it has no escapes (serde copies an
+/// `Option<Cow<str>>` always); `null` is none.
+fn borrowed_text<'de: 'a, 'a, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Cow<'a, str>>, D::Error> {
+    struct Text<'a>(Cow<'a, str>);
+    impl<'de> Deserialize<'de> for Text<'de> {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            d.deserialize_str(CowStr).map(Text)
+        }
+    }
+    Ok(Option::<Text<'de>>::deserialize(d)?.map(|t| t.0))
 }
 
 fn json_value<'a>(raw: &'a RawValue) -> Option<Value<'a>> {
@@ -352,6 +364,13 @@ mod tests {
         assert_eq!(json(r#"{"boolValue":true}"#), Value::Bool(true));
         assert_eq!(json(r#"{}"#), Value::Empty);
         assert_eq!(json(r#"{"intValue":"x"}"#), Value::Invalid(r#"intValue "x""#.into()));
+    }
+
+    #[test]
+    fn text_is_borrowed_from_the_input() {
+        assert!(matches!(json(r#"{"stringValue":"gpt-4o"}"#), Value::Str(Cow::Borrowed("gpt-4o"))));
+        assert!(matches!(json(r#"{"stringValue":"a\"b"}"#), Value::Str(Cow::Owned(_))));
+        assert_eq!(json(r#"{"stringValue":null,"intValue":"5"}"#), Value::Int(5));
     }
 
     #[test]

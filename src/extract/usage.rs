@@ -4,7 +4,9 @@ use super::metric::UsageField;
 use crate::decode::{BadNumber, KeyValue, Value};
 use crate::input::Problem;
 use crate::model::{Location, Observation, TokenBuckets};
+use memchr::memmem;
 use rust_decimal::Decimal;
+use std::sync::LazyLock;
 
 /// How an emitter's input count relates to its cache counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -96,17 +98,22 @@ enum Holds {
 }
 
 fn holds(key: &str) -> Option<Holds> {
+    // Searchers built once: `str::contains` sets one up per call, and this runs on every
+    // attribute of every record an emitter reads (perf: ~3 % of a JSON dump's time).
+    static INNER_COUNT: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(".token_count."));
+    static INNER_COST: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(".cost."));
+    let contains = |finder: &memmem::Finder<'_>| finder.find(key.as_bytes()).is_some();
     let last = key.rsplit('.').next().unwrap_or(key);
     let ends_ci = |suffix: &str| {
         last.len() >= suffix.len()
             && last.is_char_boundary(last.len() - suffix.len())
             && last[last.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
     };
-    if ends_ci("tokens") || ends_ci("token_count") || key.contains(".token_count.") {
+    if ends_ci("tokens") || ends_ci("token_count") || contains(&INNER_COUNT) {
         Some(Holds::Count)
     } else if ends_ci("cost_usd_micros") {
         Some(Holds::Cost { per_usd: 1_000_000 })
-    } else if ends_ci("cost") || ends_ci("cost_usd") || key.contains(".cost.") {
+    } else if ends_ci("cost") || ends_ci("cost_usd") || contains(&INNER_COST) {
         Some(Holds::Cost { per_usd: 1 })
     } else {
         None

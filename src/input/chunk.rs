@@ -53,7 +53,11 @@ impl Chunk {
         let route = self.route.as_ref();
         match self.layout {
             Layout::JsonLines { first_line } => {
-                for (i, line) in self.data.split(|&b| b == b'\n').enumerate() {
+                let ends = memchr::memchr_iter(b'\n', &self.data).chain([self.data.len()]);
+                let mut start = 0;
+                for (i, end) in ends.enumerate() {
+                    let line = &self.data[start..end];
+                    start = end + 1;
                     let line = line.strip_suffix(b"\r").unwrap_or(line);
                     if line.iter().all(u8::is_ascii_whitespace) {
                         continue;
@@ -144,6 +148,9 @@ fn json_lines(
     let mut first_line = 1u64;
     let mut eof = false;
     while !eof {
+        // Room for the chunk and the end of its last line from the start: growing a Vec
+        // to 4 MiB copies it over and over, and past its capacity once more.
+        data.reserve((CHUNK_BYTES + LINE_SLACK).saturating_sub(data.len()));
         // Fill to about CHUNK_BYTES, then to the end of the line in progress.
         while data.len() < CHUNK_BYTES {
             let before = data.len();
@@ -175,6 +182,9 @@ fn json_lines(
     }
     Ok(())
 }
+
+/// Room kept in a chunk's buffer beyond [`CHUNK_BYTES`] for its last record.
+const LINE_SLACK: usize = 1 << 20;
 
 /// A stream that failed (a cut or corrupt compressed file): the complete lines read so far
 /// are sent; the line in progress is part of the one problem, not a second one.
@@ -256,6 +266,11 @@ pub(crate) fn frames(
                 location: at,
                 message: format!("frame length {len} exceeds the 512 MiB limit: corrupt, or not a length-prefixed stream; the rest of the file is skipped"),
             });
+        }
+        // A frame that would not fit goes to the next chunk: growing the buffer would copy it.
+        if data.len() + 4 + len as usize > data.capacity() {
+            send(&mut data, chunk_start, sink);
+            chunk_start = offset;
         }
         let start = data.len();
         data.extend_from_slice(&prefix);

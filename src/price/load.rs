@@ -151,7 +151,9 @@ fn api_regex(pattern: &str) -> anyhow::Result<regex::Regex> {
 /// The LiteLLM rate `key` of a service tier (`suffix` `_flex`, `_priority`, `_batches`;
 /// empty for standard), with its `<key>_above_<N>k_tokens<suffix>` tiers.
 fn litellm_rate(map: &HashMap<Cow<str>, &RawValue>, key: &str, suffix: &str) -> anyhow::Result<Option<Rate>> {
-    let Some(base) = map.get(format!("{key}{suffix}").as_str()) else {
+    // Read for every rate of every entry at start-up: no key is built unless a suffix needs it.
+    let base = if suffix.is_empty() { map.get(key) } else { map.get(format!("{key}{suffix}").as_str()) };
+    let Some(base) = base else {
         return Ok(None);
     };
     let per_mtok = |r: &RawValue| -> anyhow::Result<Decimal> {
@@ -163,11 +165,10 @@ fn litellm_rate(map: &HashMap<Cow<str>, &RawValue>, key: &str, suffix: &str) -> 
     };
     let base = per_mtok(base)?;
     // `<key>_above_<N>k_tokens`: a cliff tier at N thousand input tokens.
-    let prefix = format!("{key}_above_");
-    let end = format!("k_tokens{suffix}");
     let mut tiers = Vec::new();
     for (k, v) in map {
-        let Some(n) = k.strip_prefix(&prefix).and_then(|r| r.strip_suffix(end.as_str())) else {
+        let n = k.strip_prefix(key).and_then(|r| r.strip_prefix("_above_"));
+        let Some(n) = n.and_then(|r| r.strip_suffix(suffix)).and_then(|r| r.strip_suffix("k_tokens")) else {
             continue;
         };
         let Ok(n) = n.parse::<u64>() else { continue };
