@@ -110,8 +110,9 @@ bench_duckdb() {
   local file=$1 name; name=$(basename "$file")
   say "duckdb baseline on $name (threads=$ncpu)"
   run_peer duckdb "duckdb-$name" "$file" 0
+  [ "$peer_status" != failed ] || die "duckdb_baseline.py failed on $file"
   say "  $(secs "$m_us") s, peak RSS $((m_kb * 1024 / 1000000)) MB"
-  printf 'duckdb\t%s\t%s\t%s\t%s\t%s\n' "$name" "$(stat -c %s "$file")" "$m_us" "$m_kb" "$peer_ok" >>"$results"
+  printf 'duckdb\t%s\t%s\t%s\t%s\t%s\n' "$name" "$(stat -c %s "$file")" "$m_us" "$m_kb" "$([ "$peer_status" = ok ] && echo 1 || echo 0)" >>"$results"
 }
 
 bench_otelcost "$jsonl"

@@ -148,9 +148,10 @@ run_otelcost() {
 
 # run_peer PEER TAG FILE CAP: the same per-model totals from the JSON-lines FILE by a peer,
 # `duckdb` (shared/bench/duckdb_baseline.py, threads = cores; m_us is its own query time,
-# without Python's start-up) or `jq` (benches/genai_totals.jq); sets m_* and peer_ok: 1 when
-# its totals equal FILE's expect file, 0 when not (a warning: its figure is not comparable),
-# empty when CAP seconds (> 0) ran out first.
+# without Python's start-up) or `jq` (benches/genai_totals.jq); sets m_* and peer_status:
+# ok (its totals equal FILE's expect file), differ (they do not: its figure is not
+# comparable), capped (CAP seconds > 0 ran out first) or failed (it stopped with an error,
+# e.g. out of memory). Only a warning: the peer is the yardstick, not what is measured.
 run_peer() {
   local peer=$1 tag=$2 file=$3 cap=$4
   warm "$file"
@@ -159,18 +160,20 @@ run_peer() {
     jq) measure "$tag" "$cap" jq -nr -f "$repo/benches/genai_totals.jq" "$file" ;;
     *) die "unknown peer $peer" ;;
   esac
-  peer_ok=
-  if [ "$m_rc" = 124 ]; then say "  $peer: stopped after the cap of $cap s"; return; fi
-  if [ "$m_rc" != 0 ]; then
-    cat "$out/$tag.stderr" >&2
-    die "$peer failed on $file (exit $m_rc); stderr above, kept in $out/$tag.stderr"
+  if [ "$m_rc" = 124 ]; then
+    peer_status=capped; say "  $peer: stopped after the cap of $cap s"; return
+  elif [ "$m_rc" != 0 ]; then
+    peer_status=failed
+    tail -n 5 "$out/$tag.stderr" >&2
+    say "WARNING: $peer failed on $file (exit $m_rc); its stderr is kept in $out/$tag.stderr"
+    return
   fi
   if [ "$peer" = duckdb ]; then
     local query; query=$(awk '/^duckdb seconds / {print $3}' "$out/$tag.stderr")
     [ -n "$query" ] || die "no 'duckdb seconds X' line in $out/$tag.stderr"
     m_us=$(awk -v s="$query" 'BEGIN{printf "%d", s * 1e6}')
   fi
-  peer_ok=1
+  peer_status=ok
   check_totals "$file.expect.json" "$tag" --tsv ||
-    { peer_ok=0; say "WARNING: $peer's totals differ from the expect file; its figure is not comparable"; }
+    { peer_status=differ; say "WARNING: $peer's totals differ from the expect file; its figure is not comparable"; }
 }

@@ -119,9 +119,8 @@ for entry in "${files[@]}"; do
   for peer in $peers; do
     say "$peer on $name"
     run_peer "$peer" "$peer-$name" "$file" "$cap"
-    case $peer_ok in 1) status=ok ;; 0) status=differ ;; *) status=capped ;; esac
-    say "  $(secs "$m_us") s ($status), peak RSS $((m_kb * 1024 / 1000000)) MB"
-    record "$peer" "$label" "$fmt" "$file" "$status"
+    say "  $(secs "$m_us") s ($peer_status), peak RSS $((m_kb * 1024 / 1000000)) MB"
+    record "$peer" "$label" "$fmt" "$file" "$peer_status"
   done
 done
 

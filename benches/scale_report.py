@@ -5,7 +5,7 @@ Usage: scale_report.py RESULTS.tsv OUT --data DIR --binary PATH --args ARGS --ru
 
 RESULTS.tsv has one line per measured run: tool, size label, format, file name, bytes,
 wall µs, CPU µs (user + sys), peak RSS KiB, status (ok, differ: totals differ from the
-expect file, capped: stopped after S seconds). For DuckDB the wall time is its own query
+expect file, capped: stopped after S seconds, failed: exited with an error). For DuckDB the wall time is its own query
 time. MB = 10^6 bytes; ratio = otelcost MB/s / peer MB/s. Standard library only.
 """
 import argparse
@@ -43,7 +43,9 @@ def machine(threads):
     except (OSError, ValueError, IndexError):
         pass
     return {"host": platform.node(), "cpu": cpu, "cores": threads, "memory": mem,
-            "kernel": platform.release(), "arch": platform.machine()}
+            "kernel": platform.release(), "arch": platform.machine(),
+            # other work on the machine slows every figure; this says how busy it was
+            "load_average_at_end": [round(x, 2) for x in os.getloadavg()]}
 
 
 def main():
@@ -81,6 +83,9 @@ def main():
             p = row.get(peer)
             if not p:
                 continue
+            if p["status"] == "failed":
+                p["mb_per_s"] = p["ratio"] = None
+                continue
             capped = p["status"] == "capped"
             secs = a.cap if capped else p["seconds"]
             # stopped at the cap: the peer's MB/s is below this, otelcost's ratio above it
@@ -109,6 +114,8 @@ def main():
         p = row.get(peer)
         if not p:
             return "–", "–"
+        if p["status"] == "failed":
+            return "failed", "–"
         if p["bound"]:
             return f"< {p['mb_per_s']:.1f} (> {a.cap} s)", f"> {p['ratio']:.1f}×"
         note = " (totals differ)" if p["status"] == "differ" else ""
@@ -131,7 +138,8 @@ def main():
 
     m = doc["machine"]
     print()
-    print(f"otelcost scale benchmark, {doc['generated_at']}, {m['cpu'] or m['arch']} x {m['cores']}, {m['memory']}")
+    print(f"otelcost scale benchmark, {doc['generated_at']}, {m['cpu'] or m['arch']} x {m['cores']}, {m['memory']}, "
+          f"load average {m['load_average_at_end'][0]}")
     print(f"binary {a.binary} ({doc['otelcost_version']}, commit {commit})"
           + (f", extra arguments: {a.args}" if a.args else ""))
     print(f"best of {a.runs} warm run(s); peers: {a.threads} DuckDB threads, stopped after {a.cap} s")
