@@ -4,7 +4,7 @@
 # What it does:
 #   1. creates (or reuses) a Python venv in target/bench-venv with
 #      opentelemetry-proto, protobuf and duckdb from PyPI;
-#   2. generates (or reuses) deterministic OTLP dumps in target/bench-data/ with
+#   2. generates (or reuses) deterministic OTLP dumps in $BENCH_DATA with
 #      shared/bench/gen_otlp.py: JSON lines (bench-N.jsonl) and the file
 #      exporter's protobuf stream (bench-N.pb), plus the exact totals put in;
 #   3. builds otelcost with `cargo build --release` (unless $OTELCOST is set);
@@ -17,7 +17,8 @@
 #      uncompressed bytes, so it compares with the plain file's;
 #   5. runs shared/bench/duckdb_baseline.py (threads = nproc) on the JSON-lines
 #      file as the peer figure, and checks its totals too;
-#   6. prints a summary table and writes it to target/bench-data/result.json.
+#   6. prints a summary table and writes it to target/bench-out/bench/result.json.
+# benches/scale.sh is the same measurement at 100 MB, 1 GB and 10 GB with jq as a second peer.
 #
 # Usage:
 #   benches/bench.sh            # ~500 MB JSON lines (410000 spans), ~300 MB proto
@@ -27,6 +28,8 @@
 #   BENCH_SPANS=N       spans to generate (overrides the default and --quick)
 #   BENCH_RUNS=N        timed runs per file (default 3; best one counts)
 #   OTELCOST=PATH       benchmark this binary instead of building one
+#   BENCH_DATA=DIR      where the dumps are generated and reused (default
+#                       target/bench-data; share one between checkouts)
 #   BENCH_SHARED=DIR    the shared/ folder (default: the first shared/ with
 #                       bench/gen_otlp.py found beside the repo or above it)
 #   BENCH_NO_DUCKDB=1   skip the DuckDB baseline
@@ -35,10 +38,8 @@
 # MB means 10^6 bytes; MB/s = file size / best wall seconds.
 # Needs Linux with GNU time (`apt-get install -y time`).
 set -euo pipefail
-
-usage() { sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; }
-die() { printf '\nbench: ERROR: %s\n' "$*" >&2; exit 1; }
-say() { printf 'bench: %s\n' "$*" >&2; }
+bench_name=bench
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 quick=0
 for arg in "$@"; do
@@ -60,87 +61,15 @@ case "$spans" in ''|*[!0-9]*) die "BENCH_SPANS must be a positive integer, got '
 runs=${BENCH_RUNS:-3}
 case "$runs" in ''|*[!0-9]*|0) die "BENCH_RUNS must be a positive integer, got '$runs'" ;; esac
 
-repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-cd "$repo"
-target=${CARGO_TARGET_DIR:-$repo/target}
-venv=$repo/target/bench-venv
-data=$repo/target/bench-data
-mkdir -p "$data"
-
-# --- shared/ ---------------------------------------------------------------
-if [ -n "${BENCH_SHARED:-}" ]; then
-  shared=$BENCH_SHARED
-else
-  shared=
-  dir=$(dirname "$repo")
-  while :; do
-    if [ -f "$dir/shared/bench/gen_otlp.py" ]; then shared=$dir/shared; break; fi
-    [ "$dir" = / ] && break
-    dir=$(dirname "$dir")
-  done
-fi
-gen=$shared/bench/gen_otlp.py
-baseline=$shared/bench/duckdb_baseline.py
-if [ -z "$shared" ] || [ ! -f "$gen" ] || [ ! -f "$baseline" ]; then
-  die "cannot find shared/bench/gen_otlp.py and duckdb_baseline.py beside the repo; set BENCH_SHARED=/path/to/shared"
-fi
-say "shared material: $shared"
-
-# --- tools -----------------------------------------------------------------
-if [ ! -x /usr/bin/time ] || ! /usr/bin/time -v true >/dev/null 2>&1; then
-  die "GNU time is needed for peak RSS: apt-get install -y time"
-fi
-ncpu=$(nproc 2>/dev/null || getconf _NPROCESSORS_ONLN 2>/dev/null || echo 1)
-
-# Wall clock in microseconds.
-now_us() {
-  if [ -n "${EPOCHREALTIME:-}" ]; then local t=${EPOCHREALTIME/[.,]/}; echo "$((10#$t))"
-  else echo $(( $(date +%s%N) / 1000 )); fi
-}
-
-# --- Python venv -------------------------------------------------------------
-py=$venv/bin/python
-if [ -x "$py" ] && "$py" -c 'import duckdb, google.protobuf, opentelemetry.proto' 2>/dev/null; then
-  say "reusing venv $venv"
-else
-  say "creating venv $venv (opentelemetry-proto protobuf duckdb)"
-  rm -rf "$venv"
-  "${PYTHON:-python3}" -m venv "$venv" || die "cannot create a venv (Debian: apt-get install -y python3-venv)"
-  "$py" -m pip install --quiet --disable-pip-version-check opentelemetry-proto protobuf duckdb ||
-    die "pip install failed"
-fi
-say "venv: $("$py" -c 'import sys, duckdb, google.protobuf as p; print("python", sys.version.split()[0], "duckdb", duckdb.__version__, "protobuf", p.__version__)')"
+bench_setup
 
 # --- dumps -----------------------------------------------------------------
-gen_sum=$(sha256sum "$gen" | cut -c1-16)
-
-# generate FORMAT EXT: writes $data/bench-$spans.EXT and its .expect.json unless
-# a complete one from the same generator and arguments is already there.
-generate() {
-  local fmt=$1 ext=$2
-  local out=$data/bench-$spans.$ext
-  local expect=$out.expect.json stamp=$out.stamp
-  local want="gen_otlp.py sha256:$gen_sum --format $fmt --spans $spans"
-  if [ -f "$out" ] && [ -f "$expect" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
-    say "reusing $out ($(( $(stat -c %s "$out") / 1000000 )) MB)"
-    return
-  fi
-  say "generating $out ($spans spans, $fmt) ..."
-  rm -f "$out" "$expect" "$stamp"
-  local t0; t0=$(now_us)
-  "$py" "$gen" --format "$fmt" --spans "$spans" --out "$out.tmp" --expect "$expect.tmp" ||
-    die "gen_otlp.py failed for $fmt"
-  mv "$out.tmp" "$out"; mv "$expect.tmp" "$expect"
-  printf '%s\n' "$want" >"$stamp"
-  local t1; t1=$(now_us)
-  say "  $(( $(stat -c %s "$out") / 1000000 )) MB in $(( (t1 - t0) / 1000000 )) s"
-}
-generate jsonl jsonl
-generate proto pb
 jsonl=$data/bench-$spans.jsonl
 pb=$data/bench-$spans.pb
+generate jsonl "$spans" 7 "$jsonl"
+generate proto "$spans" 7 "$pb"
 cmp -s "$jsonl.expect.json" "$pb.expect.json" ||
-  die "the two dumps' expect files differ; delete $data and rerun"
+  die "the two dumps' expect files differ; delete them and rerun"
 
 # The JSON-lines dump as 8 gzip files in one directory, reused while the dump is the same.
 gz_dir=$data/bench-$spans.jsonl.gz.d
@@ -155,73 +84,35 @@ else
   printf '%s\n' "$gz_want" >"$gz_dir/.stamp"
 fi
 
-# --- otelcost binary ---------------------------------------------------------
-if [ -n "${OTELCOST:-}" ]; then
-  bin=$OTELCOST
-  [ -x "$bin" ] || die "OTELCOST=$bin is not an executable"
-  say "using OTELCOST=$bin (not building)"
-else
-  say "building: cargo build --release"
-  cargo build --release || die "cargo build --release failed"
-  bin=$target/release/otelcost
-  [ -x "$bin" ] || die "no binary at $bin after the build"
-fi
-
 # --- measurement -------------------------------------------------------------
-results=$data/results.tsv
+results=$out/results.tsv
 : >"$results"
-rm -f "$data/result.json"   # never leave an old result behind a failed run
+rm -f "$out/result.json"   # never leave an old result behind a failed run
 
 # bench_otelcost FILE [DUMP]: best wall seconds and peak RSS over $runs runs. FILE may be
 # a directory holding DUMP's records (compressed): DUMP gives the size and expected totals.
 bench_otelcost() {
   local file=$1 dump=${2:-$1} name; name=$(basename "$file")
   local size; size=$(stat -c %s "$dump")
-  local out=$data/otelcost-$name.json err=$data/otelcost-$name.stderr tv=$data/otelcost-$name.time
   say "otelcost on $name: warming the page cache, then $runs runs"
-  find "$file" -type f -exec cat {} + >/dev/null
-  local best_us='' peak_kb=0 i t0 t1 us kb
+  warm "$file"
+  local best_us='' peak_kb=0 i
   for i in $(seq 1 "$runs"); do
-    t0=$(now_us)
-    if ! /usr/bin/time -v -o "$tv" "$bin" report "$file" --format json >"$out" 2>"$err"; then
-      cat "$err" >&2
-      die "otelcost report $file failed (run $i); stderr above, kept in $err"
-    fi
-    t1=$(now_us)
-    us=$((t1 - t0))
-    kb=$(awk -F': *' '/Maximum resident set size/ {print $2}' "$tv")
-    [ -n "$kb" ] || die "cannot read peak RSS from $tv"
-    if [ "$kb" -gt "$peak_kb" ]; then peak_kb=$kb; fi
-    if [ -z "$best_us" ] || [ "$us" -lt "$best_us" ]; then best_us=$us; fi
-    say "  run $i: $(awk -v u="$us" 'BEGIN{printf "%.3f", u/1e6}') s, peak RSS $((kb * 1024 / 1000000)) MB"
-    local rc=0
-    "$py" "$repo/benches/check_totals.py" "$dump.expect.json" "$out" || rc=$?
-    case $rc in
-      0) ;;
-      1) die "otelcost's totals on $name are WRONG (run $i); report kept in $out" ;;
-      *) die "otelcost's output on $name is not a usable JSON report (run $i); kept in $out, stderr in $err" ;;
-    esac
+    run_otelcost "otelcost-$name" "$file" "$dump"
+    if [ "$m_kb" -gt "$peak_kb" ]; then peak_kb=$m_kb; fi
+    if [ -z "$best_us" ] || [ "$m_us" -lt "$best_us" ]; then best_us=$m_us; fi
+    say "  run $i: $(secs "$m_us") s, peak RSS $((m_kb * 1024 / 1000000)) MB"
   done
   printf 'otelcost\t%s\t%s\t%s\t%s\n' "$name" "$size" "$best_us" "$peak_kb" >>"$results"
 }
 
 bench_duckdb() {
   local file=$1 name; name=$(basename "$file")
-  local size; size=$(stat -c %s "$file")
-  local out=$data/duckdb-$name.tsv err=$data/duckdb-$name.stderr tv=$data/duckdb-$name.time
   say "duckdb baseline on $name (threads=$ncpu)"
-  cat "$file" >/dev/null
-  /usr/bin/time -v -o "$tv" "$py" "$baseline" "$file" "$ncpu" >"$out" 2>"$err" || {
-    cat "$err" >&2; die "duckdb_baseline.py failed on $file; stderr above"; }
-  local secs; secs=$(awk '/^duckdb seconds / {print $3}' "$err")
-  [ -n "$secs" ] || die "no 'duckdb seconds X' line in $err"
-  local kb; kb=$(awk -F': *' '/Maximum resident set size/ {print $2}' "$tv")
-  local ok=1
-  "$py" "$repo/benches/check_totals.py" "$file.expect.json" --duckdb "$out" || {
-    ok=0; say "WARNING: DuckDB's totals differ from the expect file; its figure is not comparable"; }
-  say "  $secs s, peak RSS $((kb * 1024 / 1000000)) MB"
-  printf 'duckdb\t%s\t%s\t%s\t%s\t%s\n' "$name" "$size" \
-    "$(awk -v s="$secs" 'BEGIN{printf "%d", s*1e6}')" "$kb" "$ok" >>"$results"
+  run_peer duckdb "duckdb-$name" "$file" 0
+  [ "$peer_status" != failed ] || die "duckdb_baseline.py failed on $file"
+  say "  $(secs "$m_us") s, peak RSS $((m_kb * 1024 / 1000000)) MB"
+  printf 'duckdb\t%s\t%s\t%s\t%s\t%s\n' "$name" "$(stat -c %s "$file")" "$m_us" "$m_kb" "$([ "$peer_status" = ok ] && echo 1 || echo 0)" >>"$results"
 }
 
 bench_otelcost "$jsonl"
@@ -230,7 +121,7 @@ bench_otelcost "$gz_dir" "$jsonl"
 if [ "${BENCH_NO_DUCKDB:-0}" != 1 ]; then bench_duckdb "$jsonl"; fi
 
 # --- summary -----------------------------------------------------------------
-"$py" - "$results" "$data/result.json" "$spans" "$runs" "$ncpu" "$bin" <<'EOF'
+"$py" - "$results" "$out/result.json" "$spans" "$runs" "$ncpu" "$bin" <<'EOF'
 import json, platform, subprocess, sys, time
 results, out, spans, runs, ncpu, binary = sys.argv[1:]
 ot, dd = {}, {}

@@ -3,7 +3,7 @@
 
 Usage:
   check_totals.py EXPECT.json REPORT.json            # otelcost `report --format json` output
-  check_totals.py EXPECT.json --duckdb ROWS.tsv      # duckdb_baseline.py stdout
+  check_totals.py EXPECT.json --tsv ROWS.tsv         # duckdb_baseline.py or genai_totals.jq rows
 
 EXPECT.json is the --expect file of shared/bench/gen_otlp.py. Its `by_model`
 maps the response model to {requests, input, cache_read, output, reasoning},
@@ -16,8 +16,10 @@ no model may be missing or extra. The generator writes no cache writes, so
 cache_write and cache_write_1h must be 0. If the report's `total` carries
 token counts, they must equal the sum over models too.
 
-DuckDB's baseline computes no reasoning tokens, so only requests, input,
-cache_read and output are compared for it.
+ROWS.tsv has one tab-separated row per model: model, requests, input,
+cache_read, output and optionally reasoning. DuckDB's baseline computes no
+reasoning tokens (5 columns), so only the first four counts are compared for it;
+benches/genai_totals.jq writes all five.
 
 Exit status: 0 when equal, 1 on any difference (each one is printed), 2 on
 unusable input. Standard library only.
@@ -96,8 +98,9 @@ def from_otelcost(report):
     return got, problems
 
 
-def from_duckdb(path):
-    got = {}
+def from_tsv(path):
+    """-> ({model: {field: n}}, fields compared)"""
+    got, width = {}, None
     try:
         lines = open(path).read().splitlines()
     except OSError as e:
@@ -106,21 +109,21 @@ def from_duckdb(path):
         if not line.strip():
             continue
         parts = line.split("\t")
-        if len(parts) != 5:
-            die(f"{path}:{ln}: expected 5 tab-separated columns, got {len(parts)}")
+        if len(parts) not in (5, 6) or width not in (None, len(parts)):
+            die(f"{path}:{ln}: expected 5 or 6 tab-separated columns in every row, got {len(parts)}")
+        width = len(parts)
         model = parts[0]
-        got[model] = {k: as_int(v, f"{path}:{ln}.{k}")
-                      for k, v in zip(("requests", "input", "cache_read", "output"), parts[1:])}
-    return got, []
+        got[model] = {k: as_int(v, f"{path}:{ln}.{k}") for k, v in zip(FIELDS, parts[1:])}
+    return got, FIELDS[:width - 1] if width else FIELDS[:4]
 
 
 def main(argv):
-    if len(argv) == 3 and argv[1] != "--duckdb":
+    if len(argv) == 3 and argv[1] != "--tsv":
         expect_path, fields, source = argv[1], FIELDS, "otelcost"
         got, problems = from_otelcost(load_json(argv[2]))
-    elif len(argv) == 4 and argv[2] == "--duckdb":
-        expect_path, fields, source = argv[1], FIELDS[:4], "duckdb"
-        got, problems = from_duckdb(argv[3])
+    elif len(argv) == 4 and argv[2] == "--tsv":
+        expect_path, source, problems = argv[1], argv[3], []
+        got, fields = from_tsv(argv[3])
     else:
         print(__doc__, file=sys.stderr)
         return 2
