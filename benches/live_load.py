@@ -2,10 +2,12 @@
 """benches/live_load.py — requests/s, spans/s and memory of `otelcost listen` under load.
 
 Starts `otelcost listen` on a free loopback port (HTTP only), then CONNECTIONS worker
-processes each post the same OTLP/HTTP protobuf request over one keep-alive connection,
-as fast as the answers come, for SECONDS. The request is every frame of
+processes each post OTLP/HTTP protobuf requests over one keep-alive connection, as fast as
+the answers come, for SECONDS. The request is every frame of
 testdata/protobuf/b_openllmetry/traces.pb merged into one body (protobuf concatenation
-appends the repeated resource_spans), REPEAT times. The listener's RSS is sampled from
+appends the repeated resource_spans), REPEAT times, each time with new trace ids (its
+calls are new calls, as a busy service's are; the same spans sent again would be one call,
+and one trace that grows without end). The listener's RSS is sampled from
 /proc every 100 ms. At the end it gets SIGTERM and its own count of records ("N records"
 on stderr) must equal spans-per-request x the 200 answers: nothing acknowledged is lost.
 
@@ -59,11 +61,53 @@ def frames(path):
     return out
 
 
+def varint(data, pos):
+    shift = value = 0
+    while True:
+        b = data[pos]
+        pos += 1
+        value |= (b & 0x7F) << shift
+        shift += 7
+        if b < 0x80:
+            return value, pos
+
+
+def fields(data):
+    """(field number, wire type, value) of one protobuf message; bytes for length-delimited."""
+    pos = 0
+    while pos < len(data):
+        key, pos = varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = varint(data, pos)
+        elif wire == 1:
+            value, pos = data[pos:pos + 8], pos + 8
+        elif wire == 2:
+            n, pos = varint(data, pos)
+            value, pos = data[pos:pos + n], pos + n
+        elif wire == 5:
+            value, pos = data[pos:pos + 4], pos + 4
+        else:
+            raise ValueError(f"wire type {wire}")
+        yield number, wire, value
+
+
+def trace_ids(request):
+    """The trace ids of an ExportTraceServiceRequest (resource_spans > scope_spans > spans)."""
+    ids = set()
+    for n, _, resource_spans in fields(request):
+        for m, _, scope_spans in fields(resource_spans) if n == 1 else ():
+            for k, _, span in fields(scope_spans) if m == 2 else ():
+                ids.update(v for f, w, v in fields(span) if k == 2 and f == 1 and w == 2 and len(v) == 16)
+    return sorted(ids)
+
+
 def worker(port, body, seconds, rate, results):
-    request = (
+    request_head = (
         f"POST /v1/traces HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
         f"Content-Type: application/x-protobuf\r\nContent-Length: {len(body)}\r\n\r\n"
-    ).encode() + body
+    ).encode()
+    ids = trace_ids(body)
     sock = socket.create_connection(("127.0.0.1", port))
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     ok = bad = 0
@@ -73,7 +117,10 @@ def worker(port, body, seconds, rate, results):
     while time.monotonic() < end:
         if rate:  # at most `rate` requests/s on this connection
             time.sleep(max(0.0, begin + (ok + bad) / rate - time.monotonic()))
-        sock.sendall(request)
+        request = body
+        for old in ids:  # random 16 bytes never occur by chance elsewhere in the body
+            request = request.replace(old, os.urandom(16))
+        sock.sendall(request_head + request)
         while b"\r\n\r\n" not in buf:
             chunk = sock.recv(65536)
             if not chunk:
@@ -169,11 +216,15 @@ def main():
     elapsed = time.monotonic() - start
     for p in procs:
         p.join(timeout=10)
+    load_rss = max((k for _, k in samples), default=idle_rss)
+
+    # Sampled until the listener ends: counting what it holds (or spilled) is part of it.
+    listener.send_signal(signal.SIGTERM)
+    ending = time.monotonic()
+    listener.wait(timeout=3600)
+    ended_in = time.monotonic() - ending
     sampling[0] = False
     sampler.join()
-
-    listener.send_signal(signal.SIGTERM)
-    listener.wait(timeout=600)
     time.sleep(0.2)
     stderr = first + "".join(rest)
     records = int(re.search(r"(\d+) records", stderr).group(1))
@@ -192,6 +243,9 @@ def main():
           f"peak in the first {window:.0f} s {mib(windows[0][2])}, in the last {windows[-1][1] - windows[-1][0]:.0f} s "
           f"{mib(windows[-1][2])} ({(windows[-1][2] - windows[0][2]) / 1024:+.1f})")
     print(f"peak RSS per {window:.0f} s (MiB): " + ", ".join(mib(peak) for _, _, peak in windows))
+    end_rss = max((k for t, k in samples if t >= elapsed), default=0)
+    print(f"after SIGTERM: the report took {ended_in:.1f} s, peak RSS {mib(end_rss)} MiB "
+          f"(under load: {mib(load_rss)} MiB)")
     failed = None
     if save_dir:
         saved = {name: os.path.getsize(os.path.join(save_dir, name)) for name in sorted(os.listdir(save_dir))}
