@@ -5,7 +5,7 @@
 #   1. creates (or reuses) a Python venv in target/bench-venv with
 #      opentelemetry-proto, protobuf and duckdb from PyPI;
 #   2. generates (or reuses) deterministic OTLP dumps in $BENCH_DATA with
-#      shared/bench/gen_otlp.py: JSON lines (bench-N.jsonl) and the file
+#      benches/gen_otlp.py (a copy of shared/bench/gen_otlp.py): JSON lines (bench-N.jsonl) and the file
 #      exporter's protobuf stream (bench-N.pb), plus the exact totals put in;
 #   3. builds otelcost with `cargo build --release` (unless $OTELCOST is set);
 #   4. per format: reads the file once to warm the page cache, runs

@@ -24,20 +24,21 @@ bench_setup() {
   mkdir -p "$data" "$out"
   data=$(cd "$data" && pwd)
 
-  # shared/: given, or the first one with bench/gen_otlp.py beside the repo or above it.
+  # shared/ (for the DuckDB baseline): given, or the first one beside the repo or above it.
+  # The generator is the repo's copy of shared/bench/gen_otlp.py (tests use it too).
   local shared=${BENCH_SHARED:-} dir
   if [ -z "$shared" ]; then
     dir=$(dirname "$repo")
     while :; do
-      if [ -f "$dir/shared/bench/gen_otlp.py" ]; then shared=$dir/shared; break; fi
+      if [ -f "$dir/shared/bench/duckdb_baseline.py" ]; then shared=$dir/shared; break; fi
       [ "$dir" = / ] && break
       dir=$(dirname "$dir")
     done
   fi
-  gen=$shared/bench/gen_otlp.py
+  gen=$repo/benches/gen_otlp.py
   baseline=$shared/bench/duckdb_baseline.py
-  if [ -z "$shared" ] || [ ! -f "$gen" ] || [ ! -f "$baseline" ]; then
-    die "cannot find shared/bench/gen_otlp.py and duckdb_baseline.py beside the repo; set BENCH_SHARED=/path/to/shared"
+  if [ -z "$shared" ] || [ ! -f "$baseline" ]; then
+    die "cannot find shared/bench/duckdb_baseline.py beside the repo; set BENCH_SHARED=/path/to/shared"
   fi
   say "shared material: $shared; dumps in $data"
   gen_sum=$(sha256sum "$gen" | cut -c1-16)

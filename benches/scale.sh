@@ -3,7 +3,7 @@
 #
 # What it does:
 #   1. generates (once; reused while gen_otlp.py and its arguments are unchanged) one
-#      JSON-lines dump per size with shared/bench/gen_otlp.py, each with its own --seed
+#      JSON-lines dump per size with benches/gen_otlp.py (a copy of shared/bench/gen_otlp.py), each with its own --seed
 #      (so no two sizes share a call), plus the exact totals put in (FILE.expect.json); for
 #      the sizes in BENCH_PROTO_SIZES also the protobuf stream of the same spans;
 #   2. builds otelcost with `cargo build --release` (unless $OTELCOST is set);
