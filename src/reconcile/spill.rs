@@ -327,12 +327,17 @@ struct Decoder<'b, 'n> {
     names: &'n mut Names,
 }
 
-/// Names read back, each kept once; the last one is tried first (records of one file
-/// mostly follow each other).
+/// Names read back, each kept once while few; the last one is tried first (records of one
+/// file mostly follow each other). A live session names every request apart, so the map is
+/// emptied when full: it must not grow with the input.
 #[derive(Default)]
 struct Names {
     all: HashMap<Box<str>, Arc<str>>,
     last: Option<Arc<str>>,
+}
+
+impl Names {
+    const MAX: usize = 256;
 }
 
 impl<'b> Decoder<'b, '_> {
@@ -471,6 +476,9 @@ impl<'b> Decoder<'b, '_> {
             Some(name) => Arc::clone(name),
             None => {
                 let name: Arc<str> = Arc::from(text);
+                if names.all.len() >= Names::MAX {
+                    names.all.clear();
+                }
                 names.all.insert(text.into(), Arc::clone(&name));
                 name
             }
@@ -572,6 +580,26 @@ mod tests {
         flipped[4] = 7; // not a record kind
         std::fs::write(&path, &flipped).unwrap();
         assert!(read_all().is_err());
+    }
+
+    #[test]
+    fn names_read_back_do_not_pile_up() {
+        // A live session names every request apart: "request 1 (http)", "request 2 (http)"…
+        let dir = tempfile::tempdir().unwrap();
+        let calls: Vec<_> = (0..2000)
+            .map(|n| {
+                let location = Location { file: format!("request {n} (http)").into(), at: Position::Whole };
+                (Order { source: 0, chunk: n, index: 0 }, Observation { location, ..observation() })
+            })
+            .collect();
+        let file = write_calls(&dir.path().join("calls"), &calls).unwrap();
+        let mut reader = Reader::open(&file).unwrap();
+        let mut last = None;
+        while let Some(Item::Observation(_, o)) = reader.next_item().unwrap() {
+            last = Some(o.location.file);
+        }
+        assert_eq!(last.as_deref(), Some("request 1999 (http)"));
+        assert!(reader.names.all.len() <= Names::MAX);
     }
 
     #[test]
