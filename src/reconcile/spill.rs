@@ -23,6 +23,9 @@ use std::sync::Arc;
 /// MB at most before they are split again, few enough for one open file each.
 pub(super) const FAN_OUT: usize = 64;
 const BUFFER: usize = 32 * 1024;
+/// The merge reads every partition's calls at once (thousands of files after splits):
+/// smaller buffers, so they add up to little.
+const MERGE_BUFFER: usize = 8 * 1024;
 
 /// One record in a spill file.
 // Read and written one at a time, never stored as items: boxing would cost an allocation each.
@@ -131,13 +134,17 @@ pub(super) struct Reader {
 
 impl Reader {
     pub fn open(spilled: &SpillFile) -> io::Result<Reader> {
+        Reader::with_buffer(spilled, BUFFER)
+    }
+
+    fn with_buffer(spilled: &SpillFile, capacity: usize) -> io::Result<Reader> {
         let path = &spilled.path;
         let file = File::open(path).map_err(|e| at(path, e))?;
         Ok(Reader {
             path: path.to_owned(),
             records: spilled.records,
             read: 0,
-            file: BufReader::with_capacity(BUFFER, file),
+            file: BufReader::with_capacity(capacity, file),
             frame: Vec::new(),
             names: Names::default(),
         })
@@ -176,7 +183,7 @@ impl Merge {
     pub fn open(files: &[SpillFile]) -> io::Result<Merge> {
         let mut merge = Merge { readers: Vec::new(), heads: BinaryHeap::new(), pending: Vec::new() };
         for file in files {
-            merge.readers.push(Reader::open(file)?);
+            merge.readers.push(Reader::with_buffer(file, MERGE_BUFFER)?);
             merge.pending.push(None);
             merge.advance(merge.readers.len() - 1)?;
         }
