@@ -64,7 +64,13 @@ pub fn remove_on_interrupt() {
                 // Held until exit: no directory can be made after this.
                 let alive = ALIVE.lock().unwrap_or_else(|p| p.into_inner());
                 for dir in alive.iter() {
-                    let _ = std::fs::remove_dir_all(dir);
+                    // Workers may still be making files in it: again until it is gone.
+                    for _ in 0..100 {
+                        if std::fs::remove_dir_all(dir).is_ok() || !dir.exists() {
+                            break;
+                        }
+                        std::thread::sleep(std::time::Duration::from_millis(5));
+                    }
                 }
                 std::process::exit(128 + signal);
             }
