@@ -173,10 +173,10 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
 
     let (source, spill) = if store.spill.is_none() {
         let kept = reconcile_scopes(std::mem::take(&mut store.held), &store.links, &mut decisions);
-        let calls: Vec<Call> = kept.into_iter().map(|(_, o)| Call::from(o)).collect();
         if let Some(covers) = &mut covers {
-            calls.iter().for_each(|c| covers.add(c));
+            kept.iter().for_each(|(_, o)| covers.add(o));
         }
+        let calls: Vec<Call> = kept.into_iter().map(|(_, o)| Call::from(o)).collect();
         (CallSource::Memory(calls.into_iter()), None)
     } else {
         store.spill_held();
@@ -229,7 +229,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
             remove(&part.file)?;
             let kept = reconcile_scopes(held, &links, &mut decisions);
             if let Some(covers) = &mut covers {
-                kept.iter().for_each(|(_, o)| covers.add_observation(o));
+                kept.iter().for_each(|(_, o)| covers.add(o));
             }
             let path = part.file.path.with_file_name(format!("calls-{}", calls_files.len()));
             calls_files.push(spill::write_calls(&path, &kept).map_err(spill_error)?);
@@ -282,22 +282,15 @@ impl Covers {
         h.finish()
     }
 
-    fn add(&mut self, c: &Call) {
-        self.note(&c.route, c.session.as_deref(), c.instance.as_deref());
-    }
-
-    fn add_observation(&mut self, o: &Observation) {
-        self.note(&o.route, o.session.as_deref(), o.instance.as_deref());
-    }
-
-    fn note(&mut self, route: &Option<crate::input::route::Route>, session: Option<&str>, instance: Option<&str>) {
-        if let Some(s) = session {
-            self.sessions.insert(Self::key(route, s));
+    /// What a call counted covers.
+    fn add(&mut self, o: &Observation) {
+        if let Some(s) = &o.session {
+            self.sessions.insert(Self::key(&o.route, s));
         }
-        if let Some(i) = instance {
-            self.instances.insert(Self::key(route, i));
+        if let Some(i) = &o.instance {
+            self.instances.insert(Self::key(&o.route, i));
         }
-        self.routes.insert(Self::key(route, ""));
+        self.routes.insert(Self::key(&o.route, ""));
     }
 }
 
