@@ -3,7 +3,8 @@
 //! the targets are one-line calls into these, so they type-check with every build.
 
 use crate::extract::{self, Extracted};
-use crate::input::{self, chunk, Chunk, Problem};
+use crate::input::{self, chunk, Chunk};
+use crate::model::Problem;
 use crate::model::Signal;
 use crate::pipeline;
 use crate::price::Catalog;

@@ -3,6 +3,10 @@
 //! Data flows one way, one module per stage:
 //! `input → decode → extract → reconcile → price → allocate → report`.
 
+/// Why a build without the `parquet` feature refuses a Parquet output.
+pub const NO_PARQUET: &str =
+    "this otelcost was built without Parquet support: rebuild it with the default features (feature `parquet`)";
+
 pub mod allocate;
 pub mod bill;
 pub mod cli;

@@ -8,10 +8,8 @@
 
 use crate::decode::{self, DecodeError};
 use crate::extract::{self, Extracted};
-use crate::input::{
-    self, Chunk, InputStats, Problem, Problems, Unit, UnitPayload, UnorderedProblems, MAX_RECORD_BYTES,
-};
-use crate::model::Position;
+use crate::input::{self, Chunk, InputStats, Unit, UnitPayload, MAX_RECORD_BYTES};
+use crate::model::{Position, Problem, Problems, UnorderedProblems};
 use crate::reconcile::Store;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::io::{IsTerminal, Read};

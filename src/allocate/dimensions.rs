@@ -3,7 +3,7 @@
 //! rules file, and plain attribute keys.
 
 use super::rules::{Derived, Matcher, Rules};
-use crate::model::PricedCall;
+use crate::price::PricedCall;
 use jiff::civil::Weekday;
 use std::collections::HashMap;
 

@@ -12,7 +12,8 @@ pub use rules::{Matcher, Rules, UNALLOCATED};
 pub use shape::{merge, sort, top, SortBy, OTHER};
 pub use split::{split_unallocated, Unshared};
 
-use crate::model::{PricedCall, TokenBuckets, TokenType};
+use crate::model::{TokenBuckets, TokenType};
+use crate::price::PricedCall;
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;

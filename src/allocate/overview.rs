@@ -5,7 +5,8 @@
 
 use super::dimensions::{civil_bucket, Bucket, Dimension, Grouping};
 use super::{Totals, NONE};
-use crate::model::{PricedCall, TokenType};
+use crate::model::TokenType;
+use crate::price::PricedCall;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;

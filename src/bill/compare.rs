@@ -8,7 +8,8 @@
 
 use super::{Bill, BillRow, Class, ScopeField};
 use crate::allocate::{group_key, Grouping};
-use crate::model::{PricedCall, TokenType};
+use crate::model::TokenType;
+use crate::price::PricedCall;
 use crate::price::{provider_id, Catalog};
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::collections::{BTreeMap, BTreeSet};

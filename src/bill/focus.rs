@@ -65,7 +65,7 @@ pub fn read_parquet(file: &str, bytes: &[u8], meters: &Meters) -> Result<Bill, S
 /// Without the `parquet` feature there is no Parquet reader: say how to get one.
 #[cfg(not(feature = "parquet"))]
 pub fn read_parquet(file: &str, _bytes: &[u8], _meters: &Meters) -> Result<Bill, String> {
-    Err(format!("{file}: a Parquet file; {} (or export the FOCUS dataset as CSV)", crate::report::NO_PARQUET))
+    Err(format!("{file}: a Parquet file; {} (or export the FOCUS dataset as CSV)", crate::NO_PARQUET))
 }
 
 /// The rows of a FOCUS table (CSV or Parquet), if its header is a FOCUS header; each row
@@ -101,7 +101,7 @@ fn read_rows(
             "{file}: {} row{} outside AI and Machine Learning that no meter matched ({} billed) left out",
             skipped.0,
             if skipped.0 == 1 { "" } else { "s" },
-            crate::report::exact_cost(skipped.1)
+            crate::model::exact_cost(skipped.1)
         ));
     }
     Ok(Some(bill))

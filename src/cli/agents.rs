@@ -118,7 +118,7 @@ pub struct AgentFiles {
 impl AgentFiles {
     pub fn create(route: Option<&str>) -> std::io::Result<AgentFiles> {
         let dir = std::env::temp_dir().join(format!("otelcost-run-{}", std::process::id()));
-        let files = route.map_or_else(|| dir.clone(), |r| dir.join(crate::input::route::dir_name(r)));
+        let files = route.map_or_else(|| dir.clone(), |r| dir.join(crate::model::route::dir_name(r)));
         std::fs::create_dir_all(&files)?;
         Ok(AgentFiles { dir, files })
     }

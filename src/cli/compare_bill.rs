@@ -93,7 +93,7 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
         return Err(usage("compare-bill writes table, csv, json, markdown or parquet".into()));
     }
     if format.is_binary() && !cfg!(feature = "parquet") {
-        return Err(usage(report::NO_PARQUET.into()));
+        return Err(usage(crate::NO_PARQUET.into()));
     }
     if format.is_binary() && args.output.is_none() && std::io::stdout().is_terminal() {
         return Err(usage("Parquet is binary: write it to a file with --output FILE.parquet".into()));

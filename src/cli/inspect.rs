@@ -173,7 +173,7 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
             .iter()
             .map(|p| ProblemOut { location: p.location.to_string(), message: p.message.clone() })
             .collect(),
-        problems_not_listed: collected.problems.len().saturating_sub(crate::input::Problems::KEPT as u64),
+        problems_not_listed: collected.problems.len().saturating_sub(crate::model::Problems::KEPT as u64),
         requests: tally.requests,
         records: tally.records,
         scopes: tally.scopes.into_iter().collect(),

@@ -61,7 +61,7 @@ pub struct ReceiverArgs {
     /// A route that needs its own token: requests to ROUTE (`/ROUTE/v1/traces`) must carry
     /// `Authorization: Bearer TOKEN` (--auth-token does not open it). Repeatable.
     #[arg(long = "route-token", value_name = "ROUTE=TOKEN", value_parser = live::routes::parse_route_token)]
-    pub route_tokens: Vec<(crate::input::route::Route, String)>,
+    pub route_tokens: Vec<(crate::model::route::Route, String)>,
 
     /// Route tokens from a TOML file: a `[tokens]` table of `"ROUTE" = "TOKEN"` lines
     /// (keeps the tokens off the command line).

@@ -334,7 +334,7 @@ impl ReportOptions {
         };
         let binary = export.map_or(format.is_binary(), CallExport::is_binary);
         if binary && !cfg!(feature = "parquet") {
-            return Err(usage(crate::report::NO_PARQUET.into()));
+            return Err(usage(crate::NO_PARQUET.into()));
         }
         if binary && self.output.is_none() && std::io::stdout().is_terminal() {
             return Err(usage("Parquet is binary: write it to a file with --output FILE.parquet".into()));
@@ -527,7 +527,7 @@ pub fn finish(prepared: &Prepared, collected: pipeline::Collected) -> Result<(i3
             let _ = writeln!(
                 err,
                 "warning: {} of unallocated cost in {} groups was not split: no other value there has a cost to share it by",
-                report::exact_cost(unshared.cost),
+                crate::model::exact_cost(unshared.cost),
                 unshared.slices
             );
         }

@@ -42,8 +42,8 @@ pub struct RunArgs {
     /// Tag the session's calls with this route (e.g. ci/$GITHUB_RUN_ID): the command's
     /// OTLP endpoint becomes http://…/ROUTE (gRPC, which has no path, gets it too), and
     /// --save keeps it in DIR/route=…/ so that several runs saving to one place stay apart.
-    #[arg(long, value_name = "ROUTE", value_parser = crate::input::route::parse)]
-    pub route: Option<crate::input::route::Route>,
+    #[arg(long, value_name = "ROUTE", value_parser = crate::model::route::parse)]
+    pub route: Option<crate::model::route::Route>,
 
     #[command(flatten)]
     pub options: ReportOptions,

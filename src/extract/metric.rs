@@ -4,7 +4,7 @@
 use super::usage::InputCache;
 use super::Record;
 use crate::decode::{HistogramPoint, KeyValue, NumberPoint, NO_RECORDED_VALUE};
-use crate::input::route::Route;
+use crate::model::route::Route;
 use crate::model::{Emitter, Location};
 use rust_decimal::Decimal;
 use std::hash::{DefaultHasher, Hash, Hasher};

@@ -29,8 +29,8 @@ pub use metric::{Measure, MetricPoint, UsageField};
 pub use usage::{InputCache, RawUsage};
 
 use crate::decode::{KeyValue, LogRecord, Metric, Request, Resource, Span, Value};
-use crate::input::route::Route;
-use crate::input::Problem;
+use crate::model::route::Route;
+use crate::model::Problem;
 use crate::model::{CallKeys, Emitter, Location, Observation, Role, Signal};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};

@@ -153,7 +153,7 @@ impl<'a> Fields<'a> {
     /// `server.address`, kept only when `provider` is absent or not a well-known provider
     /// name: only then can it change the price, and most calls then carry none.
     pub fn address(&self, provider: Option<&str>) -> Option<Box<str>> {
-        if provider.is_some_and(crate::price::is_well_known_provider) {
+        if provider.is_some_and(crate::model::provider::is_well_known) {
             return None;
         }
         text(&self.server_address).map(String::into_boxed_str)

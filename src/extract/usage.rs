@@ -2,7 +2,7 @@
 
 use super::metric::UsageField;
 use crate::decode::{BadNumber, KeyValue, Value};
-use crate::input::Problem;
+use crate::model::Problem;
 use crate::model::{Location, Observation, TokenBuckets};
 use memchr::memmem;
 use rust_decimal::Decimal;

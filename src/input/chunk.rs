@@ -1,9 +1,10 @@
 //! Cutting a stream into chunks of whole records, and records back out of a chunk.
 
-use super::route::Route;
 use super::values::{self, First, TextLines};
-use super::{read_error, sniff, Outcome, Problem, Sink, CHUNK_BYTES, MAX_RECORD_BYTES};
+use super::{read_error, sniff, Outcome, Sink, CHUNK_BYTES, MAX_RECORD_BYTES};
 use crate::decode;
+use crate::model::Problem;
+use crate::model::Route;
 use crate::model::{Location, Position, Signal};
 use std::io::{BufRead, Read};
 use std::sync::Arc;

@@ -7,7 +7,8 @@
 //! chunk with it. A line outside values whose first visible character opens no value is
 //! text, skipped whole (its braces are not counted).
 
-use super::{read_error, Chunk, Layout, Outcome, Problem, Sink, CHUNK_BYTES, MAX_RECORD_BYTES};
+use super::{read_error, Chunk, Layout, Outcome, Sink, CHUNK_BYTES, MAX_RECORD_BYTES};
+use crate::model::Problem;
 use crate::model::{Location, Position};
 use std::io::{BufRead, Read};
 use std::sync::Arc;

@@ -350,7 +350,5 @@ pub(crate) fn load_litellm(
 fn litellm_provider_id(p: &str) -> String {
     let p = p.to_lowercase();
     let head = p.split(['-', '.']).next().unwrap_or("");
-    super::resolve::provider_alias(&p)
-        .or_else(|| super::resolve::provider_alias(head))
-        .map_or(p.clone(), str::to_string)
+    crate::model::provider::alias(&p).or_else(|| crate::model::provider::alias(head)).map_or(p.clone(), str::to_string)
 }

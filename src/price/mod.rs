@@ -21,7 +21,7 @@ mod resolve;
 mod tests;
 pub mod what_if;
 
-use crate::model::{Call, PricedCall, ServiceTier, TokenBuckets, TokenType};
+use crate::model::{Call, ServiceTier, TokenBuckets, TokenType};
 use matcher::Clause;
 use rates::{Constraint, PriceSet};
 use rust_decimal::Decimal;
@@ -459,7 +459,7 @@ impl Catalog {
 /// `gcp.vertex_ai` → `google`), else the name lowercased.
 pub fn provider_id(name: &str) -> String {
     let lower = name.trim().to_ascii_lowercase();
-    resolve::provider_alias(&lower).map_or(lower, String::from)
+    crate::model::provider::alias(&lower).map_or(lower, String::from)
 }
 
 impl Catalog {
@@ -470,12 +470,6 @@ impl Catalog {
         let e = &self.entries[self.resolve(model, provider, None)?];
         Some((e.provider.clone(), e.id.clone()))
     }
-}
-
-/// Whether a telemetry provider name is a well-known provider (`openai`, `aws.bedrock`,
-/// …): for such calls the server address cannot change the price and is not kept.
-pub fn is_well_known_provider(name: &str) -> bool {
-    resolve::provider_alias(&name.trim().to_ascii_lowercase()).is_some()
 }
 
 /// LiteLLM key prefixes of a genai-prices provider, most specific first.
@@ -743,4 +737,24 @@ impl Catalog {
         let info = x.index.map(|i| self.info(i));
         (x, info)
     }
+}
+
+/// A call with its price. `cost` is `None` when no catalog entry matched the model:
+/// such calls are reported as unpriced with their tokens, never as $0.
+#[derive(Clone, Debug)]
+pub struct PricedCall {
+    pub call: Call,
+    pub cost: Option<Decimal>,
+    /// The catalog entry used, as `source:provider/model-id`.
+    pub price_ref: Option<Arc<str>>,
+    /// The model as the catalog knows it (see `Catalog::family`); `None` when unpriced.
+    pub model_family: Option<Arc<str>>,
+    /// With `--explain`: the entry, its date, the unit prices and tier applied, in one line
+    /// (shared between the calls priced alike).
+    pub explanation: Option<Arc<str>>,
+    /// The whole quote (unit prices, cost per token type, list cost) for the exports.
+    pub quote: Option<Quote>,
+    /// With `report --what-if`: the call's cost under the scenario, `Some(None)` when it
+    /// cannot be priced there. Never mixed into `cost`.
+    pub what_if: Option<Option<Decimal>>,
 }

@@ -267,14 +267,14 @@ impl Catalog {
     pub(crate) fn find_provider(&self, raw: &str) -> Option<usize> {
         let s = raw.trim().to_lowercase();
         let by_id = |id: &str| self.provider_ids.get(id).copied();
-        if let Some(i) = provider_alias(&s).and_then(by_id) {
+        if let Some(i) = crate::model::provider::alias(&s).and_then(by_id) {
             return Some(i);
         }
         if let Some(i) = by_id(&s) {
             return Some(i);
         }
         if let Some((head, _)) = s.split_once(['.', '-']) {
-            if let Some(i) = provider_alias(head).and_then(by_id).or_else(|| by_id(head)) {
+            if let Some(i) = crate::model::provider::alias(head).and_then(by_id).or_else(|| by_id(head)) {
                 return Some(i);
             }
         }
@@ -333,25 +333,4 @@ impl MatchExplanation {
         self.rule = rule;
         self
     }
-}
-
-/// Telemetry provider names (`gen_ai.provider.name`, `gen_ai.system`, LiteLLM provider
-/// names) that are not themselves genai-prices ids or caught by `provider_match`.
-pub(crate) fn provider_alias(s: &str) -> Option<&'static str> {
-    Some(match s {
-        "gcp.vertex_ai" | "gcp.gemini" | "gcp.gen_ai" | "vertex_ai" | "vertex_ai_beta" | "vertexai" | "vertex"
-        | "gemini" | "google_genai" | "google.genai" | "google_ai_studio" => "google",
-        "aws.bedrock" | "aws" | "bedrock" | "bedrock_converse" | "amazon_bedrock" | "aws_bedrock"
-        | "amazon-bedrock" => "aws",
-        "azure.ai.openai" | "azure.ai.inference" | "az.ai.openai" | "az.ai.inference" | "azure" | "azure_ai"
-        | "azure_openai" => "azure",
-        "xai" | "x_ai" | "x.ai" | "x-ai" => "x-ai",
-        "mistral_ai" | "mistralai" => "mistral",
-        "together_ai" | "together-ai" | "togetherai" => "together",
-        "fireworks_ai" | "fireworks-ai" => "fireworks",
-        "moonshot" => "moonshotai",
-        "openai" => "openai",
-        "anthropic" => "anthropic",
-        _ => return None,
-    })
 }

@@ -431,7 +431,7 @@ fn server_address_picks_the_provider_when_the_telemetry_names_none() {
     let plain = quote_in("claude-sonnet-4-5-20250929", None, Terms::default(), &t);
     let unknown = Terms { address: Some("llm.internal.example.com"), ..Terms::default() };
     assert_eq!(quote_in("claude-sonnet-4-5-20250929", None, unknown, &t), plain);
-    assert!(crate::price::is_well_known_provider("AWS.Bedrock") && !crate::price::is_well_known_provider("_OTHER"));
+    assert!(crate::model::provider::is_well_known("AWS.Bedrock") && !crate::model::provider::is_well_known("_OTHER"));
 }
 
 #[test]

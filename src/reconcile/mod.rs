@@ -276,7 +276,7 @@ struct Covers {
 }
 
 impl Covers {
-    fn key(route: &Option<crate::input::route::Route>, name: &str) -> u64 {
+    fn key(route: &Option<crate::model::route::Route>, name: &str) -> u64 {
         let mut h = DefaultHasher::new();
         (route.as_deref().unwrap_or(""), name).hash(&mut h);
         h.finish()

@@ -10,7 +10,7 @@
 
 use super::Order;
 use crate::extract::SpanLink;
-use crate::input::route::Route;
+use crate::model::route::Route;
 use crate::model::{CallKeys, Emitter, Location, Observation, Position, Role, ServiceTier, Signal, TokenBuckets};
 use rust_decimal::Decimal;
 use std::collections::{BinaryHeap, HashMap};

@@ -6,8 +6,9 @@
 //! contract documented in the README (`compare-bill` section).
 
 use super::rows::{self, Cell, Column, Kind, RowFormat};
-use super::{display_cost, exact_cost, group_int, printable, Format};
+use super::{display_cost, group_int, printable, Format};
 use crate::bill::compare::{Comparison, Money, Row};
+use crate::model::exact_cost;
 use comfy_table::CellAlignment;
 use rust_decimal::Decimal;
 use serde::Serialize;

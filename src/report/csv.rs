@@ -1,8 +1,9 @@
 //! CSV: one row per group, exact costs, no total row (spreadsheets sum columns
 //! themselves). Fields are quoted per RFC 4180; records end with `\n`.
 
-use super::{cost_difference, exact_cost, machine_columns};
+use super::{cost_difference, machine_columns};
 use crate::allocate::{CostMode, Report, Totals};
+use crate::model::exact_cost;
 use std::io::Write;
 
 pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> {

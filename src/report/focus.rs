@@ -17,7 +17,8 @@
 
 use super::rows::{self, Cell, Column, Kind, RowFormat, TimeUnit};
 use crate::allocate::{group_key, Grouping, NONE};
-use crate::model::{PricedCall, ServiceTier, TokenType};
+use crate::model::{ServiceTier, TokenType};
+use crate::price::PricedCall;
 use crate::price::Source;
 use jiff::tz::TimeZone;
 use rust_decimal::Decimal;

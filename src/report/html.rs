@@ -9,10 +9,11 @@
 //! added to the report shows here too.
 
 use super::{
-    display_cost, exact_cost, group_int, human_cells, human_columns, partial_footnote, shown_cost as shown,
-    ChartSeries, TOTAL_LABEL,
+    display_cost, group_int, human_cells, human_columns, partial_footnote, shown_cost as shown, ChartSeries,
+    TOTAL_LABEL,
 };
 use crate::allocate::{CostMode, ModelUsage, Report, Timeline, NONE};
+use crate::model::exact_cost;
 use crate::model::TokenBuckets;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use rust_decimal::{Decimal, RoundingStrategy};

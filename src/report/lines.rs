@@ -12,7 +12,8 @@
 
 use super::rows::{self, Cell, Column, Kind, RowFormat, RowSink, TimeUnit};
 use crate::allocate::{group_key, Grouping};
-use crate::model::{PricedCall, TokenType};
+use crate::model::TokenType;
+use crate::price::PricedCall;
 use std::io::Write;
 
 /// Columns every line has, before the extra dimensions.

@@ -5,10 +5,11 @@
 //! one time bucket.
 
 use super::{
-    exact_cost, group_int, human_cells, human_columns, partial_footnote, printable, shown_cost, ChartSeries,
-    TOTAL_LABEL, UNPRICED_HEADING,
+    group_int, human_cells, human_columns, partial_footnote, printable, shown_cost, ChartSeries, TOTAL_LABEL,
+    UNPRICED_HEADING,
 };
 use crate::allocate::Report;
+use crate::model::exact_cost;
 use std::io::Write;
 
 pub(super) fn write(report: &Report, charts: bool, out: &mut dyn Write) -> anyhow::Result<()> {

@@ -11,7 +11,7 @@ pub mod coverage;
 mod csv;
 mod focus;
 mod html;
-mod json;
+pub mod json;
 mod lines;
 mod markdown;
 #[cfg(feature = "parquet")]
@@ -20,7 +20,8 @@ mod rows;
 mod table;
 
 use crate::allocate::{CostMode, Grouping, Report, Totals};
-use crate::model::{PricedCall, TokenBuckets};
+use crate::model::TokenBuckets;
+use crate::price::PricedCall;
 use rust_decimal::{Decimal, RoundingStrategy};
 use std::io::Write;
 
@@ -46,10 +47,6 @@ impl Format {
     }
 }
 
-/// Why a build without the `parquet` feature refuses a Parquet output.
-pub const NO_PARQUET: &str =
-    "this otelcost was built without Parquet support: rebuild it with the default features (feature `parquet`)";
-
 /// How the human formats are drawn.
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
@@ -73,7 +70,7 @@ pub fn write(report: &Report, format: Format, style: Style, out: &mut dyn Write)
         #[cfg(feature = "parquet")]
         Format::Parquet => parquet::write(report, out),
         #[cfg(not(feature = "parquet"))]
-        Format::Parquet => anyhow::bail!(NO_PARQUET),
+        Format::Parquet => anyhow::bail!(crate::NO_PARQUET),
         Format::Focus => anyhow::bail!("internal error: FOCUS is written from the calls, not a grouped report"),
     }
 }
@@ -383,16 +380,6 @@ pub(crate) fn display_cost(c: Decimal) -> String {
     format!("{sign}{}.{frac}", group_digits(int))
 }
 
-/// Money exactly, for machines: full precision, no trailing zeros, `0` for zero.
-pub(crate) fn exact_cost(c: Decimal) -> String {
-    let n = c.normalize();
-    if n.is_zero() {
-        "0".to_string()
-    } else {
-        n.to_string()
-    }
-}
-
 /// User data shown in a human format: control characters (newlines, tabs, terminal
 /// escapes) are written as escapes so they can neither break the layout nor drive the
 /// terminal.
@@ -542,6 +529,7 @@ pub(crate) mod fixture {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::exact_cost;
     use std::str::FromStr;
 
     fn d(s: &str) -> Decimal {

@@ -2,7 +2,7 @@
 //! its columns once and produces cells; this module writes them as CSV, JSON lines or
 //! Parquet, so no export has a twin per file format.
 
-use super::exact_cost;
+use crate::model::exact_cost;
 use rust_decimal::Decimal;
 use std::io::Write;
 
@@ -123,7 +123,7 @@ pub(crate) fn sink<'a>(
         #[cfg(feature = "parquet")]
         RowFormat::Parquet => Box::new(Checked { inner: super::parquet::Frame::new(&columns, out), columns }),
         #[cfg(not(feature = "parquet"))]
-        RowFormat::Parquet => anyhow::bail!(super::NO_PARQUET),
+        RowFormat::Parquet => anyhow::bail!(crate::NO_PARQUET),
     })
 }
 

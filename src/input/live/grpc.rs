@@ -10,7 +10,7 @@
 
 use super::compression::{self, Coding, ACCEPTED};
 use super::{Encoding, Outcome, Receiver};
-use crate::input::route::Route;
+use crate::model::route::Route;
 use crate::model::Signal;
 use bytes::{Buf, BufMut, Bytes};
 use http_body_util::{BodyExt, Full, Limited};

@@ -17,9 +17,10 @@ pub mod signals;
 mod transcode;
 
 use crate::extract::{self, Extracted};
-use crate::input::route::Route;
-use crate::input::{InputStats, Problem, Problems, Unit, UnitPayload};
+use crate::input::{InputStats, Unit, UnitPayload};
+use crate::model::route::Route;
 use crate::model::{Location, Position, Signal};
+use crate::model::{Problem, Problems};
 use crate::pipeline::{self, Collected};
 use crate::reconcile::Store;
 use std::net::SocketAddr;

@@ -3,7 +3,7 @@
 //! and the bearer tokens (a route's own `--route-token`, else `--auth-token`).
 
 use super::Options;
-use crate::input::route::{self, Route};
+use crate::model::route::{self, Route};
 use crate::model::Signal;
 use hyper::header::{HeaderMap, AUTHORIZATION};
 use hyper::StatusCode;

@@ -23,7 +23,7 @@
 //! so an acknowledged request survives those too, at the cost of a disk flush per request.
 
 use super::{transcode, Encoding};
-use crate::input::route::Route;
+use crate::model::route::Route;
 use crate::model::Signal;
 use std::collections::hash_map::{Entry, HashMap};
 use std::fs::{File, OpenOptions};
@@ -138,7 +138,7 @@ impl Saver {
     /// Where a record of this route, signal and layout is appended.
     fn path(&self, route: Option<&Route>, signal: Signal, layout: Encoding) -> PathBuf {
         let dir = match route {
-            Some(route) => self.dir.join(crate::input::route::dir_name(route)),
+            Some(route) => self.dir.join(crate::model::route::dir_name(route)),
             None => self.dir.clone(),
         };
         dir.join(file_name(signal, layout))

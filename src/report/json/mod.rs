@@ -13,8 +13,13 @@
 //! Costs are exact decimal strings (normalized, `"0"` for zero) or `null` when nothing in
 //! the group was priced. Pretty-printed with 2-space indent and a trailing newline.
 
-use super::{cost_difference, exact_cost};
+mod read;
+
+pub use read::read;
+
+use super::cost_difference;
 use crate::allocate::{CostMode, Report, Totals};
+use crate::model::exact_cost;
 use crate::model::{TokenBuckets, TokenType};
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;

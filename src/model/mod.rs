@@ -2,6 +2,13 @@
 //! hand-offs: what extract says about one record (`Observation`), what reconcile keeps
 //! (`Call`), and what price adds (`PricedCall`).
 
+pub mod problem;
+pub mod provider;
+pub mod route;
+
+pub use problem::{Problem, Problems, UnorderedProblems};
+pub use route::Route;
+
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt;
@@ -471,7 +478,7 @@ pub struct Observation {
     /// Values of the attribute dimensions asked for (`--by`), record first then resource.
     pub dims: Vec<Option<String>>,
     /// The route the request was sent to (`/team-a/v1/traces`), or its `--save` directory.
-    pub route: Option<crate::input::route::Route>,
+    pub route: Option<Route>,
     pub location: Location,
 }
 
@@ -492,7 +499,7 @@ pub struct Call {
     pub service: Option<String>,
     pub tokens: TokenBuckets,
     pub dims: Vec<Option<String>>,
-    pub route: Option<crate::input::route::Route>,
+    pub route: Option<Route>,
     pub emitter: Emitter,
     pub signal: Signal,
     /// (trace id, span id) when the record counted is a span: for line-item exports.
@@ -523,22 +530,12 @@ impl From<Observation> for Call {
     }
 }
 
-/// A call with its price. `cost` is `None` when no catalog entry matched the model:
-/// such calls are reported as unpriced with their tokens, never as $0.
-#[derive(Clone, Debug)]
-pub struct PricedCall {
-    pub call: Call,
-    pub cost: Option<Decimal>,
-    /// The catalog entry used, as `source:provider/model-id`.
-    pub price_ref: Option<Arc<str>>,
-    /// The model as the catalog knows it (see `Catalog::family`); `None` when unpriced.
-    pub model_family: Option<Arc<str>>,
-    /// With `--explain`: the entry, its date, the unit prices and tier applied, in one line
-    /// (shared between the calls priced alike).
-    pub explanation: Option<Arc<str>>,
-    /// The whole quote (unit prices, cost per token type, list cost) for the exports.
-    pub quote: Option<crate::price::Quote>,
-    /// With `report --what-if`: the call's cost under the scenario, `Some(None)` when it
-    /// cannot be priced there. Never mixed into `cost`.
-    pub what_if: Option<Option<Decimal>>,
+/// Money exactly, for machines: full precision, no trailing zeros, `0` for zero.
+pub fn exact_cost(c: Decimal) -> String {
+    let n = c.normalize();
+    if n.is_zero() {
+        "0".to_string()
+    } else {
+        n.to_string()
+    }
 }
