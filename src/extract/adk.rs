@@ -22,10 +22,20 @@
 
 use super::semconv::fields_with;
 use super::usage::{InputCache, RawUsage};
-use super::{Claim, Record};
+use super::{Claim, Module, Record};
 use crate::decode::Span;
 use crate::model::{CallKey, Emitter, Role};
 use serde::Deserialize;
+
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::GoogleAdk,
+    owns_scope: Some(owns_scope),
+    span_keys: &[],
+    span: Some(span),
+    log: None,
+    metric: None,
+    by_process: false,
+};
 
 /// What ADK writes where a provider belongs.
 const FRAMEWORK: &str = "gcp.vertex.agent";
@@ -35,7 +45,7 @@ const FRAMEWORK: &str = "gcp.vertex.agent";
 /// which serves Gemini with Gemini's usage.
 const NOT_LITELLM: &[&str] = &["endpoints", "locations", "models", "projects", "publishers", "tunedmodels", "apigee"];
 
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     record.scope == FRAMEWORK
 }
 
@@ -66,7 +76,7 @@ fn litellm_provider(model: &str) -> Option<String> {
     (!prefix.is_empty() && !rest.is_empty() && !NOT_LITELLM.contains(&prefix.as_str())).then_some(prefix)
 }
 
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !owns_scope(record) {
         return Claim::NotMine;
     }

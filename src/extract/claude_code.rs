@@ -12,10 +12,20 @@
 
 use super::metric::{is_cumulative, number_value, Measure, MetricPoint, UsageField};
 use super::usage::{InputCache, RawUsage};
-use super::{lookup, Claim, Record};
+use super::{lookup, Claim, Module, Record};
 use crate::decode::{KeyValue, LogRecord, Metric, Span};
 use crate::model::{CallKey, Emitter, Observation, Role, Signal};
 use rust_decimal::Decimal;
+
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::ClaudeCode,
+    owns_scope: Some(owns_scope),
+    span_keys: &[],
+    span: Some(span),
+    log: Some(log),
+    metric: Some(metric),
+    by_process: true,
+};
 
 const PREFIX: &str = "claude_code.";
 const PROVIDER: &str = "anthropic";
@@ -30,7 +40,7 @@ const USAGE: &[(&str, UsageField)] = &[
 ];
 
 /// Claude Code's own scope (`com.anthropic.claude_code`, `….events`, `….tracing`) or service.
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     is_claude_code(record)
 }
 
@@ -85,7 +95,7 @@ fn event_name(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Option<String> {
 }
 
 /// `api_request` is the per-call record, with the cost Claude Code computed.
-pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     let Some(name) = event_name(log, record) else {
         return if is_claude_code(record) { Claim::Mine(None) } else { Claim::NotMine };
     };
@@ -108,7 +118,7 @@ fn reported_cost(attrs: &[KeyValue<'_>]) -> Option<Decimal> {
 }
 
 /// `claude_code.llm_request` is one call; every other Claude Code span carries none.
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !span.name.starts_with(PREFIX) && !is_claude_code(record) {
         return Claim::NotMine;
     }
@@ -127,7 +137,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
 
 /// The token counter (split by `type`) and the cost counter: points of one group and
 /// time join into one observation. Other `claude_code.*` metrics carry no usage.
-pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     if !metric.name.starts_with(PREFIX) {
         return false;
     }

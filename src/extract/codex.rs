@@ -14,10 +14,20 @@
 
 use super::metric::{histogram_value, is_cumulative, number_value, Measure, MetricPoint, PointValue, UsageField};
 use super::usage::{InputCache, RawUsage};
-use super::{lookup, Claim, Record};
+use super::{lookup, Claim, Module, Record};
 use crate::decode::{KeyValue, LogRecord, Metric, Span};
 use crate::model::{CallKey, Emitter, Observation, Role, Signal};
 use rust_decimal::Decimal;
+
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::Codex,
+    owns_scope: Some(owns_scope),
+    span_keys: &[],
+    span: Some(span),
+    log: Some(log),
+    metric: Some(metric),
+    by_process: true,
+};
 
 const PROVIDER: &str = "openai";
 
@@ -51,7 +61,7 @@ const TURN_USAGE: &[(&str, UsageField)] = &[
 
 /// Codex's service (`codex_exec`, `codex_tui`, `codex-cli`…) or scopes (`codex_otel.*`,
 /// `codex`, `codex_exec`).
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     is_codex(record)
 }
 
@@ -87,7 +97,7 @@ fn observation(
 
 /// `codex.sse_event` with `response.completed` and token counts: one model response.
 /// Every other Codex event (and the completed event without counts) carries none.
-pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     let name = own_text(&log.attributes, "event.name");
     let named = name.as_deref().is_some_and(|n| n.starts_with("codex."));
     if !named && !is_codex(record) {
@@ -107,7 +117,7 @@ pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
 
 /// A span with a response's usage is one call; one with a turn's totals repeats its
 /// responses (counted only when no span below it has usage).
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !is_codex(record) {
         return Claim::NotMine;
     }
@@ -132,7 +142,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
 
 /// `codex.turn.token_usage` (histogram sums by `token_type`), `codex.turn.cost_microusd`
 /// and the count of completed responses (`codex.sse_event`, `kind=response.completed`).
-pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     if !metric.name.starts_with("codex.") {
         return false;
     }

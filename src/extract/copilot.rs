@@ -15,17 +15,27 @@
 use super::metric::{is_cumulative, number_value, Measure, MetricPoint, UsageField};
 use super::semconv::fields_with;
 use super::usage::InputCache;
-use super::{lookup, Claim, Record};
+use super::{lookup, Claim, Module, Record};
 use crate::decode::{KeyValue, LogRecord, Metric, Span};
 use crate::model::{Emitter, Role};
 use rust_decimal::Decimal;
+
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::Copilot,
+    owns_scope: Some(owns_scope),
+    span_keys: &[],
+    span: Some(span),
+    log: Some(log),
+    metric: Some(metric),
+    by_process: true,
+};
 
 fn is_copilot(record: &Record<'_, '_>) -> bool {
     record.scope == "github.copilot"
         || matches!(record.resource.service.as_deref(), Some("github-copilot" | "copilot-chat"))
 }
 
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     is_copilot(record)
 }
 
@@ -38,7 +48,7 @@ fn reported_cost(attrs: &[KeyValue<'_>]) -> Option<Decimal> {
         .or_else(|| lookup(attrs, "github.copilot.cost").and_then(|v| v.as_cost(1)))
 }
 
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !is_copilot(record) {
         return Claim::NotMine;
     }
@@ -61,7 +71,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
 
 /// VS Code's `copilot_chat.agent.turn` repeats its turn's calls; the extension's other
 /// events (the conventions' details event among them) are read as such.
-pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     let name = lookup(&log.attributes, "event.name").and_then(|v| v.as_str().map(str::to_owned));
     let name = name.unwrap_or_else(|| log.event_name.to_string());
     if name.starts_with("copilot_chat.") && (is_copilot(record) || name == "copilot_chat.agent.turn") {
@@ -72,7 +82,7 @@ pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
 
 /// `gen_ai.client.inference.usage.*`: one counter per kind of token, input including
 /// cache reads and writes. The per-operation histograms repeat input and output.
-pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     if !is_copilot(record) {
         return false;
     }

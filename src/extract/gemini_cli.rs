@@ -19,9 +19,19 @@
 use super::metric::{is_cumulative, number_value, Measure, MetricPoint, UsageField};
 use super::semconv::fields;
 use super::usage::{InputCache, RawUsage};
-use super::{lookup, Claim, Record};
+use super::{lookup, Claim, Module, Record};
 use crate::decode::{KeyValue, LogRecord, Metric, Span};
 use crate::model::{CallKey, Emitter, Observation, Role, Signal, TokenBuckets};
+
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::GeminiCli,
+    owns_scope: Some(owns_scope),
+    span_keys: &[],
+    span: Some(span),
+    log: Some(log),
+    metric: Some(metric),
+    by_process: true,
+};
 
 const SERVICE: &str = "gemini-cli";
 const PREFIX: &str = "gemini_cli.";
@@ -31,7 +41,7 @@ fn is_gemini_cli(record: &Record<'_, '_>) -> bool {
     record.scope == SERVICE || record.resource.service.as_deref() == Some(SERVICE)
 }
 
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     is_gemini_cli(record)
 }
 
@@ -89,7 +99,7 @@ fn model(attrs: &[KeyValue<'_>]) -> Option<String> {
     lookup(attrs, "model").and_then(|v| v.as_str().map(str::trim).map(str::to_owned)).filter(|m| !m.is_empty())
 }
 
-pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     let name = event_name(log);
     if !is_gemini_cli(record) && !name.as_deref().is_some_and(|n| n.starts_with(PREFIX)) {
         return Claim::NotMine;
@@ -130,7 +140,7 @@ pub(crate) fn event_observation(
 }
 
 /// `llm_call` is one call; the CLI's other spans (agent, tool, prompt) carry none.
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !is_gemini_cli(record) {
         return Claim::NotMine;
     }
@@ -149,7 +159,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
 
 /// `gemini_cli.token.usage` (a counter split by `type`); the CLI's
 /// `gen_ai.client.token.usage` histogram repeats its input and output and is not read.
-pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     if !metric.name.starts_with(PREFIX) && !is_gemini_cli(record) {
         return false;
     }

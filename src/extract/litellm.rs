@@ -11,15 +11,25 @@
 
 use super::semconv::{self, fields_with};
 use super::usage::{InputCache, RawUsage};
-use super::{Claim, MetricPoint, Record};
+use super::{Claim, MetricPoint, Module, Record};
 use crate::decode::{Metric, Span};
 use crate::model::{CallKey, Emitter, Role};
 
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::LiteLlm,
+    owns_scope: Some(owns_scope),
+    span_keys: &[],
+    span: Some(span),
+    log: None,
+    metric: Some(metric),
+    by_process: false,
+};
+
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     record.scope == "litellm"
 }
 
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !owns_scope(record) {
         return Claim::NotMine;
     }
@@ -60,7 +70,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
 /// `gen_ai.client.token.usage` (input incl. cache, no cache type) and LiteLLM's cost
 /// histogram (`gen_ai.client.token.cost`; `gen_ai.usage.cost` in the capture). The
 /// `hidden_params` attribute makes nearly every request its own cumulative series.
-pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     if !record.scope.starts_with("litellm") {
         return false;
     }

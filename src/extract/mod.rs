@@ -108,34 +108,51 @@ type LogReader = fn(&LogRecord<'_>, &Record<'_, '_>) -> Claim;
 /// Pushes the usage points of a metric it recognises; returns whether it did.
 type MetricReader = fn(&Metric<'_>, &Record<'_, '_>, &mut Vec<MetricPoint>) -> bool;
 
-/// Emitter modules in the order they are asked; semconv reads whatever is left.
-/// Emitters that own whole scopes (by scope or service name): all their spans are theirs.
-const SPAN_SCOPES: &[(Emitter, ScopeOwner)] = &[
-    (Emitter::ClaudeCode, claude_code::owns_scope),
-    (Emitter::Codex, codex::owns_scope),
-    (Emitter::GeminiCli, gemini_cli::owns_scope),
-    (Emitter::QwenCode, qwen_code::owns_scope),
-    (Emitter::Copilot, copilot::owns_scope),
-    (Emitter::OpenLit, openlit::owns_scope),
-    (Emitter::LiteLlm, litellm::owns_scope),
-    (Emitter::VercelAi, vercel_ai::owns_scope),
-    (Emitter::PydanticAi, pydantic_ai::owns_scope),
-    (Emitter::OpenLlmetry, openllmetry::owns_scope),
-    (Emitter::Strands, strands::owns_scope),
-    (Emitter::GoogleAdk, adk::owns_scope),
+/// What one emitter module declares of itself, once: the registry below is the only list
+/// of emitters here. A new emitter is a module with its `MODULE` and one line in [`MODULES`].
+pub(crate) struct Module {
+    pub emitter: Emitter,
+    /// Owns whole scopes (by scope or service name): every span of them is its own.
+    pub owns_scope: Option<ScopeOwner>,
+    /// Attribute-key prefixes under which it reports usage on spans of other scopes.
+    pub span_keys: &'static [&'static str],
+    pub span: Option<SpanReader>,
+    pub log: Option<LogReader>,
+    pub metric: Option<MetricReader>,
+    /// Ties the records of one call by session or process, not by trace context: an
+    /// agent's event about a call is logged outside the call's span (matched by a request
+    /// id or by its counts), so all of one process's records are reconciled together.
+    pub by_process: bool,
+}
+
+/// Every emitter module, in the order they are asked; semconv, last, reads whatever is left.
+const MODULES: &[&Module] = &[
+    &claude_code::MODULE,
+    &codex::MODULE,
+    &gemini_cli::MODULE,
+    &qwen_code::MODULE,
+    &copilot::MODULE,
+    &openlit::MODULE,
+    &litellm::MODULE,
+    &openinference::MODULE,
+    &vercel_ai::MODULE,
+    &pydantic_ai::MODULE,
+    &openllmetry::MODULE,
+    &strands::MODULE,
+    &adk::MODULE,
+    &semconv::MODULE,
 ];
 
-/// Emitters that tie the records of one call by their session or process, not by trace
-/// context: an agent's event about a call is logged outside the call's span (matched by a
-/// request id or by its counts). All of one process's records are reconciled together.
-const BY_PROCESS: &[Emitter] =
-    &[Emitter::ClaudeCode, Emitter::Codex, Emitter::GeminiCli, Emitter::QwenCode, Emitter::Copilot, Emitter::OpenLit];
+fn module(emitter: Emitter) -> Option<&'static Module> {
+    MODULES.iter().copied().find(|m| m.emitter == emitter)
+}
 
 /// The reconcile scope of a record (see `Observation::scope`): its trace, or its emitting
-/// process (on its route) for the emitters above and for records outside any trace.
+/// process (on its route) for the emitters that tie calls by process and for records
+/// outside any trace.
 fn scope_of(emitter: Option<Emitter>, trace: [u8; 16], record: &Record<'_, '_>) -> u64 {
     let mut h = DefaultHasher::new();
-    if trace == [0; 16] || emitter.is_some_and(|e| BY_PROCESS.contains(&e)) {
+    if trace == [0; 16] || emitter.and_then(module).is_some_and(|m| m.by_process) {
         (1u8, record.route.map(|r| &**r), record.resource.instance.as_deref()).hash(&mut h);
     } else {
         (2u8, trace).hash(&mut h);
@@ -143,51 +160,14 @@ fn scope_of(emitter: Option<Emitter>, trace: [u8; 16], record: &Record<'_, '_>) 
     h.finish()
 }
 
-/// Attribute-key prefixes under which emitters report usage on spans of other scopes.
-const SPAN_KEY_PREFIXES: &[&[&str]] =
-    &[semconv::SPAN_KEYS, openinference::SPAN_KEYS, vercel_ai::SPAN_KEYS, openllmetry::SPAN_KEYS];
-
 fn is_usage_key(key: &str) -> bool {
-    SPAN_KEY_PREFIXES.iter().flat_map(|p| p.iter()).any(|p| key.starts_with(p))
+    MODULES.iter().flat_map(|m| m.span_keys).any(|p| key.starts_with(p))
 }
 
-const SPAN_READERS: &[(Emitter, SpanReader)] = &[
-    (Emitter::ClaudeCode, claude_code::span),
-    (Emitter::Codex, codex::span),
-    (Emitter::GeminiCli, gemini_cli::span),
-    (Emitter::QwenCode, qwen_code::span),
-    (Emitter::Copilot, copilot::span),
-    (Emitter::OpenLit, openlit::span),
-    (Emitter::LiteLlm, litellm::span),
-    (Emitter::OpenInference, openinference::span),
-    (Emitter::VercelAi, vercel_ai::span),
-    (Emitter::PydanticAi, pydantic_ai::span),
-    (Emitter::OpenLlmetry, openllmetry::span),
-    (Emitter::Strands, strands::span),
-    (Emitter::GoogleAdk, adk::span),
-    (Emitter::Semconv, semconv::span),
-];
-const LOG_READERS: &[(Emitter, LogReader)] = &[
-    (Emitter::ClaudeCode, claude_code::log),
-    (Emitter::Codex, codex::log),
-    (Emitter::GeminiCli, gemini_cli::log),
-    (Emitter::QwenCode, qwen_code::log),
-    (Emitter::Copilot, copilot::log),
-    (Emitter::OpenLit, openlit::log),
-    (Emitter::Semconv, semconv::log),
-];
-const METRIC_READERS: &[(Emitter, MetricReader)] = &[
-    (Emitter::ClaudeCode, claude_code::metric),
-    (Emitter::Codex, codex::metric),
-    (Emitter::GeminiCli, gemini_cli::metric),
-    (Emitter::QwenCode, qwen_code::metric),
-    (Emitter::Copilot, copilot::metric),
-    (Emitter::OpenLit, openlit::metric),
-    (Emitter::LiteLlm, litellm::metric),
-    (Emitter::PydanticAi, pydantic_ai::metric),
-    (Emitter::Strands, strands::metric),
-    (Emitter::Semconv, semconv::metric),
-];
+/// The readers of one signal, in the registry's order.
+fn readers<R: Copy>(reader: impl Fn(&Module) -> Option<R>) -> impl Iterator<Item = (Emitter, R)> {
+    MODULES.iter().filter_map(move |m| reader(m).map(|r| (m.emitter, r)))
+}
 
 /// Extracts the observations of one decoded request found at `location`, sent to `route`.
 pub fn extract(
@@ -206,7 +186,8 @@ pub fn extract(
                     note_scope(&mut out.tally, &ss.scope.name);
                     let scope_record =
                         Record { attrs: &[], resource: &resource, scope: &ss.scope.name, location, route, config };
-                    let owner = SPAN_SCOPES.iter().find(|(_, owns)| owns(&scope_record)).map(|(emitter, _)| *emitter);
+                    let owner =
+                        readers(|m| m.owns_scope).find(|(_, owns)| owns(&scope_record)).map(|(emitter, _)| emitter);
                     for span in &ss.spans {
                         *out.tally.records.entry(Signal::Traces).or_default() += 1;
                         let record = Record {
@@ -225,7 +206,7 @@ pub fn extract(
                         let mut claimer = None;
                         if owner.is_some() || span.attributes.iter().any(|kv| is_usage_key(&kv.key)) {
                             let before = out.observations.len();
-                            claimer = offer(SPAN_READERS, |read| read(span, &record), |e| scope(Some(e)), out);
+                            claimer = offer(readers(|m| m.span), |read| read(span, &record), |e| scope(Some(e)), out);
                             let describe =
                                 || format!("span {:?} ({})", usage::printable(&span.name), hex(&span.span_id));
                             check(&span.attributes, &describe, location, before, out);
@@ -259,7 +240,7 @@ pub fn extract(
                         };
                         let before = out.observations.len();
                         offer(
-                            LOG_READERS,
+                            readers(|m| m.log),
                             |read| read(log, &record),
                             |e| scope_of(Some(e), log.trace_id, &record),
                             out,
@@ -289,10 +270,10 @@ pub fn extract(
                         }
                         let record =
                             Record { attrs: &[], resource: &resource, scope: &sm.scope.name, location, route, config };
-                        for (emitter, read) in METRIC_READERS {
+                        for (emitter, read) in readers(|m| m.metric) {
                             let before = out.metric_points.len();
                             if read(m, &record, &mut out.metric_points) {
-                                *out.tally.claimed.entry(*emitter).or_default() +=
+                                *out.tally.claimed.entry(emitter).or_default() +=
                                     (out.metric_points.len() - before) as u64;
                                 usage::check_points(m, before, location, &mut out.metric_points, &mut out.problems);
                                 break;
@@ -333,17 +314,17 @@ fn note_scope(tally: &mut Tally, scope: &str) {
 
 /// Asks each reader in turn; the first to claim the record adds what it found, in the
 /// scope `scope` gives for the claiming emitter.
-fn offer<F: Fn(&Reader) -> Claim, Reader>(
-    readers: &[(Emitter, Reader)],
-    ask: F,
+fn offer<Reader>(
+    readers: impl Iterator<Item = (Emitter, Reader)>,
+    ask: impl Fn(&Reader) -> Claim,
     scope: impl Fn(Emitter) -> u64,
     out: &mut Extracted,
 ) -> Option<Emitter> {
     for (emitter, read) in readers {
-        if let Claim::Mine(found) = ask(read) {
-            *out.tally.claimed.entry(*emitter).or_default() += 1;
-            out.observations.extend(found.map(|o| Observation { scope: scope(*emitter), ..o }));
-            return Some(*emitter);
+        if let Claim::Mine(found) = ask(&read) {
+            *out.tally.claimed.entry(emitter).or_default() += 1;
+            out.observations.extend(found.map(|o| Observation { scope: scope(emitter), ..o }));
+            return Some(emitter);
         }
     }
     None
@@ -446,6 +427,15 @@ pub(crate) fn lookup<'a>(attrs: &[KeyValue<'a>], key: &str) -> Option<Value<'a>>
 mod tests {
     use super::*;
     use crate::model::Position;
+
+    #[test]
+    fn every_emitter_has_one_module_and_semconv_is_asked_last() {
+        for emitter in Emitter::ALL {
+            assert_eq!(MODULES.iter().filter(|m| m.emitter == *emitter).count(), 1, "{emitter:?}");
+        }
+        assert_eq!(MODULES.len(), Emitter::ALL.len());
+        assert_eq!(MODULES.last().map(|m| m.emitter), Some(Emitter::Semconv));
+    }
 
     #[test]
     fn a_route_is_part_of_a_metric_series_and_of_every_observation() {

@@ -9,15 +9,25 @@
 
 use super::semconv::{fields_with, fill, text};
 use super::usage::InputCache;
-use super::{Claim, Record};
+use super::{Claim, Module, Record};
 use crate::decode::Span;
 use crate::model::{Emitter, Role};
 
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::OpenInference,
+    owns_scope: None,
+    span_keys: SPAN_KEYS,
+    span: Some(span),
+    log: None,
+    metric: None,
+    by_process: false,
+};
+
 const KIND: &str = "openinference.span.kind";
 
-pub(super) const SPAN_KEYS: &[&str] = &["openinference.", "llm.", "embedding."];
+const SPAN_KEYS: &[&str] = &["openinference.", "llm.", "embedding."];
 
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     // Every OpenInference span states its kind: without it, not ours (no full scan).
     if !span.attributes.iter().any(|kv| kv.key == KIND) {
         return Claim::NotMine;

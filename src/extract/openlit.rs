@@ -15,16 +15,26 @@
 use super::metric::MetricPoint;
 use super::semconv::{cost_histogram, fields_with, text, Fields, DETAILS_EVENT};
 use super::usage::InputCache;
-use super::{lookup, Claim, Record};
+use super::{lookup, Claim, Module, Record};
 use crate::decode::{KeyValue, LogRecord, Metric, Span};
 use crate::model::{CallKey, Emitter, Role, Signal};
+
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::OpenLit,
+    owns_scope: Some(owns_scope),
+    span_keys: &[],
+    span: Some(span),
+    log: Some(log),
+    metric: Some(metric),
+    by_process: true,
+};
 
 fn is_openlit(record: &Record<'_, '_>) -> bool {
     lookup(record.resource.attrs, "telemetry.sdk.name").and_then(|v| v.as_str().map(str::to_owned)).as_deref()
         == Some("openlit")
 }
 
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     is_openlit(record)
 }
 
@@ -59,7 +69,7 @@ fn input_cache(provider: Option<&str>) -> InputCache {
     }
 }
 
-pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     if !is_openlit(record) {
         return Claim::NotMine;
     }
@@ -99,7 +109,7 @@ fn usage_fields<'a>(attrs: &[KeyValue<'a>]) -> (Fields<'a>, Option<rust_decimal:
     (f, cost)
 }
 
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !is_openlit(record) {
         return Claim::NotMine;
     }
@@ -118,6 +128,6 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
 
 /// `gen_ai.usage.cost`, a histogram of its cost per call; its token histogram is the
 /// conventions' `gen_ai.client.token.usage`.
-pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     is_openlit(record) && metric.name == "gen_ai.usage.cost" && cost_histogram(metric, record, Emitter::OpenLit, out)
 }

@@ -13,20 +13,30 @@
 
 use super::semconv::{fields_with, fill};
 use super::usage::InputCache;
-use super::{Claim, Record};
+use super::{Claim, Module, Record};
 use crate::decode::Span;
 use crate::model::{Emitter, Role};
+
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::OpenLlmetry,
+    owns_scope: Some(owns_scope),
+    span_keys: SPAN_KEYS,
+    span: Some(span),
+    log: None,
+    metric: None,
+    by_process: false,
+};
 
 const SPAN_KIND: &str = "traceloop.span.kind";
 
 /// OpenLLMetry's spans: the SDK's own scope, or an instrumentation span with its
 /// attributes (the official `openai_v2` instrumentation shares the scope prefix).
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     record.scope == "traceloop.tracer" || record.scope == "opentelemetry.instrumentation.openai.v1"
 }
 
 /// Its own names (every era); its `gen_ai.*` names are semconv's.
-pub(super) const SPAN_KEYS: &[&str] = &["traceloop.", "llm."];
+const SPAN_KEYS: &[&str] = &["traceloop.", "llm."];
 
 fn is_mine(span: &Span<'_>, record: &Record<'_, '_>) -> bool {
     owns_scope(record)
@@ -36,7 +46,7 @@ fn is_mine(span: &Span<'_>, record: &Record<'_, '_>) -> bool {
             }))
 }
 
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !is_mine(span, record) {
         return Claim::NotMine;
     }

@@ -9,11 +9,21 @@
 
 use super::semconv::{self, fields_with, fill};
 use super::usage::InputCache;
-use super::{Claim, MetricPoint, Record};
+use super::{Claim, MetricPoint, Module, Record};
 use crate::decode::{Metric, Span};
 use crate::model::{Emitter, Role};
 
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::PydanticAi,
+    owns_scope: Some(owns_scope),
+    span_keys: &[],
+    span: Some(span),
+    log: None,
+    metric: Some(metric),
+    by_process: false,
+};
+
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     is_mine(record)
 }
 
@@ -21,7 +31,7 @@ fn is_mine(record: &Record<'_, '_>) -> bool {
     matches!(record.scope, "pydantic-ai" | "pydantic_ai") || record.scope.starts_with("logfire")
 }
 
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !is_mine(record) {
         return Claim::NotMine;
     }
@@ -47,7 +57,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
 }
 
 /// `gen_ai.client.token.usage` and the `operation.cost` histogram, both cumulative.
-pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     if !is_mine(record) {
         return false;
     }

@@ -18,9 +18,19 @@ use super::gemini_cli::{api_response_usage, call_keys, event_name, event_observa
 use super::metric::MetricPoint;
 use super::semconv::{fields_with, fill, text};
 use super::usage::InputCache;
-use super::{lookup, Claim, Record};
+use super::{lookup, Claim, Module, Record};
 use crate::decode::{LogRecord, Metric, Span};
 use crate::model::{CallKey, Emitter, Role};
+
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::QwenCode,
+    owns_scope: Some(owns_scope),
+    span_keys: &[],
+    span: Some(span),
+    log: Some(log),
+    metric: Some(metric),
+    by_process: true,
+};
 
 const SERVICE: &str = "qwen-code";
 const PREFIX: &str = "qwen-code.";
@@ -29,7 +39,7 @@ fn is_qwen_code(record: &Record<'_, '_>) -> bool {
     record.scope == SERVICE || record.resource.service.as_deref() == Some(SERVICE)
 }
 
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     is_qwen_code(record)
 }
 
@@ -51,7 +61,7 @@ fn response_key(session: &Option<String>, id: Option<String>) -> Option<CallKey>
     Some(CallKey::Request(session.clone().unwrap_or_default(), id?))
 }
 
-pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     let name = event_name(log);
     if !is_qwen_code(record) && !name.as_deref().is_some_and(|n| n.starts_with(PREFIX)) {
         return Claim::NotMine;
@@ -69,7 +79,7 @@ pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
 
 /// `qwen-code.llm_request` is one call; every other span (the interaction, subagents, the
 /// bridged log events) is not.
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !is_qwen_code(record) && !span.name.starts_with(PREFIX) {
         return Claim::NotMine;
     }
@@ -103,7 +113,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     Claim::Mine(Some(o))
 }
 
-pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     if !metric.name.starts_with(PREFIX) && !is_qwen_code(record) {
         return false;
     }

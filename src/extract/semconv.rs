@@ -11,16 +11,26 @@
 
 use super::metric::{histogram_value, is_cumulative, number_value, Measure, MetricPoint, PointValue, UsageField};
 use super::usage::{InputCache, RawUsage};
-use super::{Claim, Record};
+use super::{Claim, Module, Record};
 use crate::decode::{KeyValue, LazyValue, LogRecord, Metric, Span, Value};
 use crate::model::{CallKey, Emitter, Observation, Role, ServiceTier, Signal};
+
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::Semconv,
+    owns_scope: None,
+    span_keys: SPAN_KEYS,
+    span: Some(span),
+    log: Some(log),
+    metric: Some(metric),
+    by_process: false,
+};
 
 /// Operations that are one call to a model. Anything else carrying usage (an agent,
 /// a workflow) may be summing its children.
 const MODEL_CALLS: &[&str] = &["chat", "generate_content", "text_completion", "embeddings", "completion", "embedding"];
 
 /// Every usage attribute of the conventions, in every version, starts so.
-pub(super) const SPAN_KEYS: &[&str] = &["gen_ai."];
+const SPAN_KEYS: &[&str] = &["gen_ai."];
 
 pub const DETAILS_EVENT: &str = "gen_ai.client.inference.operation.details";
 
@@ -209,7 +219,7 @@ impl<'a> Fields<'a> {
 }
 
 /// An inference span with usage; a span that is not a model call is a possible aggregate.
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     let f = fields(&span.attributes);
     if !f.usage.is_present() {
         return Claim::NotMine;
@@ -219,7 +229,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
 }
 
 /// The `gen_ai.client.inference.operation.details` event: the same usage as its span.
-pub fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     let f = fields(&log.attributes);
     let name_matches = log.event_name == DETAILS_EVENT || text(&f.event_name).as_deref() == Some(DETAILS_EVENT);
     if !name_matches || !f.usage.is_present() {
@@ -240,7 +250,7 @@ pub const TOKEN_USAGE: &str = "gen_ai.client.token.usage";
 /// `gen_ai.client.token.usage`, a histogram split by `gen_ai.token.type` (input/output; a
 /// `total` type, as Spring AI sends, repeats them and is not a bucket): its `sum` is the
 /// tokens, and the input series' `count` the calls.
-pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     metric.name == TOKEN_USAGE && token_usage(metric, record, Emitter::Semconv, out)
 }
 

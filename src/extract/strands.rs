@@ -17,18 +17,28 @@
 use super::metric::{MetricPoint, UsageField};
 use super::semconv::{self, fields};
 use super::usage::InputCache;
-use super::{Claim, Record};
+use super::{Claim, Module, Record};
 use crate::decode::{Metric, Span};
 use crate::model::{Emitter, Role};
+
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::Strands,
+    owns_scope: Some(owns_scope),
+    span_keys: &[],
+    span: Some(span),
+    log: None,
+    metric: Some(metric),
+    by_process: false,
+};
 
 /// What Strands writes where a provider belongs.
 const FRAMEWORK: &str = "strands-agents";
 
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     record.scope == "strands.telemetry.tracer"
 }
 
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !owns_scope(record) {
         return Claim::NotMine;
     }
@@ -42,7 +52,7 @@ pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     Claim::Mine(Some(o))
 }
 
-pub fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
     if record.scope != "strands.telemetry.metrics" {
         return false;
     }

@@ -10,20 +10,30 @@
 
 use super::semconv::{fields_with, fill, text};
 use super::usage::{InputCache, RawUsage};
-use super::{Claim, Record};
+use super::{Claim, Module, Record};
 use crate::decode::Span;
 use crate::model::{CallKey, Emitter, Role};
 
+pub(super) const MODULE: Module = Module {
+    emitter: Emitter::VercelAi,
+    owns_scope: Some(owns_scope),
+    span_keys: SPAN_KEYS,
+    span: Some(span),
+    log: None,
+    metric: None,
+    by_process: false,
+};
+
 const PROVIDER_CALLS: &[&str] = &[".doGenerate", ".doStream", ".doEmbed"];
 
-pub(super) fn owns_scope(record: &Record<'_, '_>) -> bool {
+fn owns_scope(record: &Record<'_, '_>) -> bool {
     record.scope == "ai"
 }
 
 /// `ai.operationId` names an AI SDK span outside its own scope.
-pub(super) const SPAN_KEYS: &[&str] = &["ai."];
+const SPAN_KEYS: &[&str] = &["ai."];
 
-pub fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
+fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     let operation_id = record.text("ai.operationId");
     if record.scope != "ai" && operation_id.is_none() {
         return Claim::NotMine;

@@ -203,83 +203,51 @@ impl fmt::Display for Location {
     }
 }
 
-/// Which emitter's conventions a record was read with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Emitter {
-    /// The OpenTelemetry `gen_ai` semantic conventions (every version).
-    Semconv,
-    ClaudeCode,
-    Codex,
-    LiteLlm,
-    OpenLlmetry,
-    OpenInference,
-    VercelAi,
-    PydanticAi,
-    Strands,
-    GoogleAdk,
-    GeminiCli,
-    QwenCode,
-    Copilot,
-    OpenLit,
+/// Declares [`Emitter`] with its id (the name of the module that reads it,
+/// `src/extract/<id>.rs`, used in every machine format and the `emitter` dimension) and
+/// its name for people, each written once.
+macro_rules! emitters {
+    ($($(#[$doc:meta])* $variant:ident => $id:literal, $name:literal;)*) => {
+        /// Which emitter's conventions a record was read with.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Emitter {
+            $($(#[$doc])* $variant,)*
+        }
+
+        impl Emitter {
+            pub const ALL: &[Emitter] = &[$(Emitter::$variant),*];
+
+            pub fn id(self) -> &'static str {
+                match self {
+                    $(Emitter::$variant => $id,)*
+                }
+            }
+
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Emitter::$variant => $name,)*
+                }
+            }
+        }
+    };
 }
 
-impl Emitter {
-    pub const ALL: [Emitter; 14] = [
-        Emitter::Semconv,
-        Emitter::ClaudeCode,
-        Emitter::Codex,
-        Emitter::LiteLlm,
-        Emitter::OpenLlmetry,
-        Emitter::OpenInference,
-        Emitter::VercelAi,
-        Emitter::PydanticAi,
-        Emitter::Strands,
-        Emitter::GoogleAdk,
-        Emitter::GeminiCli,
-        Emitter::QwenCode,
-        Emitter::Copilot,
-        Emitter::OpenLit,
-    ];
-
-    /// The id in every machine format and the `emitter` dimension: the name of the
-    /// module that reads it (`src/extract/<id>.rs`).
-    pub fn id(self) -> &'static str {
-        match self {
-            Emitter::Semconv => "semconv",
-            Emitter::ClaudeCode => "claude_code",
-            Emitter::Codex => "codex",
-            Emitter::LiteLlm => "litellm",
-            Emitter::OpenLlmetry => "openllmetry",
-            Emitter::OpenInference => "openinference",
-            Emitter::VercelAi => "vercel_ai",
-            Emitter::PydanticAi => "pydantic_ai",
-            Emitter::Strands => "strands",
-            Emitter::GoogleAdk => "google_adk",
-            Emitter::GeminiCli => "gemini_cli",
-            Emitter::QwenCode => "qwen_code",
-            Emitter::Copilot => "copilot",
-            Emitter::OpenLit => "openlit",
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Emitter::Semconv => "gen_ai semconv",
-            Emitter::ClaudeCode => "Claude Code",
-            Emitter::Codex => "Codex",
-            Emitter::LiteLlm => "LiteLLM",
-            Emitter::OpenLlmetry => "OpenLLMetry",
-            Emitter::OpenInference => "OpenInference",
-            Emitter::VercelAi => "Vercel AI SDK",
-            Emitter::PydanticAi => "pydantic-ai",
-            Emitter::Strands => "Strands Agents",
-            Emitter::GoogleAdk => "Google ADK",
-            Emitter::GeminiCli => "Gemini CLI",
-            Emitter::QwenCode => "Qwen Code",
-            Emitter::Copilot => "GitHub Copilot",
-            Emitter::OpenLit => "OpenLIT",
-        }
-    }
+emitters! {
+    /// The OpenTelemetry `gen_ai` semantic conventions (every version).
+    Semconv => "semconv", "gen_ai semconv";
+    ClaudeCode => "claude_code", "Claude Code";
+    Codex => "codex", "Codex";
+    LiteLlm => "litellm", "LiteLLM";
+    OpenLlmetry => "openllmetry", "OpenLLMetry";
+    OpenInference => "openinference", "OpenInference";
+    VercelAi => "vercel_ai", "Vercel AI SDK";
+    PydanticAi => "pydantic_ai", "pydantic-ai";
+    Strands => "strands", "Strands Agents";
+    GoogleAdk => "google_adk", "Google ADK";
+    GeminiCli => "gemini_cli", "Gemini CLI";
+    QwenCode => "qwen_code", "Qwen Code";
+    Copilot => "copilot", "GitHub Copilot";
+    OpenLit => "openlit", "OpenLIT";
 }
 
 impl Serialize for Emitter {

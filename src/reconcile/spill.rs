@@ -237,7 +237,7 @@ fn write_observation_frame(out: &mut impl Write, frame: &mut Vec<u8>, order: Ord
     enc.uint(u64::from(order.index));
     enc.0.extend_from_slice(&o.scope.to_le_bytes());
     enc.0.extend_from_slice(&[
-        index_of(&Emitter::ALL, o.emitter),
+        index_of(Emitter::ALL, o.emitter),
         index_of(&SIGNALS, o.signal),
         index_of(&ROLES, o.role),
         index_of(&TIERS, o.tier),
