@@ -104,7 +104,7 @@ pub fn rules(data: &[u8]) {
 /// The receiver's body handling: the first byte picks a compression, the rest is
 /// decompressed under a small limit.
 pub fn http_body(data: &[u8]) {
-    use input::live::compression::Coding;
+    use crate::receiver::compression::Coding;
     const CODINGS: [Coding; 6] =
         [Coding::Gzip, Coding::Zlib, Coding::Zstd, Coding::Snappy, Coding::SnappyFramed, Coding::Lz4];
     let Some((&pick, body)) = data.split_first() else { return };

@@ -18,6 +18,7 @@ pub mod input;
 pub mod model;
 pub mod pipeline;
 pub mod price;
+pub mod receiver;
 pub mod reconcile;
 pub mod report;
 pub mod temp;

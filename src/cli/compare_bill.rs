@@ -3,12 +3,10 @@
 //! The telemetry is read, reconciled and priced exactly as `report` does (same options,
 //! same pipeline); the bills are read by `crate::bill`; `bill::compare` joins them.
 
-use super::report::{format_for, ReportOptions, WeekStart};
 use super::{error, exit, usage, Failure};
 use crate::allocate::{CostMode, SortBy};
-use crate::bill::{self, compare, ScopeField};
-use crate::pipeline;
-use crate::price;
+use crate::bill::{self, ScopeField};
+use crate::pipeline::{self, format_for, Plan};
 use crate::report::{self, Format};
 use clap::Args;
 use rust_decimal::Decimal;
@@ -100,14 +98,14 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     }
     // The report's own options, so the telemetry is read, selected and priced as `report`
     // would: days are UTC, as the bills'.
-    let options = ReportOptions {
+    let options = pipeline::Options {
         by: vec![scope.as_ref().map_or("model".to_string(), |(_, dim)| dim.clone())],
         filters: args.filters.clone(),
         rules: args.rules.clone(),
         split_unallocated: None,
         sort: SortBy::Cost,
         top: None,
-        week_start: WeekStart::Monday,
+        week_start: jiff::civil::Weekday::Monday,
         format: None,
         lines: false,
         output: None,
@@ -120,11 +118,11 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
         what_if: Vec::new(),
         what_if_where: Vec::new(),
         strict: args.strict,
-        quiet: args.quiet,
         no_charts: true,
-        memory: args.memory.clone(),
+        memory_limit: args.memory.memory_limit,
+        temp_dir: args.memory.temp_dir.clone(),
     };
-    let prepared = options.prepare()?;
+    let plan = Plan::new(&options)?;
     let meters = bill::meters::Meters::load(&args.meters).map_err(|e| error(format!("meters: {e}")))?;
     let mut bills =
         args.bills.iter().map(|path| bill::read(path, &meters)).collect::<Result<Vec<_>, _>>().map_err(error)?;
@@ -135,22 +133,10 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     }
 
     crate::temp::remove_on_interrupt();
-    let collected = pipeline::collect(&args.paths, &prepared.extract, args.threads, prepared.store());
-    let problems = collected.problems;
-    let stats = collected.stats;
-    let mut selection = prepared.select(collected.store)?;
-    let duplicates = selection.decisions.duplicates;
-    let catalog = prepared.catalog()?;
-    let mut calls = 0usize;
-    let selected = std::mem::replace(&mut selection.calls, Box::new(std::iter::empty())).inspect(|_| calls += 1);
-    let priced = price::price_calls(&catalog, selected, false).filter(|p| prepared.grouping().admits(p));
-    let scope = scope.map(|(field, _)| compare::Scope {
-        field,
-        text: args.scope.clone().unwrap_or_default(),
-        grouping: prepared.grouping(),
-    });
-    let comparison = compare::compare(&catalog, priced, &bills, scope.as_ref());
-    selection.complete()?;
+    let collected = pipeline::collect(&args.paths, &plan.extract, args.threads, plan.store());
+    let scope = scope.map(|(field, _)| (field, args.scope.clone().unwrap_or_default()));
+    let pipeline::Compared { comparison, calls, duplicates, files, problems } =
+        pipeline::compare_bills(&plan, collected, &bills, scope)?;
 
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
@@ -173,7 +159,7 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
         let _ = writeln!(
             err,
             "otelcost: {} files, {calls} calls compared with {} bill rows ({} duplicates not counted); {}",
-            stats.files,
+            files,
             bills.iter().map(|b| b.rows.len()).sum::<usize>(),
             duplicates,
             report::coverage::summary(&comparison)

@@ -136,8 +136,8 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
         })
         .collect();
 
-    let failure = reconciled.calls.failure();
-    let priced = price::price_calls(&catalog, reconciled.calls, false);
+    let mut calls = reconciled.calls;
+    let priced = price::price_calls(&catalog, calls.by_ref(), false);
     let mut models: BTreeMap<(String, Option<String>), ModelOut> = BTreeMap::new();
     let mut counted = Counted { calls: 0, metric_totals: 0 };
     for p in priced {
@@ -158,9 +158,7 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
             entry.emitters.push(p.call.emitter.name());
         }
     }
-    if let Some(message) = failure.lock().unwrap_or_else(|p| p.into_inner()).clone() {
-        return Err(error(message));
-    }
+    calls.complete().map_err(error)?;
     let mut models: Vec<ModelOut> = models.into_values().collect();
     models.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)));
 
@@ -210,9 +208,9 @@ fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         out,
         "Read {} ({} bytes), {}.",
-        super::count(i.files, "file"),
+        crate::pipeline::count(i.files, "file"),
         i.bytes,
-        super::count(i.requests, "request")
+        crate::pipeline::count(i.requests, "request")
     )?;
     if !i.skipped_not_otlp.is_empty() {
         writeln!(

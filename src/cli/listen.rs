@@ -1,11 +1,11 @@
 //! `otelcost listen`: an OTLP receiver for a bounded session, then the report.
 //! The receiver itself is `input::live`; this is its command line, shared with `run`.
 
-use super::report::{finish, Prepared, ReportOptions};
+use super::report::{tell, ReportOptions};
 use super::{error, usage, Failure};
-use crate::allocate::Report;
-use crate::input::live::signals::{Caught, Signals};
-use crate::input::live::{self, Server};
+use crate::pipeline::{self, LiveSink, Plan};
+use crate::receiver::signals::{Caught, Signals};
+use crate::receiver::{self as live, Server};
 use clap::Args;
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
@@ -105,6 +105,11 @@ pub struct ReceiverArgs {
 }
 
 impl ReceiverArgs {
+    /// `--save`, `--save-format`, `--save-sync`.
+    pub fn save(&self) -> Option<live::Save> {
+        self.save.clone().map(|dir| live::Save { dir, format: self.save_format, sync: self.save_sync })
+    }
+
     pub fn options(&self, default_http: &str, default_grpc: &str) -> Result<live::Options, Failure> {
         let parse = |a: &str| a.parse::<SocketAddr>().expect("a valid default address");
         let http = self.http.unwrap_or_else(|| parse(default_http));
@@ -136,7 +141,6 @@ impl ReceiverArgs {
             route_tokens,
             routes_only: self.routes_only,
             default_route: None,
-            save: self.save.clone().map(|dir| live::Save { dir, format: self.save_format, sync: self.save_sync }),
             max_requests: self.max_requests,
             max_connections: self.max_connections.max(1),
             client_timeout: self.client_timeout,
@@ -145,22 +149,23 @@ impl ReceiverArgs {
 }
 
 pub fn run(args: ListenArgs) -> Result<i32, Failure> {
-    let prepared = args.options.prepare()?;
+    let plan = args.options.plan()?;
+    let quiet = args.options.quiet;
     let options = args.receiver.options("127.0.0.1:4318", "127.0.0.1:4317")?;
     let runtime = runtime()?;
-    let (code, _) = runtime.block_on(async {
+    runtime.block_on(async {
         let mut signals = install_signals(&[Caught::Interrupt, Caught::Terminate])?;
-        let server = start(&prepared, options).await?;
-        announce(&server, &prepared);
-        let status = StatusLine::start(&server, &prepared);
-        let end = live::wait_for_end(&server.receiver, &mut signals, args.duration, args.idle).await;
+        let live = Live::start(&plan, options, args.receiver.save()).await?;
+        live.announce(quiet);
+        let status = StatusLine::start(&live, &plan, quiet);
+        let end = crate::receiver::wait_for_end(&live.server.receiver, &mut signals, args.duration, args.idle).await;
         status.stop().await;
-        if !prepared.options.quiet {
+        if !quiet {
             eprintln!("otelcost: session ended ({}); reporting", end.describe());
         }
-        stop_and_report(server, &prepared).await
-    })?;
-    Ok(code)
+        let outcome = pipeline::report(&plan, live.stop().await)?;
+        Ok(tell(&outcome, quiet))
+    })
 }
 
 pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
@@ -174,38 +179,52 @@ pub fn install_signals(kinds: &[Caught]) -> Result<Signals, Failure> {
     Signals::install(kinds).map_err(|e| error(format!("cannot install signal handlers: {e}")))
 }
 
-pub async fn start(prepared: &Prepared, options: live::Options) -> Result<Server, Failure> {
-    Server::start(prepared.extract.clone(), prepared.store(), options).await.map_err(error)
+/// A live session: the receiver (a source) and the pipeline's consumer it feeds.
+pub struct Live {
+    pub server: Server,
+    sink: Arc<LiveSink>,
+    save: Option<live::Save>,
 }
 
-/// The endpoints, always (with port 0 they are the only way to know them).
-pub fn announce(server: &Server, prepared: &Prepared) {
-    let grpc = server.grpc_addr.map(|a| format!(", OTLP/gRPC on http://{a}")).unwrap_or_default();
-    let mut line = format!("otelcost: listening: OTLP/HTTP on http://{}{grpc}", server.http_addr);
-    let options = server.receiver.options();
-    if let Some(route) = &options.default_route {
-        line += &format!("; route {route}");
-    } else if options.routes_only {
-        line += "; only routed requests (/ROUTE/v1/…, --routes-only)";
+impl Live {
+    pub async fn start(plan: &Plan, options: live::Options, save: Option<live::Save>) -> Result<Live, Failure> {
+        let sink = LiveSink::new(plan.extract.clone(), plan.store(), save.clone())
+            .map_err(|e| error(format!("--save: {e}")))?;
+        let sink = Arc::new(sink);
+        let server = Server::start(sink.clone(), options).await.map_err(error)?;
+        Ok(Live { server, sink, save })
     }
-    if !options.route_tokens.is_empty() {
-        let n = options.route_tokens.len();
-        line += &format!("; {n} route{} with a token of its own", if n == 1 { "" } else { "s" });
-    }
-    if let Some(save) = &options.save {
-        let layout = if save.format == live::Encoding::Json { "OTLP/JSON lines" } else { "protobuf frames" };
-        line += &format!("; saving to {} as {layout}", save.dir.display());
-    }
-    if !prepared.options.quiet {
-        line += "; Ctrl-C ends the session";
-    }
-    eprintln!("{line}");
-}
 
-/// Stops the receiver and writes the report of everything it accepted.
-pub async fn stop_and_report(server: Server, prepared: &Prepared) -> Result<(i32, Report), Failure> {
-    let collected = server.stop().await;
-    finish(prepared, collected)
+    /// The endpoints, always (with port 0 they are the only way to know them).
+    pub fn announce(&self, quiet: bool) {
+        let server = &self.server;
+        let grpc = server.grpc_addr.map(|a| format!(", OTLP/gRPC on http://{a}")).unwrap_or_default();
+        let mut line = format!("otelcost: listening: OTLP/HTTP on http://{}{grpc}", server.http_addr);
+        let options = server.receiver.options();
+        if let Some(route) = &options.default_route {
+            line += &format!("; route {route}");
+        } else if options.routes_only {
+            line += "; only routed requests (/ROUTE/v1/…, --routes-only)";
+        }
+        if !options.route_tokens.is_empty() {
+            let n = options.route_tokens.len();
+            line += &format!("; {n} route{} with a token of its own", if n == 1 { "" } else { "s" });
+        }
+        if let Some(save) = &self.save {
+            let layout = if save.format == live::Encoding::Json { "OTLP/JSON lines" } else { "protobuf frames" };
+            line += &format!("; saving to {} as {layout}", save.dir.display());
+        }
+        if !quiet {
+            line += "; Ctrl-C ends the session";
+        }
+        eprintln!("{line}");
+    }
+
+    /// Stops the receiver; everything it accepted, ready for the report.
+    pub async fn stop(self) -> pipeline::Collected {
+        self.server.stop().await;
+        self.sink.take()
+    }
 }
 
 /// While running, on a terminal: requests, calls, tokens and cost so far, once a second.
@@ -214,12 +233,13 @@ pub struct StatusLine {
 }
 
 impl StatusLine {
-    pub fn start(server: &Server, prepared: &Prepared) -> StatusLine {
-        if prepared.options.quiet || !std::io::stderr().is_terminal() {
+    pub fn start(live: &Live, plan: &Plan, quiet: bool) -> StatusLine {
+        if quiet || !std::io::stderr().is_terminal() {
             return StatusLine { task: None };
         }
-        let Ok(catalog) = prepared.catalog() else { return StatusLine { task: None } };
-        let receiver = Arc::clone(&server.receiver);
+        let Ok(catalog) = plan.catalog() else { return StatusLine { task: None } };
+        let receiver = Arc::clone(&live.server.receiver);
+        let sink = Arc::clone(&live.sink);
         let (tx, mut rx) = tokio::sync::oneshot::channel();
         let task = tokio::spawn(async move {
             let mut shown = None;
@@ -235,26 +255,23 @@ impl StatusLine {
                 shown = Some((progress.accepted, progress.refused));
                 let refused =
                     if progress.refused > 0 { format!(", {} refused", progress.refused) } else { String::new() };
-                let line = match receiver.snapshot().map(crate::reconcile::reconcile) {
-                    None | Some(Err(_)) => format!(
+                let line = match sink.so_far(&catalog) {
+                    None => format!(
                         "otelcost: {} requests{refused} so far (a long session: its cost comes at the end)",
                         progress.accepted
                     ),
-                    Some(Ok(reconciled)) => {
-                        let calls = reconciled.calls;
-                        let priced: Vec<_> = crate::price::price_calls(&catalog, calls, false).collect();
-                        let tokens: u64 = priced
-                            .iter()
-                            .map(|p| p.call.tokens.total_input().saturating_add(p.call.tokens.output))
-                            .sum();
-                        let cost: rust_decimal::Decimal = priced.iter().filter_map(|p| p.cost).sum();
-                        let unpriced = priced.iter().filter(|p| p.cost.is_none()).count();
-                        let unpriced = if unpriced > 0 { format!(" (+{unpriced} unpriced)") } else { String::new() };
+                    Some(so_far) => {
+                        let unpriced = if so_far.unpriced > 0 {
+                            format!(" (+{} unpriced)", so_far.unpriced)
+                        } else {
+                            String::new()
+                        };
                         format!(
-                            "otelcost: {} requests{refused}, {} calls, {tokens} tokens, ${}{unpriced} so far",
+                            "otelcost: {} requests{refused}, {} calls, {} tokens, ${}{unpriced} so far",
                             progress.accepted,
-                            priced.len(),
-                            cost.round_dp(4)
+                            so_far.calls,
+                            so_far.tokens,
+                            so_far.cost.round_dp(4)
                         )
                     }
                 };

@@ -1,9 +1,9 @@
 //! `otelcost merge a.json b.json …`: sum JSON reports (the README's contract) made over
 //! separate inputs into the one report a single run over everything would give.
 
-use super::report::{format_for, shape};
 use super::{error, usage, Failure};
 use crate::allocate::{self, SortBy};
+use crate::pipeline::{format_for, shape};
 use crate::report::{self, Format};
 use clap::Args;
 use std::io::Write;

@@ -69,13 +69,12 @@ pub struct Failure {
     pub message: String,
 }
 
-/// `n` and the noun, plural unless `n` is 1 ("1 file", "2 files").
-pub(crate) fn count(n: impl Into<u64>, noun: &str) -> String {
-    let n = n.into();
-    if n == 1 {
-        format!("1 {noun}")
-    } else {
-        format!("{n} {noun}s")
+impl From<crate::pipeline::Error> for Failure {
+    fn from(e: crate::pipeline::Error) -> Failure {
+        match e {
+            crate::pipeline::Error::Options(message) => usage(message),
+            other => error(other.to_string()),
+        }
     }
 }
 

@@ -3,10 +3,11 @@
 
 use super::agents::{self, AgentFiles};
 use super::listen::{self, ReceiverArgs};
-use super::report::ReportOptions;
+use super::report::{tell, ReportOptions};
 use super::{error, exit, usage, Failure};
 use crate::allocate::{CostMode, Report};
-use crate::input::live::signals::{Caught, Signals};
+use crate::pipeline::{self, Plan};
+use crate::receiver::signals::{Caught, Signals};
 use crate::report::Format;
 use clap::Args;
 use rust_decimal::Decimal;
@@ -91,7 +92,8 @@ const ENV_REMOVED: [&str; 9] = [
 ];
 
 pub fn run(args: RunArgs) -> Result<i32, Failure> {
-    let prepared = args.options.prepare()?;
+    let plan = args.options.plan()?;
+    let quiet = args.options.quiet;
     let mut options = args.receiver.options("127.0.0.1:0", "127.0.0.1:0")?;
     options.default_route = args.route.clone();
     // The command sends with its route's own token, if it has one.
@@ -107,8 +109,8 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
     let runtime = listen::runtime()?;
     let (child_code, report_code, report) = runtime.block_on(async {
         let mut signals = listen::install_signals(&[Caught::Terminate, Caught::Hangup, Caught::Interrupt])?;
-        let server = listen::start(&prepared, options).await?;
-        listen::announce(&server, &prepared);
+        let live = listen::Live::start(&plan, options, args.receiver.save()).await?;
+        live.announce(quiet);
         let mut command = tokio::process::Command::new(&args.command[0]);
         command.args(&args.command[1..]);
         let agent_files = if args.no_env {
@@ -120,7 +122,7 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
                 command.env_remove(name);
             }
             let route = args.route.as_deref().map(|r| format!("/{r}")).unwrap_or_default();
-            let endpoint = format!("http://{}{route}", server.http_addr);
+            let endpoint = format!("http://{}{route}", live.server.http_addr);
             command.envs(telemetry_env(&endpoint, token.as_deref()));
             let opencode_config = std::env::var("OPENCODE_CONFIG_CONTENT").ok();
             command.envs(agents::env(&endpoint, &files, opencode_config.as_deref()));
@@ -128,24 +130,25 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
         };
         let program = args.command[0].to_string_lossy().into_owned();
         let mut child = command.spawn().map_err(|e| error(format!("cannot run {program:?}: {e}")))?;
-        let status = listen::StatusLine::start(&server, &prepared);
+        let status = listen::StatusLine::start(&live, &plan, quiet);
         let child_code = wait_forwarding_signals(&mut child, &mut signals).await;
-        grace(&server, args.flush).await;
+        grace(&live.server, args.flush).await;
         status.stop().await;
-        let mut collected = server.stop().await;
+        let mut collected = live.stop().await;
         if let Some(files) = &agent_files {
-            read_agent_files(files, &prepared, args.receiver.save.as_deref(), &mut collected)?;
+            read_agent_files(files, &plan, args.receiver.save.as_deref(), &mut collected)?;
         }
-        let (report_code, report) = super::report::finish(&prepared, collected)?;
-        Ok::<_, Failure>((child_code, report_code, report))
+        let outcome = pipeline::report(&plan, collected)?;
+        let report_code = tell(&outcome, quiet);
+        Ok::<_, Failure>((child_code, report_code, outcome.report))
     })?;
-    if report.total.requests == 0 && !prepared.options.quiet {
+    if report.total.requests == 0 && !quiet {
         if let Some(agent) = agents::detect(&args.command).filter(|_| !args.no_env) {
             eprintln!("otelcost: warning: {} sent no LLM calls; {}", agent.name(), agent.hint());
         }
     }
 
-    let cost = match prepared.options.cost {
+    let cost = match plan.options.cost {
         CostMode::Reported => report.total.reported_cost,
         CostMode::Computed | CostMode::Both => report.total.cost,
     };
@@ -156,7 +159,7 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
             cost.unwrap_or_default(),
             exit::BUDGET
         );
-    } else if args.budget.is_some() && report.total.unpriced_requests > 0 && !prepared.options.quiet {
+    } else if args.budget.is_some() && report.total.unpriced_requests > 0 && !quiet {
         eprintln!(
             "otelcost: warning: {} calls have no price and are not in the budget check",
             report.total.unpriced_requests
@@ -164,7 +167,7 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
     }
     let targets = args.summary.iter().cloned().chain(std::env::var_os("GITHUB_STEP_SUMMARY").map(PathBuf::from));
     for path in targets {
-        let style = crate::report::Style { charts: !prepared.options.no_charts };
+        let style = crate::report::Style { charts: !plan.options.no_charts };
         write_summary(&path, &args.command, &report, style, args.budget, cost, child_code)?;
     }
 
@@ -182,9 +185,9 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
 /// receiver saved (a DIR used again keeps every session, like the receiver's files).
 fn read_agent_files(
     files: &AgentFiles,
-    prepared: &super::report::Prepared,
+    plan: &Plan,
     save: Option<&Path>,
-    collected: &mut crate::pipeline::Collected,
+    collected: &mut pipeline::Collected,
 ) -> Result<(), Failure> {
     let written = files.written();
     if written.is_empty() {
@@ -204,13 +207,7 @@ fn read_agent_files(
                 .map_err(|e| error(format!("cannot save {} to {}: {e}", file.display(), target.display())))?;
         }
     }
-    let store = std::mem::take(&mut collected.store);
-    let read = crate::pipeline::collect(&written, &prepared.extract, 0, store);
-    collected.store = read.store;
-    collected.problems.append(read.problems);
-    collected.stats.files += read.stats.files;
-    collected.stats.bytes += read.stats.bytes;
-    collected.stats.skipped_not_otlp.extend(read.stats.skipped_not_otlp);
+    collected.read_more(&written, &plan.extract);
     Ok(())
 }
 
@@ -257,7 +254,7 @@ fn code_of(status: std::io::Result<std::process::ExitStatus>) -> i32 {
 }
 
 /// Up to `flush` for exports still on their way; over once a second passes without one.
-async fn grace(server: &crate::input::live::Server, flush: Duration) {
+async fn grace(server: &crate::receiver::Server, flush: Duration) {
     let quiet_enough = Duration::from_secs(1).min(flush);
     let until = Instant::now() + flush;
     while Instant::now() < until && server.receiver.idle_for() < quiet_enough {

@@ -8,7 +8,6 @@
 //! Anything it cannot read becomes a [`Problem`] naming the file and line or offset.
 
 pub(crate) mod chunk;
-pub mod live;
 mod sniff;
 mod values;
 

@@ -26,7 +26,6 @@ use crate::model::{Call, FingerprintMap, Location, Observation, Role, ServiceTie
 use spill::{Item, Merge, Partitions, Reader};
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Arc, Mutex};
 
 /// Where a record comes in the input: its source (file, or live session), the chunk of
 /// that source, the record's place among the chunk's observations. Every tie is broken
@@ -107,13 +106,11 @@ pub struct Reconciled {
 pub struct Calls {
     source: CallSource,
     metric_calls: std::vec::IntoIter<Call>,
-    failure: Failure,
+    /// Set when reading the spilled calls back failed: what was read is then incomplete.
+    failure: Option<String>,
     /// Kept until the calls are read: dropping it removes the spill files.
     _spill: Option<crate::temp::Dir>,
 }
-
-/// The first error reading spilled calls back: the run must fail rather than report part.
-pub type Failure = Arc<Mutex<Option<String>>>;
 
 enum CallSource {
     Memory(std::vec::IntoIter<Call>),
@@ -121,9 +118,10 @@ enum CallSource {
 }
 
 impl Calls {
-    /// Set when reading the spilled calls back failed: what was read is incomplete.
-    pub fn failure(&self) -> Failure {
-        Arc::clone(&self.failure)
+    /// After the calls were read (by reference): an error if reading spilled calls back
+    /// failed, so that what was read is incomplete.
+    pub fn complete(&self) -> Result<(), String> {
+        self.failure.clone().map_or(Ok(()), Err)
     }
 }
 
@@ -136,8 +134,7 @@ impl Iterator for Calls {
             CallSource::Spilled(merge) => match merge.next_call() {
                 Ok(call) => call.map(Call::from),
                 Err(e) => {
-                    let mut failure = self.failure.lock().unwrap_or_else(|p| p.into_inner());
-                    failure.get_or_insert_with(|| format!("cannot read spilled calls back: {e}"));
+                    self.failure.get_or_insert_with(|| format!("cannot read spilled calls back: {e}"));
                     self.source = CallSource::Memory(Vec::new().into_iter());
                     None
                 }
@@ -255,7 +252,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
             metric_calls.push(Call::from(o));
         }
     }
-    let calls = Calls { source, metric_calls: metric_calls.into_iter(), failure: Failure::default(), _spill: spill };
+    let calls = Calls { source, metric_calls: metric_calls.into_iter(), failure: None, _spill: spill };
     Ok(Reconciled { calls, decisions })
 }
 

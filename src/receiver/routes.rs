@@ -138,7 +138,6 @@ mod tests {
             route_tokens: tokens.iter().map(|(r, t)| (Route::from(*r), t.to_string())).collect(),
             routes_only,
             default_route: None,
-            save: None,
             max_requests: None,
             max_connections: 16,
             client_timeout: std::time::Duration::from_secs(30),

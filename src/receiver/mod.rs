@@ -1,32 +1,27 @@
-//! Live input: an OTLP receiver (HTTP and gRPC) for a bounded session.
+//! The live source: an OTLP receiver (HTTP and gRPC) for a bounded session.
 //!
-//! Entry point: [`Server::start`]. Every request body, whatever its transport, goes
-//! through [`Receiver::ingest`]: decoded and extracted by the same code as a file
-//! ([`pipeline::process_unit`]), written to `--save` if asked (in the `--save-format`
-//! layout, transcoded when needed), merged, and only then acknowledged. [`Server::stop`]
-//! stops accepting, lets requests in flight finish and hands back what was received as a
-//! [`pipeline::Collected`], ready for the report.
+//! Entry point: [`Server::start`]. It speaks the transports (OTLP/HTTP and gRPC, every
+//! compression, routes, tokens, limits) and hands every request body it takes to its
+//! [`Consumer`], the way a Collector receiver hands data to its `nextConsumer`: the
+//! consumer's answer is the sender's, so nothing is acknowledged that is not held. What a
+//! request says, and what becomes of it, is the consumer's business, not the receiver's.
+//! [`Server::stop`] stops accepting, lets requests in flight finish and says what the
+//! receiver refused.
 
-pub(crate) mod compression;
+pub mod compression;
 mod deadline;
 mod grpc;
 mod http;
 pub mod routes;
-mod save;
+pub mod save;
 pub mod signals;
 mod transcode;
 
-use crate::extract::{self, Extracted};
-use crate::input::{InputStats, Unit, UnitPayload};
-use crate::model::route::Route;
-use crate::model::{Location, Position, Signal};
-use crate::model::{Problem, Problems};
-use crate::pipeline::{self, Collected};
-use crate::reconcile::Store;
+use crate::model::{Location, Position, Route, Signal};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Notify};
@@ -48,8 +43,6 @@ pub struct Options {
     pub routes_only: bool,
     /// `run --route`: the route of requests that name none (gRPC, the plain paths).
     pub default_route: Option<Route>,
-    /// Where and how every accepted request is appended before it is acknowledged.
-    pub save: Option<Save>,
     /// Stop after this many accepted requests.
     pub max_requests: Option<u64>,
     /// Connections served at once; more are closed as they arrive.
@@ -91,29 +84,39 @@ pub enum Outcome {
     Unavailable(String),
 }
 
-/// What the receiver has so far, shared by every connection.
+/// One request body as taken off the wire: decompressed, within the limits, authorised.
+pub struct Request<'a> {
+    /// The endpoint it was sent to.
+    pub signal: Signal,
+    pub encoding: Encoding,
+    pub body: &'a [u8],
+    /// `request N (transport and path)`, for messages.
+    pub location: Location,
+    pub route: Option<Route>,
+}
+
+/// Where the receiver hands every request it takes. `Accepted` means the request is held
+/// (and may be acknowledged); the other outcomes are passed on to the sender, and the
+/// consumer reports the requests it found invalid.
+pub trait Consumer: Send + Sync {
+    fn consume(&self, request: Request<'_>) -> Outcome;
+}
+
+/// The receiver's state, shared by every connection.
 pub struct Receiver {
-    config: extract::Config,
+    consumer: Arc<dyn Consumer>,
     options: Options,
-    state: Mutex<State>,
     /// Requests seen, accepted or not: numbers each request for messages.
     seen: AtomicU64,
+    /// Requests accepted, and (with `--max-requests`) those being consumed: a request
+    /// takes its place before it is consumed, so no more than the maximum are accepted.
+    accepted: AtomicU64,
+    taken: AtomicU64,
     accepting: AtomicBool,
     /// Woken when `--max-requests` is reached.
     pub(crate) full: Notify,
     /// When the last request arrived (for `--idle`).
     last: Mutex<Instant>,
-}
-
-#[derive(Default)]
-struct State {
-    store: Store,
-    /// The number the store gave this session's requests.
-    source: u32,
-    problems: Problems,
-    accepted: u64,
-    bytes: u64,
-    save: Option<save::Saver>,
 }
 
 /// Counters for the live status line.
@@ -124,114 +127,55 @@ pub struct Progress {
 }
 
 impl Receiver {
-    fn new(config: extract::Config, mut store: Store, options: Options) -> std::io::Result<Receiver> {
-        let save = options.save.as_ref().map(|s| save::Saver::open(&s.dir, s.format, s.sync)).transpose()?;
-        let source = store.sources(1);
-        Ok(Receiver {
-            config,
+    fn new(consumer: Arc<dyn Consumer>, options: Options) -> Receiver {
+        Receiver {
+            consumer,
             options,
-            state: Mutex::new(State { store, source, save, problems: Problems::default(), accepted: 0, bytes: 0 }),
             seen: AtomicU64::new(0),
+            accepted: AtomicU64::new(0),
+            taken: AtomicU64::new(0),
             accepting: AtomicBool::new(true),
             full: Notify::new(),
             last: Mutex::new(Instant::now()),
-        })
-    }
-
-    // A panic elsewhere never leaves the state half-updated (merges happen whole), so a
-    // poisoned lock is still usable.
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        }
     }
 
     pub fn options(&self) -> &Options {
         &self.options
     }
 
-    /// Decodes, checks, saves and merges one request body (already decompressed), sent
-    /// to `route`. `via` names the transport and path for messages.
+    /// Hands one request body (already decompressed), sent to `route`, to the consumer.
+    /// `via` names the transport and path for messages.
     pub fn ingest(&self, signal: Signal, encoding: Encoding, body: &[u8], via: &str, route: Option<Route>) -> Outcome {
         let n = self.seen.fetch_add(1, Ordering::Relaxed) + 1;
         *self.last.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
         let location = Location { file: format!("request {n} ({via})").into(), at: Position::Whole };
-        let outcome = self.accept(signal, encoding, body, &location, route);
-        if let Outcome::Invalid(message) = &outcome {
-            // Refused requests are reported like unreadable records (and fail --strict).
-            self.state().problems.push(Problem { location, message: format!("refused: {message}") });
+        let ending = || Outcome::Unavailable("the otelcost session is ending".into());
+        if !self.accepting.load(Ordering::Acquire) {
+            return ending();
+        }
+        let max = self.options.max_requests.unwrap_or(u64::MAX);
+        if self.taken.fetch_add(1, Ordering::AcqRel) >= max {
+            self.taken.fetch_sub(1, Ordering::AcqRel);
+            return ending();
+        }
+        let outcome = self.consumer.consume(Request { signal, encoding, body, location, route });
+        match &outcome {
+            Outcome::Accepted => {
+                if self.accepted.fetch_add(1, Ordering::AcqRel) + 1 >= max {
+                    self.accepting.store(false, Ordering::Release);
+                    self.full.notify_one();
+                }
+            }
+            Outcome::Invalid(_) | Outcome::Unavailable(_) => {
+                self.taken.fetch_sub(1, Ordering::AcqRel);
+            }
         }
         outcome
     }
 
-    fn accept(
-        &self,
-        signal: Signal,
-        encoding: Encoding,
-        body: &[u8],
-        location: &Location,
-        route: Option<Route>,
-    ) -> Outcome {
-        if !self.accepting.load(Ordering::Acquire) {
-            return Outcome::Unavailable("the otelcost session is ending".into());
-        }
-        if encoding == Encoding::Proto {
-            // A request of another signal can decode as this one: tell it by its fields.
-            if let Some(found) = crate::decode::sniff_signal(body).filter(|s| *s != signal) {
-                return Outcome::Invalid(wrong_signal(found, signal));
-            }
-        }
-        let payload = match encoding {
-            Encoding::Json => UnitPayload::Json(body),
-            Encoding::Proto => UnitPayload::Proto(body, Some(signal)),
-        };
-        let mut out = Extracted::default();
-        if let Err(message) = pipeline::process_unit(
-            &Unit { location: location.clone(), payload, route: route.as_ref() },
-            &self.config,
-            &mut out,
-        ) {
-            return Outcome::Invalid(message);
-        }
-        if let Some(found) = out.tally.records.keys().copied().find(|s| *s != signal) {
-            return Outcome::Invalid(wrong_signal(found, signal));
-        }
-        // Built before taking the lock: transcoding is the costly part of saving.
-        let record = match &self.options.save {
-            Some(save) => match save::Record::new(save.format, signal, encoding, body, route) {
-                Ok(record) => record,
-                Err(e) => return Outcome::Unavailable(format!("otelcost could not save the request: {e}")),
-            },
-            None => None,
-        };
-
-        // Save and merge under one lock: the saved order is the order of the live report.
-        let mut state = self.state();
-        if !self.accepting.load(Ordering::Acquire) {
-            return Outcome::Unavailable("the otelcost session is ending".into());
-        }
-        if let Some(failure) = state.store.failure() {
-            // Not acknowledged: the session can no longer count it (the sender retries).
-            return Outcome::Unavailable(format!("otelcost {failure}"));
-        }
-        if let (Some(saver), Some(record)) = (state.save.as_mut(), &record) {
-            if let Err(e) = saver.append(record) {
-                return Outcome::Unavailable(format!("otelcost could not save the request: {e}"));
-            }
-        }
-        // Values it could not use are problems of the session, the request is still accepted.
-        out.problems.drain(..).for_each(|p| state.problems.push(p));
-        let (source, accepted) = (state.source, state.accepted);
-        state.store.add(source, accepted, out);
-        state.accepted += 1;
-        state.bytes += body.len() as u64;
-        if self.options.max_requests.is_some_and(|max| state.accepted >= max) {
-            self.accepting.store(false, Ordering::Release);
-            self.full.notify_one();
-        }
-        Outcome::Accepted
-    }
-
     pub fn progress(&self) -> Progress {
-        let accepted = self.state().accepted;
+        let accepted = self.accepted.load(Ordering::Acquire);
         Progress { accepted, refused: self.seen.load(Ordering::Relaxed).saturating_sub(accepted) }
     }
 
@@ -239,28 +183,11 @@ impl Receiver {
     pub fn idle_for(&self) -> Duration {
         self.last.lock().unwrap_or_else(|p| p.into_inner()).elapsed()
     }
-
-    /// A copy of what was extracted so far (for the live status line), while it is small:
-    /// a long session is not copied every second.
-    pub fn snapshot(&self) -> Option<Store> {
-        const MAX_COPY: usize = 16 << 20;
-        self.state().store.copy_held(MAX_COPY)
-    }
-
-    fn take(&self) -> Collected {
-        self.accepting.store(false, Ordering::Release);
-        let mut state = self.state();
-        let files = state.save.as_ref().map_or(0, |s| s.files());
-        Collected {
-            store: std::mem::take(&mut state.store),
-            problems: std::mem::take(&mut state.problems),
-            stats: InputStats { files, bytes: state.bytes, skipped_not_otlp: Vec::new(), text_lines: Vec::new() },
-        }
-    }
 }
 
-fn wrong_signal(found: Signal, endpoint: Signal) -> String {
-    format!("this is a {} request, sent to the {} endpoint: send it to its own endpoint", found.name(), endpoint.name())
+/// What a session's receiver did, once it has stopped.
+pub struct Session {
+    pub accepted: u64,
 }
 
 /// A running receiver.
@@ -281,7 +208,7 @@ const DRAIN: Duration = Duration::from_secs(5);
 
 impl Server {
     /// Binds the listeners and starts serving (within a tokio runtime).
-    pub async fn start(config: extract::Config, store: Store, options: Options) -> Result<Server, String> {
+    pub async fn start(consumer: Arc<dyn Consumer>, options: Options) -> Result<Server, String> {
         let bind = |addr: SocketAddr, what: &str| {
             let what = what.to_string();
             async move {
@@ -297,18 +224,19 @@ impl Server {
         };
         let http_addr = http.local_addr().map_err(|e| e.to_string())?;
         let grpc_addr = grpc.as_ref().map(|l| l.local_addr()).transpose().map_err(|e| e.to_string())?;
-        let receiver = Arc::new(Receiver::new(config, store, options).map_err(|e| format!("--save: {e}"))?);
+        let receiver = Arc::new(Receiver::new(consumer, options));
         let (stop, stopped) = watch::channel(false);
         let task = tokio::spawn(serve(http, grpc, receiver.clone(), stopped));
         Ok(Server { receiver, http_addr, grpc_addr, stop, task })
     }
 
-    /// Stops accepting connections, lets requests in flight finish (for a few seconds),
-    /// and returns everything that was accepted.
-    pub async fn stop(self) -> Collected {
+    /// Stops accepting connections and lets requests in flight finish (for a few
+    /// seconds). What was accepted is the consumer's; this says what was refused.
+    pub async fn stop(self) -> Session {
         let _ = self.stop.send(true);
         let _ = self.task.await;
-        self.receiver.take()
+        self.receiver.accepting.store(false, Ordering::Release);
+        Session { accepted: self.receiver.accepted.load(Ordering::Acquire) }
     }
 }
 

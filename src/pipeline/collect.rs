@@ -1,4 +1,4 @@
-//! Runs input → decode → extract over many sources on all cores.
+//! Files and stdin as a source: input → decode → extract over many files on all cores.
 //!
 //! Reader threads (one per file, a few files at a time) read and decompress the sources
 //! into chunks of whole records; worker threads decode and extract chunks as they come,
@@ -6,13 +6,13 @@
 //! What they find goes to the reconcile store (which spills beyond its budget), numbered
 //! by its place in the input, so every later decision is deterministic.
 
-use crate::decode::{self, DecodeError};
+use super::unit::process_unit;
 use crate::extract::{self, Extracted};
-use crate::input::{self, Chunk, InputStats, Unit, UnitPayload, MAX_RECORD_BYTES};
-use crate::model::{Position, Problem, Problems, UnorderedProblems};
+use crate::input::{self, Chunk, InputStats};
+use crate::model::{Problem, Problems, UnorderedProblems};
 use crate::reconcile::Store;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use std::io::{IsTerminal, Read};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -73,6 +73,19 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize, mu
     Collected { store, problems, stats }
 }
 
+impl Collected {
+    /// Reads more sources into what was collected (files a wrapped agent wrote during a
+    /// live session), after what is there in input order.
+    pub fn read_more(&mut self, sources: &[PathBuf], config: &extract::Config) {
+        let read = collect(sources, config, 0, std::mem::take(&mut self.store));
+        self.store = read.store;
+        self.problems.append(read.problems);
+        self.stats.files += read.stats.files;
+        self.stats.bytes += read.stats.bytes;
+        self.stats.skipped_not_otlp.extend(read.stats.skipped_not_otlp);
+    }
+}
+
 /// Where a chunk or problem comes in input order: the file's place, then the number of
 /// chunks of that file before it.
 type Seq = (usize, u64);
@@ -129,63 +142,4 @@ fn process(chunk: &Chunk, config: &extract::Config, out: &mut Extracted, problem
         }
         Err(problem) => problems.push(problem),
     });
-}
-
-/// Decodes and extracts one record (a request in any encoding). The error is the message
-/// for a problem at the unit's location. Used by the file pipeline and the live receiver.
-pub fn process_unit(unit: &Unit<'_>, config: &extract::Config, out: &mut Extracted) -> Result<(), String> {
-    let describe = |e: DecodeError| match (e.offset, unit.location.at) {
-        (Some(off), Position::Offset(_) | Position::Whole) => {
-            format!("{} (byte {off} of the request)", e.message)
-        }
-        _ => e.message,
-    };
-    match unit.payload {
-        UnitPayload::Json(text) => {
-            // OTLP first (nearly every record); a record it cannot read may be one of the
-            // other files' (Python's metrics share OTLP's `resource_metrics` key).
-            let request = match decode::json(text) {
-                Ok(Some(request)) => request,
-                Ok(None) => decode::sdk_json(text).map_err(describe)?.ok_or(
-                    "JSON, but not telemetry (no resourceSpans, resourceMetrics or resourceLogs, and not an SDK's span, log record or metrics)",
-                )?,
-                Err(otlp) => match decode::sdk_json(text) {
-                    Ok(Some(request)) => request,
-                    _ => return Err(describe(otlp)),
-                },
-            };
-            extract::extract(&request, &unit.location, unit.route, config, out);
-        }
-        UnitPayload::Proto(bytes, hint) => {
-            let Some(signal) = hint.or_else(|| decode::sniff_signal(bytes)) else {
-                if bytes.is_empty() || decode::protobuf(bytes, crate::model::Signal::Traces).is_ok_and(|r| is_empty(&r))
-                {
-                    return Ok(()); // an empty request: nothing to count
-                }
-                return Err(
-                    "protobuf request of unknown signal (name the file after its signal: traces, metrics or logs)"
-                        .into(),
-                );
-            };
-            let request = decode::protobuf(bytes, signal).map_err(describe)?;
-            extract::extract(&request, &unit.location, unit.route, config, out);
-        }
-        UnitPayload::Zstd(bytes, hint) => {
-            let mut plain = Vec::new();
-            zstd::stream::read::Decoder::new(bytes)
-                .and_then(|d| d.take(MAX_RECORD_BYTES).read_to_end(&mut plain))
-                .map_err(|e| format!("zstd frame: {e}"))?;
-            let payload =
-                if plain.first() == Some(&b'{') { UnitPayload::Json(&plain) } else { UnitPayload::Proto(&plain, hint) };
-            return process_unit(&Unit { location: unit.location.clone(), payload, route: unit.route }, config, out);
-        }
-    }
-    Ok(())
-}
-
-fn is_empty(request: &decode::Request<'_>) -> bool {
-    match request {
-        decode::Request::Traces(r) => r.iter().all(|rs| rs.scope_spans.iter().all(|s| s.spans.is_empty())),
-        _ => false,
-    }
 }

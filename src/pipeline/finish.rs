@@ -1,0 +1,261 @@
+//! The second half of the flow: reconcile → price → allocate → report, over what the
+//! sources collected, ending in the written report and what the user must be told.
+
+use super::plan::{shape, Plan, Window};
+use super::{Collected, Diagnostic, Error, Outcome, Verdict};
+use crate::allocate;
+use crate::model::{Call, Problems};
+use crate::price::{self, PricedCall};
+use crate::reconcile::{self, Calls, Decisions};
+use crate::report;
+use std::collections::BTreeMap;
+use std::io::Write;
+
+/// The counted calls inside `--since`/`--until`, and how many fell outside.
+pub(super) struct Selected {
+    pub calls: Calls,
+    pub decisions: Decisions,
+    /// Calls outside the window (of them, with no timestamp), counted as they are read.
+    pub outside: (usize, usize),
+}
+
+impl Selected {
+    /// Reconciles what was extracted into calls (`--where` is applied once they are
+    /// priced: the catalog model is known only then).
+    pub fn new(store: reconcile::Store) -> Result<Selected, Error> {
+        let reconciled = reconcile::reconcile(store).map_err(Error::Reconcile)?;
+        Ok(Selected { calls: reconciled.calls, decisions: reconciled.decisions, outside: (0, 0) })
+    }
+
+    /// The calls in `window`, read once.
+    pub fn calls<'s>(&'s mut self, window: &'s Window) -> impl Iterator<Item = Call> + 's {
+        let outside = &mut self.outside;
+        self.calls.by_ref().filter(move |c| {
+            let inside = window.contains(c.time_ns);
+            if !inside {
+                outside.0 += 1;
+                outside.1 += usize::from(c.time_ns == 0);
+            }
+            inside
+        })
+    }
+
+    /// After the calls were read: an error if reading spilled calls back failed (what was
+    /// reported is then incomplete).
+    pub fn complete(&self) -> Result<(), Error> {
+        self.calls.complete().map_err(Error::Reconcile)
+    }
+}
+
+/// Reconciles, prices, allocates and writes what was collected.
+pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
+    let opts = &plan.options;
+    let records: u64 = collected.store.tally.records.values().sum();
+    let spilled = collected.store.spilled();
+    let spilled_to_memory = collected.store.spilled_to_memory();
+    let Collected { problems, stats, store } = collected;
+    let mut selected = Selected::new(store)?;
+    let catalog = plan.catalog()?;
+    // `--where` after pricing: a dimension such as the catalog model is known only then.
+    let mut filtered = 0usize;
+    // Calls in a service tier their model has no price for: priced at standard rates, and
+    // said once per model.
+    let mut tier_missing: BTreeMap<(&'static str, String), u64> = BTreeMap::new();
+    let what_if = plan.what_if.as_ref().map(|(scenario, _)| {
+        let mut scenario_text = scenario.description.clone();
+        scenario_text.extend(opts.what_if_where.iter().map(|w| format!("only where {w}")));
+        let notes =
+            if scenario.switches_models() { vec![price::what_if::MODEL_SWITCH_NOTE.to_string()] } else { Vec::new() };
+        allocate::WhatIf { scenario: scenario_text, notes }
+    });
+
+    let mut out: Box<dyn Write> = match &opts.output {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path).map_err(|e| Error::Output(format!("cannot write {}: {e}", path.display())))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let cannot_write = |e: anyhow::Error| Error::Output(format!("cannot write the report: {e:#}"));
+    // The split and the row order shape the report; exports see the calls themselves.
+    let shaped = |mut report: allocate::Report| -> Result<(allocate::Report, allocate::Unshared), Error> {
+        report.what_if = what_if.clone();
+        let unshared = match &plan.split {
+            Some(dim) => allocate::split_unallocated(&mut report, dim).map_err(Error::Options)?,
+            None => allocate::Unshared::default(),
+        };
+        shape(&mut report, opts.sort, opts.top);
+        Ok((report, unshared))
+    };
+    let (report, unshared, notes) = {
+        let priced = price::price_calls(&catalog, selected.calls(&plan.window), opts.explain)
+            .filter(|p| {
+                let admitted = plan.grouping.admits(p);
+                filtered += usize::from(!admitted);
+                admitted
+            })
+            .inspect(|p| {
+                if p.quote.as_ref().is_some_and(|q| q.tier_missing()) {
+                    let model = p.call.model.clone().unwrap_or_default();
+                    *tier_missing.entry((p.call.tier.name(), model)).or_default() += p.call.requests.max(1);
+                }
+            })
+            .map(|p| what_if_priced(plan, &catalog, p));
+        match plan.export {
+            None => {
+                let (report, unshared) = shaped(allocate::group(priced, &plan.grouping, opts.cost, opts.explain))?;
+                let style = report::Style { charts: !opts.no_charts };
+                report::write(&report, plan.format, style, &mut out).map_err(cannot_write)?;
+                (report, unshared, Vec::new())
+            }
+            Some(export) => {
+                // The export sees every call as it streams into the report (kept for the
+                // summary and --strict); the first write error stops the export.
+                let mut sink = report::call_sink(export, &plan.grouping, &mut out).map_err(cannot_write)?;
+                let mut failed = None;
+                let exported = priced.inspect(|p| {
+                    if failed.is_none() {
+                        failed = sink.push(p).err();
+                    }
+                });
+                let (report, unshared) = shaped(allocate::group(exported, &plan.grouping, opts.cost, opts.explain))?;
+                let notes = match failed {
+                    Some(e) => Err(e),
+                    None => sink.finish(),
+                }
+                .map_err(cannot_write)?;
+                (report, unshared, notes)
+            }
+        }
+    };
+    out.flush().map_err(|e| cannot_write(e.into()))?;
+    selected.complete()?;
+    let (outside, outside_untimed) = selected.outside;
+
+    let mut told = problem_diagnostics(&problems);
+    for u in &report.unpriced {
+        let provider = u.provider.as_deref().map(|p| format!(" (provider {p})")).unwrap_or_default();
+        told.push(Diagnostic::warning(format!(
+            "no price for model {:?}{provider}: {} calls, {} tokens reported without a cost",
+            u.model,
+            u.requests,
+            u.tokens.total_input().saturating_add(u.tokens.output)
+        )));
+    }
+    for ((tier, model), calls) in &tier_missing {
+        told.push(Diagnostic::warning(format!(
+            "service tier {tier} has no price for model {model:?}; priced at standard rates ({calls} calls)"
+        )));
+    }
+    if filtered > 0 {
+        told.push(Diagnostic::note(format!("{filtered} calls left out by --where")));
+    }
+    if unshared.slices > 0 {
+        told.push(Diagnostic::warning(format!(
+            "{} of unallocated cost in {} groups was not split: no other value there has a cost to share it by",
+            crate::model::exact_cost(unshared.cost),
+            unshared.slices
+        )));
+    }
+    if !plan.window.is_open() && outside > 0 {
+        let note = if outside_untimed > 0 { format!(" ({outside_untimed} with no timestamp)") } else { String::new() };
+        told.push(Diagnostic::note(format!("{outside} calls outside --since/--until left out{note}")));
+    }
+    told.extend(notes.into_iter().map(Diagnostic::note));
+    if let Some(bytes) = spilled {
+        told.push(Diagnostic::note(format!(
+            "{} of records went to temporary files to keep within --memory-limit {}, and were counted from there",
+            human_size(bytes),
+            human_size(opts.memory_limit)
+        )));
+        if spilled_to_memory {
+            told.push(Diagnostic::warning(
+                "the temporary files were on a file system kept in memory (tmpfs): choose one on disk with --temp-dir"
+                    .into(),
+            ));
+        }
+    }
+    if let Some(first) = stats.skipped_not_otlp.first() {
+        let others = stats.skipped_not_otlp.len() - 1;
+        let more = if others > 0 { format!(" and {others} more") } else { String::new() };
+        told.push(Diagnostic::note(format!("files that are not OTLP data were skipped: {first}{more}")));
+    }
+    for (file, text) in &stats.text_lines {
+        told.push(Diagnostic::note(format!(
+            "{file}: {} lines that are not telemetry (a program's own output?) were skipped, the first at line {}",
+            text.count, text.first_line
+        )));
+    }
+    told.push(Diagnostic::summary(format!(
+        "{}, {} → {} counted ({} duplicates, {} aggregate parents not counted){}",
+        count(stats.files, "file"),
+        count(records, "record"),
+        count(report.total.requests, "call"),
+        selected.decisions.duplicates,
+        selected.decisions.aggregates,
+        if problems.is_empty() {
+            String::new()
+        } else {
+            format!("; {} (listed above)", count(problems.len(), "problem"))
+        },
+    )));
+
+    let verdict = if stats.bytes == 0 && !problems.is_empty() {
+        Verdict::ReadNothing
+    } else if opts.strict && (!problems.is_empty() || !report.unpriced.is_empty()) {
+        told.push(Diagnostic::verdict(format!(
+            "--strict: {}, {}",
+            count(problems.len(), "problem"),
+            count(report.unpriced.len() as u64, "unpriced model")
+        )));
+        Verdict::Strict
+    } else {
+        Verdict::Ok
+    };
+    Ok(Outcome { report, diagnostics: told, verdict })
+}
+
+/// A call's cost under `--what-if`, when there is one (`--what-if-where` scopes it).
+fn what_if_priced(plan: &Plan, catalog: &price::Catalog, mut p: PricedCall) -> PricedCall {
+    if let Some((scenario, scope)) = &plan.what_if {
+        let applies = scope.as_ref().is_none_or(|s| s.admits(&p));
+        p.what_if = Some(if applies { scenario.reprice(catalog, &p.call) } else { p.cost });
+    }
+    p
+}
+
+/// The first problems in input order (at most 20), then how many more there were.
+pub(super) fn problem_diagnostics(problems: &Problems) -> Vec<Diagnostic> {
+    const SHOWN: usize = 20;
+    let mut told: Vec<Diagnostic> =
+        problems.iter().take(SHOWN).map(|p| Diagnostic::error(format!("{}: {}", p.location, p.message))).collect();
+    if problems.len() > SHOWN as u64 {
+        told.push(Diagnostic::error(format!("… and {} more problems like these", problems.len() - SHOWN as u64)));
+    }
+    told
+}
+
+/// `n` and the noun, plural unless `n` is 1 ("1 file", "2 files").
+pub fn count(n: impl Into<u64>, noun: &str) -> String {
+    let n = n.into();
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
+}
+
+/// Bytes for people, in the units `--memory-limit` takes: `12.3MiB`.
+pub fn human_size(bytes: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut unit = 0;
+    let mut scaled = rust_decimal::Decimal::from(bytes);
+    while scaled >= rust_decimal::Decimal::from(1024) && unit < UNITS.len() - 1 {
+        scaled /= rust_decimal::Decimal::from(1024);
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes}B")
+    } else {
+        format!("{}{}", scaled.round_dp(1).normalize(), UNITS[unit])
+    }
+}
