@@ -4,9 +4,11 @@
 
 pub mod problem;
 pub mod provider;
+pub mod record;
 pub mod route;
 
 pub use problem::{Problem, Problems, UnorderedProblems};
+pub use record::{Call, Observation};
 pub use route::Route;
 
 use rust_decimal::Decimal;
@@ -397,106 +399,6 @@ impl std::hash::Hasher for FingerprintHasher {
 }
 
 pub type FingerprintMap<V> = std::collections::HashMap<u128, V, std::hash::BuildHasherDefault<FingerprintHasher>>;
-
-/// What one record says about one LLM call.
-#[derive(Clone, Debug)]
-pub struct Observation {
-    pub emitter: Emitter,
-    pub signal: Signal,
-    pub role: Role,
-    /// Unix nanoseconds of the call (span end, log time).
-    pub time_ns: u64,
-    /// The model that answered if known, else the one requested.
-    pub model: Option<String>,
-    pub provider: Option<String>,
-    /// `server.address`, kept only when `provider` does not name a well-known provider
-    /// (most calls carry none: 16 bytes, no allocation).
-    pub address: Option<Box<str>>,
-    /// The service tier the call ran in (`Standard` when the record does not say).
-    pub tier: ServiceTier,
-    pub operation: Option<String>,
-    pub service: Option<String>,
-    pub tokens: TokenBuckets,
-    /// Calls this record stands for: 1 for a per-call record; for metrics, the calls the
-    /// points count (0 when they do not say).
-    pub requests: u64,
-    /// The cost the emitter itself stated (USD), kept beside the computed one.
-    pub reported_cost: Option<Decimal>,
-    /// The session or conversation the call belongs to, when the emitter says.
-    pub session: Option<String>,
-    /// The emitting process (`service.instance.id`, else `service.name`): with the session,
-    /// what a per-call record covers of its emitter's metrics.
-    pub instance: Option<String>,
-    /// Identities. Observations sharing any key (within one `scope`) are one call.
-    pub keys: CallKeys,
-    /// What keeps every record of this call together (see `extract::scope_of`): reconcile
-    /// matches records, and parents with children, only within one scope, so it can work
-    /// on the scopes a few at a time.
-    pub scope: u64,
-    /// A wrapper's re-report of a call that the provider's own instrumentation may also
-    /// record (OpenLLMetry around the anthropic SDK's spans): among records of one call
-    /// in the same signal, a firsthand one is kept.
-    pub secondhand: bool,
-    /// The record leaves out part of its call's usage that another record of the same call
-    /// states (Gemini CLI's `llm_call` span has neither the cache nor the thoughts split
-    /// of its `api_response` event): among records of one call, a complete one is kept.
-    pub partial: bool,
-    /// This record's span, if it is a span: used to find aggregate parents.
-    pub span: Option<([u8; 16], [u8; 8])>,
-    /// Values of the attribute dimensions asked for (`--by`), record first then resource.
-    pub dims: Vec<Option<String>>,
-    /// The route the request was sent to (`/team-a/v1/traces`), or its `--save` directory.
-    pub route: Option<Route>,
-    pub location: Location,
-}
-
-/// One real LLM call, after counting once.
-#[derive(Clone, Debug)]
-pub struct Call {
-    pub time_ns: u64,
-    pub requests: u64,
-    pub reported_cost: Option<Decimal>,
-    pub session: Option<String>,
-    pub instance: Option<String>,
-    pub model: Option<String>,
-    pub provider: Option<String>,
-    /// `server.address` when the provider is absent or not well known (see `Observation`).
-    pub address: Option<Box<str>>,
-    pub tier: ServiceTier,
-    pub operation: Option<String>,
-    pub service: Option<String>,
-    pub tokens: TokenBuckets,
-    pub dims: Vec<Option<String>>,
-    pub route: Option<Route>,
-    pub emitter: Emitter,
-    pub signal: Signal,
-    /// (trace id, span id) when the record counted is a span: for line-item exports.
-    pub span: Option<([u8; 16], [u8; 8])>,
-}
-
-impl From<Observation> for Call {
-    fn from(o: Observation) -> Call {
-        Call {
-            time_ns: o.time_ns,
-            requests: o.requests,
-            reported_cost: o.reported_cost,
-            session: o.session,
-            instance: o.instance,
-            model: o.model,
-            provider: o.provider,
-            address: o.address,
-            tier: o.tier,
-            operation: o.operation,
-            service: o.service,
-            tokens: o.tokens,
-            dims: o.dims,
-            route: o.route,
-            emitter: o.emitter,
-            signal: o.signal,
-            span: o.span,
-        }
-    }
-}
 
 /// Money exactly, for machines: full precision, no trailing zeros, `0` for zero.
 pub fn exact_cost(c: Decimal) -> String {

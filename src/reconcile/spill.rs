@@ -10,14 +10,12 @@
 
 use super::Order;
 use crate::extract::SpanLink;
-use crate::model::route::Route;
-use crate::model::{CallKeys, Emitter, Location, Observation, Position, Role, ServiceTier, Signal, TokenBuckets};
-use rust_decimal::Decimal;
-use std::collections::{BinaryHeap, HashMap};
+use crate::model::record::{Decoder, Encoder, Names};
+use crate::model::Observation;
+use std::collections::BinaryHeap;
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 /// Files a spill writes at once: enough that 100 M calls make partitions of a few hundred
 /// MB at most before they are split again, few enough for one open file each.
@@ -166,7 +164,7 @@ impl Reader {
         self.file.read_exact(&mut self.frame).map_err(|e| at(&self.path, e))?;
         let mut dec = Decoder { buf: &self.frame, names: &mut self.names };
         self.read += 1;
-        let item = dec.item();
+        let item = read_item(&mut dec);
         item.map(Some)
             .ok_or_else(|| at(&self.path, io::Error::new(io::ErrorKind::InvalidData, "a spilled record is corrupt")))
     }
@@ -235,55 +233,7 @@ fn write_observation_frame(out: &mut impl Write, frame: &mut Vec<u8>, order: Ord
     enc.uint(u64::from(order.source));
     enc.uint(order.chunk);
     enc.uint(u64::from(order.index));
-    enc.0.extend_from_slice(&o.scope.to_le_bytes());
-    enc.0.extend_from_slice(&[
-        index_of(Emitter::ALL, o.emitter),
-        index_of(&SIGNALS, o.signal),
-        index_of(&ROLES, o.role),
-        index_of(&TIERS, o.tier),
-        u8::from(o.secondhand) | u8::from(o.partial) << 1,
-    ]);
-    enc.uint(o.time_ns);
-    for text in [&o.model, &o.provider, &o.operation, &o.service, &o.session, &o.instance] {
-        enc.text(text.as_deref());
-    }
-    enc.text(o.address.as_deref());
-    let t = &o.tokens;
-    for n in [t.input, t.cache_read, t.cache_write_5m, t.cache_write_1h, t.output, t.reasoning, o.requests] {
-        enc.uint(n);
-    }
-    match o.reported_cost {
-        Some(cost) => {
-            enc.0.push(1);
-            enc.0.extend_from_slice(&cost.serialize());
-        }
-        None => enc.0.push(0),
-    }
-    enc.uint(o.keys.ids().len() as u64);
-    for id in o.keys.ids() {
-        enc.0.extend_from_slice(&id.to_le_bytes());
-    }
-    match o.span {
-        Some((trace, span)) => {
-            enc.0.push(1);
-            enc.0.extend_from_slice(&trace);
-            enc.0.extend_from_slice(&span);
-        }
-        None => enc.0.push(0),
-    }
-    enc.uint(o.dims.len() as u64);
-    for d in &o.dims {
-        enc.text(d.as_deref());
-    }
-    enc.text(o.route.as_deref());
-    enc.text(Some(&o.location.file));
-    let (tag, n) = match o.location.at {
-        Position::Line(n) => (0, n),
-        Position::Offset(n) => (1, n),
-        Position::Whole => (2, 0),
-    };
-    enc.0.push(tag);
-    enc.uint(n);
+    o.encode(&mut enc);
     emit(out, frame)
 }
 
@@ -295,210 +245,34 @@ fn emit(out: &mut impl Write, frame: &[u8]) -> io::Result<()> {
 
 const OBSERVATION: u8 = 0;
 const LINK: u8 = 1;
-const SIGNALS: [Signal; 3] = [Signal::Traces, Signal::Metrics, Signal::Logs];
-const ROLES: [Role; 3] = [Role::ModelCall, Role::MaybeAggregate, Role::MetricTotal];
-const TIERS: [ServiceTier; 5] =
-    [ServiceTier::Standard, ServiceTier::Flex, ServiceTier::Priority, ServiceTier::Batch, ServiceTier::Other];
 
-fn index_of<T: PartialEq>(all: &[T], value: T) -> u8 {
-    all.iter().position(|v| *v == value).unwrap_or(0) as u8
-}
-
-struct Encoder<'b>(&'b mut Vec<u8>);
-
-impl Encoder<'_> {
-    /// LEB128: most numbers here are small.
-    fn uint(&mut self, mut n: u64) {
-        while n >= 0x80 {
-            self.0.push((n as u8) | 0x80);
-            n >>= 7;
+/// Reads one frame: an item, or `None` for a frame that is not what was written.
+fn read_item(dec: &mut Decoder<'_, '_>) -> Option<Item> {
+    let item = match dec.byte()? {
+        OBSERVATION => {
+            let order = Order {
+                source: u32::try_from(dec.uint()?).ok()?,
+                chunk: dec.uint()?,
+                index: u32::try_from(dec.uint()?).ok()?,
+            };
+            Item::Observation(order, Observation::decode(dec)?)
         }
-        self.0.push(n as u8);
-    }
-
-    /// Absent, or present with its length (so `Some("")` reads back as itself).
-    fn text(&mut self, text: Option<&str>) {
-        match text {
-            None => self.uint(0),
-            Some(t) => {
-                self.uint(t.len() as u64 + 1);
-                self.0.extend_from_slice(t.as_bytes());
-            }
-        }
-    }
-}
-
-/// Reads one frame; `None` for a frame that is not what was written.
-struct Decoder<'b, 'n> {
-    buf: &'b [u8],
-    names: &'n mut Names,
-}
-
-/// Names read back, each kept once while few; the last one is tried first (records of one
-/// file mostly follow each other). A live session names every request apart, so the map is
-/// emptied when full: it must not grow with the input.
-#[derive(Default)]
-struct Names {
-    all: HashMap<Box<str>, Arc<str>>,
-    last: Option<Arc<str>>,
-}
-
-impl Names {
-    const MAX: usize = 256;
-}
-
-impl<'b> Decoder<'b, '_> {
-    fn item(&mut self) -> Option<Item> {
-        match self.byte()? {
-            OBSERVATION => self.observation(),
-            LINK => Some(Item::Link(SpanLink {
-                scope: u64::from_le_bytes(self.array()?),
-                trace_id: self.array()?,
-                span_id: self.array()?,
-                parent_span_id: self.array()?,
-            })),
-            _ => None,
-        }
-    }
-
-    fn observation(&mut self) -> Option<Item> {
-        let order = Order {
-            source: u32::try_from(self.uint()?).ok()?,
-            chunk: self.uint()?,
-            index: u32::try_from(self.uint()?).ok()?,
-        };
-        let scope = u64::from_le_bytes(self.array()?);
-        let [emitter, signal, role, tier, flags] = self.array()?;
-        let time_ns = self.uint()?;
-        let mut texts = [(); 6].map(|_| None);
-        for t in &mut texts {
-            *t = self.text()?;
-        }
-        let [model, provider, operation, service, session, instance] = texts;
-        let address = self.text()?.map(String::into_boxed_str);
-        let mut n = [0u64; 7];
-        for v in &mut n {
-            *v = self.uint()?;
-        }
-        let [input, cache_read, cache_write_5m, cache_write_1h, output, reasoning, requests] = n;
-        let reported_cost = match self.byte()? {
-            0 => None,
-            _ => Some(Decimal::deserialize(self.array()?)),
-        };
-        let key_count = usize::try_from(self.uint()?).ok().filter(|n| *n <= CallKeys::MAX)?;
-        let mut ids = [0u128; CallKeys::MAX];
-        for id in ids.iter_mut().take(key_count) {
-            *id = u128::from_le_bytes(self.array()?);
-        }
-        let span = match self.byte()? {
-            0 => None,
-            _ => Some((self.array()?, self.array()?)),
-        };
-        let dim_count = usize::try_from(self.uint()?).ok().filter(|n| *n <= self.buf.len())?;
-        let dims = (0..dim_count).map(|_| self.text()).collect::<Option<Vec<_>>>()?;
-        let route: Option<Route> = self.name()?;
-        let file = self.name()??;
-        let at = match (self.byte()?, self.uint()?) {
-            (0, n) => Position::Line(n),
-            (1, n) => Position::Offset(n),
-            (2, _) => Position::Whole,
-            _ => return None,
-        };
-        let o = Observation {
-            emitter: *Emitter::ALL.get(usize::from(emitter))?,
-            signal: *SIGNALS.get(usize::from(signal))?,
-            role: *ROLES.get(usize::from(role))?,
-            time_ns,
-            model,
-            provider,
-            address,
-            tier: *TIERS.get(usize::from(tier))?,
-            operation,
-            service,
-            tokens: TokenBuckets { input, cache_read, cache_write_5m, cache_write_1h, output, reasoning },
-            requests,
-            reported_cost,
-            session,
-            instance,
-            keys: CallKeys::from_ids(&ids[..key_count]),
-            scope,
-            secondhand: flags & 1 != 0,
-            partial: flags & 2 != 0,
-            span,
-            dims,
-            route,
-            location: Location { file, at },
-        };
-        self.buf.is_empty().then_some(Item::Observation(order, o))
-    }
-
-    fn byte(&mut self) -> Option<u8> {
-        let (b, rest) = self.buf.split_first()?;
-        self.buf = rest;
-        Some(*b)
-    }
-
-    fn array<const N: usize>(&mut self) -> Option<[u8; N]> {
-        let (head, rest) = self.buf.split_first_chunk::<N>()?;
-        self.buf = rest;
-        Some(*head)
-    }
-
-    fn uint(&mut self) -> Option<u64> {
-        let mut n = 0u64;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            n |= u64::from(b & 0x7f).checked_shl(shift)?;
-            if b < 0x80 {
-                return Some(n);
-            }
-        }
-        None
-    }
-
-    /// `Some(None)` for an absent text, `None` for a frame cut short.
-    fn text(&mut self) -> Option<Option<String>> {
-        Some(self.str()?.map(str::to_owned))
-    }
-
-    fn str(&mut self) -> Option<Option<&'b str>> {
-        let len = usize::try_from(self.uint()?).ok()?;
-        if len == 0 {
-            return Some(None);
-        }
-        let buf: &'b [u8] = self.buf;
-        let bytes = buf.get(..len - 1)?;
-        self.buf = &buf[len - 1..];
-        Some(Some(std::str::from_utf8(bytes).ok()?))
-    }
-
-    /// A text many records share (a file name, a route), without a copy per record.
-    fn name(&mut self) -> Option<Option<Arc<str>>> {
-        let Some(text) = self.str()? else { return Some(None) };
-        let names = &mut *self.names;
-        if let Some(last) = names.last.as_ref().filter(|last| ***last == *text) {
-            return Some(Some(Arc::clone(last)));
-        }
-        let name = match names.all.get(text) {
-            Some(name) => Arc::clone(name),
-            None => {
-                let name: Arc<str> = Arc::from(text);
-                if names.all.len() >= Names::MAX {
-                    names.all.clear();
-                }
-                names.all.insert(text.into(), Arc::clone(&name));
-                name
-            }
-        };
-        names.last = Some(Arc::clone(&name));
-        Some(Some(name))
-    }
+        LINK => Item::Link(SpanLink {
+            scope: u64::from_le_bytes(dec.array()?),
+            trace_id: dec.array()?,
+            span_id: dec.array()?,
+            parent_span_id: dec.array()?,
+        }),
+        _ => return None,
+    };
+    dec.buf.is_empty().then_some(item)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::CallKey;
+    use crate::model::{CallKey, CallKeys, Emitter, Location, Position, Role, ServiceTier, Signal, TokenBuckets};
+    use rust_decimal::Decimal;
 
     fn observation() -> Observation {
         let mut keys = CallKeys::default();
@@ -537,11 +311,6 @@ mod tests {
         }
     }
 
-    fn same(a: &Observation, b: &Observation) -> bool {
-        // Observation has no PartialEq (nothing else compares them): its Debug is every field.
-        format!("{a:?}") == format!("{b:?}")
-    }
-
     #[test]
     fn what_is_spilled_reads_back_exactly() {
         let dir = tempfile::tempdir().unwrap();
@@ -558,7 +327,7 @@ mod tests {
         assert_eq!(full[0].file.records, 2);
         let mut reader = Reader::open(&full[0].file).unwrap();
         match reader.next_item().unwrap() {
-            Some(Item::Observation(back, read)) => assert!(back == order && same(&read, &o)),
+            Some(Item::Observation(back, read)) => assert!(back == order && read == o),
             _ => panic!("not the observation"),
         }
         assert!(matches!(reader.next_item().unwrap(), Some(Item::Link(l)) if l == link));
@@ -606,7 +375,7 @@ mod tests {
             last = Some(o.location.file);
         }
         assert_eq!(last.as_deref(), Some("request 1999 (http)"));
-        assert!(reader.names.all.len() <= Names::MAX);
+        assert!(reader.names.kept() <= 256);
     }
 
     #[test]
