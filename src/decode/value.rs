@@ -140,7 +140,7 @@ impl<'a> Value<'a> {
     }
 
     /// A token count, or `None` when absent or malformed (the problem is reported by
-    /// [`crate::extract`]'s value check, which reads the same way).
+    /// the extract stage's value check, which reads the same way).
     pub fn as_count(&self) -> Option<u64> {
         self.count().ok().flatten()
     }

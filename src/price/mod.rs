@@ -1,11 +1,11 @@
 //! Price stage: a catalog of dated model prices, and `price_calls`, its one entry point.
 //!
-//! CONTRACT (used by the pipeline; keep these signatures):
-//! - `Catalog::embedded()` loads the bundled catalog (compiled into the binary).
-//! - `Catalog::quote(model, provider, time_ns, &tokens) -> Option<Quote>` (one standard
-//!   request); `Catalog::quote_with` adds the call's `Terms` (server address, service
-//!   tier, requests).
-//! - `price_calls(&catalog, calls) -> Vec<PricedCall>`.
+//! What the pipeline uses:
+//! - `Catalog::load(&files)`: the bundled catalog with the user's price files over it
+//!   (`Catalog::embedded()` alone); loaded on its own thread while the input is read.
+//! - `price_calls(&catalog, calls, explain)`: each counted `Call` as a [`PricedCall`],
+//!   streamed; a call no entry prices keeps its tokens with no cost, never $0.
+//! - `Catalog::quote` / `quote_with` price one call's tokens (what-if and compare-bill).
 //!
 //! Sources (see `pricing/README.md`): genai-prices (primary) and LiteLLM (secondary, only
 //! for models genai-prices cannot price). Money is `Decimal` end to end, parsed from the
