@@ -17,13 +17,14 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 
 
 def pins(folder):
+    """The pins of the requirements file its run.sh installs (a variant shares its base's)."""
     found = {}
-    for name in sorted(os.listdir(folder)):
-        if name.startswith("requirements-"):
-            for line in open(os.path.join(folder, name)):
-                m = re.fullmatch(r"([A-Za-z0-9_.\-\[\]]+)==(\S+)", line.strip())
-                if m:
-                    found[m.group(1).lower()] = m.group(2)
+    run = open(os.path.join(folder, "run.sh")).read()
+    for rel in sorted(set(re.findall(r"-r ((?:\.\./\w+/)?requirements-[\w-]+\.txt)", run))):
+        for line in open(os.path.join(folder, rel)):
+            m = re.fullmatch(r"([A-Za-z0-9_.\-\[\]]+)==(\S+)", line.strip())
+            if m:
+                found[m.group(1).lower()] = m.group(2)
     return found
 
 

@@ -8,4 +8,4 @@ V=/tmp/i19a/venv-logfire-gp
 [ -x $V/bin/python ] || { python3.11 -m venv $V && $V/bin/pip install -q -r requirements-logfire.txt; }
 export V LOGFIRE_SEND_TO_LOGFIRE=false OTEL_METRIC_EXPORT_INTERVAL=1000
 export LOGFIRE_SEMCONV_VERSION=${LOGFIRE_SEMCONV_VERSION:-}
-../tools-a/run_capture.sh . 180 bash -c 'OTEL_EXPORTER_OTLP_ENDPOINT=$SINK_URL exec $V/bin/python program.py'
+../tools-a/run_capture.sh . 180 bash -c 'OTEL_EXPORTER_OTLP_ENDPOINT=$SINK_URL exec $V/bin/python ../logfire_default/program.py'
