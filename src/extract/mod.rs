@@ -13,8 +13,12 @@ mod claude_code;
 mod codex;
 mod copilot;
 mod gemini_cli;
+mod laminar;
+mod langfuse;
 mod litellm;
+mod logfire;
 mod metric;
+mod mlflow;
 mod openinference;
 mod openlit;
 mod openllmetry;
@@ -23,6 +27,7 @@ mod qwen_code;
 mod semconv;
 mod strands;
 mod usage;
+mod usage_object;
 mod vercel_ai;
 
 pub use metric::{Measure, MetricPoint, UsageField};
@@ -136,10 +141,14 @@ const MODULES: &[&Module] = &[
     &litellm::MODULE,
     &openinference::MODULE,
     &vercel_ai::MODULE,
+    &logfire::MODULE,
     &pydantic_ai::MODULE,
     &openllmetry::MODULE,
     &strands::MODULE,
     &adk::MODULE,
+    &mlflow::MODULE,
+    &langfuse::MODULE,
+    &laminar::MODULE,
     &semconv::MODULE,
 ];
 

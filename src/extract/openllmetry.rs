@@ -1,7 +1,9 @@
 //! OpenLLMetry / Traceloop: instrumentations of scope `opentelemetry.instrumentation.*`
 //! plus the traceloop SDK's workflow/task/agent/tool spans (scope `traceloop.tracer`).
 //!
-//! Three naming eras: `llm.usage.prompt_tokens`/`completion_tokens` (≤ Apr 2024),
+//! Three naming eras: `llm.usage.prompt_tokens`/`completion_tokens` (≤ Apr 2024, with
+//! `llm.request.model`, `llm.response.model`, `llm.vendor` and the token metrics
+//! `llm.openai.chat_completions.tokens` / `llm.anthropic.completion.tokens`),
 //! `gen_ai.usage.prompt_tokens`… with underscore cache names and
 //! `llm.usage.reasoning_tokens` (2024–2025), the conventions' names (semconv_ai ≥ 0.5).
 //! Workflow/task/agent/tool spans are never calls: their `traceloop.entity.output` may
@@ -11,10 +13,11 @@
 //! call's output (it adds `message_start`'s count to the already cumulative
 //! `message_delta`), so its spans are marked second-hand and the SDK's own span is kept.
 
-use super::semconv::{fields_with, fill};
+use super::metric::{MetricPoint, UsageField};
+use super::semconv::{self, fields_with, fill, text};
 use super::usage::InputCache;
 use super::{Claim, Module, Record};
-use crate::decode::Span;
+use crate::decode::{Metric, Span};
 use crate::model::{Emitter, Role};
 
 pub(super) const MODULE: Module = Module {
@@ -23,7 +26,7 @@ pub(super) const MODULE: Module = Module {
     span_keys: SPAN_KEYS,
     span: Some(span),
     log: None,
-    metric: None,
+    metric: Some(metric),
     by_process: false,
 };
 
@@ -53,6 +56,7 @@ fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if record.text(SPAN_KIND).is_some_and(|k| k != "unknown") {
         return Claim::Mine(None);
     }
+    let (mut request_model, mut response_model, mut vendor) = (None, None, None);
     let f = fields_with(&span.attributes, |f, key, value| {
         let u = &mut f.usage;
         match key {
@@ -61,6 +65,9 @@ fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
             "llm.usage.reasoning_tokens" => fill(&mut u.reasoning, value),
             "llm.usage.cache_read_input_tokens" => fill(&mut u.cache_read, value),
             "llm.usage.cache_creation_input_tokens" => fill(&mut u.cache_write, value),
+            "llm.request.model" => request_model = Some(value.get().clone()),
+            "llm.response.model" => response_model = Some(value.get().clone()),
+            "llm.vendor" => vendor = Some(value.get().clone()),
             _ => return false,
         }
         true
@@ -71,7 +78,41 @@ fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     // Before Oct 2024 the Anthropic instrumentation left cache tokens out of input:
     // inclusion is read from the numbers.
     let mut o = f.span_observation(Emitter::OpenLlmetry, span, Role::ModelCall, record, InputCache::Infer);
+    // The first era's names, where the conventions' are absent (`OpenAI` → `openai`).
+    o.model = o.model.or_else(|| text(&response_model)).or_else(|| text(&request_model));
+    o.provider = o.provider.or_else(|| text(&vendor).map(|v| v.to_ascii_lowercase()));
     o.session = record.text("traceloop.association.properties.session_id").or(o.session);
     o.secondhand = true;
     Claim::Mine(Some(o))
+}
+
+/// The first era's token counters (cumulative sums split by `llm.usage.token_type`):
+/// prompt as the provider counts it, completion with reasoning. Later eras send
+/// `gen_ai.client.token.usage`, read by the conventions.
+fn metric(metric: &Metric<'_>, record: &Record<'_, '_>, out: &mut Vec<MetricPoint>) -> bool {
+    if !matches!(&*metric.name, "llm.openai.chat_completions.tokens" | "llm.anthropic.completion.tokens") {
+        return false;
+    }
+    semconv::each_point(metric, |attrs, value, cumulative, _| {
+        let field = match super::lookup(attrs, "llm.usage.token_type").and_then(|v| v.render()).as_deref() {
+            Some("prompt") => UsageField::Input,
+            Some("completion") => UsageField::Output,
+            _ => return,
+        };
+        let model = super::lookup(attrs, "llm.response.model").and_then(|v| v.render());
+        // One recording per call, but a sum has no count: the calls are not known.
+        let mut point = record.metric_point(
+            Emitter::OpenLlmetry,
+            &metric.name,
+            attrs,
+            Some("llm.usage.token_type"),
+            cumulative,
+            &value,
+            super::Measure::Tokens(field),
+            InputCache::Infer,
+        );
+        point.model = model.filter(|m| !m.is_empty());
+        point.provider = metric.name.split('.').nth(1).map(str::to_owned);
+        out.push(point);
+    })
 }

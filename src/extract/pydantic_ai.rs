@@ -9,6 +9,7 @@
 
 use super::semconv::{self, fields_with, fill};
 use super::usage::InputCache;
+use super::usage_object;
 use super::{Claim, MetricPoint, Module, Record};
 use crate::decode::{Metric, Span};
 use crate::model::{Emitter, Role};
@@ -35,13 +36,19 @@ fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !is_mine(record) {
         return Claim::NotMine;
     }
-    let mut cost = None;
-    let f = fields_with(&span.attributes, |f, key, value| {
+    chat_span(span, record, Emitter::PydanticAi)
+}
+
+/// A span of pydantic-ai's or Logfire's (they share the names), read for `emitter`.
+pub(super) fn chat_span(span: &Span<'_>, record: &Record<'_, '_>, emitter: Emitter) -> Claim {
+    let (mut cost, mut raw) = (None, None);
+    let mut f = fields_with(&span.attributes, |f, key, value| {
         let u = &mut f.usage;
         match key {
             "gen_ai.usage.details.reasoning_tokens" => fill(&mut u.reasoning, value),
             "gen_ai.usage.details.cache_read_tokens" => fill(&mut u.cache_read, value),
             "gen_ai.usage.details.cache_write_tokens" => fill(&mut u.cache_write, value),
+            "gen_ai.usage.raw" => raw = Some(value.get().clone()),
             "operation.cost" => cost = value.as_cost(1),
             _ => return false,
         }
@@ -50,8 +57,13 @@ fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     if !f.usage.is_present() {
         return Claim::Mine(None);
     }
+    // Logfire states reasoning only in the provider's raw usage object.
+    if f.usage.reasoning.is_none() {
+        let raw = raw.as_ref().and_then(|v| v.as_str());
+        f.usage.reasoning = raw.and_then(|json| usage_object::read(json, InputCache::Excludes)?.usage.reasoning);
+    }
     let role = if f.is_model_call() { Role::ModelCall } else { Role::MaybeAggregate };
-    let mut o = f.span_observation(Emitter::PydanticAi, span, role, record, InputCache::Infer);
+    let mut o = f.span_observation(emitter, span, role, record, InputCache::Infer);
     o.reported_cost = cost;
     Claim::Mine(Some(o))
 }

@@ -250,6 +250,10 @@ emitters! {
     QwenCode => "qwen_code", "Qwen Code";
     Copilot => "copilot", "GitHub Copilot";
     OpenLit => "openlit", "OpenLIT";
+    Mlflow => "mlflow", "MLflow";
+    Langfuse => "langfuse", "Langfuse";
+    Logfire => "logfire", "Logfire";
+    Laminar => "laminar", "Laminar";
 }
 
 impl Serialize for Emitter {

@@ -23,13 +23,7 @@ import zipfile
 from collections import defaultdict
 from importlib import metadata
 
-from google.protobuf.json_format import MessageToDict
-from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
-from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
-from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
-REQUESTS = {"traces": ExportTraceServiceRequest, "metrics": ExportMetricsServiceRequest,
-            "logs": ExportLogsServiceRequest}
+SIGNALS = ("traces", "metrics", "logs")
 IDS = {"traceId", "spanId", "parentSpanId"}
 FIELDS = ["requests", "input_tokens_total_incl_cache", "input_tokens_uncached", "cache_read_tokens",
           "cache_write_tokens", "output_tokens_total_incl_reasoning", "reasoning_tokens"]
@@ -88,9 +82,17 @@ def hex_ids(node):
 
 
 def to_jsonl(pb_path, signal):
+    # Imported here: the truth tables (`totals`, see libraries/truth.py) need no protobuf.
+    from google.protobuf.json_format import MessageToDict
+    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+    requests = {"traces": ExportTraceServiceRequest, "metrics": ExportMetricsServiceRequest,
+                "logs": ExportLogsServiceRequest}
     lines = []
     for frame in frames(pb_path):
-        msg = REQUESTS[signal].FromString(frame)
+        msg = requests[signal].FromString(frame)
         line = json.dumps(hex_ids(MessageToDict(msg, use_integers_for_enums=True)), separators=(",", ":"))
         # Exponents as OTLP/JSON writers (and otelcost's transcoder) print them: 6.9e-6, not
         # Python's 6.9e-06.
@@ -171,7 +173,7 @@ def main():
     for d in (pb_dir, json_dir, kit_dir):
         os.makedirs(d, exist_ok=True)
     trace_lines = []
-    for signal in REQUESTS:
+    for signal in SIGNALS:
         src = os.path.join(run, "otlp", f"{signal}.pb")
         if not os.path.exists(src):
             continue
