@@ -10,6 +10,7 @@
 
 mod adk;
 mod claude_code;
+mod cline;
 mod codex;
 mod copilot;
 mod gemini_cli;
@@ -18,6 +19,7 @@ mod metric;
 mod openinference;
 mod openlit;
 mod openllmetry;
+mod pi;
 mod pydantic_ai;
 mod qwen_code;
 mod semconv;
@@ -132,6 +134,8 @@ const MODULES: &[&Module] = &[
     &gemini_cli::MODULE,
     &qwen_code::MODULE,
     &copilot::MODULE,
+    &cline::MODULE,
+    &pi::MODULE,
     &openlit::MODULE,
     &litellm::MODULE,
     &openinference::MODULE,

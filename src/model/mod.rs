@@ -248,6 +248,8 @@ emitters! {
     QwenCode => "qwen_code", "Qwen Code";
     Copilot => "copilot", "GitHub Copilot";
     OpenLit => "openlit", "OpenLIT";
+    Cline => "cline", "Cline";
+    Pi => "pi", "pi coding agent";
 }
 
 impl Serialize for Emitter {
