@@ -22,6 +22,13 @@ const PI_ANTHROPIC: &str = "pi-0.73.1-session-anthropic.jsonl";
 const PI_OPENAI: &str = "pi-0.73.1-session-openai.jsonl";
 /// Agents' own log and session files, with no OpenTelemetry.
 const USAGE_FILES: [&str; 3] = [CLINE, PI_ANTHROPIC, PI_OPENAI];
+/// Continue CLI's metrics, its only telemetry.
+const CONTINUE: [&str; 3] = [
+    "continue-cli-1.5.47-openai-metrics.jsonl",
+    "continue-cli-1.5.47-openai-delta-metrics.jsonl",
+    "continue-cli-1.5.47-anthropic-metrics.jsonl",
+];
+const KILO_TRACES: &str = "kilo-7.7.7-traces.jsonl.zst";
 
 fn file(name: &str) -> String {
     testdata(&format!("agent-files/{name}"))
@@ -114,6 +121,46 @@ fn the_agents_own_cost_is_kept_as_reported_beside_ours() {
             assert_eq!(got, per_mtok / Decimal::from(1_000_000), "{name}");
         }
     }
+}
+
+#[test]
+fn continue_cli_metrics_count_its_tokens_without_inventing_calls_and_say_what_they_lose() {
+    let e = expected("agent-files");
+    for name in CONTINUE {
+        let run = otelcost(&["report", &file(name), "--format", "json", "--cost", "both"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(rows(&report), truth(name), "{name}");
+        for (model, stated) in e["files"][name]["reported_cost_usd"].as_object().unwrap() {
+            let row = model_row(&report, model);
+            let want: Decimal =
+                stated.as_array().unwrap().iter().map(|c| Decimal::from_str(c.as_str().unwrap()).unwrap()).sum();
+            assert_eq!(Decimal::from_str(row["reported_cost"].as_str().unwrap()).unwrap(), want, "{name}: {row}");
+        }
+        assert_eq!(
+            run.stderr.matches("warning: Continue CLI exports only token counters").count(),
+            1,
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn kilo_codes_telemetry_is_said_to_have_no_usage() {
+    let run = otelcost(&["report", &file(KILO_TRACES), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["total"]["requests"], 0);
+    assert_eq!(
+        run.stderr.matches("warning: Kilo Code's telemetry carries no token usage").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    // OpenCode, whose spans Kilo's resemble, is not taken for it.
+    let opencode = otelcost(&["report", &file(OPENCODE)]);
+    assert!(!opencode.stderr.contains("Kilo"), "{}", opencode.stderr);
 }
 
 #[test]

@@ -25,6 +25,7 @@ pub(super) const MODULE: Module = Module {
     log: Some(log),
     metric: Some(metric),
     by_process: true,
+    losses: None,
 };
 
 const PREFIX: &str = "claude_code.";

@@ -21,6 +21,7 @@ pub(super) const MODULE: Module = Module {
     log: Some(log),
     metric: None,
     by_process: true,
+    losses: None,
 };
 
 const USAGE: &[(&str, UsageField)] = &[

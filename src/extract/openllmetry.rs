@@ -25,6 +25,7 @@ pub(super) const MODULE: Module = Module {
     log: None,
     metric: None,
     by_process: false,
+    losses: None,
 };
 
 const SPAN_KIND: &str = "traceloop.span.kind";

@@ -250,6 +250,8 @@ emitters! {
     OpenLit => "openlit", "OpenLIT";
     Cline => "cline", "Cline";
     Pi => "pi", "pi coding agent";
+    ContinueCli => "continue_cli", "Continue CLI";
+    Kilo => "kilo", "Kilo Code";
 }
 
 impl Serialize for Emitter {
