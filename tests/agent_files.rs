@@ -29,6 +29,10 @@ const CONTINUE: [&str; 3] = [
     "continue-cli-1.5.47-anthropic-metrics.jsonl",
 ];
 const KILO_TRACES: &str = "kilo-7.7.7-traces.jsonl.zst";
+const CLAUDE_TRANSCRIPT: &str = "claude-code-2.1.332-transcript.jsonl";
+const CLAUDE_THINKING_TRANSCRIPT: &str = "claude-code-2.1.332-thinking-transcript.jsonl";
+/// The same session as [`CLAUDE_TRANSCRIPT`], over OTLP.
+const CLAUDE_OTLP: [&str; 2] = ["claude-code-2.1.332-otlp-logs.jsonl", "claude-code-2.1.332-otlp-metrics.jsonl"];
 
 fn file(name: &str) -> String {
     testdata(&format!("agent-files/{name}"))
@@ -121,6 +125,36 @@ fn the_agents_own_cost_is_kept_as_reported_beside_ours() {
             assert_eq!(got, per_mtok / Decimal::from(1_000_000), "{name}");
         }
     }
+}
+
+#[test]
+fn claude_code_transcripts_count_each_call_once_also_beside_its_telemetry() {
+    // One line per content block, each with the call's whole usage: counted once.
+    for name in [CLAUDE_TRANSCRIPT, CLAUDE_THINKING_TRANSCRIPT] {
+        let run = otelcost(&["report", &file(name), "--format", "json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), truth(name), "{name}");
+        assert!(!run.stderr.contains("error"), "{}", run.stderr);
+    }
+    // The transcript and the OTLP of the same session: each call once, with Claude Code's
+    // own cost from the events, and the transcript's figures priced as the events' are.
+    let otlp: Vec<String> = CLAUDE_OTLP.map(file).to_vec();
+    let alone = report_json(&[&otlp[0], &otlp[1], "--cost", "both"]);
+    let with = report_json(&[&otlp[0], &otlp[1], &file(CLAUDE_TRANSCRIPT), "--cost", "both"]);
+    let transcript = report_json(&[&file(CLAUDE_TRANSCRIPT)]);
+    assert_eq!(rows(&with), truth(CLAUDE_TRANSCRIPT));
+    assert_eq!(rows(&alone), truth(CLAUDE_TRANSCRIPT));
+    let stated: Decimal = expected("agent-files")["files"][CLAUDE_TRANSCRIPT]["otlp_reported_cost_usd"]
+        ["claude-opus-5-5"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| Decimal::from_str(c.as_str().unwrap()).unwrap())
+        .sum();
+    let row = model_row(&with, "claude-opus-5-5");
+    assert_eq!(Decimal::from_str(row["reported_cost"].as_str().unwrap()).unwrap(), stated, "{row}");
+    assert_eq!(row["cost"], model_row(&alone, "claude-opus-5-5")["cost"]);
+    assert_eq!(model_row(&transcript, "claude-opus-5-5")["cost"], row["cost"]);
 }
 
 #[test]

@@ -1,13 +1,16 @@
 //! Coding agents' own log and session files, which are not telemetry: each line a JSON
 //! object, recognised by its keys and decoded as one log record of a resource whose
 //! `service.name` names the agent, its fields flattened to dotted keys
-//! (`properties.tokensIn`, `message.usage.cost.total`). Arrays are left out: they hold
-//! message content, never usage. Extract's module for the agent reads the record.
+//! (`properties.tokensIn`, `message.usage.cost.total`). Arrays and booleans are left out:
+//! they hold message content and flags, never usage or an identity. Extract's module for
+//! the agent reads the record.
 //!
 //! - Cline's `cline.log` (pino): `{"level", "time", "name": "cline.cli", "msg", …}`; its
 //!   `telemetry.event` lines carry `event` and `properties`.
 //! - pi's session file: `{"type", "id", "parentId", "timestamp", …}`; the first line
 //!   (`type: "session"`) has `version` in place of `parentId`.
+//! - Claude Code's transcript (`~/.claude/projects/<project>/<session>.jsonl`): every line
+//!   has `type` and `sessionId`.
 
 use super::sdk::{flat, json_error, string, time};
 use super::view::*;
@@ -24,6 +27,7 @@ type Raw<'a> = Option<&'a RawValue>;
 enum Agent {
     Cline,
     Pi,
+    ClaudeCode,
 }
 
 impl Agent {
@@ -31,6 +35,7 @@ impl Agent {
         match self {
             Agent::Cline => "\"cline\"",
             Agent::Pi => "\"pi\"",
+            Agent::ClaudeCode => "\"claude-code\"",
         }
     }
 
@@ -38,6 +43,7 @@ impl Agent {
         match self {
             Agent::Cline => "cline.log",
             Agent::Pi => "pi.session",
+            Agent::ClaudeCode => "claude_code.transcript",
         }
     }
 }
@@ -63,6 +69,8 @@ struct Top<'a> {
     version: Option<IgnoredAny>,
     #[serde(borrow)]
     timestamp: Raw<'a>,
+    #[serde(rename = "sessionId", borrow)]
+    session_id: Raw<'a>,
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -85,9 +93,11 @@ impl Top<'_> {
             && self.id.is_some()
             && self.timestamp.is_some()
             && (self.parent_id || (tag.as_deref() == Some("session") && self.version.is_some()));
-        match (cline, pi) {
-            (true, false) => Some(Agent::Cline),
-            (false, true) => Some(Agent::Pi),
+        let claude = tag.is_some() && text_of(self.session_id).is_some();
+        match (cline, pi, claude) {
+            (true, false, false) => Some(Agent::Cline),
+            (false, true, false) => Some(Agent::Pi),
+            (false, false, true) => Some(Agent::ClaudeCode),
             _ => None,
         }
     }
@@ -108,7 +118,7 @@ pub fn decode(text: &str) -> Result<Option<Request<'_>>, DecodeError> {
     flatten("", whole, &mut attributes)?;
     let (when, name) = match agent {
         Agent::Cline => (time(top.time, "time")?, text_of(top.event).or(text_of(top.msg))),
-        Agent::Pi => (time(top.timestamp, "timestamp")?, text_of(top.tag)),
+        Agent::Pi | Agent::ClaudeCode => (time(top.timestamp, "timestamp")?, text_of(top.tag)),
     };
     let service: Raw<'static> = serde_json::from_str(agent.service()).ok();
     let record = LogRecord {
@@ -128,14 +138,15 @@ pub fn decode(text: &str) -> Result<Option<Request<'_>>, DecodeError> {
     }])))
 }
 
-/// The fields of an object under `prefix`, nested objects as dotted keys; arrays left out.
+/// The fields of an object under `prefix`, nested objects as dotted keys; arrays and
+/// booleans left out.
 fn flatten<'a>(prefix: &str, object: &'a RawValue, out: &mut Vec<KeyValue<'a>>) -> Result<(), DecodeError> {
     for kv in flat(Some(object))? {
         let Some(AttrValue::Plain(value)) = kv.value else { continue };
         let key = if prefix.is_empty() { kv.key } else { Cow::Owned(format!("{prefix}.{}", kv.key)) };
         match value.get().as_bytes().first() {
             Some(b'{') => flatten(&key, value, out)?,
-            Some(b'[') => {}
+            Some(b'[' | b't' | b'f') => {}
             _ => out.push(KeyValue { key, value: Some(AttrValue::Plain(value)) }),
         }
     }
@@ -151,7 +162,8 @@ mod tests {
         let cline = r#"{"level":30,"time":"2026-12-03T13:27:46.518Z","name":"cline.cli","event":"task.tokens","properties":{"tokensIn":300,"model":"m"},"msg":"telemetry.event"}"#;
         let pi_header = r#"{"type":"session","version":3,"id":"0a","timestamp":"2026-12-03T13:31:22.624Z","cwd":"/w"}"#;
         let pi_entry = r#"{"type":"message","id":"ca98ae9d","parentId":null,"timestamp":"2026-12-03T13:31:35.368Z","message":{"role":"assistant","content":[{"type":"text"}],"usage":{"input":2000,"cost":{"total":0.002398}}}}"#;
-        for line in [cline, pi_header, pi_entry] {
+        let claude = r#"{"type":"cost-state","sessionId":"dcdcd2b9","totalCostUSD":0.0237}"#;
+        for line in [cline, pi_header, pi_entry, claude] {
             assert!(is_record(line.as_bytes()), "{line}");
         }
         for other in [r#"{"level":30,"time":"t","name":"app","msg":"m"}"#, r#"{"type":"x","id":"1"}"#, "[1]"] {

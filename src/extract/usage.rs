@@ -87,7 +87,7 @@ impl RawUsage {
 
 /// What a usage attribute holds, told by the shape of its key: every emitter's names take
 /// one of these shapes (`…_tokens`, `…Tokens`, `tokensIn`, `….token_count.…`, `…cost…`,
-/// `….usage.…`), so a new emitter module's values are checked without listing its names.
+/// `….usage.input`), so a new emitter module's values are checked without listing its names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Holds {
     Count,
@@ -117,8 +117,8 @@ fn holds(key: &str) -> Option<Holds> {
         Some(Holds::Cost { per_usd: 1_000_000 })
     } else if ends_ci("cost") || ends_ci("cost_usd") || contains(&INNER_COST) {
         Some(Holds::Cost { per_usd: 1 })
-    } else if contains(&INNER_USAGE) {
-        // A usage object's fields (`message.usage.input`), its cost aside.
+    } else if contains(&INNER_USAGE) && ["input", "output", "cacheRead", "cacheWrite"].contains(&last) {
+        // A usage object's counts by bare name (pi's `message.usage.input`).
         Some(Holds::Count)
     } else {
         None
