@@ -638,3 +638,30 @@ fn run_codex_layers_its_exporters_over_the_users_config() {
     // Its session transcript went to the user's own sessions folder, as without run.
     assert!(codex_home.join("sessions").exists());
 }
+
+#[test]
+#[ignore = "needs the agent CLIs: OTELCOST_TEST_AGENT_CLIS, set by .ci/run"]
+fn run_continue_cli_counts_its_token_counters_without_inventing_calls() {
+    let ws = Workspace::new();
+    let fake = FakeLlm::start(&serde_json::json!([["Read", {"filepath": "notes.txt"}]]));
+    // The user's own Continue config: Anthropic at the fake's address.
+    let config = ws.home().join(".continue/config.yaml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    let yaml = format!(
+        "name: fake\nversion: 1.0.0\nschema: v1\nmodels:\n  - name: fake-claude\n    provider: anthropic\n    \
+         model: claude-sonnet-4-5\n    apiBase: {}/v1/\n    apiKey: fake\n    roles: [chat, edit, apply]\n",
+        fake.url
+    );
+    std::fs::write(&config, yaml).unwrap();
+    let env = [("NO_PROXY", "127.0.0.1,localhost".to_string())];
+    let mut command = vec![agent_bin("cn").display().to_string()];
+    command.extend(strings(&["-p", READ_PROMPT, "--config", config.to_str().unwrap(), "--allow", "Read"]));
+    let report = run_agent(&ws, &env, &command);
+    let sent = fake.truth();
+    assert!(sent["claude-sonnet-4-5"].requests >= 2, "a tool call: {sent:?}");
+    // Counters only: every token, no number of calls.
+    let want: BTreeMap<String, Tokens> = sent.into_iter().map(|(m, t)| (m, Tokens { requests: 0, ..t })).collect();
+    assert_eq!(rows(&report), want);
+    let cost = Decimal::from_str(report["total"]["cost"].as_str().unwrap()).unwrap();
+    assert_eq!(cost, want.iter().map(|(m, t)| list_cost(m, t)).sum::<Decimal>());
+}

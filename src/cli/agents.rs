@@ -53,6 +53,8 @@ pub enum Agent {
     Codex,
     Cline,
     Pi,
+    Kilo,
+    ContinueCli,
 }
 
 impl Agent {
@@ -66,6 +68,8 @@ impl Agent {
             Agent::Codex => "Codex",
             Agent::Cline => "Cline",
             Agent::Pi => "pi",
+            Agent::Kilo => "Kilo Code",
+            Agent::ContinueCli => "Continue CLI",
         }
     }
 
@@ -88,6 +92,8 @@ impl Agent {
                 "its log gets task.tokens events only with telemetry not opted out (telemetryOptOut in global-settings.json)"
             }
             Agent::Pi => "a --session-dir, --no-session or sessionDir setting wins over otelcost's session folder",
+            Agent::Kilo => "its telemetry carries no token usage at all; `kilo stats` shows what it recorded",
+            Agent::ContinueCli => "CONTINUE_METRICS_ENABLED=0 or CONTINUE_CLI_ENABLE_TELEMETRY=0 turns its metrics off",
         }
     }
 }
@@ -107,6 +113,8 @@ pub fn detect(command: &[OsString]) -> Option<Agent> {
         "codex" => Some(Agent::Codex),
         "cline" => Some(Agent::Cline),
         "pi" => Some(Agent::Pi),
+        "kilo" | "kilocode" => Some(Agent::Kilo),
+        "cn" => Some(Agent::ContinueCli),
         _ => None,
     };
     // A package name or a path into one (`node …/@google/gemini-cli/bundle/gemini.js`).
@@ -120,6 +128,8 @@ pub fn detect(command: &[OsString]) -> Option<Agent> {
             ("@anthropic-ai/claude-code", Agent::ClaudeCode),
             ("@openai/codex", Agent::Codex),
             ("@mariozechner/pi-coding-agent", Agent::Pi),
+            ("@kilocode/cli", Agent::Kilo),
+            ("@continuedev/cli", Agent::ContinueCli),
         ]
         .into_iter()
         .find(|(package, _)| text.contains(package))
