@@ -156,6 +156,43 @@ fn flatten<'a>(prefix: &str, object: &'a RawValue, out: &mut Vec<KeyValue<'a>>) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    const FILES: [&str; 3] = [
+        include_str!("../../testdata/agent-files/cline-3.0.65-cline.log"),
+        include_str!("../../testdata/agent-files/pi-0.73.1-session-openai.jsonl"),
+        include_str!("../../testdata/agent-files/claude-code-2.1.332-transcript.jsonl"),
+    ];
+
+    #[test]
+    fn every_line_of_the_real_files_is_an_agents_line() {
+        for file in FILES {
+            for line in file.lines() {
+                assert!(is_record(line.as_bytes()), "{line}");
+                assert!(matches!(decode(line), Ok(Some(Request::Logs(_)))), "{line}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn mutated_lines_never_panic(
+            which in 0usize..3, line in any::<usize>(), cut in 0usize..4096,
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8)
+        ) {
+            let lines: Vec<&str> = FILES[which].lines().collect();
+            let mut bytes = lines[line % lines.len()].as_bytes().to_vec();
+            bytes.truncate(cut.max(1));
+            for (at, byte) in &flips {
+                let i = at % bytes.len();
+                bytes[i] = *byte;
+            }
+            let _ = is_record(&bytes);
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                let _ = decode(text);
+            }
+        }
+    }
 
     #[test]
     fn lines_are_told_apart_by_their_keys() {
