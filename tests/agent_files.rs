@@ -1,6 +1,7 @@
-//! Telemetry files coding agents write themselves, read as a user would (`otelcost report
-//! FILE`): the Gemini CLI outfile (pretty-printed JS SDK objects), the Copilot CLI file
-//! exporter (JSON lines) and OpenCode's OTLP/JSON, real captures in
+//! Telemetry and usage files coding agents write themselves, read as a user would
+//! (`otelcost report FILE`): the Gemini CLI outfile (pretty-printed JS SDK objects), the
+//! Copilot CLI file exporter (JSON lines), OpenCode's OTLP/JSON, Cline's log and pi's
+//! session files (no OpenTelemetry at all), real captures in
 //! `testdata/agent-files/` against what the fake API sent (`tests/expected/agent-files.json`):
 //! every file, each signal of it alone, all together and twice; list-price cost checked
 //! against the catalog's unit prices by separate arithmetic; broken input kept apart.
@@ -16,6 +17,22 @@ use std::str::FromStr;
 const GEMINI: &str = "gemini-cli-0.61.0-outfile.log";
 const COPILOT: &str = "copilot-cli-1.0.102-openai-byok.jsonl";
 const OPENCODE: &str = "opencode-1.18.33-otlp-http-json-traces.json";
+const CLINE: &str = "cline-3.0.65-cline.log";
+const PI_ANTHROPIC: &str = "pi-0.73.1-session-anthropic.jsonl";
+const PI_OPENAI: &str = "pi-0.73.1-session-openai.jsonl";
+/// Agents' own log and session files, with no OpenTelemetry.
+const USAGE_FILES: [&str; 3] = [CLINE, PI_ANTHROPIC, PI_OPENAI];
+/// Continue CLI's metrics, its only telemetry.
+const CONTINUE: [&str; 3] = [
+    "continue-cli-1.5.47-openai-metrics.jsonl",
+    "continue-cli-1.5.47-openai-delta-metrics.jsonl",
+    "continue-cli-1.5.47-anthropic-metrics.jsonl",
+];
+const KILO_TRACES: &str = "kilo-7.7.7-traces.jsonl.zst";
+const CLAUDE_TRANSCRIPT: &str = "claude-code-2.1.332-transcript.jsonl";
+const CLAUDE_THINKING_TRANSCRIPT: &str = "claude-code-2.1.332-thinking-transcript.jsonl";
+/// The same session as [`CLAUDE_TRANSCRIPT`], over OTLP.
+const CLAUDE_OTLP: [&str; 2] = ["claude-code-2.1.332-otlp-logs.jsonl", "claude-code-2.1.332-otlp-metrics.jsonl"];
 
 fn file(name: &str) -> String {
     testdata(&format!("agent-files/{name}"))
@@ -64,6 +81,147 @@ fn every_file_counts_each_call_once_with_its_whole_usage() {
     *want.entry("gpt-4o-mini".into()).or_default() += truth(COPILOT)["gpt-4o-mini"];
     *want.entry("gpt-4o-mini".into()).or_default() += truth(OPENCODE)["gpt-4o-mini"];
     assert_eq!(rows(&report_json(&[&file(GEMINI), &file(COPILOT), &file(OPENCODE)])), want);
+}
+
+#[test]
+fn agents_own_usage_files_count_each_call_once_with_its_whole_usage() {
+    let mut all: BTreeMap<String, Tokens> = BTreeMap::new();
+    for name in USAGE_FILES {
+        assert_eq!(rows(&report_json(&[&file(name)])), truth(name), "{name}");
+        assert_eq!(rows(&report_json(&[&file(name), &file(name)])), truth(name), "{name} twice");
+        for (model, t) in truth(name) {
+            *all.entry(model).or_default() += t;
+        }
+    }
+    // Two agents' calls with the same model are different calls.
+    let paths: Vec<String> = USAGE_FILES.map(file).to_vec();
+    let args: Vec<&str> = paths.iter().map(String::as_str).collect();
+    assert_eq!(rows(&report_json(&args)), all);
+}
+
+#[test]
+fn the_agents_own_cost_is_kept_as_reported_beside_ours() {
+    let e = expected("agent-files");
+    for name in USAGE_FILES {
+        let report = report_json(&[&file(name), "--cost", "both"]);
+        let stated = e["files"][name]["reported_cost_usd"].as_object().unwrap();
+        for model in truth(name).keys() {
+            let row = model_row(&report, model);
+            let want: Option<Decimal> = stated.get(model).map(|costs| {
+                costs.as_array().unwrap().iter().map(|c| Decimal::from_str(c.as_str().unwrap()).unwrap()).sum()
+            });
+            let got = row["reported_cost"].as_str().map(|c| Decimal::from_str(c).unwrap());
+            assert_eq!(got, want, "{name} {model}: {row}");
+            assert_eq!(row["cost"], model_row(&report_json(&[&file(name)]), model)["cost"], "{name} {model}");
+        }
+        // Ours at the list prices below 200k input (per Mtok: 3 in, 0.3 cache read,
+        // 3.75 cache write, 15 out), the agents' own figures without their float noise.
+        if let Some(t) = truth(name).get("claude-sonnet-4-5") {
+            let per_mtok = Decimal::from(t.input) * Decimal::from(3)
+                + Decimal::from(t.cache_read) * Decimal::from_str("0.3").unwrap()
+                + Decimal::from(t.cache_write) * Decimal::from_str("3.75").unwrap()
+                + Decimal::from(t.output) * Decimal::from(15);
+            let got = Decimal::from_str(model_row(&report, "claude-sonnet-4-5")["cost"].as_str().unwrap()).unwrap();
+            assert_eq!(got, per_mtok / Decimal::from(1_000_000), "{name}");
+        }
+    }
+}
+
+#[test]
+fn claude_code_transcripts_count_each_call_once_also_beside_its_telemetry() {
+    // One line per content block, each with the call's whole usage: counted once.
+    for name in [CLAUDE_TRANSCRIPT, CLAUDE_THINKING_TRANSCRIPT] {
+        let run = otelcost(&["report", &file(name), "--format", "json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), truth(name), "{name}");
+        assert!(!run.stderr.contains("error"), "{}", run.stderr);
+    }
+    // The transcript and the OTLP of the same session: each call once, with Claude Code's
+    // own cost from the events, and the transcript's figures priced as the events' are.
+    let otlp: Vec<String> = CLAUDE_OTLP.map(file).to_vec();
+    let alone = report_json(&[&otlp[0], &otlp[1], "--cost", "both"]);
+    let with = report_json(&[&otlp[0], &otlp[1], &file(CLAUDE_TRANSCRIPT), "--cost", "both"]);
+    let transcript = report_json(&[&file(CLAUDE_TRANSCRIPT)]);
+    assert_eq!(rows(&with), truth(CLAUDE_TRANSCRIPT));
+    assert_eq!(rows(&alone), truth(CLAUDE_TRANSCRIPT));
+    let stated: Decimal = expected("agent-files")["files"][CLAUDE_TRANSCRIPT]["otlp_reported_cost_usd"]
+        ["claude-opus-5-5"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| Decimal::from_str(c.as_str().unwrap()).unwrap())
+        .sum();
+    let row = model_row(&with, "claude-opus-5-5");
+    assert_eq!(Decimal::from_str(row["reported_cost"].as_str().unwrap()).unwrap(), stated, "{row}");
+    assert_eq!(row["cost"], model_row(&alone, "claude-opus-5-5")["cost"]);
+    assert_eq!(model_row(&transcript, "claude-opus-5-5")["cost"], row["cost"]);
+}
+
+#[test]
+fn continue_cli_metrics_count_its_tokens_without_inventing_calls_and_say_what_they_lose() {
+    let e = expected("agent-files");
+    for name in CONTINUE {
+        let run = otelcost(&["report", &file(name), "--format", "json", "--cost", "both"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(rows(&report), truth(name), "{name}");
+        for (model, stated) in e["files"][name]["reported_cost_usd"].as_object().unwrap() {
+            let row = model_row(&report, model);
+            let want: Decimal =
+                stated.as_array().unwrap().iter().map(|c| Decimal::from_str(c.as_str().unwrap()).unwrap()).sum();
+            assert_eq!(Decimal::from_str(row["reported_cost"].as_str().unwrap()).unwrap(), want, "{name}: {row}");
+        }
+        assert_eq!(
+            run.stderr.matches("warning: Continue CLI exports only token counters").count(),
+            1,
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn kilo_codes_telemetry_is_said_to_have_no_usage() {
+    let run = otelcost(&["report", &file(KILO_TRACES), "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(report["total"]["requests"], 0);
+    assert_eq!(
+        run.stderr.matches("warning: Kilo Code's telemetry carries no token usage").count(),
+        1,
+        "{}",
+        run.stderr
+    );
+    // OpenCode, whose spans Kilo's resemble, is not taken for it.
+    let opencode = otelcost(&["report", &file(OPENCODE)]);
+    assert!(!opencode.stderr.contains("Kilo"), "{}", opencode.stderr);
+}
+
+#[test]
+fn broken_lines_of_an_agents_file_are_problems_at_their_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(file(CLINE)).unwrap();
+    let first_call = text.lines().position(|l| l.contains("\"task.tokens\"")).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i == first_call { l.replace("\"tokensIn\":300", "\"tokensIn\":-300") } else { l.into() })
+        .collect();
+    let path = dir.path().join("cline.log");
+    std::fs::write(&path, lines.join("\n") + "\n{\"level\":30,\"name\":\"cline.cli\",").unwrap();
+    let p = path.display().to_string();
+    let run = otelcost(&["report", &p, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut want = truth(CLINE);
+    want.get_mut("claude-sonnet-4-5").unwrap().input -= 300;
+    assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), want, "{}", run.stderr);
+    let bad = format!(
+        "{p}:{}: log record 1 \"task.tokens\": properties.tokensIn = -300: token count is negative",
+        first_call + 1
+    );
+    assert!(run.stderr.contains(&bad), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("{p}:{}: JSON", lines.len() + 1)), "{}", run.stderr);
+    assert_ne!(otelcost(&["report", &p, "--strict"]).code, 0);
 }
 
 #[test]

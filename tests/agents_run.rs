@@ -1,5 +1,5 @@
 //! Gemini CLI, Qwen Code, Copilot CLI, OpenCode and Claude Code through the Claude Agent
-//! SDK: their captures in `testdata/agents/` (made by `tests/capture/agents/capture.sh`)
+//! SDK (and Codex, Cline and pi, only run): their captures in `testdata/agents/` (made by `tests/capture/agents/capture.sh`)
 //! against what the fake API sent, and `otelcost run -- <agent>` end to end, the real CLIs
 //! (installed by `.ci/run`) against `tests/capture/agents/fake_llm_agents.py` on loopback.
 
@@ -113,6 +113,7 @@ fn list_price(model: &str) -> [Decimal; 4] {
     match model {
         "gemini-2.5-flash" => [d("0.3"), d("0.03"), d("0"), d("2.5")],
         "gpt-4.1" => [d("2"), d("0.5"), d("0"), d("8")],
+        "gpt-5.5" => [d("5"), d("0.5"), d("0"), d("30")],
         "claude-sonnet-4-5" | "claude-sonnet-4.5" => [d("3"), d("0.3"), d("3.75"), d("15")],
         other => panic!("no list price for {other} in this test"),
     }
@@ -371,9 +372,21 @@ fn run_agent_with(ws: &Workspace, env: &[(&str, String)], options: &[&str], comm
     // PWD too: OpenCode takes its project folder from it.
     cmd.current_dir(ws.work()).env("PWD", ws.work()).env("HOME", ws.home()).env("CI", "true").env("NO_COLOR", "1");
     for (name, _) in std::env::vars() {
-        if ["GEMINI_", "QWEN_", "COPILOT_", "OPENCODE_", "ANTHROPIC_", "OPENAI_", "GOOGLE_", "OTEL_"]
-            .iter()
-            .any(|p| name.starts_with(p))
+        if [
+            "GEMINI_",
+            "QWEN_",
+            "COPILOT_",
+            "OPENCODE_",
+            "ANTHROPIC_",
+            "OPENAI_",
+            "GOOGLE_",
+            "OTEL_",
+            "CODEX_",
+            "CLINE_",
+            "PI_",
+        ]
+        .iter()
+        .any(|p| name.starts_with(p))
         {
             cmd.env_remove(name);
         }
@@ -543,4 +556,112 @@ fn run_claude_code_through_the_agent_sdk_is_priced_exactly() {
     let report = run_agent(&ws, &env, &[python, session, PROMPT.to_string()]);
     assert!(fake.truth()["claude-sonnet-4-5"].requests >= 5, "tool calls and a subagent: {:?}", fake.truth());
     assert_priced_exactly(&report, &fake.truth(), "claude agent sdk");
+}
+
+/// A request the fake answers with text: a tool call, then the answer.
+const READ_PROMPT: &str = "Read notes.txt and tell me what it says.";
+
+#[test]
+#[ignore = "needs the agent CLIs: OTELCOST_TEST_AGENT_CLIS, set by .ci/run"]
+fn run_pi_reads_its_session_files_and_is_priced_exactly() {
+    let ws = Workspace::new();
+    let fake = FakeLlm::start(&serde_json::json!([["read", {"path": ws.notes()}]]));
+    // The user's own pi setup: Anthropic at the fake's address.
+    let agent_dir = ws.home().join(".pi/agent");
+    std::fs::create_dir_all(&agent_dir).unwrap();
+    let models = serde_json::json!({"providers": {"anthropic": {"baseUrl": fake.url, "apiKey": "fake"}}});
+    std::fs::write(agent_dir.join("models.json"), models.to_string()).unwrap();
+    let env = [("PI_OFFLINE", "1".to_string()), ("PI_TELEMETRY", "0".into())];
+    let mut command = vec![agent_bin("pi").display().to_string()];
+    command.extend(strings(&["-p", "--provider", "anthropic", "--model", "claude-sonnet-4-5", READ_PROMPT]));
+    let report = run_agent(&ws, &env, &command);
+    assert!(fake.truth()["claude-sonnet-4-5"].requests >= 2, "a tool call: {:?}", fake.truth());
+    assert_priced_exactly(&report, &fake.truth(), "pi");
+    // pi wrote its session in run's folder, not in the user's history.
+    assert!(!agent_dir.join("sessions").exists());
+}
+
+#[test]
+#[ignore = "needs the agent CLIs: OTELCOST_TEST_AGENT_CLIS, set by .ci/run"]
+fn run_cline_reads_its_log_and_is_priced_exactly() {
+    let ws = Workspace::new();
+    let fake = FakeLlm::start(&serde_json::json!([["read_files", {"files": [{"path": ws.notes()}]}]]));
+    let cline = agent_bin("cline");
+    // The user's own Cline setup: Anthropic at the fake's address (`auth` takes no base URL
+    // for Anthropic, so it goes into providers.json).
+    let auth = Command::new(&cline)
+        .current_dir(ws.work())
+        .env("HOME", ws.home())
+        .args(["auth", "anthropic", "-k", "fake", "-m", "claude-sonnet-4-5"])
+        .output()
+        .unwrap();
+    assert!(auth.status.success(), "{}", String::from_utf8_lossy(&auth.stderr));
+    let providers = ws.home().join(".cline/data/settings/providers.json");
+    let mut settings: Value = serde_json::from_str(&std::fs::read_to_string(&providers).unwrap()).unwrap();
+    settings["providers"]["anthropic"]["settings"]["baseUrl"] = fake.url.clone().into();
+    std::fs::write(&providers, settings.to_string()).unwrap();
+    // Cline's product telemetry (on by default) goes nowhere from here.
+    let env = [("HTTPS_PROXY", "http://127.0.0.1:9".to_string()), ("NO_PROXY", "127.0.0.1,localhost".into())];
+    let mut command = vec![cline.display().to_string()];
+    command.extend(strings(&["--json", "-P", "anthropic", "-m", "claude-sonnet-4-5", READ_PROMPT]));
+    let report = run_agent(&ws, &env, &command);
+    assert!(fake.truth()["claude-sonnet-4-5"].requests >= 2, "a tool call: {:?}", fake.truth());
+    assert_priced_exactly(&report, &fake.truth(), "cline");
+    // The events went to run's log, not the user's.
+    let own_log = std::fs::read_to_string(ws.home().join(".cline/data/logs/cline.log")).unwrap_or_default();
+    assert!(!own_log.contains("task.tokens"), "{own_log}");
+}
+
+#[test]
+#[ignore = "needs the agent CLIs: OTELCOST_TEST_AGENT_CLIS, set by .ci/run"]
+fn run_codex_layers_its_exporters_over_the_users_config() {
+    let ws = Workspace::new();
+    let fake = FakeLlm::start(&serde_json::json!([["exec_command", {"cmd": "cat notes.txt"}]]));
+    // The user's own Codex config, which run must not change.
+    let codex_home = ws.home().join(".codex");
+    std::fs::create_dir_all(&codex_home).unwrap();
+    let config = format!(
+        "model_provider = \"fake\"\nmodel = \"gpt-5.5\"\ncheck_for_update_on_startup = false\n\n\
+         [model_providers.fake]\nname = \"fake\"\nbase_url = \"{}/v1\"\nenv_key = \"FAKE_OPENAI_API_KEY\"\n\
+         wire_api = \"responses\"\nrequest_max_retries = 0\nstream_max_retries = 0\n\n\
+         [analytics]\nenabled = false\n\n[otel]\nenvironment = \"mine\"\n",
+        fake.url
+    );
+    std::fs::write(codex_home.join("config.toml"), &config).unwrap();
+    let env = [("FAKE_OPENAI_API_KEY", "fake".to_string())];
+    let mut command = vec![agent_bin("codex").display().to_string()];
+    command.extend(strings(&["exec", "--skip-git-repo-check", "-s", "danger-full-access", READ_PROMPT]));
+    let report = run_agent(&ws, &env, &command);
+    assert!(fake.truth()["gpt-5.5"].requests >= 2, "a tool call: {:?}", fake.truth());
+    assert_priced_exactly(&report, &fake.truth(), "codex");
+    assert_eq!(std::fs::read_to_string(codex_home.join("config.toml")).unwrap(), config);
+    // Its session transcript went to the user's own sessions folder, as without run.
+    assert!(codex_home.join("sessions").exists());
+}
+
+#[test]
+#[ignore = "needs the agent CLIs: OTELCOST_TEST_AGENT_CLIS, set by .ci/run"]
+fn run_continue_cli_counts_its_token_counters_without_inventing_calls() {
+    let ws = Workspace::new();
+    let fake = FakeLlm::start(&serde_json::json!([["Read", {"filepath": "notes.txt"}]]));
+    // The user's own Continue config: Anthropic at the fake's address.
+    let config = ws.home().join(".continue/config.yaml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    let yaml = format!(
+        "name: fake\nversion: 1.0.0\nschema: v1\nmodels:\n  - name: fake-claude\n    provider: anthropic\n    \
+         model: claude-sonnet-4-5\n    apiBase: {}/v1/\n    apiKey: fake\n    roles: [chat, edit, apply]\n",
+        fake.url
+    );
+    std::fs::write(&config, yaml).unwrap();
+    let env = [("NO_PROXY", "127.0.0.1,localhost".to_string())];
+    let mut command = vec![agent_bin("cn").display().to_string()];
+    command.extend(strings(&["-p", READ_PROMPT, "--config", config.to_str().unwrap(), "--allow", "Read"]));
+    let report = run_agent(&ws, &env, &command);
+    let sent = fake.truth();
+    assert!(sent["claude-sonnet-4-5"].requests >= 2, "a tool call: {sent:?}");
+    // Counters only: every token, no number of calls.
+    let want: BTreeMap<String, Tokens> = sent.into_iter().map(|(m, t)| (m, Tokens { requests: 0, ..t })).collect();
+    assert_eq!(rows(&report), want);
+    let cost = Decimal::from_str(report["total"]["cost"].as_str().unwrap()).unwrap();
+    assert_eq!(cost, want.iter().map(|(m, t)| list_cost(m, t)).sum::<Decimal>());
 }

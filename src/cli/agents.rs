@@ -1,6 +1,8 @@
 //! The coding agents `otelcost run` knows: the switches that turn each one's telemetry on
-//! and point it at the receiver, and the file an agent that cannot export to a local
-//! `http://` endpoint (Copilot CLI) writes instead, read once it has exited.
+//! and point it at the receiver; the files an agent that cannot export to a local
+//! `http://` endpoint (Copilot CLI) or has no OpenTelemetry at all (Cline, pi) writes
+//! instead, in a folder of ours, read once it has exited; and for Codex, which takes its
+//! exporters only from its config file, a temporary `CODEX_HOME` over the user's own.
 //!
 //! Every agent's switches are set for any command: CI runs agents through wrappers
 //! (`npm run eval`, `make`, a shell script), which the command's name would not reveal.
@@ -28,7 +30,17 @@ set whatever the command is, so an agent a script starts is covered too:
     COPILOT_OTEL_EXPORTER_TYPE=file, COPILOT_OTEL_FILE_EXPORTER_PATH=a temporary
     file, read after the command exits and appended to --save DIR
   OpenCode: OPENCODE_CONFIG_CONTENT with experimental.openTelemetry=true,
-    merged into an inherited one";
+    merged into an inherited one
+  Codex (its exporters come only from $CODEX_HOME/config.toml): CODEX_HOME=a
+    temporary folder whose config.toml is the user's own (from $CODEX_HOME,
+    else ~/.codex) with [otel] exporters pointed at the receiver, and every
+    other entry of the user's folder linked in (auth, sessions); the user's
+    files are not changed
+  Cline (no usable OpenTelemetry): CLINE_LOG_PATH=a temporary file and
+    CLINE_SESSION_BACKEND_MODE=local (its per-call task.tokens events are
+    logged only in its own process), read after the command exits
+  pi (no OpenTelemetry): PI_CODING_AGENT_SESSION_DIR=a temporary folder, whose
+    session files are read after the command exits";
 
 /// The agents recognised from the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +50,11 @@ pub enum Agent {
     CopilotCli,
     OpenCode,
     ClaudeCode,
+    Codex,
+    Cline,
+    Pi,
+    Kilo,
+    ContinueCli,
 }
 
 impl Agent {
@@ -48,6 +65,11 @@ impl Agent {
             Agent::CopilotCli => "GitHub Copilot CLI",
             Agent::OpenCode => "OpenCode",
             Agent::ClaudeCode => "Claude Code",
+            Agent::Codex => "Codex",
+            Agent::Cline => "Cline",
+            Agent::Pi => "pi",
+            Agent::Kilo => "Kilo Code",
+            Agent::ContinueCli => "Continue CLI",
         }
     }
 
@@ -65,6 +87,13 @@ impl Agent {
                 "an `experimental.openTelemetry: false` in its opencode.json wins over otelcost's switch"
             }
             Agent::ClaudeCode => "a managed settings file may turn its telemetry off",
+            Agent::Codex => "a managed config (requirements.toml) may set its [otel] exporters",
+            Agent::Cline => {
+                "its log gets task.tokens events only with telemetry not opted out (telemetryOptOut in global-settings.json)"
+            }
+            Agent::Pi => "a --session-dir, --no-session or sessionDir setting wins over otelcost's session folder",
+            Agent::Kilo => "its telemetry carries no token usage at all; `kilo stats` shows what it recorded",
+            Agent::ContinueCli => "CONTINUE_METRICS_ENABLED=0 or CONTINUE_CLI_ENABLE_TELEMETRY=0 turns its metrics off",
         }
     }
 }
@@ -81,6 +110,11 @@ pub fn detect(command: &[OsString]) -> Option<Agent> {
         "copilot" => Some(Agent::CopilotCli),
         "opencode" => Some(Agent::OpenCode),
         "claude" => Some(Agent::ClaudeCode),
+        "codex" => Some(Agent::Codex),
+        "cline" => Some(Agent::Cline),
+        "pi" => Some(Agent::Pi),
+        "kilo" | "kilocode" => Some(Agent::Kilo),
+        "cn" => Some(Agent::ContinueCli),
         _ => None,
     };
     // A package name or a path into one (`node …/@google/gemini-cli/bundle/gemini.js`).
@@ -92,6 +126,10 @@ pub fn detect(command: &[OsString]) -> Option<Agent> {
             ("@github/copilot", Agent::CopilotCli),
             ("opencode-ai", Agent::OpenCode),
             ("@anthropic-ai/claude-code", Agent::ClaudeCode),
+            ("@openai/codex", Agent::Codex),
+            ("@mariozechner/pi-coding-agent", Agent::Pi),
+            ("@kilocode/cli", Agent::Kilo),
+            ("@continuedev/cli", Agent::ContinueCli),
         ]
         .into_iter()
         .find(|(package, _)| text.contains(package))
@@ -128,6 +166,16 @@ impl AgentFiles {
         self.files.join("copilot-cli-otel.jsonl")
     }
 
+    /// Where Cline writes its log.
+    pub fn cline(&self) -> PathBuf {
+        self.files.join("cline.log")
+    }
+
+    /// Where pi writes its session files (directly, one per session).
+    pub fn pi(&self) -> PathBuf {
+        self.files.join("pi-sessions")
+    }
+
     /// Where a file the agents wrote is kept in `--save DIR` (in its route's folder).
     pub fn saved_as(&self, file: &std::path::Path, save: &std::path::Path) -> PathBuf {
         save.join(file.strip_prefix(&self.dir).unwrap_or(file))
@@ -135,7 +183,43 @@ impl AgentFiles {
 
     /// The files the agents wrote, to be read like any input.
     pub fn written(&self) -> Vec<PathBuf> {
-        [self.copilot()].into_iter().filter(|p| p.metadata().is_ok_and(|m| m.len() > 0)).collect()
+        let sessions = std::fs::read_dir(self.pi()).into_iter().flatten().flatten().map(|e| e.path());
+        let mut sessions: Vec<PathBuf> = sessions.collect();
+        sessions.sort();
+        [self.copilot(), self.cline()]
+            .into_iter()
+            .chain(sessions)
+            .filter(|p| p.metadata().is_ok_and(|m| m.is_file() && m.len() > 0))
+            .collect()
+    }
+
+    /// A `CODEX_HOME` for the command: the user's config with its `[otel]` exporters sent
+    /// to `endpoint` (with `headers`), every other entry of the user's folder linked in
+    /// (its `sessions` made first when missing).
+    /// `None` (Codex left as it is) when the user's config is not TOML we can extend.
+    pub fn codex_home(&self, endpoint: &str, headers: &[(&str, String)]) -> std::io::Result<Option<PathBuf>> {
+        let user = std::env::var_os("CODEX_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".codex")));
+        let config = match user.as_ref().map(|u| std::fs::read_to_string(u.join("config.toml"))) {
+            Some(Ok(text)) => text,
+            Some(Err(e)) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => String::new(),
+        };
+        let Some(config) = codex_config_with_otel(&config, endpoint, headers) else { return Ok(None) };
+        let home = self.dir.join("codex-home");
+        std::fs::create_dir_all(&home)?;
+        if let Some(user) = &user {
+            // Transcripts go where Codex keeps them without us, so the user's history has them.
+            std::fs::create_dir_all(user.join("sessions"))?;
+        }
+        for entry in user.iter().flat_map(std::fs::read_dir).flatten().flatten() {
+            if entry.file_name() != "config.toml" {
+                link(&entry.path(), &home.join(entry.file_name()))?;
+            }
+        }
+        std::fs::write(home.join("config.toml"), config)?;
+        Ok(Some(home))
     }
 }
 
@@ -168,12 +252,56 @@ pub fn env(endpoint: &str, files: &AgentFiles, opencode_config: Option<&str>) ->
         ("COPILOT_OTEL_EXPORTER_TYPE", "file".into()),
         ("COPILOT_OTEL_FILE_EXPORTER_PATH", files.copilot().display().to_string()),
         ("CLAUDE_CODE_ENABLE_TELEMETRY", "1".into()),
+        // Cline logs a task.tokens event per call, but only for sessions in its own process.
+        ("CLINE_LOG_PATH", files.cline().display().to_string()),
+        ("CLINE_SESSION_BACKEND_MODE", "local".into()),
+        ("PI_CODING_AGENT_SESSION_DIR", files.pi().display().to_string()),
     ];
     // OpenCode exports its LLM spans only with this switch in its config.
     if let Some(config) = opencode_config_with_telemetry(opencode_config) {
         env.push(("OPENCODE_CONFIG_CONTENT", config));
     }
     env
+}
+
+#[cfg(unix)]
+fn link(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::os::unix::fs::symlink(from, to)
+}
+
+#[cfg(windows)]
+fn link(from: &Path, to: &Path) -> std::io::Result<()> {
+    if from.is_dir() {
+        std::os::windows::fs::symlink_dir(from, to)
+    } else {
+        std::os::windows::fs::symlink_file(from, to)
+    }
+}
+
+/// The user's Codex config with `[otel]`'s three exporters (logs, traces, metrics) sent to
+/// the receiver as OTLP/HTTP protobuf; their other `[otel]` settings are kept. `None` when
+/// the config is not TOML (Codex would refuse it anyway).
+fn codex_config_with_otel(user: &str, endpoint: &str, headers: &[(&str, String)]) -> Option<String> {
+    let mut config: toml_edit::DocumentMut = user.parse().ok()?;
+    if !config.get("otel").is_some_and(toml_edit::Item::is_table) {
+        config["otel"] = toml_edit::table();
+    }
+    for (key, signal) in [("exporter", "logs"), ("trace_exporter", "traces"), ("metrics_exporter", "metrics")] {
+        let mut http = toml_edit::InlineTable::new();
+        http.insert("endpoint", format!("{endpoint}/v1/{signal}").into());
+        http.insert("protocol", "binary".into());
+        if !headers.is_empty() {
+            let mut table = toml_edit::InlineTable::new();
+            for (name, value) in headers {
+                table.insert(*name, value.as_str().into());
+            }
+            http.insert("headers", table.into());
+        }
+        let mut exporter = toml_edit::InlineTable::new();
+        exporter.insert("otlp-http", http.into());
+        config["otel"][key] = toml_edit::value(exporter);
+    }
+    Some(config.to_string())
 }
 
 /// An agent setting that would send its telemetry elsewhere than the receiver (an outfile
@@ -221,8 +349,26 @@ mod tests {
         );
         assert_eq!(detect(&args(&["opencode", "run", "x"])), Some(Agent::OpenCode));
         assert_eq!(detect(&args(&["claude", "-p", "x"])), Some(Agent::ClaudeCode));
+        assert_eq!(detect(&args(&["codex", "exec", "x"])), Some(Agent::Codex));
+        assert_eq!(detect(&args(&["npx", "@mariozechner/pi-coding-agent", "-p", "x"])), Some(Agent::Pi));
         assert_eq!(detect(&args(&["python", "agent.py"])), None);
         assert_eq!(detect(&args(&["npx"])), None);
+    }
+
+    #[test]
+    fn codex_config_gets_otel_exporters_and_keeps_the_rest() {
+        let user = "model = \"gpt-5.5\"  # mine\n\n[otel]\nenvironment = \"ci\"\nexporter = \"none\"\n";
+        let auth = [("Authorization", "Bearer t".to_string())];
+        let merged = codex_config_with_otel(user, "http://127.0.0.1:9/r", &auth).unwrap();
+        let doc: toml_edit::DocumentMut = merged.parse().unwrap();
+        assert!(merged.starts_with("model = \"gpt-5.5\"  # mine\n"), "{merged}");
+        assert_eq!(doc["otel"]["environment"].as_str(), Some("ci"));
+        let logs = &doc["otel"]["exporter"]["otlp-http"];
+        assert_eq!(logs["endpoint"].as_str(), Some("http://127.0.0.1:9/r/v1/logs"));
+        assert_eq!(logs["headers"]["Authorization"].as_str(), Some("Bearer t"));
+        assert_eq!(doc["otel"]["metrics_exporter"]["otlp-http"]["protocol"].as_str(), Some("binary"));
+        assert!(codex_config_with_otel("", "http://h", &[]).unwrap().contains("[otel]"));
+        assert_eq!(codex_config_with_otel("not = = toml", "http://h", &[]), None);
     }
 
     #[test]

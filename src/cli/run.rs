@@ -126,6 +126,15 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
             command.envs(telemetry_env(&endpoint, token.as_deref()));
             let opencode_config = std::env::var("OPENCODE_CONFIG_CONTENT").ok();
             command.envs(agents::env(&endpoint, &files, opencode_config.as_deref()));
+            let headers: Vec<(&str, String)> = token.iter().map(|t| ("Authorization", format!("Bearer {t}"))).collect();
+            match files.codex_home(&endpoint, &headers) {
+                Ok(Some(home)) => drop(command.env("CODEX_HOME", home)),
+                Ok(None) if !quiet => {
+                    eprintln!("otelcost: warning: Codex's config.toml is not TOML; its telemetry is not set up")
+                }
+                Err(e) if !quiet => eprintln!("otelcost: warning: cannot set up Codex's telemetry: {e}"),
+                _ => {}
+            }
             Some(files)
         };
         let program = args.command[0].to_string_lossy().into_owned();
@@ -180,8 +189,8 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
     })
 }
 
-/// The telemetry files agents wrote (Copilot CLI's), read as one more input now that the
-/// command has exited, and appended to their namesakes in `--save DIR`, beside what the
+/// The files agents wrote (Copilot CLI's telemetry, Cline's log, pi's sessions), read as
+/// one more input now that the command has exited, and appended to their namesakes in `--save DIR`, beside what the
 /// receiver saved (a DIR used again keeps every session, like the receiver's files).
 fn read_agent_files(
     files: &AgentFiles,

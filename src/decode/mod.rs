@@ -1,10 +1,12 @@
 //! Decode stage: bytes of one OTLP request (JSON or protobuf) into borrowed views.
 //!
-//! Entry points: [`json`] and [`protobuf`] for OTLP, [`sdk_json`] for the telemetry files
-//! that are not OTLP (agents' outfiles, SDK console exporters; see `sdk.rs`). All return a
+//! Entry points: [`json`] and [`protobuf`] for OTLP, [`sdk_json`] for the files that are
+//! not OTLP (agents' outfiles, SDK console exporters, see `sdk.rs`; agents' own log and
+//! session files, see `agent.rs`). All return a
 //! [`Request`] whose strings borrow from the input; attribute values are decoded only
 //! when asked for.
 
+mod agent;
 mod proto;
 mod sdk;
 mod value;
@@ -58,11 +60,14 @@ pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
     })
 }
 
-/// Decodes one record of a telemetry file that is not OTLP (a JS SDK object, a Copilot
-/// CLI line, a Python console exporter record) as a request of that one record.
-/// `Ok(None)`: JSON, but none of those shapes.
+/// Decodes one record of a file that is not OTLP (a JS SDK object, a Copilot CLI line, a
+/// Python console exporter record, a line of an agent's log or session file) as a request
+/// of that one record. `Ok(None)`: JSON, but none of those shapes.
 pub fn sdk_json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
-    sdk::decode(text)
+    match sdk::decode(text)? {
+        Some(request) => Ok(Some(request)),
+        None => agent::decode(std::str::from_utf8(text).unwrap_or_default()),
+    }
 }
 
 /// Whether a JSON text is telemetry this stage reads, judged by its top-level keys:
@@ -84,7 +89,8 @@ pub fn is_telemetry(text: &[u8]) -> Option<bool> {
         keys.resource_spans.is_some()
             || keys.resource_metrics.is_some()
             || keys.resource_logs.is_some()
-            || sdk::is_record(text),
+            || sdk::is_record(text)
+            || agent::is_record(text),
     )
 }
 

@@ -148,7 +148,7 @@ pub fn decode(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
     }))
 }
 
-fn json_error(e: serde_json::Error) -> DecodeError {
+pub(super) fn json_error(e: serde_json::Error) -> DecodeError {
     DecodeError { offset: None, message: format!("JSON: {e}") }
 }
 
@@ -166,7 +166,7 @@ fn present(raw: Raw<'_>) -> Raw<'_> {
     })
 }
 
-fn string<'a>(raw: Raw<'a>, what: &str) -> Result<Option<Str<'a>>, DecodeError> {
+pub(super) fn string<'a>(raw: Raw<'a>, what: &str) -> Result<Option<Str<'a>>, DecodeError> {
     let Some(raw) = present(raw) else { return Ok(None) };
     #[derive(Deserialize)]
     struct Text<'a>(#[serde(borrow)] Cow<'a, str>);
@@ -174,7 +174,7 @@ fn string<'a>(raw: Raw<'a>, what: &str) -> Result<Option<Str<'a>>, DecodeError> 
 }
 
 /// A time: `[seconds, nanoseconds]` (JS), an ISO 8601 text (Python) or nanoseconds.
-fn time(raw: Raw<'_>, what: &str) -> Result<Option<u64>, DecodeError> {
+pub(super) fn time(raw: Raw<'_>, what: &str) -> Result<Option<u64>, DecodeError> {
     let Some(raw) = present(raw) else { return Ok(None) };
     let text = raw.get();
     let nanos = if text.starts_with('[') {
@@ -214,7 +214,7 @@ fn context<'a>(raw: Raw<'a>) -> Result<Context<'a>, DecodeError> {
 
 /// Flat attributes (`{"key": value}`) as key-values with plain values; anything but an
 /// object (`"[Circular]"`, `null`) is none.
-fn flat(raw: Raw<'_>) -> Result<Vec<KeyValue<'_>>, DecodeError> {
+pub(super) fn flat(raw: Raw<'_>) -> Result<Vec<KeyValue<'_>>, DecodeError> {
     struct Flat<'a>(Vec<KeyValue<'a>>);
     impl<'de: 'a, 'a> Deserialize<'de> for Flat<'a> {
         fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {

@@ -35,6 +35,7 @@ pub(super) const MODULE: Module = Module {
     log: None,
     metric: None,
     by_process: false,
+    losses: None,
 };
 
 /// What ADK writes where a provider belongs.

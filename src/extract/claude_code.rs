@@ -25,9 +25,22 @@ pub(super) const MODULE: Module = Module {
     log: Some(log),
     metric: Some(metric),
     by_process: true,
+    losses: None,
 };
 
 const PREFIX: &str = "claude_code.";
+/// The scope decode gives the lines of a transcript file.
+const TRANSCRIPT: &str = "claude_code.transcript";
+
+/// The usage of a transcript's assistant line (the Messages API's own names).
+const TRANSCRIPT_USAGE: &[(&str, UsageField)] = &[
+    ("message.usage.input_tokens", UsageField::Input),
+    ("message.usage.output_tokens", UsageField::Output),
+    ("message.usage.cache_read_input_tokens", UsageField::CacheRead),
+    ("message.usage.cache_creation_input_tokens", UsageField::CacheWrite),
+    ("message.usage.cache_creation.ephemeral_1h_input_tokens", UsageField::CacheWrite1h),
+    ("message.usage.output_tokens_details.thinking_tokens", UsageField::Reasoning),
+];
 const PROVIDER: &str = "anthropic";
 
 /// The per-call usage attributes of the event and the span (same names on both).
@@ -96,6 +109,9 @@ fn event_name(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Option<String> {
 
 /// `api_request` is the per-call record, with the cost Claude Code computed.
 fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+    if record.scope == TRANSCRIPT && is_claude_code(record) {
+        return transcript(log, record);
+    }
     let Some(name) = event_name(log, record) else {
         return if is_claude_code(record) { Claim::Mine(None) } else { Claim::NotMine };
     };
@@ -108,6 +124,25 @@ fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     // No span key: the event's span is the interaction, which holds several requests.
     let mut o = call(o, &log.attributes, record);
     o.reported_cost = reported_cost(&log.attributes);
+    Claim::Mine(Some(o))
+}
+
+/// A transcript line: an `assistant` line is (a content block of) one call.
+fn transcript(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+    let usage = RawUsage::read(&log.attributes, TRANSCRIPT_USAGE);
+    if record.text("type").as_deref() != Some("assistant") || !usage.is_present() {
+        return Claim::Mine(None);
+    }
+    let tokens = usage.buckets(InputCache::Excludes);
+    let mut o = record.observation(Emitter::ClaudeCode, Signal::Logs, Role::ModelCall, log.time_unix_nano, tokens);
+    o.model = record.text("message.model");
+    o.provider = Some(PROVIDER.into());
+    o.session = record.text("sessionId");
+    let session = o.session.clone().unwrap_or_default();
+    // The api_request event names the call by its request id; a line without one, by its message id.
+    if let Some(id) = record.text("requestId").or_else(|| record.text("message.id")) {
+        o.keys.push(CallKey::Request(session, id));
+    }
     Claim::Mine(Some(o))
 }
 

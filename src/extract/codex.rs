@@ -27,6 +27,7 @@ pub(super) const MODULE: Module = Module {
     log: Some(log),
     metric: Some(metric),
     by_process: true,
+    losses: None,
 };
 
 const PROVIDER: &str = "openai";

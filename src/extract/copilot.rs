@@ -28,6 +28,7 @@ pub(super) const MODULE: Module = Module {
     log: Some(log),
     metric: Some(metric),
     by_process: true,
+    losses: None,
 };
 
 fn is_copilot(record: &Record<'_, '_>) -> bool {

@@ -31,6 +31,7 @@ pub(super) const MODULE: Module = Module {
     log: Some(log),
     metric: Some(metric),
     by_process: true,
+    losses: None,
 };
 
 const SERVICE: &str = "gemini-cli";

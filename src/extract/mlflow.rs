@@ -28,6 +28,7 @@ pub(super) const MODULE: Module = Module {
     log: None,
     metric: None,
     by_process: false,
+    losses: None,
 };
 
 fn owns_scope(record: &Record<'_, '_>) -> bool {

@@ -10,9 +10,12 @@
 
 mod adk;
 mod claude_code;
+mod cline;
 mod codex;
+mod continue_cli;
 mod copilot;
 mod gemini_cli;
+mod kilo;
 mod laminar;
 mod langfuse;
 mod litellm;
@@ -22,6 +25,7 @@ mod mlflow;
 mod openinference;
 mod openlit;
 mod openllmetry;
+mod pi;
 mod pydantic_ai;
 mod qwen_code;
 mod semconv;
@@ -119,7 +123,8 @@ pub(crate) struct Module {
     pub emitter: Emitter,
     /// Owns whole scopes (by scope or service name): every span of them is its own.
     pub owns_scope: Option<ScopeOwner>,
-    /// Attribute-key prefixes under which it reports usage on spans of other scopes.
+    /// Attribute-key prefixes that make a span of a scope it does not own its own: where
+    /// it reports usage, or a key only it writes.
     pub span_keys: &'static [&'static str],
     pub span: Option<SpanReader>,
     pub log: Option<LogReader>,
@@ -128,6 +133,9 @@ pub(crate) struct Module {
     /// agent's event about a call is logged outside the call's span (matched by a request
     /// id or by its counts), so all of one process's records are reconciled together.
     pub by_process: bool,
+    /// What the emitter's telemetry is known to lose (calls, cache, usage), told once
+    /// whenever any of its records is read.
+    pub losses: Option<&'static str>,
 }
 
 /// Every emitter module, in the order they are asked; semconv, last, reads whatever is left.
@@ -137,6 +145,10 @@ const MODULES: &[&Module] = &[
     &gemini_cli::MODULE,
     &qwen_code::MODULE,
     &copilot::MODULE,
+    &cline::MODULE,
+    &pi::MODULE,
+    &continue_cli::MODULE,
+    &kilo::MODULE,
     &openlit::MODULE,
     &litellm::MODULE,
     &openinference::MODULE,
@@ -151,6 +163,14 @@ const MODULES: &[&Module] = &[
     &laminar::MODULE,
     &semconv::MODULE,
 ];
+
+/// The known losses of the emitters some records were read of, each once.
+pub fn known_losses(tally: &Tally) -> impl Iterator<Item = (Emitter, &'static str)> + '_ {
+    MODULES
+        .iter()
+        .filter(|m| tally.claimed.get(&m.emitter).is_some_and(|&n| n > 0))
+        .filter_map(|m| Some((m.emitter, m.losses?)))
+}
 
 fn module(emitter: Emitter) -> Option<&'static Module> {
     MODULES.iter().copied().find(|m| m.emitter == emitter)

@@ -21,6 +21,7 @@ pub(super) const MODULE: Module = Module {
     log: None,
     metric: None,
     by_process: false,
+    losses: None,
 };
 
 const KIND: &str = "openinference.span.kind";

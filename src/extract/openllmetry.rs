@@ -28,6 +28,7 @@ pub(super) const MODULE: Module = Module {
     log: None,
     metric: Some(metric),
     by_process: false,
+    losses: None,
 };
 
 const SPAN_KIND: &str = "traceloop.span.kind";

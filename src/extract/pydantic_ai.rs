@@ -22,6 +22,7 @@ pub(super) const MODULE: Module = Module {
     log: None,
     metric: Some(metric),
     by_process: false,
+    losses: None,
 };
 
 fn owns_scope(record: &Record<'_, '_>) -> bool {

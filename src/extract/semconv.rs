@@ -23,6 +23,7 @@ pub(super) const MODULE: Module = Module {
     log: Some(log),
     metric: Some(metric),
     by_process: false,
+    losses: None,
 };
 
 /// Operations that are one call to a model. Anything else carrying usage (an agent,

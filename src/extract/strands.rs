@@ -29,6 +29,7 @@ pub(super) const MODULE: Module = Module {
     log: None,
     metric: Some(metric),
     by_process: false,
+    losses: None,
 };
 
 /// What Strands writes where a provider belongs.

@@ -86,8 +86,8 @@ impl RawUsage {
 }
 
 /// What a usage attribute holds, told by the shape of its key: every emitter's names take
-/// one of these shapes (`…_tokens`, `…Tokens`, `….token_count.…`, `…cost…`), so a new
-/// emitter module's values are checked without listing its names.
+/// one of these shapes (`…_tokens`, `…Tokens`, `tokensIn`, `….token_count.…`, `…cost…`,
+/// `….usage.input`), so a new emitter module's values are checked without listing its names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Holds {
     Count,
@@ -102,6 +102,7 @@ fn holds(key: &str) -> Option<Holds> {
     // attribute of every record an emitter reads (perf: ~3 % of a JSON dump's time).
     static INNER_COUNT: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(".token_count."));
     static INNER_COST: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(".cost."));
+    static INNER_USAGE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(".usage."));
     let contains = |finder: &memmem::Finder<'_>| finder.find(key.as_bytes()).is_some();
     let last = key.rsplit('.').next().unwrap_or(key);
     let ends_ci = |suffix: &str| {
@@ -109,12 +110,16 @@ fn holds(key: &str) -> Option<Holds> {
             && last.is_char_boundary(last.len() - suffix.len())
             && last[last.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
     };
-    if ends_ci("tokens") || ends_ci("token_count") || contains(&INNER_COUNT) {
+    let starts_tokens = last.get(..6).is_some_and(|head| head.eq_ignore_ascii_case("tokens"));
+    if ends_ci("tokens") || ends_ci("token_count") || starts_tokens || contains(&INNER_COUNT) {
         Some(Holds::Count)
     } else if ends_ci("cost_usd_micros") {
         Some(Holds::Cost { per_usd: 1_000_000 })
     } else if ends_ci("cost") || ends_ci("cost_usd") || contains(&INNER_COST) {
         Some(Holds::Cost { per_usd: 1 })
+    } else if contains(&INNER_USAGE) && ["input", "output", "cacheRead", "cacheWrite"].contains(&last) {
+        // A usage object's counts by bare name (pi's `message.usage.input`).
+        Some(Holds::Count)
     } else {
         None
     }

@@ -22,6 +22,7 @@ pub(super) const MODULE: Module = Module {
     log: None,
     metric: None,
     by_process: false,
+    losses: None,
 };
 
 const PROVIDER_CALLS: &[&str] = &[".doGenerate", ".doStream", ".doEmbed"];

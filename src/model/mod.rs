@@ -254,6 +254,10 @@ emitters! {
     Langfuse => "langfuse", "Langfuse";
     Logfire => "logfire", "Logfire";
     Laminar => "laminar", "Laminar";
+    Cline => "cline", "Cline";
+    Pi => "pi", "pi coding agent";
+    ContinueCli => "continue_cli", "Continue CLI";
+    Kilo => "kilo", "Kilo Code";
 }
 
 impl Serialize for Emitter {

@@ -51,6 +51,7 @@ impl Selected {
 pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
     let opts = &plan.options;
     let records: u64 = collected.store.tally.records.values().sum();
+    let losses: Vec<&str> = crate::extract::known_losses(&collected.store.tally).map(|(_, text)| text).collect();
     let spilled = collected.store.spilled();
     let spilled_to_memory = collected.store.spilled_to_memory();
     let Collected { problems, stats, store } = collected;
@@ -132,6 +133,7 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
     let (outside, outside_untimed) = selected.outside;
 
     let mut told = problem_diagnostics(&problems);
+    told.extend(losses.into_iter().map(|text| Diagnostic::warning(text.to_string())));
     for u in &report.unpriced {
         let provider = u.provider.as_deref().map(|p| format!(" (provider {p})")).unwrap_or_default();
         told.push(Diagnostic::warning(format!(

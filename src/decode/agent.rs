@@ -1,0 +1,222 @@
+//! Coding agents' own log and session files, which are not telemetry: each line a JSON
+//! object, recognised by its keys and decoded as one log record of a resource whose
+//! `service.name` names the agent, its fields flattened to dotted keys
+//! (`properties.tokensIn`, `message.usage.cost.total`). Arrays and booleans are left out:
+//! they hold message content and flags, never usage or an identity. Extract's module for
+//! the agent reads the record.
+//!
+//! - Cline's `cline.log` (pino): `{"level", "time", "name": "cline.cli", "msg", …}`; its
+//!   `telemetry.event` lines carry `event` and `properties`.
+//! - pi's session file: `{"type", "id", "parentId", "timestamp", …}`; the first line
+//!   (`type: "session"`) has `version` in place of `parentId`.
+//! - Claude Code's transcript (`~/.claude/projects/<project>/<session>.jsonl`): every line
+//!   has `type` and `sessionId`.
+
+use super::sdk::{flat, json_error, string, time};
+use super::view::*;
+use super::DecodeError;
+use serde::de::{Deserializer, IgnoredAny};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+
+type Raw<'a> = Option<&'a RawValue>;
+
+/// The agents whose files are read, as the `service.name` and scope their records get.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Agent {
+    Cline,
+    Pi,
+    ClaudeCode,
+}
+
+impl Agent {
+    fn service(self) -> &'static str {
+        match self {
+            Agent::Cline => "\"cline\"",
+            Agent::Pi => "\"pi\"",
+            Agent::ClaudeCode => "\"claude-code\"",
+        }
+    }
+
+    fn scope(self) -> &'static str {
+        match self {
+            Agent::Cline => "cline.log",
+            Agent::Pi => "pi.session",
+            Agent::ClaudeCode => "claude_code.transcript",
+        }
+    }
+}
+
+/// The top-level keys that tell the files apart.
+#[derive(Default, Deserialize)]
+struct Top<'a> {
+    #[serde(borrow)]
+    name: Raw<'a>,
+    level: Option<IgnoredAny>,
+    #[serde(borrow)]
+    msg: Raw<'a>,
+    #[serde(borrow)]
+    time: Raw<'a>,
+    #[serde(borrow)]
+    event: Raw<'a>,
+    #[serde(rename = "type", borrow)]
+    tag: Raw<'a>,
+    id: Option<IgnoredAny>,
+    /// Present, even as `null` (the first entry after the header has no parent).
+    #[serde(rename = "parentId", default, deserialize_with = "present")]
+    parent_id: bool,
+    version: Option<IgnoredAny>,
+    #[serde(borrow)]
+    timestamp: Raw<'a>,
+    #[serde(rename = "sessionId", borrow)]
+    session_id: Raw<'a>,
+}
+
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
+}
+
+/// A field's text; anything but a string is none.
+fn text_of(raw: Raw<'_>) -> Option<Str<'_>> {
+    string(raw, "").ok().flatten()
+}
+
+impl Top<'_> {
+    fn agent(&self) -> Option<Agent> {
+        let cline = text_of(self.name).is_some_and(|n| n.starts_with("cline"))
+            && self.level.is_some()
+            && self.msg.is_some()
+            && self.time.is_some();
+        let tag = text_of(self.tag);
+        let pi = tag.is_some()
+            && self.id.is_some()
+            && self.timestamp.is_some()
+            && (self.parent_id || (tag.as_deref() == Some("session") && self.version.is_some()));
+        let claude = tag.is_some() && text_of(self.session_id).is_some();
+        match (cline, pi, claude) {
+            (true, false, false) => Some(Agent::Cline),
+            (false, true, false) => Some(Agent::Pi),
+            (false, false, true) => Some(Agent::ClaudeCode),
+            _ => None,
+        }
+    }
+}
+
+/// Whether a JSON object is a line of an agent's file read here (top-level keys only).
+pub fn is_record(text: &[u8]) -> bool {
+    serde_json::from_slice::<Top>(text).ok().and_then(|top| top.agent()).is_some()
+}
+
+/// Decodes one line of an agent's file as a request of one log record; `Ok(None)`: JSON,
+/// but no agent's line.
+pub fn decode(text: &str) -> Result<Option<Request<'_>>, DecodeError> {
+    let top: Top = serde_json::from_str(text).map_err(json_error)?;
+    let Some(agent) = top.agent() else { return Ok(None) };
+    let whole: &RawValue = serde_json::from_str(text).map_err(json_error)?;
+    let mut attributes = Vec::new();
+    flatten("", whole, &mut attributes)?;
+    let (when, name) = match agent {
+        Agent::Cline => (time(top.time, "time")?, text_of(top.event).or(text_of(top.msg))),
+        Agent::Pi | Agent::ClaudeCode => (time(top.timestamp, "timestamp")?, text_of(top.tag)),
+    };
+    let service: Raw<'static> = serde_json::from_str(agent.service()).ok();
+    let record = LogRecord {
+        time_unix_nano: when.unwrap_or(0),
+        event_name: name.unwrap_or_default(),
+        attributes,
+        ..Default::default()
+    };
+    Ok(Some(Request::Logs(vec![ResourceLogs {
+        resource: Resource {
+            attributes: vec![KeyValue { key: "service.name".into(), value: service.map(AttrValue::Plain) }],
+        },
+        scope_logs: vec![ScopeLogs {
+            scope: Scope { name: agent.scope().into(), version: Cow::Borrowed("") },
+            log_records: vec![record],
+        }],
+    }])))
+}
+
+/// The fields of an object under `prefix`, nested objects as dotted keys; arrays and
+/// booleans left out.
+fn flatten<'a>(prefix: &str, object: &'a RawValue, out: &mut Vec<KeyValue<'a>>) -> Result<(), DecodeError> {
+    for kv in flat(Some(object))? {
+        let Some(AttrValue::Plain(value)) = kv.value else { continue };
+        let key = if prefix.is_empty() { kv.key } else { Cow::Owned(format!("{prefix}.{}", kv.key)) };
+        match value.get().as_bytes().first() {
+            Some(b'{') => flatten(&key, value, out)?,
+            Some(b'[' | b't' | b'f') => {}
+            _ => out.push(KeyValue { key, value: Some(AttrValue::Plain(value)) }),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const FILES: [&str; 3] = [
+        include_str!("../../testdata/agent-files/cline-3.0.65-cline.log"),
+        include_str!("../../testdata/agent-files/pi-0.73.1-session-openai.jsonl"),
+        include_str!("../../testdata/agent-files/claude-code-2.1.332-transcript.jsonl"),
+    ];
+
+    #[test]
+    fn every_line_of_the_real_files_is_an_agents_line() {
+        for file in FILES {
+            for line in file.lines() {
+                assert!(is_record(line.as_bytes()), "{line}");
+                assert!(matches!(decode(line), Ok(Some(Request::Logs(_)))), "{line}");
+            }
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn mutated_lines_never_panic(
+            which in 0usize..3, line in any::<usize>(), cut in 0usize..4096,
+            flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8)
+        ) {
+            let lines: Vec<&str> = FILES[which].lines().collect();
+            let mut bytes = lines[line % lines.len()].as_bytes().to_vec();
+            bytes.truncate(cut.max(1));
+            for (at, byte) in &flips {
+                let i = at % bytes.len();
+                bytes[i] = *byte;
+            }
+            let _ = is_record(&bytes);
+            if let Ok(text) = std::str::from_utf8(&bytes) {
+                let _ = decode(text);
+            }
+        }
+    }
+
+    #[test]
+    fn lines_are_told_apart_by_their_keys() {
+        let cline = r#"{"level":30,"time":"2026-12-03T13:27:46.518Z","name":"cline.cli","event":"task.tokens","properties":{"tokensIn":300,"model":"m"},"msg":"telemetry.event"}"#;
+        let pi_header = r#"{"type":"session","version":3,"id":"0a","timestamp":"2026-12-03T13:31:22.624Z","cwd":"/w"}"#;
+        let pi_entry = r#"{"type":"message","id":"ca98ae9d","parentId":null,"timestamp":"2026-12-03T13:31:35.368Z","message":{"role":"assistant","content":[{"type":"text"}],"usage":{"input":2000,"cost":{"total":0.002398}}}}"#;
+        let claude = r#"{"type":"cost-state","sessionId":"dcdcd2b9","totalCostUSD":0.0237}"#;
+        for line in [cline, pi_header, pi_entry, claude] {
+            assert!(is_record(line.as_bytes()), "{line}");
+        }
+        for other in [r#"{"level":30,"time":"t","name":"app","msg":"m"}"#, r#"{"type":"x","id":"1"}"#, "[1]"] {
+            assert!(!is_record(other.as_bytes()), "{other}");
+        }
+        let Ok(Some(Request::Logs(logs))) = decode(pi_entry) else { panic!("a log record") };
+        let record = &logs[0].scope_logs[0].log_records[0];
+        assert_eq!(record.event_name, "message");
+        assert_eq!(record.time_unix_nano, 1_796_304_695_368_000_000);
+        let keys: Vec<&str> = record.attributes.iter().map(|kv| &*kv.key).collect();
+        assert_eq!(
+            keys,
+            ["type", "id", "parentId", "timestamp", "message.role", "message.usage.input", "message.usage.cost.total"]
+        );
+        let Ok(Some(Request::Logs(logs))) = decode(cline) else { panic!("a log record") };
+        assert_eq!(logs[0].scope_logs[0].log_records[0].event_name, "task.tokens");
+        assert_eq!(logs[0].scope_logs[0].scope.name, "cline.log");
+    }
+}
