@@ -13,6 +13,7 @@ mod claude_code;
 mod codex;
 mod copilot;
 mod gemini_cli;
+mod haystack;
 mod litellm;
 mod metric;
 mod openinference;
@@ -140,6 +141,7 @@ const MODULES: &[&Module] = &[
     &openllmetry::MODULE,
     &strands::MODULE,
     &adk::MODULE,
+    &haystack::MODULE,
     &semconv::MODULE,
 ];
 

@@ -248,6 +248,7 @@ emitters! {
     QwenCode => "qwen_code", "Qwen Code";
     Copilot => "copilot", "GitHub Copilot";
     OpenLit => "openlit", "OpenLIT";
+    Haystack => "haystack", "Haystack";
 }
 
 impl Serialize for Emitter {
