@@ -4,6 +4,6 @@
 set -eu
 cd "$(dirname "$0")"
 PY=${PY:-/tmp/i19b/venv-bt/bin/python}
-[ -x "$PY" ] || { python3.11 -m venv /tmp/i19b/venv-bt && /tmp/i19b/venv-bt/bin/pip install -q -r requirements-braintrust.txt; }
+[ -x "$PY" ] || { python3.11 -m venv /tmp/i19b/venv-bt && /tmp/i19b/venv-bt/bin/pip install -q -r ../braintrust_otel/requirements-braintrust.txt; }
 export BRAINTRUST_APP_URL=http://127.0.0.1:9/   # never the vendor, even if something tried to log in
-BT_FILTER_AI=1 ../tools/run_capture.sh . 120 "$PY" "$PWD/program.py"
+BT_FILTER_AI=1 ../tools/run_capture.sh . 120 "$PY" "$PWD/../braintrust_otel/program.py"
