@@ -145,6 +145,11 @@ fn dspy_through_litellm_counts_the_litellm_span_not_the_lm_call_above_it() {
         .collect();
     assert_traces("dspy_litellm", &want);
     assert!(by_model_and_emitter("dspy_litellm").values().all(|e| e == "openinference"));
+    // LiteLLM's own `llm.cost.total` of each span, kept beside ours exactly as written.
+    let both = report_json(&[&traces("dspy_litellm"), "--cost", "both"]);
+    let stated =
+        ["0.00020535", "0.00012315", "0.0013431000000000003", "0.000055049999999999996", "0.00023009999999999998"];
+    assert_eq!(dec(both["total"]["reported_cost"].as_str().unwrap()), stated.iter().map(|s| dec(s)).sum::<Decimal>());
 }
 
 #[test]
