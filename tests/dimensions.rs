@@ -77,14 +77,22 @@ fn model_family_puts_every_name_of_one_model_in_one_row() {
     let sum = |models: &[&str]| -> Tokens {
         models.iter().map(|m| *by_model.get(*m).unwrap_or_else(|| panic!("no {m} row: {by_model:?}"))).sum()
     };
-    // Dated snapshots, a LiteLLM `provider/` prefix, Copilot's dotted name and the bare
-    // name: one model.
+    // Dated snapshots, a LiteLLM `provider/` prefix, Copilot's dotted name, a Bedrock
+    // inference profile's id and the bare name: one model.
     for (family, models) in [
         ("o4-mini", &["o4-mini-2025-04-16", "openai/o4-mini", "o4-mini"][..]),
-        ("claude-sonnet-4-5", &["claude-sonnet-4-5", "claude-sonnet-4-5-20250929", "claude-sonnet-4.5"]),
+        (
+            "claude-sonnet-4-5",
+            &[
+                "claude-sonnet-4-5",
+                "claude-sonnet-4-5-20250929",
+                "claude-sonnet-4.5",
+                "us.anthropic.claude-sonnet-4-5-20250929-v1:0",
+            ],
+        ),
         ("claude-haiku-4-5", &["claude-haiku-4-5", "claude-haiku-4-5-20251001"]),
         ("gpt-4.1", &["gpt-4.1", "gpt-4.1-2025-04-14"]),
-        ("gpt-4o-mini", &["gpt-4o-mini-2024-07-18", "gpt-4o-mini"]),
+        ("gpt-4o-mini", &["gpt-4o-mini-2024-07-18", "gpt-4o-mini", "openai/gpt-4o-mini"]),
     ] {
         assert_eq!(by_family[family], sum(models), "{family}");
     }

@@ -165,10 +165,16 @@ impl Listener {
         if terminate {
             signal(&self.child, "TERM");
         }
-        let mut stdout = String::new();
+        // Read while it runs: a report larger than the pipe's buffer (64 KiB) would block
+        // its writer, and so its exit, until someone reads.
         let mut out = self.child.stdout.take().unwrap();
+        let reader = std::thread::spawn(move || {
+            let mut stdout = String::new();
+            out.read_to_string(&mut stdout).unwrap();
+            stdout
+        });
         let code = wait(&mut self.child, "otelcost listen");
-        out.read_to_string(&mut stdout).unwrap();
+        let stdout = reader.join().unwrap();
         // The reader thread ends at EOF, right after the process.
         std::thread::sleep(Duration::from_millis(50));
         let stderr = self.stderr.lock().unwrap().clone();

@@ -15,6 +15,7 @@ mod codex;
 mod continue_cli;
 mod copilot;
 mod gemini_cli;
+mod haystack;
 mod kilo;
 mod laminar;
 mod langfuse;
@@ -161,6 +162,7 @@ const MODULES: &[&Module] = &[
     &mlflow::MODULE,
     &langfuse::MODULE,
     &laminar::MODULE,
+    &haystack::MODULE,
     &semconv::MODULE,
 ];
 

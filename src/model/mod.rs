@@ -258,6 +258,7 @@ emitters! {
     Pi => "pi", "pi coding agent";
     ContinueCli => "continue_cli", "Continue CLI";
     Kilo => "kilo", "Kilo Code";
+    Haystack => "haystack", "Haystack";
 }
 
 impl Serialize for Emitter {

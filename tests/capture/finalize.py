@@ -23,10 +23,16 @@ import zipfile
 from collections import defaultdict
 from importlib import metadata
 
-SIGNALS = ("traces", "metrics", "logs")
+from google.protobuf.json_format import MessageToDict
+from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
+from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+
+from truth import totals
+
+REQUESTS = {"traces": ExportTraceServiceRequest, "metrics": ExportMetricsServiceRequest,
+            "logs": ExportLogsServiceRequest}
 IDS = {"traceId", "spanId", "parentSpanId"}
-FIELDS = ["requests", "input_tokens_total_incl_cache", "input_tokens_uncached", "cache_read_tokens",
-          "cache_write_tokens", "output_tokens_total_incl_reasoning", "reasoning_tokens"]
 LIBRARIES = {
     "g_strands": ["strands-agents", "openai", "opentelemetry-sdk", "opentelemetry-exporter-otlp-proto-http"],
     "h_google_adk": ["google-adk", "google-genai", "litellm", "openai", "opentelemetry-sdk",
@@ -82,73 +88,15 @@ def hex_ids(node):
 
 
 def to_jsonl(pb_path, signal):
-    # Imported here: the truth tables (`totals`, see libraries/truth.py) need no protobuf.
-    from google.protobuf.json_format import MessageToDict
-    from opentelemetry.proto.collector.logs.v1.logs_service_pb2 import ExportLogsServiceRequest
-    from opentelemetry.proto.collector.metrics.v1.metrics_service_pb2 import ExportMetricsServiceRequest
-    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
-
-    requests = {"traces": ExportTraceServiceRequest, "metrics": ExportMetricsServiceRequest,
-                "logs": ExportLogsServiceRequest}
     lines = []
     for frame in frames(pb_path):
-        msg = requests[signal].FromString(frame)
+        msg = REQUESTS[signal].FromString(frame)
         line = json.dumps(hex_ids(MessageToDict(msg, use_integers_for_enums=True)), separators=(",", ":"))
         # Exponents as OTLP/JSON writers (and otelcost's transcoder) print them: 6.9e-6, not
         # Python's 6.9e-06.
         line = re.sub(r"(?<=[0-9])e-0(?=[0-9])", "e-", line)
         lines.append(re.sub(r"(?<=[0-9])e\+0?(?=[0-9])", "e", line))
     return lines
-
-
-def normalise(entry):
-    u = entry["usage"]
-    if entry["api"] == "openai.chat":
-        cached = u["prompt_tokens_details"]["cached_tokens"]
-        return dict(requests=1, input_tokens_total_incl_cache=u["prompt_tokens"],
-                    input_tokens_uncached=u["prompt_tokens"] - cached, cache_read_tokens=cached,
-                    cache_write_tokens=0, output_tokens_total_incl_reasoning=u["completion_tokens"],
-                    reasoning_tokens=u["completion_tokens_details"]["reasoning_tokens"]), "openai"
-    if entry["api"] == "anthropic.messages":
-        # Anthropic: input_tokens leaves the cache reads and writes out.
-        read, write = u["cache_read_input_tokens"], u["cache_creation_input_tokens"]
-        return dict(requests=1, input_tokens_total_incl_cache=u["input_tokens"] + read + write,
-                    input_tokens_uncached=u["input_tokens"], cache_read_tokens=read, cache_write_tokens=write,
-                    output_tokens_total_incl_reasoning=u["output_tokens"], reasoning_tokens=0), "anthropic"
-    # Gemini: the prompt count includes cached content; thoughts are billed as output but
-    # reported apart from the candidates.
-    cached = u.get("cachedContentTokenCount", 0)
-    thoughts = u.get("thoughtsTokenCount", 0)
-    return dict(requests=1, input_tokens_total_incl_cache=u["promptTokenCount"],
-                input_tokens_uncached=u["promptTokenCount"] - cached, cache_read_tokens=cached,
-                cache_write_tokens=0, output_tokens_total_incl_reasoning=u["candidatesTokenCount"] + thoughts,
-                reasoning_tokens=thoughts), "google"
-
-
-def totals(log):
-    by_response, by_request, overall = {}, {}, dict.fromkeys(FIELDS, 0)
-    per_request, not_delivered = [], []
-    for e in log:
-        if not e["usage_delivered_to_client"]:
-            not_delivered.append(e)
-            continue
-        n, provider = normalise(e)
-        r = by_response.setdefault(e["response_model"], {"provider": provider, "request_models": [],
-                                                          **dict.fromkeys(FIELDS, 0)})
-        if e["request_model"] not in r["request_models"]:
-            r["request_models"].append(e["request_model"])
-        q = by_request.setdefault(e["request_model"], dict.fromkeys(FIELDS, 0))
-        for k in FIELDS:
-            r[k] += n[k]
-            q[k] += n[k]
-            overall[k] += n[k]
-        per_request.append({"fake_request": e["n"], "api": e["api"], "request_model": e["request_model"],
-                            "response_model": e["response_model"], "stream": e["stream"],
-                            "tool_call": e["tool_call"], "raw_usage_sent": e["usage"], **n})
-    return {"note": "computed from the fake server's log of what it sent; only responses whose usage reached "
-                    "the client (see usage_not_delivered)",
-            "by_response_model": by_response, "by_request_model": by_request, "overall": overall,
-            "usage_not_delivered": not_delivered}, per_request
 
 
 def observed(trace_lines):
@@ -173,7 +121,7 @@ def main():
     for d in (pb_dir, json_dir, kit_dir):
         os.makedirs(d, exist_ok=True)
     trace_lines = []
-    for signal in SIGNALS:
+    for signal in REQUESTS:
         src = os.path.join(run, "otlp", f"{signal}.pb")
         if not os.path.exists(src):
             continue

@@ -11,7 +11,7 @@ import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
-from finalize import totals  # noqa: E402
+from truth import totals  # noqa: E402  (tests/capture/truth.py, first on the path)
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(HERE)))
 
