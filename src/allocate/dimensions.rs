@@ -63,12 +63,13 @@ pub const BUILTIN_ALIASES: &[(&str, &[&str], &str)] = &[
 
 /// Dimensions read from the call itself.
 pub const FIELDS: &[(&str, &str)] = &[
-    ("model", "the model that answered (else the one requested), as emitted"),
     (
-        "model_family",
-        "the catalog model the call was priced as: dated snapshots, provider prefixes and Bedrock/Vertex ids of one model share it; unpriced: the model as emitted",
+        "model",
+        "the model as the price catalog knows it: dated snapshots, provider prefixes and Bedrock/Vertex ids of one model share it; unpriced: as emitted (alias: model_family)",
     ),
-    ("provider", "gen_ai.provider.name / gen_ai.system"),
+    ("model_id", "the model as emitted: the one that answered, else the one requested"),
+    ("provider", "the provider whose catalog entry priced the call (who bills it); unpriced: as emitted"),
+    ("provider_id", "the provider as emitted: gen_ai.provider.name / gen_ai.system"),
     ("service", "the resource's service.name"),
     ("operation", "chat, embeddings, …"),
     ("route", "where it was sent: /ROUTE/v1/traces (listen, run --route), or a --save directory route=ROUTE"),
@@ -80,14 +81,28 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("month", "time bucket: YYYY-MM"),
 ];
 
+/// Older names of built-in dimensions, still understood: (old name, dimension).
+pub const FIELD_ALIASES: &[(&str, &str)] = &[("model_family", "model")];
+
+/// Whether `name` is a built-in dimension (or an older name of one): no alias or rule
+/// may redefine it.
+pub fn is_builtin(name: &str) -> bool {
+    FIELDS.iter().any(|(f, _)| *f == name) || FIELD_ALIASES.iter().any(|(old, _)| *old == name)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
+    /// As the catalog knows it, else as emitted.
     Model,
-    ModelFamily,
+    /// As emitted.
+    ModelId,
     Route,
     Emitter,
     Signal,
+    /// As the catalog knows it, else as emitted.
     Provider,
+    /// As emitted.
+    ProviderId,
     Service,
     Operation,
     /// The session the emitter names (`Call.session`).
@@ -204,9 +219,11 @@ impl Resolver<'_> {
     /// derived dimension being defined, so that its own name in its rules means the alias
     /// or attribute underneath, not itself.
     fn resolve(&mut self, name: &str, skip_derived: Option<&str>) -> Dimension {
+        let name = FIELD_ALIASES.iter().find(|(old, _)| *old == name).map_or(name, |(_, new)| new);
         let field = match name {
             "model" => Some(Dimension::Field(Field::Model)),
-            "model_family" => Some(Dimension::Field(Field::ModelFamily)),
+            "model_id" => Some(Dimension::Field(Field::ModelId)),
+            "provider_id" => Some(Dimension::Field(Field::ProviderId)),
             "route" => Some(Dimension::Field(Field::Route)),
             "emitter" => Some(Dimension::Field(Field::Emitter)),
             "signal" => Some(Dimension::Field(Field::Signal)),
@@ -318,14 +335,13 @@ impl Grouping {
     pub(super) fn value(&self, dim: &Dimension, priced: &PricedCall) -> Option<String> {
         let call = &priced.call;
         match dim {
-            Dimension::Field(Field::Model) => call.model.clone(),
-            Dimension::Field(Field::ModelFamily) => {
-                priced.model_family.as_deref().map(str::to_string).or_else(|| call.model.clone())
-            }
+            Dimension::Field(Field::Model) => priced.model().map(str::to_string),
+            Dimension::Field(Field::ModelId) => call.model.clone(),
             Dimension::Field(Field::Route) => call.route.as_deref().map(str::to_string),
             Dimension::Field(Field::Emitter) => Some(call.emitter.id().to_string()),
             Dimension::Field(Field::Signal) => Some(call.signal.name().to_string()),
-            Dimension::Field(Field::Provider) => call.provider.clone(),
+            Dimension::Field(Field::Provider) => priced.provider().map(str::to_string),
+            Dimension::Field(Field::ProviderId) => call.provider.clone(),
             Dimension::Field(Field::Service) => call.service.clone(),
             Dimension::Field(Field::Operation) => call.operation.clone(),
             Dimension::Field(Field::Session) => call.session.clone(),

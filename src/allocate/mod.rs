@@ -6,7 +6,7 @@ mod rules;
 mod shape;
 mod split;
 
-pub use dimensions::{Alias, Bucket, Catalog, Dimension, Grouping, BUILTIN_ALIASES, FIELDS};
+pub use dimensions::{Alias, Bucket, Catalog, Dimension, Grouping, BUILTIN_ALIASES, FIELDS, FIELD_ALIASES};
 pub use overview::{ModelUsage, Overview, PriceSource, Timeline};
 pub use rules::{Matcher, Rules, UNALLOCATED};
 pub use shape::{merge, sort, top, SortBy, OTHER};
@@ -225,7 +225,7 @@ mod tests {
             },
             cost: cost.map(|c| Decimal::from_str(c).unwrap()),
             price_ref: None,
-            model_family: None,
+            catalog_name: None,
             explanation: None,
             what_if: None,
             quote: None,

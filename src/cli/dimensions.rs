@@ -2,7 +2,7 @@
 //! comes from (built in, the aliases with their attribute keys, the rules file's).
 
 use super::{error, Failure};
-use crate::allocate::{Catalog, Rules, FIELDS};
+use crate::allocate::{Catalog, Rules, FIELDS, FIELD_ALIASES};
 use clap::Args;
 use serde::Serialize;
 use std::io::Write;
@@ -49,6 +49,12 @@ pub fn run(args: DimensionsArgs) -> Result<i32, Failure> {
             origin: "built in".into(),
         })
         .collect();
+    entries.extend(FIELD_ALIASES.iter().map(|(old, new)| Entry {
+        name: old.to_string(),
+        kind: "field",
+        from: vec![format!("the same as {new} (its older name)")],
+        origin: "built in".into(),
+    }));
     entries.extend(catalog.aliases.iter().map(|a| Entry {
         name: a.name.clone(),
         kind: "alias",

@@ -26,10 +26,16 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 
+/// The `model_names` of reports whose `model` and `provider` are the catalog's names.
+const MODEL_NAMES: &str = "catalog";
+
 #[derive(Serialize)]
 struct Doc<'a> {
     currency: &'static str,
     group_by: &'a [String],
+    /// `catalog`: the `model` and `provider` dimensions are the price catalog's names (the
+    /// raw ones are `model_id` and `provider_id`). Reports without it named them as emitted.
+    model_names: &'static str,
     rows: Vec<JsonRow<'a>>,
     total: JsonTotals,
     unpriced: Vec<JsonUnpriced<'a>>,
@@ -246,6 +252,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     let doc = Doc {
         currency: "USD",
         group_by: &report.group_by,
+        model_names: MODEL_NAMES,
         rows: report
             .rows
             .iter()
