@@ -170,6 +170,15 @@ impl Catalog {
     pub fn alias(&self, name: &str) -> Option<&Alias> {
         self.aliases.iter().find(|a| a.name == name)
     }
+
+    /// Every name that means a dimension of its own: built in, aliases, derived.
+    pub fn names(&self) -> Vec<&str> {
+        let builtin = FIELDS.iter().map(|(n, _)| *n).chain(FIELD_ALIASES.iter().map(|(n, _)| *n));
+        builtin
+            .chain(self.aliases.iter().map(|a| a.name.as_str()))
+            .chain(self.rules.derived.iter().map(|d| d.name.as_str()))
+            .collect()
+    }
 }
 
 /// A derived dimension ready to evaluate: its rules with their inputs resolved.
@@ -181,9 +190,10 @@ pub struct CompiledDerived {
 /// A `--where` condition: `key=value` or `key!=value`.
 #[derive(Debug)]
 pub struct Filter {
-    dimension: Dimension,
-    value: String,
-    negate: bool,
+    pub(super) key: String,
+    pub(super) dimension: Dimension,
+    pub(super) value: String,
+    pub(super) negate: bool,
 }
 
 /// How to group: dimensions with their names, filters, the derived dimensions they use,
@@ -195,6 +205,12 @@ pub struct Grouping {
     pub derived: Vec<CompiledDerived>,
     pub time_zone: jiff::tz::TimeZone,
     pub week_start: Weekday,
+    /// The `--by` and `--where` names that are none of the named dimensions: attribute
+    /// keys (or typos), with their dimension.
+    pub plain: Vec<(String, Dimension)>,
+    /// Every name of a dimension of its own (built in, aliases, derived): what a typo is
+    /// likely a typo of.
+    pub known: Vec<String>,
 }
 
 /// Resolves names into dimensions, collecting the attribute keys extract must capture.
@@ -204,6 +220,8 @@ struct Resolver<'a> {
     slots: Vec<String>,
     derived: Vec<CompiledDerived>,
     derived_ids: HashMap<String, usize>,
+    /// Names read as attribute keys (see `Grouping::plain`).
+    plain: Vec<(String, Dimension)>,
 }
 
 impl Resolver<'_> {
@@ -256,7 +274,11 @@ impl Resolver<'_> {
                 slot
             };
         }
-        self.slot(name.to_string())
+        let slot = self.slot(name.to_string());
+        if !self.plain.iter().any(|(n, _)| n == name) {
+            self.plain.push((name.to_string(), slot.clone()));
+        }
+        slot
     }
 
     fn compile(&mut self, position: usize) -> Dimension {
@@ -301,9 +323,15 @@ impl Grouping {
         time_zone: jiff::tz::TimeZone,
         week_start: Weekday,
     ) -> Result<(Grouping, Vec<String>), String> {
-        let mut r = Resolver { catalog, slots: Vec::new(), derived: Vec::new(), derived_ids: HashMap::new() };
+        let mut r = Resolver {
+            catalog,
+            slots: Vec::new(),
+            derived: Vec::new(),
+            derived_ids: HashMap::new(),
+            plain: Vec::new(),
+        };
         let dimensions = names.iter().map(|name| (name.clone(), r.resolve(name.trim(), None))).collect();
-        let filters = filters
+        let filters: Vec<Filter> = filters
             .iter()
             .map(|text| {
                 let (key, value, negate) = match text.split_once("!=") {
@@ -317,10 +345,15 @@ impl Grouping {
                 if key.is_empty() {
                     return Err(format!("--where {text:?}: the key is empty; write e.g. team=payments"));
                 }
-                Ok(Filter { dimension: r.resolve(key, None), value: value.trim().to_string(), negate })
+                let dimension = r.resolve(key, None);
+                Ok(Filter { key: key.to_string(), dimension, value: value.trim().to_string(), negate })
             })
             .collect::<Result<_, _>>()?;
-        let grouping = Grouping { dimensions, filters, derived: r.derived, time_zone, week_start };
+        // A rule's `from` read as an attribute is the rules file's business, not a typo here.
+        let asked: Vec<&str> = names.iter().map(|n| n.trim()).chain(filters.iter().map(|f| f.key.as_str())).collect();
+        let plain = r.plain.into_iter().filter(|(name, _)| asked.contains(&name.as_str())).collect();
+        let known = catalog.names().into_iter().map(String::from).collect();
+        let grouping = Grouping { dimensions, filters, derived: r.derived, time_zone, week_start, plain, known };
         Ok((grouping, r.slots))
     }
 

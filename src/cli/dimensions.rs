@@ -1,7 +1,7 @@
 //! `otelcost dimensions`: every name `--by` and `--where` understand, and where its value
 //! comes from (built in, the aliases with their attribute keys, the rules file's).
 
-use super::{error, Failure};
+use super::{error, write_failure, Failure};
 use crate::allocate::{Catalog, Rules, FIELDS, FIELD_ALIASES};
 use clap::Args;
 use serde::Serialize;
@@ -83,7 +83,7 @@ pub fn run(args: DimensionsArgs) -> Result<i32, Failure> {
         }
         ListFormat::Table => write_table(&mut out, &entries),
     };
-    written.map_err(|e| error(format!("cannot write: {e}")))?;
+    written.map_err(|e| write_failure("cannot write", &e.into()))?;
     Ok(super::exit::OK)
 }
 
