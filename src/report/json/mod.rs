@@ -359,6 +359,7 @@ mod tests {
             "groups",
             "timeline",
             "models",
+            "model_names",
         ];
         want.sort();
         let mut keys_sorted = keys.clone();
@@ -366,6 +367,7 @@ mod tests {
         assert_eq!(keys_sorted, want);
 
         assert_eq!(v["currency"], "USD");
+        assert_eq!(v["model_names"], "catalog");
         assert_eq!(v["group_by"], json!(["model", "user"]));
         assert_eq!(v["period"], json!({"first": "2026-11-21T09:00:00Z", "last": "2026-11-21T11:20:00Z"}));
         assert_eq!((&v["dimension"], &v["time_zone"]), (&json!("model"), &json!("UTC")));
