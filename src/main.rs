@@ -6,7 +6,9 @@ fn main() {
     let code = match cli::run(cli) {
         Ok(code) => code,
         Err(failure) => {
-            eprintln!("otelcost: {}", failure.message);
+            if !failure.is_quiet() {
+                eprintln!("otelcost: {}", failure.message);
+            }
             failure.code
         }
     };

@@ -132,7 +132,10 @@ fn costs(report: &Value) -> BTreeMap<String, Decimal> {
         .unwrap()
         .iter()
         .map(|r| {
-            (r["group"]["model"].as_str().unwrap().to_string(), Decimal::from_str(r["cost"].as_str().unwrap()).unwrap())
+            (
+                r["group"]["model_id"].as_str().unwrap().to_string(),
+                Decimal::from_str(r["cost"].as_str().unwrap()).unwrap(),
+            )
         })
         .collect()
 }
@@ -159,7 +162,7 @@ fn truth_files_are_what_the_fake_server_logged() {
 #[test]
 fn every_capture_counts_each_call_once_at_list_price() {
     for run in CAPTURES {
-        assert_priced_exactly(&report_json(&[&capture_dir(run)]), &truth(run), run);
+        assert_priced_exactly(&report_json(&[&capture_dir(run), "--by", "model_id"]), &truth(run), run);
     }
 }
 
@@ -170,13 +173,13 @@ fn qwen_code_with_anthropic_keeps_its_cache_writes() {
     let run = "qwen-code-anthropic-outfile";
     let want = truth(run);
     assert_eq!(want["claude-sonnet-4-5"].cache_write, 4_700);
-    assert_priced_exactly(&report_json(&[&capture_dir(run)]), &want, run);
+    assert_priced_exactly(&report_json(&[&capture_dir(run), "--by", "model_id"]), &want, run);
 }
 
 #[test]
 fn qwen_code_with_gemini_counts_tool_use_prompts_and_thoughts() {
     let run = "qwen-code-gemini-otlp";
-    assert_priced_exactly(&report_json(&[&capture_dir(run)]), &truth(run), run);
+    assert_priced_exactly(&report_json(&[&capture_dir(run), "--by", "model_id"]), &truth(run), run);
     assert_eq!(rows(&report_json(&[&signal_file(run, "logs")])), truth(run), "events alone");
     // Gemini's tool-use prompt is only inside the events' total_token_count: spans and
     // counters alone lack it, but count the thoughts on top of output (provider gcp.gemini,
@@ -288,7 +291,11 @@ fn the_claude_agent_sdks_own_cost_matches_ours() {
     // (subagent included), against the exact figure.
     let run = "claude-agent-sdk-otlp";
     let stated = expected(run)["sdk_result"]["total_cost_usd"].as_f64().unwrap();
-    let ours = report_json(&[&capture_dir(run)])["total"]["cost"].as_str().unwrap().parse::<f64>().unwrap();
+    let ours = report_json(&[&capture_dir(run), "--by", "model_id"])["total"]["cost"]
+        .as_str()
+        .unwrap()
+        .parse::<f64>()
+        .unwrap();
     assert!((stated - ours).abs() < 1e-12, "SDK {stated}, otelcost {ours}");
 }
 
@@ -393,7 +400,11 @@ fn run_agent_with(ws: &Workspace, env: &[(&str, String)], options: &[&str], comm
     }
     cmd.envs(env.iter().map(|(k, v)| (k, v)));
     let report = ws.dir.path().join("report.json");
-    cmd.args(["run", "--format", "json", "--flush", "5s", "-o"]).arg(&report).args(options).arg("--").args(command);
+    cmd.args(["run", "--format", "json", "--by", "model_id", "--flush", "5s", "-o"])
+        .arg(&report)
+        .args(options)
+        .arg("--")
+        .args(command);
     let out = cmd.timeout(std::time::Duration::from_secs(240)).output().unwrap();
     let log =
         format!("stdout:\n{}\nstderr:\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
@@ -496,7 +507,11 @@ fn run_copilot_cli_reads_its_file_and_is_priced_exactly() {
     assert_priced_exactly(&report, &fake.truth(), "copilot");
     // The file is kept with what the receiver saved: the same figures later, and in the
     // route's folder, so its calls keep `run --route`'s route.
-    assert_priced_exactly(&report_json(&[saved.to_str().unwrap()]), &fake.truth(), "copilot, saved");
+    assert_priced_exactly(
+        &report_json(&[saved.to_str().unwrap(), "--by", "model_id"]),
+        &fake.truth(),
+        "copilot, saved",
+    );
     let by_route = report_json(&[saved.to_str().unwrap(), "--by", "route"]);
     let rows = by_route["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 1, "{by_route}");

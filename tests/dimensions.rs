@@ -1,6 +1,7 @@
 //! The dimensions people ask for first, on the real captures in `testdata/`: which
 //! emitter module read each call (`--by emitter`), which signal it was counted from
-//! (`--by signal`), the model as the catalog knows it (`--by model_family`), and the
+//! (`--by signal`), the model as the catalog knows it (`--by model`, or its older name
+//! `model_family`) beside the model as emitted (`--by model_id`), and the
 //! route a file's `route=…` directory gives it (`--by route`).
 
 mod common;
@@ -72,7 +73,7 @@ fn by_signal_says_which_record_was_counted() {
 #[test]
 fn model_family_puts_every_name_of_one_model_in_one_row() {
     let all = testdata("");
-    let by_model = rows(&report_json(&[&all, "--by", "model"]));
+    let by_model = rows(&report_json(&[&all, "--by", "model_id"]));
     let by_family = rows(&report_json(&[&all, "--by", "model_family"]));
     let sum = |models: &[&str]| -> Tokens {
         models.iter().map(|m| *by_model.get(*m).unwrap_or_else(|| panic!("no {m} row: {by_model:?}"))).sum()
@@ -97,9 +98,9 @@ fn model_family_puts_every_name_of_one_model_in_one_row() {
         assert_eq!(by_family[family], sum(models), "{family}");
     }
     assert_eq!(by_family.values().copied().sum::<Tokens>(), by_model.values().copied().sum::<Tokens>());
-    // `--by model` stays as emitted, and the family selects.
+    // `--by model_id` stays as emitted, and the family selects.
     assert!(by_model.contains_key("openai/o4-mini"));
-    let o4 = report_json(&[&all, "--where", "model_family=o4-mini", "--by", "model"]);
+    let o4 = report_json(&[&all, "--where", "model_family=o4-mini", "--by", "model_id"]);
     assert_eq!(rows(&o4).len(), 3, "{o4}");
 }
 

@@ -13,6 +13,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 const STRICT: i32 = 3;
+/// No input could be read: no report.
+const READ_NOTHING: i32 = 1;
 
 struct Outcome {
     code: i32,
@@ -75,10 +77,17 @@ fn every_hostile_file_is_reported_and_its_valid_records_kept() {
         if got != want {
             failures.push(format!("{rel}:\n--- expected\n{want}--- got\n{got}"));
         }
-        // --strict fails on every problem and every unpriced model, and on nothing else.
+        // --strict fails on every problem and every unpriced model, and on nothing else;
+        // a file of which nothing could be read fails with or without it (exit 1).
         let flagged = outcome.stderr.lines().any(|l| l.starts_with("error:") || l.starts_with("warning: no price"));
         let strict = report(&[&rel, "--strict"]);
-        let want_strict = if flagged { STRICT } else { outcome.code };
+        let want_strict = if outcome.code == READ_NOTHING {
+            READ_NOTHING
+        } else if flagged {
+            STRICT
+        } else {
+            outcome.code
+        };
         if strict.code != want_strict {
             failures.push(format!("{rel}: --strict exits {} (expected {want_strict})", strict.code));
         }
@@ -169,9 +178,10 @@ fn a_named_fifo_is_read_as_a_stream() {
 fn garbage_on_stdin_is_one_problem() {
     let garbage = b"\x00\x01\x02 not otlp \xff".to_vec();
     let out = common::otelcost_stdin(&["report", "-"], Some(garbage.clone()));
-    assert_eq!(out.code, 0, "{}", out.stderr);
+    // Nothing could be read: no report, exit 1, --strict or not.
+    assert_eq!((out.code, out.stdout.as_str()), (READ_NOTHING, ""), "{}", out.stderr);
     assert!(out.stderr.contains("error: <stdin>: not telemetry data"), "{}", out.stderr);
-    assert_eq!(common::otelcost_stdin(&["report", "-", "--strict"], Some(garbage)).code, STRICT);
+    assert_eq!(common::otelcost_stdin(&["report", "-", "--strict"], Some(garbage)).code, READ_NOTHING);
 }
 
 /// A zstd file cut short: the lines before the cut are counted, the cut is one problem.

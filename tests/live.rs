@@ -68,7 +68,9 @@ lp.shutdown()
 sys.exit(int(os.environ.get("EXIT_CODE", "0")))
 "#;
 
-const MODEL: &str = "gpt-4o-mini-2024-07-18";
+/// The row of the program's `gpt-4o-mini-2024-07-18` calls: the model as the price
+/// catalog names it.
+const CATALOG_MODEL: &str = "gpt-4o-mini";
 
 fn python() -> String {
     common::external("OTELCOST_TEST_PYTHON")
@@ -285,7 +287,7 @@ fn exporter_session(program: &str, args: &[&str], env: &[(&str, &str)], use_grpc
     assert!(!done.stderr.contains("refused"), "{}", done.stderr);
     let live = parse(&done.stdout);
     let expected = if program.ends_with("node") { (5, 10010, 1500) } else { (5, 5010, 500) };
-    assert_eq!(row(&live, MODEL), expected);
+    assert_eq!(row(&live, CATALOG_MODEL), expected);
     let ext = if save_format == "json" { "jsonl" } else { "pb" };
     assert!(save.join(format!("traces.{ext}")).is_file(), "--save wrote no traces.{ext}");
     assert_eq!(saved_extensions(&save), [ext], "every request in the --save-format layout");
@@ -361,13 +363,13 @@ fn run_wraps_a_real_instrumented_program() {
     let args = ["--format", "json", "--budget", "1", "--summary", summary.to_str().unwrap(), "--", &python, script];
     let done = run_otelcost(&args, &[("GITHUB_STEP_SUMMARY", step_summary.to_str().unwrap())]);
     assert_eq!(done.code, 0, "{}", done.stderr);
-    assert_eq!(row(&parse(&done.stdout), MODEL), (3, 3003, 300));
+    assert_eq!(row(&parse(&done.stdout), CATALOG_MODEL), (3, 3003, 300));
     for file in [&summary, &step_summary] {
         let text = std::fs::read_to_string(file).unwrap();
         assert!(text.contains("## otelcost") && text.contains("within the budget of $1"), "{text}");
-        assert!(text.contains(&format!("| {MODEL} | 3 | 3,003 |")), "{text}");
+        assert!(text.contains(&format!("| {CATALOG_MODEL} | 3 | 3,003 |")), "{text}");
         assert!(
-            text.contains(&format!("```mermaid\npie showData title Cost by model (USD)\n    \"{MODEL}\" : ")),
+            text.contains(&format!("```mermaid\npie showData title Cost by model (USD)\n    \"{CATALOG_MODEL}\" : ")),
             "{text}"
         );
     }

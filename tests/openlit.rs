@@ -29,11 +29,11 @@ fn otlp(signal: &str) -> String {
 #[test]
 fn every_signal_and_all_together_count_each_call_once() {
     let want = what_openlit_states("i_openlit");
-    assert_eq!(rows(&report_json(&[&otlp("traces")])), want, "traces");
-    assert_eq!(rows(&report_json(&[&otlp("logs")])), want, "logs");
-    assert_eq!(rows(&report_json(&[&testdata("emitters/i_openlit")])), want, "all");
-    assert_eq!(rows(&report_json(&[&testdata("protobuf/i_openlit")])), want, "protobuf");
-    assert_eq!(rows(&report_json(&[&otlp("logs"), &otlp("traces")])), want, "logs, then traces");
+    assert_eq!(rows(&report_json(&[&otlp("traces"), "--by", "model_id"])), want, "traces");
+    assert_eq!(rows(&report_json(&[&otlp("logs"), "--by", "model_id"])), want, "logs");
+    assert_eq!(rows(&report_json(&[&testdata("emitters/i_openlit"), "--by", "model_id"])), want, "all");
+    assert_eq!(rows(&report_json(&[&testdata("protobuf/i_openlit"), "--by", "model_id"])), want, "protobuf");
+    assert_eq!(rows(&report_json(&[&otlp("logs"), &otlp("traces"), "--by", "model_id"])), want, "logs, then traces");
 }
 
 #[test]
@@ -49,13 +49,13 @@ fn metrics_alone_have_no_cache_split() {
         }
         t.cache_read = 0;
     }
-    assert_eq!(rows(&report_json(&[&otlp("metrics")])), want);
+    assert_eq!(rows(&report_json(&[&otlp("metrics"), "--by", "model_id"])), want);
 }
 
 #[test]
 fn console_exporter_stdout_with_the_programs_prints() {
     let stdout = testdata("emitters/i_openlit_console/stdout.txt");
-    let run = otelcost(&["report", &stdout, "--format", "json", "--strict"]);
+    let run = otelcost(&["report", &stdout, "--format", "json", "--strict", "--by", "model_id"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(rows(&report), what_openlit_states("i_openlit_console"));
@@ -67,13 +67,16 @@ fn console_exporter_stdout_with_the_programs_prints() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("metrics.txt");
     std::fs::write(&path, metrics).unwrap();
-    assert_eq!(rows(&report_json(&[path.to_str().unwrap()])), rows(&report_json(&[&otlp("metrics")])));
+    assert_eq!(
+        rows(&report_json(&[path.to_str().unwrap(), "--by", "model_id"])),
+        rows(&report_json(&[&otlp("metrics"), "--by", "model_id"]))
+    );
 }
 
 #[test]
 fn openlits_own_cost_is_shown_never_added() {
-    let report = report_json(&[&testdata("emitters/i_openlit"), "--cost", "both"]);
-    let listed = report_json(&[&testdata("emitters/i_openlit")]);
+    let report = report_json(&[&testdata("emitters/i_openlit"), "--cost", "both", "--by", "model_id"]);
+    let listed = report_json(&[&testdata("emitters/i_openlit"), "--by", "model_id"]);
     assert_eq!(report["total"]["cost"], listed["total"]["cost"]);
     // OpenLIT could not load its price table offline: it states 0 for every call.
     assert_eq!(report["total"]["reported_cost"], "0", "{report}");

@@ -25,21 +25,21 @@ fn openai_v2_as_the_telemetry_shows_it(scenario: &str) -> BTreeMap<String, Token
 
 #[test]
 fn openai_v2_default_spans_match_what_the_server_sent() {
-    let report = report_json(&[&testdata("emitters/a_openai_v2_default/traces.jsonl")]);
+    let report = report_json(&[&testdata("emitters/a_openai_v2_default/traces.jsonl"), "--by", "model_id"]);
     assert_eq!(rows(&report), openai_v2_as_the_telemetry_shows_it("a_openai_v2_default"));
 }
 
 #[test]
 fn openai_v2_latest_span_and_details_event_count_once() {
     // Traces, logs (operation.details events repeating the spans' usage) and metrics together.
-    let report = report_json(&[&testdata("emitters/a_openai_v2_latest")]);
+    let report = report_json(&[&testdata("emitters/a_openai_v2_latest"), "--by", "model_id"]);
     assert_eq!(rows(&report), openai_v2_as_the_telemetry_shows_it("a_openai_v2_latest"));
 }
 
 #[test]
 fn details_events_alone_are_counted() {
     // The log events carry the chat calls (the embeddings call has no event).
-    let report = report_json(&[&testdata("emitters/a_openai_v2_latest/logs.jsonl")]);
+    let report = report_json(&[&testdata("emitters/a_openai_v2_latest/logs.jsonl"), "--by", "model_id"]);
     let mut want = openai_v2_as_the_telemetry_shows_it("a_openai_v2_latest");
     want.remove("text-embedding-3-small");
     assert_eq!(rows(&report), want);
@@ -47,7 +47,7 @@ fn details_events_alone_are_counted() {
 
 #[test]
 fn openllmetry_with_the_anthropic_sdks_own_spans_counts_each_call_once() {
-    let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl")]);
+    let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--by", "model_id"]);
     let mut want = expected_by_model(&expected("b_openllmetry"));
     // The streamed o4-mini span carries no reasoning attribute (scenario notes): its
     // output is right, the reasoning subset is not in the telemetry.
@@ -57,7 +57,7 @@ fn openllmetry_with_the_anthropic_sdks_own_spans_counts_each_call_once() {
 
 #[test]
 fn costs_are_exact_decimals_from_the_catalog() {
-    let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl")]);
+    let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--by", "model_id"]);
     let row = model_row(&report, "claude-sonnet-4-5-20250929");
     // 72 input × $3 + 1,536 cache read × $0.30 + 1,536 cache write × $3.75 + 45 output × $15, per million.
     assert_eq!(row["cost"], "0.0071118");
@@ -73,27 +73,29 @@ fn costs_are_exact_decimals_from_the_catalog() {
 
 #[test]
 fn protobuf_stream_json_lines_and_request_bodies_agree() {
-    let jsonl = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl")]);
-    let pb = report_json(&[&testdata("protobuf/b_openllmetry/traces.pb")]);
+    let jsonl = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--by", "model_id"]);
+    let pb = report_json(&[&testdata("protobuf/b_openllmetry/traces.pb"), "--by", "model_id"]);
     assert_eq!(rows(&jsonl), rows(&pb));
     assert_eq!(jsonl["total"], pb["total"]);
     // The Vercel capture was sent as OTLP/JSON with numbers as JSON numbers.
-    let jsonl = report_json(&[&testdata("emitters/f_vercel_ai/traces.jsonl")]);
-    let pb = report_json(&[&testdata("protobuf/f_vercel_ai/traces.pb")]);
+    let jsonl = report_json(&[&testdata("emitters/f_vercel_ai/traces.jsonl"), "--by", "model_id"]);
+    let pb = report_json(&[&testdata("protobuf/f_vercel_ai/traces.pb"), "--by", "model_id"]);
     assert_eq!(jsonl["total"], pb["total"]);
     // One protobuf body per request, as the client sent them.
-    let bodies = report_json(&[&testdata("bodies/d_litellm_default")]);
-    let jsonl = report_json(&[&testdata("emitters/d_litellm_default/traces.jsonl")]);
+    let bodies = report_json(&[&testdata("bodies/d_litellm_default"), "--by", "model_id"]);
+    let jsonl = report_json(&[&testdata("emitters/d_litellm_default/traces.jsonl"), "--by", "model_id"]);
     assert_eq!(rows(&bodies), rows(&jsonl));
 }
 
 #[test]
 fn the_same_dump_in_several_forms_counts_once() {
-    let once = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl")]);
+    let once = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--by", "model_id"]);
     let thrice = report_json(&[
         &testdata("emitters/b_openllmetry/traces.jsonl"),
         &testdata("protobuf/b_openllmetry"),
         &testdata("emitters/b_openllmetry/traces.jsonl"),
+        "--by",
+        "model_id",
     ]);
     assert_eq!(rows(&once), rows(&thrice));
 }
@@ -105,20 +107,20 @@ fn tempdir() -> tempfile::TempDir {
 #[test]
 fn gzip_zstd_stdin_and_zstd_frames_read_the_same() {
     let plain = std::fs::read(testdata("emitters/b_openllmetry/traces.jsonl")).unwrap();
-    let want = rows(&report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl")]));
+    let want = rows(&report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--by", "model_id"]));
     let dir = tempdir();
 
     let gz = dir.path().join("traces.jsonl.gz");
     let mut enc = flate2::write::GzEncoder::new(std::fs::File::create(&gz).unwrap(), flate2::Compression::default());
     enc.write_all(&plain).unwrap();
     enc.finish().unwrap();
-    assert_eq!(rows(&report_json(&[gz.to_str().unwrap()])), want);
+    assert_eq!(rows(&report_json(&[gz.to_str().unwrap(), "--by", "model_id"])), want);
 
     let zst = dir.path().join("dump.zst"); // no hint in the name: recognised by content
     std::fs::write(&zst, zstd::encode_all(&plain[..], 3).unwrap()).unwrap();
-    assert_eq!(rows(&report_json(&[zst.to_str().unwrap()])), want);
+    assert_eq!(rows(&report_json(&[zst.to_str().unwrap(), "--by", "model_id"])), want);
 
-    let run = otelcost_stdin(&["report", "-", "--format", "json"], Some(plain.clone()));
+    let run = otelcost_stdin(&["report", "-", "--format", "json", "--by", "model_id"], Some(plain.clone()));
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), want);
 
@@ -135,7 +137,7 @@ fn gzip_zstd_stdin_and_zstd_frames_read_the_same() {
     }
     let path = dir.path().join("otel-export"); // no signal in the name: sniffed per frame
     std::fs::write(&path, legacy).unwrap();
-    assert_eq!(rows(&report_json(&[path.to_str().unwrap()])), want);
+    assert_eq!(rows(&report_json(&[path.to_str().unwrap(), "--by", "model_id"])), want);
 }
 
 #[test]
@@ -147,8 +149,8 @@ fn a_pretty_printed_request_is_one_document() {
     let pretty: Vec<String> = docs.iter().map(|d| serde_json::to_string_pretty(d).unwrap()).collect();
     std::fs::write(&path, pretty.join("\n")).unwrap();
     assert_eq!(
-        rows(&report_json(&[path.to_str().unwrap()])),
-        rows(&report_json(&[&testdata("emitters/a_openai_v2_default/traces.jsonl")]))
+        rows(&report_json(&[path.to_str().unwrap(), "--by", "model_id"])),
+        rows(&report_json(&[&testdata("emitters/a_openai_v2_default/traces.jsonl"), "--by", "model_id"]))
     );
 }
 
@@ -201,7 +203,7 @@ fn parents_retries_and_events_do_not_move_the_totals() {
     let dir = tempdir();
     let path = dir.path().join("traps.jsonl");
     std::fs::write(&path, out).unwrap();
-    let run = otelcost(&["report", path.to_str().unwrap(), "--format", "json"]);
+    let run = otelcost(&["report", path.to_str().unwrap(), "--format", "json", "--by", "model_id"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(rows(&report), openai_v2_as_the_telemetry_shows_it("a_openai_v2_default"));
@@ -232,7 +234,8 @@ fn an_agent_span_with_no_child_usage_is_counted() {
 /// made so far (g notes): summed with them, the weather agent's input counts 2.6 times.
 #[test]
 fn strands_agent_spans_do_not_double_count_their_chat_calls() {
-    let run = otelcost(&["report", &testdata("emitters/g_strands"), "--by", "provider,model", "--format", "json"]);
+    let run =
+        otelcost(&["report", &testdata("emitters/g_strands"), "--by", "provider_id,model_id", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     // Request models only, no reasoning split, and strands-agents is no provider (g notes).
@@ -249,7 +252,7 @@ fn strands_agent_spans_do_not_double_count_their_chat_calls() {
 /// reasoning ADK 2 counts twice on LiteLLM models (h notes).
 #[test]
 fn google_adk_counts_every_call_once_and_whole() {
-    let run = otelcost(&["report", &testdata("emitters/h_google_adk"), "--format", "json"]);
+    let run = otelcost(&["report", &testdata("emitters/h_google_adk"), "--format", "json", "--by", "model_id"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     let mut want = expected_totals(&expected("h_google_adk"), "by_request_model");
@@ -269,7 +272,7 @@ fn google_adk_counts_every_call_once_and_whole() {
 /// the same calls: counted once, exactly what the fake server sent (cache reads included).
 #[test]
 fn spring_ai_spans_and_token_counter_count_each_call_once() {
-    let report = report_json(&[&testdata("emitters/i_spring_ai")]);
+    let report = report_json(&[&testdata("emitters/i_spring_ai"), "--by", "model_id"]);
     assert_eq!(rows(&report), expected_by_model(&expected("i_spring_ai")));
 }
 
@@ -278,7 +281,7 @@ fn spring_ai_spans_and_token_counter_count_each_call_once() {
 /// has no call count.
 #[test]
 fn spring_ai_token_counter_alone_does_not_sum_the_total_type() {
-    let report = report_json(&[&testdata("emitters/i_spring_ai/metrics.jsonl")]);
+    let report = report_json(&[&testdata("emitters/i_spring_ai/metrics.jsonl"), "--by", "model_id"]);
     let truth = expected("i_spring_ai");
     let model = "gpt-4o-mini-2024-07-18";
     let t = &truth["expected_totals"]["by_response_model"][model];
@@ -318,8 +321,8 @@ fn group_by_attributes_resource_and_time() {
 #[test]
 fn since_and_until_select_calls_by_their_own_time() {
     let path = testdata("emitters/b_openllmetry/traces.jsonl");
-    let all = report_json(&[&path]);
-    let day = report_json(&[&path, "--since", "2026-11-23", "--until", "2026-11-23"]);
+    let all = report_json(&[&path, "--by", "model_id"]);
+    let day = report_json(&[&path, "--since", "2026-11-23", "--until", "2026-11-23", "--by", "model_id"]);
     assert_eq!(all["total"], day["total"]);
     let run = otelcost(&["report", &path, "--since", "2026-11-24", "--format", "json"]);
     let none: Value = serde_json::from_str(&run.stdout).unwrap();
@@ -337,7 +340,7 @@ fn csv_to_a_file_by_extension() {
         "report",
         &testdata("emitters/b_openllmetry/traces.jsonl"),
         "--by",
-        "service,model",
+        "service,model_id",
         "--output",
         out.to_str().unwrap(),
     ]);
@@ -347,7 +350,7 @@ fn csv_to_a_file_by_extension() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next().unwrap(),
-        "service,model,requests,input,cache_read,cache_write,output,reasoning,cost,unpriced_requests"
+        "service,model_id,requests,input,cache_read,cache_write,output,reasoning,cost,unpriced_requests"
     );
     assert!(csv.contains("scenario-openllmetry,claude-sonnet-4-5-20250929,2,72,1536,1536,45,0,0.0071118,0"), "{csv}");
 }
@@ -357,12 +360,13 @@ fn table_and_markdown_render() {
     let path = testdata("emitters/b_openllmetry/traces.jsonl");
     let table = otelcost(&["report", &path]);
     assert_eq!(table.code, 0);
-    assert!(table.stdout.contains("claude-sonnet-4-5-20250929") && table.stdout.contains("TOTAL"), "{}", table.stdout);
+    // The model as the catalog knows it, whatever dated id the calls named.
+    assert!(table.stdout.contains("│ claude-sonnet-4-5 ") && table.stdout.contains("TOTAL"), "{}", table.stdout);
     let md = otelcost(&["report", &path, "--format", "markdown"]);
     assert!(md.stdout.lines().next().unwrap().starts_with("| model |"), "{}", md.stdout);
     // Its calls fall in one hour: the cost by model as a pie, no timeline.
     assert!(md.stdout.contains("```mermaid\npie showData title Cost by model (USD)\n"), "{}", md.stdout);
-    assert!(md.stdout.contains("    \"claude-sonnet-4-5-20250929\" : 0.0071118\n"), "{}", md.stdout);
+    assert!(md.stdout.contains("    \"claude-sonnet-4-5\" : 0.0071118\n"), "{}", md.stdout);
     assert!(!md.stdout.contains("xychart-beta"), "{}", md.stdout);
 }
 
@@ -402,7 +406,7 @@ fn bad_lines_are_reported_with_file_and_line_and_the_rest_is_counted() {
     let path = dir.path().join("bad.jsonl");
     std::fs::write(&path, lines.join(&b'\n')).unwrap();
     let name = path.to_str().unwrap();
-    let run = otelcost(&["report", name, "--format", "json"]);
+    let run = otelcost(&["report", name, "--format", "json", "--by", "model_id"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     for line in [3, 5, 7] {
         assert!(run.stderr.contains(&format!("{name}:{line}:")), "line {line} not named:\n{}", run.stderr);
@@ -507,7 +511,7 @@ fn a_missing_file_fails_and_a_directory_skips_what_is_not_otlp() {
 
 #[test]
 fn the_bundled_testdata_reports() {
-    let run = otelcost(&["report", &testdata(""), "--format", "json"]);
+    let run = otelcost(&["report", &testdata(""), "--format", "json", "--by", "model_id"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let report: Value = serde_json::from_str(&run.stdout).unwrap();
     assert!(report["total"]["requests"].as_u64().unwrap() > 40, "{report}");
@@ -516,7 +520,7 @@ fn the_bundled_testdata_reports() {
 
 #[test]
 fn explain_shows_the_entries_and_prices_applied() {
-    let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--explain"]);
+    let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--explain", "--by", "model_id"]);
     let row = model_row(&report, "claude-sonnet-4-5-20250929");
     assert_eq!(row["price_entries"], json!(["genai-prices:anthropic/claude-sonnet-4-5"]));
     let used: Vec<&str> = report["prices_used"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
@@ -545,7 +549,7 @@ fn user_price_files_discount_and_price_custom_models() {
     assert_eq!(report["total"]["cost"], "0.00018");
     assert!(report["unpriced"].as_array().unwrap().is_empty());
     // A negotiated 10% off Anthropic: 0.0071118 × 0.9.
-    let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--prices", toml]);
+    let report = report_json(&[&testdata("emitters/b_openllmetry/traces.jsonl"), "--prices", toml, "--by", "model_id"]);
     let row = model_row(&report, "claude-sonnet-4-5-20250929");
     assert_eq!(row["cost"], "0.00640062");
     // A broken file is an error that names it.

@@ -29,7 +29,7 @@ fn request(spans: &[(&str, &[(&str, &str)])]) -> Vec<u8> {
 }
 
 fn report(body: Vec<u8>, extra: &[&str]) -> (Value, String) {
-    let mut args = vec!["report", "--format", "json", "--by", "model"];
+    let mut args = vec!["report", "--format", "json", "--by", "model_id"];
     args.extend_from_slice(extra);
     let run = otelcost_stdin(&args, Some(body));
     assert_eq!(run.code, 0, "{}", run.stderr);

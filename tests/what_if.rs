@@ -63,15 +63,15 @@ fn row<'a>(report: &'a Value, key: &str, value: &str) -> &'a Value {
 #[test]
 fn a_model_switch_prices_the_same_tokens_at_the_other_models_rates() {
     let capture = testdata("emitters/b_openllmetry");
-    let report = report_json(&[&capture, "--what-if", "model=claude-sonnet-4-5:claude-haiku-4-5"]);
+    let report = report_json(&[&capture, "--what-if", "model=claude-sonnet-4-5:claude-haiku-4-5", "--by", "model_id"]);
     let haiku = rates("claude-haiku-4-5");
-    let sonnet = row(&report, "model", "claude-sonnet-4-5-20250929");
+    let sonnet = row(&report, "model_id", "claude-sonnet-4-5-20250929");
     let want = priced(&sonnet["tokens"], &haiku, false);
     assert_eq!(dec(&sonnet["what_if_cost"]), want);
     assert_eq!(dec(&sonnet["what_if_difference"]), want - dec(&sonnet["cost"]));
     // Other models are not switched: same cost, zero difference.
     for r in report["rows"].as_array().unwrap() {
-        if r["group"]["model"] != "claude-sonnet-4-5-20250929" {
+        if r["group"]["model_id"] != "claude-sonnet-4-5-20250929" {
             assert_eq!(r["what_if_cost"], r["cost"], "{r}");
             assert_eq!(r["what_if_difference"], "0");
         }
@@ -86,9 +86,9 @@ fn a_model_switch_prices_the_same_tokens_at_the_other_models_rates() {
 fn no_cache_prices_every_cached_token_as_input() {
     // Claude Code's session reads and writes the cache heavily.
     let capture = testdata("agents/claude-http-protobuf-1");
-    let report = report_json(&[&capture, "--what-if", "no-cache"]);
+    let report = report_json(&[&capture, "--what-if", "no-cache", "--by", "model_id"]);
     for r in report["rows"].as_array().unwrap() {
-        let model = r["group"]["model"].as_str().unwrap();
+        let model = r["group"]["model_id"].as_str().unwrap();
         assert_eq!(dec(&r["what_if_cost"]), priced(&r["tokens"], &rates(model), true), "{model}");
         // And the report's own cost is the same arithmetic with cache rates.
         assert_eq!(dec(&r["cost"]), priced(&r["tokens"], &rates(model), false), "{model}");
@@ -101,13 +101,13 @@ fn no_cache_prices_every_cached_token_as_input() {
 #[test]
 fn batch_tier_takes_the_tier_rates_where_the_model_has_them() {
     let capture = testdata("emitters/b_openllmetry");
-    let report = report_json(&[&capture, "--what-if", "tier=batch"]);
+    let report = report_json(&[&capture, "--what-if", "tier=batch", "--by", "model_id"]);
     let litellm: Value = serde_json::from_str(
         &std::fs::read_to_string(common::root().join("pricing/litellm-model-prices.json")).unwrap(),
     )
     .unwrap();
     let gpt41 = &litellm["gpt-4.1"];
-    let row = row(&report, "model", "gpt-4.1-2025-04-14");
+    let row = row(&report, "model_id", "gpt-4.1-2025-04-14");
     let n = |k: &str| Decimal::from(row["tokens"][k].as_u64().unwrap());
     // LiteLLM has no batch cache-read price for gpt-4.1: that bucket keeps its standard rate.
     let want = n("input") * dec(&gpt41["input_cost_per_token_batches"])
@@ -146,11 +146,11 @@ output_mtok = "4"
     .unwrap();
     let prices = format!("prices={}", sheet.display());
     let capture = testdata("emitters/b_openllmetry");
-    let now = report_json(&[&capture, "--what-if", &prices]);
-    let gpt = row(&now, "model", "gpt-4.1-2025-04-14");
+    let now = report_json(&[&capture, "--what-if", &prices, "--by", "model_id"]);
+    let gpt = row(&now, "model_id", "gpt-4.1-2025-04-14");
     assert_eq!(gpt["what_if_cost"], gpt["cost"]);
-    let later = report_json(&[&capture, "--what-if", &prices, "--what-if", "date=2027-01-15"]);
-    let gpt = row(&later, "model", "gpt-4.1-2025-04-14");
+    let later = report_json(&[&capture, "--what-if", &prices, "--what-if", "date=2027-01-15", "--by", "model_id"]);
+    let gpt = row(&later, "model_id", "gpt-4.1-2025-04-14");
     let n = |k: &str| Decimal::from(gpt["tokens"][k].as_u64().unwrap());
     let want = (n("input") * Decimal::ONE
         + n("cache_read") * Decimal::from_str("0.25").unwrap()

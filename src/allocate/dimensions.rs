@@ -63,12 +63,13 @@ pub const BUILTIN_ALIASES: &[(&str, &[&str], &str)] = &[
 
 /// Dimensions read from the call itself.
 pub const FIELDS: &[(&str, &str)] = &[
-    ("model", "the model that answered (else the one requested), as emitted"),
     (
-        "model_family",
-        "the catalog model the call was priced as: dated snapshots, provider prefixes and Bedrock/Vertex ids of one model share it; unpriced: the model as emitted",
+        "model",
+        "the model as the price catalog knows it: dated snapshots, provider prefixes and Bedrock/Vertex ids of one model share it; unpriced: as emitted (alias: model_family)",
     ),
-    ("provider", "gen_ai.provider.name / gen_ai.system"),
+    ("model_id", "the model as emitted: the one that answered, else the one requested"),
+    ("provider", "the provider whose catalog entry priced the call (who bills it); unpriced: as emitted"),
+    ("provider_id", "the provider as emitted: gen_ai.provider.name / gen_ai.system"),
     ("service", "the resource's service.name"),
     ("operation", "chat, embeddings, …"),
     ("route", "where it was sent: /ROUTE/v1/traces (listen, run --route), or a --save directory route=ROUTE"),
@@ -80,14 +81,28 @@ pub const FIELDS: &[(&str, &str)] = &[
     ("month", "time bucket: YYYY-MM"),
 ];
 
+/// Older names of built-in dimensions, still understood: (old name, dimension).
+pub const FIELD_ALIASES: &[(&str, &str)] = &[("model_family", "model")];
+
+/// Whether `name` is a built-in dimension (or an older name of one): no alias or rule
+/// may redefine it.
+pub fn is_builtin(name: &str) -> bool {
+    FIELDS.iter().any(|(f, _)| *f == name) || FIELD_ALIASES.iter().any(|(old, _)| *old == name)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Field {
+    /// As the catalog knows it, else as emitted.
     Model,
-    ModelFamily,
+    /// As emitted.
+    ModelId,
     Route,
     Emitter,
     Signal,
+    /// As the catalog knows it, else as emitted.
     Provider,
+    /// As emitted.
+    ProviderId,
     Service,
     Operation,
     /// The session the emitter names (`Call.session`).
@@ -155,6 +170,15 @@ impl Catalog {
     pub fn alias(&self, name: &str) -> Option<&Alias> {
         self.aliases.iter().find(|a| a.name == name)
     }
+
+    /// Every name that means a dimension of its own: built in, aliases, derived.
+    pub fn names(&self) -> Vec<&str> {
+        let builtin = FIELDS.iter().map(|(n, _)| *n).chain(FIELD_ALIASES.iter().map(|(n, _)| *n));
+        builtin
+            .chain(self.aliases.iter().map(|a| a.name.as_str()))
+            .chain(self.rules.derived.iter().map(|d| d.name.as_str()))
+            .collect()
+    }
 }
 
 /// A derived dimension ready to evaluate: its rules with their inputs resolved.
@@ -166,9 +190,10 @@ pub struct CompiledDerived {
 /// A `--where` condition: `key=value` or `key!=value`.
 #[derive(Debug)]
 pub struct Filter {
-    dimension: Dimension,
-    value: String,
-    negate: bool,
+    pub(super) key: String,
+    pub(super) dimension: Dimension,
+    pub(super) value: String,
+    pub(super) negate: bool,
 }
 
 /// How to group: dimensions with their names, filters, the derived dimensions they use,
@@ -180,6 +205,12 @@ pub struct Grouping {
     pub derived: Vec<CompiledDerived>,
     pub time_zone: jiff::tz::TimeZone,
     pub week_start: Weekday,
+    /// The `--by` and `--where` names that are none of the named dimensions: attribute
+    /// keys (or typos), with their dimension.
+    pub plain: Vec<(String, Dimension)>,
+    /// Every name of a dimension of its own (built in, aliases, derived): what a typo is
+    /// likely a typo of.
+    pub known: Vec<String>,
 }
 
 /// Resolves names into dimensions, collecting the attribute keys extract must capture.
@@ -189,6 +220,8 @@ struct Resolver<'a> {
     slots: Vec<String>,
     derived: Vec<CompiledDerived>,
     derived_ids: HashMap<String, usize>,
+    /// Names read as attribute keys (see `Grouping::plain`).
+    plain: Vec<(String, Dimension)>,
 }
 
 impl Resolver<'_> {
@@ -204,9 +237,11 @@ impl Resolver<'_> {
     /// derived dimension being defined, so that its own name in its rules means the alias
     /// or attribute underneath, not itself.
     fn resolve(&mut self, name: &str, skip_derived: Option<&str>) -> Dimension {
+        let name = FIELD_ALIASES.iter().find(|(old, _)| *old == name).map_or(name, |(_, new)| new);
         let field = match name {
             "model" => Some(Dimension::Field(Field::Model)),
-            "model_family" => Some(Dimension::Field(Field::ModelFamily)),
+            "model_id" => Some(Dimension::Field(Field::ModelId)),
+            "provider_id" => Some(Dimension::Field(Field::ProviderId)),
             "route" => Some(Dimension::Field(Field::Route)),
             "emitter" => Some(Dimension::Field(Field::Emitter)),
             "signal" => Some(Dimension::Field(Field::Signal)),
@@ -239,7 +274,11 @@ impl Resolver<'_> {
                 slot
             };
         }
-        self.slot(name.to_string())
+        let slot = self.slot(name.to_string());
+        if !self.plain.iter().any(|(n, _)| n == name) {
+            self.plain.push((name.to_string(), slot.clone()));
+        }
+        slot
     }
 
     fn compile(&mut self, position: usize) -> Dimension {
@@ -284,9 +323,15 @@ impl Grouping {
         time_zone: jiff::tz::TimeZone,
         week_start: Weekday,
     ) -> Result<(Grouping, Vec<String>), String> {
-        let mut r = Resolver { catalog, slots: Vec::new(), derived: Vec::new(), derived_ids: HashMap::new() };
+        let mut r = Resolver {
+            catalog,
+            slots: Vec::new(),
+            derived: Vec::new(),
+            derived_ids: HashMap::new(),
+            plain: Vec::new(),
+        };
         let dimensions = names.iter().map(|name| (name.clone(), r.resolve(name.trim(), None))).collect();
-        let filters = filters
+        let filters: Vec<Filter> = filters
             .iter()
             .map(|text| {
                 let (key, value, negate) = match text.split_once("!=") {
@@ -300,10 +345,15 @@ impl Grouping {
                 if key.is_empty() {
                     return Err(format!("--where {text:?}: the key is empty; write e.g. team=payments"));
                 }
-                Ok(Filter { dimension: r.resolve(key, None), value: value.trim().to_string(), negate })
+                let dimension = r.resolve(key, None);
+                Ok(Filter { key: key.to_string(), dimension, value: value.trim().to_string(), negate })
             })
             .collect::<Result<_, _>>()?;
-        let grouping = Grouping { dimensions, filters, derived: r.derived, time_zone, week_start };
+        // A rule's `from` read as an attribute is the rules file's business, not a typo here.
+        let asked: Vec<&str> = names.iter().map(|n| n.trim()).chain(filters.iter().map(|f| f.key.as_str())).collect();
+        let plain = r.plain.into_iter().filter(|(name, _)| asked.contains(&name.as_str())).collect();
+        let known = catalog.names().into_iter().map(String::from).collect();
+        let grouping = Grouping { dimensions, filters, derived: r.derived, time_zone, week_start, plain, known };
         Ok((grouping, r.slots))
     }
 
@@ -318,14 +368,13 @@ impl Grouping {
     pub(super) fn value(&self, dim: &Dimension, priced: &PricedCall) -> Option<String> {
         let call = &priced.call;
         match dim {
-            Dimension::Field(Field::Model) => call.model.clone(),
-            Dimension::Field(Field::ModelFamily) => {
-                priced.model_family.as_deref().map(str::to_string).or_else(|| call.model.clone())
-            }
+            Dimension::Field(Field::Model) => priced.model().map(str::to_string),
+            Dimension::Field(Field::ModelId) => call.model.clone(),
             Dimension::Field(Field::Route) => call.route.as_deref().map(str::to_string),
             Dimension::Field(Field::Emitter) => Some(call.emitter.id().to_string()),
             Dimension::Field(Field::Signal) => Some(call.signal.name().to_string()),
-            Dimension::Field(Field::Provider) => call.provider.clone(),
+            Dimension::Field(Field::Provider) => priced.provider().map(str::to_string),
+            Dimension::Field(Field::ProviderId) => call.provider.clone(),
             Dimension::Field(Field::Service) => call.service.clone(),
             Dimension::Field(Field::Operation) => call.operation.clone(),
             Dimension::Field(Field::Session) => call.session.clone(),

@@ -5,12 +5,14 @@ mod overview;
 mod rules;
 mod shape;
 mod split;
+mod typos;
 
-pub use dimensions::{Alias, Bucket, Catalog, Dimension, Grouping, BUILTIN_ALIASES, FIELDS};
+pub use dimensions::{Alias, Bucket, Catalog, Dimension, Grouping, BUILTIN_ALIASES, FIELDS, FIELD_ALIASES};
 pub use overview::{ModelUsage, Overview, PriceSource, Timeline};
 pub use rules::{Matcher, Rules, UNALLOCATED};
 pub use shape::{merge, sort, top, SortBy, OTHER};
 pub use split::{split_unallocated, Unshared};
+pub use typos::NameCheck;
 
 use crate::model::{TokenBuckets, TokenType};
 use crate::price::PricedCall;
@@ -225,7 +227,7 @@ mod tests {
             },
             cost: cost.map(|c| Decimal::from_str(c).unwrap()),
             price_ref: None,
-            model_family: None,
+            catalog_name: None,
             explanation: None,
             what_if: None,
             quote: None,

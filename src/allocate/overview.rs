@@ -197,10 +197,11 @@ impl<'a> Collector<'a> {
             }
             None => self.untimed_requests += call.requests,
         }
-        let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
-        let usage = self.models.entry((model.clone(), call.provider.clone())).or_insert_with(|| ModelUsage {
+        let model = priced.model().unwrap_or(NONE).to_string();
+        let provider = priced.provider().map(str::to_string);
+        let usage = self.models.entry((model.clone(), provider.clone())).or_insert_with(|| ModelUsage {
             model,
-            provider: call.provider.clone(),
+            provider,
             ..Default::default()
         });
         usage.totals.add(priced);

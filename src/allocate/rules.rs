@@ -3,7 +3,7 @@
 //! (lookup tables, equals, prefix, regex, copy, default), and which dimension's
 //! `unallocated` cost to split.
 
-use super::dimensions::{Alias, FIELDS};
+use super::dimensions::{is_builtin, Alias};
 use crate::toml_file::TomlSource;
 use anyhow::{anyhow, bail, Context};
 use regex::Regex;
@@ -149,7 +149,7 @@ fn aliases(item: &Item, ctx: &TomlSource) -> anyhow::Result<Vec<Alias>> {
     let mut out = Vec::new();
     for (name, v) in t.iter() {
         let at = ctx.line(v.span());
-        if FIELDS.iter().any(|(f, _)| *f == name) {
+        if is_builtin(name) {
             bail!("{at}: {name:?} is a built-in dimension and cannot be redefined; choose another name");
         }
         let keys = ctx.strings(v, name)?;
@@ -209,7 +209,7 @@ impl TomlSource<'_> {
         let name = self
             .non_empty(t, "dimension")?
             .ok_or_else(|| anyhow!("{at}: [[rule]] needs dimension = \"…\", the dimension it derives"))?;
-        if FIELDS.iter().any(|(f, _)| *f == name) {
+        if is_builtin(&name) {
             bail!("{at}: {name:?} is a built-in dimension and cannot be derived; choose another name");
         }
         let from = self.non_empty(t, "from")?;

@@ -3,10 +3,10 @@
 //! The telemetry is read, reconciled and priced exactly as `report` does (same options,
 //! same pipeline); the bills are read by `crate::bill`; `bill::compare` joins them.
 
-use super::{error, exit, usage, Failure};
+use super::{error, exit, usage, write_failure, Failure};
 use crate::allocate::{CostMode, SortBy};
 use crate::bill::{self, ScopeField};
-use crate::pipeline::{self, format_for, Plan};
+use crate::pipeline::{self, output_format, Plan};
 use crate::report::{self, Format};
 use clap::Args;
 use rust_decimal::Decimal;
@@ -86,7 +86,7 @@ pub struct CompareBillArgs {
 
 pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     let scope = args.scope.as_deref().map(parse_scope).transpose()?;
-    let format = args.format.or(args.output.as_deref().and_then(format_for)).unwrap_or(Format::Table);
+    let format = output_format(args.format, args.output.as_deref(), false, Format::Table).map_err(usage)?;
     if format == Format::Focus {
         return Err(usage("compare-bill writes table, csv, json, markdown or parquet".into()));
     }
@@ -146,7 +146,7 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     };
     report::coverage::write(&comparison, format, &mut out)
         .and_then(|()| Ok(out.flush()?))
-        .map_err(|e| error(format!("cannot write the comparison: {e:#}")))?;
+        .map_err(|e| write_failure("cannot write the comparison", &e))?;
 
     let mut err = std::io::stderr().lock();
     for p in problems.iter().take(20) {

@@ -1,8 +1,8 @@
 //! `otelcost dimensions`: every name `--by` and `--where` understand, and where its value
 //! comes from (built in, the aliases with their attribute keys, the rules file's).
 
-use super::{error, Failure};
-use crate::allocate::{Catalog, Rules, FIELDS};
+use super::{error, write_failure, Failure};
+use crate::allocate::{Catalog, Rules, FIELDS, FIELD_ALIASES};
 use clap::Args;
 use serde::Serialize;
 use std::io::Write;
@@ -49,6 +49,12 @@ pub fn run(args: DimensionsArgs) -> Result<i32, Failure> {
             origin: "built in".into(),
         })
         .collect();
+    entries.extend(FIELD_ALIASES.iter().map(|(old, new)| Entry {
+        name: old.to_string(),
+        kind: "field",
+        from: vec![format!("the same as {new} (its older name)")],
+        origin: "built in".into(),
+    }));
     entries.extend(catalog.aliases.iter().map(|a| Entry {
         name: a.name.clone(),
         kind: "alias",
@@ -77,7 +83,7 @@ pub fn run(args: DimensionsArgs) -> Result<i32, Failure> {
         }
         ListFormat::Table => write_table(&mut out, &entries),
     };
-    written.map_err(|e| error(format!("cannot write: {e}")))?;
+    written.map_err(|e| write_failure("cannot write", &e.into()))?;
     Ok(super::exit::OK)
 }
 

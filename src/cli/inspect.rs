@@ -2,7 +2,7 @@
 //! models, what was counted and what was not, and why. How a user comes to trust a
 //! number, and how a bug report gets written.
 
-use super::{error, exit, Failure};
+use super::{error, exit, write_failure, Failure};
 use crate::model::{Emitter, Signal};
 use crate::pipeline;
 use crate::price::{self, Catalog};
@@ -113,6 +113,13 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
     crate::temp::remove_on_interrupt();
     let collected =
         pipeline::collect(&args.paths, &crate::extract::Config::default(), args.threads, args.memory.store());
+    if collected.read_nothing() {
+        for d in pipeline::problem_diagnostics(&collected.problems) {
+            eprintln!("{d}");
+        }
+        return Err(error("no input could be read: nothing to inspect".into()));
+    }
+    let unreadable = collected.stats.unreadable.len() as u64;
     let tally = collected.store.tally.clone();
     let usage_records = collected.store.usage_records;
     let usage_metric_points = collected.store.usage_points;
@@ -191,7 +198,11 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
             .and_then(|_| writeln!(out)),
         InspectFormat::Table => write_text(&inspection, &mut out),
     };
-    written.map_err(|e| error(format!("cannot write: {e}")))?;
+    written.map_err(|e| write_failure("cannot write", &e.into()))?;
+    if unreadable > 0 {
+        let inputs = pipeline::count(unreadable, "input");
+        return Err(error(format!("{inputs} could not be read (listed under Problems)")));
+    }
     Ok(exit::OK)
 }
 

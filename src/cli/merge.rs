@@ -1,9 +1,9 @@
 //! `otelcost merge a.json b.json …`: sum JSON reports (the README's contract) made over
 //! separate inputs into the one report a single run over everything would give.
 
-use super::{error, usage, Failure};
+use super::{error, usage, write_failure, Failure};
 use crate::allocate::{self, SortBy};
-use crate::pipeline::{format_for, shape};
+use crate::pipeline::{output_format, shape};
 use crate::report::{self, Format};
 use clap::Args;
 use std::io::Write;
@@ -42,6 +42,7 @@ pub struct MergeArgs {
 }
 
 pub fn run(args: MergeArgs) -> Result<i32, Failure> {
+    let format = output_format(args.format, args.output.as_deref(), false, Format::Table).map_err(usage)?;
     let mut reports = Vec::with_capacity(args.paths.len());
     for path in &args.paths {
         let label = path.display().to_string();
@@ -65,7 +66,6 @@ pub fn run(args: MergeArgs) -> Result<i32, Failure> {
         }
     }
     shape(&mut merged, args.sort, args.top);
-    let format = args.format.or_else(|| args.output.as_deref().and_then(format_for)).unwrap_or(Format::Table);
     let mut out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(std::io::BufWriter::new(
             std::fs::File::create(path).map_err(|e| error(format!("cannot write {}: {e}", path.display())))?,
@@ -74,6 +74,6 @@ pub fn run(args: MergeArgs) -> Result<i32, Failure> {
     };
     report::write(&merged, format, report::Style { charts: !args.no_charts }, &mut out)
         .and_then(|_| out.flush().map_err(Into::into))
-        .map_err(|e| error(format!("cannot write the report: {e:#}")))?;
+        .map_err(|e| write_failure("cannot write the report", &e))?;
     Ok(super::exit::OK)
 }

@@ -26,6 +26,10 @@ pub mod exit {
     pub const BUDGET: i32 = 4;
     /// `compare-bill --min-coverage`, and the telemetry explains less of the bill.
     pub const COVERAGE: i32 = 5;
+    /// `run`: the command was found but cannot be executed (a shell's code).
+    pub const CANNOT_EXECUTE: i32 = 126;
+    /// `run`: the command was not found (a shell's code).
+    pub const NOT_FOUND: i32 = 127;
 }
 
 #[derive(Parser, Debug)]
@@ -69,10 +73,33 @@ pub struct Failure {
     pub message: String,
 }
 
+impl Failure {
+    /// The reader of stdout went away (`otelcost report … | head -1`): stop quietly, with
+    /// success, as ripgrep and other filters do.
+    pub fn closed() -> Failure {
+        Failure { code: exit::OK, message: String::new() }
+    }
+
+    /// Whether there is nothing to tell (see `closed`).
+    pub fn is_quiet(&self) -> bool {
+        self.message.is_empty()
+    }
+}
+
+/// A failed write of the output: quiet when its reader went away, else an error.
+pub(crate) fn write_failure(context: &str, e: &anyhow::Error) -> Failure {
+    if crate::pipeline::is_broken_pipe(e) {
+        Failure::closed()
+    } else {
+        error(format!("{context}: {e:#}"))
+    }
+}
+
 impl From<crate::pipeline::Error> for Failure {
     fn from(e: crate::pipeline::Error) -> Failure {
         match e {
             crate::pipeline::Error::Options(message) => usage(message),
+            crate::pipeline::Error::Closed => Failure::closed(),
             other => error(other.to_string()),
         }
     }

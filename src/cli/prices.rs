@@ -1,6 +1,6 @@
 //! `otelcost prices list|show|match`: look into the price catalog.
 
-use super::{error, exit, Failure};
+use super::{error, exit, write_failure, Failure};
 use crate::price::{Catalog, EntryInfo, MatchExplanation};
 use clap::{Args, Subcommand, ValueEnum};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
@@ -94,7 +94,7 @@ pub fn run(args: PricesArgs) -> Result<i32, Failure> {
             }
         }
     };
-    writeln!(out, "{}", text.trim_end()).map_err(|e| error(format!("cannot write: {e}")))?;
+    writeln!(out, "{}", text.trim_end()).map_err(|e| write_failure("cannot write", &e.into()))?;
     // `show`/`match` of a model that resolves to nothing is an answer, not an error.
     Ok(exit::OK)
 }

@@ -26,15 +26,18 @@ pub struct ReportArgs {
 /// How to report: shared by every command that ends in a report (`report`, `listen`, `run`).
 #[derive(Args, Debug, Clone)]
 pub struct ReportOptions {
-    /// Group by these dimensions: model (as emitted), model_family (as priced), provider,
-    /// service, operation, route, emitter, signal, hour, day, week, month, an alias (user, team, agent, session, host, environment: see `otelcost
-    /// dimensions`), one derived by --rules, or any attribute key (looked up on the record,
-    /// then its resource; `a|b` takes the first present).
+    /// Group by these dimensions: model and provider (as the price catalog names them; as
+    /// emitted when unpriced), model_id and provider_id (as emitted), service, operation,
+    /// route, emitter, signal, hour, day, week, month, an alias (user, team, agent, session,
+    /// host, environment: see `otelcost dimensions`), one derived by --rules, or any
+    /// attribute key some call has (looked up on the record, then its resource; `a|b` takes
+    /// the first present). A name that is none of these is an error (exit 2).
     #[arg(long, value_delimiter = ',', default_value = "model")]
     pub by: Vec<String>,
 
     /// Only calls where a dimension or attribute has a value: `key=value` or `key!=value`
-    /// (`(none)` for a missing value). Repeatable; all must hold.
+    /// (`(none)` for a missing value). Repeatable; all must hold. A value no call has is
+    /// a warning naming the nearest values seen.
     #[arg(long = "where", value_name = "KEY=VALUE")]
     pub filters: Vec<String>,
 
@@ -60,8 +63,10 @@ pub struct ReportOptions {
     #[arg(long, value_enum, default_value_t = WeekStart::Monday)]
     pub week_start: WeekStart,
 
-    /// Output format [default: from --output's extension, else table (csv with --lines)].
-    /// `focus` is a FinOps FOCUS 1.2 dataset: CSV, or Parquet when --output ends in .parquet.
+    /// Output format [default: from --output's extension (.csv, .json, .md, .html, .parquet,
+    /// .txt; .jsonl/.ndjson with --lines; any other is an error), else table (csv with
+    /// --lines)]. `focus` is a FinOps FOCUS 1.2 dataset: CSV, or Parquet when --output ends
+    /// in .parquet.
     #[arg(long, value_enum)]
     pub format: Option<Format>,
 
@@ -224,7 +229,7 @@ pub fn tell(outcome: &Outcome, quiet: bool) -> i32 {
     }
     match outcome.verdict {
         Verdict::Ok => exit::OK,
-        Verdict::ReadNothing => exit::ERROR,
+        Verdict::ReadNothing | Verdict::Unreadable => exit::ERROR,
         Verdict::Strict => exit::STRICT,
     }
 }

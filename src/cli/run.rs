@@ -138,7 +138,7 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
             Some(files)
         };
         let program = args.command[0].to_string_lossy().into_owned();
-        let mut child = command.spawn().map_err(|e| error(format!("cannot run {program:?}: {e}")))?;
+        let mut child = command.spawn().map_err(|e| cannot_spawn(&program, &e))?;
         let status = listen::StatusLine::start(&live, &plan, quiet);
         let child_code = wait_forwarding_signals(&mut child, &mut signals).await;
         grace(&live.server, args.flush).await;
@@ -305,4 +305,11 @@ fn write_summary(
         .and_then(|_| file.write_all(&table))
         .and_then(|_| file.write_all(b"\n"))
         .map_err(|e| error(format!("cannot write the summary to {}: {e}", path.display())))
+}
+
+/// A command that cannot be started, with a shell's exit codes: 127 when it is not found,
+/// 126 when it is found but cannot be executed (no permission, not a program).
+fn cannot_spawn(program: &str, e: &std::io::Error) -> Failure {
+    let code = if e.kind() == std::io::ErrorKind::NotFound { exit::NOT_FOUND } else { exit::CANNOT_EXECUTE };
+    Failure { code, message: format!("cannot run {program:?}: {e}") }
 }

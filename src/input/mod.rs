@@ -31,6 +31,11 @@ pub const MAX_RECORD_BYTES: u64 = 512 << 20;
 pub struct InputStats {
     pub files: u64,
     pub bytes: u64,
+    /// Files read as telemetry (OTLP, an SDK's or agent's file; empty ones too).
+    pub readable: u64,
+    /// Sources named on the command line that could not be read at all: missing, not
+    /// permitted, not telemetry. Each is also a problem.
+    pub unreadable: Vec<String>,
     pub skipped_not_otlp: Vec<String>,
     /// Lines of text between the JSON records of a file (a program's own output beside
     /// a console exporter's), skipped: per file, in input order.
@@ -64,15 +69,15 @@ pub fn read<S: Sink>(
 ) -> InputStats {
     let entries = expand(sources);
     let next = AtomicUsize::new(0);
-    let stats = Mutex::new((InputStats::default(), Vec::new(), Vec::new()));
+    let stats = Mutex::new((InputStats::default(), Vec::new(), Vec::new(), Vec::new()));
     let read_files = || loop {
         let n = next.fetch_add(1, Ordering::Relaxed);
         let Some(entry) = entries.get(n) else { break };
         let mut sink = sink_for(n);
-        let (bytes, skipped, text) = match entry {
+        let (read, named) = match entry {
             Ok((path, named)) => {
                 let route = file_route(path, &mut sink);
-                read_file(path, *named, &mut Routed { inner: &mut sink, route }, consumed)
+                (read_file(path, *named, &mut Routed { inner: &mut sink, route, chunks: 0 }, consumed), *named)
             }
             Err(problem) => {
                 sink.problem(problem.clone());
@@ -81,9 +86,14 @@ pub fn read<S: Sink>(
         };
         let mut stats = stats.lock().expect("input stats");
         stats.0.files += 1;
-        stats.0.bytes += bytes;
-        stats.1.extend(skipped.map(|name| (n, name)));
-        stats.2.extend(text.map(|t| (n, t)));
+        stats.0.bytes += read.bytes;
+        if read.readable {
+            stats.0.readable += 1;
+        } else if named {
+            stats.3.push((n, read.name.to_string()));
+        }
+        stats.1.extend(read.skipped.then(|| (n, read.name.to_string())));
+        stats.2.extend(read.text.map(|t| (n, (read.name.to_string(), t))));
     };
     std::thread::scope(|scope| {
         for _ in 1..readers.clamp(1, entries.len().max(1)) {
@@ -93,7 +103,9 @@ pub fn read<S: Sink>(
         // (and no malloc arena) of its own: a new arena costs ~30 MB of peak memory.
         read_files();
     });
-    let (mut stats, mut skipped, mut text) = stats.into_inner().expect("input stats");
+    let (mut stats, mut skipped, mut text, mut unreadable) = stats.into_inner().expect("input stats");
+    unreadable.sort();
+    stats.unreadable = unreadable.into_iter().map(|(_, name)| name).collect();
     skipped.sort();
     stats.skipped_not_otlp = skipped.into_iter().map(|(_, name)| name).collect();
     text.sort_by_key(|(n, _)| *n);
@@ -101,14 +113,21 @@ pub fn read<S: Sink>(
     stats
 }
 
-/// Reads one file (or stdin, `-`): the bytes read, its name if it was passed over as not
-/// OTLP, and the lines of text skipped between its records.
-fn read_file(
-    path: &Path,
-    named: bool,
-    sink: &mut dyn Sink,
-    consumed: &AtomicU64,
-) -> (u64, Option<String>, Option<(String, TextLines)>) {
+/// What reading one file gave.
+struct FileRead {
+    name: Arc<str>,
+    bytes: u64,
+    /// Read as telemetry, at least in part.
+    readable: bool,
+    /// Passed over as not OTLP (in a directory; a file named on the command line that is
+    /// not telemetry is a problem).
+    skipped: bool,
+    /// The lines of text skipped between its records.
+    text: Option<TextLines>,
+}
+
+/// Reads one file (or stdin, `-`).
+fn read_file(path: &Path, named: bool, sink: &mut Routed<'_, impl Sink>, consumed: &AtomicU64) -> FileRead {
     let name: Arc<str> = if path.as_os_str() == "-" { "<stdin>".into() } else { path.display().to_string().into() };
     let opened: io::Result<Box<dyn Read + Send>> =
         if path.as_os_str() == "-" { Ok(Box::new(io::stdin())) } else { File::open(path).map(|f| Box::new(f) as _) };
@@ -116,23 +135,26 @@ fn read_file(
         Ok(r) => r,
         Err(e) => {
             sink.problem(Problem { location: whole(&name), message: format!("cannot open: {e}") });
-            return (0, None, None);
+            return FileRead { name, bytes: 0, readable: false, skipped: false, text: None };
         }
     };
     let mut counted = CountingReader { inner: reader, count: 0, consumed };
-    let mut skipped = None;
     let mut text = TextLines::default();
-    match read_one(name.clone(), &mut counted, sink, &mut text) {
+    let outcome = read_one(name.clone(), &mut counted, sink, &mut text);
+    // A stream that broke off after some records was read in part.
+    let readable = matches!(outcome, Ok(Outcome::Read)) || sink.chunks > 0;
+    let skipped = matches!(outcome, Ok(Outcome::NotOtlp)) && !named;
+    match outcome {
         Ok(Outcome::Read) => {}
-        Ok(Outcome::NotOtlp) if !named => skipped = Some(name.to_string()),
+        Ok(Outcome::NotOtlp) if !named => {}
         Ok(Outcome::NotOtlp) => sink.problem(Problem {
             location: whole(&name),
             message: "not telemetry data (expected OTLP/JSON, a protobuf request, a Collector file-exporter dump, or an agent's or SDK's telemetry file)".into(),
         }),
         Err(problem) => sink.problem(problem),
     }
-    let text = (text.count > 0).then(|| (name.to_string(), text));
-    (counted.count, skipped, text)
+    let text = (text.count > 0).then_some(text);
+    FileRead { name, bytes: counted.count, readable, skipped, text }
 }
 
 /// The route of a file below a `--save` route directory (`route=team-a/`); a directory so
@@ -151,14 +173,16 @@ fn file_route(path: &Path, sink: &mut dyn Sink) -> Option<crate::model::Route> {
     }
 }
 
-/// A file's sink that tags its chunks with the file's route.
+/// A file's sink that tags its chunks with the file's route, and counts them.
 struct Routed<'s, S> {
     inner: &'s mut S,
     route: Option<crate::model::Route>,
+    chunks: u64,
 }
 
 impl<S: Sink> Sink for Routed<'_, S> {
     fn chunk(&mut self, mut chunk: Chunk) {
+        self.chunks += 1;
         chunk.route = self.route.clone();
         self.inner.chunk(chunk);
     }

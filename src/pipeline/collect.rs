@@ -82,7 +82,15 @@ impl Collected {
         self.problems.append(read.problems);
         self.stats.files += read.stats.files;
         self.stats.bytes += read.stats.bytes;
+        self.stats.readable += read.stats.readable;
+        self.stats.unreadable.extend(read.stats.unreadable);
         self.stats.skipped_not_otlp.extend(read.stats.skipped_not_otlp);
+    }
+
+    /// Whether no input could be read at all (every source missing, unreadable or not
+    /// telemetry): then there is nothing to report, not an empty report.
+    pub fn read_nothing(&self) -> bool {
+        self.stats.readable == 0 && !(self.problems.is_empty() && self.stats.skipped_not_otlp.is_empty())
     }
 }
 

@@ -26,6 +26,10 @@ pub fn compare_bills(
     bills: &[Bill],
     scope: Option<(ScopeField, String)>,
 ) -> Result<Compared, Error> {
+    if collected.read_nothing() {
+        let first = collected.problems.iter().next().map(|p| format!(": {}: {}", p.location, p.message));
+        return Err(Error::ReadNothing(first.unwrap_or_default()));
+    }
     let Collected { problems, stats, store } = collected;
     let mut selected = Selected::new(store)?;
     let catalog = plan.catalog()?;

@@ -50,6 +50,9 @@ impl Selected {
 /// Reconciles, prices, allocates and writes what was collected.
 pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
     let opts = &plan.options;
+    if collected.read_nothing() {
+        return Ok(read_nothing(&collected));
+    }
     let records: u64 = collected.store.tally.records.values().sum();
     let losses: Vec<&str> = crate::extract::known_losses(&collected.store.tally).map(|(_, text)| text).collect();
     let spilled = collected.store.spilled();
@@ -70,13 +73,24 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
         allocate::WhatIf { scenario: scenario_text, notes }
     });
 
-    let mut out: Box<dyn Write> = match &opts.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).map_err(|e| Error::Output(format!("cannot write {}: {e}", path.display())))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    // Opened once there is something to write: a run that fails first leaves no file.
+    let open_output = || -> Result<Box<dyn Write>, Error> {
+        Ok(match &opts.output {
+            Some(path) => Box::new(std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .map_err(|e| Error::Output(format!("cannot write {}: {e}", path.display())))?,
+            )),
+            None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+        })
     };
-    let cannot_write = |e: anyhow::Error| Error::Output(format!("cannot write the report: {e:#}"));
+    let mut check = allocate::NameCheck::new(&plan.grouping);
+    let cannot_write = |e: anyhow::Error| {
+        if super::is_broken_pipe(&e) {
+            Error::Closed
+        } else {
+            Error::Output(format!("cannot write the report: {e:#}"))
+        }
+    };
     // The split and the row order shape the report; exports see the calls themselves.
     let shaped = |mut report: allocate::Report| -> Result<(allocate::Report, allocate::Unshared), Error> {
         report.what_if = what_if.clone();
@@ -87,8 +101,9 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
         shape(&mut report, opts.sort, opts.top);
         Ok((report, unshared))
     };
-    let (report, unshared, notes) = {
+    let (report, unshared, notes, mut out) = {
         let priced = price::price_calls(&catalog, selected.calls(&plan.window), opts.explain)
+            .inspect(|p| check.observe(p))
             .filter(|p| {
                 let admitted = plan.grouping.admits(p);
                 filtered += usize::from(!admitted);
@@ -104,27 +119,36 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
         match plan.export {
             None => {
                 let (report, unshared) = shaped(allocate::group(priced, &plan.grouping, opts.cost, opts.explain))?;
+                typos_fail(&check)?;
+                let mut out = open_output()?;
                 let style = report::Style { charts: !opts.no_charts };
                 report::write(&report, plan.format, style, &mut out).map_err(cannot_write)?;
-                (report, unshared, Vec::new())
+                (report, unshared, Vec::new(), out)
             }
             Some(export) => {
-                // The export sees every call as it streams into the report (kept for the
-                // summary and --strict); the first write error stops the export.
-                let mut sink = report::call_sink(export, &plan.grouping, &mut out).map_err(cannot_write)?;
-                let mut failed = None;
-                let exported = priced.inspect(|p| {
-                    if failed.is_none() {
-                        failed = sink.push(p).err();
+                let mut out = open_output()?;
+                let (report, unshared, notes) = {
+                    // The export sees every call as it streams into the report (kept for
+                    // the summary and --strict); the first write error stops the export.
+                    let mut sink = report::call_sink(export, &plan.grouping, &mut out).map_err(cannot_write)?;
+                    let mut failed = None;
+                    let exported = priced.inspect(|p| {
+                        if failed.is_none() {
+                            failed = sink.push(p).err();
+                        }
+                    });
+                    let (report, unshared) =
+                        shaped(allocate::group(exported, &plan.grouping, opts.cost, opts.explain))?;
+                    let notes = match failed {
+                        Some(e) => Err(e),
+                        None => sink.finish(),
                     }
-                });
-                let (report, unshared) = shaped(allocate::group(exported, &plan.grouping, opts.cost, opts.explain))?;
-                let notes = match failed {
-                    Some(e) => Err(e),
-                    None => sink.finish(),
-                }
-                .map_err(cannot_write)?;
-                (report, unshared, notes)
+                    .map_err(cannot_write)?;
+                    (report, unshared, notes)
+                };
+                // The calls are written as they come: a typo is known only after them.
+                typos_fail(&check)?;
+                (report, unshared, notes, out)
             }
         }
     };
@@ -134,6 +158,7 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
 
     let mut told = problem_diagnostics(&problems);
     told.extend(losses.into_iter().map(|text| Diagnostic::warning(text.to_string())));
+    told.extend(check.unmatched_values().into_iter().map(Diagnostic::warning));
     for u in &report.unpriced {
         let provider = u.provider.as_deref().map(|p| format!(" (provider {p})")).unwrap_or_default();
         told.push(Diagnostic::warning(format!(
@@ -176,11 +201,7 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
             ));
         }
     }
-    if let Some(first) = stats.skipped_not_otlp.first() {
-        let others = stats.skipped_not_otlp.len() - 1;
-        let more = if others > 0 { format!(" and {others} more") } else { String::new() };
-        told.push(Diagnostic::note(format!("files that are not OTLP data were skipped: {first}{more}")));
-    }
+    told.extend(skipped_note(&stats));
     for (file, text) in &stats.text_lines {
         told.push(Diagnostic::note(format!(
             "{file}: {} lines that are not telemetry (a program's own output?) were skipped, the first at line {}",
@@ -201,19 +222,51 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
         },
     )));
 
-    let verdict = if stats.bytes == 0 && !problems.is_empty() {
-        Verdict::ReadNothing
-    } else if opts.strict && (!problems.is_empty() || !report.unpriced.is_empty()) {
+    let verdict = if opts.strict && (!problems.is_empty() || !report.unpriced.is_empty()) {
         told.push(Diagnostic::verdict(format!(
             "--strict: {}, {}",
             count(problems.len(), "problem"),
             count(report.unpriced.len() as u64, "unpriced model")
         )));
         Verdict::Strict
+    } else if !stats.unreadable.is_empty() {
+        told.push(Diagnostic::verdict(format!(
+            "{} could not be read (listed above): the report leaves {} out",
+            count(stats.unreadable.len() as u64, "input"),
+            if stats.unreadable.len() == 1 { "it" } else { "them" }
+        )));
+        Verdict::Unreadable
     } else {
         Verdict::Ok
     };
     Ok(Outcome { report, diagnostics: told, verdict })
+}
+
+/// A `--by`/`--where` name that is no dimension and no attribute of any call: an error.
+fn typos_fail(check: &allocate::NameCheck) -> Result<(), Error> {
+    let unknown = check.unknown_names();
+    if unknown.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Options(unknown.join("\n")))
+    }
+}
+
+/// No input could be read: what was wrong with each, and no report (an empty one would
+/// read as a success).
+fn read_nothing(collected: &Collected) -> Outcome {
+    let mut told = problem_diagnostics(&collected.problems);
+    told.extend(skipped_note(&collected.stats));
+    told.push(Diagnostic::verdict("no input could be read: no report".into()));
+    Outcome { report: allocate::Report::default(), diagnostics: told, verdict: Verdict::ReadNothing }
+}
+
+/// The files in directories passed over as not OTLP data, if any.
+fn skipped_note(stats: &crate::input::InputStats) -> Option<Diagnostic> {
+    let first = stats.skipped_not_otlp.first()?;
+    let others = stats.skipped_not_otlp.len() - 1;
+    let more = if others > 0 { format!(" and {others} more") } else { String::new() };
+    Some(Diagnostic::note(format!("files that are not OTLP data were skipped: {first}{more}")))
 }
 
 /// A call's cost under `--what-if`, when there is one (`--what-if-where` scopes it).
@@ -226,7 +279,7 @@ fn what_if_priced(plan: &Plan, catalog: &price::Catalog, mut p: PricedCall) -> P
 }
 
 /// The first problems in input order (at most 20), then how many more there were.
-pub(super) fn problem_diagnostics(problems: &Problems) -> Vec<Diagnostic> {
+pub fn problem_diagnostics(problems: &Problems) -> Vec<Diagnostic> {
     const SHOWN: usize = 20;
     let mut told: Vec<Diagnostic> =
         problems.iter().take(SHOWN).map(|p| Diagnostic::error(format!("{}: {}", p.location, p.message))).collect();

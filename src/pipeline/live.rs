@@ -84,7 +84,8 @@ impl LiveSink {
         Collected {
             store: std::mem::take(&mut state.store),
             problems: std::mem::take(&mut state.problems),
-            stats: InputStats { files, bytes: state.bytes, skipped_not_otlp: Vec::new(), text_lines: Vec::new() },
+            // The receiver is the one source, and it was read (whatever it was sent).
+            stats: InputStats { files, bytes: state.bytes, readable: 1, ..InputStats::default() },
         }
     }
 }

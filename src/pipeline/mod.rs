@@ -22,9 +22,9 @@ mod unit;
 
 pub use collect::{collect, Collected};
 pub use compare::{compare_bills, Compared};
-pub use finish::{count, human_size, report};
+pub use finish::{count, human_size, problem_diagnostics, report};
 pub use live::{LiveSink, SoFar};
-pub use plan::{format_for, shape, Options, Plan};
+pub use plan::{output_format, shape, Options, Plan};
 pub use unit::process_unit;
 
 /// Why a run could not finish.
@@ -45,6 +45,19 @@ pub enum Error {
     /// The report could not be written.
     #[error("{0}")]
     Output(String),
+    /// No input could be read at all (the first problem follows).
+    #[error("no input could be read{0}")]
+    ReadNothing(String),
+    /// The reader of the output went away (a pipe into `head`): nothing more to do.
+    #[error("the output was closed")]
+    Closed,
+}
+
+/// Whether writing failed because the reader of a pipe went away.
+pub fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// A message for the user about a run, in the order it should be read.
@@ -105,8 +118,10 @@ impl std::fmt::Display for Diagnostic {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
     Ok,
-    /// No input could be read at all.
+    /// No input could be read at all: no report was written.
     ReadNothing,
+    /// An input named on the command line could not be read; the report covers the rest.
+    Unreadable,
     /// `--strict`, and something was lost.
     Strict,
 }

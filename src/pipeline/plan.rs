@@ -201,8 +201,10 @@ impl Plan {
             since: this.since.as_deref().map(|t| parse_time(t, &tz, false)).transpose()?,
             until: this.until.as_deref().map(|t| parse_time(t, &tz, true)).transpose()?,
         };
-        let from_extension = this.output.as_deref().and_then(format_for);
-        let format = this.format.or(from_extension).unwrap_or(if this.lines { Format::Csv } else { Format::Table });
+        let default = if this.lines { Format::Csv } else { Format::Table };
+        let format = output_format(this.format, this.output.as_deref(), this.lines, default).map_err(Error::Options)?;
+        // With --format focus, a .parquet output makes it Parquet.
+        let from_extension = this.output.as_deref().and_then(|p| format_for(p, this.lines).ok().flatten());
         let export = match (format, this.lines) {
             (Format::Focus, true) => {
                 return Err(Error::Options("--lines and --format focus are different exports: choose one".into()))
@@ -298,14 +300,60 @@ fn load_rules(path: Option<&Path>) -> Result<Rules, Error> {
     }
 }
 
-pub fn format_for(path: &Path) -> Option<Format> {
-    match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-        "csv" => Some(Format::Csv),
-        "json" => Some(Format::Json),
-        "md" | "markdown" => Some(Format::Markdown),
-        "html" | "htm" => Some(Format::Html),
-        "parquet" => Some(Format::Parquet),
-        "txt" => Some(Format::Table),
-        _ => None,
+/// Output file extensions and the format each one names.
+const EXTENSIONS: &[(&str, Format)] = &[
+    ("csv", Format::Csv),
+    ("json", Format::Json),
+    ("md", Format::Markdown),
+    ("markdown", Format::Markdown),
+    ("html", Format::Html),
+    ("htm", Format::Html),
+    ("parquet", Format::Parquet),
+    ("txt", Format::Table),
+];
+
+/// Extensions of JSON lines (one object per line): for `--lines`.
+const JSON_LINES: &[&str] = &["jsonl", "ndjson"];
+
+/// The format an output file's name asks for: `Ok(None)` for a name without an extension
+/// (`/dev/stdout`); any extension not known is an error naming the known ones, so that a
+/// `.xlsx` never gets a text table. JSON lines (`.jsonl`, `.ndjson`) are line items
+/// (`lines`): a grouped report is one JSON document, written to `.json`.
+pub fn format_for(path: &Path, lines: bool) -> Result<Option<Format>, String> {
+    let Some(extension) = path.extension() else { return Ok(None) };
+    let extension = extension.to_string_lossy().to_ascii_lowercase();
+    if JSON_LINES.contains(&extension.as_str()) {
+        return if lines {
+            Ok(Some(Format::Json))
+        } else {
+            Err(format!(
+                "{}: .{extension} is JSON lines, one object per call: add --lines, or write the grouped report to a .json file",
+                path.display()
+            ))
+        };
     }
+    match EXTENSIONS.iter().find(|(known, _)| *known == extension) {
+        Some((_, format)) => Ok(Some(*format)),
+        None => {
+            let known: Vec<String> = EXTENSIONS.iter().map(|(e, _)| format!(".{e}")).collect();
+            Err(format!(
+                "{}: unknown extension .{extension}: use {}, or .jsonl/.ndjson with --lines (or name the format with --format)",
+                path.display(),
+                known.join(", ")
+            ))
+        }
+    }
+}
+
+/// The output's format: `--format`, else the output file's extension, else `default`.
+pub fn output_format(
+    chosen: Option<Format>,
+    output: Option<&Path>,
+    lines: bool,
+    default: Format,
+) -> Result<Format, String> {
+    if let Some(format) = chosen {
+        return Ok(format);
+    }
+    Ok(output.map(|path| format_for(path, lines)).transpose()?.flatten().unwrap_or(default))
 }

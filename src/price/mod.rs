@@ -410,11 +410,13 @@ impl Catalog {
             .map(|(_, a)| a.percent)
     }
 
-    /// The model a call priced with `entry` stands for, however it was named: the entry's
-    /// model id (dated snapshots and provider prefixes already resolve to it), or, for a
-    /// cloud platform's id of a vendor's model (Bedrock `us.anthropic.claude-…-v1:0`,
-    /// priced by the platform's own entry), the id of the vendor's entry for that model.
-    pub fn model_family(&self, model: &str, entry: &str) -> Option<Arc<str>> {
+    /// The model a call priced with `entry` stands for, however it was named, and the
+    /// provider of that entry: the entry's model id (dated snapshots and provider prefixes
+    /// already resolve to it), or, for a cloud platform's id of a vendor's model (Bedrock
+    /// `us.anthropic.claude-…-v1:0`, priced by the platform's own entry), the id of the
+    /// vendor's entry for that model. The provider stays the one whose entry priced the
+    /// call: the platform bills for it.
+    pub fn catalog_name(&self, model: &str, entry: &str) -> Option<CatalogName> {
         let vendor_model = |name: &str| {
             names::names_for(&name.trim().to_lowercase(), &|p| self.find_provider(p).is_some()).vendor_model
         };
@@ -423,7 +425,10 @@ impl Catalog {
         let vendors = vendor_model(model)
             .or_else(|| vendor_model(&self.entries[priced].id))
             .and_then(|(vendor, bare)| self.resolve(&bare, Some(&vendor), None));
-        Some(self.entries[vendors.unwrap_or(priced)].id.clone())
+        Some(CatalogName {
+            model: self.entries[vendors.unwrap_or(priced)].id.clone(),
+            provider: self.entries[priced].provider.clone(),
+        })
     }
 
     /// The catalog entry name a model resolves to (for explanations), without pricing.
@@ -556,8 +561,8 @@ pub fn price_calls<'c>(
     explain: bool,
 ) -> impl Iterator<Item = PricedCall> + 'c {
     let mut lines: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
-    // Per entry, per model string: finding a family reads the model's names.
-    let mut families: HashMap<Arc<str>, HashMap<String, Option<Arc<str>>>> = HashMap::new();
+    // Per entry, per model string: finding the catalog name reads the model's names.
+    let mut names: HashMap<Arc<str>, HashMap<String, Option<CatalogName>>> = HashMap::new();
     calls.into_iter().map(move |call| {
         let terms = Terms { address: call.address.as_deref(), tier: call.tier, requests: call.requests };
         let quote = call
@@ -575,17 +580,17 @@ pub fn price_calls<'c>(
                 }
             }
         });
-        let model_family = quote.as_ref().zip(call.model.as_deref()).and_then(|(q, model)| {
-            let known = families.entry(q.entry.clone()).or_default();
+        let catalog_name = quote.as_ref().zip(call.model.as_deref()).and_then(|(q, model)| {
+            let known = names.entry(q.entry.clone()).or_default();
             match known.get(model) {
-                Some(family) => family.clone(),
-                None => known.entry(model.to_string()).or_insert_with(|| catalog.model_family(model, &q.entry)).clone(),
+                Some(name) => name.clone(),
+                None => known.entry(model.to_string()).or_insert_with(|| catalog.catalog_name(model, &q.entry)).clone(),
             }
         });
         PricedCall {
             cost: quote.as_ref().map(|q| q.cost),
             price_ref: quote.as_ref().map(|q| q.entry.clone()),
-            model_family,
+            catalog_name,
             explanation,
             quote,
             call,
@@ -739,6 +744,14 @@ impl Catalog {
     }
 }
 
+/// A model and provider as the price catalog names them: every name of one model
+/// (`o4-mini-2025-04-16`, `openai/o4-mini`, Bedrock's id of a Claude model) shares one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogName {
+    pub model: Arc<str>,
+    pub provider: Arc<str>,
+}
+
 /// A call with its price. `cost` is `None` when no catalog entry matched the model:
 /// such calls are reported as unpriced with their tokens, never as $0.
 #[derive(Clone, Debug)]
@@ -747,8 +760,9 @@ pub struct PricedCall {
     pub cost: Option<Decimal>,
     /// The catalog entry used, as `source:provider/model-id`.
     pub price_ref: Option<Arc<str>>,
-    /// The model as the catalog knows it (see `Catalog::family`); `None` when unpriced.
-    pub model_family: Option<Arc<str>>,
+    /// The model and provider as the catalog knows them (see `Catalog::catalog_name`);
+    /// `None` when unpriced.
+    pub catalog_name: Option<CatalogName>,
     /// With `--explain`: the entry, its date, the unit prices and tier applied, in one line
     /// (shared between the calls priced alike).
     pub explanation: Option<Arc<str>>,
@@ -757,4 +771,16 @@ pub struct PricedCall {
     /// With `report --what-if`: the call's cost under the scenario, `Some(None)` when it
     /// cannot be priced there. Never mixed into `cost`.
     pub what_if: Option<Option<Decimal>>,
+}
+
+impl PricedCall {
+    /// The model as the catalog knows it, else as emitted (`model`).
+    pub fn model(&self) -> Option<&str> {
+        self.catalog_name.as_ref().map(|n| &*n.model).or(self.call.model.as_deref())
+    }
+
+    /// The provider whose catalog entry priced the call, else as emitted (`provider`).
+    pub fn provider(&self) -> Option<&str> {
+        self.catalog_name.as_ref().map(|n| &*n.provider).or(self.call.provider.as_deref())
+    }
 }

@@ -440,7 +440,7 @@ fn every_name_of_one_model_has_one_family() {
     let family = |model: &str, provider: Option<&str>, address: Option<&str>| {
         let terms = Terms { address, ..Terms::default() };
         let q = c.quote_with(model, provider, terms, 0, &tok(1000, 0, 0, 0, 10)).expect(model);
-        c.model_family(model, &q.entry).map(|f| f.to_string())
+        c.catalog_name(model, &q.entry).map(|f| f.model.to_string())
     };
     let sonnet = Some("claude-sonnet-4-5".to_string());
     // Bedrock ids are priced by Bedrock's own entries, and still Anthropic's model.

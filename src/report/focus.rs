@@ -109,7 +109,7 @@ impl super::CallSink for Focus<'_> {
             let key = Key {
                 day,
                 group: group.clone(),
-                model: call.model.clone().unwrap_or_default(),
+                model: priced.model().unwrap_or_default().to_string(),
                 entry: q.entry.clone(),
                 effective_from: q.effective_from.clone(),
                 tier: q.tier_threshold,

@@ -3,7 +3,9 @@
 //!
 //! Columns: `time` (UTC; empty when the telemetry had none), `trace_id`, `span_id` (hex,
 //! when the call was counted from a span), `emitter`, `signal`, `route`, `session`,
-//! `service`, `provider`, `operation`, `model`, `model_family`, then every `--by` dimension not already among those,
+//! `service`, `provider` (as the catalog knows it), `provider_id` (as emitted), `operation`,
+//! `model` (as the catalog knows it), `model_id` (as emitted), `model_family` (the same as
+//! `model`, its older name), then every `--by` dimension not already among those,
 //! `requests`, the token buckets (`input`, `cache_read`, `cache_write_5m`,
 //! `cache_write_1h`, `output` with reasoning included, `reasoning`), the price applied
 //! (`price_entry`, `price_source`, `price_effective_from`, `price_tier_threshold`, and
@@ -17,8 +19,19 @@ use crate::price::PricedCall;
 use std::io::Write;
 
 /// Columns every line has, before the extra dimensions.
-const CALL_COLUMNS: [&str; 9] =
-    ["emitter", "signal", "route", "session", "service", "provider", "operation", "model", "model_family"];
+const CALL_COLUMNS: [&str; 11] = [
+    "emitter",
+    "signal",
+    "route",
+    "session",
+    "service",
+    "provider",
+    "provider_id",
+    "operation",
+    "model",
+    "model_id",
+    "model_family",
+];
 
 pub(crate) struct Lines<'a> {
     sink: Box<dyn RowSink + 'a>,
@@ -74,10 +87,12 @@ impl super::CallSink for Lines<'_> {
             Cell::Str(call.route.as_deref().map(String::from)),
             opt(&call.session),
             opt(&call.service),
+            Cell::Str(priced.provider().map(String::from)),
             opt(&call.provider),
             opt(&call.operation),
+            Cell::Str(priced.model().map(String::from)),
             opt(&call.model),
-            Cell::Str(priced.model_family.as_deref().map(String::from).or_else(|| call.model.clone())),
+            Cell::Str(priced.model().map(String::from)),
         ];
         if !self.extra.is_empty() {
             let key = group_key(self.grouping, priced);

@@ -169,12 +169,12 @@ pub fn expected_totals(scenario: &Value, table: &str) -> BTreeMap<String, Tokens
         .collect()
 }
 
-/// The row of a report grouped by model.
+/// The row of a report grouped by model (or `model_id`, the model as emitted).
 pub fn model_row<'r>(report: &'r Value, model: &str) -> &'r Value {
     report["rows"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["group"]["model"] == model)
+        .find(|r| r["group"]["model"] == model || r["group"]["model_id"] == model)
         .unwrap_or_else(|| panic!("no row for {model} in {report}"))
 }

@@ -26,10 +26,16 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::io::Write;
 
+/// The `model_names` of reports whose `model` and `provider` are the catalog's names.
+const MODEL_NAMES: &str = "catalog";
+
 #[derive(Serialize)]
 struct Doc<'a> {
     currency: &'static str,
     group_by: &'a [String],
+    /// `catalog`: the `model` and `provider` dimensions are the price catalog's names (the
+    /// raw ones are `model_id` and `provider_id`). Reports without it named them as emitted.
+    model_names: &'static str,
     rows: Vec<JsonRow<'a>>,
     total: JsonTotals,
     unpriced: Vec<JsonUnpriced<'a>>,
@@ -246,6 +252,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     let doc = Doc {
         currency: "USD",
         group_by: &report.group_by,
+        model_names: MODEL_NAMES,
         rows: report
             .rows
             .iter()
@@ -352,6 +359,7 @@ mod tests {
             "groups",
             "timeline",
             "models",
+            "model_names",
         ];
         want.sort();
         let mut keys_sorted = keys.clone();
@@ -359,6 +367,7 @@ mod tests {
         assert_eq!(keys_sorted, want);
 
         assert_eq!(v["currency"], "USD");
+        assert_eq!(v["model_names"], "catalog");
         assert_eq!(v["group_by"], json!(["model", "user"]));
         assert_eq!(v["period"], json!({"first": "2026-11-21T09:00:00Z", "last": "2026-11-21T11:20:00Z"}));
         assert_eq!((&v["dimension"], &v["time_zone"]), (&json!("model"), &json!("UTC")));

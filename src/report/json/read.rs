@@ -14,10 +14,12 @@ pub fn read(text: &str) -> Result<Report, String> {
     if currency != Some("USD") {
         return Err(format!("currency {currency:?}: only USD reports can be merged"));
     }
-    let group_by: Vec<String> = array(&doc, "group_by")?
+    let keys: Vec<&str> = array(&doc, "group_by")?
         .iter()
-        .map(|v| v.as_str().map(String::from).ok_or("group_by: must be a list of names".to_string()))
+        .map(|v| v.as_str().ok_or("group_by: must be a list of names".to_string()))
         .collect::<Result<_, _>>()?;
+    let catalog_names = doc.get("model_names").and_then(Value::as_str) == Some(super::MODEL_NAMES);
+    let group_by: Vec<String> = keys.iter().map(|key| current_name(key, catalog_names).to_string()).collect();
     let total_doc = doc.get("total").ok_or("no total: not an otelcost JSON report")?;
     let cost_mode = match (total_doc.get("cost").is_some(), total_doc.get("reported_cost").is_some()) {
         (true, true) => CostMode::Both,
@@ -29,7 +31,7 @@ pub fn read(text: &str) -> Result<Report, String> {
         .enumerate()
         .map(|(i, row)| {
             let at = format!("rows[{i}]");
-            let group = group_by
+            let group = keys
                 .iter()
                 .map(|name| {
                     row.get("group")
@@ -66,14 +68,26 @@ pub fn read(text: &str) -> Result<Report, String> {
         unpriced,
         cost_mode,
         prices_used,
-        overview: overview(&doc)?,
+        overview: overview(&doc, catalog_names)?,
         what_if: what_if(&doc)?,
     })
 }
 
+/// A `group_by` name as a report made now names it: `model_family` is `model`; in a report
+/// made before `model` and `provider` were the catalog's names, they were as emitted, which
+/// is now `model_id` and `provider_id`.
+fn current_name(key: &str, catalog_names: bool) -> &str {
+    match key {
+        "model_family" => "model",
+        "model" if !catalog_names => "model_id",
+        "provider" if !catalog_names => "provider_id",
+        _ => key,
+    }
+}
+
 /// The period, timeline and models of a report; each absent in reports made before
 /// they were added (then the merged report has no timeline, and says so).
-fn overview(doc: &Value) -> Result<Overview, String> {
+fn overview(doc: &Value, catalog_names: bool) -> Result<Overview, String> {
     let time = |v: &Value, key: &str| -> Result<u64, String> {
         let text = v.get(key).and_then(Value::as_str).ok_or_else(|| format!("period.{key}: missing"))?;
         let ts: jiff::Timestamp =
@@ -156,7 +170,7 @@ fn overview(doc: &Value) -> Result<Overview, String> {
             })
             .collect::<Result<_, String>>()?,
     };
-    let dimension = doc.get("dimension").and_then(Value::as_str).map(String::from);
+    let dimension = doc.get("dimension").and_then(Value::as_str).map(|d| current_name(d, catalog_names).to_string());
     let time_zone = doc.get("time_zone").and_then(Value::as_str).unwrap_or("UTC").to_string();
     Ok(Overview { period, time_zone, dimension, groups, timeline, models })
 }
