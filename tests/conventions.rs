@@ -23,7 +23,11 @@ fn pinned() -> Vec<String> {
     let protobuf = ["b_openllmetry", "f_vercel_ai", "g_strands", "h_google_adk", "i_openlit", "i_spring_ai"]
         .into_iter()
         .map(|e| format!("protobuf/{e}"));
-    let agents = ["agents", "agent-files", "bodies"].into_iter().map(String::from);
+    let agent_files = ["copilot-cli-1.0.102-openai-byok.jsonl", "gemini-cli-0.61.0-outfile.log"]
+        .into_iter()
+        .chain(["opencode-1.18.33-otlp-http-json-traces.json"])
+        .map(|f| format!("agent-files/{f}"));
+    let agents = ["agents", "bodies"].into_iter().map(String::from).chain(agent_files);
     emitters.chain(protobuf).chain(agents).map(|d| testdata(&d)).collect()
 }
 
@@ -101,7 +105,13 @@ fn line_items_and_csv_carry_both_names() {
         rows.iter().find(|r| r["model_id"] != r["model"]).expect("a call named otherwise than its catalog model");
     assert_eq!(dated["model_family"], dated["model"]);
     assert!(dated["provider_id"].is_string() || dated["provider_id"].is_null());
-    let csv = otelcost(&["report", &testdata(""), "--by", "provider,model,model_id", "--format", "csv"]);
+    let paths = pinned();
+    let args: Vec<&str> = ["report"]
+        .into_iter()
+        .chain(paths.iter().map(String::as_str))
+        .chain(["--by", "provider,model,model_id", "--format", "csv"])
+        .collect();
+    let csv = otelcost(&args);
     assert!(csv.stdout.starts_with("provider,model,model_id,requests,"), "{}", csv.stdout);
     assert!(csv.stdout.contains("\nopenai,o4-mini,openai/o4-mini,6,"), "{}", csv.stdout);
 }
