@@ -31,6 +31,18 @@ use std::sync::{Arc, RwLock};
 pub use rates::AppliedRates;
 pub use resolve::MatchExplanation;
 
+/// The day the bundled price files were copied in (pricing/README.md says what is known
+/// of each file's own age). A macro so that `--version` can `concat!` it.
+macro_rules! bundled_date {
+    () => {
+        "2026-11-23"
+    };
+}
+pub(crate) use bundled_date;
+
+/// [`bundled_date!`] as a value.
+pub const BUNDLED_DATE: &str = bundled_date!();
+
 static GENAI_PRICES: &str = include_str!("../../pricing/genai-prices-v2.json");
 static LITELLM_PRICES: &str = include_str!("../../pricing/litellm-model-prices.json");
 

@@ -17,6 +17,9 @@ mod read;
 
 pub use read::read;
 
+/// The JSON Schema of this output (`otelcost schema report`).
+pub const SCHEMA: &str = include_str!("schema.json");
+
 use super::cost_difference;
 use crate::allocate::{CostMode, Report, Totals};
 use crate::model::exact_cost;
