@@ -69,6 +69,10 @@ pub struct CompareBillArgs {
     #[arg(long = "prices", value_name = "FILE")]
     pub prices: Vec<PathBuf>,
 
+    /// The prices bundled in otelcost even when `otelcost prices update` fetched newer ones.
+    #[arg(long)]
+    pub offline: bool,
+
     /// Fail (exit 3) if a telemetry record was unreadable.
     #[arg(long)]
     pub strict: bool,
@@ -115,6 +119,7 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
         timezone: "UTC".into(),
         cost: CostMode::Computed,
         prices: args.prices.clone(),
+        offline: args.offline,
         explain: false,
         what_if: Vec::new(),
         what_if_where: Vec::new(),

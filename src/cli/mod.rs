@@ -13,6 +13,8 @@ mod merge;
 mod prices;
 mod report;
 mod run;
+#[cfg(feature = "update")]
+mod update;
 
 /// Exit codes (documented in the README).
 pub mod exit {

@@ -98,6 +98,11 @@ pub struct ReportOptions {
     #[arg(long = "prices", value_name = "FILE")]
     pub prices: Vec<PathBuf>,
 
+    /// Price with the prices bundled in otelcost even when `otelcost prices update`
+    /// fetched newer ones.
+    #[arg(long)]
+    pub offline: bool,
+
     /// Show the price entries behind each row and every price applied (source, date, unit
     /// prices, tier, your discount).
     #[arg(long)]
@@ -185,6 +190,7 @@ impl ReportOptions {
             timezone: self.timezone.clone(),
             cost: self.cost,
             prices: self.prices.clone(),
+            offline: self.offline,
             explain: self.explain,
             what_if: self.what_if.clone(),
             what_if_where: self.what_if_where.clone(),

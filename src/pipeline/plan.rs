@@ -42,8 +42,10 @@ pub struct Options {
     /// IANA time zone of day and hour buckets and of dates.
     pub timezone: String,
     pub cost: CostMode,
-    /// Extra price files, each overriding the ones before and the bundled catalog.
+    /// Extra price files, each overriding the ones before and the base catalog.
     pub prices: Vec<PathBuf>,
+    /// The bundled prices even when `otelcost prices update` fetched newer ones.
+    pub offline: bool,
     /// The price entries behind each row and every price applied.
     pub explain: bool,
     /// What-if assumptions, and the calls they apply to.
@@ -77,6 +79,7 @@ impl Default for Options {
             timezone: "UTC".into(),
             cost: CostMode::Computed,
             prices: Vec::new(),
+            offline: false,
             explain: false,
             what_if: Vec::new(),
             what_if_where: Vec::new(),
@@ -184,8 +187,8 @@ struct CatalogLoad {
 }
 
 impl CatalogLoad {
-    fn start(files: Vec<PathBuf>) -> Self {
-        let loading = std::thread::spawn(move || Catalog::load(&files));
+    fn start(files: Vec<PathBuf>, offline: bool) -> Self {
+        let loading = std::thread::spawn(move || Catalog::load(&files, offline));
         CatalogLoad { loading: Mutex::new(Some(loading)), loaded: OnceLock::new() }
     }
 
@@ -278,7 +281,8 @@ impl Plan {
             let mut scenario = price::what_if::Scenario::parse(&this.what_if).map_err(Error::Options)?;
             if !scenario.price_files.is_empty() {
                 let files: Vec<PathBuf> = this.prices.iter().chain(&scenario.price_files).cloned().collect();
-                let alt = Catalog::load(&files).map_err(|e| Error::Prices(format!("--what-if prices: {e:#}")))?;
+                let alt = Catalog::load(&files, this.offline)
+                    .map_err(|e| Error::Prices(format!("--what-if prices: {e:#}")))?;
                 scenario.catalog = Some(Arc::new(alt));
             }
             // The same names and --where first, then the what-if conditions: its attribute
@@ -294,7 +298,7 @@ impl Plan {
             };
             Some((scenario, scope))
         };
-        let catalog = CatalogLoad::start(this.prices.clone());
+        let catalog = CatalogLoad::start(this.prices.clone(), this.offline);
         Ok(Plan {
             options: this.clone(),
             extract: crate::extract::Config { dim_keys },

@@ -68,6 +68,7 @@ pub fn read(text: &str) -> Result<Report, String> {
         prices_used,
         overview: overview(&doc)?,
         what_if: what_if(&doc)?,
+        prices_date: doc.get("prices_date").and_then(Value::as_str).map(String::from),
     })
 }
 
