@@ -188,7 +188,7 @@ fn noon(date: &str) -> u64 {
 #[test]
 fn overrides_file_example() {
     let example = common::root().join("pricing/overrides.example.toml");
-    let c = Catalog::load(&[example]).expect("the example loads");
+    let c = Catalog::load(&[example], true).expect("the example loads");
     let t = TokenBuckets { input: 1_000_000, output: 1_000_000, ..Default::default() };
     // Custom model with a price history, scoped to its provider.
     let q = c.quote("acme-llama-3.3-70b-instruct", Some("acme-vllm"), noon("2026-09-30"), &t).unwrap();
@@ -227,13 +227,13 @@ fn overrides_errors_name_file_line_and_key() {
         ("negative.toml", "[[adjust]]\npercent = -150\n", "negative"),
     ];
     for (name, text, want) in cases {
-        let err = Catalog::load(&[write(name, text)]).err().map(|e| format!("{e:#}")).unwrap_or_default();
+        let err = Catalog::load(&[write(name, text)], true).err().map(|e| format!("{e:#}")).unwrap_or_default();
         assert!(err.contains(want), "{name}: {err}");
     }
     // Later files override earlier ones.
     let a = write("a.toml", "[[model]]\nid = \"m\"\ninput_mtok = \"1\"\n");
     let b = write("b.toml", "[[model]]\nid = \"m\"\ninput_mtok = \"2\"\n[fallback]\ninput_mtok = \"9\"\n");
-    let c = Catalog::load(&[a, b]).unwrap();
+    let c = Catalog::load(&[a, b], true).unwrap();
     let t = TokenBuckets { input: 1_000_000, ..Default::default() };
     assert_eq!(c.quote("m", None, 0, &t).unwrap().cost, d("2"));
     let q = c.quote("never-heard-of-it", None, 0, &t).unwrap();

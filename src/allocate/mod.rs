@@ -38,6 +38,9 @@ pub struct Report {
     pub overview: Overview,
     /// With `report --what-if`: the scenario, and what it cannot know.
     pub what_if: Option<WhatIf>,
+    /// The price data the costs come from, `2026-11-23 (bundled)` or `… (fetched)`; merged
+    /// reports of different data list each. `None` in reports made before it was recorded.
+    pub prices_date: Option<String>,
 }
 
 /// The `--what-if` scenario a report's `what_if_cost` columns were priced under.
@@ -155,7 +158,17 @@ pub fn group(
     // Entries are per row; the report's list of prices applied covers the whole.
     total.price_entries.clear();
     let prices_used = explain.then(|| explained.into_iter().collect());
-    Report { group_by, rows, total, unpriced, cost_mode, prices_used, overview: overview.finish(), what_if: None }
+    Report {
+        group_by,
+        rows,
+        total,
+        unpriced,
+        cost_mode,
+        prices_used,
+        overview: overview.finish(),
+        what_if: None,
+        prices_date: None,
+    }
 }
 
 /// A call's value for each grouping dimension (`(none)` when missing): its group's key,

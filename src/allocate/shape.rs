@@ -151,6 +151,10 @@ pub fn merge(reports: Vec<(String, Report)>, notes: &mut Vec<String>) -> Result<
                 }
             }
         }
+        merged.prices_date = match (merged.prices_date.take(), report.prices_date) {
+            (Some(a), Some(b)) if a != b && !a.split(", ").any(|d| d == b) => Some(format!("{a}, {b}")),
+            (a, b) => a.or(b),
+        };
         merged.prices_used = match (merged.prices_used.take(), report.prices_used) {
             (None, None) => None,
             (a, b) => {

@@ -13,6 +13,11 @@ use std::path::{Path, PathBuf};
 
 /// `otelcost run --help`: what is set, per agent.
 pub const HELP: &str = "\
+Examples:
+  otelcost run --budget 1.00 -- claude -p \"Fix the failing test\"    exit 4 over $1.00
+  otelcost run --save session/ -- python my_agent.py    keep the telemetry to report again later
+  otelcost run --by model,service -- npm run eval
+
 Environment set for the command (unless --no-env); every agent's switches are
 set whatever the command is, so an agent a script starts is covered too:
   any OpenTelemetry SDK: OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:PORT,

@@ -56,17 +56,22 @@ pub struct CompareBillArgs {
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
 
-    /// Only calls at or after this time: a UTC date (YYYY-MM-DD) or RFC 3339.
+    /// Only calls at or after this time: a UTC date (YYYY-MM-DD), RFC 3339, today,
+    /// yesterday, or a span back from now (90m, 24h, 7d, 2w).
     #[arg(long)]
     pub since: Option<String>,
 
-    /// Only calls before this time: a UTC date (that whole day included) or RFC 3339.
+    /// Only calls before this time: as --since; a date includes that whole day.
     #[arg(long)]
     pub until: Option<String>,
 
     /// Extra price files, as `report --prices`: the adjusted estimate uses your discounts.
     #[arg(long = "prices", value_name = "FILE")]
     pub prices: Vec<PathBuf>,
+
+    /// The prices bundled in otelcost even when `otelcost prices update` fetched newer ones.
+    #[arg(long)]
+    pub offline: bool,
 
     /// Fail (exit 3) if a telemetry record was unreadable.
     #[arg(long)]
@@ -114,6 +119,7 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
         timezone: "UTC".into(),
         cost: CostMode::Computed,
         prices: args.prices.clone(),
+        offline: args.offline,
         explain: false,
         what_if: Vec::new(),
         what_if_where: Vec::new(),
@@ -127,9 +133,11 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     let mut bills =
         args.bills.iter().map(|path| bill::read(path, &meters)).collect::<Result<Vec<_>, _>>().map_err(error)?;
     // --since/--until select bill days too (UTC dates; a time selects its day).
-    let (since, until) = (args.since.as_deref().map(day_of), args.until.as_deref().map(day_of));
+    let (since, until) = (bill_day(args.since.as_deref(), false)?, bill_day(args.until.as_deref(), true)?);
     for b in &mut bills {
-        b.rows.retain(|r| since.is_none_or(|s| r.day.as_str() >= s) && until.is_none_or(|u| r.day.as_str() <= u));
+        b.rows.retain(|r| {
+            since.as_deref().is_none_or(|s| r.day.as_str() >= s) && until.as_deref().is_none_or(|u| r.day.as_str() <= u)
+        });
     }
 
     crate::temp::remove_on_interrupt();
@@ -180,9 +188,13 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     Ok(exit::OK)
 }
 
-/// The UTC date of a --since/--until value (a date, or an RFC 3339 time).
-fn day_of(text: &str) -> &str {
-    text.get(..10).unwrap_or(text)
+/// The UTC day a --since/--until value starts (or, as an upper bound, ends) in.
+fn bill_day(text: Option<&str>, upper: bool) -> Result<Option<String>, Failure> {
+    let Some(text) = text else { return Ok(None) };
+    let bound = pipeline::time_bound(text, &jiff::tz::TimeZone::UTC, upper, jiff::Timestamp::now())?;
+    // An upper bound is exclusive: its day is the one of the instant just before.
+    let bound = if upper { bound - jiff::SignedDuration::from_nanos(1) } else { bound };
+    Ok(Some(bound.to_zoned(jiff::tz::TimeZone::UTC).date().to_string()))
 }
 
 fn parse_scope(text: &str) -> Result<(ScopeField, String), Failure> {

@@ -2,15 +2,19 @@
 
 use clap::{Parser, Subcommand};
 
+mod about;
 mod agents;
 mod compare_bill;
 mod dimensions;
+mod examples;
 mod inspect;
 mod listen;
 mod merge;
 mod prices;
 mod report;
 mod run;
+#[cfg(feature = "update")]
+mod update;
 
 /// Exit codes (documented in the README).
 pub mod exit {
@@ -33,7 +37,12 @@ pub mod exit {
 }
 
 #[derive(Parser, Debug)]
-#[command(name = "otelcost", version, about = "The cost of the LLM calls in your OpenTelemetry data.")]
+#[command(
+    name = "otelcost",
+    version = concat!(env!("CARGO_PKG_VERSION"), " (prices bundled ", crate::price::bundled_date!(), ")"),
+    about = "The cost of the LLM calls in your OpenTelemetry data.",
+    after_help = examples::TOP
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -42,13 +51,18 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Price the LLM calls in OTLP dumps and report them grouped.
+    #[command(after_help = examples::REPORT)]
     Report(report::ReportArgs),
     /// Show what is in OTLP dumps and what otelcost makes of them: signals, emitters,
     /// models, what was counted and what was not, and why.
+    #[command(after_help = examples::INSPECT)]
     Inspect(inspect::InspectArgs),
-    /// Look into the price catalog: list entries, show one, explain a model match.
+    /// Look into the price catalog: list entries, show one, explain a model match, fetch
+    /// the newest prices.
+    #[command(after_help = examples::PRICES)]
     Prices(prices::PricesArgs),
     /// Receive OTLP (HTTP and gRPC) for a session, then report its LLM calls.
+    #[command(after_help = examples::LISTEN)]
     Listen(listen::ListenArgs),
     /// Run a command with its OpenTelemetry pointed at otelcost, then report its LLM cost
     /// (and fail over a --budget).
@@ -56,14 +70,35 @@ pub enum Command {
     Run(run::RunArgs),
     /// List the dimensions --by and --where understand: built in, aliases and their
     /// attribute keys, and those a rules file derives.
+    #[command(after_help = examples::DIMENSIONS)]
     Dimensions(dimensions::DimensionsArgs),
     /// Combine JSON reports made over separate inputs (shards, machines) into one exact
     /// report, as if one run had read everything.
+    #[command(after_help = examples::MERGE)]
     Merge(merge::MergeArgs),
     /// Hold the telemetry's estimate against the provider's bill (OpenAI and Anthropic cost
     /// and usage exports, FOCUS datasets): how much of the bill it explains, and why the rest
     /// is not.
+    #[command(after_help = examples::COMPARE_BILL)]
     CompareBill(compare_bill::CompareBillArgs),
+    /// Print a shell completion script: bash, zsh, fish, powershell or elvish.
+    #[command(after_help = examples::BUILT_IN)]
+    Completions { shell: clap_complete::Shell },
+    /// Print the manual page (roff) of otelcost, or of one of its commands.
+    #[command(after_help = examples::BUILT_IN)]
+    Man { command: Option<String> },
+    /// Print a sample file to start from: allocation rules or price overrides.
+    #[command(after_help = examples::BUILT_IN)]
+    Example {
+        #[arg(value_enum)]
+        which: about::Example,
+    },
+    /// Print the JSON Schema of a JSON output: the report or the compare-bill comparison.
+    #[command(after_help = examples::BUILT_IN)]
+    Schema {
+        #[arg(value_enum)]
+        which: about::Schema,
+    },
 }
 
 /// A failure that ends the command with `code`.
@@ -123,6 +158,10 @@ pub fn run(cli: Cli) -> Result<i32, Failure> {
         Command::Dimensions(args) => dimensions::run(args),
         Command::Merge(args) => merge::run(args),
         Command::CompareBill(args) => compare_bill::run(args),
+        Command::Completions { shell } => about::completions(shell),
+        Command::Man { command } => about::man(command.as_deref()),
+        Command::Example { which } => about::example(which),
+        Command::Schema { which } => about::schema(which),
     }
 }
 

@@ -20,6 +20,10 @@ pub struct PricesArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table", global = true)]
     pub format: PricesFormat,
+
+    /// The prices bundled in otelcost even when `otelcost prices update` fetched newer ones.
+    #[arg(long, global = true)]
+    pub offline: bool,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -57,15 +61,20 @@ pub enum PricesCommand {
         #[arg(long)]
         address: Option<String>,
     },
+    /// Fetch the newest genai-prices and LiteLLM data (HTTPS) into your cache directory,
+    /// check it, show what changed, and price with it from then on (--offline: the bundled
+    /// prices). Nothing is ever fetched otherwise.
+    #[cfg(feature = "update")]
+    Update(super::update::UpdateArgs),
 }
 
 pub fn run(args: PricesArgs) -> Result<i32, Failure> {
-    let catalog = Catalog::load(&args.prices).map_err(|e| error(format!("{e:#}")))?;
+    let catalog = || Catalog::load(&args.prices, args.offline).map_err(|e| error(format!("{e:#}")));
     let json = matches!(args.format, PricesFormat::Json);
     let mut out = std::io::stdout().lock();
     let text = match &args.command {
         PricesCommand::List { provider, search } => {
-            let list = catalog.list(provider.as_deref(), search.as_deref());
+            let list = catalog()?.list(provider.as_deref(), search.as_deref());
             if json {
                 to_json(&list)?
             } else {
@@ -73,7 +82,7 @@ pub fn run(args: PricesArgs) -> Result<i32, Failure> {
             }
         }
         PricesCommand::Show { model, provider } => {
-            let (x, info) = catalog.show(model, provider.as_deref());
+            let (x, info) = catalog()?.show(model, provider.as_deref());
             if json {
                 to_json(&serde_json::json!({ "match": x, "entry": info }))?
             } else {
@@ -86,13 +95,15 @@ pub fn run(args: PricesArgs) -> Result<i32, Failure> {
             }
         }
         PricesCommand::Match { model, provider, address } => {
-            let x = catalog.explain_match_at(model, provider.as_deref(), address.as_deref());
+            let x = catalog()?.explain_match_at(model, provider.as_deref(), address.as_deref());
             if json {
                 to_json(&x)?
             } else {
                 match_text(&x)
             }
         }
+        #[cfg(feature = "update")]
+        PricesCommand::Update(update) => return super::update::run(update),
     };
     writeln!(out, "{}", text.trim_end()).map_err(|e| write_failure("cannot write", &e.into()))?;
     // `show`/`match` of a model that resolves to nothing is an answer, not an error.

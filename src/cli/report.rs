@@ -42,7 +42,7 @@ pub struct ReportOptions {
     pub filters: Vec<String>,
 
     /// Allocation rules (TOML): aliases, dimensions derived by lookup tables, regex, prefix
-    /// and default rules (see examples/rules.toml).
+    /// and default rules (`otelcost example rules` prints a sample).
     #[arg(long, value_name = "FILE")]
     pub rules: Option<PathBuf>,
 
@@ -79,11 +79,13 @@ pub struct ReportOptions {
     #[arg(long, short)]
     pub output: Option<PathBuf>,
 
-    /// Only calls at or after this time: a date (YYYY-MM-DD, in --timezone) or RFC 3339.
+    /// Only calls at or after this time: a date (YYYY-MM-DD, in --timezone), RFC 3339,
+    /// today, yesterday (in --timezone), or a span back from now: 90m, 24h, 7d, 2w.
     #[arg(long)]
     pub since: Option<String>,
 
-    /// Only calls before this time: a date (that whole day included) or RFC 3339.
+    /// Only calls before this time: as --since; a date, today or yesterday includes that
+    /// whole day.
     #[arg(long)]
     pub until: Option<String>,
 
@@ -97,9 +99,14 @@ pub struct ReportOptions {
     pub cost: CostMode,
 
     /// Extra price files, in order, each overriding the ones before and the bundled catalog:
-    /// a newer genai-prices or LiteLLM JSON, or your own TOML (see pricing/overrides.example.toml).
+    /// a newer genai-prices or LiteLLM JSON, or your own TOML (`otelcost example prices` prints a sample).
     #[arg(long = "prices", value_name = "FILE")]
     pub prices: Vec<PathBuf>,
+
+    /// Price with the prices bundled in otelcost even when `otelcost prices update`
+    /// fetched newer ones.
+    #[arg(long)]
+    pub offline: bool,
 
     /// Show the price entries behind each row and every price applied (source, date, unit
     /// prices, tier, your discount).
@@ -188,6 +195,7 @@ impl ReportOptions {
             timezone: self.timezone.clone(),
             cost: self.cost,
             prices: self.prices.clone(),
+            offline: self.offline,
             explain: self.explain,
             what_if: self.what_if.clone(),
             what_if_where: self.what_if_where.clone(),

@@ -94,6 +94,7 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
     // The split and the row order shape the report; exports see the calls themselves.
     let shaped = |mut report: allocate::Report| -> Result<(allocate::Report, allocate::Unshared), Error> {
         report.what_if = what_if.clone();
+        report.prices_date = Some(catalog.prices_date().to_string());
         let unshared = match &plan.split {
             Some(dim) => allocate::split_unallocated(&mut report, dim).map_err(Error::Options)?,
             None => allocate::Unshared::default(),

@@ -36,14 +36,16 @@ pub struct Options {
     pub lines: bool,
     /// Write here instead of stdout.
     pub output: Option<PathBuf>,
-    /// Only calls at or after / before these times (a date in `timezone`, or RFC 3339).
+    /// Only calls at or after / before these times (see [`time_bound`]).
     pub since: Option<String>,
     pub until: Option<String>,
     /// IANA time zone of day and hour buckets and of dates.
     pub timezone: String,
     pub cost: CostMode,
-    /// Extra price files, each overriding the ones before and the bundled catalog.
+    /// Extra price files, each overriding the ones before and the base catalog.
     pub prices: Vec<PathBuf>,
+    /// The bundled prices even when `otelcost prices update` fetched newer ones.
+    pub offline: bool,
     /// The price entries behind each row and every price applied.
     pub explain: bool,
     /// What-if assumptions, and the calls they apply to.
@@ -77,6 +79,7 @@ impl Default for Options {
             timezone: "UTC".into(),
             cost: CostMode::Computed,
             prices: Vec::new(),
+            offline: false,
             explain: false,
             what_if: Vec::new(),
             what_if_where: Vec::new(),
@@ -116,20 +119,48 @@ impl Window {
     }
 }
 
-/// A date means its first instant (or, as an upper bound, the first instant of the next day).
-fn parse_time(text: &str, tz: &TimeZone, upper: bool) -> Result<i128, Error> {
+/// A `--since`/`--until` value as an instant: RFC 3339; a date, `today` or `yesterday` in
+/// `tz` (its first instant, or as an upper bound the first instant of the next day); or a
+/// span back from `now`: `90m`, `24h`, `7d`, `2w`.
+pub fn time_bound(text: &str, tz: &TimeZone, upper: bool, now: jiff::Timestamp) -> Result<jiff::Timestamp, Error> {
+    let text = text.trim();
     if let Ok(ts) = text.parse::<jiff::Timestamp>() {
-        return Ok(ts.as_nanosecond());
+        return Ok(ts);
     }
-    let date: jiff::civil::Date = text.parse().map_err(|_| {
-        Error::Options(format!(
-            "invalid time {text:?}: use a date like 2026-11-21 or RFC 3339 like 2026-11-21T09:00:00Z"
-        ))
-    })?;
-    let date =
-        if upper { date.tomorrow().map_err(|e| Error::Options(format!("invalid date {text:?}: {e}")))? } else { date };
+    if let Some(ago) = span_back(text) {
+        return now.checked_sub(ago).map_err(|e| Error::Options(format!("invalid time {text:?}: {e}")));
+    }
+    let today = now.to_zoned(tz.clone()).date();
+    let date = match text.to_ascii_lowercase().as_str() {
+        "today" => Ok(today),
+        "yesterday" => today.yesterday(),
+        _ => Ok(text.parse::<jiff::civil::Date>().map_err(|_| {
+            Error::Options(format!(
+                "invalid time {text:?}: use a date like 2026-11-21, RFC 3339 like 2026-11-21T09:00:00Z, \
+                 today, yesterday, or a span back from now like 90m, 24h, 7d or 2w"
+            ))
+        })?),
+    };
+    let date = date.and_then(|d| if upper { d.tomorrow() } else { Ok(d) });
+    let date = date.map_err(|e| Error::Options(format!("invalid date {text:?}: {e}")))?;
     let zoned = date.to_zoned(tz.clone()).map_err(|e| Error::Options(format!("invalid date {text:?}: {e}")))?;
-    Ok(zoned.timestamp().as_nanosecond())
+    Ok(zoned.timestamp())
+}
+
+/// `90m`, `24h`, `7d`, `2w` (also `s`): a fixed span (a day is 24 hours).
+fn span_back(text: &str) -> Option<jiff::SignedDuration> {
+    let unit_at = text.find(|c: char| !c.is_ascii_digit()).filter(|&i| i > 0)?;
+    let (number, unit) = text.split_at(unit_at);
+    let seconds: i64 = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return None,
+    };
+    let n: i64 = number.parse().ok()?;
+    Some(jiff::SignedDuration::from_secs(n.checked_mul(seconds)?))
 }
 
 /// Options checked and turned into what the stages need.
@@ -156,8 +187,8 @@ struct CatalogLoad {
 }
 
 impl CatalogLoad {
-    fn start(files: Vec<PathBuf>) -> Self {
-        let loading = std::thread::spawn(move || Catalog::load(&files));
+    fn start(files: Vec<PathBuf>, offline: bool) -> Self {
+        let loading = std::thread::spawn(move || Catalog::load(&files, offline));
         CatalogLoad { loading: Mutex::new(Some(loading)), loaded: OnceLock::new() }
     }
 
@@ -197,10 +228,11 @@ impl Plan {
         let tz = TimeZone::get(&this.timezone).map_err(|_| {
             Error::Options(format!("unknown time zone {:?}: use an IANA name like UTC or Europe/Berlin", this.timezone))
         })?;
-        let window = Window {
-            since: this.since.as_deref().map(|t| parse_time(t, &tz, false)).transpose()?,
-            until: this.until.as_deref().map(|t| parse_time(t, &tz, true)).transpose()?,
+        let now = jiff::Timestamp::now();
+        let bound = |text: &Option<String>, upper| {
+            text.as_deref().map(|t| time_bound(t, &tz, upper, now).map(|ts| ts.as_nanosecond())).transpose()
         };
+        let window = Window { since: bound(&this.since, false)?, until: bound(&this.until, true)? };
         let default = if this.lines { Format::Csv } else { Format::Table };
         let format = output_format(this.format, this.output.as_deref(), this.lines, default).map_err(Error::Options)?;
         // With --format focus, a .parquet output makes it Parquet.
@@ -251,7 +283,8 @@ impl Plan {
             let mut scenario = price::what_if::Scenario::parse(&this.what_if).map_err(Error::Options)?;
             if !scenario.price_files.is_empty() {
                 let files: Vec<PathBuf> = this.prices.iter().chain(&scenario.price_files).cloned().collect();
-                let alt = Catalog::load(&files).map_err(|e| Error::Prices(format!("--what-if prices: {e:#}")))?;
+                let alt = Catalog::load(&files, this.offline)
+                    .map_err(|e| Error::Prices(format!("--what-if prices: {e:#}")))?;
                 scenario.catalog = Some(Arc::new(alt));
             }
             // The same names and --where first, then the what-if conditions: its attribute
@@ -267,7 +300,7 @@ impl Plan {
             };
             Some((scenario, scope))
         };
-        let catalog = CatalogLoad::start(this.prices.clone());
+        let catalog = CatalogLoad::start(this.prices.clone(), this.offline);
         Ok(Plan {
             options: this.clone(),
             extract: crate::extract::Config { dim_keys },
@@ -356,4 +389,48 @@ pub fn output_format(
         return Ok(format);
     }
     Ok(output.map(|path| format_for(path, lines)).transpose()?.flatten().unwrap_or(default))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str, tz: &str, upper: bool) -> String {
+        let now: jiff::Timestamp = "2026-12-03T01:30:00Z".parse().unwrap();
+        let tz = TimeZone::get(tz).unwrap();
+        time_bound(text, &tz, upper, now).map_or_else(|e| format!("error: {e}"), |t| t.to_string())
+    }
+
+    #[test]
+    fn spans_count_back_from_now() {
+        assert_eq!(at("24h", "UTC", false), "2026-12-02T01:30:00Z");
+        assert_eq!(at("7d", "UTC", true), "2026-11-26T01:30:00Z");
+        assert_eq!(at("90m", "UTC", false), "2026-12-03T00:00:00Z");
+        assert_eq!(at("2w", "UTC", false), "2026-11-19T01:30:00Z");
+    }
+
+    #[test]
+    fn today_and_yesterday_are_days_in_the_time_zone() {
+        assert_eq!(at("today", "UTC", false), "2026-12-03T00:00:00Z");
+        assert_eq!(at("today", "UTC", true), "2026-12-04T00:00:00Z");
+        assert_eq!(at("Yesterday", "UTC", false), "2026-12-02T00:00:00Z");
+        assert_eq!(at("yesterday", "UTC", true), "2026-12-03T00:00:00Z");
+        // 01:30 UTC is still the 2nd in New York (UTC-5).
+        assert_eq!(at("today", "America/New_York", false), "2026-12-02T05:00:00Z");
+        assert_eq!(at("yesterday", "America/New_York", false), "2026-12-01T05:00:00Z");
+    }
+
+    #[test]
+    fn dates_and_instants_keep_their_meaning() {
+        assert_eq!(at("2026-11-21", "UTC", false), "2026-11-21T00:00:00Z");
+        assert_eq!(at("2026-11-21", "UTC", true), "2026-11-22T00:00:00Z");
+        assert_eq!(at("2026-11-21T09:00:00Z", "UTC", true), "2026-11-21T09:00:00Z");
+    }
+
+    #[test]
+    fn other_text_is_refused() {
+        for bad in ["24", "h", "7y", "-7d", "tomorrow", "99999999999999999w"] {
+            assert!(at(bad, "UTC", false).starts_with("error: invalid"), "{bad}: {}", at(bad, "UTC", false));
+        }
+    }
 }

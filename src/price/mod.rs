@@ -17,6 +17,7 @@ mod names;
 mod overrides;
 mod rates;
 mod resolve;
+pub mod snapshot;
 #[cfg(test)]
 mod tests;
 pub mod what_if;
@@ -30,6 +31,18 @@ use std::sync::{Arc, RwLock};
 
 pub use rates::AppliedRates;
 pub use resolve::MatchExplanation;
+
+/// The day the bundled price files were copied in (pricing/README.md says what is known
+/// of each file's own age). A macro so that `--version` can `concat!` it.
+macro_rules! bundled_date {
+    () => {
+        "2026-11-23"
+    };
+}
+pub(crate) use bundled_date;
+
+/// [`bundled_date!`] as a value.
+pub const BUNDLED_DATE: &str = bundled_date!();
 
 static GENAI_PRICES: &str = include_str!("../../pricing/genai-prices-v2.json");
 static LITELLM_PRICES: &str = include_str!("../../pricing/litellm-model-prices.json");
@@ -126,6 +139,8 @@ pub struct Catalog {
     user: overrides::UserLayer,
     /// What was loaded, in layer order (`genai-prices: embedded`, `overrides: FILE`, …).
     layers: Vec<String>,
+    /// The base price data's day and kind: `2026-11-23 (bundled)`, `2026-12-03 (fetched)`.
+    prices_date: String,
     /// Memo of `(provider, model)` → entry; resolution is the costly part of a quote.
     memo: RwLock<HashMap<Box<str>, Option<usize>>>,
 }
@@ -225,7 +240,7 @@ impl Catalog {
         Catalog::build(("embedded", genai_json), ("embedded", litellm_json))
     }
 
-    fn build(genai: (&str, &str), litellm: (&str, &str)) -> anyhow::Result<Catalog> {
+    pub(crate) fn build(genai: (&str, &str), litellm: (&str, &str)) -> anyhow::Result<Catalog> {
         // The two sources parse side by side: together they are most of a small report's
         // time (~30 ms, the LiteLLM map alone over half), and the input waits for them.
         let (genai_loaded, litellm_loaded) = std::thread::scope(|scope| {
@@ -256,6 +271,7 @@ impl Catalog {
             litellm: litellm_index,
             user: overrides::UserLayer::default(),
             layers: vec![format!("genai-prices: {}", genai.0), format!("litellm: {}", litellm.0)],
+            prices_date: format!("{BUNDLED_DATE} (bundled)"),
             memo: RwLock::new(HashMap::new()),
         };
         c.link_service_tiers();
@@ -285,17 +301,28 @@ impl Catalog {
         }
     }
 
-    /// The bundled catalog with the user's `--prices` files layered on in order. Each file
-    /// is recognised by content: a JSON array is a genai-prices v2 file (replaces the
-    /// bundled one), a JSON object a LiteLLM price map (replaces the bundled one), anything
-    /// else an overrides TOML file (added on top; later files win).
-    pub fn load(extra_files: &[std::path::PathBuf]) -> anyhow::Result<Catalog> {
+    /// The base catalog with the user's `--prices` files layered on in order. The base is
+    /// what `otelcost prices update` fetched, else (or `offline`) the bundled data. Each file
+    /// is recognised by content: a JSON array is a genai-prices v2 file (replaces the base
+    /// one), a JSON object a LiteLLM price map (replaces the base one), anything else an
+    /// overrides TOML file (added on top; later files win).
+    pub fn load(extra_files: &[std::path::PathBuf], offline: bool) -> anyhow::Result<Catalog> {
         let mut texts = Vec::with_capacity(extra_files.len());
         for path in extra_files {
             let text = std::fs::read_to_string(path)
                 .map_err(|e| anyhow::anyhow!("cannot read price file {}: {e}", path.display()))?;
             texts.push((path.display().to_string(), text));
         }
+        let fetched = if offline { None } else { snapshot::load()? };
+        let base = match &fetched {
+            Some(s) => (
+                s.dir.join(snapshot::GENAI_FILE).display().to_string(),
+                s.dir.join(snapshot::LITELLM_FILE).display().to_string(),
+                s.genai.as_str(),
+                s.litellm.as_str(),
+            ),
+            None => ("embedded".into(), "embedded".into(), GENAI_PRICES, LITELLM_PRICES),
+        };
         // `[` then `{` is a JSON array of providers; TOML tables start `[name` or `[[`.
         let kind = |t: &str| {
             let mut c = t.chars().filter(|c| !c.is_whitespace());
@@ -308,9 +335,12 @@ impl Catalog {
         let genai = texts.iter().rev().find(|(_, t)| kind(t) == Some('['));
         let litellm = texts.iter().rev().find(|(_, t)| kind(t) == Some('{'));
         let mut c = Catalog::build(
-            genai.map_or(("embedded", GENAI_PRICES), |(f, t)| (f.as_str(), t.as_str())),
-            litellm.map_or(("embedded", LITELLM_PRICES), |(f, t)| (f.as_str(), t.as_str())),
+            genai.map_or((base.0.as_str(), base.2), |(f, t)| (f.as_str(), t.as_str())),
+            litellm.map_or((base.1.as_str(), base.3), |(f, t)| (f.as_str(), t.as_str())),
         )?;
+        if let Some(s) = &fetched {
+            c.prices_date = format!("{} (fetched)", s.date);
+        }
         for (file, text) in &texts {
             if matches!(kind(text), Some('[' | '{')) {
                 continue;
@@ -322,6 +352,11 @@ impl Catalog {
             c.layers.push(format!("overrides: {file}"));
         }
         Ok(c)
+    }
+
+    /// The base price data's day and kind: `2026-11-23 (bundled)`, `2026-12-03 (fetched)`.
+    pub fn prices_date(&self) -> &str {
+        &self.prices_date
     }
 
     /// What the catalog was built from, in layer order.

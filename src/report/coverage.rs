@@ -175,6 +175,9 @@ pub fn summary(c: &Comparison) -> String {
     }
 }
 
+/// The JSON Schema of the JSON output (`otelcost schema bill`).
+pub const SCHEMA: &str = include_str!("coverage.schema.json");
+
 #[derive(Serialize)]
 struct JsonMoney {
     billed: Option<String>,

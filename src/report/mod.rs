@@ -491,6 +491,7 @@ pub(crate) mod fixture {
             prices_used: None,
             overview,
             what_if: None,
+            prices_date: None,
         }
     }
 

@@ -53,6 +53,9 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
     for line in super::what_if_footnotes(report) {
         writeln!(out, "{line}")?;
     }
+    if let Some(date) = &report.prices_date {
+        writeln!(out, "Prices of {date}.")?;
+    }
 
     if let Some(prices) = &report.prices_used {
         writeln!(out)?;

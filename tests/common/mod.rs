@@ -46,7 +46,8 @@ pub fn otelcost(args: &[&str]) -> Run {
 
 pub fn otelcost_stdin(args: &[&str], stdin: Option<Vec<u8>>) -> Run {
     let mut cmd = Command::cargo_bin("otelcost").unwrap();
-    cmd.args(args);
+    // The bundled prices, whatever `otelcost prices update` fetched on this machine.
+    cmd.args(args).env("XDG_CACHE_HOME", root().join("tests/no-cache"));
     if let Some(input) = stdin {
         cmd.write_stdin(input);
     }

@@ -17,6 +17,9 @@ mod read;
 
 pub use read::read;
 
+/// The JSON Schema of this output (`otelcost schema report`).
+pub const SCHEMA: &str = include_str!("schema.json");
+
 use super::cost_difference;
 use crate::allocate::{CostMode, Report, Totals};
 use crate::model::exact_cost;
@@ -57,6 +60,9 @@ struct Doc<'a> {
     /// With `--what-if`: `{"scenario": [...], "notes": [...]}`.
     #[serde(skip_serializing_if = "Option::is_none")]
     what_if: Option<JsonWhatIf<'a>>,
+    /// The price data the costs come from: `2026-11-23 (bundled)`, `2026-12-03 (fetched)`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    prices_date: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -327,6 +333,7 @@ pub(super) fn write(report: &Report, out: &mut dyn Write) -> anyhow::Result<()> 
             })
             .collect(),
         what_if: report.what_if.as_ref().map(|w| JsonWhatIf { scenario: &w.scenario, notes: &w.notes }),
+        prices_date: report.prices_date.as_deref(),
     };
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     out.write_all(b"\n")?;

@@ -70,6 +70,7 @@ pub fn read(text: &str) -> Result<Report, String> {
         prices_used,
         overview: overview(&doc, catalog_names)?,
         what_if: what_if(&doc)?,
+        prices_date: doc.get("prices_date").and_then(Value::as_str).map(String::from),
     })
 }
 
