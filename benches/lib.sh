@@ -148,8 +148,8 @@ run_otelcost() {
 }
 
 # run_peer PEER TAG FILE CAP: the same per-model totals from the JSON-lines FILE by a peer,
-# `duckdb` (shared/bench/duckdb_baseline.py, threads = cores; m_us is its own query time,
-# without Python's start-up) or `jq` (benches/genai_totals.jq); sets m_* and peer_status:
+# `duckdb` or `chdb` (shared/bench/{duckdb,chdb}_baseline.py, threads = cores; m_us is its
+# own query time, without Python's start-up) or `jq` (benches/genai_totals.jq); sets m_* and peer_status:
 # ok (its totals equal FILE's expect file), differ (they do not: its figure is not
 # comparable), capped (CAP seconds > 0 ran out first) or failed (it stopped with an error,
 # e.g. out of memory). Only a warning: the peer is the yardstick, not what is measured.
@@ -158,6 +158,7 @@ run_peer() {
   warm "$file"
   case $peer in
     duckdb) measure "$tag" "$cap" "$py" "$baseline" "$file" "$ncpu" ;;
+    chdb) measure "$tag" "$cap" "$py" "$(dirname "$baseline")/chdb_baseline.py" "$file" "$ncpu" ;;
     jq) measure "$tag" "$cap" jq -nr -f "$repo/benches/genai_totals.jq" "$file" ;;
     *) die "unknown peer $peer" ;;
   esac
@@ -169,9 +170,9 @@ run_peer() {
     say "WARNING: $peer failed on $file (exit $m_rc); its stderr is kept in $out/$tag.stderr"
     return
   fi
-  if [ "$peer" = duckdb ]; then
-    local query; query=$(awk '/^duckdb seconds / {print $3}' "$out/$tag.stderr")
-    [ -n "$query" ] || die "no 'duckdb seconds X' line in $out/$tag.stderr"
+  if [ "$peer" = duckdb ] || [ "$peer" = chdb ]; then
+    local query; query=$(awk -v p="$peer" '$1 == p && $2 == "seconds" {print $3}' "$out/$tag.stderr")
+    [ -n "$query" ] || die "no '$peer seconds X' line in $out/$tag.stderr"
     m_us=$(awk -v s="$query" 'BEGIN{printf "%d", s * 1e6}')
   fi
   peer_status=ok

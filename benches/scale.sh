@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# benches/scale.sh — `otelcost report` at 100 MB, 1 GB and 10 GB, beside DuckDB and jq.
+# benches/scale.sh — `otelcost report` at 100 MB, 1 GB and 10 GB, beside DuckDB, chDB and jq,
+# and on one small agent file.
 #
 # What it does:
 #   1. generates (once; reused while gen_otlp.py and its arguments are unchanged) one
@@ -12,9 +13,12 @@
 #      MB per CPU-second and peak RSS; its per-model totals must equal the expect file
 #      exactly, any difference fails the benchmark;
 #   4. on each JSON-lines file, in the same run: DuckDB (shared/bench/duckdb_baseline.py,
-#      threads = cores) and jq (benches/genai_totals.jq), their totals checked too, each
-#      stopped after BENCH_PEER_CAP seconds (then shown as "> cap", never as a figure);
-#   5. prints the table and writes target/bench-out/scale/result.json (every figure, the
+#      threads = cores), chDB (shared/bench/chdb_baseline.py, ClickHouse embedded, threads =
+#      cores) and jq (benches/genai_totals.jq), their totals checked too, each stopped after
+#      BENCH_PEER_CAP seconds (then shown as "> cap", never as a figure);
+#   5. start-up: `otelcost report` on one small agent file (BENCH_SMALL_FILE), 20 runs
+#      (hyperfine when installed), best and median wall time;
+#   6. prints the table and writes target/bench-out/scale/result.json (every figure, the
 #      machine, binary, commit) and table.md (the README's rows, verbatim).
 #
 # Usage:
@@ -27,7 +31,10 @@
 #   BENCH_DATA=DIR         where dumps are generated and reused (default target/bench-data;
 #                          point several checkouts at one, e.g. /work/benchdata)
 #   BENCH_RUNS=N           otelcost runs per file (default 1; the best wall time counts)
-#   BENCH_PEERS="duckdb jq"  the peers to run (empty: none)
+#   BENCH_PEERS="duckdb chdb jq"  the peers to run (empty: none; chdb is pip-installed
+#                          into the venv on first use)
+#   BENCH_SMALL_FILE=PATH  the small file of the start-up row (default: a Copilot CLI file
+#                          from testdata; empty: no such row)
 #   BENCH_PEER_CAP=S       stop a peer after S seconds (default 900; 0: never)
 #   BENCH_OTELCOST_ARGS="…"  extra arguments for every `otelcost report`, e.g. a memory limit
 #   OTELCOST=PATH          benchmark this binary instead of building one
@@ -51,16 +58,24 @@ seed_of() { case $1 in 100MB) echo 101 ;; 1GB) echo 102 ;; 10GB) echo 103 ;; esa
 
 sizes=${BENCH_SIZES-100MB 1GB 10GB}
 proto_sizes=${BENCH_PROTO_SIZES-100MB 1GB}
-peers=${BENCH_PEERS-duckdb jq}
+peers=${BENCH_PEERS-duckdb chdb jq}
+small_file=${BENCH_SMALL_FILE-testdata/agent-files/copilot-cli-1.0.102-openai-byok.jsonl}
 runs=${BENCH_RUNS:-1}
 cap=${BENCH_PEER_CAP:-900}
 for s in $sizes $proto_sizes; do spans_of "$s" >/dev/null || die "unknown size '$s' (known: 100MB 1GB 10GB)"; done
-for p in $peers; do case $p in duckdb|jq) ;; *) die "unknown peer '$p' (known: duckdb jq)" ;; esac; done
+for p in $peers; do case $p in duckdb|chdb|jq) ;; *) die "unknown peer '$p' (known: duckdb chdb jq)" ;; esac; done
 case "$runs" in ''|*[!0-9]*|0) die "BENCH_RUNS must be a positive integer, got '$runs'" ;; esac
 case "$cap" in ''|*[!0-9]*) die "BENCH_PEER_CAP must be a number of seconds, got '$cap'" ;; esac
 case " $peers " in *" jq "*) command -v jq >/dev/null || die "jq is needed (apt-get install -y jq) or BENCH_PEERS=duckdb" ;; esac
 
 bench_setup
+case " $peers " in *" chdb "*)
+  "$py" -c 'import chdb' 2>/dev/null || {
+    say "installing chdb into the venv"
+    "$py" -m pip install --quiet --disable-pip-version-check chdb || die "pip install chdb failed"
+  }
+  say "chdb $("$py" -c 'import chdb; print(chdb.__version__)')" ;;
+esac
 
 # --- dumps -------------------------------------------------------------------
 files=()
@@ -124,6 +139,32 @@ for entry in "${files[@]}"; do
   done
 done
 
+# --- start-up: one small file ------------------------------------------------------
+# 20 runs of `report` on it: the best and median wall time (ms), what a CI step reporting
+# one session waits for; hyperfine when installed, else timed here.
+small=$out/small.tsv
+: >"$small"
+if [ -n "$small_file" ]; then
+  [ -f "$small_file" ] || die "BENCH_SMALL_FILE $small_file does not exist"
+  say "otelcost on the small file $small_file: 20 runs"
+  warm "$small_file"
+  if command -v hyperfine >/dev/null; then
+    hyperfine --runs 20 --warmup 3 --style none --export-json "$out/small.json" \
+      "$bin report $small_file" >"$out/small.hyperfine" 2>&1 || die "hyperfine failed; see $out/small.hyperfine"
+    "$py" -c 'import json, sys; t = sorted(json.load(open(sys.argv[1]))["results"][0]["times"]); print("hyperfine", round(t[0] * 1e3, 1), round(t[len(t) // 2] * 1e3, 1), sep="\t")' \
+      "$out/small.json" >"$small"
+  else
+    times=()
+    for i in $(seq 1 23); do
+      t0=$(now_us); "$bin" report "$small_file" >/dev/null 2>&1 || die "otelcost report $small_file failed"
+      [ "$i" -gt 3 ] && times+=($(( $(now_us) - t0 )))
+    done
+    printf '%s\n' "${times[@]}" | sort -n | awk '{t[NR] = $1} END {printf "timed\t%.1f\t%.1f\n", t[1] / 1e3, t[int(NR / 2) + 1] / 1e3}' >"$small"
+  fi
+  printf '%s\t%s\n' "$small_file" "$(stat -c %s "$small_file")" >>"$small"
+  say "  best $(cut -f2 "$small" | head -1) ms, median $(cut -f3 "$small" | head -1) ms"
+fi
+
 # --- summary -------------------------------------------------------------------
-"$py" "$repo/benches/scale_report.py" "$results" "$out" \
+"$py" "$repo/benches/scale_report.py" "$results" "$out" --small "$small" \
   --data "$data" --binary "$bin" --args "${BENCH_OTELCOST_ARGS:-}" --runs "$runs" --cap "$cap" --threads "$ncpu"

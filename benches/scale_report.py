@@ -2,11 +2,14 @@
 """The summary of benches/scale.sh: prints the table, writes OUT/result.json and OUT/table.md.
 
 Usage: scale_report.py RESULTS.tsv OUT --data DIR --binary PATH --args ARGS --runs N --cap S --threads N
+                       [--small SMALL.tsv]
 
 RESULTS.tsv has one line per measured run: tool, size label, format, file name, bytes,
 wall µs, CPU µs (user + sys), peak RSS KiB, status (ok, differ: totals differ from the
-expect file, capped: stopped after S seconds, failed: exited with an error). For DuckDB the wall time is its own query
-time. MB = 10^6 bytes; ratio = otelcost MB/s / peer MB/s. Standard library only.
+expect file, capped: stopped after S seconds, failed: exited with an error). For DuckDB and chDB the wall time is
+their own query time. MB = 10^6 bytes; ratio = otelcost MB/s / peer MB/s; cpu_ratio the same per CPU-second
+(the peer's CPU includes Python's start-up). SMALL.tsv: how the small file was timed, best and median
+ms, then the file and its bytes. Standard library only.
 """
 import argparse
 import json
@@ -17,7 +20,7 @@ import sys
 import time
 
 FORMATS = {"jsonl": "JSON lines", "proto": "protobuf stream"}
-PEERS = (("duckdb", "DuckDB"), ("jq", "jq"))
+PEERS = (("duckdb", "DuckDB"), ("chdb", "chDB"), ("jq", "jq"))
 
 
 def run(*cmd, cwd=None):
@@ -58,7 +61,14 @@ def main():
     ap.add_argument("--runs", type=int, required=True)
     ap.add_argument("--cap", type=int, required=True)
     ap.add_argument("--threads", type=int, required=True)
+    ap.add_argument("--small")
     a = ap.parse_args()
+
+    small = None
+    if a.small and os.path.getsize(a.small):
+        (how, best, median), (path, size) = (l.rstrip("\n").split("\t") for l in open(a.small))
+        small = {"file": path, "bytes": int(size), "runs": 20, "timed_by": how,
+                 "best_ms": float(best), "median_ms": float(median)}
 
     rows, by_file = [], {}
     for line in open(a.results):
@@ -91,6 +101,7 @@ def main():
             # stopped at the cap: the peer's MB/s is below this, otelcost's ratio above it
             p["mb_per_s"] = round(mb / secs, 1)
             p["ratio"] = round(secs / o["seconds"], 1)
+            p["cpu_ratio"] = round(p["cpu_seconds"] / o["cpu_seconds"], 1) if o["cpu_seconds"] and not capped else None
             p["bound"] = capped
             p["seconds"], p["cpu_seconds"] = round(p["seconds"], 3), round(p["cpu_seconds"], 3)
 
@@ -105,7 +116,7 @@ def main():
            "units": "MB = 10^6 bytes; seconds = best wall time of the runs (DuckDB: its query time); "
                     "cpu_seconds = user + sys; ratio = otelcost MB/s / peer MB/s; bound = the peer was "
                     "stopped at the cap, so its MB/s is an upper bound and the ratio a lower bound",
-           "rows": rows}
+           "rows": rows, "small_file": small}
     with open(os.path.join(a.out, "result.json"), "w") as f:
         json.dump(doc, f, indent=2)
         f.write("\n")
@@ -133,6 +144,10 @@ def main():
         for peer, _ in PEERS:
             cells += peer_cells(r, peer)
         md.append("| " + " | ".join(cells) + " |")
+    if small:
+        md += ["", f"Start-up, `otelcost report` on one small agent file ({os.path.basename(small['file'])}, "
+                   f"{small['bytes'] / 1e3:,.0f} kB), 20 runs ({small['timed_by']}): best {small['best_ms']:.1f} ms, "
+                   f"median {small['median_ms']:.1f} ms."]
     with open(os.path.join(a.out, "table.md"), "w") as f:
         f.write("\n".join(md) + "\n")
 
@@ -142,7 +157,7 @@ def main():
           f"load average {m['load_average_at_end'][0]}")
     print(f"binary {a.binary} ({doc['otelcost_version']}, commit {commit})"
           + (f", extra arguments: {a.args}" if a.args else ""))
-    print(f"best of {a.runs} warm run(s); peers: {a.threads} DuckDB threads, stopped after {a.cap} s")
+    print(f"best of {a.runs} warm run(s); peers: {a.threads} DuckDB and chDB threads, stopped after {a.cap} s")
     print()
     print("\n".join(md))
     print(f"\nwritten to {a.out}/result.json and table.md")

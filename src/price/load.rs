@@ -1,6 +1,6 @@
 //! Loading the two bundled sources into `Entry`s and per-provider indexes.
 
-use super::matcher::{Clause, RawClause};
+use super::matcher::{Clause, LazyRegex, RawClause};
 use super::rates::{decimal_from_json, parse_day, parse_time_of_day, Constraint, PriceSet, Rate};
 use super::{Entry, Provider, Source};
 use crate::model::ServiceTier;
@@ -78,7 +78,15 @@ fn genai_constraint(c: Option<&HashMap<String, String>>) -> Constraint {
     }
 }
 
-pub(crate) fn load_genai(text: &str, origin: Arc<str>, entries: &mut Vec<Entry>) -> anyhow::Result<Vec<Provider>> {
+/// The providers of a genai-prices v2 file, their models added to `entries`. With `check`
+/// (a user's file) every regex is compiled now, so a bad one fails the load; the bundled
+/// file's are compiled on first use (and checked by a test).
+pub(crate) fn load_genai(
+    text: &str,
+    origin: Arc<str>,
+    check: bool,
+    entries: &mut Vec<Entry>,
+) -> anyhow::Result<Vec<Provider>> {
     let raw: Vec<RawProvider> = serde_json::from_str(text)?;
     let ids: HashMap<String, usize> = raw.iter().enumerate().map(|(i, p)| (p.id.to_lowercase(), i)).collect();
     let mut providers = Vec::with_capacity(raw.len());
@@ -116,6 +124,9 @@ pub(crate) fn load_genai(text: &str, origin: Arc<str>, entries: &mut Vec<Entry>)
                 c => vec![c],
             };
             for c in alts {
+                if check {
+                    c.check()?;
+                }
                 match c {
                     Clause::Equals(s) => {
                         exact.entry(s).or_insert(idx);
@@ -124,15 +135,20 @@ pub(crate) fn load_genai(text: &str, origin: Arc<str>, entries: &mut Vec<Entry>)
                 }
             }
         }
-        providers.push(Provider {
+        let provider = Provider {
             id: pid,
             provider_match: p.provider_match.map(Clause::compile).transpose()?,
             model_match: p.model_match.map(Clause::compile).transpose()?,
             fallbacks: p.fallback_model_providers.iter().filter_map(|f| ids.get(&f.to_lowercase()).copied()).collect(),
-            api_pattern: p.api_pattern.as_deref().map(api_regex).transpose()?,
+            // Anchored at the start of the URL.
+            api_pattern: p.api_pattern.map(|pattern| LazyRegex::new(format!("^(?:{pattern})"))),
             exact,
             rules,
-        });
+        };
+        if check {
+            provider.check()?;
+        }
+        providers.push(provider);
     }
     Ok(providers)
 }
@@ -140,23 +156,15 @@ pub(crate) fn load_genai(text: &str, origin: Arc<str>, entries: &mut Vec<Entry>)
 /// LiteLLM modes that are priced per token and kept.
 const LITELLM_MODES: &[&str] = &["chat", "completion", "embedding", "responses"];
 
-/// A provider's `api_pattern`, anchored at the start of the URL, case-insensitive.
-fn api_regex(pattern: &str) -> anyhow::Result<regex::Regex> {
-    regex::RegexBuilder::new(&format!("^(?:{pattern})"))
-        .case_insensitive(true)
-        .build()
-        .map_err(|e| anyhow::anyhow!("bad api_pattern {pattern:?} in pricing data: {e}"))
-}
-
 /// The LiteLLM rate `key` of a service tier (`suffix` `_flex`, `_priority`, `_batches`;
 /// empty for standard), with its `<key>_above_<N>k_tokens<suffix>` tiers.
-fn litellm_rate(map: &HashMap<Cow<str>, &RawValue>, key: &str, suffix: &str) -> anyhow::Result<Option<Rate>> {
+fn litellm_rate(map: &LiteFields, key: &str, suffix: &str) -> anyhow::Result<Option<Rate>> {
     // Read for every rate of every entry at start-up: no key is built unless a suffix needs it.
     let base = if suffix.is_empty() { map.get(key) } else { map.get(format!("{key}{suffix}").as_str()) };
     let Some(base) = base else {
         return Ok(None);
     };
-    let per_mtok = |r: &RawValue| -> anyhow::Result<Decimal> {
+    let per_mtok = |r: &str| -> anyhow::Result<Decimal> {
         let per_token = decimal_from_json(r)?;
         per_token
             .checked_mul(Decimal::from(1_000_000u32))
@@ -166,7 +174,7 @@ fn litellm_rate(map: &HashMap<Cow<str>, &RawValue>, key: &str, suffix: &str) -> 
     let base = per_mtok(base)?;
     // `<key>_above_<N>k_tokens`: a cliff tier at N thousand input tokens.
     let mut tiers = Vec::new();
-    for (k, v) in map {
+    for (k, v) in map.iter() {
         let n = k.strip_prefix(key).and_then(|r| r.strip_prefix("_above_"));
         let Some(n) = n.and_then(|r| r.strip_suffix(suffix)).and_then(|r| r.strip_suffix("k_tokens")) else {
             continue;
@@ -182,29 +190,71 @@ fn litellm_rate(map: &HashMap<Cow<str>, &RawValue>, key: &str, suffix: &str) -> 
     }
 }
 
-/// The fields of one LiteLLM entry we may use; every other key is skipped without
-/// allocating (keys are borrowed from the embedded text when they have no escapes).
+// `LITELLM_KEYS`: the fields read, shared with build.rs, which keeps only them.
+include!("litellm_keys.rs");
+
+/// The fields of one LiteLLM entry we may use, each as its JSON text (a number's exact
+/// digits, a string with its quotes). A handful per entry, read ~30 times each at
+/// start-up: a list searched in place beats hashing every key.
 #[derive(Default)]
-struct LiteFields<'a> {
-    fields: HashMap<Cow<'a, str>, &'a RawValue>,
+struct LiteFields<'a>(Vec<(Cow<'a, str>, &'a str)>);
+
+impl<'a> LiteFields<'a> {
+    /// Sets a field; a repeated one keeps its last value, as a JSON object does.
+    fn insert(&mut self, key: Cow<'a, str>, value: &'a str) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a str> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&str, &'a str)> {
+        self.0.iter().map(|(k, v)| (&**k, *v))
+    }
 }
 
-/// Key prefixes of the LiteLLM fields read (tiers share the prefix).
-const LITELLM_KEYS: &[&str] = &[
-    "input_cost_per_token",
-    "output_cost_per_token",
-    "cache_read_input_token_cost",
-    "cache_creation_input_token_cost",
-    "output_cost_per_reasoning_token",
-    "mode",
-    "litellm_provider",
-];
+/// A LiteLLM price map reduced to the fields read, entries in file order (so the first
+/// spelling of a key wins): from a user's JSON file, or the bundled map as build.rs
+/// prepared it.
+pub(crate) struct LiteFile<'a>(Vec<(Cow<'a, str>, LiteFields<'a>)>);
 
-impl<'de> Deserialize<'de> for LiteFields<'de> {
+impl<'a> LiteFile<'a> {
+    /// Parses a LiteLLM JSON price map; every field not read is skipped without allocating
+    /// (keys are borrowed from the text when they have no escapes).
+    pub(crate) fn from_json(text: &'a str) -> anyhow::Result<LiteFile<'a>> {
+        Ok(serde_json::from_str::<JsonLiteFile>(text)?.0)
+    }
+
+    /// Reads the bundled map as build.rs wrote it: a line per entry, `key` then `field`
+    /// and JSON text pairs, all tab-separated (build.rs refuses a tab or newline in any).
+    pub(crate) fn from_prepared(text: &'a str) -> anyhow::Result<LiteFile<'a>> {
+        let mut out = Vec::with_capacity(4096);
+        for line in text.lines() {
+            let mut cells = line.split('\t');
+            let key = cells.next().unwrap_or_default();
+            let mut fields = LiteFields::default();
+            while let Some(field) = cells.next() {
+                let value = cells.next().ok_or_else(|| anyhow::anyhow!("prepared LiteLLM entry {key:?}: odd cells"))?;
+                fields.insert(Cow::Borrowed(field), value);
+            }
+            out.push((Cow::Borrowed(key), fields));
+        }
+        Ok(LiteFile(out))
+    }
+}
+
+/// One LiteLLM JSON entry's fields read (see [`LiteFile::from_json`]).
+struct JsonLiteFields<'a>(LiteFields<'a>);
+
+impl<'de> Deserialize<'de> for JsonLiteFields<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LiteFields<'de>;
+            type Value = JsonLiteFields<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a LiteLLM model entry")
             }
@@ -213,35 +263,35 @@ impl<'de> Deserialize<'de> for LiteFields<'de> {
                 while let Some(BorrowedKey(k)) = map.next_key::<BorrowedKey<'de>>()? {
                     if LITELLM_KEYS.iter().any(|p| k.starts_with(p)) {
                         let v: &'de RawValue = map.next_value()?;
-                        out.fields.insert(k, v);
+                        out.insert(k, v.get());
                     } else {
                         map.next_value::<serde::de::IgnoredAny>()?;
                     }
                 }
-                Ok(out)
+                Ok(JsonLiteFields(out))
             }
         }
         d.deserialize_map(V)
     }
 }
 
-/// The LiteLLM file, entries in file order (so the first spelling of a key wins).
-struct LiteFile<'a>(Vec<(BorrowedKey<'a>, LiteFields<'a>)>);
+/// A LiteLLM JSON price map (see [`LiteFile::from_json`]).
+struct JsonLiteFile<'a>(LiteFile<'a>);
 
-impl<'de> Deserialize<'de> for LiteFile<'de> {
+impl<'de> Deserialize<'de> for JsonLiteFile<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> serde::de::Visitor<'de> for V {
-            type Value = LiteFile<'de>;
+            type Value = JsonLiteFile<'de>;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a LiteLLM price map")
             }
             fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::with_capacity(map.size_hint().unwrap_or(4096));
-                while let Some(k) = map.next_key::<BorrowedKey<'de>>()? {
-                    out.push((k, map.next_value::<LiteFields<'de>>()?));
+                while let Some(BorrowedKey(k)) = map.next_key::<BorrowedKey<'de>>()? {
+                    out.push((k, map.next_value::<JsonLiteFields<'de>>()?.0));
                 }
-                Ok(LiteFile(out))
+                Ok(JsonLiteFile(LiteFile(out)))
             }
         }
         d.deserialize_map(V)
@@ -276,7 +326,7 @@ const LITELLM_TIERS: &[(ServiceTier, &str)] =
     &[(ServiceTier::Flex, "_flex"), (ServiceTier::Priority, "_priority"), (ServiceTier::Batch, "_batches")];
 
 /// The per-token rates of one LiteLLM entry for a service tier's key suffix.
-fn litellm_set(map: &HashMap<Cow<str>, &RawValue>, suffix: &str) -> anyhow::Result<PriceSet> {
+fn litellm_set(map: &LiteFields, suffix: &str) -> anyhow::Result<PriceSet> {
     Ok(PriceSet {
         input: litellm_rate(map, "input_cost_per_token", suffix)?,
         cache_read: litellm_rate(map, "cache_read_input_token_cost", suffix)?,
@@ -290,17 +340,17 @@ fn litellm_set(map: &HashMap<Cow<str>, &RawValue>, suffix: &str) -> anyhow::Resu
 
 /// LiteLLM entries keyed by lowercased model key.
 pub(crate) fn load_litellm(
-    text: &str,
+    file: LiteFile<'_>,
     origin: Arc<str>,
     entries: &mut Vec<Entry>,
 ) -> anyhow::Result<HashMap<String, usize>> {
-    let raw: Vec<(BorrowedKey, LiteFields)> = serde_json::from_str::<LiteFile>(text)?.0;
+    let raw = file.0;
     let mut index = HashMap::with_capacity(raw.len());
-    for (BorrowedKey(key), LiteFields { fields: map }) in raw {
+    for (key, map) in raw {
         if key == "sample_spec" {
             continue;
         }
-        let mode = map.get("mode").and_then(|m| serde_json::from_str::<&str>(m.get()).ok());
+        let mode = map.get("mode").and_then(|m| serde_json::from_str::<&str>(m).ok());
         if !mode.is_some_and(|m| LITELLM_MODES.contains(&m)) {
             continue;
         }
@@ -320,11 +370,11 @@ pub(crate) fn load_litellm(
         // tier is left out, so its calls are priced at standard rates and said so).
         let service_tiers: Vec<(ServiceTier, PriceSet)> = LITELLM_TIERS
             .iter()
-            .filter(|(_, suffix)| map.keys().any(|k| k.ends_with(suffix)))
+            .filter(|(_, suffix)| map.iter().any(|(k, _)| k.ends_with(suffix)))
             .filter_map(|&(tier, suffix)| Some((tier, litellm_set(&map, suffix).ok()?)))
             .filter(|(_, set)| *set != PriceSet::default())
             .collect();
-        let provider = map.get("litellm_provider").and_then(|m| serde_json::from_str::<String>(m.get()).ok());
+        let provider = map.get("litellm_provider").and_then(|m| serde_json::from_str::<String>(m).ok());
         let name = match &provider {
             Some(p) if !key.contains('/') => format!("litellm:{p}/{key}"),
             _ => format!("litellm:{key}"),

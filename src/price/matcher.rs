@@ -1,11 +1,45 @@
 //! genai-prices match clauses (`equals`, `starts_with`, `ends_with`, `contains`, `regex`,
 //! `or`, `and`), compiled once at load. All matching is case-insensitive: literals are
 //! lowercased at load, the model string is lowercased once per lookup, regexes are
-//! compiled case-insensitive.
+//! compiled case-insensitive, on first use.
 
 use super::names::is_qualifier;
 use regex::{Regex, RegexBuilder};
 use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// A case-insensitive regex compiled on first use: the bundled catalog holds ~50 and a
+/// report meets few of them, while compiling them all took a large part of a small
+/// report's start-up. A price file's are compiled at load ([`Clause::check`]), so a bad
+/// one is an error there; the bundled ones are checked by a test.
+#[derive(Debug)]
+pub(crate) struct LazyRegex {
+    pattern: String,
+    compiled: OnceLock<Result<Regex, String>>,
+}
+
+impl LazyRegex {
+    pub(crate) fn new(pattern: String) -> LazyRegex {
+        LazyRegex { pattern, compiled: OnceLock::new() }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.pattern
+    }
+
+    /// The compiled regex, or why the pattern is not one.
+    pub(crate) fn get(&self) -> Result<&Regex, &str> {
+        let compiled = self
+            .compiled
+            .get_or_init(|| RegexBuilder::new(&self.pattern).case_insensitive(true).build().map_err(|e| e.to_string()));
+        compiled.as_ref().map_err(String::as_str)
+    }
+
+    /// A pattern that does not compile matches nothing.
+    pub(crate) fn is_match(&self, s: &str) -> bool {
+        self.get().is_ok_and(|r| r.is_match(s))
+    }
+}
 
 /// A clause as written in the genai-prices JSON (externally tagged by its one key).
 #[derive(Debug, Deserialize)]
@@ -26,7 +60,7 @@ pub(crate) enum Clause {
     StartsWith(String),
     EndsWith(String),
     Contains(String),
-    Regex(Regex),
+    Regex(LazyRegex),
     Or(Vec<Clause>),
     And(Vec<Clause>),
 }
@@ -38,15 +72,22 @@ impl Clause {
             RawClause::StartsWith(s) => Clause::StartsWith(s.to_lowercase()),
             RawClause::EndsWith(s) => Clause::EndsWith(s.to_lowercase()),
             RawClause::Contains(s) => Clause::Contains(s.to_lowercase()),
-            RawClause::Regex(r) => Clause::Regex(
-                RegexBuilder::new(&r)
-                    .case_insensitive(true)
-                    .build()
-                    .map_err(|e| anyhow::anyhow!("bad regex {r:?} in pricing data: {e}"))?,
-            ),
+            RawClause::Regex(r) => Clause::Regex(LazyRegex::new(r)),
             RawClause::Or(v) => Clause::Or(v.into_iter().map(Clause::compile).collect::<anyhow::Result<_>>()?),
             RawClause::And(v) => Clause::And(v.into_iter().map(Clause::compile).collect::<anyhow::Result<_>>()?),
         })
+    }
+
+    /// Compiles every regex of the clause now: a price file's bad regex is an error at load.
+    pub(crate) fn check(&self) -> anyhow::Result<()> {
+        match self {
+            Clause::Regex(r) => {
+                r.get().map_err(|e| anyhow::anyhow!("bad regex {:?} in pricing data: {e}", r.as_str()))?;
+            }
+            Clause::Or(v) | Clause::And(v) => v.iter().try_for_each(Clause::check)?,
+            _ => {}
+        }
+        Ok(())
     }
 
     /// Plain boolean match, genai-prices semantics (used for `provider_match` / `model_match`).
@@ -89,7 +130,7 @@ impl Clause {
                 }
                 None
             }
-            Clause::Regex(r) => r.find(s).map(|m| Score { len: m.len(), exact: m.len() == s.len() }),
+            Clause::Regex(r) => r.get().ok()?.find(s).map(|m| Score { len: m.len(), exact: m.len() == s.len() }),
             Clause::Or(v) => v.iter().filter_map(|c| c.score(s)).max(),
             Clause::And(v) => {
                 let mut best = Score { len: 0, exact: true };

@@ -45,7 +45,33 @@ pub(crate) use bundled_date;
 pub const BUNDLED_DATE: &str = bundled_date!();
 
 static GENAI_PRICES: &str = include_str!("../../pricing/genai-prices-v2.json");
-static LITELLM_PRICES: &str = include_str!("../../pricing/litellm-model-prices.json");
+/// pricing/litellm-model-prices.json as build.rs prepared it (the fields read, no JSON).
+static LITELLM_PREPARED: &str = include_str!(concat!(env!("OUT_DIR"), "/litellm.tsv"));
+
+/// The LiteLLM map a catalog is built from.
+#[derive(Clone, Copy)]
+enum Litellm<'a> {
+    /// The bundled map (prepared at compile time).
+    Bundled,
+    /// A user's price file: its name and JSON text.
+    File(&'a str, &'a str),
+}
+
+impl<'a> Litellm<'a> {
+    fn name(self) -> &'a str {
+        match self {
+            Litellm::Bundled => "embedded",
+            Litellm::File(name, _) => name,
+        }
+    }
+
+    fn read(self) -> anyhow::Result<load::LiteFile<'a>> {
+        match self {
+            Litellm::Bundled => load::LiteFile::from_prepared(LITELLM_PREPARED),
+            Litellm::File(_, text) => load::LiteFile::from_json(text),
+        }
+    }
+}
 
 /// Which data set priced a call.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -101,7 +127,7 @@ pub(crate) struct Provider {
     pub model_match: Option<Clause>,
     pub fallbacks: Vec<usize>,
     /// The provider's API URL pattern (genai-prices `api_pattern`), anchored at the start.
-    pub api_pattern: Option<regex::Regex>,
+    pub api_pattern: Option<matcher::LazyRegex>,
     /// `equals` ids (lowercase) → entry.
     pub exact: HashMap<String, usize>,
     /// Every other match alternative → entry.
@@ -109,6 +135,14 @@ pub(crate) struct Provider {
 }
 
 impl Provider {
+    /// Compiles the provider's regexes now (see [`matcher::LazyRegex`]).
+    pub(crate) fn check(&self) -> anyhow::Result<()> {
+        if let Some(re) = &self.api_pattern {
+            re.get().map_err(|e| anyhow::anyhow!("bad api_pattern {:?} in pricing data: {e}", re.as_str()))?;
+        }
+        self.provider_match.iter().chain(&self.model_match).try_for_each(Clause::check)
+    }
+
     pub(crate) fn empty(id: &str) -> Provider {
         Provider {
             id: id.to_string(),
@@ -232,30 +266,29 @@ fn adjustment_factor(percent: Decimal) -> Option<Decimal> {
 
 impl Catalog {
     pub fn embedded() -> anyhow::Result<Catalog> {
-        Catalog::from_sources(GENAI_PRICES, LITELLM_PRICES)
+        Catalog::build(("embedded", GENAI_PRICES), Litellm::Bundled)
     }
 
-    /// Build a catalog from genai-prices v2 JSON and LiteLLM JSON texts.
-    pub fn from_sources(genai_json: &str, litellm_json: &str) -> anyhow::Result<Catalog> {
-        Catalog::build(("embedded", genai_json), ("embedded", litellm_json))
-    }
-
-    pub(crate) fn build(genai: (&str, &str), litellm: (&str, &str)) -> anyhow::Result<Catalog> {
-        // The two sources parse side by side: together they are most of a small report's
-        // time (~30 ms, the LiteLLM map alone over half), and the input waits for them.
+    /// `genai`: the name and text of a genai-prices v2 file (`embedded`: the bundled one).
+    fn build(genai: (&str, &str), litellm: Litellm<'_>) -> anyhow::Result<Catalog> {
+        // The two sources load side by side: they are most of a small report's time, and
+        // the input waits for them.
         let (genai_loaded, litellm_loaded) = std::thread::scope(|scope| {
             let litellm = scope.spawn(|| {
                 let mut entries = Vec::new();
-                load::load_litellm(litellm.1, Arc::from(litellm.0), &mut entries).map(|index| (entries, index))
+                let index = load::load_litellm(litellm.read()?, Arc::from(litellm.name()), &mut entries)?;
+                anyhow::Ok((entries, index))
             });
             let mut entries = Vec::new();
-            let genai = load::load_genai(genai.1, Arc::from(genai.0), &mut entries).map(|p| (entries, p));
-            (genai, litellm.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+            // A price file's regexes are compiled at load, the bundled file's on first use.
+            let check = !std::ptr::eq(genai.1, GENAI_PRICES);
+            let genai_loaded = load::load_genai(genai.1, Arc::from(genai.0), check, &mut entries).map(|p| (entries, p));
+            (genai_loaded, litellm.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
         });
         let (mut entries, providers) =
             genai_loaded.map_err(|e| anyhow::anyhow!("{}: not a genai-prices v2 file: {e}", genai.0))?;
         let (litellm_entries, mut litellm_index) =
-            litellm_loaded.map_err(|e| anyhow::anyhow!("{}: not a LiteLLM price map: {e}", litellm.0))?;
+            litellm_loaded.map_err(|e| anyhow::anyhow!("{}: not a LiteLLM price map: {e}", litellm.name()))?;
         // LiteLLM's entries follow genai-prices': their indices move by as many.
         let offset = entries.len();
         entries.extend(litellm_entries.into_iter().map(|mut e| {
@@ -270,7 +303,7 @@ impl Catalog {
             provider_ids,
             litellm: litellm_index,
             user: overrides::UserLayer::default(),
-            layers: vec![format!("genai-prices: {}", genai.0), format!("litellm: {}", litellm.0)],
+            layers: vec![format!("genai-prices: {}", genai.0), format!("litellm: {}", litellm.name())],
             prices_date: format!("{BUNDLED_DATE} (bundled)"),
             memo: RwLock::new(HashMap::new()),
         };
@@ -319,9 +352,12 @@ impl Catalog {
                 s.dir.join(snapshot::GENAI_FILE).display().to_string(),
                 s.dir.join(snapshot::LITELLM_FILE).display().to_string(),
                 s.genai.as_str(),
-                s.litellm.as_str(),
             ),
-            None => ("embedded".into(), "embedded".into(), GENAI_PRICES, LITELLM_PRICES),
+            None => ("embedded".into(), "embedded".into(), GENAI_PRICES),
+        };
+        let base_litellm = match &fetched {
+            Some(s) => Litellm::File(&base.1, s.litellm.as_str()),
+            None => Litellm::Bundled,
         };
         // `[` then `{` is a JSON array of providers; TOML tables start `[name` or `[[`.
         let kind = |t: &str| {
@@ -336,7 +372,7 @@ impl Catalog {
         let litellm = texts.iter().rev().find(|(_, t)| kind(t) == Some('{'));
         let mut c = Catalog::build(
             genai.map_or((base.0.as_str(), base.2), |(f, t)| (f.as_str(), t.as_str())),
-            litellm.map_or((base.1.as_str(), base.3), |(f, t)| (f.as_str(), t.as_str())),
+            litellm.map_or(base_litellm, |(f, t)| Litellm::File(f, t)),
         )?;
         if let Some(s) = &fetched {
             c.prices_date = format!("{} (fetched)", s.date);

@@ -216,7 +216,9 @@ pub(crate) fn load_toml(
                 let raw: RawClause = serde_json::from_value(to_json(v)).map_err(|e| {
                     anyhow!("{}: match: {e}; write e.g. {{ starts_with = \"my-model\" }}", ctx.line(v.span()))
                 })?;
-                Clause::compile(raw).with_context(|| ctx.line(v.span()))?
+                let clause = Clause::compile(raw).with_context(|| ctx.line(v.span()))?;
+                clause.check().with_context(|| ctx.line(v.span()))?;
+                clause
             }
             Some(i) => bail!("{}: match must be an inline table like {{ equals = \"…\" }}", ctx.line(i.span())),
         };

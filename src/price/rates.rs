@@ -8,8 +8,8 @@ use serde_json::value::RawValue;
 use std::str::FromStr;
 
 /// Parse a JSON number from its source text, exactly. Rejects negatives and non-numbers.
-pub(crate) fn decimal_from_json(raw: &RawValue) -> anyhow::Result<Decimal> {
-    let text = raw.get().trim();
+pub(crate) fn decimal_from_json(text: &str) -> anyhow::Result<Decimal> {
+    let text = text.trim();
     let d = match Decimal::from_str_exact(text) {
         Ok(d) => d,
         Err(_) if text.contains(['e', 'E']) => Decimal::from_scientific(&text.to_ascii_lowercase())
@@ -68,12 +68,12 @@ impl Rate {
             let mut tiers = t
                 .tiers
                 .iter()
-                .map(|t| Ok((t.start, decimal_from_json(t.price)?)))
+                .map(|t| Ok((t.start, decimal_from_json(t.price.get())?)))
                 .collect::<anyhow::Result<Vec<_>>>()?;
             tiers.sort_by_key(|t| t.0);
-            Ok(Rate::Tiered { base: decimal_from_json(t.base)?, tiers })
+            Ok(Rate::Tiered { base: decimal_from_json(t.base.get())?, tiers })
         } else {
-            Ok(Rate::Flat(decimal_from_json(raw)?))
+            Ok(Rate::Flat(decimal_from_json(raw.get())?))
         }
     }
 }

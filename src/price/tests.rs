@@ -308,13 +308,13 @@ fn every_entry_loads_and_huge_counts_do_not_panic() {
 fn decimal_parsing_is_exact() {
     use serde_json::value::RawValue;
     let raw: Box<RawValue> = serde_json::from_str("3e-06").unwrap();
-    assert_eq!(rates::decimal_from_json(&raw).unwrap(), d("0.000003"));
+    assert_eq!(rates::decimal_from_json(raw.get()).unwrap(), d("0.000003"));
     let raw: Box<RawValue> = serde_json::from_str("0.075").unwrap();
-    assert_eq!(rates::decimal_from_json(&raw).unwrap(), d("0.075"));
+    assert_eq!(rates::decimal_from_json(raw.get()).unwrap(), d("0.075"));
     let raw: Box<RawValue> = serde_json::from_str("1.25E-7").unwrap();
-    assert_eq!(rates::decimal_from_json(&raw).unwrap(), d("0.000000125"));
+    assert_eq!(rates::decimal_from_json(raw.get()).unwrap(), d("0.000000125"));
     let raw: Box<RawValue> = serde_json::from_str("-1").unwrap();
-    assert!(rates::decimal_from_json(&raw).is_err());
+    assert!(rates::decimal_from_json(raw.get()).is_err());
 }
 
 fn terms(tier: ServiceTier, requests: u64) -> Terms<'static> {
@@ -451,4 +451,42 @@ fn every_name_of_one_model_has_one_family() {
     assert_eq!(family("anthropic/claude-sonnet-4-5", None, None), sonnet);
     assert_eq!(family("gpt-4o-mini-2024-07-18", Some("openai"), None).as_deref(), Some("gpt-4o-mini"));
     assert_eq!(family("openai/o4-mini", None, None).as_deref(), Some("o4-mini"));
+}
+
+#[test]
+fn the_prepared_litellm_map_loads_as_its_json_does() {
+    let json = include_str!("../../pricing/litellm-model-prices.json");
+    let (mut from_json, mut prepared) = (Vec::new(), Vec::new());
+    let json_index = load::load_litellm(load::LiteFile::from_json(json).unwrap(), Arc::from("x"), &mut from_json);
+    let prepared_index =
+        load::load_litellm(load::LiteFile::from_prepared(LITELLM_PREPARED).unwrap(), Arc::from("x"), &mut prepared);
+    assert_eq!(json_index.unwrap(), prepared_index.unwrap());
+    assert!(from_json.len() > 3000, "{} entries", from_json.len());
+    assert_eq!(format!("{from_json:?}"), format!("{prepared:?}"));
+}
+
+#[test]
+fn every_bundled_regex_compiles() {
+    // They compile on first use (matcher::LazyRegex), which treats a bad one as no match.
+    let c = cat();
+    let mut regexes = 0;
+    for p in &c.providers {
+        p.check().unwrap();
+        regexes += usize::from(p.api_pattern.is_some());
+        for (clause, _) in &p.rules {
+            clause.check().unwrap();
+            regexes += usize::from(matches!(clause, matcher::Clause::Regex(_)));
+        }
+    }
+    assert!(regexes > 40, "{regexes} regexes");
+}
+
+#[test]
+fn a_bad_regex_in_a_price_file_fails_the_load() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("genai.json");
+    let text = r#"[{"id": "p", "models": [{"id": "m", "match": {"regex": "m("}, "prices": {"input_mtok": 1}}]}]"#;
+    std::fs::write(&file, text).unwrap();
+    let err = Catalog::load(&[file], true).err().expect("refused").to_string();
+    assert!(err.contains("bad regex \"m(\""), "{err}");
 }
