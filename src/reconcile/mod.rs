@@ -22,7 +22,9 @@ mod store;
 pub use store::{Limits, Store};
 
 use crate::extract::SpanLink;
-use crate::model::{Call, FingerprintMap, Location, Observation, Role, ServiceTier, Signal};
+use crate::model::{
+    Call, CallKey, CallKeys, FingerprintMap, KeyKind, Location, Observation, Role, ServiceTier, Signal, TokenBuckets,
+};
 use spill::{Item, Merge, Partitions, Reader};
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -42,6 +44,8 @@ pub struct Order {
 pub struct Decisions {
     /// Another record of the same call was counted.
     pub duplicates: u64,
+    /// The duplicates by what matched them to the record counted (indexed by `Match`).
+    pub matches: [u64; Match::ALL.len()],
     /// A parent span whose usage its descendants already carry.
     pub aggregates: u64,
     /// Metric usage of a session (or process) whose calls per-call records already count.
@@ -71,9 +75,44 @@ impl Reason {
     }
 }
 
+/// What made a duplicate the same call as the record counted (see the spec above).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Match {
+    /// A strong identity: the same span, or an event emitted inside it.
+    SameSpan,
+    /// The same record again (a retried export, two dumps, two routes).
+    SameRecord,
+    /// A response or request id, or identical counts within seconds, from another
+    /// instrumentation or signal at the same time.
+    SharedId,
+    /// Another instrumentation layer's span of the call in the same trace: overlapping,
+    /// same model family, same output and input.
+    SiblingLayer,
+}
+
+impl Match {
+    pub const ALL: [Match; 4] = [Match::SameSpan, Match::SameRecord, Match::SharedId, Match::SiblingLayer];
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Match::SameSpan => "the same span (or an event emitted inside it)",
+            Match::SameRecord => "the same record again (a retried export, another dump or route)",
+            Match::SharedId => {
+                "the same response or request id (or counts) from another instrumentation or signal, at the same time"
+            }
+            Match::SiblingLayer => {
+                "another instrumentation layer's span of the call: same trace, overlapping, same model family and usage"
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Example {
     pub reason: Reason,
+    /// For duplicates, what matched them.
+    pub matched: Option<Match>,
     pub record: Location,
     /// The record counted in its place, for duplicates.
     pub kept: Option<Location>,
@@ -84,13 +123,14 @@ impl Decisions {
     const EXAMPLES_PER_REASON: usize = 3;
 
     /// Keeps the first examples in input order, however the records were taken.
-    fn example(&mut self, reason: Reason, order: Order, record: &Location, kept: Option<&Location>) {
+    fn example(&mut self, reason: Reason, order: Order, record: &Location, kept: Option<(&Location, Match)>) {
         let same = self.examples.iter().filter(|e| e.reason == reason);
         if same.clone().count() >= Self::EXAMPLES_PER_REASON {
             let Some(last) = same.map(|e| e.order).max().filter(|last| order < *last) else { return };
             self.examples.retain(|e| !(e.reason == reason && e.order == last));
         }
-        self.examples.push(Example { reason, record: record.clone(), kept: kept.cloned(), order });
+        let (kept, matched) = kept.map(|(k, m)| (k.clone(), m)).unzip();
+        self.examples.push(Example { reason, matched, record: record.clone(), kept, order });
         self.examples.sort_by_key(|e| (e.reason, e.order));
     }
 }
@@ -169,10 +209,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
     let mut covers = (!metric_observations.is_empty()).then(Covers::default);
 
     let (source, spill) = if store.spill.is_none() {
-        let kept = reconcile_scopes(std::mem::take(&mut store.held), &store.links, &mut decisions);
-        if let Some(covers) = &mut covers {
-            kept.iter().for_each(|(_, o)| covers.add(o));
-        }
+        let kept = reconcile_scopes(std::mem::take(&mut store.held), &store.links, &mut decisions, covers.as_mut());
         let calls: Vec<Call> = kept.into_iter().map(|(_, o)| Call::from(o)).collect();
         (CallSource::Memory(calls.into_iter()), None)
     } else {
@@ -224,10 +261,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
                 }
             }
             remove(&part.file)?;
-            let kept = reconcile_scopes(held, &links, &mut decisions);
-            if let Some(covers) = &mut covers {
-                kept.iter().for_each(|(_, o)| covers.add(o));
-            }
+            let kept = reconcile_scopes(held, &links, &mut decisions, covers.as_mut());
             let path = part.file.path.with_file_name(format!("calls-{}", calls_files.len()));
             calls_files.push(spill::write_calls(&path, &kept).map_err(spill_error)?);
         }
@@ -292,10 +326,12 @@ impl Covers {
 }
 
 /// Rules 1 and 2 on whole scopes: the observations counted as calls, in input order.
+/// Every record of a call counted, kept or not, is added to `covers` (rule 3).
 fn reconcile_scopes(
     mut held: Vec<(Order, Observation)>,
     links: &[SpanLink],
     decisions: &mut Decisions,
+    mut covers: Option<&mut Covers>,
 ) -> Vec<(Order, Observation)> {
     held.sort_unstable_by_key(|(order, _)| *order);
     // Rule 1, in order of precedence (whole usage, signal, first-hand), input
@@ -304,25 +340,32 @@ fn reconcile_scopes(
     let key = |o: &Option<(Order, Observation)>| o.as_ref().map(|(_, o)| (o.partial, rank(o.signal), o.secondhand));
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by_key(|&i| key(&slots[i]));
-    let mut seen: FingerprintMap<usize> = FingerprintMap::with_capacity_and_hasher(slots.len() * 2, Default::default());
+    let mut calls = Groups::with_capacity(slots.len());
     for i in order {
-        let Some((scope, keys)) = slots[i].as_ref().map(|(_, o)| (o.scope, o.keys)) else { continue };
+        let Some((scope, keys, member)) = slots[i].as_ref().map(|(_, o)| (o.scope, o.keys, Member::of(o))) else {
+            continue;
+        };
         // The same identity in two scopes is two calls (e.g. two processes' equal counts).
         let scoped = |id: &u128| id ^ u128::from(scope).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
-        let first = keys.iter().find_map(|k| seen.get(&scoped(k)).copied());
-        match first {
-            Some(first) => {
+        let joined = keys.iter().find_map(|k| calls.find(scoped(k), CallKeys::kind(*k), &member));
+        match joined {
+            Some((first, matched)) => {
                 let Some((dup_order, dup)) = slots[i].take() else { continue };
                 decisions.duplicates += 1;
+                decisions.matches[matched as usize] += 1;
+                calls.join(first, member);
+                if let Some(covers) = covers.as_deref_mut() {
+                    covers.add(&dup);
+                }
                 if let Some((_, kept)) = slots[first].as_mut() {
-                    decisions.example(Reason::Duplicate, dup_order, &dup.location, Some(&kept.location));
+                    decisions.example(Reason::Duplicate, dup_order, &dup.location, Some((&kept.location, matched)));
                     fill_missing(kept, dup);
                 }
             }
-            None => seen.extend(keys.iter().map(|k| (scoped(k), i))),
+            None => calls.found(i, member, keys.iter().map(scoped)),
         }
     }
-    drop(seen);
+    drop(calls);
     let parents = Parents::new(links);
     inherit_models(&mut slots, &parents);
 
@@ -336,10 +379,149 @@ fn reconcile_scopes(
             decisions.aggregates += 1;
             decisions.example(Reason::AggregateParent, order, &o.location, None);
         } else {
+            if let Some(covers) = covers.as_deref_mut() {
+                covers.add(&o);
+            }
             calls.push((order, o));
         }
     }
     calls
+}
+
+/// A record of a call as rule 1 compares it with another record that shares one of its
+/// identities (the records themselves are merged into the one kept).
+#[derive(Clone, Copy)]
+struct Member {
+    layer: u64,
+    /// When the record says the call ran: a span's interval, or an instant widened by
+    /// `INSTANT_SLACK_NS` (an event about a call is logged around its end).
+    from: u64,
+    to: u64,
+    /// The session's hash, 0 when the record names none.
+    session: u64,
+    tokens: TokenBuckets,
+    /// The record's own times, to tell the same record seen again.
+    times: (u64, u64),
+}
+
+/// How far from a call an event about it may be logged.
+const INSTANT_SLACK_NS: u64 = CallKey::USAGE_SLOT_NS;
+
+impl Member {
+    fn of(o: &Observation) -> Member {
+        let (from, to) = if o.start_ns < o.time_ns {
+            (o.start_ns, o.time_ns)
+        } else {
+            (o.time_ns.saturating_sub(INSTANT_SLACK_NS), o.time_ns.saturating_add(INSTANT_SLACK_NS))
+        };
+        let session = o.session.as_deref().map_or(0, |s| {
+            let mut h = DefaultHasher::new();
+            s.hash(&mut h);
+            h.finish() | 1
+        });
+        Member { layer: o.layer, from, to, session, tokens: o.tokens, times: (o.start_ns, o.time_ns) }
+    }
+
+    /// Whether `self`, sharing an identity of kind `kind` with `other`, may be the same call:
+    /// `Some(SameRecord)` if it is `other` again, `None` if the two are told apart.
+    fn matches(&self, other: &Member, kind: KeyKind) -> Option<Match> {
+        if self.layer == other.layer {
+            // One instrumentation records one call once: two of its records are two calls,
+            // unless they are the very same record.
+            return (self.times == other.times && self.tokens == other.tokens).then_some(Match::SameRecord);
+        }
+        let sessions_differ = self.session != 0 && other.session != 0 && self.session != other.session;
+        let apart = self.to < other.from || other.to < self.from;
+        let input = |t: &TokenBuckets| t.total_input();
+        let usage_differs = kind == KeyKind::Sibling
+            && input(&self.tokens) != input(&other.tokens)
+            && input(&self.tokens) != 0
+            && input(&other.tokens) != 0;
+        if sessions_differ || apart || usage_differs {
+            return None;
+        }
+        Some(if kind == KeyKind::Sibling { Match::SiblingLayer } else { Match::SharedId })
+    }
+}
+
+/// The calls of rule 1 so far: each a group of members (the first is the record kept,
+/// at its slot), found by any identity of any member that founded or joined it.
+struct Groups {
+    /// Identity → the latest entry of its chain in `chains`.
+    seen: FingerprintMap<u32>,
+    /// (kept slot, previous entry with the same identity): one identity may name several
+    /// calls (an Ollama server's ids repeat), each is tried in turn.
+    chains: Vec<(u32, u32)>,
+    /// Members, each with the next member of its call.
+    members: Vec<(Member, u32)>,
+    /// Kept slot → (first member, last member) of its call.
+    calls: HashMap<u32, (u32, u32)>,
+}
+
+const END: u32 = u32::MAX;
+
+impl Groups {
+    fn with_capacity(n: usize) -> Groups {
+        Groups {
+            seen: FingerprintMap::with_capacity_and_hasher(n * 2, Default::default()),
+            chains: Vec::with_capacity(n * 2),
+            members: Vec::with_capacity(n),
+            calls: HashMap::with_capacity(n),
+        }
+    }
+
+    /// The call a record `member` with identity `id` of kind `kind` belongs to, and why.
+    fn find(&self, id: u128, kind: KeyKind, member: &Member) -> Option<(usize, Match)> {
+        let mut at = *self.seen.get(&id)?;
+        while at != END {
+            let (slot, previous) = self.chains[at as usize];
+            if let Some(why) = self.compatible(slot, kind, member) {
+                return Some((slot as usize, why));
+            }
+            at = previous;
+        }
+        None
+    }
+
+    /// Whether `member` may be the call kept at `slot`: every member of it must agree.
+    fn compatible(&self, slot: u32, kind: KeyKind, member: &Member) -> Option<Match> {
+        if kind == KeyKind::Strong {
+            return Some(Match::SameSpan);
+        }
+        let (mut at, _) = *self.calls.get(&slot)?;
+        let mut why = Match::SameRecord;
+        while at != END {
+            let (other, next) = &self.members[at as usize];
+            match member.matches(other, kind)? {
+                Match::SameRecord => {}
+                other => why = other,
+            }
+            at = *next;
+        }
+        Some(why)
+    }
+
+    /// A new call, kept at `slot`, known by `ids`.
+    fn found(&mut self, slot: usize, member: Member, ids: impl Iterator<Item = u128>) {
+        let slot = slot as u32;
+        let first = self.members.len() as u32;
+        self.members.push((member, END));
+        self.calls.insert(slot, (first, first));
+        for id in ids {
+            let previous = self.seen.insert(id, self.chains.len() as u32).unwrap_or(END);
+            self.chains.push((slot, previous));
+        }
+    }
+
+    /// A record of the call kept at `slot`.
+    fn join(&mut self, slot: usize, member: Member) {
+        let at = self.members.len() as u32;
+        self.members.push((member, END));
+        if let Some((_, last)) = self.calls.get_mut(&(slot as u32)) {
+            self.members[*last as usize].1 = at;
+            *last = at;
+        }
+    }
 }
 
 /// A span within its scope: (scope, trace id, span id).
@@ -483,6 +665,8 @@ mod tests {
             dims: vec![],
             route: None,
             location: Location { file: "f".into(), at: Position::Whole },
+            start_ns: 0,
+            layer: 0,
         }
     }
 

@@ -284,6 +284,8 @@ fn write_observation_frame(out: &mut impl Write, frame: &mut Vec<u8>, order: Ord
     };
     enc.0.push(tag);
     enc.uint(n);
+    enc.uint(o.time_ns - o.start_ns.min(o.time_ns));
+    enc.0.extend_from_slice(&o.layer.to_le_bytes());
     emit(out, frame)
 }
 
@@ -404,6 +406,8 @@ impl<'b> Decoder<'b, '_> {
             (2, _) => Position::Whole,
             _ => return None,
         };
+        let start_ns = time_ns.checked_sub(self.uint()?)?;
+        let layer = u64::from_le_bytes(self.array()?);
         let o = Observation {
             emitter: *Emitter::ALL.get(usize::from(emitter))?,
             signal: *SIGNALS.get(usize::from(signal))?,
@@ -428,6 +432,8 @@ impl<'b> Decoder<'b, '_> {
             dims,
             route,
             location: Location { file, at },
+            start_ns,
+            layer,
         };
         self.buf.is_empty().then_some(Item::Observation(order, o))
     }
@@ -534,6 +540,8 @@ mod tests {
             dims: vec![None, Some("team-a".into()), Some(String::new())],
             route: Some("team-a".into()),
             location: Location { file: "dump.jsonl".into(), at: Position::Offset(99) },
+            start_ns: 1_764_000_000_000_000_001,
+            layer: u64::MAX - 9,
         }
     }
 
