@@ -319,7 +319,7 @@ impl CallKey {
     /// The sibling key of a model-call span in `trace`, if it has a model and output.
     pub fn sibling(trace: [u8; 16], model: Option<&str>, output: u64) -> Option<CallKey> {
         let family = model_family(model?);
-        (trace != [0; 16] && output > 0 && !family.is_empty()).then(|| CallKey::Sibling(trace, family, output))
+        (trace != [0; 16] && output > 0 && !family.is_empty()).then_some(CallKey::Sibling(trace, family, output))
     }
 }
 
