@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 /// Every capture in testdata/, one at a time.
 fn captures() -> Vec<PathBuf> {
     let mut found = Vec::new();
-    for group in ["agents", "agent-files", "emitters", "protobuf", "bodies"] {
+    for group in ["agents", "agent-files", "emitters", "protobuf", "bodies", "identity"] {
         let dir = root().join("testdata").join(group);
         let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
         entries.sort();

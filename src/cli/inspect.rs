@@ -6,7 +6,7 @@ use super::{error, exit, write_failure, Failure};
 use crate::model::{Emitter, Signal};
 use crate::pipeline;
 use crate::price::{self, Catalog};
-use crate::reconcile::{self, Reason};
+use crate::reconcile::{self, Match, Reason};
 use clap::Args;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use serde::Serialize;
@@ -79,6 +79,8 @@ struct Counted {
 #[derive(Serialize)]
 struct NotCounted {
     duplicates: u64,
+    /// The duplicates by what matched them to the record counted.
+    duplicates_by_match: BTreeMap<Match, u64>,
     aggregate_parents: u64,
     metrics_covered_by_calls: u64,
     repeated_metric_points: u64,
@@ -89,6 +91,9 @@ struct NotCounted {
 #[derive(Serialize)]
 struct ExampleOut {
     reason: Reason,
+    /// For a duplicate, what matched it to the record counted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    matched: Option<Match>,
     why: &'static str,
     record: String,
     counted_instead: Option<String>,
@@ -127,6 +132,7 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
     let d = &reconciled.decisions;
     let not_counted = NotCounted {
         duplicates: d.duplicates,
+        duplicates_by_match: Match::ALL.into_iter().zip(d.matches).filter(|(_, n)| *n > 0).collect(),
         aggregate_parents: d.aggregates,
         metrics_covered_by_calls: d.metrics_covered,
         repeated_metric_points: d.metric_repeats,
@@ -137,7 +143,8 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
         .iter()
         .map(|e| ExampleOut {
             reason: e.reason,
-            why: e.reason.describe(),
+            matched: e.matched,
+            why: e.matched.map_or(e.reason.describe(), Match::describe),
             record: e.record.to_string(),
             counted_instead: e.kept.as_ref().map(|k| k.to_string()),
         })
@@ -255,14 +262,18 @@ fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
     let n = &i.not_counted;
     writeln!(out, "Not counted:")?;
     writeln!(out, "  {} duplicates: {}", n.duplicates, Reason::Duplicate.describe())?;
+    for (matched, count) in &n.duplicates_by_match {
+        writeln!(out, "    {count} matched as {}", matched.describe())?;
+    }
     writeln!(out, "  {} aggregate parents: {}", n.aggregate_parents, Reason::AggregateParent.describe())?;
     writeln!(out, "  {} metric totals: {}", n.metrics_covered_by_calls, Reason::MetricsCovered.describe())?;
     writeln!(out, "  {} repeated metric points (the same point exported again)", n.repeated_metric_points)?;
     writeln!(out, "  {} records with no token usage", n.no_usage)?;
     for e in &i.examples {
-        match &e.counted_instead {
-            Some(kept) => writeln!(out, "    e.g. {} ({:?}; counted: {kept})", e.record, e.reason)?,
-            None => writeln!(out, "    e.g. {} ({:?})", e.record, e.reason)?,
+        match (&e.counted_instead, e.matched) {
+            (Some(kept), Some(m)) => writeln!(out, "    e.g. {} ({:?}, {m:?}; counted: {kept})", e.record, e.reason)?,
+            (Some(kept), None) => writeln!(out, "    e.g. {} ({:?}; counted: {kept})", e.record, e.reason)?,
+            (None, _) => writeln!(out, "    e.g. {} ({:?})", e.record, e.reason)?,
         }
     }
 

@@ -127,7 +127,7 @@ fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     let mut o = f.span_observation(Emitter::GoogleAdk, span, role, record, InputCache::Includes);
     o.provider = via_litellm.or(o.provider.filter(|p| p != FRAMEWORK));
     if let Some(id) = event_id {
-        o.keys.push(CallKey::Response(span.trace_id, id));
+        o.keys.push(CallKey::Event(span.trace_id, id));
     }
     // Where `call_llm` and its `generate_content` both exist, `call_llm` knows more.
     o.secondhand = span.name != "call_llm";

@@ -41,7 +41,7 @@ pub use usage::{InputCache, RawUsage};
 use crate::decode::{KeyValue, LogRecord, Metric, Request, Resource, Span, Value};
 use crate::model::route::Route;
 use crate::model::Problem;
-use crate::model::{CallKeys, Emitter, Location, Observation, Role, Signal};
+use crate::model::{CallKey, CallKeys, Emitter, Location, Observation, Role, Signal};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -179,12 +179,12 @@ fn module(emitter: Emitter) -> Option<&'static Module> {
 }
 
 /// The reconcile scope of a record (see `Observation::scope`): its trace, or its emitting
-/// process (on its route) for the emitters that tie calls by process and for records
-/// outside any trace.
+/// process for the emitters that tie calls by process and for records outside any trace.
+/// Not its route: the same record sent to two routes is one call, and must meet its copy.
 fn scope_of(emitter: Option<Emitter>, trace: [u8; 16], record: &Record<'_, '_>) -> u64 {
     let mut h = DefaultHasher::new();
     if trace == [0; 16] || emitter.and_then(module).is_some_and(|m| m.by_process) {
-        (1u8, record.route.map(|r| &**r), record.resource.instance.as_deref()).hash(&mut h);
+        (1u8, record.resource.instance.as_deref()).hash(&mut h);
     } else {
         (2u8, trace).hash(&mut h);
     }
@@ -238,6 +238,11 @@ pub fn extract(
                         if owner.is_some() || span.attributes.iter().any(|kv| is_usage_key(&kv.key)) {
                             let before = out.observations.len();
                             claimer = offer(readers(|m| m.span), |read| read(span, &record), |e| scope(Some(e)), out);
+                            out.observations
+                                .get_mut(before..)
+                                .unwrap_or_default()
+                                .iter_mut()
+                                .for_each(|o| of_span(o, span));
                             let describe =
                                 || format!("span {:?} ({})", usage::printable(&span.name), hex(&span.span_id));
                             check(&span.attributes, &describe, location, before, out);
@@ -317,6 +322,17 @@ pub fn extract(
     }
 }
 
+/// What every observation made of a span knows from it: when the call started, and the
+/// sibling key a second instrumentation layer of the same call shares.
+fn of_span(o: &mut Observation, span: &Span<'_>) {
+    if span.start_time_unix_nano != 0 && span.start_time_unix_nano <= o.time_ns {
+        o.start_ns = span.start_time_unix_nano;
+    }
+    if o.role == Role::ModelCall && o.span.is_some() {
+        o.keys.extend(CallKey::sibling(span.trace_id, o.model.as_deref(), o.tokens.output));
+    }
+}
+
 /// The value checks shared by every emitter module, on one record and the observations
 /// (from `before` on) made of it.
 fn check(
@@ -376,7 +392,9 @@ pub(crate) struct Record<'r, 'a> {
 pub(crate) struct ResourceInfo<'r, 'a> {
     pub attrs: &'r [KeyValue<'a>],
     pub service: Option<String>,
-    /// `service.instance.id`, else `service.name`.
+    /// The emitting process: `service.instance.id` within `service.namespace` and
+    /// `service.name` (the conventions make it unique only there: the Python SDK gives
+    /// every service of one process the same id), else `service.name`.
     pub instance: Option<String>,
     /// Identity of the resource's attributes, for metric series.
     pub hash: u64,
@@ -386,7 +404,14 @@ impl<'r, 'a> ResourceInfo<'r, 'a> {
     fn new(resource: &'r Resource<'a>) -> Self {
         let attrs = &resource.attributes;
         let service = lookup(attrs, "service.name").and_then(|v| v.render());
-        let instance = lookup(attrs, "service.instance.id").and_then(|v| v.render()).or_else(|| service.clone());
+        let text = |key: &str| lookup(attrs, key).and_then(|v| v.render());
+        let instance = match text("service.instance.id") {
+            Some(id) => {
+                let namespace = text("service.namespace").unwrap_or_default();
+                Some(format!("{id} {namespace}/{}", service.as_deref().unwrap_or_default()))
+            }
+            None => service.clone(),
+        };
         let mut pairs: Vec<(&str, Option<String>)> =
             attrs.iter().map(|kv| (&*kv.key, kv.value.and_then(|v| v.get().render()))).collect();
         pairs.sort();
@@ -446,7 +471,16 @@ impl<'r, 'a> Record<'r, 'a> {
             dims: self.dims(),
             route: self.route.cloned(),
             location: self.location.clone(),
+            start_ns: time_ns,
+            layer: self.layer(emitter, signal),
         }
+    }
+
+    /// The instrumentation that made this record (see `Observation::layer`).
+    pub fn layer(&self, emitter: Emitter, signal: Signal) -> u64 {
+        let mut h = DefaultHasher::new();
+        (emitter, self.scope, signal).hash(&mut h);
+        h.finish()
     }
 }
 

@@ -297,6 +297,71 @@ pub enum CallKey {
     /// two grids offset by half a slot (`grid` 0 and 1), so two records of one call less
     /// than half a slot apart always share a key.
     UsageAt { grid: u8, slot: u64, tokens: [u64; 6] },
+    /// An id the emitter itself gives one model response and nothing else (Google ADK's
+    /// event id), within its trace: as strong as a span.
+    Event([u8; 16], String),
+    /// A model-call span's model family and output count within its trace: what two
+    /// instrumentation layers of one call (LangChain's span and the SDK's own) still share
+    /// when one of them lost the response id and the input.
+    Sibling([u8; 16], String, u64),
+}
+
+/// How much a shared identity proves (see the spec in `reconcile`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyKind {
+    /// One record, or records made inside it: always one call.
+    Strong,
+    /// A response or request id, or counts at a time: one call unless the records tell
+    /// they are two (same layer, times apart, different sessions).
+    Hint,
+    /// A sibling key: a hint that also needs the same usage once normalised.
+    Sibling,
+}
+
+impl CallKey {
+    pub fn kind(&self) -> KeyKind {
+        match self {
+            CallKey::Span(..) | CallKey::Event(..) => KeyKind::Strong,
+            CallKey::Response(..) | CallKey::Request(..) | CallKey::UsageAt { .. } => KeyKind::Hint,
+            CallKey::Sibling(..) => KeyKind::Sibling,
+        }
+    }
+
+    /// The sibling key of a model-call span in `trace`, if it has a model and output.
+    pub fn sibling(trace: [u8; 16], model: Option<&str>, output: u64) -> Option<CallKey> {
+        let family = model_family(model?);
+        (trace != [0; 16] && output > 0 && !family.is_empty()).then_some(CallKey::Sibling(trace, family, output))
+    }
+}
+
+/// A model id without what layers disagree on: case, a date or version suffix
+/// (`claude-sonnet-4-5-20250929`, `gpt-4o-2024-08-06`, `…@20250929`, `…-v1:0`).
+pub fn model_family(model: &str) -> String {
+    let mut m = model.trim().to_ascii_lowercase();
+    if let Some(at) = m.rfind('@') {
+        m.truncate(at);
+    }
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if let Some((head, _)) = m.rsplit_once("-v").filter(|(_, version)| version.split(':').all(digits)) {
+        m = head.to_string();
+    }
+    let bytes = m.as_bytes();
+    let dated = |n: usize, dashed: bool| {
+        bytes.len() > n && bytes[bytes.len() - n - 1] == b'-' && {
+            let tail = &m[m.len() - n..];
+            if dashed {
+                tail.split('-').map(str::len).eq([4, 2, 2]) && tail.split('-').all(digits)
+            } else {
+                digits(tail)
+            }
+        }
+    };
+    if dated(10, true) {
+        m.truncate(m.len() - 11);
+    } else if dated(8, false) {
+        m.truncate(m.len() - 9);
+    }
+    m
 }
 
 impl CallKey {
@@ -330,6 +395,7 @@ impl CallKeys {
     /// The most any emitter gives one record (Codex: span + two usage slots).
     pub const MAX: usize = 4;
 
+    /// The key's hash, with its [`KeyKind`] in the top two bits (maps hash the low 64).
     fn fingerprint(key: &CallKey) -> u128 {
         use std::hash::{DefaultHasher, Hash, Hasher};
         let half = |salt: u8| {
@@ -337,7 +403,21 @@ impl CallKeys {
             (salt, key).hash(&mut h);
             h.finish()
         };
-        (u128::from(half(0)) << 64) | u128::from(half(1))
+        let kind: u128 = match key.kind() {
+            KeyKind::Strong => 0,
+            KeyKind::Hint => 1,
+            KeyKind::Sibling => 2,
+        };
+        ((u128::from(half(0)) << 64 | u128::from(half(1))) & (u128::MAX >> 2)) | kind << 126
+    }
+
+    /// What a stored key proves.
+    pub fn kind(id: u128) -> KeyKind {
+        match id >> 126 {
+            0 => KeyKind::Strong,
+            1 => KeyKind::Hint,
+            _ => KeyKind::Sibling,
+        }
     }
 
     /// Adds an identity (beyond `MAX`, further ones are ignored: none is needed).

@@ -104,6 +104,11 @@ call_record! {
         /// kept.
         partial: bool,
         location: Location,
+        /// When the call started (a span's start), `time_ns` for a record of one instant.
+        start_ns: u64,
+        /// The instrumentation that made the record (emitter, instrumentation scope,
+        /// signal), as a hash: one layer records one call once.
+        layer: u64,
     }
 }
 
@@ -485,6 +490,8 @@ mod tests {
                 secondhand,
                 partial,
                 location: Location { file: file.into(), at },
+                start_ns: time_ns.saturating_sub(requests),
+                layer: scope.rotate_left(7),
             }
         })
     }

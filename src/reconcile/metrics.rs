@@ -93,6 +93,8 @@ pub fn observations(mut points: Vec<MetricPoint>) -> (Vec<Observation>, u64) {
                 dims: p.dims,
                 route: p.route,
                 location: p.location,
+                start_ns: p.time_ns,
+                layer: 0,
             }
         })
         .collect();

@@ -1,19 +1,59 @@
 //! Reconcile stage: every real LLM call counted exactly once.
 //!
 //! Entry point: [`reconcile`]. Three rules, in order:
-//! 1. **Same identity, same call.** Observations sharing any identity (trace+span id,
-//!    provider response id) are one call. The record kept is the most direct one: a
-//!    record with the call's whole usage over one with part of it, a span over a log
-//!    event about it, the provider's own record over a wrapper's re-report; among
-//!    equals, the first in input order.
+//! 1. **Same identity, same call**, by the identity spec below. The record kept is the
+//!    most direct one: a record with the call's whole usage over one with part of it, a
+//!    span over a log event about it, the provider's own record over a wrapper's
+//!    re-report; among equals, the first in input order.
 //! 2. **Parents do not repeat children.** A span whose usage is not a model call of its
 //!    own (an agent or workflow span) counts only when no span below it carries usage;
 //!    otherwise it is summing its children, which are counted instead.
 //! 3. **Per-call records over metrics.** Metric points (turned into deltas per series,
 //!    see `metrics.rs`) count only for a session (or, without one, an emitting process)
-//!    that has no per-call record at all: e.g. a session that exported only metrics.
+//!    that has no per-call record at all, kept or recognised as a duplicate, on its route:
+//!    e.g. a session that exported only metrics.
 //!
-//! Every observation not counted is tallied with its reason.
+//! Every observation not counted is tallied with its reason (and a duplicate with what
+//! matched it, [`Match`]).
+//!
+//! # Identities
+//!
+//! Records are compared only within a *scope* (`Observation::scope`): a trace, or, for
+//! agents that log a call outside its span and records outside any trace, the emitting
+//! process (`service.instance.id` within `service.namespace` and `service.name`; not the
+//! route, so a copy sent to a second route meets its original). Within a scope:
+//!
+//! - **Strong** ([`KeyKind::Strong`]): a span (trace id + span id), shared by the span,
+//!   its repeats (a retried export, a second dump, a second route) and the events emitted
+//!   inside it; and an id an emitter gives one model response only (Google ADK's event
+//!   id). Records sharing one are one call, always.
+//! - **Hints** ([`KeyKind::Hint`]): a provider's response id (`gen_ai.response.id`, within
+//!   the trace), an emitter's request id (within the session), identical counts within
+//!   seconds (Codex, Gemini CLI). Servers reuse ids (Ollama answers `chatcmpl-` and a
+//!   number below 1000; proxies send constants), so a hint joins two records only when
+//!   nothing they say tells them apart. They are **two calls** when:
+//!   - they come from the same *layer* (`Observation::layer`: emitter, instrumentation
+//!     scope and signal) and are not the very same record (same times, counts and span):
+//!     one instrumentation records one call once;
+//!   - their times do not overlap (a span's interval; an event's instant, give or take
+//!     `INSTANT_SLACK_NS`);
+//!   - both name a session, and not the same one.
+//! - **Sibling** ([`KeyKind::Sibling`]): a model-call span's model family (no date or
+//!   version suffix) and output count within its trace. Two instrumentation layers of one
+//!   call (LangChain's span and the Anthropic SDK's own) share it even when one lost the
+//!   response id and the input (LangChain's streamed span states input 0). A hint as
+//!   above that also needs the same input, unless one of them states none.
+//!
+//! A record is compared with the record kept for each call it shares an identity with,
+//! and joins the one it shares most identities with. The records kept are decided first
+//! (in precedence order), so a lesser record that matched the wrong call of two that
+//! cannot be told apart only drops itself: the count stays right, and the usage counted
+//! is each call's most direct record's.
+//!
+//! What no identity reaches: records of one call in two traces (a LangChain model call
+//! outside any chain is a root span, and the SDK's span below it another root) are two
+//! scopes and count twice; records with no identity at all (an event with no span, id
+//! or counts slot) cannot be matched.
 
 mod metrics;
 mod spill;
@@ -22,7 +62,9 @@ mod store;
 pub use store::{Limits, Store};
 
 use crate::extract::SpanLink;
-use crate::model::{Call, FingerprintMap, Location, Observation, Role, ServiceTier, Signal};
+use crate::model::{
+    Call, CallKey, CallKeys, FingerprintMap, KeyKind, Location, Observation, Role, ServiceTier, Signal, TokenBuckets,
+};
 use spill::{Item, Merge, Partitions, Reader};
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -42,6 +84,8 @@ pub struct Order {
 pub struct Decisions {
     /// Another record of the same call was counted.
     pub duplicates: u64,
+    /// The duplicates by what matched them to the record counted (indexed by `Match`).
+    pub matches: [u64; Match::ALL.len()],
     /// A parent span whose usage its descendants already carry.
     pub aggregates: u64,
     /// Metric usage of a session (or process) whose calls per-call records already count.
@@ -71,9 +115,44 @@ impl Reason {
     }
 }
 
+/// What made a duplicate the same call as the record counted (see the spec above).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Match {
+    /// A strong identity: the same span, or an event emitted inside it.
+    SameSpan,
+    /// The same record again (a retried export, two dumps, two routes).
+    SameRecord,
+    /// A response or request id, or identical counts within seconds, from another
+    /// instrumentation or signal at the same time.
+    SharedId,
+    /// Another instrumentation layer's span of the call in the same trace: overlapping,
+    /// same model family, same output and input.
+    SiblingLayer,
+}
+
+impl Match {
+    pub const ALL: [Match; 4] = [Match::SameSpan, Match::SameRecord, Match::SharedId, Match::SiblingLayer];
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            Match::SameSpan => "the same span (or an event emitted inside it)",
+            Match::SameRecord => "the same record again (a retried export, another dump or route)",
+            Match::SharedId => {
+                "the same response or request id (or counts) from another instrumentation or signal, at the same time"
+            }
+            Match::SiblingLayer => {
+                "another instrumentation layer's span of the call: same trace, overlapping, same model family and usage"
+            }
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Example {
     pub reason: Reason,
+    /// For duplicates, what matched them.
+    pub matched: Option<Match>,
     pub record: Location,
     /// The record counted in its place, for duplicates.
     pub kept: Option<Location>,
@@ -84,13 +163,14 @@ impl Decisions {
     const EXAMPLES_PER_REASON: usize = 3;
 
     /// Keeps the first examples in input order, however the records were taken.
-    fn example(&mut self, reason: Reason, order: Order, record: &Location, kept: Option<&Location>) {
+    fn example(&mut self, reason: Reason, order: Order, record: &Location, kept: Option<(&Location, Match)>) {
         let same = self.examples.iter().filter(|e| e.reason == reason);
         if same.clone().count() >= Self::EXAMPLES_PER_REASON {
             let Some(last) = same.map(|e| e.order).max().filter(|last| order < *last) else { return };
             self.examples.retain(|e| !(e.reason == reason && e.order == last));
         }
-        self.examples.push(Example { reason, record: record.clone(), kept: kept.cloned(), order });
+        let (kept, matched) = kept.map(|(k, m)| (k.clone(), m)).unzip();
+        self.examples.push(Example { reason, matched, record: record.clone(), kept, order });
         self.examples.sort_by_key(|e| (e.reason, e.order));
     }
 }
@@ -169,10 +249,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
     let mut covers = (!metric_observations.is_empty()).then(Covers::default);
 
     let (source, spill) = if store.spill.is_none() {
-        let kept = reconcile_scopes(std::mem::take(&mut store.held), &store.links, &mut decisions);
-        if let Some(covers) = &mut covers {
-            kept.iter().for_each(|(_, o)| covers.add(o));
-        }
+        let kept = reconcile_scopes(std::mem::take(&mut store.held), &store.links, &mut decisions, covers.as_mut());
         let calls: Vec<Call> = kept.into_iter().map(|(_, o)| Call::from(o)).collect();
         (CallSource::Memory(calls.into_iter()), None)
     } else {
@@ -224,10 +301,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
                 }
             }
             remove(&part.file)?;
-            let kept = reconcile_scopes(held, &links, &mut decisions);
-            if let Some(covers) = &mut covers {
-                kept.iter().for_each(|(_, o)| covers.add(o));
-            }
+            let kept = reconcile_scopes(held, &links, &mut decisions, covers.as_mut());
             let path = part.file.path.with_file_name(format!("calls-{}", calls_files.len()));
             calls_files.push(spill::write_calls(&path, &kept).map_err(spill_error)?);
         }
@@ -292,10 +366,12 @@ impl Covers {
 }
 
 /// Rules 1 and 2 on whole scopes: the observations counted as calls, in input order.
+/// Every record of a call counted, kept or not, is added to `covers` (rule 3).
 fn reconcile_scopes(
     mut held: Vec<(Order, Observation)>,
     links: &[SpanLink],
     decisions: &mut Decisions,
+    mut covers: Option<&mut Covers>,
 ) -> Vec<(Order, Observation)> {
     held.sort_unstable_by_key(|(order, _)| *order);
     // Rule 1, in order of precedence (whole usage, signal, first-hand), input
@@ -304,25 +380,29 @@ fn reconcile_scopes(
     let key = |o: &Option<(Order, Observation)>| o.as_ref().map(|(_, o)| (o.partial, rank(o.signal), o.secondhand));
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by_key(|&i| key(&slots[i]));
-    let mut seen: FingerprintMap<usize> = FingerprintMap::with_capacity_and_hasher(slots.len() * 2, Default::default());
+    let mut calls = Groups::with_capacity(slots.len());
     for i in order {
         let Some((scope, keys)) = slots[i].as_ref().map(|(_, o)| (o.scope, o.keys)) else { continue };
         // The same identity in two scopes is two calls (e.g. two processes' equal counts).
         let scoped = |id: &u128| id ^ u128::from(scope).wrapping_mul(0x9e37_79b9_7f4a_7c15_f39c_c060_5ced_c835);
-        let first = keys.iter().find_map(|k| seen.get(&scoped(k)).copied());
-        match first {
-            Some(first) => {
+        let joined = slots[i].as_ref().and_then(|(_, o)| calls.find(o, scoped, &slots));
+        match joined {
+            Some((first, matched)) => {
                 let Some((dup_order, dup)) = slots[i].take() else { continue };
                 decisions.duplicates += 1;
+                decisions.matches[matched as usize] += 1;
+                if let Some(covers) = covers.as_deref_mut() {
+                    covers.add(&dup);
+                }
                 if let Some((_, kept)) = slots[first].as_mut() {
-                    decisions.example(Reason::Duplicate, dup_order, &dup.location, Some(&kept.location));
+                    decisions.example(Reason::Duplicate, dup_order, &dup.location, Some((&kept.location, matched)));
                     fill_missing(kept, dup);
                 }
             }
-            None => seen.extend(keys.iter().map(|k| (scoped(k), i))),
+            None => calls.found(i, keys.iter().map(scoped)),
         }
     }
-    drop(seen);
+    drop(calls);
     let parents = Parents::new(links);
     inherit_models(&mut slots, &parents);
 
@@ -336,10 +416,147 @@ fn reconcile_scopes(
             decisions.aggregates += 1;
             decisions.example(Reason::AggregateParent, order, &o.location, None);
         } else {
+            if let Some(covers) = covers.as_deref_mut() {
+                covers.add(&o);
+            }
             calls.push((order, o));
         }
     }
     calls
+}
+
+/// A record of a call as rule 1 compares it with the record kept for a call it shares an
+/// identity with.
+#[derive(Clone, Copy)]
+struct Member {
+    layer: u64,
+    /// When the record says the call ran: a span's interval, or an instant widened by
+    /// `INSTANT_SLACK_NS` (an event about a call is logged around its end).
+    from: u64,
+    to: u64,
+    /// The session's hash, 0 when the record names none.
+    session: u64,
+    tokens: TokenBuckets,
+    /// The record's own times and span (a hash, 0 for none), to tell the same record seen
+    /// again.
+    times: (u64, u64),
+    span: u64,
+}
+
+/// How far from a call an event about it may be logged.
+const INSTANT_SLACK_NS: u64 = CallKey::USAGE_SLOT_NS;
+
+impl Member {
+    fn of(o: &Observation) -> Member {
+        let (from, to) = if o.start_ns < o.time_ns {
+            (o.start_ns, o.time_ns)
+        } else {
+            (o.time_ns.saturating_sub(INSTANT_SLACK_NS), o.time_ns.saturating_add(INSTANT_SLACK_NS))
+        };
+        fn hash(value: Option<impl Hash>) -> u64 {
+            value.map_or(0, |v| {
+                let mut h = DefaultHasher::new();
+                v.hash(&mut h);
+                h.finish() | 1
+            })
+        }
+        Member {
+            layer: o.layer,
+            from,
+            to,
+            session: hash(o.session.as_deref()),
+            tokens: o.tokens,
+            times: (o.start_ns, o.time_ns),
+            span: hash(o.span),
+        }
+    }
+
+    /// Whether `self`, sharing an identity of kind `kind` with `other`, may be the same call:
+    /// `Some(SameRecord)` if it is `other` again, `None` if the two are told apart.
+    fn matches(&self, other: &Member, kind: KeyKind) -> Option<Match> {
+        if self.layer == other.layer {
+            // One instrumentation records one call once: two of its records are two calls,
+            // unless they are the very same record.
+            let same = self.times == other.times && self.tokens == other.tokens && self.span == other.span;
+            return same.then_some(Match::SameRecord);
+        }
+        let sessions_differ = self.session != 0 && other.session != 0 && self.session != other.session;
+        let apart = self.to < other.from || other.to < self.from;
+        let input = |t: &TokenBuckets| t.total_input();
+        let usage_differs = kind == KeyKind::Sibling
+            && input(&self.tokens) != input(&other.tokens)
+            && input(&self.tokens) != 0
+            && input(&other.tokens) != 0;
+        if sessions_differ || apart || usage_differs {
+            return None;
+        }
+        Some(if kind == KeyKind::Sibling { Match::SiblingLayer } else { Match::SharedId })
+    }
+}
+
+/// The calls of rule 1 so far, each known by the identities of the record kept for it.
+struct Groups {
+    /// Identity → the latest entry of its chain in `chains`.
+    seen: FingerprintMap<u32>,
+    /// (kept slot, previous entry with the same identity): one identity may name several
+    /// calls (an Ollama server's ids repeat), each is tried in turn.
+    chains: Vec<(u32, u32)>,
+}
+
+const END: u32 = u32::MAX;
+
+impl Groups {
+    fn with_capacity(n: usize) -> Groups {
+        Groups {
+            seen: FingerprintMap::with_capacity_and_hasher(n * 2, Default::default()),
+            chains: Vec::with_capacity(n * 2),
+        }
+    }
+
+    /// The call a record belongs to, and why: among the kept records it shares an identity
+    /// with and that do not refute it, the one it shares most identities with (the first
+    /// found among equals). A record is compared with the kept record only, so a wrong
+    /// match never keeps the right one from being found.
+    fn find(
+        &self,
+        record: &Observation,
+        scoped: impl Fn(&u128) -> u128,
+        slots: &[Option<(Order, Observation)>],
+    ) -> Option<(usize, Match)> {
+        let calls_by = |key: &u128| {
+            let mut at = self.seen.get(&scoped(key)).copied().unwrap_or(END);
+            std::iter::from_fn(move || {
+                let (slot, previous) = *self.chains.get(at as usize)?;
+                at = previous;
+                Some(slot as usize)
+            })
+        };
+        let strong = record.keys.iter().filter(|k| CallKeys::kind(**k) == KeyKind::Strong);
+        if let Some(slot) = strong.flat_map(calls_by).next() {
+            return Some((slot, Match::SameSpan));
+        }
+        let member = Member::of(record);
+        let mut best: Option<(usize, Match, usize)> = None;
+        for key in record.keys.iter() {
+            for slot in calls_by(key) {
+                let Some((_, kept)) = slots[slot].as_ref() else { continue };
+                let Some(why) = member.matches(&Member::of(kept), CallKeys::kind(*key)) else { continue };
+                let shared = record.keys.iter().filter(|k| kept.keys.iter().any(|own| own == *k)).count();
+                if best.is_none_or(|(_, _, most)| shared > most) {
+                    best = Some((slot, why, shared));
+                }
+            }
+        }
+        best.map(|(slot, why, _)| (slot, why))
+    }
+
+    /// A new call, kept at `slot`, known by `ids`.
+    fn found(&mut self, slot: usize, ids: impl Iterator<Item = u128>) {
+        for id in ids {
+            let previous = self.seen.insert(id, self.chains.len() as u32).unwrap_or(END);
+            self.chains.push((slot as u32, previous));
+        }
+    }
 }
 
 /// A span within its scope: (scope, trace id, span id).
@@ -483,6 +700,8 @@ mod tests {
             dims: vec![],
             route: None,
             location: Location { file: "f".into(), at: Position::Whole },
+            start_ns: 0,
+            layer: u64::from(rank(signal)),
         }
     }
 
@@ -515,6 +734,10 @@ mod tests {
                 o.secondhand = secondhand;
                 o.model = (input % 3 != 0).then(|| format!("m{input}"));
                 o.location = Location { file: "f".into(), at: Position::Line(input) };
+                // Few layers and times, so hints meet records that refute them.
+                o.layer = input % 3;
+                (o.start_ns, o.time_ns) = ((input % 4) * 4_000_000_000, (input % 5) * 5_000_000_000);
+                o.start_ns = o.start_ns.min(o.time_ns);
                 o
             },
         )
@@ -557,6 +780,184 @@ mod tests {
             prop_assert!(spilled || limit > 0 || chunks.iter().all(|(o, l)| o.is_empty() && l.is_empty()));
             prop_assert_eq!(calls, spilled_calls);
             prop_assert_eq!(decisions, spilled_decisions);
+        }
+    }
+
+    /// A span of one call in `layer`, running from `start` to `end` (seconds).
+    fn span_call(layer: u64, span: u8, keys: Vec<CallKey>, (start, end): (u64, u64), input: u64) -> Observation {
+        let mut keys = keys;
+        keys.insert(0, span_key(span));
+        let mut o = obs(Signal::Traces, Role::ModelCall, Some(span), keys, input);
+        (o.layer, o.start_ns, o.time_ns) = (layer, start * 1_000_000_000, end * 1_000_000_000);
+        o
+    }
+
+    fn count(observations: Vec<Observation>) -> (usize, u64) {
+        let r = reconcile(Extracted { observations, ..Default::default() });
+        (r.calls.len(), total(&r))
+    }
+
+    #[test]
+    fn a_shared_response_id_is_a_hint_that_records_can_refute() {
+        let id = || CallKey::Response([1; 16], "chatcmpl-7".into());
+        // One layer records a call once: its two spans are two calls, even at one time.
+        assert_eq!(
+            count(vec![span_call(1, 2, vec![id()], (0, 5), 10), span_call(1, 3, vec![id()], (0, 5), 20)]),
+            (2, 30)
+        );
+        // Two layers, times apart: two calls.
+        assert_eq!(
+            count(vec![span_call(1, 2, vec![id()], (0, 5), 10), span_call(2, 3, vec![id()], (6, 9), 10)]),
+            (2, 20)
+        );
+        // Two layers, overlapping: one call.
+        assert_eq!(
+            count(vec![span_call(1, 2, vec![id()], (0, 5), 10), span_call(2, 3, vec![id()], (1, 4), 10)]),
+            (1, 10)
+        );
+        // Two sessions: two calls.
+        let mut a = span_call(1, 2, vec![id()], (0, 5), 10);
+        let mut b = span_call(2, 3, vec![id()], (1, 4), 10);
+        (a.session, b.session) = (Some("main".into()), Some("subagent".into()));
+        assert_eq!(count(vec![a, b]), (2, 20));
+        // A third record that one call's records refute is not joined through the other.
+        let event = |input| {
+            let mut e = obs(Signal::Logs, Role::ModelCall, None, vec![id()], input);
+            (e.layer, e.start_ns, e.time_ns) = (3, 5_000_000_000, 5_000_000_000);
+            e
+        };
+        let first = span_call(1, 2, vec![id()], (0, 5), 10);
+        let second = span_call(1, 3, vec![id()], (4, 6), 20);
+        assert_eq!(count(vec![first, second, event(10), event(20)]).0, 2);
+    }
+
+    #[test]
+    fn the_same_record_again_counts_once_and_its_copy_covers_its_route() {
+        let mut a = obs(Signal::Logs, Role::ModelCall, None, vec![CallKey::Request("s".into(), "req".into())], 10);
+        a.route = Some("route-a".into());
+        let b = Observation { route: Some("route-b".into()), ..a.clone() };
+        let r = reconcile(Extracted { observations: vec![a.clone(), b], ..Default::default() });
+        assert_eq!((total(&r), r.decisions.matches[Match::SameRecord as usize]), (10, 1));
+        // A record of the same layer at another time is another call.
+        let later = Observation { time_ns: 1, ..a.clone() };
+        assert_eq!(count(vec![a, later]), (2, 20));
+    }
+
+    #[test]
+    fn a_sibling_layer_that_lost_id_and_input_is_the_same_call() {
+        let sibling = |model: &str, output| CallKey::sibling([1; 16], Some(model), output).unwrap();
+        let mut sdk = span_call(1, 2, vec![sibling("claude-sonnet-4-5-20250929", 27)], (1, 4), 1279);
+        sdk.tokens.output = 27;
+        let mut chain = span_call(2, 3, vec![sibling("claude-sonnet-4-5", 27)], (0, 5), 0);
+        (chain.tokens.output, chain.secondhand) = (27, true);
+        let r = reconcile(Extracted { observations: vec![chain.clone(), sdk.clone()], ..Default::default() });
+        assert_eq!((total(&r), r.decisions.matches[Match::SiblingLayer as usize]), (1279, 1));
+        // Stated inputs that differ: two calls.
+        chain.tokens.input = 900;
+        assert_eq!(count(vec![chain, sdk]).0, 2);
+    }
+
+    #[test]
+    fn model_families_leave_dates_and_versions_out() {
+        use crate::model::model_family;
+        for (model, family) in [
+            ("claude-sonnet-4-5-20250929", "claude-sonnet-4-5"),
+            ("Claude-Sonnet-4-5", "claude-sonnet-4-5"),
+            ("gpt-4o-2024-08-06", "gpt-4o"),
+            ("claude-sonnet-4-5@20250929", "claude-sonnet-4-5"),
+            ("us.anthropic.claude-sonnet-4-5-20250929-v1:0", "us.anthropic.claude-sonnet-4-5"),
+            ("o4-mini", "o4-mini"),
+            ("llama3.2:3b", "llama3.2:3b"),
+        ] {
+            assert_eq!(model_family(model), family, "{model}");
+        }
+    }
+
+    /// One real call of a generated world, and the records its layers make of it.
+    #[derive(Clone, Debug)]
+    struct TrueCall {
+        trace: u8,
+        start: u64,
+        duration: u64,
+        model: u8,
+        input: u64,
+        output: u64,
+        id: Option<u8>,
+        session: Option<u8>,
+        /// A wrapper layer's span too; streamed, it lost the response id and the input.
+        wrapper: Option<bool>,
+        /// An event about the call, inside its span or (false) outside any span.
+        event: Option<bool>,
+    }
+
+    fn true_call() -> impl Strategy<Value = TrueCall> {
+        (
+            (0u8..2, 0u64..40, 1u64..10, 0u8..2),
+            (prop::sample::select(vec![0u64, 100, 1279]), 1u64..4),
+            (prop::option::of(0u8..3), prop::option::of(0u8..2)),
+            (prop::option::of(any::<bool>()), prop::option::of(any::<bool>())),
+        )
+            .prop_map(|((trace, start, duration, model), (input, output), (id, session), (wrapper, event))| {
+                TrueCall { trace, start, duration, model, input, output, id, session, wrapper, event }
+            })
+    }
+
+    /// The records of generated calls: the provider's own span for each (layer 1), maybe a
+    /// wrapper's span around it (layer 2), maybe an event (layer 3).
+    fn records(calls: &[TrueCall]) -> Vec<Observation> {
+        let mut out = Vec::new();
+        for (n, c) in calls.iter().enumerate() {
+            let trace = [c.trace + 1; 16];
+            let model = format!("m{}{}", c.model, if n % 2 == 0 { "-20250929" } else { "" });
+            let response = c.id.map(|id| CallKey::Response(trace, format!("chatcmpl-{id}")));
+            let record = |layer: u64, signal: Signal, span: Option<u64>, input: u64, with_id: bool| {
+                let mut o = obs(signal, Role::ModelCall, None, vec![], input);
+                let ns = 1_000_000_000;
+                (o.layer, o.tokens.output, o.model) = (layer, c.output, Some(model.clone()));
+                (o.start_ns, o.time_ns) = match signal {
+                    Signal::Traces => ((c.start + 1 - layer % 2) * ns, (c.start + c.duration + layer % 2) * ns),
+                    _ => ((c.start + c.duration) * ns, (c.start + c.duration) * ns),
+                };
+                o.session = c.session.map(|s| format!("s{s}"));
+                o.scope = u64::from(c.trace);
+                if let Some(span) = span {
+                    o.span = Some((trace, span.to_le_bytes()));
+                    o.keys.push(CallKey::Span(trace, span.to_le_bytes()));
+                }
+                if with_id {
+                    o.keys.extend(response.clone());
+                }
+                if signal == Signal::Traces {
+                    o.keys.extend(CallKey::sibling(trace, o.model.as_deref(), c.output));
+                }
+                o
+            };
+            let own = 2 * n as u64 + 1;
+            out.push(record(1, Signal::Traces, Some(own), c.input, true));
+            if let Some(streamed) = c.wrapper {
+                let mut wrapper =
+                    record(2, Signal::Traces, Some(own + 1), if streamed { 0 } else { c.input }, !streamed);
+                wrapper.secondhand = true;
+                out.push(wrapper);
+            }
+            // An event outside any span with no id has no identity at all: none is made.
+            if let Some(in_span) = c.event.filter(|in_span| *in_span || c.id.is_some()) {
+                out.push(record(3, Signal::Logs, in_span.then_some(own), c.input, true));
+            }
+        }
+        out
+    }
+
+    proptest! {
+        /// Whatever ids collide, however calls overlap, streamed or not: every call the
+        /// provider's own layer recorded counts once, with its own usage.
+        #[test]
+        fn every_call_counts_once_whatever_ids_collide(calls in prop::collection::vec(true_call(), 0..12)) {
+            let r = reconcile(Extracted { observations: records(&calls), ..Default::default() });
+            prop_assert_eq!(r.calls.len(), calls.len());
+            prop_assert_eq!(total(&r), calls.iter().map(|c| c.input).sum::<u64>());
+            let output: u64 = r.calls.iter().map(|c| c.tokens.output).sum();
+            prop_assert_eq!(output, calls.iter().map(|c| c.output).sum::<u64>());
         }
     }
 
@@ -630,14 +1031,16 @@ mod tests {
             vec![span_key(2), CallKey::Response([1; 16], "r".into())],
             10,
         );
-        let b = obs(
+        let mut b = obs(
             Signal::Traces,
             Role::ModelCall,
             Some(3),
             vec![span_key(3), CallKey::Response([1; 16], "r".into())],
             10,
         );
-        assert_eq!(total(&reconcile(Extracted { observations: vec![a, b], ..Default::default() })), 10);
+        b.layer = 7;
+        let r = reconcile(Extracted { observations: vec![a, b], ..Default::default() });
+        assert_eq!((total(&r), r.decisions.matches[Match::SharedId as usize]), (10, 1));
     }
 
     #[test]
@@ -645,6 +1048,7 @@ mod tests {
         let response = CallKey::Response([1; 16], "r".into());
         let mut wrapper = obs(Signal::Traces, Role::ModelCall, Some(2), vec![span_key(2), response.clone()], 17);
         wrapper.secondhand = true;
+        wrapper.layer = 7;
         let own = obs(Signal::Traces, Role::ModelCall, Some(3), vec![span_key(3), response], 16);
         let r = reconcile(Extracted { observations: vec![wrapper, own], ..Default::default() });
         assert_eq!((total(&r), r.decisions.duplicates), (16, 1));

@@ -308,6 +308,8 @@ mod tests {
             dims: vec![None, Some("team-a".into()), Some(String::new())],
             route: Some("team-a".into()),
             location: Location { file: "dump.jsonl".into(), at: Position::Offset(99) },
+            start_ns: 1_764_000_000_000_000_001,
+            layer: u64::MAX - 9,
         }
     }
 

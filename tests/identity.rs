@@ -1,0 +1,117 @@
+//! Counting once when identities collide (issue 21), on real captures made for it
+//! (`testdata/identity/`; programs, pinned requirements and notes in
+//! `tests/capture/identity/`). Every figure below is the fake server's truth, from each
+//! capture's NOTES.md, or what the notes say the telemetry itself loses.
+
+mod common;
+
+use common::{report_json, rows, testdata, Tokens};
+use serde_json::Value;
+
+fn t(requests: u64, input: u64, cache_read: u64, cache_write: u64, output: u64) -> Tokens {
+    Tokens { requests, input, cache_read, cache_write, output, reasoning: 0 }
+}
+
+fn total(report: &Value) -> Tokens {
+    common::tokens(&report["total"])
+}
+
+fn inspect(path: &str) -> Value {
+    let run = common::otelcost(&["inspect", path, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    serde_json::from_str(&run.stdout).unwrap()
+}
+
+/// 2,000 calls to an Ollama-style server: 880 distinct response ids, up to 7 calls per id,
+/// 19 ids used twice within one trace, 3 pairs equal in id, model and usage. Every span
+/// is one call (one layer records a call once); the metric repeats them.
+#[test]
+fn ollama_short_ids_are_no_call_identity() {
+    let report = report_json(&[&testdata("identity/ollama_short_ids"), "--by", "model,signal"]);
+    let expected = [
+        ("gemma3:4b/traces", t(398, 788_025, 0, 0, 121_609)),
+        ("llama3.2:3b/traces", t(891, 1_843_108, 0, 0, 293_011)),
+        ("mistral:7b/traces", t(174, 345_683, 0, 0, 58_246)),
+        ("qwen2.5:7b-instruct/traces", t(537, 1_135_942, 0, 0, 160_876)),
+    ];
+    assert_eq!(rows(&report), expected.iter().map(|(k, v)| (k.to_string(), *v)).collect());
+    assert_eq!(total(&report), t(2000, 4_112_758, 0, 0, 633_742));
+    let i = inspect(&testdata("identity/ollama_short_ids"));
+    assert_eq!(i["not_counted"]["duplicates"], 0);
+}
+
+/// Service A (spans) and service B (metrics only) in one Python process share one random
+/// `service.instance.id`; every B call has the usage of an A call. 24 distinct calls.
+#[test]
+fn two_services_of_one_process_are_two_emitters() {
+    let report = report_json(&[&testdata("identity/two_services_one_process"), "--by", "service,signal"]);
+    let each = t(12, 13_606, 0, 0, 1_582);
+    let expected = [("svc-a-chat/traces".to_string(), each), ("svc-b-batch/metrics".to_string(), each)];
+    assert_eq!(rows(&report), expected.into_iter().collect());
+    assert_eq!(total(&report), t(24, 27_212, 0, 0, 3_164));
+    // gpt-4o-mini 22,326 in / 834 out, o4-mini 1,242 / 2,042, gpt-4.1-mini 3,644 / 288.
+    assert_eq!(report["total"]["cost"], "0.0161187");
+}
+
+/// Every span, event and metric point sent to two routes: 7 calls, under the route that
+/// arrived first; route-b's metrics are covered by its own (duplicate) records.
+#[test]
+fn the_same_data_sent_to_two_routes_counts_once() {
+    let dir = testdata("identity/same_data_two_routes");
+    let report = report_json(&[&dir, "--by", "route,model,signal"]);
+    // openai-v2 states no cache or reasoning split: input includes the cache.
+    let expected = [
+        ("route-a/gpt-4.1-mini-2025-04-14/traces", t(2, 265, 0, 0, 89)),
+        ("route-a/gpt-4o-mini-2024-07-18/traces", t(3, 3_796, 0, 0, 66)),
+        ("route-a/o4-mini-2025-04-16/traces", t(2, 187, 0, 0, 613)),
+    ];
+    assert_eq!(rows(&report), expected.iter().map(|(k, v)| (k.to_string(), *v)).collect());
+    assert_eq!(total(&report), t(7, 4_248, 0, 0, 768));
+    let i = inspect(&dir);
+    // Per route a log event inside each span (7 × 2), and route-b's 7 spans again.
+    assert_eq!(i["not_counted"]["duplicates_by_match"], serde_json::json!({"same_span": 21}));
+    assert_eq!(i["not_counted"]["metrics_covered_by_calls"], 10);
+}
+
+/// LangChain (OpenLLMetry) and the anthropic SDK's own tracing: each call is a LangChain
+/// span and an SDK span. In a chain (calls 1–3) they are siblings in one trace and count
+/// once as the SDK's span, streamed (call 3: LangChain's span has no id and input 0) or
+/// not. A bare model call (4–7) makes two root spans in two traces: nothing but time,
+/// model and a response id links them across traces, which otelcost does not match, so
+/// LangChain's span of each counts too. Pinned exactly, both halves.
+#[test]
+fn sibling_layers_in_one_trace_count_once_and_bare_calls_in_two_traces_twice() {
+    let dir = testdata("identity/langchain_openllmetry_anthropic");
+    let report = report_json(&[&dir, "--by", "emitter,model"]);
+    let expected = [
+        // The SDK's spans: exactly the truth (7 calls).
+        ("semconv/claude-sonnet-4-5-20250929", t(5, 692, 4_608, 1_152, 135)),
+        ("semconv/claude-haiku-4-5", t(2, 231, 0, 0, 89)),
+        // LangChain's spans of the bare calls: 4 (1,291 in, 1,152 of it cached; 32 out),
+        // 5 (streamed: 0 in, 37 out), 6 (streamed: 0 in, 42 out), 7 (121 in, 47 out).
+        ("openllmetry/claude-sonnet-4-5-20250929", t(2, 139, 1_152, 0, 69)),
+        ("openllmetry/claude-haiku-4-5", t(2, 121, 0, 0, 89)),
+    ];
+    assert_eq!(rows(&report), expected.iter().map(|(k, v)| (k.to_string(), *v)).collect());
+    let i = inspect(&dir);
+    // Calls 1 and 2 by their shared response id, call 3 as a sibling layer.
+    assert_eq!(i["not_counted"]["duplicates_by_match"], serde_json::json!({"shared_id": 2, "sibling_layer": 1}));
+    // LangChain's metric (exported twice) is covered by the spans.
+    assert_eq!(i["counted"]["metric_totals"], 0);
+}
+
+/// The controls: only LangChain's spans (the SDK's tracing off) count 7 calls, streamed
+/// ones without input; OpenLLMetry's anthropic instrumentation beside the SDK's makes
+/// every call two root spans in two traces (14, its streamed spans all zeros).
+#[test]
+fn one_layer_alone_counts_each_call_once() {
+    let report = report_json(&[&testdata("identity/langchain_openllmetry_anthropic-sdk_otel_off")]);
+    // Streamed calls 3, 5, 6 lose their input (1,279 + 1,355 + 110, 2,304 of it cached).
+    assert_eq!(total(&report), t(7, 923 - 127 - 203 - 110, 4_608 - 2_304, 1_152, 224));
+    let report = report_json(&[&testdata("identity/langchain_openllmetry_anthropic-no_langchain_instr")]);
+    let sdk = t(7, 923, 4_608, 1_152, 224);
+    let wrapper = t(7, 106 + 117 + 139 + 121, 1_152 * 2, 1_152, 17 + 22 + 32 + 47);
+    let mut both = sdk;
+    both += wrapper;
+    assert_eq!(total(&report), both);
+}
