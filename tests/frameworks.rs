@@ -58,12 +58,12 @@ fn rates(model: &str) -> &'static Rates {
 /// the total is their sum.
 fn assert_report(paths: &[&str], want: &BTreeMap<String, Tokens>) -> Value {
     let mut args = paths.to_vec();
-    args.extend(["--by", "model"]);
+    args.extend(["--by", "model_id"]);
     let report = report_json(&args);
     assert_eq!(&rows(&report), want, "{paths:?}");
     let mut total = Decimal::ZERO;
     for row in report["rows"].as_array().unwrap() {
-        let model = row["group"]["model"].as_str().unwrap();
+        let model = row["group"]["model_id"].as_str().unwrap();
         let cost = dec(row["cost"].as_str().unwrap_or_else(|| panic!("{model} is unpriced")));
         assert_eq!(cost, list_price(&common::tokens(row), rates(model)), "{model} in {paths:?}");
         total += cost;
@@ -95,12 +95,12 @@ fn emitters(report: &Value) -> BTreeMap<String, String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|r| (r["group"]["model"].as_str().unwrap().into(), r["group"]["emitter"].as_str().unwrap().into()))
+        .map(|r| (r["group"]["model_id"].as_str().unwrap().into(), r["group"]["emitter"].as_str().unwrap().into()))
         .collect()
 }
 
 fn by_model_and_emitter(capture: &str) -> BTreeMap<String, String> {
-    emitters(&report_json(&[&traces(capture), "--by", "model,emitter"]))
+    emitters(&report_json(&[&traces(capture), "--by", "model_id,emitter"]))
 }
 
 /// Every prompt token as input, no reasoning: what a record without cache or reasoning

@@ -27,7 +27,7 @@ fn inspect(path: &str) -> Value {
 /// is one call (one layer records a call once); the metric repeats them.
 #[test]
 fn ollama_short_ids_are_no_call_identity() {
-    let report = report_json(&[&testdata("identity/ollama_short_ids"), "--by", "model,signal"]);
+    let report = report_json(&[&testdata("identity/ollama_short_ids"), "--by", "model_id,signal"]);
     let expected = [
         ("gemma3:4b/traces", t(398, 788_025, 0, 0, 121_609)),
         ("llama3.2:3b/traces", t(891, 1_843_108, 0, 0, 293_011)),
@@ -58,7 +58,7 @@ fn two_services_of_one_process_are_two_emitters() {
 #[test]
 fn the_same_data_sent_to_two_routes_counts_once() {
     let dir = testdata("identity/same_data_two_routes");
-    let report = report_json(&[&dir, "--by", "route,model,signal"]);
+    let report = report_json(&[&dir, "--by", "route,model_id,signal"]);
     // openai-v2 states no cache or reasoning split: input includes the cache.
     let expected = [
         ("route-a/gpt-4.1-mini-2025-04-14/traces", t(2, 265, 0, 0, 89)),
@@ -82,7 +82,7 @@ fn the_same_data_sent_to_two_routes_counts_once() {
 #[test]
 fn sibling_layers_in_one_trace_count_once_and_bare_calls_in_two_traces_twice() {
     let dir = testdata("identity/langchain_openllmetry_anthropic");
-    let report = report_json(&[&dir, "--by", "emitter,model"]);
+    let report = report_json(&[&dir, "--by", "emitter,model_id"]);
     let expected = [
         // The SDK's spans: exactly the truth (7 calls).
         ("semconv/claude-sonnet-4-5-20250929", t(5, 692, 4_608, 1_152, 135)),

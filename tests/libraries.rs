@@ -72,7 +72,7 @@ const MLFLOW_LOST: &[u64] = &[9];
 #[test]
 fn mlflow_default_mode_reads_its_json_usage_and_the_reasoning_in_the_raw_response() {
     let want = truth_without("mlflow_default", MLFLOW_LOST);
-    let report = report_json(&[&signal("mlflow_default", "traces"), "--by", "model,emitter,provider"]);
+    let report = report_json(&[&signal("mlflow_default", "traces"), "--by", "model_id,emitter,provider"]);
     let got = rows(&report);
     let keyed: BTreeMap<String, Tokens> = want
         .iter()
@@ -103,7 +103,7 @@ fn mlflow_genai_mode_keeps_input_and_output_only() {
     // MLFLOW_ENABLE_OTEL_GENAI_SEMCONV drops every mlflow.* attribute: no cache split, no
     // reasoning; cached prompt tokens are billed as input (an overestimate).
     let want = without_splits(truth_without("mlflow_genai_semconv", MLFLOW_LOST));
-    let report = report_json(&[&signal("mlflow_genai_semconv", "traces"), "--by", "model,emitter"]);
+    let report = report_json(&[&signal("mlflow_genai_semconv", "traces"), "--by", "model_id,emitter"]);
     let keyed: BTreeMap<String, Tokens> = want.iter().map(|(m, t)| (format!("{m}/mlflow"), *t)).collect();
     assert_eq!(rows(&report), keyed);
     assert_eq!(report["total"]["cost"], "0.01864075");
@@ -116,7 +116,7 @@ fn mlflow_genai_mode_keeps_input_and_output_only() {
 fn langfuse_generations_and_the_anthropic_sdks_own_spans_count_each_call_once() {
     for name in ["langfuse_v3", "langfuse_v5"] {
         let want = expected_by_model(&expected(name));
-        let report = report_json(&[&data(name), "--by", "model,emitter"]);
+        let report = report_json(&[&data(name), "--by", "model_id,emitter"]);
         let got = rows(&report);
         // OpenAI generations are the only record of their calls; each Anthropic generation
         // has the SDK's own span below it, with the provider's counts, which is kept.
@@ -145,7 +145,7 @@ fn langfuse_generations_alone_read_the_usage_given_and_keep_the_cost_given() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("traces.jsonl");
     std::fs::write(&path, line.to_string()).unwrap();
-    let report = report_json(&[path.to_str().unwrap(), "--by", "model,emitter", "--cost", "both"]);
+    let report = report_json(&[path.to_str().unwrap(), "--by", "model_id,emitter", "--cost", "both"]);
     let want = expected_by_model(&expected("langfuse_v3"));
     let keyed: BTreeMap<String, Tokens> = want.iter().map(|(m, t)| (format!("{m}/langfuse"), *t)).collect();
     assert_eq!(rows(&report), keyed);
@@ -160,7 +160,7 @@ fn langfuse_generations_alone_read_the_usage_given_and_keep_the_cost_given() {
 fn logfire_reads_reasoning_from_the_raw_usage_and_streams_from_their_sibling_record() {
     for name in ["logfire_default", "logfire_v1_legacy", "logfire_genai_prices"] {
         let want = expected_by_model(&expected(name));
-        let report = report_json(&[&data(name), "--by", "model,emitter"]);
+        let report = report_json(&[&data(name), "--by", "model_id,emitter"]);
         let keyed: BTreeMap<String, Tokens> = want.iter().map(|(m, t)| (format!("{m}/logfire"), *t)).collect();
         assert_eq!(rows(&report), keyed, "{name}");
         assert_eq!(report["total"]["cost"], "0.01509735", "{name}");
@@ -197,7 +197,7 @@ fn traceloop_spans_show() -> BTreeMap<String, Tokens> {
 #[test]
 fn traceloop_legacy_spans_name_their_models_and_vendors() {
     let want = traceloop_spans_show();
-    let report = report_json(&[&signal("traceloop_legacy_llm_usage", "traces"), "--by", "model,provider"]);
+    let report = report_json(&[&signal("traceloop_legacy_llm_usage", "traces"), "--by", "model_id,provider"]);
     let keyed: BTreeMap<String, Tokens> = want
         .iter()
         .map(|(m, t)| (format!("{m}/{}", if m.starts_with("claude") { "anthropic" } else { "openai" }), *t))
@@ -231,7 +231,7 @@ fn traceloop_legacy_token_counters_alone() {
 fn laminar_counts_each_call_once_beside_the_anthropic_sdks_spans() {
     // Call 6 streamed without include_usage: no usage reached the client (not in the truth).
     let want = expected_by_model(&expected("laminar"));
-    let report = report_json(&[&data("laminar"), "--by", "model,emitter"]);
+    let report = report_json(&[&data("laminar"), "--by", "model_id,emitter"]);
     let got = rows(&report);
     for (key, t) in &got {
         let (model, emitter) = key.split_once('/').unwrap();

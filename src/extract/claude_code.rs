@@ -139,8 +139,15 @@ fn transcript(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     o.provider = Some(PROVIDER.into());
     o.session = record.text("sessionId");
     let session = o.session.clone().unwrap_or_default();
+    let (request, message) = (record.text("requestId"), record.text("message.id"));
+    // The lines of one call's content blocks repeat its request and message ids: within a
+    // session, the very same call (a strong identity, unlike an id a server may reuse).
+    if request.is_some() || message.is_some() {
+        let both = format!("{session}\0{}\0{}", request.as_deref().unwrap_or(""), message.as_deref().unwrap_or(""));
+        o.keys.push(CallKey::Event([0; 16], both));
+    }
     // The api_request event names the call by its request id; a line without one, by its message id.
-    if let Some(id) = record.text("requestId").or_else(|| record.text("message.id")) {
+    if let Some(id) = request.or(message) {
         o.keys.push(CallKey::Request(session, id));
     }
     Claim::Mine(Some(o))
