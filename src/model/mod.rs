@@ -248,6 +248,8 @@ emitters! {
     QwenCode => "qwen_code", "Qwen Code";
     Copilot => "copilot", "GitHub Copilot";
     OpenLit => "openlit", "OpenLIT";
+    /// A vocabulary the user taught with `--usage-map` (no module of its own).
+    UsageMap => "usage_map", "--usage-map";
 }
 
 impl Serialize for Emitter {

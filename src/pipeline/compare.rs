@@ -26,7 +26,7 @@ pub fn compare_bills(
     bills: &[Bill],
     scope: Option<(ScopeField, String)>,
 ) -> Result<Compared, Error> {
-    let Collected { problems, stats, store } = collected;
+    let Collected { problems, stats, store, session: _ } = collected;
     let mut selected = Selected::new(store)?;
     let catalog = plan.catalog()?;
     let mut calls = 0usize;

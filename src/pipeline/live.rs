@@ -76,8 +76,9 @@ impl LiveSink {
         Some(so_far)
     }
 
-    /// Everything held, for the report; requests that come later are refused.
-    pub fn take(&self) -> Collected {
+    /// Everything held, with the receiver's account of the session, for the report;
+    /// requests that come later are refused.
+    pub fn take(&self, session: crate::receiver::Session) -> Collected {
         let mut state = self.state();
         state.closed = true;
         let files = state.saver.as_ref().map_or(0, Saver::files);
@@ -85,6 +86,7 @@ impl LiveSink {
             store: std::mem::take(&mut state.store),
             problems: std::mem::take(&mut state.problems),
             stats: InputStats { files, bytes: state.bytes, skipped_not_otlp: Vec::new(), text_lines: Vec::new() },
+            session: Some(session),
         }
     }
 }
