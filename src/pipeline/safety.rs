@@ -104,7 +104,7 @@ impl Losses<'_> {
                 "the input is empty (an empty directory, empty files or empty stdin)".to_string()
             }
             None if self.records == 0 => {
-                format!("{} read, but no telemetry record in them", count(self.stats.files, "file"))
+                format!("{} read, holding no telemetry record", count(self.stats.files, "file"))
             }
             None => format!("{} read, but none is an LLM call with token usage", count(self.records, "record")),
         };
