@@ -7,7 +7,7 @@ import anthropic
 import mlflow
 import openai
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tools"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__))))
 from scenario_calls import FAKE_URL, anthropic_calls, openai_calls, save_calls  # noqa: E402
 
 mlflow.openai.autolog()
