@@ -87,6 +87,9 @@ static IN_VALUE: LazyLock<AhoCorasick> =
 static IN_KEY: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder().ascii_case_insensitive(true).build(["token", "usage"]).expect("fixed patterns")
 });
+/// Every name in [`NAMES`] holds `oken` (`token`, `Token`): most values hold none, and
+/// this SIMD search rules them out before the names are looked for.
+static OKEN: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("oken"));
 
 impl Unread {
     pub fn is_empty(&self) -> bool {
@@ -192,9 +195,10 @@ fn earlier(a: &Location, b: &Location) -> bool {
 
 /// `*token*`, `*usage*`, or a last segment that is `prompt(s)` or `completion(s)`.
 fn key_says_usage(key: &str) -> bool {
+    let holds = |word: &[u8]| key.as_bytes().windows(word.len()).any(|w| w.eq_ignore_ascii_case(word));
     let last = key.rsplit('.').next().unwrap_or(key);
     let is = |w: &str| last.eq_ignore_ascii_case(w);
-    IN_KEY.is_match(key) || is("prompt") || is("prompts") || is("completion") || is("completions")
+    holds(b"token") || holds(b"usage") || is("prompt") || is("prompts") || is("completion") || is("completions")
 }
 
 /// The usage names found in a value's encoded bytes (the text of a string value is in
@@ -204,6 +208,7 @@ fn usage_inside(raw: &AttrValue<'_>) -> Option<u16> {
         AttrValue::Json(r) | AttrValue::Plain(r) => r.get().as_bytes(),
         AttrValue::Proto(b) => b,
     };
+    OKEN.find(bytes)?;
     let mut names = 0u16;
     for m in IN_VALUE.find_iter(bytes) {
         if number_follows(&bytes[m.end()..]) {
