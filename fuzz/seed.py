@@ -41,6 +41,8 @@ for b in bodies[:8]:
     put("http_body", gzip.compress(data, mtime=0))
 for t in ["examples/rules.toml"]:
     put("rules", (root / t).read_bytes())
+for t in ["examples/usage-map.toml", "tests/usage_map/mlflow_default.toml"]:
+    put("usage_map", (root / t).read_bytes())
 for t in ["pricing/overrides.example.toml"]:
     put("price_overrides", (root / t).read_bytes())
 put("http_body", gzip.compress(b"{}", mtime=0) + gzip.compress(b"[]", mtime=0))

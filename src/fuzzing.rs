@@ -101,6 +101,18 @@ pub fn rules(data: &[u8]) {
     let _ = crate::allocate::Rules::parse("fuzz.toml", text, std::path::Path::new("/nonexistent"));
 }
 
+/// A `--usage-map` file, then (when it parses) extract with it on a span whose usage is
+/// in a JSON string and an attribute (issue 19's acme example), so its paths are followed.
+pub fn usage_map(data: &[u8]) {
+    const ACME: &str = r#"{"resourceSpans":[{"scopeSpans":[{"scope":{"name":"acme.llm"},"spans":[{"traceId":"5b8efff798038103d269b633813fc60c","spanId":"eee19b7ec3c1b174","name":"chat","attributes":[{"key":"acme.llm.usage","value":{"stringValue":"{\"prompt_tokens\":1200,\"completion_tokens\":80,\"d\":[{\"x\":1.5},null,\"7\"]}"}},{"key":"acme.tokens.in","value":{"intValue":"1200"}}]}]}]}]}"#;
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(maps) = extract::usage_map::parse("fuzz.toml", text) else { return };
+    let config = extract::Config { dim_keys: Vec::new(), usage_maps: maps.into() };
+    if let Ok(Some(request)) = crate::decode::json(ACME.as_bytes()) {
+        extract::extract(&request, &location(), None, &config, &mut Extracted::default());
+    }
+}
+
 /// The receiver's body handling: the first byte picks a compression, the rest is
 /// decompressed under a small limit.
 pub fn http_body(data: &[u8]) {

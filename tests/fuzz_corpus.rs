@@ -15,6 +15,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("whole_path", fuzzing::whole_path),
     ("price_overrides", fuzzing::price_overrides),
     ("rules", fuzzing::rules),
+    ("usage_map", fuzzing::usage_map),
     ("http_body", fuzzing::http_body),
 ];
 

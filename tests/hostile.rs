@@ -77,9 +77,14 @@ fn every_hostile_file_is_reported_and_its_valid_records_kept() {
         if got != want {
             failures.push(format!("{rel}:\n--- expected\n{want}--- got\n{got}"));
         }
-        // --strict fails on every problem and every unpriced model, and on nothing else;
-        // a file of which nothing could be read fails with or without it (exit 1).
-        let flagged = outcome.stderr.lines().any(|l| l.starts_with("error:") || l.starts_with("warning: no price"));
+        // --strict fails on every problem, every unpriced model, usage nothing read and no
+        // call found, and on nothing else; a file of which nothing could be read fails with
+        // or without it (exit 1).
+        let flagged = outcome.stderr.lines().any(|l| {
+            ["error:", "warning: no price", "warning: usage-like", "warning: no LLM call"]
+                .iter()
+                .any(|w| l.starts_with(w))
+        });
         let strict = report(&[&rel, "--strict"]);
         let want_strict = if outcome.code == READ_NOTHING {
             READ_NOTHING

@@ -461,6 +461,15 @@ fn bad_requests_get_the_spec_answers_and_nothing_accepted_is_lost() {
     let done = listener.finish(true);
     assert_eq!(done.code, 0, "{}", done.stderr);
     assert!(done.stderr.contains("refused"), "refused requests are reported: {}", done.stderr);
+    // Counted by reason and sender in the summary.
+    for counted in [
+        "2 requests from 127.0.0.1 refused with 413, as too large (over --max-body) at 65536 bytes",
+        "3 requests from 127.0.0.1 refused with 415",
+        "1 request from 127.0.0.1 refused with 405",
+        "1 request from 127.0.0.1 refused with 404",
+    ] {
+        assert!(done.stderr.contains(counted), "{counted:?} not in {}", done.stderr);
+    }
     let live = parse(&done.stdout);
     let sent = dir.path().join("sent");
     std::fs::create_dir(&sent).unwrap();
@@ -514,6 +523,9 @@ fn every_real_request_reports_the_same_once_transcoded() {
             let path = entry.unwrap().path();
             if path.ends_with("agent-files") {
                 continue; // agents' own files are not OTLP requests
+            }
+            if path.ends_with("unread") {
+                continue; // vocabularies nothing reads: warned of by design (tests/safety_net.rs)
             }
             if path.is_dir() {
                 walk.push(path)
@@ -1131,4 +1143,39 @@ fn a_bad_usage_value_in_a_session_is_listed() {
 
 fn common_hostile(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/hostile").join(name)
+}
+
+/// A Collector batch over --max-body answered 413 loses its calls: the session says so,
+/// naming the sender, the route and what to change, and --strict fails on it.
+#[test]
+fn a_request_refused_as_too_large_is_in_the_summary_and_fails_strict() {
+    let listener = Listener::start(&["--no-grpc", "--max-body", "1KiB", "--strict", "--format", "json"]);
+    let proto = [("Content-Type", "application/x-protobuf")];
+    let (status, _, body) = post(listener.http, "/team-a/v1/traces", &proto, &vec![0x0A; 4096]);
+    assert_eq!(status, 413);
+    assert!(String::from_utf8_lossy(&body).contains("send_batch_max_size"));
+    let done = listener.finish(true);
+    assert_eq!(done.code, 3, "{}", done.stderr);
+    assert!(
+        done.stderr.contains(
+            "warning: 1 request from 127.0.0.1 (route team-a) refused with 413, as too large (over --max-body) at 1024 \
+             bytes: raise --max-body, or send smaller batches (a Collector: lower its batch processor's \
+             send_batch_max_size); what they carried is not counted"
+        ),
+        "{}",
+        done.stderr
+    );
+    assert!(done.stderr.contains("no LLM call found: the session accepted no request"), "{}", done.stderr);
+    assert!(done.stderr.contains("1 request refused"), "{}", done.stderr);
+}
+
+/// `run -- true`: a command that sends nothing is no silent $0.
+#[test]
+fn run_of_a_command_that_sends_nothing_warns() {
+    let out = Command::new(BIN).args(["run", "--flush", "0s", "--", "true"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("warning: no LLM call found: the session received no telemetry"), "{stderr}");
+    let out = Command::new(BIN).args(["run", "--strict", "--flush", "0s", "--", "true"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(3), "{}", String::from_utf8_lossy(&out.stderr));
 }

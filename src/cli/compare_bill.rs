@@ -72,6 +72,9 @@ pub struct CompareBillArgs {
     /// The prices bundled in otelcost even when `otelcost prices update` fetched newer ones.
     #[arg(long)]
     pub offline: bool,
+    /// Teach otelcost a vocabulary no emitter module reads (as `report --usage-map`). Repeatable.
+    #[arg(long = "usage-map", value_name = "FILE")]
+    pub usage_maps: Vec<PathBuf>,
 
     /// Fail (exit 3) if a telemetry record was unreadable.
     #[arg(long)]
@@ -123,6 +126,7 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
         explain: false,
         what_if: Vec::new(),
         what_if_where: Vec::new(),
+        usage_maps: args.usage_maps.clone(),
         strict: args.strict,
         no_charts: true,
         memory_limit: args.memory.memory_limit,

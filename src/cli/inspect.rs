@@ -28,6 +28,10 @@ pub struct InspectArgs {
     #[arg(long, default_value_t = 0, hide_short_help = true)]
     pub threads: usize,
 
+    /// Read a vocabulary no emitter module reads, as `report --usage-map` does. Repeatable.
+    #[arg(long = "usage-map", value_name = "FILE")]
+    pub usage_maps: Vec<PathBuf>,
+
     #[command(flatten)]
     pub memory: super::report::MemoryOptions,
 }
@@ -60,6 +64,26 @@ struct Inspection {
     not_counted: NotCounted,
     examples: Vec<ExampleOut>,
     models: Vec<ModelOut>,
+    /// Usage-like data on records no emitter module (or usage map) read.
+    unread_usage: Vec<UnreadOut>,
+    /// Records with usage-like data under keys beyond those listed.
+    #[serde(skip_serializing_if = "none_unlisted")]
+    unread_usage_not_listed: u64,
+}
+
+#[derive(Serialize)]
+struct UnreadOut {
+    key: String,
+    signal: Signal,
+    records: u64,
+    scope: String,
+    service: Option<String>,
+    example: String,
+    /// Usage names seen inside its values (JSON, SDK reprs).
+    holding: Vec<&'static str>,
+    /// All of it in one line, for the text output.
+    #[serde(skip)]
+    line: String,
 }
 
 #[derive(Serialize)]
@@ -116,8 +140,10 @@ fn none_unlisted(n: &u64) -> bool {
 pub fn run(args: InspectArgs) -> Result<i32, Failure> {
     let catalog = Catalog::embedded().map_err(|e| error(format!("the bundled price catalog failed to load: {e:#}")))?;
     crate::temp::remove_on_interrupt();
-    let collected =
-        pipeline::collect(&args.paths, &crate::extract::Config::default(), args.threads, args.memory.store());
+    let usage_maps =
+        crate::extract::usage_map::load(&args.usage_maps).map_err(|e| error(format!("--usage-map: {e:#}")))?.into();
+    let config = crate::extract::Config { dim_keys: Vec::new(), usage_maps };
+    let collected = pipeline::collect(&args.paths, &config, args.threads, args.memory.store());
     if collected.read_nothing() {
         for d in pipeline::problem_diagnostics(&collected.problems) {
             eprintln!("{d}");
@@ -197,6 +223,22 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
         not_counted,
         examples,
         models,
+        unread_usage: tally
+            .unread
+            .keys
+            .iter()
+            .map(|(key, f)| UnreadOut {
+                key: key.clone(),
+                signal: f.signal,
+                records: f.records,
+                scope: f.scope.clone(),
+                service: f.service.clone(),
+                example: f.example.to_string(),
+                holding: crate::extract::Unread::names(f),
+                line: f.describe(key),
+            })
+            .collect(),
+        unread_usage_not_listed: tally.unread.more,
     };
     let mut out = std::io::stdout().lock();
     let written = match args.format {
@@ -274,6 +316,16 @@ fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
             (Some(kept), Some(m)) => writeln!(out, "    e.g. {} ({:?}, {m:?}; counted: {kept})", e.record, e.reason)?,
             (Some(kept), None) => writeln!(out, "    e.g. {} ({:?}; counted: {kept})", e.record, e.reason)?,
             (None, _) => writeln!(out, "    e.g. {} ({:?})", e.record, e.reason)?,
+        }
+    }
+
+    if !i.unread_usage.is_empty() || i.unread_usage_not_listed > 0 {
+        writeln!(out, "\nUsage-like data no emitter module reads (not counted; --usage-map FILE reads it):")?;
+        for u in &i.unread_usage {
+            writeln!(out, "  {}", u.line)?;
+        }
+        if i.unread_usage_not_listed > 0 {
+            writeln!(out, "  … and {} more records under other keys", i.unread_usage_not_listed)?;
         }
     }
 

@@ -222,8 +222,8 @@ impl Live {
 
     /// Stops the receiver; everything it accepted, ready for the report.
     pub async fn stop(self) -> pipeline::Collected {
-        self.server.stop().await;
-        self.sink.take()
+        let session = self.server.stop().await;
+        self.sink.take(session)
     }
 }
 

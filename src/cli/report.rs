@@ -125,7 +125,13 @@ pub struct ReportOptions {
     #[arg(long = "what-if-where", value_name = "KEY=VALUE", requires = "what_if")]
     pub what_if_where: Vec<String>,
 
-    /// Fail (exit 3) if anything was lost: an unreadable record or an unpriced call.
+    /// Teach otelcost a vocabulary no emitter module reads (TOML: which records, and where
+    /// their tokens, model and provider are; see examples/usage-map.toml). Repeatable.
+    #[arg(long = "usage-map", value_name = "FILE")]
+    pub usage_maps: Vec<PathBuf>,
+
+    /// Fail (exit 3) if anything was lost: an unreadable record, an unpriced call, usage
+    /// nothing read, no call at all, a refused request.
     #[arg(long)]
     pub strict: bool,
 
@@ -199,6 +205,7 @@ impl ReportOptions {
             explain: self.explain,
             what_if: self.what_if.clone(),
             what_if_where: self.what_if_where.clone(),
+            usage_maps: self.usage_maps.clone(),
             strict: self.strict,
             memory_limit: self.memory.memory_limit,
             temp_dir: self.memory.temp_dir.clone(),

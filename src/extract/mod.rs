@@ -31,12 +31,16 @@ mod pydantic_ai;
 mod qwen_code;
 mod semconv;
 mod strands;
+mod unread;
 mod usage;
+pub mod usage_map;
 mod usage_object;
 mod vercel_ai;
 
 pub use metric::{Measure, MetricPoint, UsageField};
+pub use unread::{Finding, Unread};
 pub use usage::{InputCache, RawUsage};
+pub use usage_map::UsageMap;
 
 use crate::decode::{KeyValue, LogRecord, Metric, Request, Resource, Span, Value};
 use crate::model::route::Route;
@@ -44,6 +48,7 @@ use crate::model::Problem;
 use crate::model::{CallKey, CallKeys, Emitter, Location, Observation, Role, Signal};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
 
 /// What extract needs to know from the command line.
 #[derive(Clone, Debug, Default)]
@@ -52,6 +57,8 @@ pub struct Config {
     /// An entry `a|b|c` is one value: the first of those keys present (a dimension alias),
     /// so a call keeps one slot per alias, not one per candidate key.
     pub dim_keys: Vec<String>,
+    /// `--usage-map` vocabularies, asked before the emitter modules.
+    pub usage_maps: Arc<[UsageMap]>,
 }
 
 /// A span and its parent, both within one trace, in the span's reconcile scope.
@@ -84,6 +91,8 @@ pub struct Tally {
     pub claimed: BTreeMap<Emitter, u64>,
     pub scopes: BTreeSet<String>,
     pub metric_names: BTreeSet<String>,
+    /// Usage-like data on records nothing read.
+    pub unread: Unread,
 }
 
 impl Tally {
@@ -97,6 +106,7 @@ impl Tally {
         }
         self.scopes.extend(t.scopes);
         self.metric_names.extend(t.metric_names);
+        self.unread.merge(t.unread);
     }
 }
 
@@ -234,18 +244,32 @@ pub fn extract(
                         // A span's usage and its place in the tree share one scope: the
                         // scope owner's, else the claiming emitter's.
                         let scope = |claimer: Option<Emitter>| scope_of(owner.or(claimer), span.trace_id, &record);
-                        let mut claimer = None;
-                        if owner.is_some() || span.attributes.iter().any(|kv| is_usage_key(&kv.key)) {
-                            let before = out.observations.len();
+                        let before = out.observations.len();
+                        let time = if span.end_time_unix_nano != 0 {
+                            span.end_time_unix_nano
+                        } else {
+                            span.start_time_unix_nano
+                        };
+                        let ids = Some((span.trace_id, span.span_id));
+                        let mut claimer = mapped(Signal::Traces, time, ids, &record, out, scope);
+                        let offered = claimer.is_some()
+                            || owner.is_some()
+                            || span.attributes.iter().any(|kv| is_usage_key(&kv.key));
+                        if claimer.is_none() && offered {
                             claimer = offer(readers(|m| m.span), |read| read(span, &record), |e| scope(Some(e)), out);
-                            out.observations
-                                .get_mut(before..)
-                                .unwrap_or_default()
-                                .iter_mut()
-                                .for_each(|o| of_span(o, span));
+                        }
+                        out.observations
+                            .get_mut(before..)
+                            .unwrap_or_default()
+                            .iter_mut()
+                            .for_each(|o| of_span(o, span));
+                        if offered {
                             let describe =
                                 || format!("span {:?} ({})", usage::printable(&span.name), hex(&span.span_id));
                             check(&span.attributes, &describe, location, before, out);
+                        }
+                        if claimer.is_none() {
+                            out.tally.unread.record(&span.attributes, None, Signal::Traces, &record);
                         }
                         if span.parent_span_id != [0; 8] {
                             out.links.push(SpanLink {
@@ -275,12 +299,14 @@ pub fn extract(
                             config,
                         };
                         let before = out.observations.len();
-                        offer(
-                            readers(|m| m.log),
-                            |read| read(log, &record),
-                            |e| scope_of(Some(e), log.trace_id, &record),
-                            out,
-                        );
+                        let time =
+                            if log.time_unix_nano != 0 { log.time_unix_nano } else { log.observed_time_unix_nano };
+                        let scope = |e: Option<Emitter>| scope_of(e, log.trace_id, &record);
+                        let claimer = mapped(Signal::Logs, time, None, &record, out, scope)
+                            .or_else(|| offer(readers(|m| m.log), |read| read(log, &record), |e| scope(Some(e)), out));
+                        if claimer.is_none() {
+                            out.tally.unread.record(&log.attributes, log.body.as_ref(), Signal::Logs, &record);
+                        }
                         let describe = || match &*log.event_name {
                             "" => format!("log record {}", n + 1),
                             name => format!("log record {} {:?}", n + 1, usage::printable(name)),
@@ -306,14 +332,19 @@ pub fn extract(
                         }
                         let record =
                             Record { attrs: &[], resource: &resource, scope: &sm.scope.name, location, route, config };
+                        let mut read_by = None;
                         for (emitter, read) in readers(|m| m.metric) {
                             let before = out.metric_points.len();
                             if read(m, &record, &mut out.metric_points) {
                                 *out.tally.claimed.entry(emitter).or_default() +=
                                     (out.metric_points.len() - before) as u64;
                                 usage::check_points(m, before, location, &mut out.metric_points, &mut out.problems);
+                                read_by = Some(emitter);
                                 break;
                             }
+                        }
+                        if read_by.is_none() {
+                            out.tally.unread.metric(&m.name, &m.unit, points as u64, &record);
                         }
                     }
                 }
@@ -357,6 +388,26 @@ fn note_scope(tally: &mut Tally, scope: &str) {
     if !tally.scopes.contains(scope) {
         tally.scopes.insert(scope.to_string());
     }
+}
+
+/// Asks the `--usage-map` vocabularies: the emitter that claims the record if one applies
+/// (what it read added in the scope `scope` gives, its problems listed).
+fn mapped(
+    signal: Signal,
+    time_ns: u64,
+    span: Option<([u8; 16], [u8; 8])>,
+    record: &Record<'_, '_>,
+    out: &mut Extracted,
+    scope: impl Fn(Option<Emitter>) -> u64,
+) -> Option<Emitter> {
+    let maps = &record.config.usage_maps;
+    if maps.is_empty() {
+        return None;
+    }
+    let found = usage_map::read(maps, signal, time_ns, span, record, &mut out.problems)?;
+    *out.tally.claimed.entry(Emitter::UsageMap).or_default() += 1;
+    out.observations.extend(found.map(|o| Observation { scope: scope(Some(Emitter::UsageMap)), ..o }));
+    Some(Emitter::UsageMap)
 }
 
 /// Asks each reader in turn; the first to claim the record adds what it found, in the
@@ -495,10 +546,12 @@ mod tests {
 
     #[test]
     fn every_emitter_has_one_module_and_semconv_is_asked_last() {
-        for emitter in Emitter::ALL {
+        // The one emitter without a module: what the user's `--usage-map` reads.
+        let modules = Emitter::ALL.iter().filter(|e| **e != Emitter::UsageMap);
+        for emitter in modules.clone() {
             assert_eq!(MODULES.iter().filter(|m| m.emitter == *emitter).count(), 1, "{emitter:?}");
         }
-        assert_eq!(MODULES.len(), Emitter::ALL.len());
+        assert_eq!(MODULES.len(), modules.count());
         assert_eq!(MODULES.last().map(|m| m.emitter), Some(Emitter::Semconv));
     }
 

@@ -259,6 +259,8 @@ emitters! {
     ContinueCli => "continue_cli", "Continue CLI";
     Kilo => "kilo", "Kilo Code";
     Haystack => "haystack", "Haystack";
+    /// A vocabulary the user taught with `--usage-map` (no module of its own).
+    UsageMap => "usage_map", "--usage-map";
 }
 
 impl Serialize for Emitter {

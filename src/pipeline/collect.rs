@@ -22,6 +22,8 @@ pub struct Collected {
     pub store: Store,
     pub problems: Problems,
     pub stats: InputStats,
+    /// The receiver's account of a live session (`None` for files and stdin).
+    pub session: Option<crate::receiver::Session>,
 }
 
 /// Reads, decodes and extracts every source into `store`. `threads` = 0 uses every core.
@@ -70,7 +72,7 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize, mu
 
     let problems = problems.into_inner().expect("problem list").finish();
     let store = store.into_inner().expect("store");
-    Collected { store, problems, stats }
+    Collected { store, problems, stats, session: None }
 }
 
 impl Collected {

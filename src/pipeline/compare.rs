@@ -30,7 +30,7 @@ pub fn compare_bills(
         let first = collected.problems.iter().next().map(|p| format!(": {}: {}", p.location, p.message));
         return Err(Error::ReadNothing(first.unwrap_or_default()));
     }
-    let Collected { problems, stats, store } = collected;
+    let Collected { problems, stats, store, session: _ } = collected;
     let mut selected = Selected::new(store)?;
     let catalog = plan.catalog()?;
     let mut calls = 0usize;

@@ -2,6 +2,7 @@
 //! sources collected, ending in the written report and what the user must be told.
 
 use super::plan::{shape, Plan, Window};
+use super::safety::Losses;
 use super::{Collected, Diagnostic, Error, Outcome, Verdict};
 use crate::allocate;
 use crate::model::{Call, Problems};
@@ -57,11 +58,14 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
     let losses: Vec<&str> = crate::extract::known_losses(&collected.store.tally).map(|(_, text)| text).collect();
     let spilled = collected.store.spilled();
     let spilled_to_memory = collected.store.spilled_to_memory();
-    let Collected { problems, stats, store } = collected;
+    let Collected { problems, stats, mut store, session } = collected;
+    let unread = std::mem::take(&mut store.tally.unread);
     let mut selected = Selected::new(store)?;
     let catalog = plan.catalog()?;
     // `--where` after pricing: a dimension such as the catalog model is known only then.
     let mut filtered = 0usize;
+    // Calls found in the window, before `--where`.
+    let mut found = 0usize;
     // Calls in a service tier their model has no price for: priced at standard rates, and
     // said once per model.
     let mut tier_missing: BTreeMap<(&'static str, String), u64> = BTreeMap::new();
@@ -106,6 +110,7 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
         let priced = price::price_calls(&catalog, selected.calls(&plan.window), opts.explain)
             .inspect(|p| check.observe(p))
             .filter(|p| {
+                found += 1;
                 let admitted = plan.grouping.admits(p);
                 filtered += usize::from(!admitted);
                 admitted
@@ -209,6 +214,16 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
             text.count, text.first_line
         )));
     }
+    let read_nothing = stats.bytes == 0 && !problems.is_empty();
+    let losses = Losses {
+        unread: &unread,
+        calls: found + outside,
+        records,
+        stats: &stats,
+        session: session.as_ref(),
+        read_nothing,
+    };
+    told.extend(losses.diagnostics());
     told.push(Diagnostic::summary(format!(
         "{}, {} → {} counted ({} duplicates, {} aggregate parents not counted){}",
         count(stats.files, "file"),
@@ -223,9 +238,11 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
         },
     )));
 
-    let verdict = if opts.strict && (!problems.is_empty() || !report.unpriced.is_empty()) {
+    let lost = losses.strict_reasons();
+    let verdict = if opts.strict && (!problems.is_empty() || !report.unpriced.is_empty() || !lost.is_empty()) {
+        let lost: String = lost.iter().map(|why| format!(", {why}")).collect();
         told.push(Diagnostic::verdict(format!(
-            "--strict: {}, {}",
+            "--strict: {}, {}{lost}",
             count(problems.len(), "problem"),
             count(report.unpriced.len() as u64, "unpriced model")
         )));

@@ -76,8 +76,9 @@ impl LiveSink {
         Some(so_far)
     }
 
-    /// Everything held, for the report; requests that come later are refused.
-    pub fn take(&self) -> Collected {
+    /// Everything held, with the receiver's account of the session, for the report;
+    /// requests that come later are refused.
+    pub fn take(&self, session: crate::receiver::Session) -> Collected {
         let mut state = self.state();
         state.closed = true;
         let files = state.saver.as_ref().map_or(0, Saver::files);
@@ -86,6 +87,7 @@ impl LiveSink {
             problems: std::mem::take(&mut state.problems),
             // The receiver is the one source, and it was read (whatever it was sent).
             stats: InputStats { files, bytes: state.bytes, readable: 1, ..InputStats::default() },
+            session: Some(session),
         }
     }
 }

@@ -18,6 +18,7 @@ mod compare;
 mod finish;
 mod live;
 mod plan;
+mod safety;
 mod unit;
 
 pub use collect::{collect, Collected};
@@ -39,6 +40,9 @@ pub enum Error {
     /// The rules file could not be loaded.
     #[error("rules: {0}")]
     Rules(String),
+    /// A usage map could not be loaded.
+    #[error("--usage-map: {0}")]
+    UsageMap(String),
     /// Spilling to disk, or reading spilled records back, failed.
     #[error("{0}")]
     Reconcile(String),

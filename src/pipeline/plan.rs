@@ -51,6 +51,8 @@ pub struct Options {
     /// What-if assumptions, and the calls they apply to.
     pub what_if: Vec<String>,
     pub what_if_where: Vec<String>,
+    /// `--usage-map` files: vocabularies no emitter module reads.
+    pub usage_maps: Vec<PathBuf>,
     /// Anything lost fails the run.
     pub strict: bool,
     /// The whole run's memory budget; half of it holds records until they are counted.
@@ -83,6 +85,7 @@ impl Default for Options {
             explain: false,
             what_if: Vec::new(),
             what_if_where: Vec::new(),
+            usage_maps: Vec::new(),
             strict: false,
             memory_limit: 200 << 20,
             temp_dir: None,
@@ -308,10 +311,12 @@ impl Plan {
             };
             Some((scenario, scope))
         };
+        let usage_maps =
+            crate::extract::usage_map::load(&this.usage_maps).map_err(|e| Error::UsageMap(format!("{e:#}")))?.into();
         let catalog = CatalogLoad::start(this.prices.clone(), this.offline);
         Ok(Plan {
             options: this.clone(),
-            extract: crate::extract::Config { dim_keys },
+            extract: crate::extract::Config { dim_keys, usage_maps },
             grouping,
             split,
             window,

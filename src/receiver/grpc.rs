@@ -48,7 +48,8 @@ pub async fn export(
     // (the same message would fail again): RESOURCE_EXHAUSTED without RetryInfo is final.
     if response.headers().get("grpc-status").is_some_and(|s| s.as_bytes() == b"11") {
         let status = tonic::Status::resource_exhausted(format!(
-            "the message is over the limit of {max} bytes (--max-body), compressed or not"
+            "the message is over the limit of {max} bytes (--max-body), compressed or not: {}",
+            super::refusals::TOO_LARGE
         ));
         response = status.into_http();
     }
@@ -66,7 +67,12 @@ async fn decompressed(req: hyper::Request<Incoming>, max: usize) -> Result<hyper
             return Err(status);
         }
     };
-    let too_large = || Status::resource_exhausted(format!("the message is over the limit of {max} bytes (--max-body)"));
+    let too_large = || {
+        Status::resource_exhausted(format!(
+            "the message is over the limit of {max} bytes (--max-body): {}",
+            super::refusals::TOO_LARGE
+        ))
+    };
     let (mut parts, body) = req.into_parts();
     parts.headers.remove("grpc-encoding");
     // A unary call is one message: its 5-byte frame header and at most `max` bytes.

@@ -92,7 +92,10 @@ fn encoding_of(headers: &HeaderMap) -> Option<Encoding> {
 async fn read_body(receiver: &Receiver, req: Request<Incoming>) -> Result<Vec<u8>, (StatusCode, String)> {
     let max = receiver.options().max_body;
     let too_large = |what: &str| {
-        (StatusCode::PAYLOAD_TOO_LARGE, format!("request body {what} over the limit of {max} bytes (--max-body)"))
+        (
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("request body {what} over the limit of {max} bytes (--max-body): {}", super::refusals::TOO_LARGE),
+        )
     };
     let coding = Coding::from_header(req.headers().get(CONTENT_ENCODING).map(|v| v.as_bytes())).map_err(|e| {
         (

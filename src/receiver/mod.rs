@@ -12,6 +12,7 @@ pub mod compression;
 mod deadline;
 mod grpc;
 mod http;
+pub mod refusals;
 pub mod routes;
 pub mod save;
 pub mod signals;
@@ -117,6 +118,7 @@ pub struct Receiver {
     pub(crate) full: Notify,
     /// When the last request arrived (for `--idle`).
     last: Mutex<Instant>,
+    refusals: Mutex<refusals::Refusals>,
 }
 
 /// Counters for the live status line.
@@ -137,6 +139,7 @@ impl Receiver {
             accepting: AtomicBool::new(true),
             full: Notify::new(),
             last: Mutex::new(Instant::now()),
+            refusals: Mutex::default(),
         }
     }
 
@@ -186,8 +189,13 @@ impl Receiver {
 }
 
 /// What a session's receiver did, once it has stopped.
+#[derive(Clone, Debug, Default)]
 pub struct Session {
     pub accepted: u64,
+    /// Every request answered with an error, by reason and sender.
+    pub refused: refusals::Refusals,
+    /// `--max-body`, for what is said of requests refused as too large.
+    pub max_body: usize,
 }
 
 /// A running receiver.
@@ -236,7 +244,12 @@ impl Server {
         let _ = self.stop.send(true);
         let _ = self.task.await;
         self.receiver.accepting.store(false, Ordering::Release);
-        Session { accepted: self.receiver.accepted.load(Ordering::Acquire) }
+        let refused = self.receiver.refusals.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        Session {
+            accepted: self.receiver.accepted.load(Ordering::Acquire),
+            refused,
+            max_body: self.receiver.options.max_body,
+        }
     }
 }
 
@@ -279,7 +292,7 @@ async fn serve(
             _ = stopped.changed() => break,
         };
         // An accept error (e.g. out of file descriptors) is about that one connection.
-        let Ok((stream, _peer)) = conn else {
+        let Ok((stream, peer)) = conn else {
             tokio::time::sleep(Duration::from_millis(10)).await;
             continue;
         };
@@ -289,7 +302,13 @@ async fn serve(
         let receiver = receiver.clone();
         let service = hyper::service::service_fn(move |req| {
             let receiver = receiver.clone();
-            async move { Ok::<_, std::convert::Infallible>(http::route(receiver, req).await) }
+            async move {
+                let path = req.uri().path().to_string();
+                let response = http::route(receiver.clone(), req).await;
+                let mut refusals = receiver.refusals.lock().unwrap_or_else(|p| p.into_inner());
+                refusals.note(&response, &path, peer, receiver.options.default_route.as_ref());
+                Ok::<_, std::convert::Infallible>(response)
+            }
         });
         let io = TokioIo::new(deadline::Stalls::new(stream, limit));
         let conn = graceful.watch(builder.serve_connection(io, service).into_owned());
