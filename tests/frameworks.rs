@@ -264,7 +264,7 @@ fn openinference_langchain_and_the_anthropic_sdks_own_spans_are_each_exact() {
         let report = report_json(&[
             &traces("openinference_langchain"),
             "--by",
-            "model",
+            "model_id",
             "--where",
             &format!("emitter={emitter}"),
         ]);

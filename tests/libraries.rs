@@ -18,7 +18,8 @@ fn signal(name: &str, signal: &str) -> String {
 }
 
 fn by_model(args: &[&str]) -> BTreeMap<String, Tokens> {
-    rows(&report_json(args))
+    let args: Vec<&str> = args.iter().copied().chain(["--by", "model_id"]).collect();
+    rows(&report_json(&args))
 }
 
 /// One call the fake server sent, as the truth counts it.
@@ -72,7 +73,7 @@ const MLFLOW_LOST: &[u64] = &[9];
 #[test]
 fn mlflow_default_mode_reads_its_json_usage_and_the_reasoning_in_the_raw_response() {
     let want = truth_without("mlflow_default", MLFLOW_LOST);
-    let report = report_json(&[&signal("mlflow_default", "traces"), "--by", "model_id,emitter,provider"]);
+    let report = report_json(&[&signal("mlflow_default", "traces"), "--by", "model_id,emitter,provider_id"]);
     let got = rows(&report);
     let keyed: BTreeMap<String, Tokens> = want
         .iter()
@@ -83,7 +84,7 @@ fn mlflow_default_mode_reads_its_json_usage_and_the_reasoning_in_the_raw_respons
         })
         .collect();
     assert_eq!(got, keyed);
-    let report = report_json(&[&signal("mlflow_default", "traces")]);
+    let report = report_json(&[&signal("mlflow_default", "traces"), "--by", "model_id"]);
     // 1,369 input × $2 + 1,152 cache read × $0.50 + 39 output × $8, per million.
     assert_eq!(cost(&report, "gpt-4.1"), "0.003626");
     // 353 × $3 + 1,152 read × $0.30 + 1,152 written × $3.75 + 99 × $15.

@@ -57,8 +57,11 @@ fn every_capture_reports_the_same_spilled_or_not() {
         let capture = capture.display().to_string();
         let by = "model,emitter,signal,service,day,session";
         let stderr = assert_same_spilled(&["report", &capture, "--format", "json", "--by", by, "--cost", "both"]);
-        let counted = !stderr.contains("→ 0 counted");
-        assert_eq!(stderr.contains("went to temporary files"), counted, "{capture}: {stderr}");
+        // Counted calls were spilled first (--memory-limit 0); a file without calls may still
+        // spill its span links (Kilo's spans), or hold metric points only (kept in memory).
+        if !stderr.contains("→ 0 calls counted") {
+            assert!(stderr.contains("went to temporary files"), "{capture}: {stderr}");
+        }
     }
 }
 

@@ -61,8 +61,10 @@ fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     }
     // LiteLLM's spans are one call each whatever the operation (embeddings say `chat`).
     let mut o = f.span_observation(Emitter::LiteLlm, span, Role::ModelCall, record, InputCache::Includes);
+    // LiteLLM's own id of the call (not a server's, which may be reused): the duplicate
+    // request spans of one call share it, a strong identity within the trace.
     if let Some(id) = call_id.filter(|id| !id.is_empty()) {
-        o.keys.push(CallKey::Response(span.trace_id, id));
+        o.keys.push(CallKey::Event(span.trace_id, id));
     }
     o.reported_cost = cost;
     Claim::Mine(Some(o))
