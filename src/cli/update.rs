@@ -35,7 +35,7 @@ pub fn run(args: &UpdateArgs) -> Result<i32, Failure> {
         .ok_or_else(|| error("no cache directory: set XDG_CACHE_HOME or HOME (or LOCALAPPDATA)".into()))?;
     let genai = fetch(&args.url_genai)?;
     let litellm = fetch(&args.url_litellm)?;
-    let fetched = Catalog::build((&args.url_genai, &genai), (&args.url_litellm, &litellm))
+    let fetched = Catalog::from_files((&args.url_genai, &genai), (&args.url_litellm, &litellm))
         .map_err(|e| error(format!("the fetched prices were not kept: {e:#}")))?;
     // The prices in use until now: the last fetched ones, else the bundled ones.
     let current = Catalog::load(&[], false).or_else(|_| Catalog::embedded()).map_err(|e| error(format!("{e:#}")))?;

@@ -269,6 +269,13 @@ impl Catalog {
         Catalog::build(("embedded", GENAI_PRICES), Litellm::Bundled)
     }
 
+    /// A catalog of two downloaded price files (`prices update` checks them with it): each
+    /// its name and JSON text.
+    #[cfg(feature = "update")]
+    pub(crate) fn from_files(genai: (&str, &str), litellm: (&str, &str)) -> anyhow::Result<Catalog> {
+        Catalog::build(genai, Litellm::File(litellm.0, litellm.1))
+    }
+
     /// `genai`: the name and text of a genai-prices v2 file (`embedded`: the bundled one).
     fn build(genai: (&str, &str), litellm: Litellm<'_>) -> anyhow::Result<Catalog> {
         // The two sources load side by side: they are most of a small report's time, and
