@@ -564,7 +564,12 @@ fn every_real_request_reports_the_same_once_transcoded() {
         assert!(sent > 30, "{sent} requests");
         let done = listener.finish(true);
         assert_eq!(done.code, 0, "{}", done.stderr);
-        assert!(!done.stderr.contains("warning"), "everything converts: {}", done.stderr);
+        // Only the usage-like records of the captures that repeat counted usage (Semantic
+        // Kernel's log bodies, Mastra's raw bodies; see tests/safety_net.rs) are warned about.
+        let warned = |l: &&str| l.starts_with("warning:");
+        let expected = |l: &&str| l.contains("usage-like data") || l.contains("nothing was counted from these records");
+        let other: Vec<&str> = done.stderr.lines().filter(warned).filter(|l| !expected(l)).collect();
+        assert!(other.is_empty(), "everything converts: {}", done.stderr);
         assert_eq!(done.stderr.contains("went to temporary files"), !spill.is_empty(), "{}", done.stderr);
         let other = if format == "json" { "jsonl" } else { "pb" };
         assert_eq!(saved_extensions(&save), [other]);

@@ -78,22 +78,19 @@ fn a_usage_map_reads_the_acme_span_exactly_at_gpt_4o_s_price() {
     assert_eq!(json["unread_usage"], serde_json::json!([]));
 }
 
-/// MLflow's default OTLP mode keeps usage in a JSON string: named, then read with a map to
-/// what the fake API sent (but the streamed Anthropic call, which MLflow records without
-/// usage: see its NOTES.md).
+/// MLflow's default OTLP mode keeps usage in a JSON string. Its module reads it now (see
+/// tests/libraries.rs): nothing is left unread, and a map for it, asked before the modules,
+/// reads the same calls to what the fake API sent (but the streamed Anthropic call, which
+/// MLflow records without usage: see its NOTES.md).
 #[test]
-fn mlflow_default_is_named_then_read_exactly_with_a_usage_map() {
+fn mlflow_default_is_read_and_a_usage_map_reads_it_the_same() {
     let dir = testdata("unread/mlflow_default");
     let run = otelcost(&["report", &dir, "--strict"]);
-    assert_eq!(run.code, STRICT, "{}", run.stderr);
-    assert!(
-        run.stderr.contains("reads: mlflow.chat.tokenUsage (holding input_tokens, output_tokens): 9 spans, scope \"mlflow.tracing.provider\", service \"i19a-mlflow-default\""),
-        "{}",
-        run.stderr
-    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("usage-like"), "{}", run.stderr);
 
     let map = root().join("tests/usage_map/mlflow_default.toml").display().to_string();
-    let report = report_json(&[&dir, "--usage-map", &map, "--by", "model,provider"]);
+    let report = report_json(&[&dir, "--usage-map", &map, "--by", "model_id,provider_id"]);
     let log = std::fs::read_to_string(root().join("tests/capture/unread/mlflow_default/fake_llm_log.jsonl")).unwrap();
     let mut truth: BTreeMap<String, Tokens> = BTreeMap::new();
     for call in log.lines().map(|l| serde_json::from_str::<Value>(l).unwrap()) {
@@ -157,7 +154,15 @@ fn the_bundled_captures_leave_no_usage_unread() {
     let mut args = vec!["report", "--format", "csv"];
     args.extend(groups.iter().map(String::as_str));
     let run = otelcost(&args);
-    assert!(!run.stderr.contains("usage-like"), "{}", run.stderr);
+    // Known and right: Semantic Kernel's INFO log bodies and tool results and Mastra's raw
+    // response bodies repeat usage its spans state (named, with "they may repeat calls").
+    let unexpected: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("usage-like"))
+        .filter(|l| !l.contains("service \"otelcost-capture-semantic-kernel\"") && !l.contains("mastra.metadata.body"))
+        .collect();
+    assert!(unexpected.is_empty(), "{}", run.stderr);
 }
 
 #[test]
