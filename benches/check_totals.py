@@ -64,11 +64,12 @@ def from_otelcost(report):
     problems = []
     if not isinstance(report, dict) or not isinstance(report.get("rows"), list):
         die("report has no `rows` list; is it `otelcost report --format json` output?")
-    if report.get("group_by") not in (None, ["model"]):
-        problems.append(f"report is grouped by {report.get('group_by')!r}, expected [\"model\"]")
+    if report.get("group_by") not in (None, ["model"], ["model_id"]):
+        problems.append(f"report is grouped by {report.get('group_by')!r}, expected [\"model_id\"]")
     got = {}
     for i, row in enumerate(report["rows"]):
-        model = (row.get("group") or {}).get("model")
+        group = row.get("group") or {}
+        model = group.get("model_id", group.get("model"))
         if model is None:
             die(f"rows[{i}] has no group.model")
         tokens = row.get("tokens") or {}

@@ -127,14 +127,15 @@ secs() { awk -v u="$1" 'BEGIN{printf "%.3f", u/1e6}'; }
 # measure parsing and aggregation from the page cache, not the disk.
 warm() { find "$@" -type f -exec cat {} + >/dev/null; }
 
-# run_otelcost TAG FILE DUMP: one `otelcost report FILE --format json` with
+# run_otelcost TAG FILE DUMP: one `otelcost report FILE --format json --by model_id` with
 # $BENCH_OTELCOST_ARGS (word-split) added; sets m_*. Its totals must equal DUMP's expect
 # file exactly, else the benchmark stops: a fast wrong answer is not a result. FILE may be
 # a directory holding DUMP's records.
 run_otelcost() {
   local tag=$1 file=$2 dump=$3 args rc=0
   read -r -a args <<<"${BENCH_OTELCOST_ARGS:-}"
-  measure "$tag" 0 "$bin" report "$file" --format json ${args[@]+"${args[@]}"}
+  # --by model_id: the generator's totals are per model as emitted (dated snapshots).
+  measure "$tag" 0 "$bin" report "$file" --format json --by model_id ${args[@]+"${args[@]}"}
   if [ "$m_rc" != 0 ]; then
     cat "$out/$tag.stderr" >&2
     die "otelcost report $file failed (exit $m_rc); stderr above, kept in $out/$tag.stderr"
