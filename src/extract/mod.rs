@@ -201,8 +201,12 @@ fn scope_of(emitter: Option<Emitter>, trace: [u8; 16], record: &Record<'_, '_>) 
     h.finish()
 }
 
+/// Whether a span attribute key is one some module reads usage under. Asked for every
+/// attribute of every span: the registry's prefixes are gathered once, not per key.
 fn is_usage_key(key: &str) -> bool {
-    MODULES.iter().flat_map(|m| m.span_keys).any(|p| key.starts_with(p))
+    static PREFIXES: std::sync::LazyLock<Vec<&'static str>> =
+        std::sync::LazyLock::new(|| MODULES.iter().flat_map(|m| m.span_keys.iter().copied()).collect());
+    PREFIXES.iter().any(|p| key.starts_with(p))
 }
 
 /// The readers of one signal, in the registry's order.
