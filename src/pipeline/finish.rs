@@ -318,7 +318,7 @@ pub fn count(n: impl Into<u64>, noun: &str) -> String {
 }
 
 /// Bytes for people, in the units `--memory-limit` takes: `12.3MiB`.
-pub fn human_size(bytes: u64) -> String {
+pub(super) fn human_size(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut unit = 0;
     let mut scaled = rust_decimal::Decimal::from(bytes);

@@ -23,9 +23,9 @@ mod unit;
 
 pub use collect::{collect, Collected};
 pub use compare::{compare_bills, Compared};
-pub use finish::{count, human_size, problem_diagnostics, report};
+pub use finish::{count, problem_diagnostics, report};
 pub use live::{LiveSink, SoFar};
-pub use plan::{format_for, output_format, shape, time_bound, Options, Plan};
+pub use plan::{output_format, shape, time_bound, Options, Plan};
 pub use unit::process_unit;
 
 /// Why a run could not finish.

@@ -365,7 +365,7 @@ const JSON_LINES: &[&str] = &["jsonl", "ndjson"];
 /// (`/dev/stdout`); any extension not known is an error naming the known ones, so that a
 /// `.xlsx` never gets a text table. JSON lines (`.jsonl`, `.ndjson`) are line items
 /// (`lines`): a grouped report is one JSON document, written to `.json`.
-pub fn format_for(path: &Path, lines: bool) -> Result<Option<Format>, String> {
+fn format_for(path: &Path, lines: bool) -> Result<Option<Format>, String> {
     let Some(extension) = path.extension() else { return Ok(None) };
     let extension = extension.to_string_lossy().to_ascii_lowercase();
     if JSON_LINES.contains(&extension.as_str()) {
