@@ -217,6 +217,58 @@ fn typos_are_never_silent() {
 }
 
 #[test]
+fn what_if_where_and_compare_bill_where_typos_are_never_silent() {
+    let capture = testdata("emitters/b_openllmetry");
+    let what_if =
+        |condition: &str| otelcost(&["report", &capture, "--what-if", "no-cache", "--what-if-where", condition]);
+    // An unknown key: exit 2, nothing on stdout, the nearest names.
+    let run = what_if("modle=gpt-4.1");
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(r#"unknown dimension "modle""#) && run.stderr.contains("did you mean model?"),
+        "{}",
+        run.stderr
+    );
+    // A value no call has: the report, and a warning naming the flag and near values.
+    let run = what_if("model=claude-sonet-4-5");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: --what-if-where model=claude-sonet-4-5: no call has this value; did you mean claude-sonnet-4-5"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = what_if("model=claude-sonnet-4-5");
+    assert!(!run.stderr.contains("no call has this value"), "{}", run.stderr);
+    // A --where typo in --what-if-where's company is said once, as --where's.
+    let run =
+        otelcost(&["report", &capture, "--where", "servce=x", "--what-if", "no-cache", "--what-if-where", "servce=y"]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr.matches(r#"unknown dimension "servce""#).count(), 1, "{}", run.stderr);
+
+    let bill = root().join("tests/bills/synthetic_openai_costs.json").display().to_string();
+    let compare = |condition: &str| {
+        otelcost(&["compare-bill", &capture, "--bill", &bill, "--where", condition, "--format", "csv"])
+    };
+    let run = compare("modle=gpt-4.1");
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{}", run.stderr);
+    assert!(run.stderr.contains("did you mean model?"), "{}", run.stderr);
+    let run = compare("model=gpt-4.1-mni");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(
+            "warning: --where model=gpt-4.1-mni: no call has this value; did you mean gpt-4o-mini or gpt-4.1?"
+        ),
+        "{}",
+        run.stderr
+    );
+    let run = compare("model=gpt-4.1");
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stderr.contains("no call has this value"), "{}", run.stderr);
+}
+
+#[test]
 fn output_files_follow_their_extension() {
     let dir = tempfile::tempdir().unwrap();
     let strands = testdata("emitters/g_strands");

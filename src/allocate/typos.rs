@@ -13,6 +13,8 @@ const VALUES_KEPT: usize = 10_000;
 /// `--where` selects).
 pub struct NameCheck<'g> {
     grouping: &'g Grouping,
+    /// The flag the checked conditions came from, for the messages.
+    flag: &'static str,
     /// Per attribute-key name: whether some call had it.
     present: Vec<bool>,
     /// Per `--where key=value`: whether some call had the value, and the values seen.
@@ -20,12 +22,19 @@ pub struct NameCheck<'g> {
 }
 
 impl<'g> NameCheck<'g> {
+    /// The check of `--by` and `--where`.
     pub fn new(grouping: &'g Grouping) -> NameCheck<'g> {
-        NameCheck {
-            grouping,
-            present: vec![false; grouping.plain.len()],
-            matched: vec![(false, BTreeSet::new()); grouping.filters.len()],
+        NameCheck::of_flag(grouping, "--where", 0)
+    }
+
+    /// The check of the conditions from `first_filter` on, given with `flag`: the ones
+    /// before are checked elsewhere (`--what-if-where`'s grouping holds `--where`'s first).
+    pub fn of_flag(grouping: &'g Grouping, flag: &'static str, first_filter: usize) -> NameCheck<'g> {
+        let mut matched = vec![(false, BTreeSet::new()); grouping.filters.len()];
+        for done in matched.iter_mut().take(first_filter) {
+            done.0 = true;
         }
+        NameCheck { grouping, flag, present: vec![false; grouping.plain.len()], matched }
     }
 
     pub fn observe(&mut self, priced: &PricedCall) {
@@ -82,7 +91,7 @@ impl<'g> NameCheck<'g> {
                 let near = nearest(&filter.value, values.iter().map(String::as_str));
                 let hint =
                     if near.is_empty() { String::new() } else { format!("; did you mean {}?", near.join(" or ")) };
-                format!("--where {}={}: no call has this value{hint}", filter.key, filter.value)
+                format!("{} {}={}: no call has this value{hint}", self.flag, filter.key, filter.value)
             })
             .collect()
     }

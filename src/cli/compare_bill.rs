@@ -147,7 +147,7 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     crate::temp::remove_on_interrupt();
     let collected = pipeline::collect(&args.paths, &plan.extract, args.threads, plan.store());
     let scope = scope.map(|(field, _)| (field, args.scope.clone().unwrap_or_default()));
-    let pipeline::Compared { comparison, calls, duplicates, files, problems } =
+    let pipeline::Compared { comparison, calls, duplicates, files, problems, unmatched } =
         pipeline::compare_bills(&plan, collected, &bills, scope)?;
 
     let mut out: Box<dyn Write> = match &args.output {
@@ -163,6 +163,9 @@ pub fn run(args: CompareBillArgs) -> Result<i32, Failure> {
     let mut err = std::io::stderr().lock();
     for p in problems.iter().take(20) {
         let _ = writeln!(err, "error: {}: {}", p.location, p.message);
+    }
+    for w in &unmatched {
+        let _ = writeln!(err, "warning: {w}");
     }
     if !args.quiet {
         for note in bills.iter().flat_map(|b| &b.notes) {

@@ -88,6 +88,12 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
         })
     };
     let mut check = allocate::NameCheck::new(&plan.grouping);
+    // `--what-if-where`'s conditions follow `--where`'s in the scope's grouping.
+    let mut scope_check = plan
+        .what_if
+        .as_ref()
+        .and_then(|(_, scope)| scope.as_ref())
+        .map(|scope| allocate::NameCheck::of_flag(scope, "--what-if-where", opts.filters.len()));
     let cannot_write = |e: anyhow::Error| {
         if super::is_broken_pipe(&e) {
             Error::Closed
@@ -108,7 +114,12 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
     };
     let (report, unshared, notes, mut out) = {
         let priced = price::price_calls(&catalog, selected.calls(&plan.window), opts.explain)
-            .inspect(|p| check.observe(p))
+            .inspect(|p| {
+                check.observe(p);
+                if let Some(scope_check) = &mut scope_check {
+                    scope_check.observe(p);
+                }
+            })
             .filter(|p| {
                 found += 1;
                 let admitted = plan.grouping.admits(p);
@@ -125,7 +136,7 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
         match plan.export {
             None => {
                 let (report, unshared) = shaped(allocate::group(priced, &plan.grouping, opts.cost, opts.explain))?;
-                typos_fail(&check)?;
+                typos_fail(&check, scope_check.as_ref())?;
                 let mut out = open_output()?;
                 let style = report::Style { charts: !opts.no_charts };
                 report::write(&report, plan.format, style, &mut out).map_err(cannot_write)?;
@@ -153,7 +164,7 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
                     (report, unshared, notes)
                 };
                 // The calls are written as they come: a typo is known only after them.
-                typos_fail(&check)?;
+                typos_fail(&check, scope_check.as_ref())?;
                 (report, unshared, notes, out)
             }
         }
@@ -165,6 +176,7 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
     let mut told = problem_diagnostics(&problems);
     told.extend(losses.into_iter().map(|text| Diagnostic::warning(text.to_string())));
     told.extend(check.unmatched_values().into_iter().map(Diagnostic::warning));
+    told.extend(scope_check.iter().flat_map(|c| c.unmatched_values()).map(Diagnostic::warning));
     for u in &report.unpriced {
         let provider = u.provider.as_deref().map(|p| format!(" (provider {p})")).unwrap_or_default();
         told.push(Diagnostic::warning(format!(
@@ -260,9 +272,15 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
     Ok(Outcome { report, diagnostics: told, verdict })
 }
 
-/// A `--by`/`--where` name that is no dimension and no attribute of any call: an error.
-fn typos_fail(check: &allocate::NameCheck) -> Result<(), Error> {
-    let unknown = check.unknown_names();
+/// A `--by`/`--where`/`--what-if-where` name that is no dimension and no attribute of any
+/// call: an error (each name once).
+pub(super) fn typos_fail(check: &allocate::NameCheck, scope_check: Option<&allocate::NameCheck>) -> Result<(), Error> {
+    let mut unknown = check.unknown_names();
+    for name in scope_check.map(|c| c.unknown_names()).unwrap_or_default() {
+        if !unknown.contains(&name) {
+            unknown.push(name);
+        }
+    }
     if unknown.is_empty() {
         Ok(())
     } else {
