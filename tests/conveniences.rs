@@ -48,6 +48,32 @@ fn version_names_the_bundled_prices_date() {
 }
 
 #[test]
+fn every_report_format_names_the_prices_date() {
+    let capture = testdata("emitters/b_openllmetry");
+    let bundled = "2026-11-23 (bundled)";
+    let shown = |args: &[&str]| {
+        let mut all = vec!["report", capture.as_str()];
+        all.extend_from_slice(args);
+        let run = otelcost(&all);
+        assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
+        run
+    };
+    let table = shown(&[]);
+    assert!(table.stdout.contains(&format!("\nPrices of {bundled}.\n")), "{}", table.stdout);
+    let markdown = shown(&["--format", "markdown"]);
+    assert!(markdown.stdout.contains(&format!("\n\nPrices of {bundled}.\n")), "{}", markdown.stdout);
+    let html = shown(&["--format", "html"]);
+    assert!(html.stdout.contains(&format!("the prices of <strong class=\"prices-date\">{bundled}</strong>")));
+    assert_eq!(report_json(&[&capture])["prices_date"], bundled);
+    // CSV stays a plain table (no comment line a reader would take for a row): the date is
+    // in the summary on stderr, as for every format.
+    let csv = shown(&["--format", "csv"]);
+    assert!(!csv.stdout.contains(bundled));
+    assert!(csv.stdout.lines().all(|l| l.split(',').count() == 9), "{}", csv.stdout);
+    assert!(csv.stderr.contains(&format!("aggregate parents not counted); prices of {bundled}")), "{}", csv.stderr);
+}
+
+#[test]
 fn every_command_shows_examples_in_its_help() {
     let top = otelcost(&["--help"]);
     assert!(top.stdout.contains("Examples:"));

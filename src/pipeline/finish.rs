@@ -237,12 +237,13 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
     };
     told.extend(losses.diagnostics());
     told.push(Diagnostic::summary(format!(
-        "{}, {} → {} counted ({} duplicates, {} aggregate parents not counted){}",
+        "{}, {} → {} counted ({} duplicates, {} aggregate parents not counted); prices of {}{}",
         count(stats.files, "file"),
         count(records, "record"),
         count(report.total.requests, "call"),
         selected.decisions.duplicates,
         selected.decisions.aggregates,
+        catalog.prices_date(),
         if problems.is_empty() {
             String::new()
         } else {

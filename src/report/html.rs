@@ -128,7 +128,9 @@ fn page(report: &Report, charts: bool) -> Markup {
                     p.sub {
                         @if !report.group_by.is_empty() { "Grouped by " strong { (report.group_by.join(", ")) } " · " }
                         @if let Some((first, last)) = report.overview.period { (period_text(report, first, last)) " · " }
-                        "costs in USD, estimated from OpenTelemetry and a dated price catalog, not an invoice"
+                        "costs in USD, estimated from OpenTelemetry and "
+                        @if let Some(date) = &report.prices_date { "the prices of " strong.prices-date { (date) } } @else { "a dated price catalog" }
+                        ", not an invoice"
                     }
                 }
                 (headline(report))

@@ -43,6 +43,10 @@ pub(super) fn write(report: &Report, charts: bool, out: &mut dyn Write) -> anyho
         writeln!(out)?;
         writeln!(out, "{}", escape(&line))?;
     }
+    if let Some(date) = &report.prices_date {
+        writeln!(out)?;
+        writeln!(out, "Prices of {}.", escape(date))?;
+    }
     if charts {
         write_charts(report, out)?;
     }
