@@ -9,25 +9,47 @@ use assert_cmd::Command;
 use common::{root, testdata};
 use serde_json::Value;
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
-/// Serves `files` by the last segment of the request path (404 otherwise), as an origin
-/// or as a proxy (absolute-form requests and CONNECT); counts the requests.
+/// A connection the test server answers on: plain TCP, or TLS over it.
+trait Conn: Read + Write + Send {}
+impl<T: Read + Write + Send> Conn for T {}
+
+/// Serves `files` over plain HTTP (see `serve_on`).
 fn serve(files: HashMap<&'static str, Vec<u8>>) -> (String, Arc<AtomicUsize>) {
+    serve_on(files, "http", |stream| Some(Box::new(stream)))
+}
+
+/// Serves `files` over HTTPS with the certificate and key `tls` holds.
+fn serve_tls(files: HashMap<&'static str, Vec<u8>>, tls: Arc<rustls::ServerConfig>) -> (String, Arc<AtomicUsize>) {
+    serve_on(files, "https", move |stream| {
+        let connection = rustls::ServerConnection::new(tls.clone()).ok()?;
+        Some(Box::new(rustls::StreamOwned::new(connection, stream)))
+    })
+}
+
+/// Serves `files` by the last segment of the request path (404 otherwise), as an origin
+/// or as a proxy (absolute-form requests and CONNECT); counts the requests. A file named
+/// `cut-…` is a transfer cut short: the connection closes after half the bytes announced.
+fn serve_on(
+    files: HashMap<&'static str, Vec<u8>>,
+    scheme: &str,
+    wrap: impl Fn(TcpStream) -> Option<Box<dyn Conn>> + Send + Sync + 'static,
+) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
+    let address = format!("{scheme}://{}", listener.local_addr().unwrap());
     let hits = Arc::new(AtomicUsize::new(0));
-    let (files, counter) = (Arc::new(files), hits.clone());
+    let (files, counter, wrap) = (Arc::new(files), hits.clone(), Arc::new(wrap));
     std::thread::spawn(move || {
         for stream in listener.incoming().flatten() {
-            let (files, counter) = (files.clone(), counter.clone());
+            let (files, counter, wrap) = (files.clone(), counter.clone(), wrap.clone());
             std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().unwrap());
-                let mut stream = stream;
+                let Some(conn) = wrap(stream) else { return };
+                let mut reader = BufReader::new(conn);
                 loop {
                     let mut head = String::new();
                     if reader.read_line(&mut head).unwrap_or(0) == 0 {
@@ -37,6 +59,7 @@ fn serve(files: HashMap<&'static str, Vec<u8>>) -> (String, Arc<AtomicUsize>) {
                     while reader.read_line(&mut line).unwrap_or(0) > 2 {
                         line.clear();
                     }
+                    let stream = reader.get_mut();
                     if head.starts_with("CONNECT ") {
                         let _ = stream.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
                         continue;
@@ -48,8 +71,10 @@ fn serve(files: HashMap<&'static str, Vec<u8>>) -> (String, Arc<AtomicUsize>) {
                         Some(body) => ("200 OK", body.as_slice()),
                         None => ("404 Not Found", &b"no such file"[..]),
                     };
-                    let head = format!("HTTP/1.1 {status}\r\nContent-Length: {}\r\n\r\n", body.len());
-                    if stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body)).is_err() {
+                    let announced = if name.starts_with("cut-") { body.len() * 2 } else { body.len() };
+                    let head = format!("HTTP/1.1 {status}\r\nContent-Length: {announced}\r\n\r\n");
+                    let sent = stream.write_all(head.as_bytes()).and_then(|()| stream.write_all(body));
+                    if sent.and_then(|()| stream.flush()).is_err() || announced != body.len() {
                         return;
                     }
                 }
@@ -188,6 +213,16 @@ fn fetched_prices_are_checked_kept_and_used_until_offline() {
     let capture = testdata("emitters/b_openllmetry/traces.jsonl");
     let (_, table, _) = home.run(&["report", &capture], &[]);
     assert!(table.contains(&format!("Prices of {} (fetched).", today())), "{table}");
+    // Every format names the prices' date: in the document, or, for CSV (a plain table its
+    // readers take whole), in the summary on stderr.
+    let fetched = format!("{} (fetched)", today());
+    for format in ["markdown", "html", "json", "csv"] {
+        let (code, stdout, stderr) = home.run(&["report", &capture, "--format", format], &[]);
+        assert_eq!(code, 0, "{stderr}");
+        let (inside, outside) = if format == "csv" { (&stderr, &stdout) } else { (&stdout, &stderr) };
+        assert!(inside.contains(&fetched), "{format}: {inside}");
+        assert!(outside.contains(&fetched) == (format != "csv"), "{format} summary: {outside}");
+    }
     let (_, shown, _) = home.run(&["prices", "show", "claude-test-9"], &[]);
     assert!(shown.contains("genai-prices:anthropic/claude-test-9"), "{shown}");
     let (_, shown, _) = home.run(&["prices", "show", "claude-test-9", "--offline"], &[]);
@@ -246,4 +281,80 @@ fn proxies_from_the_environment_are_used() {
     assert_eq!(code, 0, "{stderr}");
     assert_eq!(hits.load(Ordering::SeqCst), 2);
     assert!(Path::new(&home.cache.path().join("otelcost/prices/fetched")).is_file());
+}
+
+/// A self-signed certificate for 127.0.0.1, made here: the PEM a user would give
+/// SSL_CERT_FILE, and the server's TLS configuration.
+fn self_signed() -> (String, Arc<rustls::ServerConfig>) {
+    let rcgen::CertifiedKey { cert, signing_key } =
+        rcgen::generate_simple_self_signed(["127.0.0.1".to_string(), "localhost".to_string()]).unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(signing_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert.der().clone()], key)
+        .unwrap();
+    (cert.pem(), Arc::new(config))
+}
+
+#[test]
+fn https_trusts_the_authorities_ssl_cert_file_names_and_refuses_broken_transfers() {
+    let (pem, tls) = self_signed();
+    let mut files = files();
+    let genai = files["genai.json"].clone();
+    files.insert("cut-genai.json", genai.clone());
+    // Not text at all: bytes that are no UTF-8.
+    files.insert("garbage.json", (0..200_000u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8 | 0x80).collect());
+    let (server, hits) = serve_tls(files, tls);
+    let home = Home::new();
+    let ca = home.cache.path().join("test-ca.pem");
+    std::fs::write(&ca, &pem).unwrap();
+    let ca = ca.display().to_string();
+    let update = |genai: &str, env: &[(&str, &str)]| {
+        let args = ["prices", "update", "--url-genai", genai, "--url-litellm", &format!("{server}/litellm.json")];
+        home.run(&args, env)
+    };
+    let genai_url = format!("{server}/genai.json");
+
+    // The built-in roots do not know the test's authority: refused, nothing kept.
+    let (code, _, stderr) = update(&genai_url, &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("cannot fetch") && stderr.contains("certificate"), "{stderr}");
+    assert_eq!(hits.load(Ordering::SeqCst), 0, "a request went through an untrusted connection");
+    assert!(home.kept().is_empty());
+    // SSL_CERT_FILE naming no certificate, or no file, is an error that names it.
+    let not_pem = home.cache.path().join("not-pem.txt");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let (code, _, stderr) = update(&genai_url, &[("SSL_CERT_FILE", &not_pem.display().to_string())]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("SSL_CERT_FILE") && stderr.contains("no PEM certificate"), "{stderr}");
+    let (code, _, stderr) = update(&genai_url, &[("SSL_CERT_FILE", "/nonexistent/ca.pem")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("SSL_CERT_FILE /nonexistent/ca.pem"), "{stderr}");
+
+    // Trusted through SSL_CERT_FILE: fetched, kept and used.
+    let trusted = [("SSL_CERT_FILE", ca.as_str())];
+    let (code, stdout, stderr) = update(&genai_url, &trusted);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("1 added, 1 removed, 2 with new prices"), "{stdout}");
+    assert_eq!(home.report(&[]).1, format!("{} (fetched)", today()));
+    let kept = std::fs::read(home.cache.path().join("otelcost/prices/genai-prices-v2.json")).unwrap();
+    assert!(kept == genai);
+
+    // Broken or hostile answers over HTTPS: refused, the prices in use stay.
+    let cases = [
+        ("cut-genai.json", "cannot fetch"),
+        ("truncated.json", "not a genai-prices v2 file"),
+        ("garbage.json", "cannot fetch"),
+        ("huge.json", "cannot fetch"),
+    ];
+    for (file, why) in cases {
+        let (code, stdout, stderr) = update(&format!("{server}/{file}"), &trusted);
+        assert_eq!(code, 1, "{file}: {stdout}{stderr}");
+        assert!(stderr.contains(why), "{file}: {stderr}");
+        let now = std::fs::read(home.cache.path().join("otelcost/prices/genai-prices-v2.json")).unwrap();
+        assert!(now == kept, "{file} replaced the kept prices");
+    }
 }

@@ -63,7 +63,8 @@ pub enum PricesCommand {
     },
     /// Fetch the newest genai-prices and LiteLLM data (HTTPS) into your cache directory,
     /// check it, show what changed, and price with it from then on (--offline: the bundled
-    /// prices). Nothing is ever fetched otherwise.
+    /// prices). Nothing is ever fetched otherwise. Proxies from HTTPS_PROXY/ALL_PROXY/NO_PROXY;
+    /// certificate authorities: the Mozilla roots built in, or the PEM bundle SSL_CERT_FILE names.
     #[cfg(feature = "update")]
     Update(super::update::UpdateArgs),
 }

@@ -64,7 +64,9 @@ pub fn run(args: &UpdateArgs) -> Result<i32, Failure> {
 
 fn fetch(url: &str) -> Result<String, Failure> {
     // Proxies come from HTTPS_PROXY / ALL_PROXY / NO_PROXY (ureq's default configuration).
+    let tls = ureq::tls::TlsConfig::builder().root_certs(root_certs()?).build();
     let config = ureq::Agent::config_builder()
+        .tls_config(tls)
         .timeout_global(Some(std::time::Duration::from_secs(120)))
         .user_agent(concat!("otelcost/", env!("CARGO_PKG_VERSION")))
         .build();
@@ -72,6 +74,30 @@ fn fetch(url: &str) -> Result<String, Failure> {
     let failed = |e: ureq::Error| error(format!("cannot fetch {url}: {e}"));
     let mut response = agent.get(url).call().map_err(failed)?;
     response.body_mut().with_config().limit(MAX_BYTES).read_to_string().map_err(failed)
+}
+
+/// The certificate authorities HTTPS trusts: the Mozilla roots built in, or, as OpenSSL
+/// and curl read it, the PEM bundle `SSL_CERT_FILE` names (a company proxy's CA, a mirror
+/// with a private CA). Verification is never turned off.
+fn root_certs() -> Result<ureq::tls::RootCerts, Failure> {
+    use ureq::tls::{parse_pem, PemItem, RootCerts};
+    let Some(path) = std::env::var_os("SSL_CERT_FILE").filter(|p| !p.is_empty()) else {
+        return Ok(RootCerts::WebPki);
+    };
+    let shown = std::path::Path::new(&path).display().to_string();
+    let pem = std::fs::read(&path).map_err(|e| error(format!("SSL_CERT_FILE {shown}: {e}")))?;
+    let mut certs = Vec::new();
+    for item in parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(cert)) => certs.push(cert),
+            Ok(_) => {}
+            Err(e) => return Err(error(format!("SSL_CERT_FILE {shown}: {e}"))),
+        }
+    }
+    if certs.is_empty() {
+        return Err(error(format!("SSL_CERT_FILE {shown}: no PEM certificate in it")));
+    }
+    Ok(RootCerts::new_with_certs(&certs))
 }
 
 /// `12 entries added, 3 removed, 40 changed since 2026-11-23 (bundled)`, with the first few names.
