@@ -280,3 +280,63 @@ fn real_outputs_validate_against_the_schemas() {
         );
     }
 }
+
+/// GitHub's anchor of a heading: lower case, punctuation dropped, spaces as dashes.
+fn anchor(heading: &str) -> String {
+    let kept: String = heading
+        .trim()
+        .to_lowercase()
+        .chars()
+        .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_' || *c == ' ')
+        .collect();
+    kept.replace(' ', "-")
+}
+
+/// The anchors of a Markdown page's headings (outside code blocks).
+fn anchors(text: &str) -> Vec<String> {
+    let mut code = false;
+    let mut out = Vec::new();
+    for line in text.lines() {
+        if line.starts_with("```") {
+            code = !code;
+        } else if !code && line.starts_with('#') {
+            out.push(anchor(line.trim_start_matches('#')));
+        }
+    }
+    out
+}
+
+#[test]
+fn the_readme_and_docs_link_to_what_exists_and_the_package_ships_them() {
+    let mut pages = vec![root().join("README.md")];
+    for entry in std::fs::read_dir(root().join("docs")).unwrap() {
+        pages.push(entry.unwrap().path());
+    }
+    let link = regex::Regex::new(r"\]\(([^)\s]+)\)").unwrap();
+    let mut checked = 0;
+    for page in &pages {
+        let text = std::fs::read_to_string(page).unwrap();
+        for target in link.captures_iter(&text).map(|c| c[1].to_string()) {
+            if target.starts_with("http") {
+                continue;
+            }
+            let (path, fragment) = target.split_once('#').unwrap_or((&target, ""));
+            let dest = if path.is_empty() { page.clone() } else { page.parent().unwrap().join(path) };
+            assert!(dest.exists(), "{}: {target} does not exist", page.display());
+            if !fragment.is_empty() {
+                let there = std::fs::read_to_string(&dest).unwrap();
+                assert!(anchors(&there).iter().any(|a| a == fragment), "{}: no heading for {target}", page.display());
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 50, "only {checked} links");
+    // The README's contents list names every page of docs/, and the package ships them.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).unwrap();
+    assert!(manifest.lines().any(|l| l.starts_with("include = ") && l.contains("\"docs/**\"")));
+    for page in pages.iter().skip(1) {
+        let name = page.file_name().unwrap().to_string_lossy();
+        assert!(readme.contains(&format!("](docs/{name})")), "the README does not list docs/{name}");
+    }
+}
