@@ -5,9 +5,9 @@ use super::usage::InputCache;
 use super::Record;
 use crate::decode::{HistogramPoint, KeyValue, NumberPoint, NO_RECORDED_VALUE};
 use crate::model::route::Route;
-use crate::model::{Emitter, Location};
+use crate::model::{stable_hasher, Emitter, Location};
 use rust_decimal::Decimal;
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::{Hash, Hasher};
 
 /// Which `RawUsage` field a token metric point adds to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -114,7 +114,7 @@ impl Record<'_, '_> {
         measure: Measure,
         input_cache: InputCache,
     ) -> MetricPoint {
-        let mut group = DefaultHasher::new();
+        let mut group = stable_hasher();
         self.resource.hash.hash(&mut group);
         self.scope.hash(&mut group);
         // Two senders on two routes are two series, however alike their resources.
@@ -128,7 +128,7 @@ impl Record<'_, '_> {
             }
         }
         let group = group.finish();
-        let mut stream = DefaultHasher::new();
+        let mut stream = stable_hasher();
         (group, metric_name, measure).hash(&mut stream);
         if let Some(split) = split_key {
             attrs.iter().find(|(k, _)| *k == split).hash(&mut stream);

@@ -45,9 +45,9 @@ pub use usage_map::UsageMap;
 use crate::decode::{KeyValue, LogRecord, Metric, Request, Resource, Span, Value};
 use crate::model::route::Route;
 use crate::model::Problem;
-use crate::model::{CallKey, CallKeys, Emitter, Location, Observation, Role, Signal};
+use crate::model::{stable_hash, CallKey, CallKeys, Emitter, Location, Observation, Role, Signal};
 use std::collections::{BTreeMap, BTreeSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::Hash;
 use std::sync::Arc;
 
 /// What extract needs to know from the command line.
@@ -192,13 +192,11 @@ fn module(emitter: Emitter) -> Option<&'static Module> {
 /// process for the emitters that tie calls by process and for records outside any trace.
 /// Not its route: the same record sent to two routes is one call, and must meet its copy.
 fn scope_of(emitter: Option<Emitter>, trace: [u8; 16], record: &Record<'_, '_>) -> u64 {
-    let mut h = DefaultHasher::new();
     if trace == [0; 16] || emitter.and_then(module).is_some_and(|m| m.by_process) {
-        (1u8, record.resource.instance.as_deref()).hash(&mut h);
+        stable_hash(&(1u8, record.resource.instance.as_deref()))
     } else {
-        (2u8, trace).hash(&mut h);
+        stable_hash(&(2u8, trace))
     }
-    h.finish()
 }
 
 /// Whether a span attribute key is one some module reads usage under. Asked for every
@@ -470,9 +468,7 @@ impl<'r, 'a> ResourceInfo<'r, 'a> {
         let mut pairs: Vec<(&str, Option<String>)> =
             attrs.iter().map(|kv| (&*kv.key, kv.value.and_then(|v| v.get().render()))).collect();
         pairs.sort();
-        let mut h = DefaultHasher::new();
-        pairs.hash(&mut h);
-        ResourceInfo { attrs, service, instance, hash: h.finish() }
+        ResourceInfo { attrs, service, instance, hash: stable_hash(&pairs) }
     }
 }
 
@@ -533,9 +529,7 @@ impl<'r, 'a> Record<'r, 'a> {
 
     /// The instrumentation that made this record (see `Observation::layer`).
     pub fn layer(&self, emitter: Emitter, signal: Signal) -> u64 {
-        let mut h = DefaultHasher::new();
-        (emitter, self.scope, signal).hash(&mut h);
-        h.finish()
+        stable_hash(&(emitter, self.scope, signal))
     }
 }
 

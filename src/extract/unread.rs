@@ -87,6 +87,8 @@ static IN_VALUE: LazyLock<AhoCorasick> =
 static IN_KEY: LazyLock<AhoCorasick> = LazyLock::new(|| {
     AhoCorasick::builder().ascii_case_insensitive(true).build(["token", "usage"]).expect("fixed patterns")
 });
+/// The shortest name in [`NAMES`] with `:` and a digit: a shorter value holds none.
+const SHORTEST_USAGE: usize = "inputTokens:1".len();
 /// Every name in [`NAMES`] holds `oken` (`token`, `Token`): most values hold none, and
 /// this SIMD search rules them out before the names are looked for.
 static OKEN: LazyLock<memchr::memmem::Finder<'static>> = LazyLock::new(|| memchr::memmem::Finder::new("oken"));
@@ -194,11 +196,24 @@ fn earlier(a: &Location, b: &Location) -> bool {
 }
 
 /// `*token*`, `*usage*`, or a last segment that is `prompt(s)` or `completion(s)`.
+///
+/// Asked of every attribute of every unclaimed span: one pass over the key's bytes, no
+/// searcher set up per key, no splitting (the words are found by their rarest letter).
 fn key_says_usage(key: &str) -> bool {
-    let holds = |word: &[u8]| key.as_bytes().windows(word.len()).any(|w| w.eq_ignore_ascii_case(word));
-    let last = key.rsplit('.').next().unwrap_or(key);
-    let is = |w: &str| last.eq_ignore_ascii_case(w);
-    holds(b"token") || holds(b"usage") || is("prompt") || is("prompts") || is("completion") || is("completions")
+    let bytes = key.as_bytes();
+    let word_at = |start: Option<usize>, word: &[u8]| {
+        start.and_then(|s| bytes.get(s..s + word.len())).is_some_and(|w| w.eq_ignore_ascii_case(word))
+    };
+    let holds = bytes.iter().enumerate().any(|(i, b)| match b | 0x20 {
+        b'k' => word_at(i.checked_sub(2), b"token"),
+        b'g' => word_at(i.checked_sub(3), b"usage"),
+        _ => false,
+    });
+    let last_segment_is = |word: &[u8]| {
+        let start = bytes.len().checked_sub(word.len());
+        word_at(start, word) && start.is_some_and(|s| s == 0 || bytes[s - 1] == b'.')
+    };
+    holds || [&b"prompt"[..], b"prompts", b"completion", b"completions"].into_iter().any(last_segment_is)
 }
 
 /// The usage names found in a value's encoded bytes (the text of a string value is in
@@ -208,6 +223,9 @@ fn usage_inside(raw: &AttrValue<'_>) -> Option<u16> {
         AttrValue::Json(r) | AttrValue::Plain(r) => r.get().as_bytes(),
         AttrValue::Proto(b) => b,
     };
+    if bytes.len() < SHORTEST_USAGE {
+        return None;
+    }
     OKEN.find(bytes)?;
     let mut names = 0u16;
     for m in IN_VALUE.find_iter(bytes) {
@@ -265,6 +283,20 @@ mod tests {
         }
         for key in ["prompt_length", "gen_ai.prompt.0.content", "http.status_code", "completion_id.x"] {
             assert!(!key_says_usage(key), "{key}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The one-pass scan says what the plain definition says: the words anywhere in any
+        /// case, or a last dotted segment that is one of the four.
+        #[test]
+        fn key_scan_matches_its_definition(key in "[a-zA-Z._]{0,6}(token|TOKEN|Usage|usage|prompt|Prompts|completion|completions|tOKEn)?[a-zA-Z._]{0,6}") {
+            let lower = key.to_ascii_lowercase();
+            let last = lower.rsplit('.').next().unwrap_or(&lower);
+            let defined = lower.contains("token")
+                || lower.contains("usage")
+                || ["prompt", "prompts", "completion", "completions"].contains(&last);
+            proptest::prop_assert_eq!(key_says_usage(&key), defined, "{}", key);
         }
     }
 

@@ -14,6 +14,7 @@ pub use route::Route;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use std::fmt;
+use std::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 /// Token counts in exclusive buckets: every token is billed in exactly one of
@@ -383,6 +384,19 @@ impl CallKey {
     }
 }
 
+/// A hash that is the same on every run and thread: scopes, layers and series are grouped,
+/// spilled and compared by it. Not for identities that must never collide (fingerprints).
+pub fn stable_hash(value: &impl Hash) -> u64 {
+    STABLE.hash_one(value)
+}
+
+/// [`stable_hash`] fed piece by piece.
+pub fn stable_hasher() -> impl std::hash::Hasher {
+    STABLE.build_hasher()
+}
+
+const STABLE: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0x6f74_656c_636f_7374);
+
 /// The identities of one observation as 128-bit fingerprints, stored inline: a record
 /// carries at most a few (span, response or request id, usage slots), and millions of
 /// records must not each hold heap-allocated keys. Two different identities share a
@@ -399,18 +413,15 @@ impl CallKeys {
 
     /// The key's hash, with its [`KeyKind`] in the top two bits (maps hash the low 64).
     fn fingerprint(key: &CallKey) -> u128 {
-        use std::hash::{DefaultHasher, Hash, Hasher};
-        let half = |salt: u8| {
-            let mut h = DefaultHasher::new();
-            (salt, key).hash(&mut h);
-            h.finish()
-        };
+        use siphasher::sip128::{Hasher128, SipHasher13};
+        let mut h = SipHasher13::new();
+        key.hash(&mut h);
         let kind: u128 = match key.kind() {
             KeyKind::Strong => 0,
             KeyKind::Hint => 1,
             KeyKind::Sibling => 2,
         };
-        ((u128::from(half(0)) << 64 | u128::from(half(1))) & (u128::MAX >> 2)) | kind << 126
+        (h.finish128().as_u128() & (u128::MAX >> 2)) | kind << 126
     }
 
     /// What a stored key proves.

@@ -63,11 +63,12 @@ pub use store::{Limits, Store};
 
 use crate::extract::SpanLink;
 use crate::model::{
-    Call, CallKey, CallKeys, FingerprintMap, KeyKind, Location, Observation, Role, ServiceTier, Signal, TokenBuckets,
+    stable_hash, Call, CallKey, CallKeys, FingerprintMap, KeyKind, Location, Observation, Role, ServiceTier, Signal,
+    TokenBuckets,
 };
 use spill::{Item, Merge, Partitions, Reader};
 use std::collections::{HashMap, HashSet};
-use std::hash::{DefaultHasher, Hash, Hasher};
+use std::hash::Hash;
 
 /// Where a record comes in the input: its source (file, or live session), the chunk of
 /// that source, the record's place among the chunk's observations. Every tie is broken
@@ -348,9 +349,7 @@ struct Covers {
 
 impl Covers {
     fn key(route: &Option<crate::model::route::Route>, name: &str) -> u64 {
-        let mut h = DefaultHasher::new();
-        (route.as_deref().unwrap_or(""), name).hash(&mut h);
-        h.finish()
+        stable_hash(&(route.as_deref().unwrap_or(""), name))
     }
 
     /// What a call counted covers.
@@ -454,11 +453,7 @@ impl Member {
             (o.time_ns.saturating_sub(INSTANT_SLACK_NS), o.time_ns.saturating_add(INSTANT_SLACK_NS))
         };
         fn hash(value: Option<impl Hash>) -> u64 {
-            value.map_or(0, |v| {
-                let mut h = DefaultHasher::new();
-                v.hash(&mut h);
-                h.finish() | 1
-            })
+            value.map_or(0, |v| stable_hash(&v) | 1)
         }
         Member {
             layer: o.layer,
