@@ -1,7 +1,8 @@
 //! Telemetry and usage files coding agents write themselves, read as a user would
 //! (`otelcost report FILE`): the Gemini CLI outfile (pretty-printed JS SDK objects), the
 //! Copilot CLI file exporter (JSON lines), OpenCode's OTLP/JSON, Cline's log and pi's
-//! session files (no OpenTelemetry at all), real captures in
+//! session files (no OpenTelemetry at all), Claude Code's and Codex's transcripts, real
+//! captures in
 //! `testdata/agent-files/` against what the fake API sent (`tests/expected/agent-files.json`):
 //! every file, each signal of it alone, all together and twice; list-price cost checked
 //! against the catalog's unit prices by separate arithmetic; broken input kept apart.
@@ -33,6 +34,9 @@ const CLAUDE_TRANSCRIPT: &str = "claude-code-2.1.332-transcript.jsonl";
 const CLAUDE_THINKING_TRANSCRIPT: &str = "claude-code-2.1.332-thinking-transcript.jsonl";
 /// The same session as [`CLAUDE_TRANSCRIPT`], over OTLP.
 const CLAUDE_OTLP: [&str; 2] = ["claude-code-2.1.332-otlp-logs.jsonl", "claude-code-2.1.332-otlp-metrics.jsonl"];
+const CODEX_ROLLOUT: &str = "codex-0.171.0-rollout.jsonl";
+/// The same session as [`CODEX_ROLLOUT`], over OTLP.
+const CODEX_OTLP: [&str; 2] = ["codex-0.171.0-otlp-logs.jsonl", "codex-0.171.0-otlp-metrics.jsonl"];
 
 fn file(name: &str) -> String {
     testdata(&format!("agent-files/{name}"))
@@ -155,6 +159,91 @@ fn claude_code_transcripts_count_each_call_once_also_beside_its_telemetry() {
     assert_eq!(Decimal::from_str(row["reported_cost"].as_str().unwrap()).unwrap(), stated, "{row}");
     assert_eq!(row["cost"], model_row(&alone, "claude-opus-5-5")["cost"]);
     assert_eq!(model_row(&transcript, "claude-opus-5-5")["cost"], row["cost"]);
+}
+
+/// The Codex session's truth and its list-price cost.
+fn codex_truth() -> (BTreeMap<String, Tokens>, Value) {
+    (truth(CODEX_ROLLOUT), expected("agent-files")["files"][CODEX_ROLLOUT]["cost_usd"]["gpt-5.5"].clone())
+}
+
+#[test]
+fn codex_transcripts_count_each_call_once_also_beside_its_telemetry() {
+    let (want, cost) = codex_truth();
+    let (rollout, otlp) = (file(CODEX_ROLLOUT), CODEX_OTLP.map(file));
+    let runs: [&[&str]; 5] = [
+        &[&rollout],
+        &[&rollout, &rollout],
+        &[&otlp[0], &otlp[1]],
+        &[&otlp[0], &otlp[1], &rollout],
+        &[&rollout, &otlp[0]],
+    ];
+    for args in runs {
+        let run = otelcost(&[&["report", "--format", "json"], args].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(rows(&report), want, "{args:?}");
+        assert_eq!(model_row(&report, "gpt-5.5")["cost"], cost, "{args:?}");
+        assert!(!run.stderr.contains("error"), "{}", run.stderr);
+    }
+    // The transcript's calls are Codex's own process's (its `originator`): one service.
+    let by_service = report_json(&[&otlp[0], &rollout, "--by", "service"]);
+    assert_eq!(by_service["rows"].as_array().unwrap().len(), 1, "{by_service}");
+    assert_eq!(by_service["rows"][0]["group"]["service"], "codex_exec");
+}
+
+#[test]
+fn a_codex_transcripts_repeated_counts_and_turns_longer_than_a_chunk_count_once_with_the_model() {
+    let (want, cost) = codex_truth();
+    let text = std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap();
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.lines() {
+        lines.push(line.into());
+        // Codex writes a token_count line again, later, with nothing new (a rate-limit refresh).
+        if line.contains("\"type\":\"token_count\"") {
+            lines.push(line.replacen("\"timestamp\":\"2026-12-03T13:54:3", "\"timestamp\":\"2026-12-03T13:55:3", 1));
+        }
+        // A tool output longer than the reader's 4 MiB chunks: the calls after it are read
+        // in another chunk than the turn that names their model.
+        if line.contains("\"type\":\"turn_context\"") {
+            let output = "x".repeat(5 << 20);
+            lines.push(format!(
+                r#"{{"timestamp":"2026-12-03T13:54:32.900Z","type":"response_item","payload":{{"type":"function_call_output","output":"{output}"}}}}"#
+            ));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rollout.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let report = report_json(&[path.to_str().unwrap()]);
+    assert_eq!(rows(&report), want);
+    assert_eq!(model_row(&report, "gpt-5.5")["cost"], cost);
+}
+
+#[test]
+fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
+    const LAST_INPUT: &str = "\"last_token_usage\":{\"input_tokens\":4200";
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap();
+    let first_call = text.lines().position(|l| l.contains("\"type\":\"token_count\"")).unwrap();
+    let lines: Vec<String> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i == first_call { l.replace(LAST_INPUT, &LAST_INPUT.replace(":4", ":-4")) } else { l.into() })
+        .collect();
+    let path = dir.path().join("rollout.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n{\"timestamp\":").unwrap();
+    let p = path.display().to_string();
+    let run = otelcost(&["report", &p, "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let mut want = truth(CODEX_ROLLOUT);
+    want.get_mut("gpt-5.5").unwrap().input -= 4200;
+    assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), want, "{}", run.stderr);
+    let bad = format!(
+        "{p}:{}: log record 1 \"token_count\": payload.info.last_token_usage.input_tokens = -4200: token count is negative",
+        first_call + 1
+    );
+    assert!(run.stderr.contains(&bad), "{}", run.stderr);
+    assert!(run.stderr.contains(&format!("{p}:{}: JSON", lines.len() + 1)), "{}", run.stderr);
 }
 
 #[test]

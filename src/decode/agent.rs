@@ -11,7 +11,12 @@
 //!   (`type: "session"`) has `version` in place of `parentId`.
 //! - Claude Code's transcript (`~/.claude/projects/<project>/<session>.jsonl`): every line
 //!   has `type` and `sessionId`.
+//! - Codex's transcript (see `rollout.rs`): `{"timestamp", "type", "payload"}`, recognised
+//!   by its first line (`session_meta`); its lines get what earlier lines said (session,
+//!   model) from the file's [`LineContext`], and its `service.name` is the `originator`,
+//!   as Codex's own OpenTelemetry names it.
 
+use super::rollout::LineContext;
 use super::sdk::{flat, json_error, string, time};
 use super::view::*;
 use super::DecodeError;
@@ -28,6 +33,7 @@ enum Agent {
     Cline,
     Pi,
     ClaudeCode,
+    Codex,
 }
 
 impl Agent {
@@ -36,6 +42,7 @@ impl Agent {
             Agent::Cline => "\"cline\"",
             Agent::Pi => "\"pi\"",
             Agent::ClaudeCode => "\"claude-code\"",
+            Agent::Codex => "\"codex\"",
         }
     }
 
@@ -44,6 +51,7 @@ impl Agent {
             Agent::Cline => "cline.log",
             Agent::Pi => "pi.session",
             Agent::ClaudeCode => "claude_code.transcript",
+            Agent::Codex => "codex.rollout",
         }
     }
 }
@@ -71,6 +79,7 @@ struct Top<'a> {
     timestamp: Raw<'a>,
     #[serde(rename = "sessionId", borrow)]
     session_id: Raw<'a>,
+    payload: Option<IgnoredAny>,
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -83,7 +92,9 @@ fn text_of(raw: Raw<'_>) -> Option<Str<'_>> {
 }
 
 impl Top<'_> {
-    fn agent(&self) -> Option<Agent> {
+    /// The agent whose line this is; a Codex line other than the first (`session_meta`)
+    /// only in a Codex transcript.
+    fn agent(&self, context: Option<&LineContext>) -> Option<Agent> {
         let cline = text_of(self.name).is_some_and(|n| n.starts_with("cline"))
             && self.level.is_some()
             && self.msg.is_some()
@@ -94,10 +105,13 @@ impl Top<'_> {
             && self.timestamp.is_some()
             && (self.parent_id || (tag.as_deref() == Some("session") && self.version.is_some()));
         let claude = tag.is_some() && text_of(self.session_id).is_some();
-        match (cline, pi, claude) {
-            (true, false, false) => Some(Agent::Cline),
-            (false, true, false) => Some(Agent::Pi),
-            (false, false, true) => Some(Agent::ClaudeCode),
+        let in_codex_file = context.is_some_and(LineContext::is_codex) || tag.as_deref() == Some("session_meta");
+        let codex = in_codex_file && tag.is_some() && self.payload.is_some() && self.timestamp.is_some();
+        match (cline, pi, claude, codex) {
+            (true, false, false, false) => Some(Agent::Cline),
+            (false, true, false, false) => Some(Agent::Pi),
+            (false, false, true, false) => Some(Agent::ClaudeCode),
+            (false, false, false, true) => Some(Agent::Codex),
             _ => None,
         }
     }
@@ -105,22 +119,36 @@ impl Top<'_> {
 
 /// Whether a JSON object is a line of an agent's file read here (top-level keys only).
 pub fn is_record(text: &[u8]) -> bool {
-    serde_json::from_slice::<Top>(text).ok().and_then(|top| top.agent()).is_some()
+    serde_json::from_slice::<Top>(text).ok().and_then(|top| top.agent(None)).is_some()
 }
 
-/// Decodes one line of an agent's file as a request of one log record; `Ok(None)`: JSON,
-/// but no agent's line.
-pub fn decode(text: &str) -> Result<Option<Request<'_>>, DecodeError> {
+/// Decodes one line of an agent's file as a request of one log record, with what the
+/// file's earlier lines said (`context`); `Ok(None)`: JSON, but no agent's line.
+pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Option<Request<'a>>, DecodeError> {
     let top: Top = serde_json::from_str(text).map_err(json_error)?;
-    let Some(agent) = top.agent() else { return Ok(None) };
+    let Some(agent) = top.agent(context) else { return Ok(None) };
     let whole: &RawValue = serde_json::from_str(text).map_err(json_error)?;
     let mut attributes = Vec::new();
     flatten("", whole, &mut attributes)?;
     let (when, name) = match agent {
         Agent::Cline => (time(top.time, "time")?, text_of(top.event).or(text_of(top.msg))),
         Agent::Pi | Agent::ClaudeCode => (time(top.timestamp, "timestamp")?, text_of(top.tag)),
+        // Named by the payload's type (`token_count`), where it has one.
+        Agent::Codex => {
+            let payload_type = attributes.iter().find(|kv| kv.key == "payload.type").and_then(|kv| match kv.value {
+                Some(AttrValue::Plain(raw)) => text_of(Some(raw)),
+                _ => None,
+            });
+            (time(top.timestamp, "timestamp")?, payload_type.or(text_of(top.tag)))
+        }
     };
-    let service: Raw<'static> = serde_json::from_str(agent.service()).ok();
+    let mut service: Raw<'a> = serde_json::from_str(agent.service()).ok();
+    if let (Agent::Codex, Some(context)) = (agent, context) {
+        service = context.originator().or(service);
+        for (key, value) in context.carried() {
+            attributes.extend(value.map(|v| KeyValue { key: key.into(), value: Some(AttrValue::Plain(v)) }));
+        }
+    }
     let record = LogRecord {
         time_unix_nano: when.unwrap_or(0),
         event_name: name.unwrap_or_default(),
@@ -158,26 +186,55 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const FILES: [&str; 3] = [
+    const FILES: [&str; 4] = [
         include_str!("../../testdata/agent-files/cline-3.0.65-cline.log"),
         include_str!("../../testdata/agent-files/pi-0.73.1-session-openai.jsonl"),
         include_str!("../../testdata/agent-files/claude-code-2.1.332-transcript.jsonl"),
+        include_str!("../../testdata/agent-files/codex-0.171.0-rollout.jsonl"),
     ];
 
     #[test]
     fn every_line_of_the_real_files_is_an_agents_line() {
         for file in FILES {
+            let mut context = LineContext::for_file(file.lines().next().unwrap().as_bytes());
+            assert!(is_record(file.lines().next().unwrap().as_bytes()));
             for line in file.lines() {
-                assert!(is_record(line.as_bytes()), "{line}");
-                assert!(matches!(decode(line), Ok(Some(Request::Logs(_)))), "{line}");
+                context.advance(line.as_bytes());
+                assert!(matches!(decode(line, Some(&context)), Ok(Some(Request::Logs(_)))), "{line}");
             }
         }
+    }
+
+    #[test]
+    fn a_codex_line_gets_its_service_session_and_model_from_the_lines_before() {
+        let file = FILES[3];
+        let mut context = LineContext::for_file(file.lines().next().unwrap().as_bytes());
+        let counts: Vec<&str> = file.lines().filter(|l| l.contains("\"type\":\"token_count\"")).collect();
+        // Not a Codex line without its file: only the first line tells.
+        assert!(matches!(decode(counts[0], None), Ok(None)));
+        file.lines().take_while(|l| *l != counts[0]).for_each(|l| context.advance(l.as_bytes()));
+        let Ok(Some(Request::Logs(logs))) = decode(counts[0], Some(&context)) else { panic!("a log record") };
+        let service = logs[0].resource.attributes[0].value.unwrap().get();
+        assert_eq!(service, Value::Str("codex_exec".into()));
+        let record = &logs[0].scope_logs[0].log_records[0];
+        assert_eq!(record.event_name, "token_count");
+        let carried: Vec<(&str, Value)> = record.attributes[record.attributes.len() - 2..]
+            .iter()
+            .map(|kv| (&*kv.key, kv.value.unwrap().get()))
+            .collect();
+        assert_eq!(
+            carried,
+            [
+                ("session_meta.id", Value::Str("01a23c2f-73aa-70d0-9520-063477c380c0".into())),
+                ("turn_context.model", Value::Str("gpt-5.5".into()))
+            ]
+        );
     }
 
     proptest! {
         #[test]
         fn mutated_lines_never_panic(
-            which in 0usize..3, line in any::<usize>(), cut in 0usize..4096,
+            which in 0usize..4, line in any::<usize>(), cut in 0usize..4096,
             flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8)
         ) {
             let lines: Vec<&str> = FILES[which].lines().collect();
@@ -188,8 +245,9 @@ mod tests {
                 bytes[i] = *byte;
             }
             let _ = is_record(&bytes);
+            let context = LineContext::for_file(FILES[which].lines().next().unwrap_or_default().as_bytes());
             if let Ok(text) = std::str::from_utf8(&bytes) {
-                let _ = decode(text);
+                let _ = decode(text, Some(&context));
             }
         }
     }
@@ -206,7 +264,7 @@ mod tests {
         for other in [r#"{"level":30,"time":"t","name":"app","msg":"m"}"#, r#"{"type":"x","id":"1"}"#, "[1]"] {
             assert!(!is_record(other.as_bytes()), "{other}");
         }
-        let Ok(Some(Request::Logs(logs))) = decode(pi_entry) else { panic!("a log record") };
+        let Ok(Some(Request::Logs(logs))) = decode(pi_entry, None) else { panic!("a log record") };
         let record = &logs[0].scope_logs[0].log_records[0];
         assert_eq!(record.event_name, "message");
         assert_eq!(record.time_unix_nano, 1_796_304_695_368_000_000);
@@ -215,7 +273,7 @@ mod tests {
             keys,
             ["type", "id", "parentId", "timestamp", "message.role", "message.usage.input", "message.usage.cost.total"]
         );
-        let Ok(Some(Request::Logs(logs))) = decode(cline) else { panic!("a log record") };
+        let Ok(Some(Request::Logs(logs))) = decode(cline, None) else { panic!("a log record") };
         assert_eq!(logs[0].scope_logs[0].log_records[0].event_name, "task.tokens");
         assert_eq!(logs[0].scope_logs[0].scope.name, "cline.log");
     }
