@@ -34,6 +34,10 @@ const CLAUDE_TRANSCRIPT: &str = "claude-code-2.1.332-transcript.jsonl";
 const CLAUDE_THINKING_TRANSCRIPT: &str = "claude-code-2.1.332-thinking-transcript.jsonl";
 /// The same session as [`CLAUDE_TRANSCRIPT`], over OTLP.
 const CLAUDE_OTLP: [&str; 2] = ["claude-code-2.1.332-otlp-logs.jsonl", "claude-code-2.1.332-otlp-metrics.jsonl"];
+/// Factory Droid's session settings files: its usage totals, and its spans without usage.
+const DROID: [&str; 2] =
+    ["droid-0.225.2-openai-session.settings.json", "droid-0.225.2-anthropic-session.settings.json"];
+const DROID_TRACES: &str = "droid-0.225.2-genai-traces.jsonl";
 const CODEX_ROLLOUT: &str = "codex-0.171.0-rollout.jsonl";
 /// The same session as [`CODEX_ROLLOUT`], over OTLP.
 const CODEX_OTLP: [&str; 2] = ["codex-0.171.0-otlp-logs.jsonl", "codex-0.171.0-otlp-metrics.jsonl"];
@@ -244,6 +248,35 @@ fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
     );
     assert!(run.stderr.contains(&bad), "{}", run.stderr);
     assert!(run.stderr.contains(&format!("{p}:{}: JSON", lines.len() + 1)), "{}", run.stderr);
+}
+
+#[test]
+fn droid_session_totals_count_without_inventing_calls_priced_only_as_the_user_says() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in DROID {
+        let run = otelcost(&["report", &file(name), &file(name), &file(DROID_TRACES), "--format", "json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(rows(&report), truth(name), "{name}");
+        // A custom model's name is not a model id: unpriced, and why is said once.
+        assert_eq!(model_row(&report, "custom:Fake-0")["cost"], Value::Null, "{name}");
+        assert_eq!(run.stderr.matches("warning: Factory Droid's OpenTelemetry carries").count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains("no price for model \"custom:Fake-0\""), "{}", run.stderr);
+        // Priced by the user's entry for that name at the real model's list prices.
+        let priced = &expected("agent-files")["files"][name]["cost_usd_priced_as"]["custom:Fake-0"];
+        let rate = |i: usize| priced[i].as_str().unwrap();
+        let toml = dir.path().join("droid.toml");
+        let entry = format!(
+            "[[model]]\nid = \"custom:Fake-0\"\ninput_mtok = \"{}\"\ncache_read_mtok = \"{}\"\ncache_write_mtok = \"{}\"\noutput_mtok = \"{}\"\n",
+            rate(1),
+            rate(2),
+            rate(3),
+            rate(4)
+        );
+        std::fs::write(&toml, entry).unwrap();
+        let report = report_json(&[&file(name), "--prices", toml.to_str().unwrap()]);
+        assert_eq!(model_row(&report, "custom:Fake-0")["cost"], rate(5), "{name} as {}", rate(0));
+    }
 }
 
 #[test]

@@ -11,6 +11,9 @@
 //!   (`type: "session"`) has `version` in place of `parentId`.
 //! - Claude Code's transcript (`~/.claude/projects/<project>/<session>.jsonl`): every line
 //!   has `type` and `sessionId`.
+//! - Factory Droid's session settings (`~/.factory/sessions/<cwd>/<session>.settings.json`,
+//!   one pretty-printed object): `tokenUsage` with `autonomyLevel`, `autonomyMode` or
+//!   `providerLock`; its time is `providerLockTimestamp`.
 //! - Codex's transcript (see `rollout.rs`): `{"timestamp", "type", "payload"}`, recognised
 //!   by its first line (`session_meta`); its lines get what earlier lines said (session,
 //!   model) from the file's [`LineContext`], and its `service.name` is the `originator`,
@@ -34,6 +37,7 @@ enum Agent {
     Pi,
     ClaudeCode,
     Codex,
+    Droid,
 }
 
 impl Agent {
@@ -43,6 +47,7 @@ impl Agent {
             Agent::Pi => "\"pi\"",
             Agent::ClaudeCode => "\"claude-code\"",
             Agent::Codex => "\"codex\"",
+            Agent::Droid => "\"droid\"",
         }
     }
 
@@ -52,6 +57,7 @@ impl Agent {
             Agent::Pi => "pi.session",
             Agent::ClaudeCode => "claude_code.transcript",
             Agent::Codex => "codex.rollout",
+            Agent::Droid => "droid.settings",
         }
     }
 }
@@ -80,6 +86,16 @@ struct Top<'a> {
     #[serde(rename = "sessionId", borrow)]
     session_id: Raw<'a>,
     payload: Option<IgnoredAny>,
+    #[serde(rename = "tokenUsage")]
+    token_usage: Option<IgnoredAny>,
+    #[serde(rename = "autonomyLevel")]
+    autonomy_level: Option<IgnoredAny>,
+    #[serde(rename = "autonomyMode")]
+    autonomy_mode: Option<IgnoredAny>,
+    #[serde(rename = "providerLock")]
+    provider_lock: Option<IgnoredAny>,
+    #[serde(rename = "providerLockTimestamp", borrow)]
+    provider_lock_timestamp: Raw<'a>,
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -107,11 +123,14 @@ impl Top<'_> {
         let claude = tag.is_some() && text_of(self.session_id).is_some();
         let in_codex_file = context.is_some_and(LineContext::is_codex) || tag.as_deref() == Some("session_meta");
         let codex = in_codex_file && tag.is_some() && self.payload.is_some() && self.timestamp.is_some();
-        match (cline, pi, claude, codex) {
-            (true, false, false, false) => Some(Agent::Cline),
-            (false, true, false, false) => Some(Agent::Pi),
-            (false, false, true, false) => Some(Agent::ClaudeCode),
-            (false, false, false, true) => Some(Agent::Codex),
+        let droid = self.token_usage.is_some()
+            && (self.autonomy_level.is_some() || self.autonomy_mode.is_some() || self.provider_lock.is_some());
+        match (cline, pi, claude, codex, droid) {
+            (true, false, false, false, false) => Some(Agent::Cline),
+            (false, true, false, false, false) => Some(Agent::Pi),
+            (false, false, true, false, false) => Some(Agent::ClaudeCode),
+            (false, false, false, true, false) => Some(Agent::Codex),
+            (false, false, false, false, true) => Some(Agent::Droid),
             _ => None,
         }
     }
@@ -141,6 +160,7 @@ pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Opt
             });
             (time(top.timestamp, "timestamp")?, payload_type.or(text_of(top.tag)))
         }
+        Agent::Droid => (time(top.provider_lock_timestamp, "providerLockTimestamp")?, None),
     };
     let mut service: Raw<'a> = serde_json::from_str(agent.service()).ok();
     if let (Agent::Codex, Some(context)) = (agent, context) {
@@ -258,10 +278,18 @@ mod tests {
         let pi_header = r#"{"type":"session","version":3,"id":"0a","timestamp":"2026-12-03T13:31:22.624Z","cwd":"/w"}"#;
         let pi_entry = r#"{"type":"message","id":"ca98ae9d","parentId":null,"timestamp":"2026-12-03T13:31:35.368Z","message":{"role":"assistant","content":[{"type":"text"}],"usage":{"input":2000,"cost":{"total":0.002398}}}}"#;
         let claude = r#"{"type":"cost-state","sessionId":"dcdcd2b9","totalCostUSD":0.0237}"#;
-        for line in [cline, pi_header, pi_entry, claude] {
+        let droid = r#"{"model":"custom:Fake-0","autonomyLevel":"low","tokenUsage":{"inputTokens":490}}"#;
+        for line in [cline, pi_header, pi_entry, claude, droid] {
             assert!(is_record(line.as_bytes()), "{line}");
         }
-        for other in [r#"{"level":30,"time":"t","name":"app","msg":"m"}"#, r#"{"type":"x","id":"1"}"#, "[1]"] {
+        let others = [
+            r#"{"level":30,"time":"t","name":"app","msg":"m"}"#,
+            r#"{"type":"x","id":"1"}"#,
+            "[1]",
+            r#"{"model":"m","tokenUsage":{"inputTokens":1}}"#,
+            r#"{"timestamp":"t","type":"event_msg","payload":{}}"#,
+        ];
+        for other in others {
             assert!(!is_record(other.as_bytes()), "{other}");
         }
         let Ok(Some(Request::Logs(logs))) = decode(pi_entry, None) else { panic!("a log record") };

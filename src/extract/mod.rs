@@ -14,6 +14,7 @@ mod cline;
 mod codex;
 mod continue_cli;
 mod copilot;
+mod droid;
 mod gemini_cli;
 mod haystack;
 mod kilo;
@@ -160,6 +161,7 @@ const MODULES: &[&Module] = &[
     &pi::MODULE,
     &continue_cli::MODULE,
     &kilo::MODULE,
+    &droid::MODULE,
     &openlit::MODULE,
     &litellm::MODULE,
     &openinference::MODULE,
