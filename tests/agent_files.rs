@@ -224,6 +224,25 @@ fn a_codex_transcripts_repeated_counts_and_turns_longer_than_a_chunk_count_once_
 }
 
 #[test]
+fn a_codex_forks_replay_of_its_parents_history_is_the_parents_calls() {
+    let (want, cost) = codex_truth();
+    let parent = std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap();
+    // A fork's file: its own session_meta, then the parent's, and the parent's history
+    // replayed at the time of the fork.
+    let meta = parent.lines().next().unwrap();
+    let own = meta.replace("01a23c2f-73aa-70d0-9520-063477c380c0", "01a23c30-0000-7000-8000-00000000f0c5");
+    let replayed = parent.replace("\"timestamp\":\"2026-12-03T13:54:3", "\"timestamp\":\"2026-12-03T14:10:0");
+    let dir = tempfile::tempdir().unwrap();
+    let fork = dir.path().join("fork.jsonl");
+    std::fs::write(&fork, format!("{own}\n{replayed}")).unwrap();
+    for args in [vec![fork.to_str().unwrap()], vec![&file(CODEX_ROLLOUT), fork.to_str().unwrap()]] {
+        let report = report_json(&args);
+        assert_eq!(rows(&report), want, "{args:?}");
+        assert_eq!(model_row(&report, "gpt-5.5")["cost"], cost, "{args:?}");
+    }
+}
+
+#[test]
 fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
     const LAST_INPUT: &str = "\"last_token_usage\":{\"input_tokens\":4200";
     let dir = tempfile::tempdir().unwrap();

@@ -238,14 +238,15 @@ mod tests {
         assert_eq!(service, Value::Str("codex_exec".into()));
         let record = &logs[0].scope_logs[0].log_records[0];
         assert_eq!(record.event_name, "token_count");
-        let carried: Vec<(&str, Value)> = record.attributes[record.attributes.len() - 2..]
+        let carried: Vec<(&str, Value)> = record.attributes[record.attributes.len() - 3..]
             .iter()
             .map(|kv| (&*kv.key, kv.value.unwrap().get()))
             .collect();
         assert_eq!(
             carried,
             [
-                ("session_meta.id", Value::Str("01a23c2f-73aa-70d0-9520-063477c380c0".into())),
+                ("rollout.session", Value::Str("01a23c2f-73aa-70d0-9520-063477c380c0".into())),
+                ("rollout.thread", Value::Str("01a23c2f-73aa-70d0-9520-063477c380c0".into())),
                 ("turn_context.model", Value::Str("gpt-5.5".into()))
             ]
         );

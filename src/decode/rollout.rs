@@ -19,8 +19,11 @@ pub struct LineContext {
 
 #[derive(Clone, Debug, Default)]
 struct Codex {
-    /// `session_meta.payload.id` of the latest `session_meta` (a fork embeds its parent's).
+    /// `session_meta.payload.id` of the file's first `session_meta`: its own session.
     session: Option<Box<RawValue>>,
+    /// That of the latest `session_meta`: a fork embeds its parent's before replaying
+    /// the parent's history, whose running totals are the parent's.
+    thread: Option<Box<RawValue>>,
     /// `session_meta.payload.originator`: Codex names its OpenTelemetry service after it.
     originator: Option<Box<RawValue>>,
     /// `turn_context.payload.model` of the latest turn.
@@ -28,7 +31,7 @@ struct Codex {
 }
 
 /// What a context adds to a line's record: its key and JSON value.
-pub type Carried<'c> = [(&'static str, Option<&'c RawValue>); 2];
+pub type Carried<'c> = [(&'static str, Option<&'c RawValue>); 3];
 
 /// The longest value kept (a session id, a model name): longer ones are not names.
 const MAX_VALUE: usize = 256;
@@ -86,7 +89,8 @@ impl LineContext {
         let Ok(Line { tag, payload: Some(p) }) = serde_json::from_slice::<Line>(line) else { return };
         match tag {
             Some("session_meta") => {
-                codex.session = name(p.id).or(codex.session.take());
+                codex.thread = name(p.id).or(codex.thread.take());
+                codex.session = codex.session.take().or_else(|| codex.thread.clone());
                 codex.originator = name(p.originator).or(codex.originator.take());
             }
             Some("turn_context") => codex.model = name(p.model).or(codex.model.take()),
@@ -110,7 +114,8 @@ impl LineContext {
     pub(super) fn carried(&self) -> Carried<'_> {
         let codex = self.codex.as_ref();
         [
-            ("session_meta.id", codex.and_then(|c| c.session.as_deref())),
+            ("rollout.session", codex.and_then(|c| c.session.as_deref())),
+            ("rollout.thread", codex.and_then(|c| c.thread.as_deref())),
             ("turn_context.model", codex.and_then(|c| c.model.as_deref())),
         ]
     }
@@ -137,7 +142,7 @@ mod tests {
         let mut context = LineContext::for_file(META.as_bytes());
         assert!(context.is_codex());
         assert_eq!(context.originator().map(RawValue::get), Some("\"codex_exec\""));
-        assert_eq!(carried(&context), [Some("\"s1\"".into()), None]);
+        assert_eq!(carried(&context), [Some("\"s1\"".into()), Some("\"s1\"".into()), None]);
         let turn = |model: &str| {
             format!(r#"{{"timestamp":"t","type":"turn_context","payload":{{"turn_id":"x","model":{model}}}}}"#)
         };
@@ -145,14 +150,17 @@ mod tests {
             format!("{}\n{{\"type\":\"event_msg\",\"payload\":{{\"model\":\"no\"}}}}\n", turn("\"gpt-5.5\""))
                 .as_bytes(),
         );
-        assert_eq!(carried(&context), [Some("\"s1\"".into()), Some("\"gpt-5.5\"".into())]);
+        assert_eq!(carried(&context), [Some("\"s1\"".into()), Some("\"s1\"".into()), Some("\"gpt-5.5\"".into())]);
         // A model that is not a name leaves the last one.
         let long = format!("\"{}\"", "m".repeat(MAX_VALUE));
         for bad in ["7", "null", long.as_str()] {
             context.advance(turn(bad).as_bytes());
-            assert_eq!(carried(&context)[1].as_deref(), Some("\"gpt-5.5\""), "{bad}");
+            assert_eq!(carried(&context)[2].as_deref(), Some("\"gpt-5.5\""), "{bad}");
         }
         context.advance(b"{\"type\":\"turn_context\",\"payload\":");
-        assert_eq!(carried(&context)[1].as_deref(), Some("\"gpt-5.5\""));
+        assert_eq!(carried(&context)[2].as_deref(), Some("\"gpt-5.5\""));
+        // A fork's file: its own session, then its parent's, whose history it replays.
+        context.advance(META.replace("s1", "parent").as_bytes());
+        assert_eq!(carried(&context)[..2], [Some("\"s1\"".into()), Some("\"parent\"".into())]);
     }
 }

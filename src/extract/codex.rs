@@ -17,7 +17,8 @@
 //! the same counts as the completed event) and the session's running total
 //! (`total_token_usage`). Codex writes the line again with nothing new (a rate-limit
 //! refresh): the running total then stays, so the session and running total are one
-//! call's strong identity, and the counts at a time its hint, shared with the completed
+//! call's strong identity (a fork replays its parent's history after the parent's
+//! `session_meta`: those are the parent's calls), and the counts at a time its hint, shared with the completed
 //! event and span of the same response (the transcript's service is the `originator`,
 //! Codex's OpenTelemetry service name, so both meet in one scope). The newer
 //! `token_usage_record` line repeats the same responses and is not counted.
@@ -152,7 +153,7 @@ fn rollout(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     let mut o = observation(record, Signal::Logs, Role::ModelCall, time, &usage, &[]);
     // The model of the turn (decode carries it from the `turn_context` line before).
     o.model = record.text("payload.info.model").or_else(|| record.text("turn_context.model"));
-    o.session = record.text("session_meta.id");
+    o.session = record.text("rollout.session");
     o.keys.extend(CallKey::usage_at(time, &o.tokens));
     let total: Vec<String> = log
         .attributes
@@ -160,9 +161,10 @@ fn rollout(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
         .filter(|kv| kv.key.strip_prefix(RUNNING_TOTAL).is_some_and(|k| k.starts_with('.')))
         .map(|kv| format!("{}={}", kv.key, kv.value.and_then(|v| v.get().render()).unwrap_or_default()))
         .collect();
-    if !total.is_empty() {
-        let session = o.session.as_deref().unwrap_or_default();
-        o.keys.push(CallKey::Event([0; 16], format!("{session}\0{}", total.join(" "))));
+    // The session whose running total it is: a fork's replay of its parent's history is
+    // the parent's calls (one call each beside the parent's own file).
+    if let (false, Some(thread)) = (total.is_empty(), record.text("rollout.thread")) {
+        o.keys.push(CallKey::Event([0; 16], format!("{thread}\0{}", total.join(" "))));
     }
     Claim::Mine(Some(o))
 }
