@@ -1,8 +1,8 @@
 //! Telemetry and usage files coding agents write themselves, read as a user would
 //! (`otelcost report FILE`): the Gemini CLI outfile (pretty-printed JS SDK objects), the
 //! Copilot CLI file exporter (JSON lines), OpenCode's OTLP/JSON, Cline's log and pi's
-//! session files (no OpenTelemetry at all), Claude Code's and Codex's transcripts, real
-//! captures in
+//! session files (no OpenTelemetry at all), Claude Code's and Codex's transcripts, Kilo
+//! Code's exports and Factory Droid's session totals, real captures in
 //! `testdata/agent-files/` against what the fake API sent (`tests/expected/agent-files.json`):
 //! every file, each signal of it alone, all together and twice; list-price cost checked
 //! against the catalog's unit prices by separate arithmetic; broken input kept apart.
@@ -21,8 +21,10 @@ const OPENCODE: &str = "opencode-1.18.33-otlp-http-json-traces.json";
 const CLINE: &str = "cline-3.0.65-cline.log";
 const PI_ANTHROPIC: &str = "pi-0.73.1-session-anthropic.jsonl";
 const PI_OPENAI: &str = "pi-0.73.1-session-openai.jsonl";
+/// Kilo Code's `kilo export <session>` (its usage is nowhere else).
+const KILO_EXPORTS: [&str; 2] = ["kilo-7.7.7-export-anthropic.json", "kilo-7.7.7-export-openai.json"];
 /// Agents' own log and session files, with no OpenTelemetry.
-const USAGE_FILES: [&str; 3] = [CLINE, PI_ANTHROPIC, PI_OPENAI];
+const USAGE_FILES: [&str; 5] = [CLINE, PI_ANTHROPIC, PI_OPENAI, KILO_EXPORTS[0], KILO_EXPORTS[1]];
 /// Continue CLI's metrics, its only telemetry.
 const CONTINUE: [&str; 3] = [
     "continue-cli-1.5.47-openai-metrics.jsonl",

@@ -14,6 +14,9 @@
 //! - Factory Droid's session settings (`~/.factory/sessions/<cwd>/<session>.settings.json`,
 //!   one pretty-printed object): `tokenUsage` with `autonomyLevel`, `autonomyMode` or
 //!   `providerLock`; its time is `providerLockTimestamp`.
+//! - OpenCode's and Kilo Code's `export <session>` (one document): `info` (the session)
+//!   and `messages`, each with its own `info`: one record per message, its time the
+//!   message's completion (`time.completed`, milliseconds).
 //! - Codex's transcript (see `rollout.rs`): `{"timestamp", "type", "payload"}`, recognised
 //!   by its first line (`session_meta`); its lines get what earlier lines said (session,
 //!   model) from the file's [`LineContext`], and its `service.name` is the `originator`,
@@ -38,6 +41,7 @@ enum Agent {
     ClaudeCode,
     Codex,
     Droid,
+    SessionExport,
 }
 
 impl Agent {
@@ -48,6 +52,8 @@ impl Agent {
             Agent::ClaudeCode => "\"claude-code\"",
             Agent::Codex => "\"codex\"",
             Agent::Droid => "\"droid\"",
+            // Kilo Code (a fork) names its service as OpenCode does.
+            Agent::SessionExport => "\"opencode\"",
         }
     }
 
@@ -58,6 +64,7 @@ impl Agent {
             Agent::ClaudeCode => "claude_code.transcript",
             Agent::Codex => "codex.rollout",
             Agent::Droid => "droid.settings",
+            Agent::SessionExport => "opencode.export",
         }
     }
 }
@@ -96,6 +103,8 @@ struct Top<'a> {
     provider_lock: Option<IgnoredAny>,
     #[serde(rename = "providerLockTimestamp", borrow)]
     provider_lock_timestamp: Raw<'a>,
+    info: Option<IgnoredAny>,
+    messages: Option<IgnoredAny>,
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -125,12 +134,14 @@ impl Top<'_> {
         let codex = in_codex_file && tag.is_some() && self.payload.is_some() && self.timestamp.is_some();
         let droid = self.token_usage.is_some()
             && (self.autonomy_level.is_some() || self.autonomy_mode.is_some() || self.provider_lock.is_some());
-        match (cline, pi, claude, codex, droid) {
-            (true, false, false, false, false) => Some(Agent::Cline),
-            (false, true, false, false, false) => Some(Agent::Pi),
-            (false, false, true, false, false) => Some(Agent::ClaudeCode),
-            (false, false, false, true, false) => Some(Agent::Codex),
-            (false, false, false, false, true) => Some(Agent::Droid),
+        let export = self.info.is_some() && self.messages.is_some() && tag.is_none();
+        match (cline, pi, claude, codex, droid, export) {
+            (true, false, false, false, false, false) => Some(Agent::Cline),
+            (false, true, false, false, false, false) => Some(Agent::Pi),
+            (false, false, true, false, false, false) => Some(Agent::ClaudeCode),
+            (false, false, false, true, false, false) => Some(Agent::Codex),
+            (false, false, false, false, true, false) => Some(Agent::Droid),
+            (false, false, false, false, false, true) => Some(Agent::SessionExport),
             _ => None,
         }
     }
@@ -146,6 +157,9 @@ pub fn is_record(text: &[u8]) -> bool {
 pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Option<Request<'a>>, DecodeError> {
     let top: Top = serde_json::from_str(text).map_err(json_error)?;
     let Some(agent) = top.agent(context) else { return Ok(None) };
+    if agent == Agent::SessionExport {
+        return Ok(Some(request(agent, None, export_messages(text)?)));
+    }
     let whole: &RawValue = serde_json::from_str(text).map_err(json_error)?;
     let mut attributes = Vec::new();
     flatten("", whole, &mut attributes)?;
@@ -161,10 +175,11 @@ pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Opt
             (time(top.timestamp, "timestamp")?, payload_type.or(text_of(top.tag)))
         }
         Agent::Droid => (time(top.provider_lock_timestamp, "providerLockTimestamp")?, None),
+        Agent::SessionExport => (None, None),
     };
-    let mut service: Raw<'a> = serde_json::from_str(agent.service()).ok();
+    let mut service = None;
     if let (Agent::Codex, Some(context)) = (agent, context) {
-        service = context.originator().or(service);
+        service = context.originator();
         for (key, value) in context.carried() {
             attributes.extend(value.map(|v| KeyValue { key: key.into(), value: Some(AttrValue::Plain(v)) }));
         }
@@ -175,15 +190,61 @@ pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Opt
         attributes,
         ..Default::default()
     };
-    Ok(Some(Request::Logs(vec![ResourceLogs {
+    Ok(Some(request(agent, service, vec![record])))
+}
+
+/// The request of an agent's records, its service named `service` or after the agent.
+fn request<'a>(agent: Agent, service: Option<&'a RawValue>, log_records: Vec<LogRecord<'a>>) -> Request<'a> {
+    let service = service.or_else(|| serde_json::from_str(agent.service()).ok());
+    Request::Logs(vec![ResourceLogs {
         resource: Resource {
             attributes: vec![KeyValue { key: "service.name".into(), value: service.map(AttrValue::Plain) }],
         },
         scope_logs: vec![ScopeLogs {
             scope: Scope { name: agent.scope().into(), version: Cow::Borrowed("") },
-            log_records: vec![record],
+            log_records,
         }],
-    }])))
+    }])
+}
+
+/// An OpenCode or Kilo Code export's messages, one record each, named by their role.
+fn export_messages(text: &str) -> Result<Vec<LogRecord<'_>>, DecodeError> {
+    #[derive(Deserialize)]
+    struct Export<'a> {
+        #[serde(borrow)]
+        messages: Vec<Message<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Message<'a> {
+        #[serde(borrow)]
+        info: &'a RawValue,
+    }
+    #[derive(Default, Deserialize)]
+    struct Info<'a> {
+        #[serde(borrow)]
+        role: Raw<'a>,
+        time: Option<Times>,
+    }
+    #[derive(Default, Deserialize)]
+    struct Times {
+        completed: Option<u64>,
+        created: Option<u64>,
+    }
+    let export: Export = serde_json::from_str(text).map_err(json_error)?;
+    let mut records = Vec::with_capacity(export.messages.len());
+    for message in export.messages {
+        let info: Info = serde_json::from_str(message.info.get()).map_err(json_error)?;
+        let millis = info.time.and_then(|t| t.completed.or(t.created)).unwrap_or(0);
+        let mut attributes = Vec::new();
+        flatten("", message.info, &mut attributes)?;
+        records.push(LogRecord {
+            time_unix_nano: millis.saturating_mul(1_000_000),
+            event_name: text_of(info.role).unwrap_or_default(),
+            attributes,
+            ..Default::default()
+        });
+    }
+    Ok(records)
 }
 
 /// The fields of an object under `prefix`, nested objects as dotted keys; arrays and
@@ -250,6 +311,19 @@ mod tests {
                 ("turn_context.model", Value::Str("gpt-5.5".into()))
             ]
         );
+    }
+
+    #[test]
+    fn an_export_is_one_record_per_message_at_its_completion() {
+        let export = include_str!("../../testdata/agent-files/kilo-7.7.7-export-openai.json");
+        assert!(is_record(export.as_bytes()));
+        let Ok(Some(Request::Logs(logs))) = decode(export, None) else { panic!("log records") };
+        assert_eq!(logs[0].scope_logs[0].scope.name, "opencode.export");
+        let records = &logs[0].scope_logs[0].log_records;
+        let roles: Vec<&str> = records.iter().map(|r| &*r.event_name).collect();
+        assert_eq!(roles, ["user", "assistant", "assistant", "assistant"]);
+        assert_eq!(records[1].time_unix_nano % 1_000_000, 0);
+        assert!(records[1].attributes.iter().any(|kv| kv.key == "tokens.cache.read"));
     }
 
     proptest! {

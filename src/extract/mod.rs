@@ -24,6 +24,7 @@ mod litellm;
 mod logfire;
 mod metric;
 mod mlflow;
+mod opencode_export;
 mod openinference;
 mod openlit;
 mod openllmetry;
@@ -162,6 +163,7 @@ const MODULES: &[&Module] = &[
     &continue_cli::MODULE,
     &kilo::MODULE,
     &droid::MODULE,
+    &opencode_export::MODULE,
     &openlit::MODULE,
     &litellm::MODULE,
     &openinference::MODULE,
