@@ -269,6 +269,19 @@ fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
     );
     assert!(run.stderr.contains(&bad), "{}", run.stderr);
     assert!(run.stderr.contains(&format!("{p}:{}: JSON", lines.len() + 1)), "{}", run.stderr);
+    // A line with only the running total (no last response's usage) is not read, and said.
+    let total_only: Vec<String> = text
+        .lines()
+        .map(|l| match (l.find(",\"last_token_usage\":{"), l.contains("\"type\":\"token_count\"")) {
+            (Some(at), true) => format!("{}{}", &l[..at], &l[at + l[at..].find('}').unwrap() + 1..]),
+            _ => l.into(),
+        })
+        .collect();
+    std::fs::write(&path, total_only.join("\n")).unwrap();
+    let run = otelcost(&["report", &p, "--format", "json"]);
+    assert_eq!(serde_json::from_str::<Value>(&run.stdout).unwrap()["total"]["requests"], 0);
+    let warning = "warning: usage-like data no emitter module reads: payload.info.total_token_usage.input_tokens";
+    assert!(run.stderr.contains(warning), "{}", run.stderr);
 }
 
 #[test]

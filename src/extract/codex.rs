@@ -146,7 +146,12 @@ fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
 /// A transcript line: a `token_count` with the last response's usage is one call.
 fn rollout(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     let usage = RawUsage::read(&log.attributes, ROLLOUT_USAGE);
-    if record.text("payload.type").as_deref() != Some("token_count") || !usage.is_present() {
+    let token_count = record.text("payload.type").as_deref() == Some("token_count");
+    if token_count && !usage.is_present() && record.text(&format!("{RUNNING_TOTAL}.total_tokens")).is_some() {
+        // Only the running total (older Codex): not read, so the usage nothing reads is told.
+        return Claim::NotMine;
+    }
+    if !token_count || !usage.is_present() {
         return Claim::Mine(None);
     }
     let time = log.time_unix_nano;
