@@ -247,28 +247,11 @@ fn a_codex_forks_replay_of_its_parents_history_is_the_parents_calls() {
 #[test]
 fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
     const LAST_INPUT: &str = "\"last_token_usage\":{\"input_tokens\":4200";
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap();
-    let first_call = text.lines().position(|l| l.contains("\"type\":\"token_count\"")).unwrap();
-    let lines: Vec<String> = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| if i == first_call { l.replace(LAST_INPUT, &LAST_INPUT.replace(":4", ":-4")) } else { l.into() })
-        .collect();
-    let path = dir.path().join("rollout.jsonl");
-    std::fs::write(&path, lines.join("\n") + "\n{\"timestamp\":").unwrap();
-    let p = path.display().to_string();
-    let run = otelcost(&["report", &p, "--format", "json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let broken = Broken::new(CODEX_ROLLOUT, "\"type\":\"token_count\"", LAST_INPUT, &LAST_INPUT.replace(":4", ":-4"));
     let mut want = truth(CODEX_ROLLOUT);
     want.get_mut("gpt-5.5").unwrap().input -= 4200;
-    assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), want, "{}", run.stderr);
-    let bad = format!(
-        "{p}:{}: log record 1 \"token_count\": payload.info.last_token_usage.input_tokens = -4200: token count is negative",
-        first_call + 1
-    );
-    assert!(run.stderr.contains(&bad), "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("{p}:{}: JSON", lines.len() + 1)), "{}", run.stderr);
+    broken.check(want, "log record 1 \"token_count\": payload.info.last_token_usage.input_tokens = -4200");
+    let (p, text) = (&broken.path, std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap());
     // A line with only the running total (no last response's usage) is not read, and said.
     let total_only: Vec<String> = text
         .lines()
@@ -277,8 +260,8 @@ fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
             _ => l.into(),
         })
         .collect();
-    std::fs::write(&path, total_only.join("\n")).unwrap();
-    let run = otelcost(&["report", &p, "--format", "json"]);
+    std::fs::write(p, total_only.join("\n")).unwrap();
+    let run = otelcost(&["report", p, "--format", "json"]);
     assert_eq!(serde_json::from_str::<Value>(&run.stdout).unwrap()["total"]["requests"], 0);
     let warning = "warning: usage-like data no emitter module reads: payload.info.total_token_usage.input_tokens";
     assert!(run.stderr.contains(warning), "{}", run.stderr);
@@ -353,31 +336,50 @@ fn kilo_codes_telemetry_is_said_to_have_no_usage() {
     assert!(!opencode.stderr.contains("Kilo"), "{}", opencode.stderr);
 }
 
+/// An agent's file with a value broken on the first line that has `marker`, and a JSON
+/// line cut short at its end.
+struct Broken {
+    _dir: tempfile::TempDir,
+    path: String,
+    /// The broken value's line and the cut line.
+    lines: (usize, usize),
+}
+
+impl Broken {
+    fn new(name: &str, marker: &str, from: &str, to: &str) -> Broken {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(file(name)).unwrap();
+        let first_call = text.lines().position(|l| l.contains(marker)).unwrap();
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i == first_call { l.replace(from, to) } else { l.into() })
+            .collect();
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines.join("\n") + "\n{\"level\":30,\"timestamp\":").unwrap();
+        Broken { path: path.display().to_string(), _dir: dir, lines: (first_call + 1, lines.len() + 1) }
+    }
+
+    /// The rest is counted as `want`; the broken value is a problem at its line that
+    /// starts with `bad`, the cut line one at its own; `--strict` fails.
+    fn check(&self, want: BTreeMap<String, Tokens>, bad: &str) {
+        let p = &self.path;
+        let run = otelcost(&["report", p, "--format", "json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), want, "{}", run.stderr);
+        let bad = format!("{p}:{}: {bad}: token count is negative", self.lines.0);
+        assert!(run.stderr.contains(&bad), "{}", run.stderr);
+        assert!(run.stderr.contains(&format!("{p}:{}: JSON", self.lines.1)), "{}", run.stderr);
+        assert_ne!(otelcost(&["report", p, "--strict"]).code, 0);
+    }
+}
+
 #[test]
 fn broken_lines_of_an_agents_file_are_problems_at_their_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(file(CLINE)).unwrap();
-    let first_call = text.lines().position(|l| l.contains("\"task.tokens\"")).unwrap();
-    let lines: Vec<String> = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| if i == first_call { l.replace("\"tokensIn\":300", "\"tokensIn\":-300") } else { l.into() })
-        .collect();
-    let path = dir.path().join("cline.log");
-    std::fs::write(&path, lines.join("\n") + "\n{\"level\":30,\"name\":\"cline.cli\",").unwrap();
-    let p = path.display().to_string();
-    let run = otelcost(&["report", &p, "--format", "json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let broken = Broken::new(CLINE, "\"task.tokens\"", "\"tokensIn\":300", "\"tokensIn\":-300");
     let mut want = truth(CLINE);
     want.get_mut("claude-sonnet-4-5").unwrap().input -= 300;
-    assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), want, "{}", run.stderr);
-    let bad = format!(
-        "{p}:{}: log record 1 \"task.tokens\": properties.tokensIn = -300: token count is negative",
-        first_call + 1
-    );
-    assert!(run.stderr.contains(&bad), "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("{p}:{}: JSON", lines.len() + 1)), "{}", run.stderr);
-    assert_ne!(otelcost(&["report", &p, "--strict"]).code, 0);
+    broken.check(want, "log record 1 \"task.tokens\": properties.tokensIn = -300");
 }
 
 #[test]

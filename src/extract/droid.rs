@@ -52,7 +52,7 @@ fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
 }
 
 fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
-    if record.scope != "droid.settings" || record.resource.service.as_deref() != Some("droid") {
+    if !record.is_agent_file("droid.settings", "droid") {
         return Claim::NotMine;
     }
     let usage = RawUsage::read(&log.attributes, USAGE);

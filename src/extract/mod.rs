@@ -486,6 +486,12 @@ impl<'r, 'a> Record<'r, 'a> {
         lookup(self.attrs, key).or_else(|| lookup(self.resource.attrs, key))
     }
 
+    /// Whether the record is a line of an agent's own file, as decode names it: its
+    /// scope and `service.name`.
+    pub fn is_agent_file(&self, scope: &str, service: &str) -> bool {
+        self.scope == scope && self.resource.service.as_deref() == Some(service)
+    }
+
     /// An attribute of the record, else of its resource, as non-empty text.
     pub fn text(&self, key: &str) -> Option<String> {
         self.get(key).and_then(|v| v.render()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())

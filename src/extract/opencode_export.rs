@@ -33,7 +33,7 @@ const USAGE: &[(&str, UsageField)] = &[
 ];
 
 fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
-    if record.scope != "opencode.export" || record.resource.service.as_deref() != Some("opencode") {
+    if !record.is_agent_file("opencode.export", "opencode") {
         return Claim::NotMine;
     }
     let mut usage = RawUsage::read(&log.attributes, USAGE);
