@@ -340,7 +340,8 @@ mod tests {
                 bytes[i] = *byte;
             }
             let _ = is_record(&bytes);
-            let context = LineContext::for_file(FILES[which].lines().next().unwrap_or_default().as_bytes());
+            let mut context = LineContext::for_file(FILES[which].lines().next().unwrap_or_default().as_bytes());
+            context.advance(&bytes);
             if let Ok(text) = std::str::from_utf8(&bytes) {
                 let _ = decode(text, Some(&context));
             }
