@@ -35,7 +35,7 @@ pub fn json_request(data: &[u8]) {
     if let Ok(Some(request)) = crate::decode::json(data) {
         extract::extract(&request, &location(), None, &extract::Config::default(), &mut Extracted::default());
     }
-    if let Ok(Some(request)) = crate::decode::sdk_json(data) {
+    if let Ok(Some(request)) = crate::decode::sdk_json(data, None) {
         extract::extract(&request, &location(), None, &extract::Config::default(), &mut Extracted::default());
     }
 }

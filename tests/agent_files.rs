@@ -1,7 +1,8 @@
 //! Telemetry and usage files coding agents write themselves, read as a user would
 //! (`otelcost report FILE`): the Gemini CLI outfile (pretty-printed JS SDK objects), the
 //! Copilot CLI file exporter (JSON lines), OpenCode's OTLP/JSON, Cline's log and pi's
-//! session files (no OpenTelemetry at all), real captures in
+//! session files (no OpenTelemetry at all), Claude Code's and Codex's transcripts, Kilo
+//! Code's exports and Factory Droid's session totals, real captures in
 //! `testdata/agent-files/` against what the fake API sent (`tests/expected/agent-files.json`):
 //! every file, each signal of it alone, all together and twice; list-price cost checked
 //! against the catalog's unit prices by separate arithmetic; broken input kept apart.
@@ -20,8 +21,10 @@ const OPENCODE: &str = "opencode-1.18.33-otlp-http-json-traces.json";
 const CLINE: &str = "cline-3.0.65-cline.log";
 const PI_ANTHROPIC: &str = "pi-0.73.1-session-anthropic.jsonl";
 const PI_OPENAI: &str = "pi-0.73.1-session-openai.jsonl";
+/// Kilo Code's `kilo export <session>` (its usage is nowhere else).
+const KILO_EXPORTS: [&str; 2] = ["kilo-7.7.7-export-anthropic.json", "kilo-7.7.7-export-openai.json"];
 /// Agents' own log and session files, with no OpenTelemetry.
-const USAGE_FILES: [&str; 3] = [CLINE, PI_ANTHROPIC, PI_OPENAI];
+const USAGE_FILES: [&str; 5] = [CLINE, PI_ANTHROPIC, PI_OPENAI, KILO_EXPORTS[0], KILO_EXPORTS[1]];
 /// Continue CLI's metrics, its only telemetry.
 const CONTINUE: [&str; 3] = [
     "continue-cli-1.5.47-openai-metrics.jsonl",
@@ -33,6 +36,13 @@ const CLAUDE_TRANSCRIPT: &str = "claude-code-2.1.332-transcript.jsonl";
 const CLAUDE_THINKING_TRANSCRIPT: &str = "claude-code-2.1.332-thinking-transcript.jsonl";
 /// The same session as [`CLAUDE_TRANSCRIPT`], over OTLP.
 const CLAUDE_OTLP: [&str; 2] = ["claude-code-2.1.332-otlp-logs.jsonl", "claude-code-2.1.332-otlp-metrics.jsonl"];
+/// Factory Droid's session settings files: its usage totals, and its spans without usage.
+const DROID: [&str; 2] =
+    ["droid-0.225.2-openai-session.settings.json", "droid-0.225.2-anthropic-session.settings.json"];
+const DROID_TRACES: &str = "droid-0.225.2-genai-traces.jsonl";
+const CODEX_ROLLOUT: &str = "codex-0.171.0-rollout.jsonl";
+/// The same session as [`CODEX_ROLLOUT`], over OTLP.
+const CODEX_OTLP: [&str; 2] = ["codex-0.171.0-otlp-logs.jsonl", "codex-0.171.0-otlp-metrics.jsonl"];
 
 fn file(name: &str) -> String {
     testdata(&format!("agent-files/{name}"))
@@ -157,6 +167,135 @@ fn claude_code_transcripts_count_each_call_once_also_beside_its_telemetry() {
     assert_eq!(model_row(&transcript, "claude-opus-5-5")["cost"], row["cost"]);
 }
 
+/// The Codex session's truth and its list-price cost.
+fn codex_truth() -> (BTreeMap<String, Tokens>, Value) {
+    (truth(CODEX_ROLLOUT), expected("agent-files")["files"][CODEX_ROLLOUT]["cost_usd"]["gpt-5.5"].clone())
+}
+
+#[test]
+fn codex_transcripts_count_each_call_once_also_beside_its_telemetry() {
+    let (want, cost) = codex_truth();
+    let (rollout, otlp) = (file(CODEX_ROLLOUT), CODEX_OTLP.map(file));
+    let runs: [&[&str]; 5] = [
+        &[&rollout],
+        &[&rollout, &rollout],
+        &[&otlp[0], &otlp[1]],
+        &[&otlp[0], &otlp[1], &rollout],
+        &[&rollout, &otlp[0]],
+    ];
+    for args in runs {
+        let run = otelcost(&[&["report", "--format", "json"], args].concat());
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(rows(&report), want, "{args:?}");
+        assert_eq!(model_row(&report, "gpt-5.5")["cost"], cost, "{args:?}");
+        assert!(!run.stderr.contains("error"), "{}", run.stderr);
+    }
+    // The transcript's calls are Codex's own process's (its `originator`): one service.
+    let by_service = report_json(&[&otlp[0], &rollout, "--by", "service"]);
+    assert_eq!(by_service["rows"].as_array().unwrap().len(), 1, "{by_service}");
+    assert_eq!(by_service["rows"][0]["group"]["service"], "codex_exec");
+}
+
+#[test]
+fn a_codex_transcripts_repeated_counts_and_turns_longer_than_a_chunk_count_once_with_the_model() {
+    let (want, cost) = codex_truth();
+    let text = std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap();
+    let mut lines: Vec<String> = Vec::new();
+    for line in text.lines() {
+        lines.push(line.into());
+        // Codex writes a token_count line again, later, with nothing new (a rate-limit refresh).
+        if line.contains("\"type\":\"token_count\"") {
+            lines.push(line.replacen("\"timestamp\":\"2026-12-03T13:54:3", "\"timestamp\":\"2026-12-03T13:55:3", 1));
+        }
+        // A tool output longer than the reader's 4 MiB chunks: the calls after it are read
+        // in another chunk than the turn that names their model.
+        if line.contains("\"type\":\"turn_context\"") {
+            let output = "x".repeat(5 << 20);
+            lines.push(format!(
+                r#"{{"timestamp":"2026-12-03T13:54:32.900Z","type":"response_item","payload":{{"type":"function_call_output","output":"{output}"}}}}"#
+            ));
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("rollout.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let report = report_json(&[path.to_str().unwrap()]);
+    assert_eq!(rows(&report), want);
+    assert_eq!(model_row(&report, "gpt-5.5")["cost"], cost);
+}
+
+#[test]
+fn a_codex_forks_replay_of_its_parents_history_is_the_parents_calls() {
+    let (want, cost) = codex_truth();
+    let parent = std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap();
+    // A fork's file: its own session_meta, then the parent's, and the parent's history
+    // replayed at the time of the fork.
+    let meta = parent.lines().next().unwrap();
+    let own = meta.replace("01a23c2f-73aa-70d0-9520-063477c380c0", "01a23c30-0000-7000-8000-00000000f0c5");
+    let replayed = parent.replace("\"timestamp\":\"2026-12-03T13:54:3", "\"timestamp\":\"2026-12-03T14:10:0");
+    let dir = tempfile::tempdir().unwrap();
+    let fork = dir.path().join("fork.jsonl");
+    std::fs::write(&fork, format!("{own}\n{replayed}")).unwrap();
+    for args in [vec![fork.to_str().unwrap()], vec![&file(CODEX_ROLLOUT), fork.to_str().unwrap()]] {
+        let report = report_json(&args);
+        assert_eq!(rows(&report), want, "{args:?}");
+        assert_eq!(model_row(&report, "gpt-5.5")["cost"], cost, "{args:?}");
+    }
+}
+
+#[test]
+fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
+    const LAST_INPUT: &str = "\"last_token_usage\":{\"input_tokens\":4200";
+    let broken = Broken::new(CODEX_ROLLOUT, "\"type\":\"token_count\"", LAST_INPUT, &LAST_INPUT.replace(":4", ":-4"));
+    let mut want = truth(CODEX_ROLLOUT);
+    want.get_mut("gpt-5.5").unwrap().input -= 4200;
+    broken.check(want, "log record 1 \"token_count\": payload.info.last_token_usage.input_tokens = -4200");
+    let (p, text) = (&broken.path, std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap());
+    // A line with only the running total (no last response's usage) is not read, and said.
+    let total_only: Vec<String> = text
+        .lines()
+        .map(|l| match (l.find(",\"last_token_usage\":{"), l.contains("\"type\":\"token_count\"")) {
+            (Some(at), true) => format!("{}{}", &l[..at], &l[at + l[at..].find('}').unwrap() + 1..]),
+            _ => l.into(),
+        })
+        .collect();
+    std::fs::write(p, total_only.join("\n")).unwrap();
+    let run = otelcost(&["report", p, "--format", "json"]);
+    assert_eq!(serde_json::from_str::<Value>(&run.stdout).unwrap()["total"]["requests"], 0);
+    let warning = "warning: usage-like data no emitter module reads: payload.info.total_token_usage.input_tokens";
+    assert!(run.stderr.contains(warning), "{}", run.stderr);
+}
+
+#[test]
+fn droid_session_totals_count_without_inventing_calls_priced_only_as_the_user_says() {
+    let dir = tempfile::tempdir().unwrap();
+    for name in DROID {
+        let run = otelcost(&["report", &file(name), &file(name), &file(DROID_TRACES), "--format", "json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        let report: Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(rows(&report), truth(name), "{name}");
+        // A custom model's name is not a model id: unpriced, and why is said once.
+        assert_eq!(model_row(&report, "custom:Fake-0")["cost"], Value::Null, "{name}");
+        assert_eq!(run.stderr.matches("warning: Factory Droid's OpenTelemetry carries").count(), 1, "{}", run.stderr);
+        assert!(run.stderr.contains("no price for model \"custom:Fake-0\""), "{}", run.stderr);
+        // Priced by the user's entry for that name at the real model's list prices.
+        let priced = &expected("agent-files")["files"][name]["cost_usd_priced_as"]["custom:Fake-0"];
+        let rate = |i: usize| priced[i].as_str().unwrap();
+        let toml = dir.path().join("droid.toml");
+        let entry = format!(
+            "[[model]]\nid = \"custom:Fake-0\"\ninput_mtok = \"{}\"\ncache_read_mtok = \"{}\"\ncache_write_mtok = \"{}\"\noutput_mtok = \"{}\"\n",
+            rate(1),
+            rate(2),
+            rate(3),
+            rate(4)
+        );
+        std::fs::write(&toml, entry).unwrap();
+        let report = report_json(&[&file(name), "--prices", toml.to_str().unwrap()]);
+        assert_eq!(model_row(&report, "custom:Fake-0")["cost"], rate(5), "{name} as {}", rate(0));
+    }
+}
+
 #[test]
 fn continue_cli_metrics_count_its_tokens_without_inventing_calls_and_say_what_they_lose() {
     let e = expected("agent-files");
@@ -197,31 +336,50 @@ fn kilo_codes_telemetry_is_said_to_have_no_usage() {
     assert!(!opencode.stderr.contains("Kilo"), "{}", opencode.stderr);
 }
 
+/// An agent's file with a value broken on the first line that has `marker`, and a JSON
+/// line cut short at its end.
+struct Broken {
+    _dir: tempfile::TempDir,
+    path: String,
+    /// The broken value's line and the cut line.
+    lines: (usize, usize),
+}
+
+impl Broken {
+    fn new(name: &str, marker: &str, from: &str, to: &str) -> Broken {
+        let dir = tempfile::tempdir().unwrap();
+        let text = std::fs::read_to_string(file(name)).unwrap();
+        let first_call = text.lines().position(|l| l.contains(marker)).unwrap();
+        let lines: Vec<String> = text
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i == first_call { l.replace(from, to) } else { l.into() })
+            .collect();
+        let path = dir.path().join(name);
+        std::fs::write(&path, lines.join("\n") + "\n{\"level\":30,\"timestamp\":").unwrap();
+        Broken { path: path.display().to_string(), _dir: dir, lines: (first_call + 1, lines.len() + 1) }
+    }
+
+    /// The rest is counted as `want`; the broken value is a problem at its line that
+    /// starts with `bad`, the cut line one at its own; `--strict` fails.
+    fn check(&self, want: BTreeMap<String, Tokens>, bad: &str) {
+        let p = &self.path;
+        let run = otelcost(&["report", p, "--format", "json"]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), want, "{}", run.stderr);
+        let bad = format!("{p}:{}: {bad}: token count is negative", self.lines.0);
+        assert!(run.stderr.contains(&bad), "{}", run.stderr);
+        assert!(run.stderr.contains(&format!("{p}:{}: JSON", self.lines.1)), "{}", run.stderr);
+        assert_ne!(otelcost(&["report", p, "--strict"]).code, 0);
+    }
+}
+
 #[test]
 fn broken_lines_of_an_agents_file_are_problems_at_their_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let text = std::fs::read_to_string(file(CLINE)).unwrap();
-    let first_call = text.lines().position(|l| l.contains("\"task.tokens\"")).unwrap();
-    let lines: Vec<String> = text
-        .lines()
-        .enumerate()
-        .map(|(i, l)| if i == first_call { l.replace("\"tokensIn\":300", "\"tokensIn\":-300") } else { l.into() })
-        .collect();
-    let path = dir.path().join("cline.log");
-    std::fs::write(&path, lines.join("\n") + "\n{\"level\":30,\"name\":\"cline.cli\",").unwrap();
-    let p = path.display().to_string();
-    let run = otelcost(&["report", &p, "--format", "json"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    let broken = Broken::new(CLINE, "\"task.tokens\"", "\"tokensIn\":300", "\"tokensIn\":-300");
     let mut want = truth(CLINE);
     want.get_mut("claude-sonnet-4-5").unwrap().input -= 300;
-    assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), want, "{}", run.stderr);
-    let bad = format!(
-        "{p}:{}: log record 1 \"task.tokens\": properties.tokensIn = -300: token count is negative",
-        first_call + 1
-    );
-    assert!(run.stderr.contains(&bad), "{}", run.stderr);
-    assert!(run.stderr.contains(&format!("{p}:{}: JSON", lines.len() + 1)), "{}", run.stderr);
-    assert_ne!(otelcost(&["report", &p, "--strict"]).code, 0);
+    broken.check(want, "log record 1 \"task.tokens\": properties.tokensIn = -300");
 }
 
 #[test]

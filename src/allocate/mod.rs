@@ -106,6 +106,13 @@ pub struct Unpriced {
     pub tokens: TokenBuckets,
 }
 
+/// Most requests first, then by model and provider: one order however the calls came.
+fn sort_unpriced(list: &mut [Unpriced]) {
+    list.sort_by(|a, b| {
+        b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)).then_with(|| a.provider.cmp(&b.provider))
+    });
+}
+
 pub const NONE: &str = "(none)";
 
 /// Groups priced calls into a report: rows by cost (highest first), a total, and every
@@ -153,7 +160,7 @@ pub fn group(
     // Priced rows by cost, highest first; fully unpriced rows after them.
     shape::sort(&mut rows, SortBy::Cost);
     let mut unpriced: Vec<Unpriced> = unpriced.into_values().collect();
-    unpriced.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)));
+    sort_unpriced(&mut unpriced);
     let group_by = grouping.dimensions.iter().map(|(name, _)| name.clone()).collect();
     // Entries are per row; the report's list of prices applied covers the whole.
     total.price_entries.clear();

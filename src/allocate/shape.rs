@@ -164,7 +164,7 @@ pub fn merge(reports: Vec<(String, Report)>, notes: &mut Vec<String>) -> Result<
         };
     }
     sort(&mut merged.rows, SortBy::Cost);
-    merged.unpriced.sort_by(|a, b| b.requests.cmp(&a.requests).then_with(|| a.model.cmp(&b.model)));
+    super::sort_unpriced(&mut merged.unpriced);
     Ok(merged)
 }
 

@@ -11,7 +11,18 @@
 //!   (`type: "session"`) has `version` in place of `parentId`.
 //! - Claude Code's transcript (`~/.claude/projects/<project>/<session>.jsonl`): every line
 //!   has `type` and `sessionId`.
+//! - Factory Droid's session settings (`~/.factory/sessions/<cwd>/<session>.settings.json`,
+//!   one pretty-printed object): `tokenUsage` with `autonomyLevel`, `autonomyMode` or
+//!   `providerLock`; its time is `providerLockTimestamp`.
+//! - OpenCode's and Kilo Code's `export <session>` (one document): `info` (the session)
+//!   and `messages`, each with its own `info`: one record per message, its time the
+//!   message's completion (`time.completed`, milliseconds).
+//! - Codex's transcript (see `rollout.rs`): `{"timestamp", "type", "payload"}`, recognised
+//!   by its first line (`session_meta`); its lines get what earlier lines said (session,
+//!   model) from the file's [`LineContext`], and its `service.name` is the `originator`,
+//!   as Codex's own OpenTelemetry names it.
 
+use super::rollout::LineContext;
 use super::sdk::{flat, json_error, string, time};
 use super::view::*;
 use super::DecodeError;
@@ -28,6 +39,9 @@ enum Agent {
     Cline,
     Pi,
     ClaudeCode,
+    Codex,
+    Droid,
+    SessionExport,
 }
 
 impl Agent {
@@ -36,6 +50,10 @@ impl Agent {
             Agent::Cline => "\"cline\"",
             Agent::Pi => "\"pi\"",
             Agent::ClaudeCode => "\"claude-code\"",
+            Agent::Codex => "\"codex\"",
+            Agent::Droid => "\"droid\"",
+            // Kilo Code (a fork) names its service as OpenCode does.
+            Agent::SessionExport => "\"opencode\"",
         }
     }
 
@@ -44,6 +62,9 @@ impl Agent {
             Agent::Cline => "cline.log",
             Agent::Pi => "pi.session",
             Agent::ClaudeCode => "claude_code.transcript",
+            Agent::Codex => "codex.rollout",
+            Agent::Droid => "droid.settings",
+            Agent::SessionExport => "opencode.export",
         }
     }
 }
@@ -71,6 +92,19 @@ struct Top<'a> {
     timestamp: Raw<'a>,
     #[serde(rename = "sessionId", borrow)]
     session_id: Raw<'a>,
+    payload: Option<IgnoredAny>,
+    #[serde(rename = "tokenUsage")]
+    token_usage: Option<IgnoredAny>,
+    #[serde(rename = "autonomyLevel")]
+    autonomy_level: Option<IgnoredAny>,
+    #[serde(rename = "autonomyMode")]
+    autonomy_mode: Option<IgnoredAny>,
+    #[serde(rename = "providerLock")]
+    provider_lock: Option<IgnoredAny>,
+    #[serde(rename = "providerLockTimestamp", borrow)]
+    provider_lock_timestamp: Raw<'a>,
+    info: Option<IgnoredAny>,
+    messages: Option<IgnoredAny>,
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -83,7 +117,9 @@ fn text_of(raw: Raw<'_>) -> Option<Str<'_>> {
 }
 
 impl Top<'_> {
-    fn agent(&self) -> Option<Agent> {
+    /// The agent whose line this is; a Codex line other than the first (`session_meta`)
+    /// only in a Codex transcript.
+    fn agent(&self, context: Option<&LineContext>) -> Option<Agent> {
         let cline = text_of(self.name).is_some_and(|n| n.starts_with("cline"))
             && self.level.is_some()
             && self.msg.is_some()
@@ -94,10 +130,18 @@ impl Top<'_> {
             && self.timestamp.is_some()
             && (self.parent_id || (tag.as_deref() == Some("session") && self.version.is_some()));
         let claude = tag.is_some() && text_of(self.session_id).is_some();
-        match (cline, pi, claude) {
-            (true, false, false) => Some(Agent::Cline),
-            (false, true, false) => Some(Agent::Pi),
-            (false, false, true) => Some(Agent::ClaudeCode),
+        let in_codex_file = context.is_some_and(LineContext::is_codex) || tag.as_deref() == Some("session_meta");
+        let codex = in_codex_file && tag.is_some() && self.payload.is_some() && self.timestamp.is_some();
+        let droid = self.token_usage.is_some()
+            && (self.autonomy_level.is_some() || self.autonomy_mode.is_some() || self.provider_lock.is_some());
+        let export = self.info.is_some() && self.messages.is_some() && tag.is_none();
+        match (cline, pi, claude, codex, droid, export) {
+            (true, false, false, false, false, false) => Some(Agent::Cline),
+            (false, true, false, false, false, false) => Some(Agent::Pi),
+            (false, false, true, false, false, false) => Some(Agent::ClaudeCode),
+            (false, false, false, true, false, false) => Some(Agent::Codex),
+            (false, false, false, false, true, false) => Some(Agent::Droid),
+            (false, false, false, false, false, true) => Some(Agent::SessionExport),
             _ => None,
         }
     }
@@ -105,37 +149,102 @@ impl Top<'_> {
 
 /// Whether a JSON object is a line of an agent's file read here (top-level keys only).
 pub fn is_record(text: &[u8]) -> bool {
-    serde_json::from_slice::<Top>(text).ok().and_then(|top| top.agent()).is_some()
+    serde_json::from_slice::<Top>(text).ok().and_then(|top| top.agent(None)).is_some()
 }
 
-/// Decodes one line of an agent's file as a request of one log record; `Ok(None)`: JSON,
-/// but no agent's line.
-pub fn decode(text: &str) -> Result<Option<Request<'_>>, DecodeError> {
+/// Decodes one line of an agent's file as a request of one log record, with what the
+/// file's earlier lines said (`context`); `Ok(None)`: JSON, but no agent's line.
+pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Option<Request<'a>>, DecodeError> {
     let top: Top = serde_json::from_str(text).map_err(json_error)?;
-    let Some(agent) = top.agent() else { return Ok(None) };
+    let Some(agent) = top.agent(context) else { return Ok(None) };
+    if agent == Agent::SessionExport {
+        return Ok(Some(request(agent, None, export_messages(text)?)));
+    }
     let whole: &RawValue = serde_json::from_str(text).map_err(json_error)?;
     let mut attributes = Vec::new();
     flatten("", whole, &mut attributes)?;
     let (when, name) = match agent {
         Agent::Cline => (time(top.time, "time")?, text_of(top.event).or(text_of(top.msg))),
         Agent::Pi | Agent::ClaudeCode => (time(top.timestamp, "timestamp")?, text_of(top.tag)),
+        // Named by the payload's type (`token_count`), where it has one.
+        Agent::Codex => {
+            let payload_type = attributes.iter().find(|kv| kv.key == "payload.type").and_then(|kv| match kv.value {
+                Some(AttrValue::Plain(raw)) => text_of(Some(raw)),
+                _ => None,
+            });
+            (time(top.timestamp, "timestamp")?, payload_type.or(text_of(top.tag)))
+        }
+        Agent::Droid => (time(top.provider_lock_timestamp, "providerLockTimestamp")?, None),
+        Agent::SessionExport => (None, None),
     };
-    let service: Raw<'static> = serde_json::from_str(agent.service()).ok();
+    let mut service = None;
+    if let (Agent::Codex, Some(context)) = (agent, context) {
+        service = context.originator();
+        for (key, value) in context.carried() {
+            attributes.extend(value.map(|v| KeyValue { key: key.into(), value: Some(AttrValue::Plain(v)) }));
+        }
+    }
     let record = LogRecord {
         time_unix_nano: when.unwrap_or(0),
         event_name: name.unwrap_or_default(),
         attributes,
         ..Default::default()
     };
-    Ok(Some(Request::Logs(vec![ResourceLogs {
+    Ok(Some(request(agent, service, vec![record])))
+}
+
+/// The request of an agent's records, its service named `service` or after the agent.
+fn request<'a>(agent: Agent, service: Option<&'a RawValue>, log_records: Vec<LogRecord<'a>>) -> Request<'a> {
+    let service = service.or_else(|| serde_json::from_str(agent.service()).ok());
+    Request::Logs(vec![ResourceLogs {
         resource: Resource {
             attributes: vec![KeyValue { key: "service.name".into(), value: service.map(AttrValue::Plain) }],
         },
         scope_logs: vec![ScopeLogs {
             scope: Scope { name: agent.scope().into(), version: Cow::Borrowed("") },
-            log_records: vec![record],
+            log_records,
         }],
-    }])))
+    }])
+}
+
+/// An OpenCode or Kilo Code export's messages, one record each, named by their role.
+fn export_messages(text: &str) -> Result<Vec<LogRecord<'_>>, DecodeError> {
+    #[derive(Deserialize)]
+    struct Export<'a> {
+        #[serde(borrow)]
+        messages: Vec<Message<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Message<'a> {
+        #[serde(borrow)]
+        info: &'a RawValue,
+    }
+    #[derive(Default, Deserialize)]
+    struct Info<'a> {
+        #[serde(borrow)]
+        role: Raw<'a>,
+        time: Option<Times>,
+    }
+    #[derive(Default, Deserialize)]
+    struct Times {
+        completed: Option<u64>,
+        created: Option<u64>,
+    }
+    let export: Export = serde_json::from_str(text).map_err(json_error)?;
+    let mut records = Vec::with_capacity(export.messages.len());
+    for message in export.messages {
+        let info: Info = serde_json::from_str(message.info.get()).map_err(json_error)?;
+        let millis = info.time.and_then(|t| t.completed.or(t.created)).unwrap_or(0);
+        let mut attributes = Vec::new();
+        flatten("", message.info, &mut attributes)?;
+        records.push(LogRecord {
+            time_unix_nano: millis.saturating_mul(1_000_000),
+            event_name: text_of(info.role).unwrap_or_default(),
+            attributes,
+            ..Default::default()
+        });
+    }
+    Ok(records)
 }
 
 /// The fields of an object under `prefix`, nested objects as dotted keys; arrays and
@@ -158,26 +267,69 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const FILES: [&str; 3] = [
+    const FILES: [&str; 4] = [
         include_str!("../../testdata/agent-files/cline-3.0.65-cline.log"),
         include_str!("../../testdata/agent-files/pi-0.73.1-session-openai.jsonl"),
         include_str!("../../testdata/agent-files/claude-code-2.1.332-transcript.jsonl"),
+        include_str!("../../testdata/agent-files/codex-0.171.0-rollout.jsonl"),
     ];
 
     #[test]
     fn every_line_of_the_real_files_is_an_agents_line() {
         for file in FILES {
+            let mut context = LineContext::for_file(file.lines().next().unwrap().as_bytes());
+            assert!(is_record(file.lines().next().unwrap().as_bytes()));
             for line in file.lines() {
-                assert!(is_record(line.as_bytes()), "{line}");
-                assert!(matches!(decode(line), Ok(Some(Request::Logs(_)))), "{line}");
+                context.advance(line.as_bytes());
+                assert!(matches!(decode(line, Some(&context)), Ok(Some(Request::Logs(_)))), "{line}");
             }
         }
+    }
+
+    #[test]
+    fn a_codex_line_gets_its_service_session_and_model_from_the_lines_before() {
+        let file = FILES[3];
+        let mut context = LineContext::for_file(file.lines().next().unwrap().as_bytes());
+        let counts: Vec<&str> = file.lines().filter(|l| l.contains("\"type\":\"token_count\"")).collect();
+        // Not a Codex line without its file: only the first line tells.
+        assert!(matches!(decode(counts[0], None), Ok(None)));
+        file.lines().take_while(|l| *l != counts[0]).for_each(|l| context.advance(l.as_bytes()));
+        let Ok(Some(Request::Logs(logs))) = decode(counts[0], Some(&context)) else { panic!("a log record") };
+        let service = logs[0].resource.attributes[0].value.unwrap().get();
+        assert_eq!(service, Value::Str("codex_exec".into()));
+        let record = &logs[0].scope_logs[0].log_records[0];
+        assert_eq!(record.event_name, "token_count");
+        let carried: Vec<(&str, Value)> = record.attributes[record.attributes.len() - 3..]
+            .iter()
+            .map(|kv| (&*kv.key, kv.value.unwrap().get()))
+            .collect();
+        assert_eq!(
+            carried,
+            [
+                ("rollout.session", Value::Str("01a23c2f-73aa-70d0-9520-063477c380c0".into())),
+                ("rollout.thread", Value::Str("01a23c2f-73aa-70d0-9520-063477c380c0".into())),
+                ("turn_context.model", Value::Str("gpt-5.5".into()))
+            ]
+        );
+    }
+
+    #[test]
+    fn an_export_is_one_record_per_message_at_its_completion() {
+        let export = include_str!("../../testdata/agent-files/kilo-7.7.7-export-openai.json");
+        assert!(is_record(export.as_bytes()));
+        let Ok(Some(Request::Logs(logs))) = decode(export, None) else { panic!("log records") };
+        assert_eq!(logs[0].scope_logs[0].scope.name, "opencode.export");
+        let records = &logs[0].scope_logs[0].log_records;
+        let roles: Vec<&str> = records.iter().map(|r| &*r.event_name).collect();
+        assert_eq!(roles, ["user", "assistant", "assistant", "assistant"]);
+        assert_eq!(records[1].time_unix_nano % 1_000_000, 0);
+        assert!(records[1].attributes.iter().any(|kv| kv.key == "tokens.cache.read"));
     }
 
     proptest! {
         #[test]
         fn mutated_lines_never_panic(
-            which in 0usize..3, line in any::<usize>(), cut in 0usize..4096,
+            which in 0usize..4, line in any::<usize>(), cut in 0usize..4096,
             flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8)
         ) {
             let lines: Vec<&str> = FILES[which].lines().collect();
@@ -188,8 +340,10 @@ mod tests {
                 bytes[i] = *byte;
             }
             let _ = is_record(&bytes);
+            let mut context = LineContext::for_file(FILES[which].lines().next().unwrap_or_default().as_bytes());
+            context.advance(&bytes);
             if let Ok(text) = std::str::from_utf8(&bytes) {
-                let _ = decode(text);
+                let _ = decode(text, Some(&context));
             }
         }
     }
@@ -200,13 +354,21 @@ mod tests {
         let pi_header = r#"{"type":"session","version":3,"id":"0a","timestamp":"2026-12-03T13:31:22.624Z","cwd":"/w"}"#;
         let pi_entry = r#"{"type":"message","id":"ca98ae9d","parentId":null,"timestamp":"2026-12-03T13:31:35.368Z","message":{"role":"assistant","content":[{"type":"text"}],"usage":{"input":2000,"cost":{"total":0.002398}}}}"#;
         let claude = r#"{"type":"cost-state","sessionId":"dcdcd2b9","totalCostUSD":0.0237}"#;
-        for line in [cline, pi_header, pi_entry, claude] {
+        let droid = r#"{"model":"custom:Fake-0","autonomyLevel":"low","tokenUsage":{"inputTokens":490}}"#;
+        for line in [cline, pi_header, pi_entry, claude, droid] {
             assert!(is_record(line.as_bytes()), "{line}");
         }
-        for other in [r#"{"level":30,"time":"t","name":"app","msg":"m"}"#, r#"{"type":"x","id":"1"}"#, "[1]"] {
+        let others = [
+            r#"{"level":30,"time":"t","name":"app","msg":"m"}"#,
+            r#"{"type":"x","id":"1"}"#,
+            "[1]",
+            r#"{"model":"m","tokenUsage":{"inputTokens":1}}"#,
+            r#"{"timestamp":"t","type":"event_msg","payload":{}}"#,
+        ];
+        for other in others {
             assert!(!is_record(other.as_bytes()), "{other}");
         }
-        let Ok(Some(Request::Logs(logs))) = decode(pi_entry) else { panic!("a log record") };
+        let Ok(Some(Request::Logs(logs))) = decode(pi_entry, None) else { panic!("a log record") };
         let record = &logs[0].scope_logs[0].log_records[0];
         assert_eq!(record.event_name, "message");
         assert_eq!(record.time_unix_nano, 1_796_304_695_368_000_000);
@@ -215,7 +377,7 @@ mod tests {
             keys,
             ["type", "id", "parentId", "timestamp", "message.role", "message.usage.input", "message.usage.cost.total"]
         );
-        let Ok(Some(Request::Logs(logs))) = decode(cline) else { panic!("a log record") };
+        let Ok(Some(Request::Logs(logs))) = decode(cline, None) else { panic!("a log record") };
         assert_eq!(logs[0].scope_logs[0].log_records[0].event_name, "task.tokens");
         assert_eq!(logs[0].scope_logs[0].scope.name, "cline.log");
     }

@@ -8,11 +8,13 @@
 
 mod agent;
 mod proto;
+mod rollout;
 mod sdk;
 mod value;
 mod view;
 
 pub use proto::sniff_signal;
+pub use rollout::LineContext;
 pub use value::{BadNumber, LazyValue, MAX_COST_USD, MAX_COUNT};
 pub use view::*;
 
@@ -62,11 +64,12 @@ pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
 
 /// Decodes one record of a file that is not OTLP (a JS SDK object, a Copilot CLI line, a
 /// Python console exporter record, a line of an agent's log or session file) as a request
-/// of that one record. `Ok(None)`: JSON, but none of those shapes.
-pub fn sdk_json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
+/// of that one record, with what the file's earlier lines said (`context`, for the files
+/// whose lines need it). `Ok(None)`: JSON, but none of those shapes.
+pub fn sdk_json<'a>(text: &'a [u8], context: Option<&'a LineContext>) -> Result<Option<Request<'a>>, DecodeError> {
     match sdk::decode(text)? {
         Some(request) => Ok(Some(request)),
-        None => agent::decode(std::str::from_utf8(text).unwrap_or_default()),
+        None => agent::decode(std::str::from_utf8(text).unwrap_or_default(), context),
     }
 }
 
@@ -129,7 +132,7 @@ mod tests {
         assert_eq!(gemini.len(), 12);
         let mut signals = Vec::new();
         for record in gemini {
-            let request = sdk_json(record).unwrap().unwrap();
+            let request = sdk_json(record, None).unwrap().unwrap();
             walk(&request);
             signals.push(match request {
                 Request::Traces(_) => 't',
@@ -140,14 +143,14 @@ mod tests {
         assert_eq!(signals.iter().collect::<String>(), "tllllllllllm");
         for line in COPILOT_FILE.split(|&b| b == b'\n').filter(|l| !l.is_empty()) {
             assert!(json(line).unwrap().is_none(), "not OTLP");
-            walk(&sdk_json(line).unwrap().unwrap());
+            walk(&sdk_json(line, None).unwrap().unwrap());
         }
     }
 
     #[test]
     fn a_gemini_span_reads_like_otlp() {
         let span = pretty_records(GEMINI_OUTFILE)[0];
-        let Request::Traces(rs) = sdk_json(span).unwrap().unwrap() else { panic!("a span") };
+        let Request::Traces(rs) = sdk_json(span, None).unwrap().unwrap() else { panic!("a span") };
         let s = &rs[0].scope_spans[0].spans[0];
         assert_eq!(s.name, "llm_call");
         assert_eq!(s.start_time_unix_nano, 1_795_694_216_405_000_000);
@@ -164,7 +167,7 @@ mod tests {
     #[test]
     fn circular_end_times_take_the_batchs_collection_time() {
         let batch = *pretty_records(GEMINI_OUTFILE).last().unwrap();
-        let Request::Metrics(rm) = sdk_json(batch).unwrap().unwrap() else { panic!("metrics") };
+        let Request::Metrics(rm) = sdk_json(batch, None).unwrap().unwrap() else { panic!("metrics") };
         let metrics = &rm[0].scope_metrics[0].metrics;
         let usage = metrics.iter().find(|m| m.name == "gemini_cli.token.usage").unwrap();
         let sum = usage.sum.as_ref().unwrap();
@@ -221,7 +224,7 @@ mod tests {
             }
             let _ = sniff_signal(&bytes);
             if let Ok(Some(r)) = json(&bytes) { walk(&r) }
-            if let Ok(Some(r)) = sdk_json(&bytes) { walk(&r) }
+            if let Ok(Some(r)) = sdk_json(&bytes, None) { walk(&r) }
             let _ = is_telemetry(&bytes);
         }
 
@@ -246,7 +249,7 @@ mod tests {
                     bytes[i] = *byte;
                 }
             }
-            if let Ok(Some(r)) = sdk_json(&bytes) { walk(&r) }
+            if let Ok(Some(r)) = sdk_json(&bytes, None) { walk(&r) }
             let _ = is_telemetry(&bytes);
         }
 

@@ -32,7 +32,7 @@ const USAGE: &[(&str, UsageField)] = &[
 ];
 
 fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
-    if record.scope != "cline.log" || record.resource.service.as_deref() != Some("cline") {
+    if !record.is_agent_file("cline.log", "cline") {
         return Claim::NotMine;
     }
     if record.text("event").as_deref() != Some("task.tokens") {

@@ -11,6 +11,17 @@
 //! the response, a few milliseconds apart, so they share `CallKey::UsageAt` keys.
 //! Metrics carry no conversation: reconcile counts them only for a process (service)
 //! with no per-call record.
+//!
+//! Codex's session transcript (`rollout-*.jsonl`, see decode's `rollout.rs`): each
+//! `event_msg` / `token_count` line holds the last response's usage (`last_token_usage`,
+//! the same counts as the completed event) and the session's running total
+//! (`total_token_usage`). Codex writes the line again with nothing new (a rate-limit
+//! refresh): the running total then stays, so the session and running total are one
+//! call's strong identity (a fork replays its parent's history after the parent's
+//! `session_meta`: those are the parent's calls), and the counts at a time its hint, shared with the completed
+//! event and span of the same response (the transcript's service is the `originator`,
+//! Codex's OpenTelemetry service name, so both meet in one scope). The newer
+//! `token_usage_record` line repeats the same responses and is not counted.
 
 use super::metric::{histogram_value, is_cumulative, number_value, Measure, MetricPoint, PointValue, UsageField};
 use super::usage::{InputCache, RawUsage};
@@ -50,6 +61,19 @@ const SPAN_USAGE: &[(&str, UsageField)] = &[
     ("codex.usage.reasoning_output_tokens", UsageField::Reasoning),
     ("gen_ai.usage.reasoning.output_tokens", UsageField::Reasoning),
 ];
+
+/// A transcript's `token_count` line: the last response (`total_token_usage` has the
+/// same keys, for the session so far).
+const ROLLOUT_USAGE: &[(&str, UsageField)] = &[
+    ("payload.info.last_token_usage.input_tokens", UsageField::Input),
+    ("payload.info.last_token_usage.output_tokens", UsageField::Output),
+    ("payload.info.last_token_usage.cached_input_tokens", UsageField::CacheRead),
+    ("payload.info.last_token_usage.cache_write_input_tokens", UsageField::CacheWrite),
+    ("payload.info.last_token_usage.reasoning_output_tokens", UsageField::Reasoning),
+];
+const RUNNING_TOTAL: &str = "payload.info.total_token_usage";
+/// The scope decode gives a transcript's lines.
+const ROLLOUT: &str = "codex.rollout";
 
 /// `session_task.turn`: the whole turn, every response of it.
 const TURN_USAGE: &[(&str, UsageField)] = &[
@@ -99,6 +123,9 @@ fn observation(
 /// `codex.sse_event` with `response.completed` and token counts: one model response.
 /// Every other Codex event (and the completed event without counts) carries none.
 fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+    if record.scope == ROLLOUT {
+        return rollout(log, record);
+    }
     let name = own_text(&log.attributes, "event.name");
     let named = name.as_deref().is_some_and(|n| n.starts_with("codex."));
     if !named && !is_codex(record) {
@@ -113,6 +140,37 @@ fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     let time = if log.time_unix_nano != 0 { log.time_unix_nano } else { log.observed_time_unix_nano };
     let mut o = observation(record, Signal::Logs, Role::ModelCall, time, &usage, &log.attributes);
     o.keys.extend(CallKey::usage_at(time, &o.tokens));
+    Claim::Mine(Some(o))
+}
+
+/// A transcript line: a `token_count` with the last response's usage is one call.
+fn rollout(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+    let usage = RawUsage::read(&log.attributes, ROLLOUT_USAGE);
+    let token_count = record.text("payload.type").as_deref() == Some("token_count");
+    if token_count && !usage.is_present() && record.text(&format!("{RUNNING_TOTAL}.total_tokens")).is_some() {
+        // Only the running total (older Codex): not read, so the usage nothing reads is told.
+        return Claim::NotMine;
+    }
+    if !token_count || !usage.is_present() {
+        return Claim::Mine(None);
+    }
+    let time = log.time_unix_nano;
+    let mut o = observation(record, Signal::Logs, Role::ModelCall, time, &usage, &[]);
+    // The model of the turn (decode carries it from the `turn_context` line before).
+    o.model = record.text("payload.info.model").or_else(|| record.text("turn_context.model"));
+    o.session = record.text("rollout.session");
+    o.keys.extend(CallKey::usage_at(time, &o.tokens));
+    let total: Vec<String> = log
+        .attributes
+        .iter()
+        .filter(|kv| kv.key.strip_prefix(RUNNING_TOTAL).is_some_and(|k| k.starts_with('.')))
+        .map(|kv| format!("{}={}", kv.key, kv.value.and_then(|v| v.get().render()).unwrap_or_default()))
+        .collect();
+    // The session whose running total it is: a fork's replay of its parent's history is
+    // the parent's calls (one call each beside the parent's own file).
+    if let (false, Some(thread)) = (total.is_empty(), record.text("rollout.thread")) {
+        o.keys.push(CallKey::Event([0; 16], format!("{thread}\0{}", total.join(" "))));
+    }
     Claim::Mine(Some(o))
 }
 

@@ -14,6 +14,7 @@ mod cline;
 mod codex;
 mod continue_cli;
 mod copilot;
+mod droid;
 mod gemini_cli;
 mod haystack;
 mod kilo;
@@ -23,6 +24,7 @@ mod litellm;
 mod logfire;
 mod metric;
 mod mlflow;
+mod opencode_export;
 mod openinference;
 mod openlit;
 mod openllmetry;
@@ -160,6 +162,8 @@ const MODULES: &[&Module] = &[
     &pi::MODULE,
     &continue_cli::MODULE,
     &kilo::MODULE,
+    &droid::MODULE,
+    &opencode_export::MODULE,
     &openlit::MODULE,
     &litellm::MODULE,
     &openinference::MODULE,
@@ -476,6 +480,12 @@ impl<'r, 'a> Record<'r, 'a> {
     /// An attribute of the record, else of its resource.
     pub fn get(&self, key: &str) -> Option<Value<'a>> {
         lookup(self.attrs, key).or_else(|| lookup(self.resource.attrs, key))
+    }
+
+    /// Whether the record is a line of an agent's own file, as decode names it: its
+    /// scope and `service.name`.
+    pub fn is_agent_file(&self, scope: &str, service: &str) -> bool {
+        self.scope == scope && self.resource.service.as_deref() == Some(service)
     }
 
     /// An attribute of the record, else of its resource, as non-empty text.

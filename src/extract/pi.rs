@@ -31,7 +31,7 @@ const USAGE: &[(&str, UsageField)] = &[
 ];
 
 fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
-    if record.scope != "pi.session" || record.resource.service.as_deref() != Some("pi") {
+    if !record.is_agent_file("pi.session", "pi") {
         return Claim::NotMine;
     }
     let is_call = record.text("type").as_deref() == Some("message")

@@ -16,6 +16,8 @@ pub struct Chunk {
     pub layout: Layout,
     /// The route of the file's `route=…` directory (set by the reader of the file).
     pub route: Option<Route>,
+    /// What the file's lines before the chunk said that its lines need (Codex transcripts).
+    pub context: decode::LineContext,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -37,6 +39,8 @@ pub struct Unit<'a> {
     pub payload: UnitPayload<'a>,
     /// The route it was sent to.
     pub route: Option<&'a Route>,
+    /// What the lines before it in its file said that it needs (see `decode::LineContext`).
+    pub context: Option<&'a decode::LineContext>,
 }
 
 pub enum UnitPayload<'a> {
@@ -56,6 +60,7 @@ impl Chunk {
             Layout::JsonLines { first_line } => {
                 let ends = memchr::memchr_iter(b'\n', &self.data).chain([self.data.len()]);
                 let mut start = 0;
+                let mut context = self.context.clone();
                 for (i, end) in ends.enumerate() {
                     let line = &self.data[start..end];
                     start = end + 1;
@@ -63,17 +68,22 @@ impl Chunk {
                     if line.iter().all(u8::is_ascii_whitespace) {
                         continue;
                     }
+                    context.advance(line);
                     f(Ok(Unit {
                         location: at(Position::Line(first_line + i as u64)),
                         payload: UnitPayload::Json(line),
                         route,
+                        context: Some(&context),
                     }));
                 }
             }
             Layout::JsonValues { first_line } => values::each_value(&self.data, first_line, |value| match value {
-                Ok((text, line)) => {
-                    f(Ok(Unit { location: at(Position::Line(line)), payload: UnitPayload::Json(text), route }))
-                }
+                Ok((text, line)) => f(Ok(Unit {
+                    location: at(Position::Line(line)),
+                    payload: UnitPayload::Json(text),
+                    route,
+                    context: None,
+                })),
                 Err(line) => f(Err(Problem {
                     location: at(Position::Line(line)),
                     message: "the file ends inside this JSON value".into(),
@@ -97,12 +107,13 @@ impl Chunk {
                     } else {
                         UnitPayload::Proto(body, hint)
                     };
-                    f(Ok(Unit { location, payload, route }));
+                    f(Ok(Unit { location, payload, route, context: None }));
                     pos += 4 + len;
                 }
             }
             Layout::Body { hint } => {
-                f(Ok(Unit { location: at(Position::Whole), payload: UnitPayload::Proto(&self.data, hint), route }))
+                let payload = UnitPayload::Proto(&self.data, hint);
+                f(Ok(Unit { location: at(Position::Whole), payload, route, context: None }))
             }
         }
     }
@@ -145,6 +156,7 @@ fn json_lines(
     mut reader: Box<dyn BufRead + '_>,
     sink: &mut dyn Sink,
 ) -> Result<(), Problem> {
+    let mut context = decode::LineContext::for_file(&first);
     let mut data = first;
     let mut first_line = 1u64;
     let mut eof = false;
@@ -157,7 +169,7 @@ fn json_lines(
             let before = data.len();
             let wanted = (CHUNK_BYTES - before) as u64;
             if let Err(e) = (&mut reader).take(wanted).read_to_end(&mut data) {
-                return Err(cut_short(&name, data, first_line, &e, sink));
+                return Err(cut_short(&name, data, first_line, &mut context, &e, sink));
             }
             if data.len() == before {
                 eof = true;
@@ -168,7 +180,7 @@ fn json_lines(
             let before = data.len();
             let res = (&mut reader).take(MAX_RECORD_BYTES).read_until(b'\n', &mut data);
             match res {
-                Err(e) => return Err(cut_short(&name, data, first_line, &e, sink)),
+                Err(e) => return Err(cut_short(&name, data, first_line, &mut context, &e, sink)),
                 Ok(0) => eof = true,
                 Ok(_) if data.last() != Some(&b'\n') && (data.len() - before) as u64 >= MAX_RECORD_BYTES => {
                     return Err(Problem {
@@ -179,7 +191,7 @@ fn json_lines(
                 Ok(_) => {}
             }
         }
-        flush_lines(&name, &mut data, &mut first_line, sink);
+        flush_lines(&name, &mut data, &mut first_line, &mut context, sink);
     }
     Ok(())
 }
@@ -193,13 +205,14 @@ fn cut_short(
     name: &Arc<str>,
     mut data: Vec<u8>,
     mut first_line: u64,
+    context: &mut decode::LineContext,
     e: &std::io::Error,
     sink: &mut dyn Sink,
 ) -> Problem {
     let complete = data.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
     let partial = complete < data.len();
     data.truncate(complete);
-    flush_lines(name, &mut data, &mut first_line, sink);
+    flush_lines(name, &mut data, &mut first_line, context, sink);
     let lost = if partial { format!("; line {first_line} is incomplete and not read") } else { String::new() };
     Problem {
         location: Location { file: name.clone(), at: Position::Line(first_line) },
@@ -207,8 +220,15 @@ fn cut_short(
     }
 }
 
-/// Sends the complete lines of `data` as a chunk (all of it at the end of the stream).
-fn flush_lines(name: &Arc<str>, data: &mut Vec<u8>, first_line: &mut u64, sink: &mut dyn Sink) {
+/// Sends the complete lines of `data` as a chunk (all of it at the end of the stream),
+/// with the context its lines start from; `context` is then the next chunk's.
+fn flush_lines(
+    name: &Arc<str>,
+    data: &mut Vec<u8>,
+    first_line: &mut u64,
+    context: &mut decode::LineContext,
+    sink: &mut dyn Sink,
+) {
     if data.is_empty() {
         return;
     }
@@ -216,7 +236,9 @@ fn flush_lines(name: &Arc<str>, data: &mut Vec<u8>, first_line: &mut u64, sink: 
     let lines = memchr::memchr_iter(b'\n', &chunk).count() as u64;
     let layout = Layout::JsonLines { first_line: *first_line };
     *first_line += lines;
-    sink.chunk(Chunk { file: name.clone(), data: chunk, layout, route: None });
+    let starts_from = context.clone();
+    context.advance_lines(&chunk);
+    sink.chunk(Chunk { file: name.clone(), data: chunk, layout, route: None, context: starts_from });
 }
 
 /// The Collector file exporter's `format: proto` stream: a 4-byte big-endian length, then
@@ -238,6 +260,7 @@ pub(crate) fn frames(
                 data,
                 layout: Layout::Frames { first_offset: start, hint },
                 route: None,
+                context: Default::default(),
             });
         }
     };
@@ -324,7 +347,7 @@ pub(crate) fn body(
         location: Location { file: name.clone(), at: Position::Whole },
         message: read_error(&e),
     })?;
-    sink.chunk(Chunk { file: name, data, layout: Layout::Body { hint }, route: None });
+    sink.chunk(Chunk { file: name, data, layout: Layout::Body { hint }, route: None, context: Default::default() });
     Ok(())
 }
 
@@ -339,6 +362,7 @@ mod tests {
             data: vec![0, 0, 0, 2, 8, 1, 0, 0, 0, 10, 1, 2],
             layout: Layout::Frames { first_offset: 100, hint: None },
             route: None,
+            context: Default::default(),
         };
         let mut seen = Vec::new();
         chunk.for_each_unit(|unit| seen.push(unit.map(|u| u.location.at).map_err(|p| (p.location.at, p.message))));

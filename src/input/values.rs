@@ -161,6 +161,7 @@ pub(super) fn chunks(
                     data: chunk,
                     layout: Layout::JsonValues { first_line },
                     route: None,
+                    context: Default::default(),
                 });
                 first_line = at_line;
                 scanned = data.len();
@@ -188,7 +189,8 @@ pub(super) fn chunks(
 
 fn send_rest(name: &Arc<str>, data: Vec<u8>, first_line: u64, sink: &mut dyn Sink) {
     if !data.iter().all(u8::is_ascii_whitespace) {
-        sink.chunk(Chunk { file: name.clone(), data, layout: Layout::JsonValues { first_line }, route: None });
+        let layout = Layout::JsonValues { first_line };
+        sink.chunk(Chunk { file: name.clone(), data, layout, route: None, context: Default::default() });
     }
 }
 

@@ -259,6 +259,8 @@ emitters! {
     Pi => "pi", "pi coding agent";
     ContinueCli => "continue_cli", "Continue CLI";
     Kilo => "kilo", "Kilo Code";
+    Droid => "droid", "Factory Droid";
+    OpenCodeExport => "opencode_export", "OpenCode / Kilo Code export";
     Haystack => "haystack", "Haystack";
     /// A vocabulary the user taught with `--usage-map` (no module of its own).
     UsageMap => "usage_map", "--usage-map";

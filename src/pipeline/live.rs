@@ -119,7 +119,7 @@ impl LiveSink {
             Encoding::Proto => UnitPayload::Proto(body, Some(signal)),
         };
         let mut out = Extracted::default();
-        let unit = Unit { location, payload, route: route.as_ref() };
+        let unit = Unit { location, payload, route: route.as_ref(), context: None };
         if let Err(message) = process_unit(&unit, &self.config, &mut out) {
             return Outcome::Invalid(message);
         }

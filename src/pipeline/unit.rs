@@ -22,10 +22,10 @@ pub fn process_unit(unit: &Unit<'_>, config: &extract::Config, out: &mut Extract
             // other files' (Python's metrics share OTLP's `resource_metrics` key).
             let request = match decode::json(text) {
                 Ok(Some(request)) => request,
-                Ok(None) => decode::sdk_json(text).map_err(describe)?.ok_or(
+                Ok(None) => decode::sdk_json(text, unit.context).map_err(describe)?.ok_or(
                     "JSON, but not telemetry (no resourceSpans, resourceMetrics or resourceLogs, and not an SDK's span, log record or metrics)",
                 )?,
-                Err(otlp) => match decode::sdk_json(text) {
+                Err(otlp) => match decode::sdk_json(text, unit.context) {
                     Ok(Some(request)) => request,
                     _ => return Err(describe(otlp)),
                 },
@@ -53,7 +53,8 @@ pub fn process_unit(unit: &Unit<'_>, config: &extract::Config, out: &mut Extract
                 .map_err(|e| format!("zstd frame: {e}"))?;
             let payload =
                 if plain.first() == Some(&b'{') { UnitPayload::Json(&plain) } else { UnitPayload::Proto(&plain, hint) };
-            return process_unit(&Unit { location: unit.location.clone(), payload, route: unit.route }, config, out);
+            let unit = Unit { location: unit.location.clone(), payload, route: unit.route, context: unit.context };
+            return process_unit(&unit, config, out);
         }
     }
     Ok(())
