@@ -201,6 +201,11 @@ fn earlier(a: &Location, b: &Location) -> bool {
 /// searcher set up per key, no splitting (the words are found by their rarest letter).
 fn key_says_usage(key: &str) -> bool {
     let bytes = key.as_bytes();
+    // Most keys hold neither `k` nor `g` and end in none of `t`, `s`, `n`: out at once.
+    let ends_like_a_word = bytes.last().is_some_and(|b| matches!(b | 0x20, b't' | b's' | b'n'));
+    if !ends_like_a_word && !holds_letter(bytes, b'k', b'g') {
+        return false;
+    }
     let word_at = |start: Option<usize>, word: &[u8]| {
         start.and_then(|s| bytes.get(s..s + word.len())).is_some_and(|w| w.eq_ignore_ascii_case(word))
     };
@@ -226,6 +231,9 @@ fn usage_inside(raw: &AttrValue<'_>) -> Option<u16> {
     if bytes.len() < SHORTEST_USAGE {
         return None;
     }
+    if !holds_letter(bytes, b'k', b'k') {
+        return None;
+    }
     OKEN.find(bytes)?;
     let mut names = 0u16;
     for m in IN_VALUE.find_iter(bytes) {
@@ -234,6 +242,29 @@ fn usage_inside(raw: &AttrValue<'_>) -> Option<u16> {
         }
     }
     (names != 0).then_some(names)
+}
+
+/// Whether `bytes` hold the ASCII letter `a` or `b` (given in lower case) in either case.
+/// Eight bytes at a time (a byte equal to the letter is a zero byte after an XOR, found by
+/// the classic has-zero-byte test): most keys and values are too short for a searcher to
+/// pay, and a byte loop costs ~12 instructions a byte.
+fn holds_letter(bytes: &[u8], a: u8, b: u8) -> bool {
+    const ONES: u64 = u64::from_ne_bytes([1; 8]);
+    const LOWER: u64 = ONES * 0x20;
+    let has_zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & (ONES * 0x80) != 0;
+    let (a, b) = (ONES * u64::from(a), ONES * u64::from(b));
+    let word_holds = |word: [u8; 8]| {
+        let v = u64::from_ne_bytes(word) | LOWER;
+        has_zero_byte(v ^ a) || has_zero_byte(v ^ b)
+    };
+    let mut words = bytes.chunks_exact(8);
+    if words.by_ref().any(|w| word_holds(w.try_into().expect("eight bytes"))) {
+        return true;
+    }
+    // The tail, padded with bytes that are no letter once lowered (0x20).
+    let mut tail = [0u8; 8];
+    tail[..words.remainder().len()].copy_from_slice(words.remainder());
+    word_holds(tail)
 }
 
 /// `": 12`, `\":12`, `'=12`, `= "12"`: closing quotes (escaped or not), `:` or `=`, then
@@ -287,6 +318,13 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The word-at-a-time test says what a byte loop says.
+        #[test]
+        fn letters_are_found_in_either_case(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..40), a in b'a'..=b'z', b in b'a'..=b'z') {
+            let looped = bytes.iter().any(|c| c.to_ascii_lowercase() == a || c.to_ascii_lowercase() == b);
+            proptest::prop_assert_eq!(holds_letter(&bytes, a, b), looped);
+        }
+
         /// The one-pass scan says what the plain definition says: the words anywhere in any
         /// case, or a last dotted segment that is one of the four.
         #[test]

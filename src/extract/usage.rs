@@ -4,9 +4,7 @@ use super::metric::UsageField;
 use crate::decode::{BadNumber, KeyValue, Value};
 use crate::model::Problem;
 use crate::model::{Location, Observation, TokenBuckets};
-use memchr::memmem;
 use rust_decimal::Decimal;
-use std::sync::LazyLock;
 
 /// How an emitter's input count relates to its cache counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,26 +96,32 @@ enum Holds {
 }
 
 fn holds(key: &str) -> Option<Holds> {
-    // Searchers built once: `str::contains` sets one up per call, and this runs on every
-    // attribute of every record an emitter reads (perf: ~3 % of a JSON dump's time).
-    static INNER_COUNT: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(".token_count."));
-    static INNER_COST: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(".cost."));
-    static INNER_USAGE: LazyLock<memmem::Finder<'static>> = LazyLock::new(|| memmem::Finder::new(".usage."));
-    let contains = |finder: &memmem::Finder<'_>| finder.find(key.as_bytes()).is_some();
-    let last = key.rsplit('.').next().unwrap_or(key);
+    // Runs on every attribute of every record an emitter reads: the key's dots are found
+    // once (no searcher set up, no splitter), and the inner segments are looked at last.
+    let bytes = key.as_bytes();
+    let last_dot = bytes.iter().rposition(|&b| b == b'.');
+    let last = &key[last_dot.map_or(0, |d| d + 1)..];
     let ends_ci = |suffix: &str| {
         last.len() >= suffix.len()
             && last.is_char_boundary(last.len() - suffix.len())
             && last[last.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
     };
+    // A segment between two dots (`a.usage.input`: `usage`).
+    let inner = |word: &str| {
+        let first_dot = bytes.iter().position(|&b| b == b'.');
+        match (first_dot, last_dot) {
+            (Some(a), Some(b)) if a < b => key[a + 1..b].split('.').any(|s| s == word),
+            _ => false,
+        }
+    };
     let starts_tokens = last.get(..6).is_some_and(|head| head.eq_ignore_ascii_case("tokens"));
-    if ends_ci("tokens") || ends_ci("token_count") || starts_tokens || contains(&INNER_COUNT) {
+    if ends_ci("tokens") || ends_ci("token_count") || starts_tokens || inner("token_count") {
         Some(Holds::Count)
     } else if ends_ci("cost_usd_micros") {
         Some(Holds::Cost { per_usd: 1_000_000 })
-    } else if ends_ci("cost") || ends_ci("cost_usd") || contains(&INNER_COST) {
+    } else if ends_ci("cost") || ends_ci("cost_usd") || inner("cost") {
         Some(Holds::Cost { per_usd: 1 })
-    } else if contains(&INNER_USAGE) && ["input", "output", "cacheRead", "cacheWrite"].contains(&last) {
+    } else if ["input", "output", "cacheRead", "cacheWrite"].contains(&last) && inner("usage") {
         // A usage object's counts by bare name (pi's `message.usage.input`).
         Some(Holds::Count)
     } else {
@@ -271,6 +275,29 @@ pub(crate) fn printable(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The one-pass key reading says what the plain definition says.
+        #[test]
+        fn holds_matches_its_definition(
+            key in "([a-zA-Z_]{0,4}|usage|cost|token_count|Tokens|cost_usd|cost_usd_micros|input|cacheRead)(\\.([a-zA-Z_]{0,4}|usage|cost|token_count|tokens|TOKENS_in|cost_usd|input|output|cacheWrite)){0,4}"
+        ) {
+            let last = key.rsplit('.').next().unwrap_or(&key);
+            let ends = |s: &str| last.to_ascii_lowercase().ends_with(&s.to_ascii_lowercase());
+            let defined = if ends("tokens") || ends("token_count") || last.to_ascii_lowercase().starts_with("tokens") || key.contains(".token_count.") {
+                Some(Holds::Count)
+            } else if ends("cost_usd_micros") {
+                Some(Holds::Cost { per_usd: 1_000_000 })
+            } else if ends("cost") || ends("cost_usd") || key.contains(".cost.") {
+                Some(Holds::Cost { per_usd: 1 })
+            } else if key.contains(".usage.") && ["input", "output", "cacheRead", "cacheWrite"].contains(&last) {
+                Some(Holds::Count)
+            } else {
+                None
+            };
+            proptest::prop_assert_eq!(holds(&key), defined, "{}", key);
+        }
+    }
 
     fn raw(input: u64, cache_read: u64, cache_write: u64, output: u64, reasoning: u64) -> RawUsage {
         RawUsage {
