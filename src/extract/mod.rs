@@ -365,6 +365,9 @@ fn of_span(o: &mut Observation, span: &Span<'_>) {
     }
     if o.role == Role::ModelCall && o.span.is_some() {
         o.keys.extend(CallKey::sibling(span.trace_id, o.model.as_deref(), o.tokens.output));
+        if span.parent_span_id == [0; 8] {
+            o.keys.extend(CallKey::root_sibling(o.model.as_deref(), o.tokens.output));
+        }
     }
 }
 

@@ -50,10 +50,29 @@
 //! cannot be told apart only drops itself: the count stays right, and the usage counted
 //! is each call's most direct record's.
 //!
-//! What no identity reaches: records of one call in two traces (a LangChain model call
-//! outside any chain is a root span, and the SDK's span below it another root) are two
-//! scopes and count twice; records with no identity at all (an event with no span, id
-//! or counts slot) cannot be matched.
+//! - **Root sibling** ([`KeyKind::RootSibling`]): a model-call span that is the root of
+//!   its trace, by its model family and output within its *process*. Two layers that do not
+//!   pass the context on (a bare LangChain model call and the SDK's span of it; CrewAI's
+//!   event listener; LangChain JS beside the OpenAI module) make each call two root spans
+//!   in two traces: a sibling key as above, compared across the traces of one process in
+//!   a second round (see "Across traces").
+//!
+//! # Across traces
+//!
+//! Once every scope is reconciled, the calls kept that are root model-call spans meet
+//! again, in scopes of one process (`service.instance.id` within namespace and name) and
+//! one time slot of their start (`ROOT_SLOT_NS`, so a process with millions of root spans
+//! is still reconciled a slot at a time, spilled by slot like any scope). A second round
+//! on slots offset by half a slot follows, so two spans that start less than half a slot
+//! apart (siblings start milliseconds apart) always share one. Spans and response ids are
+//! per trace, so what joins records there is a root sibling key (or a request id or counts
+//! slot, which are not per trace anyway), by the rules above: one layer's spans are never
+//! one call. Skipped when every root call comes from one layer.
+//!
+//! What no identity reaches: a layer's record that states no usage (OpenLLMetry's
+//! anthropic span of a stream, ended before the stream is read) has no sibling key and
+//! counts as a request of no tokens; records with no identity at all (an event with no
+//! span, id or counts slot) cannot be matched.
 
 mod metrics;
 mod spill;
@@ -129,10 +148,14 @@ pub enum Match {
     /// Another instrumentation layer's span of the call in the same trace: overlapping,
     /// same model family, same output and input.
     SiblingLayer,
+    /// Another instrumentation layer's span of the call, both roots of traces of their own
+    /// in one process: overlapping, same model family, same output and input.
+    SiblingRoot,
 }
 
 impl Match {
-    pub const ALL: [Match; 4] = [Match::SameSpan, Match::SameRecord, Match::SharedId, Match::SiblingLayer];
+    pub const ALL: [Match; 5] =
+        [Match::SameSpan, Match::SameRecord, Match::SharedId, Match::SiblingLayer, Match::SiblingRoot];
 
     pub fn describe(self) -> &'static str {
         match self {
@@ -143,6 +166,9 @@ impl Match {
             }
             Match::SiblingLayer => {
                 "another instrumentation layer's span of the call: same trace, overlapping, same model family and usage"
+            }
+            Match::SiblingRoot => {
+                "another instrumentation layer's span of the call, each the root of its own trace: same process, overlapping, same model family and usage"
             }
         }
     }
@@ -249,7 +275,14 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
     let mut covers = (!metric_observations.is_empty()).then(Covers::default);
 
     let (source, spill) = if store.spill.is_none() {
-        let kept = reconcile_scopes(std::mem::take(&mut store.held), &store.links, &mut decisions, covers.as_mut());
+        let kept = reconcile_scopes(
+            std::mem::take(&mut store.held),
+            &store.links,
+            Round::Scopes,
+            &mut decisions,
+            covers.as_mut(),
+        );
+        let kept = reconcile_roots(kept, &mut decisions, covers.as_mut());
         let calls: Vec<Call> = kept.into_iter().map(|(_, o)| Call::from(o)).collect();
         (CallSource::Memory(calls.into_iter()), None)
     } else {
@@ -261,49 +294,31 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
         let Some(mut spill) = store.spill.take() else { return Err("the spill files are gone".into()) };
         let written =
             spill.partitions.take().map(Partitions::finish).transpose().map_err(spill_error)?.unwrap_or_default();
-        let mut calls_files = Vec::new();
-        let mut work: Vec<(spill::Written, u32)> = written.into_iter().map(|w| (w, 0)).collect();
-        let remove = |file: &spill::SpillFile| std::fs::remove_file(&file.path).map_err(spill_error);
         let dir = spill.dir.path().to_owned();
-        let mut made = 0usize;
-        while let Some((part, level)) = work.pop() {
-            if part.bytes == 0 {
-                remove(&part.file)?;
-                continue;
+        let mut calls_files = Vec::new();
+        // Root calls go on to the rounds across traces, one per grid of time slots.
+        let mut roots = Some(Partitions::create(&dir, "roots0", 0).map_err(spill_error)?);
+        each_partition(written, &dir, "held", limit, |held, links| {
+            let kept = reconcile_scopes(held, &links, Round::Scopes, &mut decisions, covers.as_mut());
+            let (root_calls, kept): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(_, o)| is_root_call(o));
+            if let Some(roots) = roots.as_mut() {
+                push_roots(roots, root_calls, 0)?;
             }
-            // A partition still over the budget is split again, unless its scopes no longer
-            // divide (one huge trace), which is then reconciled whole.
-            if part.bytes > limit && level < MAX_SPLITS {
-                made += 1;
-                let mut parts = Partitions::create(&dir, &format!("split{made}"), level + 1).map_err(spill_error)?;
-                let mut reader = Reader::open(&part.file).map_err(spill_error)?;
-                while let Some(item) = reader.next_item().map_err(spill_error)? {
-                    let bytes = match &item {
-                        Item::Observation(_, o) => store::held_size(o),
-                        Item::Link(_) => std::mem::size_of::<SpanLink>(),
-                    };
-                    parts.push(&item, bytes).map_err(spill_error)?;
+            write_calls_file(&dir, &mut calls_files, &kept)
+        })?;
+        for grid in 0..ROOT_GRIDS {
+            let Some(round) = roots.take() else { break };
+            let written = round.finish().map_err(spill_error)?;
+            if grid + 1 < ROOT_GRIDS {
+                roots = Some(Partitions::create(&dir, &format!("roots{}", grid + 1), 0).map_err(spill_error)?);
+            }
+            each_partition(written, &dir, &format!("roots{grid}"), limit, |held, _| {
+                let kept = reconcile_scopes(held, &[], Round::Roots, &mut decisions, covers.as_mut());
+                match roots.as_mut() {
+                    Some(next) => push_roots(next, kept, grid + 1),
+                    None => write_calls_file(&dir, &mut calls_files, &kept),
                 }
-                remove(&part.file)?;
-                let parts = parts.finish().map_err(spill_error)?;
-                // All in one again: one scope (or scopes that hash alike) that no split divides.
-                let divided = parts.iter().filter(|w| w.bytes > 0).count() > 1;
-                let level = if divided { level + 1 } else { MAX_SPLITS };
-                work.extend(parts.into_iter().map(|w| (w, level)));
-                continue;
-            }
-            let (mut held, mut links) = (Vec::new(), Vec::new());
-            let mut reader = Reader::open(&part.file).map_err(spill_error)?;
-            while let Some(item) = reader.next_item().map_err(spill_error)? {
-                match item {
-                    Item::Observation(order, o) => held.push((order, o)),
-                    Item::Link(link) => links.push(link),
-                }
-            }
-            remove(&part.file)?;
-            let kept = reconcile_scopes(held, &links, &mut decisions, covers.as_mut());
-            let path = part.file.path.with_file_name(format!("calls-{}", calls_files.len()));
-            calls_files.push(spill::write_calls(&path, &kept).map_err(spill_error)?);
+            })?;
         }
         let merge = Merge::open(&calls_files).map_err(spill_error)?;
         (CallSource::Spilled(merge), Some(spill.dir))
@@ -332,6 +347,123 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
 
 /// How many times a partition over the budget is split again (64^4 partitions in all).
 const MAX_SPLITS: u32 = 3;
+
+/// Reads spilled partitions back one at a time and hands each to `each` whole. A partition
+/// still over the budget is split again, unless its scopes no longer divide (one huge
+/// trace), which is then handed over whole.
+fn each_partition(
+    written: Vec<spill::Written>,
+    dir: &std::path::Path,
+    name: &str,
+    limit: usize,
+    mut each: impl FnMut(Vec<(Order, Observation)>, Vec<SpanLink>) -> Result<(), String>,
+) -> Result<(), String> {
+    let remove = |file: &spill::SpillFile| std::fs::remove_file(&file.path).map_err(spill_error);
+    let mut work: Vec<(spill::Written, u32)> = written.into_iter().map(|w| (w, 0)).collect();
+    let mut made = 0usize;
+    while let Some((part, level)) = work.pop() {
+        if part.bytes == 0 {
+            remove(&part.file)?;
+            continue;
+        }
+        if part.bytes > limit && level < MAX_SPLITS {
+            made += 1;
+            let mut parts = Partitions::create(dir, &format!("{name}-split{made}"), level + 1).map_err(spill_error)?;
+            let mut reader = Reader::open(&part.file).map_err(spill_error)?;
+            while let Some(item) = reader.next_item().map_err(spill_error)? {
+                let bytes = match &item {
+                    Item::Observation(_, o) => store::held_size(o),
+                    Item::Link(_) => std::mem::size_of::<SpanLink>(),
+                };
+                parts.push(&item, bytes).map_err(spill_error)?;
+            }
+            remove(&part.file)?;
+            let parts = parts.finish().map_err(spill_error)?;
+            // All in one again: one scope (or scopes that hash alike) that no split divides.
+            let divided = parts.iter().filter(|w| w.bytes > 0).count() > 1;
+            let level = if divided { level + 1 } else { MAX_SPLITS };
+            work.extend(parts.into_iter().map(|w| (w, level)));
+            continue;
+        }
+        let (mut held, mut links) = (Vec::new(), Vec::new());
+        let mut reader = Reader::open(&part.file).map_err(spill_error)?;
+        while let Some(item) = reader.next_item().map_err(spill_error)? {
+            match item {
+                Item::Observation(order, o) => held.push((order, o)),
+                Item::Link(link) => links.push(link),
+            }
+        }
+        remove(&part.file)?;
+        each(held, links)?;
+    }
+    Ok(())
+}
+
+/// Writes calls kept to one more calls file for the merge.
+fn write_calls_file(
+    dir: &std::path::Path,
+    files: &mut Vec<spill::SpillFile>,
+    kept: &[(Order, Observation)],
+) -> Result<(), String> {
+    let path = dir.join(format!("calls-{}", files.len()));
+    files.push(spill::write_calls(&path, kept).map_err(spill_error)?);
+    Ok(())
+}
+
+/// Root calls to the partitions of the round on `grid`, in their scope on it.
+fn push_roots(roots: &mut Partitions, calls: Vec<(Order, Observation)>, grid: u64) -> Result<(), String> {
+    for (order, mut o) in calls {
+        o.scope = root_scope(&o, grid);
+        let bytes = store::held_size(&o);
+        roots.push(&Item::Observation(order, o), bytes).map_err(spill_error)?;
+    }
+    Ok(())
+}
+
+/// Width of the time slots in which root spans of one process are compared across traces:
+/// a scope holds one process's root calls of one slot, however many the process makes.
+const ROOT_SLOT_NS: u64 = 600_000_000_000;
+/// Rounds across traces, each on a grid of slots offset by `ROOT_SLOT_NS / ROOT_GRIDS`:
+/// two spans that start less than half a slot apart share a slot on one grid or the other.
+const ROOT_GRIDS: u64 = 2;
+
+/// Whether a call kept is a model-call span at the root of its trace, which another layer
+/// may have recorded as the root of another trace (it has a root sibling key).
+fn is_root_call(o: &Observation) -> bool {
+    o.keys.iter().any(|k| CallKeys::kind(*k) == KeyKind::RootSibling)
+}
+
+/// A root call's scope on `grid`: its process and its start's time slot.
+fn root_scope(o: &Observation, grid: u64) -> u64 {
+    let slot = o.start_ns.saturating_add(grid * (ROOT_SLOT_NS / ROOT_GRIDS)) / ROOT_SLOT_NS;
+    let mut h = DefaultHasher::new();
+    (3u8, o.instance.as_deref(), grid, slot).hash(&mut h);
+    h.finish()
+}
+
+/// Rule 1 across the traces of a process, on the calls kept within their scopes: root
+/// model-call spans meet in (process, time slot) scopes, round after round on the grids,
+/// so the root spans two layers made of one call count once. Skipped when no two root
+/// calls come from different layers: one layer's spans of two traces are two calls.
+fn reconcile_roots(
+    kept: Vec<(Order, Observation)>,
+    decisions: &mut Decisions,
+    mut covers: Option<&mut Covers>,
+) -> Vec<(Order, Observation)> {
+    let mut layers = kept.iter().filter(|(_, o)| is_root_call(o)).map(|(_, o)| o.layer);
+    let Some(first) = layers.next() else { return kept };
+    if layers.all(|layer| layer == first) {
+        return kept;
+    }
+    let (mut roots, mut calls): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(_, o)| is_root_call(o));
+    for grid in 0..ROOT_GRIDS {
+        roots.iter_mut().for_each(|(_, o)| o.scope = root_scope(o, grid));
+        roots = reconcile_scopes(roots, &[], Round::Roots, decisions, covers.as_deref_mut());
+    }
+    calls.append(&mut roots);
+    calls.sort_unstable_by_key(|(order, _)| *order);
+    calls
+}
 
 fn spill_error(e: std::io::Error) -> String {
     format!("cannot use the spill files: {e} (choose another place with --temp-dir, or allow more memory with --memory-limit)")
@@ -365,19 +497,31 @@ impl Covers {
     }
 }
 
+/// Which round of rule 1 a reconcile is: within the scopes, or across the traces of a
+/// process (see "Across traces").
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Round {
+    Scopes,
+    Roots,
+}
+
 /// Rules 1 and 2 on whole scopes: the observations counted as calls, in input order.
 /// Every record of a call counted, kept or not, is added to `covers` (rule 3).
 fn reconcile_scopes(
     mut held: Vec<(Order, Observation)>,
     links: &[SpanLink],
+    round: Round,
     decisions: &mut Decisions,
     mut covers: Option<&mut Covers>,
 ) -> Vec<(Order, Observation)> {
     held.sort_unstable_by_key(|(order, _)| *order);
-    // Rule 1, in order of precedence (whole usage, signal, first-hand), input
-    // order among equals. Indices are sorted, not the observations: no copy of them all.
+    // Rule 1, in order of precedence (whole usage, signal, first-hand; across traces the
+    // later start, the span a wrapper's span is around), input order among equals.
+    // Indices are sorted, not the observations: no copy of them all.
     let mut slots: Vec<Option<(Order, Observation)>> = held.into_iter().map(Some).collect();
-    let key = |o: &Option<(Order, Observation)>| o.as_ref().map(|(_, o)| (o.partial, rank(o.signal), o.secondhand));
+    let inner = |o: &Observation| std::cmp::Reverse(if round == Round::Roots { o.start_ns } else { 0 });
+    let key =
+        |o: &Option<(Order, Observation)>| o.as_ref().map(|(_, o)| (o.partial, rank(o.signal), o.secondhand, inner(o)));
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by_key(|&i| key(&slots[i]));
     let mut calls = Groups::with_capacity(slots.len());
@@ -483,14 +627,19 @@ impl Member {
         let sessions_differ = self.session != 0 && other.session != 0 && self.session != other.session;
         let apart = self.to < other.from || other.to < self.from;
         let input = |t: &TokenBuckets| t.total_input();
-        let usage_differs = kind == KeyKind::Sibling
+        let sibling = matches!(kind, KeyKind::Sibling | KeyKind::RootSibling);
+        let usage_differs = sibling
             && input(&self.tokens) != input(&other.tokens)
             && input(&self.tokens) != 0
             && input(&other.tokens) != 0;
         if sessions_differ || apart || usage_differs {
             return None;
         }
-        Some(if kind == KeyKind::Sibling { Match::SiblingLayer } else { Match::SharedId })
+        Some(match kind {
+            KeyKind::Sibling => Match::SiblingLayer,
+            KeyKind::RootSibling => Match::SiblingRoot,
+            _ => Match::SharedId,
+        })
     }
 }
 
