@@ -77,8 +77,8 @@ fn the_same_data_sent_to_two_routes_counts_once() {
 /// span and an SDK span, and counts once as the SDK's span. In a chain (calls 1–3) they
 /// are siblings in one trace, streamed (call 3: LangChain's span has no id and input 0)
 /// or not. A bare model call (4–7) makes two root spans in two traces of one process:
-/// they meet as root siblings (overlapping, same model family and output, inputs equal
-/// or one of them unknown).
+/// they meet as siblings across traces (overlapping, same model family and output, inputs
+/// equal or one of them unknown).
 #[test]
 fn sibling_layers_count_once_in_one_trace_or_as_roots_of_two() {
     let dir = testdata("identity/langchain_openllmetry_anthropic");
@@ -90,10 +90,10 @@ fn sibling_layers_count_once_in_one_trace_or_as_roots_of_two() {
     ];
     assert_eq!(rows(&report), expected.iter().map(|(k, v)| (k.to_string(), *v)).collect());
     let i = inspect(&dir);
-    // Calls 1 and 2 by their shared response id, call 3 as a sibling layer, 4–7 as roots.
+    // Calls 1 and 2 by their shared response id, call 3 as a sibling layer, 4–7 across traces.
     assert_eq!(
         i["not_counted"]["duplicates_by_match"],
-        serde_json::json!({"shared_id": 2, "sibling_layer": 1, "sibling_root": 4})
+        serde_json::json!({"shared_id": 2, "sibling_layer": 1, "sibling_across_traces": 4})
     );
     // LangChain's metric (exported twice) is covered by the spans.
     assert_eq!(i["counted"]["metric_totals"], 0);
@@ -113,5 +113,5 @@ fn one_layer_alone_counts_each_call_once() {
     let dir = testdata("identity/langchain_openllmetry_anthropic-no_langchain_instr");
     let report = report_json(&[&dir]);
     assert_eq!(total(&report), t(7 + 3, 923, 4_608, 1_152, 224));
-    assert_eq!(inspect(&dir)["not_counted"]["duplicates_by_match"], serde_json::json!({"sibling_root": 4}));
+    assert_eq!(inspect(&dir)["not_counted"]["duplicates_by_match"], serde_json::json!({"sibling_across_traces": 4}));
 }

@@ -306,10 +306,10 @@ pub enum CallKey {
     /// instrumentation layers of one call (LangChain's span and the SDK's own) still share
     /// when one of them lost the response id and the input.
     Sibling([u8; 16], String, u64),
-    /// A root model-call span's model family and output count within its process: what
-    /// two layers of one call still share when each made its span the root of a trace of
-    /// its own (a bare LangChain model call and the SDK's span of it).
-    RootSibling(String, u64),
+    /// A model-call span's model family and output count within its process: what two
+    /// layers of one call still share when one of them made its span the root of a trace
+    /// of its own (a bare LangChain model call and the SDK's span of it).
+    ProcessSibling(String, u64),
 }
 
 /// How much a shared identity proves (see the spec in `reconcile`).
@@ -322,8 +322,9 @@ pub enum KeyKind {
     Hint,
     /// A sibling key: a hint that also needs the same usage once normalised.
     Sibling,
-    /// A root sibling key: a sibling key across the traces of one process.
-    RootSibling,
+    /// A process sibling key: a sibling key across the traces of one process, where one
+    /// of the two spans is a trace root.
+    ProcessSibling,
 }
 
 impl CallKey {
@@ -332,7 +333,7 @@ impl CallKey {
             CallKey::Span(..) | CallKey::Event(..) => KeyKind::Strong,
             CallKey::Response(..) | CallKey::Request(..) | CallKey::UsageAt { .. } => KeyKind::Hint,
             CallKey::Sibling(..) => KeyKind::Sibling,
-            CallKey::RootSibling(..) => KeyKind::RootSibling,
+            CallKey::ProcessSibling(..) => KeyKind::ProcessSibling,
         }
     }
 
@@ -342,11 +343,10 @@ impl CallKey {
         (trace != [0; 16] && output > 0 && !family.is_empty()).then_some(CallKey::Sibling(trace, family, output))
     }
 
-    /// The root sibling key of a model-call span that is its trace's root, if it has a
-    /// model and output.
-    pub fn root_sibling(model: Option<&str>, output: u64) -> Option<CallKey> {
+    /// The process sibling key of a model-call span, if it has a model and output.
+    pub fn process_sibling(model: Option<&str>, output: u64) -> Option<CallKey> {
         let family = model_family(model?);
-        (output > 0 && !family.is_empty()).then_some(CallKey::RootSibling(family, output))
+        (output > 0 && !family.is_empty()).then_some(CallKey::ProcessSibling(family, output))
     }
 }
 
@@ -408,8 +408,8 @@ pub struct CallKeys {
 }
 
 impl CallKeys {
-    /// The most any emitter gives one record (Codex: span + two usage slots; a root
-    /// model-call span: span, response id, sibling and root sibling).
+    /// The most any emitter gives one record (Codex: span + two usage slots; a model-call
+    /// span: span, response id, sibling and process sibling).
     pub const MAX: usize = 4;
 
     /// The key's hash, with its [`KeyKind`] in the top two bits (maps hash the low 64).
@@ -424,7 +424,7 @@ impl CallKeys {
             KeyKind::Strong => 0,
             KeyKind::Hint => 1,
             KeyKind::Sibling => 2,
-            KeyKind::RootSibling => 3,
+            KeyKind::ProcessSibling => 3,
         };
         ((u128::from(half(0)) << 64 | u128::from(half(1))) & (u128::MAX >> 2)) | kind << 126
     }
@@ -435,7 +435,7 @@ impl CallKeys {
             0 => KeyKind::Strong,
             1 => KeyKind::Hint,
             2 => KeyKind::Sibling,
-            _ => KeyKind::RootSibling,
+            _ => KeyKind::ProcessSibling,
         }
     }
 

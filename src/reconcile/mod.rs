@@ -50,24 +50,26 @@
 //! cannot be told apart only drops itself: the count stays right, and the usage counted
 //! is each call's most direct record's.
 //!
-//! - **Root sibling** ([`KeyKind::RootSibling`]): a model-call span that is the root of
-//!   its trace, by its model family and output within its *process*. Two layers that do not
-//!   pass the context on (a bare LangChain model call and the SDK's span of it; CrewAI's
-//!   event listener; LangChain JS beside the OpenAI module) make each call two root spans
-//!   in two traces: a sibling key as above, compared across the traces of one process in
-//!   a second round (see "Across traces").
+//! - **Process sibling** ([`KeyKind::ProcessSibling`]): a model-call span's model family
+//!   and output count within its *process*, for two spans in two traces of which one at
+//!   least is a trace root: a layer that does not take its parent from the context (a bare
+//!   LangChain model call and the SDK's span of it; CrewAI's event listener beside the
+//!   OpenAI instrumentation; LangChain JS beside the OpenAI module) makes its span of each
+//!   call the root of a trace of its own. A sibling key as above, compared in a second
+//!   round (see "Across traces").
 //!
 //! # Across traces
 //!
-//! Once every scope is reconciled, the calls kept that are root model-call spans meet
-//! again, in scopes of one process (`service.instance.id` within namespace and name) and
-//! one time slot of their start (`ROOT_SLOT_NS`, so a process with millions of root spans
-//! is still reconciled a slot at a time, spilled by slot like any scope). A second round
-//! on slots offset by half a slot follows, so two spans that start less than half a slot
-//! apart (siblings start milliseconds apart) always share one. Spans and response ids are
-//! per trace, so what joins records there is a root sibling key (or a request id or counts
-//! slot, which are not per trace anyway), by the rules above: one layer's spans are never
-//! one call. Skipped when every root call comes from one layer.
+//! Once every scope is reconciled, the model-call spans kept meet again, in scopes of one
+//! process (`service.instance.id` within namespace and name) and one time slot of their
+//! start (`PROCESS_SLOT_NS`: a process with millions of calls is still reconciled a slot
+//! at a time, spilled by slot like any scope). A second round on slots offset by half a
+//! slot follows, so two spans that start less than half a slot apart (siblings start
+//! milliseconds apart) share a slot on one grid or the other. Only process sibling keys
+//! join records there, by the rules above (one layer's spans are never one call), and the
+//! span kept among equals is the inner one, which starts last (a wrapper opens its span
+//! before it calls the SDK). The rounds run only when the input has a trace-root
+//! model-call span and model-call spans of two layers.
 //!
 //! What no identity reaches: a layer's record that states no usage (OpenLLMetry's
 //! anthropic span of a stream, ended before the stream is read) has no sibling key and
@@ -148,14 +150,15 @@ pub enum Match {
     /// Another instrumentation layer's span of the call in the same trace: overlapping,
     /// same model family, same output and input.
     SiblingLayer,
-    /// Another instrumentation layer's span of the call, both roots of traces of their own
-    /// in one process: overlapping, same model family, same output and input.
-    SiblingRoot,
+    /// Another instrumentation layer's span of the call in another trace of the same
+    /// process, one of the two a trace root: overlapping, same model family, same output
+    /// and input.
+    SiblingAcrossTraces,
 }
 
 impl Match {
     pub const ALL: [Match; 5] =
-        [Match::SameSpan, Match::SameRecord, Match::SharedId, Match::SiblingLayer, Match::SiblingRoot];
+        [Match::SameSpan, Match::SameRecord, Match::SharedId, Match::SiblingLayer, Match::SiblingAcrossTraces];
 
     pub fn describe(self) -> &'static str {
         match self {
@@ -167,8 +170,8 @@ impl Match {
             Match::SiblingLayer => {
                 "another instrumentation layer's span of the call: same trace, overlapping, same model family and usage"
             }
-            Match::SiblingRoot => {
-                "another instrumentation layer's span of the call, each the root of its own trace: same process, overlapping, same model family and usage"
+            Match::SiblingAcrossTraces => {
+                "another instrumentation layer's span of the call in another trace (one of them a root): same process, overlapping, same model family and usage"
             }
         }
     }
@@ -274,6 +277,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
     // Rule 3 needs what the calls cover only when there is metric usage to cover.
     let mut covers = (!metric_observations.is_empty()).then(Covers::default);
 
+    let across = store.across_traces();
     let (source, spill) = if store.spill.is_none() {
         let kept = reconcile_scopes(
             std::mem::take(&mut store.held),
@@ -282,7 +286,10 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
             &mut decisions,
             covers.as_mut(),
         );
-        let kept = reconcile_roots(kept, &mut decisions, covers.as_mut());
+        let kept = match across {
+            true => reconcile_across_traces(kept, &mut decisions, covers.as_mut()),
+            false => kept,
+        };
         let calls: Vec<Call> = kept.into_iter().map(|(_, o)| Call::from(o)).collect();
         (CallSource::Memory(calls.into_iter()), None)
     } else {
@@ -296,26 +303,30 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
             spill.partitions.take().map(Partitions::finish).transpose().map_err(spill_error)?.unwrap_or_default();
         let dir = spill.dir.path().to_owned();
         let mut calls_files = Vec::new();
-        // Root calls go on to the rounds across traces, one per grid of time slots.
-        let mut roots = Some(Partitions::create(&dir, "roots0", 0).map_err(spill_error)?);
+        // Model-call spans go on to the rounds across traces, one per grid of time slots.
+        let mut slotted = match across {
+            true => Some(Partitions::create(&dir, "slots0", 0).map_err(spill_error)?),
+            false => None,
+        };
         each_partition(written, &dir, "held", limit, |held, links| {
-            let kept = reconcile_scopes(held, &links, Round::Scopes, &mut decisions, covers.as_mut());
-            let (root_calls, kept): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(_, o)| is_root_call(o));
-            if let Some(roots) = roots.as_mut() {
-                push_roots(roots, root_calls, 0)?;
+            let mut kept = reconcile_scopes(held, &links, Round::Scopes, &mut decisions, covers.as_mut());
+            if let Some(slotted) = slotted.as_mut() {
+                let spans;
+                (spans, kept) = kept.into_iter().partition(|(_, o)| crosses_traces(o));
+                push_slotted(slotted, spans, 0)?;
             }
             write_calls_file(&dir, &mut calls_files, &kept)
         })?;
-        for grid in 0..ROOT_GRIDS {
-            let Some(round) = roots.take() else { break };
+        for grid in 0..SLOT_GRIDS {
+            let Some(round) = slotted.take() else { break };
             let written = round.finish().map_err(spill_error)?;
-            if grid + 1 < ROOT_GRIDS {
-                roots = Some(Partitions::create(&dir, &format!("roots{}", grid + 1), 0).map_err(spill_error)?);
+            if grid + 1 < SLOT_GRIDS {
+                slotted = Some(Partitions::create(&dir, &format!("slots{}", grid + 1), 0).map_err(spill_error)?);
             }
-            each_partition(written, &dir, &format!("roots{grid}"), limit, |held, _| {
-                let kept = reconcile_scopes(held, &[], Round::Roots, &mut decisions, covers.as_mut());
-                match roots.as_mut() {
-                    Some(next) => push_roots(next, kept, grid + 1),
+            each_partition(written, &dir, &format!("slots{grid}"), limit, |held, _| {
+                let kept = reconcile_scopes(held, &[], Round::AcrossTraces, &mut decisions, covers.as_mut());
+                match slotted.as_mut() {
+                    Some(next) => push_slotted(next, kept, grid + 1),
                     None => write_calls_file(&dir, &mut calls_files, &kept),
                 }
             })?;
@@ -410,57 +421,50 @@ fn write_calls_file(
     Ok(())
 }
 
-/// Root calls to the partitions of the round on `grid`, in their scope on it.
-fn push_roots(roots: &mut Partitions, calls: Vec<(Order, Observation)>, grid: u64) -> Result<(), String> {
+/// Model-call spans to the partitions of the round on `grid`, in their scope on it.
+fn push_slotted(slotted: &mut Partitions, calls: Vec<(Order, Observation)>, grid: u64) -> Result<(), String> {
     for (order, mut o) in calls {
-        o.scope = root_scope(&o, grid);
+        o.scope = process_slot(&o, grid);
         let bytes = store::held_size(&o);
-        roots.push(&Item::Observation(order, o), bytes).map_err(spill_error)?;
+        slotted.push(&Item::Observation(order, o), bytes).map_err(spill_error)?;
     }
     Ok(())
 }
 
-/// Width of the time slots in which root spans of one process are compared across traces:
-/// a scope holds one process's root calls of one slot, however many the process makes.
-const ROOT_SLOT_NS: u64 = 600_000_000_000;
-/// Rounds across traces, each on a grid of slots offset by `ROOT_SLOT_NS / ROOT_GRIDS`:
+/// Width of the time slots in which the model-call spans of one process are compared
+/// across traces: a scope holds one process's spans of one slot, however many it makes.
+const PROCESS_SLOT_NS: u64 = 600_000_000_000;
+/// Rounds across traces, each on a grid of slots offset by `PROCESS_SLOT_NS / SLOT_GRIDS`:
 /// two spans that start less than half a slot apart share a slot on one grid or the other.
-const ROOT_GRIDS: u64 = 2;
+const SLOT_GRIDS: u64 = 2;
 
-/// Whether a call kept is a model-call span at the root of its trace, which another layer
-/// may have recorded as the root of another trace (it has a root sibling key).
-fn is_root_call(o: &Observation) -> bool {
-    o.keys.iter().any(|k| CallKeys::kind(*k) == KeyKind::RootSibling)
+/// Whether a call kept is a model-call span that another layer may have recorded in
+/// another trace (it has a process sibling key).
+fn crosses_traces(o: &Observation) -> bool {
+    o.keys.iter().any(|k| CallKeys::kind(*k) == KeyKind::ProcessSibling)
 }
 
-/// A root call's scope on `grid`: its process and its start's time slot.
-fn root_scope(o: &Observation, grid: u64) -> u64 {
-    let slot = o.start_ns.saturating_add(grid * (ROOT_SLOT_NS / ROOT_GRIDS)) / ROOT_SLOT_NS;
+/// A model-call span's scope on `grid`: its process and its start's time slot.
+fn process_slot(o: &Observation, grid: u64) -> u64 {
+    let slot = o.start_ns.saturating_add(grid * (PROCESS_SLOT_NS / SLOT_GRIDS)) / PROCESS_SLOT_NS;
     let mut h = DefaultHasher::new();
     (3u8, o.instance.as_deref(), grid, slot).hash(&mut h);
     h.finish()
 }
 
-/// Rule 1 across the traces of a process, on the calls kept within their scopes: root
-/// model-call spans meet in (process, time slot) scopes, round after round on the grids,
-/// so the root spans two layers made of one call count once. Skipped when no two root
-/// calls come from different layers: one layer's spans of two traces are two calls.
-fn reconcile_roots(
+/// Rule 1 across the traces of a process (see "Across traces"), in memory: the model-call
+/// spans kept meet in (process, time slot) scopes, round after round on the grids.
+fn reconcile_across_traces(
     kept: Vec<(Order, Observation)>,
     decisions: &mut Decisions,
     mut covers: Option<&mut Covers>,
 ) -> Vec<(Order, Observation)> {
-    let mut layers = kept.iter().filter(|(_, o)| is_root_call(o)).map(|(_, o)| o.layer);
-    let Some(first) = layers.next() else { return kept };
-    if layers.all(|layer| layer == first) {
-        return kept;
+    let (mut spans, mut calls): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(_, o)| crosses_traces(o));
+    for grid in 0..SLOT_GRIDS {
+        spans.iter_mut().for_each(|(_, o)| o.scope = process_slot(o, grid));
+        spans = reconcile_scopes(spans, &[], Round::AcrossTraces, decisions, covers.as_deref_mut());
     }
-    let (mut roots, mut calls): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(_, o)| is_root_call(o));
-    for grid in 0..ROOT_GRIDS {
-        roots.iter_mut().for_each(|(_, o)| o.scope = root_scope(o, grid));
-        roots = reconcile_scopes(roots, &[], Round::Roots, decisions, covers.as_deref_mut());
-    }
-    calls.append(&mut roots);
+    calls.append(&mut spans);
     calls.sort_unstable_by_key(|(order, _)| *order);
     calls
 }
@@ -502,7 +506,15 @@ impl Covers {
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Round {
     Scopes,
-    Roots,
+    AcrossTraces,
+}
+
+impl Round {
+    /// Whether the round compares records by `key`: process sibling keys only across
+    /// traces, every other key within scopes.
+    fn compares(self, key: u128) -> bool {
+        (CallKeys::kind(key) == KeyKind::ProcessSibling) == (self == Round::AcrossTraces)
+    }
 }
 
 /// Rules 1 and 2 on whole scopes: the observations counted as calls, in input order.
@@ -519,12 +531,12 @@ fn reconcile_scopes(
     // later start, the span a wrapper's span is around), input order among equals.
     // Indices are sorted, not the observations: no copy of them all.
     let mut slots: Vec<Option<(Order, Observation)>> = held.into_iter().map(Some).collect();
-    let inner = |o: &Observation| std::cmp::Reverse(if round == Round::Roots { o.start_ns } else { 0 });
+    let inner = |o: &Observation| std::cmp::Reverse(if round == Round::AcrossTraces { o.start_ns } else { 0 });
     let key =
         |o: &Option<(Order, Observation)>| o.as_ref().map(|(_, o)| (o.partial, rank(o.signal), o.secondhand, inner(o)));
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by_key(|&i| key(&slots[i]));
-    let mut calls = Groups::with_capacity(slots.len());
+    let mut calls = Groups::new(slots.len(), round);
     for i in order {
         let Some((scope, keys)) = slots[i].as_ref().map(|(_, o)| (o.scope, o.keys)) else { continue };
         // The same identity in two scopes is two calls (e.g. two processes' equal counts).
@@ -543,7 +555,7 @@ fn reconcile_scopes(
                     fill_missing(kept, dup);
                 }
             }
-            None => calls.found(i, keys.iter().map(scoped)),
+            None => calls.found(i, keys.iter().filter(|k| round.compares(**k)).map(scoped)),
         }
     }
     drop(calls);
@@ -585,6 +597,8 @@ struct Member {
     /// again.
     times: (u64, u64),
     span: u64,
+    /// A span at the root of its trace.
+    root: bool,
 }
 
 /// How far from a call an event about it may be logged.
@@ -612,6 +626,7 @@ impl Member {
             tokens: o.tokens,
             times: (o.start_ns, o.time_ns),
             span: hash(o.span),
+            root: o.root,
         }
     }
 
@@ -627,17 +642,19 @@ impl Member {
         let sessions_differ = self.session != 0 && other.session != 0 && self.session != other.session;
         let apart = self.to < other.from || other.to < self.from;
         let input = |t: &TokenBuckets| t.total_input();
-        let sibling = matches!(kind, KeyKind::Sibling | KeyKind::RootSibling);
+        let sibling = matches!(kind, KeyKind::Sibling | KeyKind::ProcessSibling);
+        // Across traces, one of the two took no parent from the context.
+        let traced_apart = kind == KeyKind::ProcessSibling && !self.root && !other.root;
         let usage_differs = sibling
             && input(&self.tokens) != input(&other.tokens)
             && input(&self.tokens) != 0
             && input(&other.tokens) != 0;
-        if sessions_differ || apart || usage_differs {
+        if sessions_differ || apart || usage_differs || traced_apart {
             return None;
         }
         Some(match kind {
             KeyKind::Sibling => Match::SiblingLayer,
-            KeyKind::RootSibling => Match::SiblingRoot,
+            KeyKind::ProcessSibling => Match::SiblingAcrossTraces,
             _ => Match::SharedId,
         })
     }
@@ -645,6 +662,8 @@ impl Member {
 
 /// The calls of rule 1 so far, each known by the identities of the record kept for it.
 struct Groups {
+    /// Which keys the round compares.
+    round: Round,
     /// Identity → the latest entry of its chain in `chains`.
     seen: FingerprintMap<u32>,
     /// (kept slot, previous entry with the same identity): one identity may name several
@@ -655,8 +674,9 @@ struct Groups {
 const END: u32 = u32::MAX;
 
 impl Groups {
-    fn with_capacity(n: usize) -> Groups {
+    fn new(n: usize, round: Round) -> Groups {
         Groups {
+            round,
             seen: FingerprintMap::with_capacity_and_hasher(n * 2, Default::default()),
             chains: Vec::with_capacity(n * 2),
         }
@@ -680,17 +700,18 @@ impl Groups {
                 Some(slot as usize)
             })
         };
-        let strong = record.keys.iter().filter(|k| CallKeys::kind(**k) == KeyKind::Strong);
+        let keys = || record.keys.iter().filter(|k| self.round.compares(**k));
+        let strong = keys().filter(|k| CallKeys::kind(**k) == KeyKind::Strong);
         if let Some(slot) = strong.flat_map(calls_by).next() {
             return Some((slot, Match::SameSpan));
         }
         let member = Member::of(record);
         let mut best: Option<(usize, Match, usize)> = None;
-        for key in record.keys.iter() {
+        for key in keys() {
             for slot in calls_by(key) {
                 let Some((_, kept)) = slots[slot].as_ref() else { continue };
                 let Some(why) = member.matches(&Member::of(kept), CallKeys::kind(*key)) else { continue };
-                let shared = record.keys.iter().filter(|k| kept.keys.iter().any(|own| own == *k)).count();
+                let shared = keys().filter(|k| kept.keys.iter().any(|own| own == *k)).count();
                 if best.is_none_or(|(_, _, most)| shared > most) {
                     best = Some((slot, why, shared));
                 }
@@ -851,6 +872,7 @@ mod tests {
             location: Location { file: "f".into(), at: Position::Whole },
             start_ns: 0,
             layer: u64::from(rank(signal)),
+            root: false,
         }
     }
 
@@ -874,19 +896,24 @@ mod tests {
             |(scope, span, keys, kind, partial, secondhand, input)| {
                 let signal = [Signal::Traces, Signal::Logs, Signal::Traces][kind as usize];
                 let role = if kind == 2 { Role::MaybeAggregate } else { Role::ModelCall };
-                let keys =
-                    keys.into_iter()
-                        .map(|k| if k < 3 { span_key(k) } else { CallKey::Response([1; 16], k.to_string()) });
+                let keys = keys.into_iter().map(|k| match k {
+                    0..3 => span_key(k),
+                    5 => CallKey::ProcessSibling("m".into(), 1),
+                    _ => CallKey::Response([1; 16], k.to_string()),
+                });
                 let mut o = obs(signal, role, (signal == Signal::Traces).then_some(span), keys.collect(), input);
                 o.scope = scope;
                 o.partial = partial;
                 o.secondhand = secondhand;
                 o.model = (input % 3 != 0).then(|| format!("m{input}"));
                 o.location = Location { file: "f".into(), at: Position::Line(input) };
-                // Few layers and times, so hints meet records that refute them.
+                // Few layers and times, so hints meet records that refute them; times on
+                // both sides of a slot boundary of the rounds across traces.
                 o.layer = input % 3;
                 (o.start_ns, o.time_ns) = ((input % 4) * 4_000_000_000, (input % 5) * 5_000_000_000);
-                o.start_ns = o.start_ns.min(o.time_ns);
+                o.start_ns = o.start_ns.min(o.time_ns) + PROCESS_SLOT_NS - 8_000_000_000;
+                o.time_ns += PROCESS_SLOT_NS - 8_000_000_000;
+                (o.root, o.instance) = (input % 2 == 0, Some(format!("p{}", input % 2)));
                 o
             },
         )
@@ -1006,6 +1033,39 @@ mod tests {
         assert_eq!(count(vec![chain, sdk]).0, 2);
     }
 
+    /// A model-call span of `layer`, the root of trace `trace` (or not) in process `process`.
+    fn traced_call(layer: u64, trace: u8, root: bool, (start, end): (u64, u64), input: u64) -> Observation {
+        let mut o =
+            span_call(layer, trace, vec![CallKey::ProcessSibling("claude-haiku-4-5".into(), 47)], (start, end), input);
+        let base = PROCESS_SLOT_NS - 2_000_000_000;
+        (o.scope, o.root, o.instance, o.tokens.output) = (u64::from(trace), root, Some("process".into()), 47);
+        (o.start_ns, o.time_ns) = (o.start_ns + base, o.time_ns + base);
+        o
+    }
+
+    #[test]
+    fn a_sibling_layer_in_another_trace_of_the_process_is_the_same_call() {
+        // LangChain's span (layer 2, input unknown) around the SDK's (layer 1), each the
+        // root of its trace, across a slot boundary: one call, the SDK's.
+        let sdk = traced_call(1, 1, true, (1, 3), 121);
+        let chain = traced_call(2, 2, true, (0, 4), 0);
+        let r = reconcile(Extracted { observations: vec![chain.clone(), sdk.clone()], ..Default::default() });
+        assert_eq!((r.calls.len(), total(&r)), (1, 121));
+        assert_eq!(r.decisions.matches[Match::SiblingAcrossTraces as usize], 1);
+        assert_eq!(r.calls[0].span, sdk.span);
+        // One of the two may sit inside a trace (CrewAI's listener span).
+        let listener = Observation { root: false, ..chain.clone() };
+        assert_eq!(count(vec![listener.clone(), sdk.clone()]), (1, 121));
+        // Told apart: neither a root, another process, one layer, times apart, inputs.
+        let nested = Observation { root: false, ..sdk.clone() };
+        assert_eq!(count(vec![listener, nested]).0, 2);
+        let elsewhere = Observation { instance: Some("other".into()), ..chain.clone() };
+        assert_eq!(count(vec![elsewhere, sdk.clone()]).0, 2);
+        assert_eq!(count(vec![Observation { layer: 1, ..chain.clone() }, sdk.clone()]).0, 2);
+        assert_eq!(count(vec![traced_call(2, 2, true, (5, 6), 0), sdk.clone()]).0, 2);
+        assert_eq!(count(vec![traced_call(2, 2, true, (0, 4), 120), sdk]).0, 2);
+    }
+
     #[test]
     fn model_families_leave_dates_and_versions_out() {
         use crate::model::model_family;
@@ -1037,6 +1097,9 @@ mod tests {
         wrapper: Option<bool>,
         /// An event about the call, inside its span or (false) outside any span.
         event: Option<bool>,
+        /// The wrapper does not pass the context on: its span and the provider's are each
+        /// the root of a trace of their own.
+        apart: bool,
     }
 
     fn true_call() -> impl Strategy<Value = TrueCall> {
@@ -1044,22 +1107,37 @@ mod tests {
             (0u8..2, 0u64..40, 1u64..10, 0u8..2),
             (prop::sample::select(vec![0u64, 100, 1279]), 1u64..4),
             (prop::option::of(0u8..3), prop::option::of(0u8..2)),
-            (prop::option::of(any::<bool>()), prop::option::of(any::<bool>())),
+            (prop::option::of(any::<bool>()), prop::option::of(any::<bool>()), any::<bool>()),
         )
-            .prop_map(|((trace, start, duration, model), (input, output), (id, session), (wrapper, event))| {
-                TrueCall { trace, start, duration, model, input, output, id, session, wrapper, event }
-            })
+            .prop_map(
+                |((trace, start, duration, model), (input, output), (id, session), (wrapper, event, apart))| TrueCall {
+                    trace,
+                    start,
+                    duration,
+                    model,
+                    input,
+                    output,
+                    id,
+                    session,
+                    wrapper,
+                    event,
+                    apart,
+                },
+            )
     }
 
     /// The records of generated calls: the provider's own span for each (layer 1), maybe a
-    /// wrapper's span around it (layer 2), maybe an event (layer 3).
+    /// wrapper's span around it (layer 2) in its trace or in one of its own, maybe an event
+    /// (layer 3). All in one process, on both sides of a slot boundary.
     fn records(calls: &[TrueCall]) -> Vec<Observation> {
         let mut out = Vec::new();
         for (n, c) in calls.iter().enumerate() {
-            let trace = [c.trace + 1; 16];
+            let own_trace = [c.trace + 1; 16];
             let model = format!("m{}{}", c.model, if n % 2 == 0 { "-20250929" } else { "" });
-            let response = c.id.map(|id| CallKey::Response(trace, format!("chatcmpl-{id}")));
             let record = |layer: u64, signal: Signal, span: Option<u64>, input: u64, with_id: bool| {
+                // The wrapper's span apart is the root of a trace of its own.
+                let trace = if c.apart && layer == 2 { [100 + n as u8; 16] } else { own_trace };
+                let response = c.id.map(|id| CallKey::Response(trace, format!("chatcmpl-{id}")));
                 let mut o = obs(signal, Role::ModelCall, None, vec![], input);
                 let ns = 1_000_000_000;
                 (o.layer, o.tokens.output, o.model) = (layer, c.output, Some(model.clone()));
@@ -1068,7 +1146,10 @@ mod tests {
                     _ => ((c.start + c.duration) * ns, (c.start + c.duration) * ns),
                 };
                 o.session = c.session.map(|s| format!("s{s}"));
-                o.scope = u64::from(c.trace);
+                o.scope = u64::from(trace[0]);
+                (o.instance, o.root) = (Some("process".into()), c.apart);
+                let base = PROCESS_SLOT_NS - 20 * ns;
+                (o.start_ns, o.time_ns) = (o.start_ns + base, o.time_ns + base);
                 if let Some(span) = span {
                     o.span = Some((trace, span.to_le_bytes()));
                     o.keys.push(CallKey::Span(trace, span.to_le_bytes()));
@@ -1078,6 +1159,7 @@ mod tests {
                 }
                 if signal == Signal::Traces {
                     o.keys.extend(CallKey::sibling(trace, o.model.as_deref(), c.output));
+                    o.keys.extend(CallKey::process_sibling(o.model.as_deref(), c.output));
                 }
                 o
             };
@@ -1098,8 +1180,8 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever ids collide, however calls overlap, streamed or not: every call the
-        /// provider's own layer recorded counts once, with its own usage.
+        /// Whatever ids collide, however calls overlap, streamed or not, in one trace or
+        /// two: every call the provider's own layer recorded counts once, with its own usage.
         #[test]
         fn every_call_counts_once_whatever_ids_collide(calls in prop::collection::vec(true_call(), 0..12)) {
             let r = reconcile(Extracted { observations: records(&calls), ..Default::default() });
