@@ -115,3 +115,23 @@ fn one_layer_alone_counts_each_call_once() {
     assert_eq!(total(&report), t(7 + 3, 923, 4_608, 1_152, 224));
     assert_eq!(inspect(&dir)["not_counted"]["duplicates_by_match"], serde_json::json!({"sibling_across_traces": 4}));
 }
+
+/// Qwen Code (`tests/capture/agents/capture.sh qwen-code-openai-same-id-otlp`): the main
+/// agent, its general-purpose subagent and an automatic call, against a server that
+/// answers every call with one id (`chatcmpl-1`) and one usage, as local servers and
+/// proxies do. Seven calls, each a span and an event of its own: the id joins each event
+/// to a span, never two calls (one layer's two spans are two calls).
+#[test]
+fn qwen_code_calls_sharing_one_response_id_and_usage_count_once_each() {
+    let run = "qwen-code-openai-same-id-otlp";
+    let truth: std::collections::BTreeMap<String, Tokens> = common::expected(run)["expected_tokens_by_model"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(model, t)| (model.clone(), Tokens::from_truth(t)))
+        .collect();
+    assert_eq!(truth["gpt-4.1"].requests, 7);
+    let dir = testdata(&format!("agents/{run}"));
+    assert_eq!(rows(&report_json(&[&dir, "--by", "model_id"])), truth);
+    assert_eq!(inspect(&dir)["not_counted"]["duplicates_by_match"], serde_json::json!({"shared_id": 7}));
+}
