@@ -365,8 +365,7 @@ fn of_span(o: &mut Observation, span: &Span<'_>) {
         o.start_ns = span.start_time_unix_nano;
     }
     if o.role == Role::ModelCall && o.span.is_some() {
-        o.keys.extend(CallKey::sibling(span.trace_id, o.model.as_deref(), o.tokens.output));
-        o.keys.extend(CallKey::process_sibling(o.model.as_deref(), o.tokens.output));
+        o.keys.extend(CallKey::siblings(span.trace_id, o.model.as_deref(), o.tokens.output).into_iter().flatten());
     }
     o.root = span.parent_span_id == [0; 8];
 }

@@ -337,16 +337,13 @@ impl CallKey {
         }
     }
 
-    /// The sibling key of a model-call span in `trace`, if it has a model and output.
-    pub fn sibling(trace: [u8; 16], model: Option<&str>, output: u64) -> Option<CallKey> {
+    /// The sibling keys of a model-call span in `trace`, within its trace and within its
+    /// process (in that order: a record with no room left keeps the first), if it has a
+    /// model and output.
+    pub fn siblings(trace: [u8; 16], model: Option<&str>, output: u64) -> Option<[CallKey; 2]> {
         let family = model_family(model?);
-        (trace != [0; 16] && output > 0 && !family.is_empty()).then_some(CallKey::Sibling(trace, family, output))
-    }
-
-    /// The process sibling key of a model-call span, if it has a model and output.
-    pub fn process_sibling(model: Option<&str>, output: u64) -> Option<CallKey> {
-        let family = model_family(model?);
-        (output > 0 && !family.is_empty()).then_some(CallKey::ProcessSibling(family, output))
+        (trace != [0; 16] && output > 0 && !family.is_empty())
+            .then(|| [CallKey::Sibling(trace, family.clone(), output), CallKey::ProcessSibling(family, output)])
     }
 }
 

@@ -432,8 +432,10 @@ fn push_slotted(slotted: &mut Partitions, calls: Vec<(Order, Observation)>, grid
 }
 
 /// Width of the time slots in which the model-call spans of one process are compared
-/// across traces: a scope holds one process's spans of one slot, however many it makes.
-const PROCESS_SLOT_NS: u64 = 600_000_000_000;
+/// across traces: a scope holds one process's spans of one minute, however many it makes.
+/// Siblings start milliseconds to a second or so apart (CrewAI's listener span opens 1.4 s
+/// before the openai span of the call), well within the half slot the grids allow.
+const PROCESS_SLOT_NS: u64 = 60_000_000_000;
 /// Rounds across traces, each on a grid of slots offset by `PROCESS_SLOT_NS / SLOT_GRIDS`:
 /// two spans that start less than half a slot apart share a slot on one grid or the other.
 const SLOT_GRIDS: u64 = 2;
@@ -1021,7 +1023,7 @@ mod tests {
 
     #[test]
     fn a_sibling_layer_that_lost_id_and_input_is_the_same_call() {
-        let sibling = |model: &str, output| CallKey::sibling([1; 16], Some(model), output).unwrap();
+        let sibling = |model: &str, output| CallKey::Sibling([1; 16], crate::model::model_family(model), output);
         let mut sdk = span_call(1, 2, vec![sibling("claude-sonnet-4-5-20250929", 27)], (1, 4), 1279);
         sdk.tokens.output = 27;
         let mut chain = span_call(2, 3, vec![sibling("claude-sonnet-4-5", 27)], (0, 5), 0);
@@ -1158,8 +1160,7 @@ mod tests {
                     o.keys.extend(response.clone());
                 }
                 if signal == Signal::Traces {
-                    o.keys.extend(CallKey::sibling(trace, o.model.as_deref(), c.output));
-                    o.keys.extend(CallKey::process_sibling(o.model.as_deref(), c.output));
+                    o.keys.extend(CallKey::siblings(trace, o.model.as_deref(), c.output).into_iter().flatten());
                 }
                 o
             };
