@@ -324,10 +324,13 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
                 slotted = Some(Partitions::create(&dir, &format!("slots{}", grid + 1), 0).map_err(spill_error)?);
             }
             each_partition(written, &dir, &format!("slots{grid}"), limit, |held, _| {
-                let kept = reconcile_scopes(held, &[], Round::AcrossTraces, &mut decisions, covers.as_mut());
+                let mut kept = reconcile_slots(held, &mut decisions, covers.as_mut());
                 match slotted.as_mut() {
                     Some(next) => push_slotted(next, kept, grid + 1),
-                    None => write_calls_file(&dir, &mut calls_files, &kept),
+                    None => {
+                        kept.sort_unstable_by_key(|(order, _)| *order);
+                        write_calls_file(&dir, &mut calls_files, &kept)
+                    }
                 }
             })?;
         }
@@ -464,11 +467,26 @@ fn reconcile_across_traces(
     let (mut spans, mut calls): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(_, o)| crosses_traces(o));
     for grid in 0..SLOT_GRIDS {
         spans.iter_mut().for_each(|(_, o)| o.scope = process_slot(o, grid));
-        spans = reconcile_scopes(spans, &[], Round::AcrossTraces, decisions, covers.as_deref_mut());
+        spans = reconcile_slots(spans, decisions, covers.as_deref_mut());
     }
     calls.append(&mut spans);
     calls.sort_unstable_by_key(|(order, _)| *order);
     calls
+}
+
+/// One round across traces, on spans in their slot scopes: a pair across traces needs a
+/// trace root (see `Member::matches`), so the spans of a slot with none pass as they are.
+/// The spans kept, in no particular order.
+fn reconcile_slots(
+    held: Vec<(Order, Observation)>,
+    decisions: &mut Decisions,
+    covers: Option<&mut Covers>,
+) -> Vec<(Order, Observation)> {
+    let rooted: HashSet<u64> = held.iter().filter(|(_, o)| o.root).map(|(_, o)| o.scope).collect();
+    let (slots, mut passed): (Vec<_>, Vec<_>) = held.into_iter().partition(|(_, o)| rooted.contains(&o.scope));
+    let mut kept = reconcile_scopes(slots, &[], Round::AcrossTraces, decisions, covers);
+    kept.append(&mut passed);
+    kept
 }
 
 fn spill_error(e: std::io::Error) -> String {
