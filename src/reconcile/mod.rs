@@ -69,7 +69,8 @@
 //! join records there, by the rules above (one layer's spans are never one call), and the
 //! span kept among equals is the inner one, which starts last (a wrapper opens its span
 //! before it calls the SDK). The rounds run only when the input has a trace-root
-//! model-call span and model-call spans of two layers.
+//! model-call span and model-call spans of two layers, and a slot with no trace root
+//! passes its spans as they are.
 //!
 //! What no identity reaches: a layer's record that states no usage (OpenLLMetry's
 //! anthropic span of a stream, ended before the stream is read) has no sibling key and
