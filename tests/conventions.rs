@@ -27,7 +27,14 @@ fn pinned() -> Vec<String> {
         .into_iter()
         .chain(["opencode-1.18.33-otlp-http-json-traces.json"])
         .map(|f| format!("agent-files/{f}"));
-    let agents = ["agents", "bodies"].into_iter().map(String::from).chain(agent_files);
+    // Every agent run but the one added since (issue 21's shared-id run).
+    let mut runs: Vec<String> = std::fs::read_dir(testdata("agents"))
+        .unwrap()
+        .map(|e| format!("agents/{}", e.unwrap().file_name().to_string_lossy()))
+        .filter(|run| run != "agents/qwen-code-openai-same-id-otlp")
+        .collect();
+    runs.sort();
+    let agents = runs.into_iter().chain(["bodies".to_string()]).chain(agent_files);
     emitters.chain(protobuf).chain(agents).map(|d| testdata(&d)).collect()
 }
 

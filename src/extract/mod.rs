@@ -359,15 +359,17 @@ pub fn extract(
     }
 }
 
-/// What every observation made of a span knows from it: when the call started, and the
-/// sibling key a second instrumentation layer of the same call shares.
+/// What every observation made of a span knows from it: when the call started, whether
+/// it is a trace root, and the sibling keys a second instrumentation layer of the same
+/// call shares (in its trace, and in its process).
 fn of_span(o: &mut Observation, span: &Span<'_>) {
     if span.start_time_unix_nano != 0 && span.start_time_unix_nano <= o.time_ns {
         o.start_ns = span.start_time_unix_nano;
     }
     if o.role == Role::ModelCall && o.span.is_some() {
-        o.keys.extend(CallKey::sibling(span.trace_id, o.model.as_deref(), o.tokens.output));
+        o.keys.extend(CallKey::siblings(span.trace_id, o.model.as_deref(), o.tokens.output).into_iter().flatten());
     }
+    o.root = span.parent_span_id == [0; 8];
 }
 
 /// The value checks shared by every emitter module, on one record and the observations
@@ -534,6 +536,7 @@ impl<'r, 'a> Record<'r, 'a> {
             location: self.location.clone(),
             start_ns: time_ns,
             layer: self.layer(emitter, signal),
+            root: false,
         }
     }
 

@@ -309,6 +309,10 @@ pub enum CallKey {
     /// instrumentation layers of one call (LangChain's span and the SDK's own) still share
     /// when one of them lost the response id and the input.
     Sibling([u8; 16], String, u64),
+    /// A model-call span's model family and output count within its process: what two
+    /// layers of one call still share when one of them made its span the root of a trace
+    /// of its own (a bare LangChain model call and the SDK's span of it).
+    ProcessSibling(String, u64),
 }
 
 /// How much a shared identity proves (see the spec in `reconcile`).
@@ -321,6 +325,9 @@ pub enum KeyKind {
     Hint,
     /// A sibling key: a hint that also needs the same usage once normalised.
     Sibling,
+    /// A process sibling key: a sibling key across the traces of one process, where one
+    /// of the two spans is a trace root.
+    ProcessSibling,
 }
 
 impl CallKey {
@@ -329,13 +336,17 @@ impl CallKey {
             CallKey::Span(..) | CallKey::Event(..) => KeyKind::Strong,
             CallKey::Response(..) | CallKey::Request(..) | CallKey::UsageAt { .. } => KeyKind::Hint,
             CallKey::Sibling(..) => KeyKind::Sibling,
+            CallKey::ProcessSibling(..) => KeyKind::ProcessSibling,
         }
     }
 
-    /// The sibling key of a model-call span in `trace`, if it has a model and output.
-    pub fn sibling(trace: [u8; 16], model: Option<&str>, output: u64) -> Option<CallKey> {
+    /// The sibling keys of a model-call span in `trace`, within its trace and within its
+    /// process (in that order: a record with no room left keeps the first), if it has a
+    /// model and output.
+    pub fn siblings(trace: [u8; 16], model: Option<&str>, output: u64) -> Option<[CallKey; 2]> {
         let family = model_family(model?);
-        (trace != [0; 16] && output > 0 && !family.is_empty()).then_some(CallKey::Sibling(trace, family, output))
+        (trace != [0; 16] && output > 0 && !family.is_empty())
+            .then(|| [CallKey::Sibling(trace, family.clone(), output), CallKey::ProcessSibling(family, output)])
     }
 }
 
@@ -410,7 +421,8 @@ pub struct CallKeys {
 }
 
 impl CallKeys {
-    /// The most any emitter gives one record (Codex: span + two usage slots).
+    /// The most any emitter gives one record (Codex: span + two usage slots; a model-call
+    /// span: span, response id, sibling and process sibling).
     pub const MAX: usize = 4;
 
     /// The key's hash, with its [`KeyKind`] in the top two bits (maps hash the low 64).
@@ -422,6 +434,7 @@ impl CallKeys {
             KeyKind::Strong => 0,
             KeyKind::Hint => 1,
             KeyKind::Sibling => 2,
+            KeyKind::ProcessSibling => 3,
         };
         (h.finish128().as_u128() & (u128::MAX >> 2)) | kind << 126
     }
@@ -431,7 +444,8 @@ impl CallKeys {
         match id >> 126 {
             0 => KeyKind::Strong,
             1 => KeyKind::Hint,
-            _ => KeyKind::Sibling,
+            2 => KeyKind::Sibling,
+            _ => KeyKind::ProcessSibling,
         }
     }
 

@@ -109,6 +109,9 @@ call_record! {
         /// The instrumentation that made the record (emitter, instrumentation scope,
         /// signal), as a hash: one layer records one call once.
         layer: u64,
+        /// A span at the root of its trace: its layer did not take a parent from the
+        /// context, so another layer's span of the call may be in another trace.
+        root: bool,
     }
 }
 
@@ -492,6 +495,7 @@ mod tests {
                 location: Location { file: file.into(), at },
                 start_ns: time_ns.saturating_sub(requests),
                 layer: scope.rotate_left(7),
+                root: secondhand != partial,
             }
         })
     }

@@ -95,6 +95,7 @@ pub fn observations(mut points: Vec<MetricPoint>) -> (Vec<Observation>, u64) {
                 location: p.location,
                 start_ns: p.time_ns,
                 layer: 0,
+                root: false,
             }
         })
         .collect();

@@ -50,10 +50,32 @@
 //! cannot be told apart only drops itself: the count stays right, and the usage counted
 //! is each call's most direct record's.
 //!
-//! What no identity reaches: records of one call in two traces (a LangChain model call
-//! outside any chain is a root span, and the SDK's span below it another root) are two
-//! scopes and count twice; records with no identity at all (an event with no span, id
-//! or counts slot) cannot be matched.
+//! - **Process sibling** ([`KeyKind::ProcessSibling`]): a model-call span's model family
+//!   and output count within its *process*, for two spans in two traces of which one at
+//!   least is a trace root: a layer that does not take its parent from the context (a bare
+//!   LangChain model call and the SDK's span of it; CrewAI's event listener beside the
+//!   OpenAI instrumentation; LangChain JS beside the OpenAI module) makes its span of each
+//!   call the root of a trace of its own. A sibling key as above, compared in a second
+//!   round (see "Across traces").
+//!
+//! # Across traces
+//!
+//! Once every scope is reconciled, the model-call spans kept meet again, in scopes of one
+//! process (`service.instance.id` within namespace and name) and one time slot of their
+//! start (`PROCESS_SLOT_NS`: a process with millions of calls is still reconciled a slot
+//! at a time, spilled by slot like any scope). A second round on slots offset by half a
+//! slot follows, so two spans that start less than half a slot apart (siblings start
+//! milliseconds apart) share a slot on one grid or the other. Only process sibling keys
+//! join records there, by the rules above (one layer's spans are never one call), and the
+//! span kept among equals is the inner one, which starts last (a wrapper opens its span
+//! before it calls the SDK). The rounds run only when the input has a trace-root
+//! model-call span and model-call spans of two layers, and a slot with no trace root
+//! passes its spans as they are.
+//!
+//! What no identity reaches: a layer's record that states no usage (OpenLLMetry's
+//! anthropic span of a stream, ended before the stream is read) has no sibling key and
+//! counts as a request of no tokens; records with no identity at all (an event with no
+//! span, id or counts slot) cannot be matched.
 
 mod metrics;
 mod spill;
@@ -130,10 +152,15 @@ pub enum Match {
     /// Another instrumentation layer's span of the call in the same trace: overlapping,
     /// same model family, same output and input.
     SiblingLayer,
+    /// Another instrumentation layer's span of the call in another trace of the same
+    /// process, one of the two a trace root: overlapping, same model family, same output
+    /// and input.
+    SiblingAcrossTraces,
 }
 
 impl Match {
-    pub const ALL: [Match; 4] = [Match::SameSpan, Match::SameRecord, Match::SharedId, Match::SiblingLayer];
+    pub const ALL: [Match; 5] =
+        [Match::SameSpan, Match::SameRecord, Match::SharedId, Match::SiblingLayer, Match::SiblingAcrossTraces];
 
     pub fn describe(self) -> &'static str {
         match self {
@@ -144,6 +171,9 @@ impl Match {
             }
             Match::SiblingLayer => {
                 "another instrumentation layer's span of the call: same trace, overlapping, same model family and usage"
+            }
+            Match::SiblingAcrossTraces => {
+                "another instrumentation layer's span of the call in another trace (one of them a root): same process, overlapping, same model family and usage"
             }
         }
     }
@@ -249,8 +279,19 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
     // Rule 3 needs what the calls cover only when there is metric usage to cover.
     let mut covers = (!metric_observations.is_empty()).then(Covers::default);
 
+    let across = store.across_traces();
     let (source, spill) = if store.spill.is_none() {
-        let kept = reconcile_scopes(std::mem::take(&mut store.held), &store.links, &mut decisions, covers.as_mut());
+        let kept = reconcile_scopes(
+            std::mem::take(&mut store.held),
+            &store.links,
+            Round::Scopes,
+            &mut decisions,
+            covers.as_mut(),
+        );
+        let kept = match across {
+            true => reconcile_across_traces(kept, &mut decisions, covers.as_mut()),
+            false => kept,
+        };
         let calls: Vec<Call> = kept.into_iter().map(|(_, o)| Call::from(o)).collect();
         (CallSource::Memory(calls.into_iter()), None)
     } else {
@@ -262,49 +303,38 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
         let Some(mut spill) = store.spill.take() else { return Err("the spill files are gone".into()) };
         let written =
             spill.partitions.take().map(Partitions::finish).transpose().map_err(spill_error)?.unwrap_or_default();
-        let mut calls_files = Vec::new();
-        let mut work: Vec<(spill::Written, u32)> = written.into_iter().map(|w| (w, 0)).collect();
-        let remove = |file: &spill::SpillFile| std::fs::remove_file(&file.path).map_err(spill_error);
         let dir = spill.dir.path().to_owned();
-        let mut made = 0usize;
-        while let Some((part, level)) = work.pop() {
-            if part.bytes == 0 {
-                remove(&part.file)?;
-                continue;
+        let mut calls_files = Vec::new();
+        // Model-call spans go on to the rounds across traces, one per grid of time slots.
+        let mut slotted = match across {
+            true => Some(Partitions::create(&dir, "slots0", 0).map_err(spill_error)?),
+            false => None,
+        };
+        each_partition(written, &dir, "held", limit, |held, links| {
+            let mut kept = reconcile_scopes(held, &links, Round::Scopes, &mut decisions, covers.as_mut());
+            if let Some(slotted) = slotted.as_mut() {
+                let spans;
+                (spans, kept) = kept.into_iter().partition(|(_, o)| crosses_traces(o));
+                push_slotted(slotted, spans, 0)?;
             }
-            // A partition still over the budget is split again, unless its scopes no longer
-            // divide (one huge trace), which is then reconciled whole.
-            if part.bytes > limit && level < MAX_SPLITS {
-                made += 1;
-                let mut parts = Partitions::create(&dir, &format!("split{made}"), level + 1).map_err(spill_error)?;
-                let mut reader = Reader::open(&part.file).map_err(spill_error)?;
-                while let Some(item) = reader.next_item().map_err(spill_error)? {
-                    let bytes = match &item {
-                        Item::Observation(_, o) => store::held_size(o),
-                        Item::Link(_) => std::mem::size_of::<SpanLink>(),
-                    };
-                    parts.push(&item, bytes).map_err(spill_error)?;
+            write_calls_file(&dir, &mut calls_files, &kept)
+        })?;
+        for grid in 0..SLOT_GRIDS {
+            let Some(round) = slotted.take() else { break };
+            let written = round.finish().map_err(spill_error)?;
+            if grid + 1 < SLOT_GRIDS {
+                slotted = Some(Partitions::create(&dir, &format!("slots{}", grid + 1), 0).map_err(spill_error)?);
+            }
+            each_partition(written, &dir, &format!("slots{grid}"), limit, |held, _| {
+                let mut kept = reconcile_slots(held, &mut decisions, covers.as_mut());
+                match slotted.as_mut() {
+                    Some(next) => push_slotted(next, kept, grid + 1),
+                    None => {
+                        kept.sort_unstable_by_key(|(order, _)| *order);
+                        write_calls_file(&dir, &mut calls_files, &kept)
+                    }
                 }
-                remove(&part.file)?;
-                let parts = parts.finish().map_err(spill_error)?;
-                // All in one again: one scope (or scopes that hash alike) that no split divides.
-                let divided = parts.iter().filter(|w| w.bytes > 0).count() > 1;
-                let level = if divided { level + 1 } else { MAX_SPLITS };
-                work.extend(parts.into_iter().map(|w| (w, level)));
-                continue;
-            }
-            let (mut held, mut links) = (Vec::new(), Vec::new());
-            let mut reader = Reader::open(&part.file).map_err(spill_error)?;
-            while let Some(item) = reader.next_item().map_err(spill_error)? {
-                match item {
-                    Item::Observation(order, o) => held.push((order, o)),
-                    Item::Link(link) => links.push(link),
-                }
-            }
-            remove(&part.file)?;
-            let kept = reconcile_scopes(held, &links, &mut decisions, covers.as_mut());
-            let path = part.file.path.with_file_name(format!("calls-{}", calls_files.len()));
-            calls_files.push(spill::write_calls(&path, &kept).map_err(spill_error)?);
+            })?;
         }
         let merge = Merge::open(&calls_files).map_err(spill_error)?;
         (CallSource::Spilled(merge), Some(spill.dir))
@@ -333,6 +363,131 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
 
 /// How many times a partition over the budget is split again (64^4 partitions in all).
 const MAX_SPLITS: u32 = 3;
+
+/// Reads spilled partitions back one at a time and hands each to `each` whole. A partition
+/// still over the budget is split again, unless its scopes no longer divide (one huge
+/// trace), which is then handed over whole.
+fn each_partition(
+    written: Vec<spill::Written>,
+    dir: &std::path::Path,
+    name: &str,
+    limit: usize,
+    mut each: impl FnMut(Vec<(Order, Observation)>, Vec<SpanLink>) -> Result<(), String>,
+) -> Result<(), String> {
+    let remove = |file: &spill::SpillFile| std::fs::remove_file(&file.path).map_err(spill_error);
+    let mut work: Vec<(spill::Written, u32)> = written.into_iter().map(|w| (w, 0)).collect();
+    let mut made = 0usize;
+    while let Some((part, level)) = work.pop() {
+        if part.bytes == 0 {
+            remove(&part.file)?;
+            continue;
+        }
+        if part.bytes > limit && level < MAX_SPLITS {
+            made += 1;
+            let mut parts = Partitions::create(dir, &format!("{name}-split{made}"), level + 1).map_err(spill_error)?;
+            let mut reader = Reader::open(&part.file).map_err(spill_error)?;
+            while let Some(item) = reader.next_item().map_err(spill_error)? {
+                let bytes = match &item {
+                    Item::Observation(_, o) => store::held_size(o),
+                    Item::Link(_) => std::mem::size_of::<SpanLink>(),
+                };
+                parts.push(&item, bytes).map_err(spill_error)?;
+            }
+            remove(&part.file)?;
+            let parts = parts.finish().map_err(spill_error)?;
+            // All in one again: one scope (or scopes that hash alike) that no split divides.
+            let divided = parts.iter().filter(|w| w.bytes > 0).count() > 1;
+            let level = if divided { level + 1 } else { MAX_SPLITS };
+            work.extend(parts.into_iter().map(|w| (w, level)));
+            continue;
+        }
+        let (mut held, mut links) = (Vec::new(), Vec::new());
+        let mut reader = Reader::open(&part.file).map_err(spill_error)?;
+        while let Some(item) = reader.next_item().map_err(spill_error)? {
+            match item {
+                Item::Observation(order, o) => held.push((order, o)),
+                Item::Link(link) => links.push(link),
+            }
+        }
+        remove(&part.file)?;
+        each(held, links)?;
+    }
+    Ok(())
+}
+
+/// Writes calls kept to one more calls file for the merge.
+fn write_calls_file(
+    dir: &std::path::Path,
+    files: &mut Vec<spill::SpillFile>,
+    kept: &[(Order, Observation)],
+) -> Result<(), String> {
+    let path = dir.join(format!("calls-{}", files.len()));
+    files.push(spill::write_calls(&path, kept).map_err(spill_error)?);
+    Ok(())
+}
+
+/// Model-call spans to the partitions of the round on `grid`, in their scope on it.
+fn push_slotted(slotted: &mut Partitions, calls: Vec<(Order, Observation)>, grid: u64) -> Result<(), String> {
+    for (order, mut o) in calls {
+        o.scope = process_slot(&o, grid);
+        let bytes = store::held_size(&o);
+        slotted.push(&Item::Observation(order, o), bytes).map_err(spill_error)?;
+    }
+    Ok(())
+}
+
+/// Width of the time slots in which the model-call spans of one process are compared
+/// across traces: a scope holds one process's spans of one minute, however many it makes.
+/// Siblings start milliseconds to a second or so apart (CrewAI's listener span opens 1.4 s
+/// before the openai span of the call), well within the half slot the grids allow.
+const PROCESS_SLOT_NS: u64 = 60_000_000_000;
+/// Rounds across traces, each on a grid of slots offset by `PROCESS_SLOT_NS / SLOT_GRIDS`:
+/// two spans that start less than half a slot apart share a slot on one grid or the other.
+const SLOT_GRIDS: u64 = 2;
+
+/// Whether a call kept is a model-call span that another layer may have recorded in
+/// another trace (it has a process sibling key).
+fn crosses_traces(o: &Observation) -> bool {
+    o.keys.iter().any(|k| CallKeys::kind(*k) == KeyKind::ProcessSibling)
+}
+
+/// A model-call span's scope on `grid`: its process and its start's time slot.
+fn process_slot(o: &Observation, grid: u64) -> u64 {
+    let slot = o.start_ns.saturating_add(grid * (PROCESS_SLOT_NS / SLOT_GRIDS)) / PROCESS_SLOT_NS;
+    stable_hash(&(3u8, o.instance.as_deref(), grid, slot))
+}
+
+/// Rule 1 across the traces of a process (see "Across traces"), in memory: the model-call
+/// spans kept meet in (process, time slot) scopes, round after round on the grids.
+fn reconcile_across_traces(
+    kept: Vec<(Order, Observation)>,
+    decisions: &mut Decisions,
+    mut covers: Option<&mut Covers>,
+) -> Vec<(Order, Observation)> {
+    let (mut spans, mut calls): (Vec<_>, Vec<_>) = kept.into_iter().partition(|(_, o)| crosses_traces(o));
+    for grid in 0..SLOT_GRIDS {
+        spans.iter_mut().for_each(|(_, o)| o.scope = process_slot(o, grid));
+        spans = reconcile_slots(spans, decisions, covers.as_deref_mut());
+    }
+    calls.append(&mut spans);
+    calls.sort_unstable_by_key(|(order, _)| *order);
+    calls
+}
+
+/// One round across traces, on spans in their slot scopes: a pair across traces needs a
+/// trace root (see `Member::matches`), so the spans of a slot with none pass as they are.
+/// The spans kept, in no particular order.
+fn reconcile_slots(
+    held: Vec<(Order, Observation)>,
+    decisions: &mut Decisions,
+    covers: Option<&mut Covers>,
+) -> Vec<(Order, Observation)> {
+    let rooted: HashSet<u64> = held.iter().filter(|(_, o)| o.root).map(|(_, o)| o.scope).collect();
+    let (slots, mut passed): (Vec<_>, Vec<_>) = held.into_iter().partition(|(_, o)| rooted.contains(&o.scope));
+    let mut kept = reconcile_scopes(slots, &[], Round::AcrossTraces, decisions, covers);
+    kept.append(&mut passed);
+    kept
+}
 
 fn spill_error(e: std::io::Error) -> String {
     format!("cannot use the spill files: {e} (choose another place with --temp-dir, or allow more memory with --memory-limit)")
@@ -364,22 +519,42 @@ impl Covers {
     }
 }
 
+/// Which round of rule 1 a reconcile is: within the scopes, or across the traces of a
+/// process (see "Across traces").
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Round {
+    Scopes,
+    AcrossTraces,
+}
+
+impl Round {
+    /// Whether the round compares records by `key`: process sibling keys only across
+    /// traces, every other key within scopes.
+    fn compares(self, key: u128) -> bool {
+        (CallKeys::kind(key) == KeyKind::ProcessSibling) == (self == Round::AcrossTraces)
+    }
+}
+
 /// Rules 1 and 2 on whole scopes: the observations counted as calls, in input order.
 /// Every record of a call counted, kept or not, is added to `covers` (rule 3).
 fn reconcile_scopes(
     mut held: Vec<(Order, Observation)>,
     links: &[SpanLink],
+    round: Round,
     decisions: &mut Decisions,
     mut covers: Option<&mut Covers>,
 ) -> Vec<(Order, Observation)> {
     held.sort_unstable_by_key(|(order, _)| *order);
-    // Rule 1, in order of precedence (whole usage, signal, first-hand), input
-    // order among equals. Indices are sorted, not the observations: no copy of them all.
+    // Rule 1, in order of precedence (whole usage, signal, first-hand; across traces the
+    // later start, the span a wrapper's span is around), input order among equals.
+    // Indices are sorted, not the observations: no copy of them all.
     let mut slots: Vec<Option<(Order, Observation)>> = held.into_iter().map(Some).collect();
-    let key = |o: &Option<(Order, Observation)>| o.as_ref().map(|(_, o)| (o.partial, rank(o.signal), o.secondhand));
+    let inner = |o: &Observation| std::cmp::Reverse(if round == Round::AcrossTraces { o.start_ns } else { 0 });
+    let key =
+        |o: &Option<(Order, Observation)>| o.as_ref().map(|(_, o)| (o.partial, rank(o.signal), o.secondhand, inner(o)));
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by_key(|&i| key(&slots[i]));
-    let mut calls = Groups::with_capacity(slots.len());
+    let mut calls = Groups::new(slots.len(), round);
     for i in order {
         let Some((scope, keys)) = slots[i].as_ref().map(|(_, o)| (o.scope, o.keys)) else { continue };
         // The same identity in two scopes is two calls (e.g. two processes' equal counts).
@@ -398,7 +573,7 @@ fn reconcile_scopes(
                     fill_missing(kept, dup);
                 }
             }
-            None => calls.found(i, keys.iter().map(scoped)),
+            None => calls.found(i, keys.iter().filter(|k| round.compares(**k)).map(scoped)),
         }
     }
     drop(calls);
@@ -440,6 +615,8 @@ struct Member {
     /// again.
     times: (u64, u64),
     span: u64,
+    /// A span at the root of its trace.
+    root: bool,
 }
 
 /// How far from a call an event about it may be logged.
@@ -463,6 +640,7 @@ impl Member {
             tokens: o.tokens,
             times: (o.start_ns, o.time_ns),
             span: hash(o.span),
+            root: o.root,
         }
     }
 
@@ -478,19 +656,28 @@ impl Member {
         let sessions_differ = self.session != 0 && other.session != 0 && self.session != other.session;
         let apart = self.to < other.from || other.to < self.from;
         let input = |t: &TokenBuckets| t.total_input();
-        let usage_differs = kind == KeyKind::Sibling
+        let sibling = matches!(kind, KeyKind::Sibling | KeyKind::ProcessSibling);
+        // Across traces, one of the two took no parent from the context.
+        let traced_apart = kind == KeyKind::ProcessSibling && !self.root && !other.root;
+        let usage_differs = sibling
             && input(&self.tokens) != input(&other.tokens)
             && input(&self.tokens) != 0
             && input(&other.tokens) != 0;
-        if sessions_differ || apart || usage_differs {
+        if sessions_differ || apart || usage_differs || traced_apart {
             return None;
         }
-        Some(if kind == KeyKind::Sibling { Match::SiblingLayer } else { Match::SharedId })
+        Some(match kind {
+            KeyKind::Sibling => Match::SiblingLayer,
+            KeyKind::ProcessSibling => Match::SiblingAcrossTraces,
+            _ => Match::SharedId,
+        })
     }
 }
 
 /// The calls of rule 1 so far, each known by the identities of the record kept for it.
 struct Groups {
+    /// Which keys the round compares.
+    round: Round,
     /// Identity → the latest entry of its chain in `chains`.
     seen: FingerprintMap<u32>,
     /// (kept slot, previous entry with the same identity): one identity may name several
@@ -501,8 +688,9 @@ struct Groups {
 const END: u32 = u32::MAX;
 
 impl Groups {
-    fn with_capacity(n: usize) -> Groups {
+    fn new(n: usize, round: Round) -> Groups {
         Groups {
+            round,
             seen: FingerprintMap::with_capacity_and_hasher(n * 2, Default::default()),
             chains: Vec::with_capacity(n * 2),
         }
@@ -526,17 +714,18 @@ impl Groups {
                 Some(slot as usize)
             })
         };
-        let strong = record.keys.iter().filter(|k| CallKeys::kind(**k) == KeyKind::Strong);
+        let keys = || record.keys.iter().filter(|k| self.round.compares(**k));
+        let strong = keys().filter(|k| CallKeys::kind(**k) == KeyKind::Strong);
         if let Some(slot) = strong.flat_map(calls_by).next() {
             return Some((slot, Match::SameSpan));
         }
         let member = Member::of(record);
         let mut best: Option<(usize, Match, usize)> = None;
-        for key in record.keys.iter() {
+        for key in keys() {
             for slot in calls_by(key) {
                 let Some((_, kept)) = slots[slot].as_ref() else { continue };
                 let Some(why) = member.matches(&Member::of(kept), CallKeys::kind(*key)) else { continue };
-                let shared = record.keys.iter().filter(|k| kept.keys.iter().any(|own| own == *k)).count();
+                let shared = keys().filter(|k| kept.keys.iter().any(|own| own == *k)).count();
                 if best.is_none_or(|(_, _, most)| shared > most) {
                     best = Some((slot, why, shared));
                 }
@@ -697,6 +886,7 @@ mod tests {
             location: Location { file: "f".into(), at: Position::Whole },
             start_ns: 0,
             layer: u64::from(rank(signal)),
+            root: false,
         }
     }
 
@@ -720,19 +910,24 @@ mod tests {
             |(scope, span, keys, kind, partial, secondhand, input)| {
                 let signal = [Signal::Traces, Signal::Logs, Signal::Traces][kind as usize];
                 let role = if kind == 2 { Role::MaybeAggregate } else { Role::ModelCall };
-                let keys =
-                    keys.into_iter()
-                        .map(|k| if k < 3 { span_key(k) } else { CallKey::Response([1; 16], k.to_string()) });
+                let keys = keys.into_iter().map(|k| match k {
+                    0..3 => span_key(k),
+                    5 => CallKey::ProcessSibling("m".into(), 1),
+                    _ => CallKey::Response([1; 16], k.to_string()),
+                });
                 let mut o = obs(signal, role, (signal == Signal::Traces).then_some(span), keys.collect(), input);
                 o.scope = scope;
                 o.partial = partial;
                 o.secondhand = secondhand;
                 o.model = (input % 3 != 0).then(|| format!("m{input}"));
                 o.location = Location { file: "f".into(), at: Position::Line(input) };
-                // Few layers and times, so hints meet records that refute them.
+                // Few layers and times, so hints meet records that refute them; times on
+                // both sides of a slot boundary of the rounds across traces.
                 o.layer = input % 3;
                 (o.start_ns, o.time_ns) = ((input % 4) * 4_000_000_000, (input % 5) * 5_000_000_000);
-                o.start_ns = o.start_ns.min(o.time_ns);
+                o.start_ns = o.start_ns.min(o.time_ns) + PROCESS_SLOT_NS - 8_000_000_000;
+                o.time_ns += PROCESS_SLOT_NS - 8_000_000_000;
+                (o.root, o.instance) = (input % 2 == 0, Some(format!("p{}", input % 2)));
                 o
             },
         )
@@ -840,7 +1035,7 @@ mod tests {
 
     #[test]
     fn a_sibling_layer_that_lost_id_and_input_is_the_same_call() {
-        let sibling = |model: &str, output| CallKey::sibling([1; 16], Some(model), output).unwrap();
+        let sibling = |model: &str, output| CallKey::Sibling([1; 16], crate::model::model_family(model), output);
         let mut sdk = span_call(1, 2, vec![sibling("claude-sonnet-4-5-20250929", 27)], (1, 4), 1279);
         sdk.tokens.output = 27;
         let mut chain = span_call(2, 3, vec![sibling("claude-sonnet-4-5", 27)], (0, 5), 0);
@@ -850,6 +1045,39 @@ mod tests {
         // Stated inputs that differ: two calls.
         chain.tokens.input = 900;
         assert_eq!(count(vec![chain, sdk]).0, 2);
+    }
+
+    /// A model-call span of `layer`, the root of trace `trace` (or not) in process `process`.
+    fn traced_call(layer: u64, trace: u8, root: bool, (start, end): (u64, u64), input: u64) -> Observation {
+        let mut o =
+            span_call(layer, trace, vec![CallKey::ProcessSibling("claude-haiku-4-5".into(), 47)], (start, end), input);
+        let base = PROCESS_SLOT_NS - 2_000_000_000;
+        (o.scope, o.root, o.instance, o.tokens.output) = (u64::from(trace), root, Some("process".into()), 47);
+        (o.start_ns, o.time_ns) = (o.start_ns + base, o.time_ns + base);
+        o
+    }
+
+    #[test]
+    fn a_sibling_layer_in_another_trace_of_the_process_is_the_same_call() {
+        // LangChain's span (layer 2, input unknown) around the SDK's (layer 1), each the
+        // root of its trace, across a slot boundary: one call, the SDK's.
+        let sdk = traced_call(1, 1, true, (1, 3), 121);
+        let chain = traced_call(2, 2, true, (0, 4), 0);
+        let r = reconcile(Extracted { observations: vec![chain.clone(), sdk.clone()], ..Default::default() });
+        assert_eq!((r.calls.len(), total(&r)), (1, 121));
+        assert_eq!(r.decisions.matches[Match::SiblingAcrossTraces as usize], 1);
+        assert_eq!(r.calls[0].span, sdk.span);
+        // One of the two may sit inside a trace (CrewAI's listener span).
+        let listener = Observation { root: false, ..chain.clone() };
+        assert_eq!(count(vec![listener.clone(), sdk.clone()]), (1, 121));
+        // Told apart: neither a root, another process, one layer, times apart, inputs.
+        let nested = Observation { root: false, ..sdk.clone() };
+        assert_eq!(count(vec![listener, nested]).0, 2);
+        let elsewhere = Observation { instance: Some("other".into()), ..chain.clone() };
+        assert_eq!(count(vec![elsewhere, sdk.clone()]).0, 2);
+        assert_eq!(count(vec![Observation { layer: 1, ..chain.clone() }, sdk.clone()]).0, 2);
+        assert_eq!(count(vec![traced_call(2, 2, true, (5, 6), 0), sdk.clone()]).0, 2);
+        assert_eq!(count(vec![traced_call(2, 2, true, (0, 4), 120), sdk]).0, 2);
     }
 
     #[test]
@@ -883,6 +1111,9 @@ mod tests {
         wrapper: Option<bool>,
         /// An event about the call, inside its span or (false) outside any span.
         event: Option<bool>,
+        /// The wrapper does not pass the context on: its span and the provider's are each
+        /// the root of a trace of their own.
+        apart: bool,
     }
 
     fn true_call() -> impl Strategy<Value = TrueCall> {
@@ -890,22 +1121,37 @@ mod tests {
             (0u8..2, 0u64..40, 1u64..10, 0u8..2),
             (prop::sample::select(vec![0u64, 100, 1279]), 1u64..4),
             (prop::option::of(0u8..3), prop::option::of(0u8..2)),
-            (prop::option::of(any::<bool>()), prop::option::of(any::<bool>())),
+            (prop::option::of(any::<bool>()), prop::option::of(any::<bool>()), any::<bool>()),
         )
-            .prop_map(|((trace, start, duration, model), (input, output), (id, session), (wrapper, event))| {
-                TrueCall { trace, start, duration, model, input, output, id, session, wrapper, event }
-            })
+            .prop_map(
+                |((trace, start, duration, model), (input, output), (id, session), (wrapper, event, apart))| TrueCall {
+                    trace,
+                    start,
+                    duration,
+                    model,
+                    input,
+                    output,
+                    id,
+                    session,
+                    wrapper,
+                    event,
+                    apart,
+                },
+            )
     }
 
     /// The records of generated calls: the provider's own span for each (layer 1), maybe a
-    /// wrapper's span around it (layer 2), maybe an event (layer 3).
+    /// wrapper's span around it (layer 2) in its trace or in one of its own, maybe an event
+    /// (layer 3). All in one process, on both sides of a slot boundary.
     fn records(calls: &[TrueCall]) -> Vec<Observation> {
         let mut out = Vec::new();
         for (n, c) in calls.iter().enumerate() {
-            let trace = [c.trace + 1; 16];
+            let own_trace = [c.trace + 1; 16];
             let model = format!("m{}{}", c.model, if n % 2 == 0 { "-20250929" } else { "" });
-            let response = c.id.map(|id| CallKey::Response(trace, format!("chatcmpl-{id}")));
             let record = |layer: u64, signal: Signal, span: Option<u64>, input: u64, with_id: bool| {
+                // The wrapper's span apart is the root of a trace of its own.
+                let trace = if c.apart && layer == 2 { [100 + n as u8; 16] } else { own_trace };
+                let response = c.id.map(|id| CallKey::Response(trace, format!("chatcmpl-{id}")));
                 let mut o = obs(signal, Role::ModelCall, None, vec![], input);
                 let ns = 1_000_000_000;
                 (o.layer, o.tokens.output, o.model) = (layer, c.output, Some(model.clone()));
@@ -914,7 +1160,10 @@ mod tests {
                     _ => ((c.start + c.duration) * ns, (c.start + c.duration) * ns),
                 };
                 o.session = c.session.map(|s| format!("s{s}"));
-                o.scope = u64::from(c.trace);
+                o.scope = u64::from(trace[0]);
+                (o.instance, o.root) = (Some("process".into()), c.apart);
+                let base = PROCESS_SLOT_NS - 20 * ns;
+                (o.start_ns, o.time_ns) = (o.start_ns + base, o.time_ns + base);
                 if let Some(span) = span {
                     o.span = Some((trace, span.to_le_bytes()));
                     o.keys.push(CallKey::Span(trace, span.to_le_bytes()));
@@ -923,7 +1172,7 @@ mod tests {
                     o.keys.extend(response.clone());
                 }
                 if signal == Signal::Traces {
-                    o.keys.extend(CallKey::sibling(trace, o.model.as_deref(), c.output));
+                    o.keys.extend(CallKey::siblings(trace, o.model.as_deref(), c.output).into_iter().flatten());
                 }
                 o
             };
@@ -944,8 +1193,8 @@ mod tests {
     }
 
     proptest! {
-        /// Whatever ids collide, however calls overlap, streamed or not: every call the
-        /// provider's own layer recorded counts once, with its own usage.
+        /// Whatever ids collide, however calls overlap, streamed or not, in one trace or
+        /// two: every call the provider's own layer recorded counts once, with its own usage.
         #[test]
         fn every_call_counts_once_whatever_ids_collide(calls in prop::collection::vec(true_call(), 0..12)) {
             let r = reconcile(Extracted { observations: records(&calls), ..Default::default() });

@@ -310,6 +310,7 @@ mod tests {
             location: Location { file: "dump.jsonl".into(), at: Position::Offset(99) },
             start_ns: 1_764_000_000_000_000_001,
             layer: u64::MAX - 9,
+            root: true,
         }
     }
 

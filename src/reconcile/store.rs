@@ -4,7 +4,7 @@
 use super::spill::{Item, Partitions};
 use super::Order;
 use crate::extract::{Extracted, MetricPoint, SpanLink, Tally};
-use crate::model::Observation;
+use crate::model::{CallKeys, KeyKind, Observation};
 use std::path::PathBuf;
 
 /// How much memory what is held may take, and where it goes beyond that.
@@ -39,6 +39,16 @@ pub struct Store {
     /// The first spill that failed: nothing is reconciled after it.
     pub(super) failure: Option<String>,
     next_source: u32,
+    /// What decides whether rule 1 runs across traces (see `across_traces`).
+    spans: SpanLayers,
+}
+
+/// The layers of the model-call spans held, and whether one is a trace root.
+#[derive(Clone, Copy, Default)]
+struct SpanLayers {
+    first: Option<u64>,
+    several: bool,
+    root: bool,
 }
 
 /// The spill directory and its partitions.
@@ -78,6 +88,7 @@ impl Store {
                 self.spill_held();
             }
             self.held_bytes += owned_size(&o);
+            self.spans.note(&o);
             self.held.push((order(index), o));
         }
         self.links.extend(links);
@@ -104,6 +115,7 @@ impl Store {
             spill: None,
             failure: None,
             next_source: self.next_source,
+            spans: self.spans,
         })
     }
 
@@ -128,6 +140,13 @@ impl Store {
     /// Whether the spill went to a file system kept in memory (tmpfs).
     pub fn spilled_to_memory(&self) -> bool {
         self.spill.as_ref().is_some_and(|s| s.dir.in_memory())
+    }
+
+    /// Whether rule 1 must also compare model-call spans across the traces of a process:
+    /// only when one of them is a trace root and they come from two layers or more (one
+    /// layer's spans are never one call).
+    pub(super) fn across_traces(&self) -> bool {
+        self.spans.several && self.spans.root
     }
 
     pub(super) fn limit(&self) -> usize {
@@ -168,6 +187,19 @@ impl Store {
             partitions.push(&Item::Link(link), bytes)?;
         }
         Ok(())
+    }
+}
+
+impl SpanLayers {
+    fn note(&mut self, o: &Observation) {
+        if !o.keys.iter().any(|k| CallKeys::kind(*k) == KeyKind::ProcessSibling) {
+            return;
+        }
+        self.root |= o.root;
+        match self.first {
+            None => self.first = Some(o.layer),
+            Some(first) => self.several |= first != o.layer,
+        }
     }
 }
 

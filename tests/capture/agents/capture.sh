@@ -25,6 +25,7 @@ prompt="List the files here, read notes.txt, then ask a subagent to read it agai
 
 # Per run: the fake server's tool-call script, the agent's environment and its command.
 env_common=(HOME="$dir/home" PATH="$PATH" TERM=dumb NO_COLOR=1 CI=true)
+fake_args=()
 case $run in
 gemini-cli-*)
   version=$(node -p "require('$modules/@google/gemini-cli/package.json').version")
@@ -50,6 +51,10 @@ qwen-code-*)
   agent_env=(QWEN_TELEMETRY_ENABLED=true QWEN_TELEMETRY_TARGET=local QWEN_TELEMETRY_LOG_PROMPTS=false
     QWEN_CODE_SUPPRESS_YOLO_WARNING=1)
   case $run in
+  *-openai-same-id-*)
+    fake_args=(--same-id)
+    agent_env+=(OPENAI_API_KEY=fake OPENAI_BASE_URL=@FAKE@/v1 OPENAI_MODEL=gpt-4.1)
+    command=("$bin/qwen" --auth-type openai -p "$prompt" --yolo) ;;
   *-openai-*)
     agent_env+=(OPENAI_API_KEY=fake OPENAI_BASE_URL=@FAKE@/v1 OPENAI_MODEL=gpt-4.1)
     command=("$bin/qwen" --auth-type openai -p "$prompt" --yolo) ;;
@@ -112,7 +117,7 @@ claude-agent-sdk-*)
 *) echo "unknown run $run" >&2; exit 2 ;;
 esac
 
-"$python" "$kit/fake_llm_agents.py" "$dir/fake" --script "$script" >"$dir/fake.url" &
+"$python" "$kit/fake_llm_agents.py" "$dir/fake" --script "$script" "${fake_args[@]}" >"$dir/fake.url" &
 fake_pid=$!
 trap 'kill "$fake_pid" 2>/dev/null || true' EXIT
 until [ -s "$dir/fake.url" ]; do sleep 0.1; done
