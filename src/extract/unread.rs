@@ -27,6 +27,40 @@ pub struct Unread {
     pub keys: BTreeMap<String, Finding>,
     /// Records with usage-like data under keys beyond the first [`MAX_KEYS`].
     pub more: u64,
+    judged: JudgedKeys,
+}
+
+/// What [`key_says_usage`] said of the keys seen last, in a few slots by the key's hash:
+/// the same handful of keys comes back on every span of a service, and looking one up
+/// costs a third of judging it again. A cache, so no part of what was found: any two are
+/// equal, and merging keeps the receiver's.
+#[derive(Clone, Debug, Default)]
+struct JudgedKeys(Vec<Option<(Box<str>, bool)>>);
+
+impl PartialEq for JudgedKeys {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+impl Eq for JudgedKeys {}
+
+impl JudgedKeys {
+    const SLOTS: usize = 64;
+
+    fn says_usage(&mut self, key: &str) -> bool {
+        if self.0.is_empty() {
+            self.0 = vec![None; Self::SLOTS];
+        }
+        let slot = &mut self.0[crate::model::stable_hash(&key) as usize % Self::SLOTS];
+        match slot {
+            Some((judged, verdict)) if **judged == *key => *verdict,
+            _ => {
+                let verdict = key_says_usage(key);
+                *slot = Some((key.into(), verdict));
+                verdict
+            }
+        }
+    }
 }
 
 /// One key's records.
@@ -164,7 +198,7 @@ impl Unread {
     ) {
         for kv in attrs {
             let Some(raw) = kv.value else { continue };
-            if key_says_usage(&kv.key) && LazyValue::new(raw).count().is_ok_and(|n| n.is_some()) {
+            if self.judged.says_usage(&kv.key) && LazyValue::new(raw).count().is_ok_and(|n| n.is_some()) {
                 self.found(&kv.key, 0, signal, record, 1);
             } else if let Some(names) = usage_inside(&raw) {
                 self.found(&kv.key, names, signal, record, 1);
@@ -335,6 +369,16 @@ mod tests {
                 || lower.contains("usage")
                 || ["prompt", "prompts", "completion", "completions"].contains(&last);
             proptest::prop_assert_eq!(key_says_usage(&key), defined, "{}", key);
+        }
+    }
+
+    #[test]
+    fn judged_keys_say_what_judging_says_through_collisions() {
+        let keys: Vec<String> =
+            (0..300).map(|i| if i % 3 == 0 { format!("acme.tokens.{i}") } else { format!("http.k{i}") }).collect();
+        let mut judged = JudgedKeys::default();
+        for key in keys.iter().chain(keys.iter().rev()).chain(keys.iter()) {
+            assert_eq!(judged.says_usage(key), key_says_usage(key), "{key}");
         }
     }
 
