@@ -30,12 +30,12 @@ pub struct Unread {
     judged: JudgedKeys,
 }
 
-/// What [`key_says_usage`] said of the keys seen last, in a few slots by the key's hash:
+/// What [`key_says_usage`] said of the keys seen last, in slots by the key's hash:
 /// the same handful of keys comes back on every span of a service, and looking one up
 /// costs a third of judging it again. A cache, so no part of what was found: any two are
 /// equal, and merging keeps the receiver's.
 #[derive(Clone, Debug, Default)]
-struct JudgedKeys(Vec<Option<(Box<str>, bool)>>);
+struct JudgedKeys(Vec<(String, Option<bool>)>);
 
 impl PartialEq for JudgedKeys {
     fn eq(&self, _: &Self) -> bool {
@@ -45,19 +45,20 @@ impl PartialEq for JudgedKeys {
 impl Eq for JudgedKeys {}
 
 impl JudgedKeys {
-    const SLOTS: usize = 64;
+    const SLOTS: usize = 256;
 
     fn says_usage(&mut self, key: &str) -> bool {
         if self.0.is_empty() {
-            self.0 = vec![None; Self::SLOTS];
+            self.0 = vec![(String::new(), None); Self::SLOTS];
         }
-        let slot = &mut self.0[crate::model::stable_hash(&key) as usize % Self::SLOTS];
-        match slot {
-            Some((judged, verdict)) if **judged == *key => *verdict,
+        let (judged, verdict) = &mut self.0[crate::model::stable_hash(&key) as usize % Self::SLOTS];
+        match verdict {
+            Some(v) if judged == key => *v,
             _ => {
-                let verdict = key_says_usage(key);
-                *slot = Some((key.into(), verdict));
-                verdict
+                // Two keys of one slot take turns: the slot's text is rewritten in place.
+                judged.clear();
+                judged.push_str(key);
+                *verdict.insert(key_says_usage(key))
             }
         }
     }
