@@ -40,6 +40,7 @@ mod usage_object;
 mod vercel_ai;
 
 pub use metric::{Measure, MetricPoint, UsageField};
+pub use semconv::ESTIMATING_SCOPES;
 pub use unread::{Finding, Unread};
 pub use usage::{InputCache, RawUsage};
 pub use usage_map::UsageMap;
@@ -537,6 +538,8 @@ impl<'r, 'a> Record<'r, 'a> {
             start_ns: time_ns,
             layer: self.layer(emitter, signal),
             root: false,
+            estimated: false,
+            unmeasured_joined: 0,
         }
     }
 

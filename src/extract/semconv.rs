@@ -219,6 +219,12 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// Instrumentations that write the conventions' names but may state their own estimate
+/// of a call's usage: Traceloop JS's openai instrumentation (`enrichTokens`, on by
+/// default) counts a streamed call's text with a tokenizer and never reads the usage the
+/// API sent, and its span does not say it streamed.
+pub const ESTIMATING_SCOPES: &[&str] = &["@traceloop/instrumentation-openai"];
+
 /// An inference span with usage; a span that is not a model call is a possible aggregate.
 fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
     let f = fields(&span.attributes);
@@ -226,7 +232,9 @@ fn span(span: &Span<'_>, record: &Record<'_, '_>) -> Claim {
         return Claim::NotMine;
     }
     let role = if f.is_model_call() { Role::ModelCall } else { Role::MaybeAggregate };
-    Claim::Mine(Some(f.span_observation(Emitter::Semconv, span, role, record, InputCache::Infer)))
+    let mut o = f.span_observation(Emitter::Semconv, span, role, record, InputCache::Infer);
+    o.estimated = ESTIMATING_SCOPES.contains(&record.scope);
+    Claim::Mine(Some(o))
 }
 
 /// The `gen_ai.client.inference.operation.details` event: the same usage as its span.

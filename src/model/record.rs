@@ -112,6 +112,15 @@ call_record! {
         /// A span at the root of its trace: its layer did not take a parent from the
         /// context, so another layer's span of the call may be in another trace.
         root: bool,
+        /// The usage may be the instrumentation's own estimate, not what the API sent
+        /// (Traceloop JS's openai instrumentation counts a stream's text with a tokenizer,
+        /// and nothing on its span says it streamed): another layer's record of the call
+        /// that states other counts is kept instead.
+        estimated: bool,
+        /// The layer of a span that measured no usage and was joined to this record as
+        /// the same call (0 for none): one layer records one call once, so no other span
+        /// of that layer joins it.
+        unmeasured_joined: u64,
     }
 }
 
@@ -496,6 +505,8 @@ mod tests {
                 start_ns: time_ns.saturating_sub(requests),
                 layer: scope.rotate_left(7),
                 root: secondhand != partial,
+                estimated: secondhand == partial,
+                unmeasured_joined: scope.rotate_left(9),
             }
         })
     }

@@ -191,6 +191,16 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
             "service tier {tier} has no price for model {model:?}; priced at standard rates ({calls} calls)"
         )));
     }
+    let d = &selected.decisions;
+    if let Some((_, first)) = d.first_estimate.as_ref().filter(|_| d.estimates > 0) {
+        told.push(Diagnostic::warning(format!(
+            "{} calls counted from usage their instrumentation may have estimated itself rather than read from the API \
+             (instrumentation {} estimates a streamed call's, and its span does not say it streamed), with no other \
+             layer's record of them stating the API's; the first at {first}",
+            d.estimates,
+            crate::extract::ESTIMATING_SCOPES.join(", ")
+        )));
+    }
     if filtered > 0 {
         told.push(Diagnostic::note(format!("{filtered} calls left out by --where")));
     }

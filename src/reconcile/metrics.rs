@@ -96,6 +96,8 @@ pub fn observations(mut points: Vec<MetricPoint>) -> (Vec<Observation>, u64) {
                 start_ns: p.time_ns,
                 layer: 0,
                 root: false,
+                estimated: false,
+                unmeasured_joined: 0,
             }
         })
         .collect();

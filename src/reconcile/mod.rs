@@ -2,8 +2,8 @@
 //!
 //! Entry point: [`reconcile`]. Three rules, in order:
 //! 1. **Same identity, same call**, by the identity spec below. The record kept is the
-//!    most direct one: a record with the call's whole usage over one with part of it, a
-//!    span over a log event about it, the provider's own record over a wrapper's
+//!    most direct one: a record stating usage over one stating none, a record with the
+//!    call's whole usage over one with part of it, a span over a log event about it, the provider's own record over a wrapper's
 //!    re-report; among equals, the first in input order.
 //! 2. **Parents do not repeat children.** A span whose usage is not a model call of its
 //!    own (an agent or workflow span) counts only when no span below it carries usage;
@@ -72,14 +72,25 @@
 //! model-call span and model-call spans of two layers, and a slot with no trace root
 //! passes its spans as they are.
 //!
-//! What no identity reaches: a layer's record that states no usage (OpenLLMetry's
-//! anthropic span of a stream, ended before the stream is read) has no sibling key and
-//! counts as a request of no tokens; records with no identity at all (an event with no
-//! span, id or counts slot) cannot be matched.
+//! # Unmeasured spans
+//!
+//! A model-call span that states no usage at all (OpenLLMetry's anthropic span of a
+//! stream, ended before the stream is read) or that its layer may have estimated
+//! (`Observation::estimated`) shares no identity with its call's other records. Last in
+//! each round, each one kept is joined to another layer's measured span, overlapping, of
+//! the same model family and no other session, in its scope (within a trace; across
+//! traces, one of the two a root), which is kept (`unmeasured.rs`). Such spans also go
+//! to the rounds across traces. In precedence, a record stating no usage, or an
+//! estimate, comes after every record that measured usage. Left alone, they count as they are (a 0-token request; an
+//! estimate, tallied for a warning).
+//!
+//! What no identity reaches: records with no identity at all (an event with no span, id
+//! or counts slot) cannot be matched.
 
 mod metrics;
 mod spill;
 mod store;
+mod unmeasured;
 
 pub use store::{Limits, Store};
 
@@ -118,6 +129,11 @@ pub struct Decisions {
     /// The first few records (in input order) of each kind not counted, so a user can go
     /// and look at them.
     pub examples: Vec<Example>,
+    /// Calls counted from usage their instrumentation may have estimated itself
+    /// (`Observation::estimated`): no other layer's record states the API's.
+    pub estimates: u64,
+    /// The first of them in input order.
+    pub first_estimate: Option<(Order, Location)>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -156,11 +172,21 @@ pub enum Match {
     /// process, one of the two a trace root: overlapping, same model family, same output
     /// and input.
     SiblingAcrossTraces,
+    /// Another layer's span of the call that measured its usage, where this span states
+    /// none (a stream's span ended before the stream was read) or its own estimate:
+    /// overlapping, same model family, in the same trace or (one a root) the process.
+    UnmeasuredLayer,
 }
 
 impl Match {
-    pub const ALL: [Match; 5] =
-        [Match::SameSpan, Match::SameRecord, Match::SharedId, Match::SiblingLayer, Match::SiblingAcrossTraces];
+    pub const ALL: [Match; 6] = [
+        Match::SameSpan,
+        Match::SameRecord,
+        Match::SharedId,
+        Match::SiblingLayer,
+        Match::SiblingAcrossTraces,
+        Match::UnmeasuredLayer,
+    ];
 
     pub fn describe(self) -> &'static str {
         match self {
@@ -174,6 +200,9 @@ impl Match {
             }
             Match::SiblingAcrossTraces => {
                 "another instrumentation layer's span of the call in another trace (one of them a root): same process, overlapping, same model family and usage"
+            }
+            Match::UnmeasuredLayer => {
+                "a span that states no usage (or its layer's own estimate), and another layer's span of the call that measured it: overlapping, same model family, same trace or process"
             }
         }
     }
@@ -203,6 +232,16 @@ impl Decisions {
         let (kept, matched) = kept.map(|(k, m)| (k.clone(), m)).unzip();
         self.examples.push(Example { reason, matched, record: record.clone(), kept, order });
         self.examples.sort_by_key(|e| (e.reason, e.order));
+    }
+
+    /// Tallies the estimates among calls counted.
+    fn estimates(&mut self, kept: &[(Order, Observation)]) {
+        for (order, o) in kept.iter().filter(|(_, o)| o.estimated) {
+            self.estimates += 1;
+            if self.first_estimate.as_ref().is_none_or(|(first, _)| order < first) {
+                self.first_estimate = Some((*order, o.location.clone()));
+            }
+        }
     }
 }
 
@@ -292,6 +331,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
             true => reconcile_across_traces(kept, &mut decisions, covers.as_mut()),
             false => kept,
         };
+        decisions.estimates(&kept);
         let calls: Vec<Call> = kept.into_iter().map(|(_, o)| Call::from(o)).collect();
         (CallSource::Memory(calls.into_iter()), None)
     } else {
@@ -317,6 +357,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
                 (spans, kept) = kept.into_iter().partition(|(_, o)| crosses_traces(o));
                 push_slotted(slotted, spans, 0)?;
             }
+            decisions.estimates(&kept);
             write_calls_file(&dir, &mut calls_files, &kept)
         })?;
         for grid in 0..SLOT_GRIDS {
@@ -331,6 +372,7 @@ pub fn reconcile(mut store: Store) -> Result<Reconciled, String> {
                     Some(next) => push_slotted(next, kept, grid + 1),
                     None => {
                         kept.sort_unstable_by_key(|(order, _)| *order);
+                        decisions.estimates(&kept);
                         write_calls_file(&dir, &mut calls_files, &kept)
                     }
                 }
@@ -446,9 +488,9 @@ const PROCESS_SLOT_NS: u64 = 60_000_000_000;
 const SLOT_GRIDS: u64 = 2;
 
 /// Whether a call kept is a model-call span that another layer may have recorded in
-/// another trace (it has a process sibling key).
+/// another trace (it has a process sibling key, or states no measured usage).
 fn crosses_traces(o: &Observation) -> bool {
-    o.keys.iter().any(|k| CallKeys::kind(*k) == KeyKind::ProcessSibling)
+    o.keys.iter().any(|k| CallKeys::kind(*k) == KeyKind::ProcessSibling) || unmeasured::is_unmeasured(o)
 }
 
 /// A model-call span's scope on `grid`: its process and its start's time slot.
@@ -550,8 +592,11 @@ fn reconcile_scopes(
     // Indices are sorted, not the observations: no copy of them all.
     let mut slots: Vec<Option<(Order, Observation)>> = held.into_iter().map(Some).collect();
     let inner = |o: &Observation| std::cmp::Reverse(if round == Round::AcrossTraces { o.start_ns } else { 0 });
-    let key =
-        |o: &Option<(Order, Observation)>| o.as_ref().map(|(_, o)| (o.partial, rank(o.signal), o.secondhand, inner(o)));
+    // A record that states no usage, or its layer's estimate, never stands for one that
+    // measured it.
+    let key = |o: &Option<(Order, Observation)>| {
+        o.as_ref().map(|(_, o)| (o.tokens.is_zero(), o.estimated, o.partial, rank(o.signal), o.secondhand, inner(o)))
+    };
     let mut order: Vec<usize> = (0..slots.len()).collect();
     order.sort_by_key(|&i| key(&slots[i]));
     let mut calls = Groups::new(slots.len(), round);
@@ -577,6 +622,7 @@ fn reconcile_scopes(
         }
     }
     drop(calls);
+    unmeasured::join(&mut slots, round, decisions, covers.as_deref_mut());
     let parents = Parents::new(links);
     inherit_models(&mut slots, &parents);
 
@@ -653,17 +699,13 @@ impl Member {
             let same = self.times == other.times && self.tokens == other.tokens && self.span == other.span;
             return same.then_some(Match::SameRecord);
         }
-        let sessions_differ = self.session != 0 && other.session != 0 && self.session != other.session;
-        let apart = self.to < other.from || other.to < self.from;
         let input = |t: &TokenBuckets| t.total_input();
         let sibling = matches!(kind, KeyKind::Sibling | KeyKind::ProcessSibling);
-        // Across traces, one of the two took no parent from the context.
-        let traced_apart = kind == KeyKind::ProcessSibling && !self.root && !other.root;
         let usage_differs = sibling
             && input(&self.tokens) != input(&other.tokens)
             && input(&self.tokens) != 0
             && input(&other.tokens) != 0;
-        if sessions_differ || apart || usage_differs || traced_apart {
+        if usage_differs || !self.may_share_a_call(other, kind == KeyKind::ProcessSibling) {
             return None;
         }
         Some(match kind {
@@ -671,6 +713,16 @@ impl Member {
             KeyKind::ProcessSibling => Match::SiblingAcrossTraces,
             _ => Match::SharedId,
         })
+    }
+
+    /// Whether two records of two layers may be of one call by when and where they ran:
+    /// their times overlap, they name no two sessions, and `across_traces`, one of the two
+    /// took no parent from the context (a trace root).
+    fn may_share_a_call(&self, other: &Member, across_traces: bool) -> bool {
+        let sessions_differ = self.session != 0 && other.session != 0 && self.session != other.session;
+        let apart = self.to < other.from || other.to < self.from;
+        let traced_apart = across_traces && !self.root && !other.root;
+        !(sessions_differ || apart || traced_apart)
     }
 }
 
@@ -759,6 +811,8 @@ fn fill_missing(kept: &mut Observation, other: Observation) {
     kept.operation = kept.operation.take().or(other.operation);
     kept.session = kept.session.take().or(other.session);
     kept.reported_cost = kept.reported_cost.or(other.reported_cost);
+    // Another layer stating the very same counts shows they are the API's.
+    kept.estimated &= other.estimated || other.tokens != kept.tokens;
     // E.g. the user id that only ADK 1's generate_content span states, not its call_llm.
     for (mine, theirs) in kept.dims.iter_mut().zip(other.dims) {
         if mine.is_none() {
@@ -887,6 +941,8 @@ mod tests {
             start_ns: 0,
             layer: u64::from(rank(signal)),
             root: false,
+            estimated: false,
+            unmeasured_joined: 0,
         }
     }
 
@@ -1081,6 +1137,73 @@ mod tests {
     }
 
     #[test]
+    fn a_span_that_measured_no_usage_is_the_call_another_layer_measured() {
+        // OpenLLMetry's span of a stream (layer 2, 0 of everything) beside the SDK's.
+        let sdk = traced_call(1, 1, true, (1, 3), 121);
+        let unmeasured = |layer, trace, (start, end)| {
+            let mut o = traced_call(layer, trace, true, (start, end), 0);
+            (o.tokens, o.keys) = (TokenBuckets::default(), CallKeys::default());
+            o.keys.push(span_key(trace));
+            o
+        };
+        let stream = unmeasured(2, 2, (0, 1));
+        let r = reconcile(Extracted { observations: vec![stream.clone(), sdk.clone()], ..Default::default() });
+        assert_eq!((r.calls.len(), total(&r), r.calls[0].span), (1, 121, sdk.span));
+        assert_eq!(r.decisions.matches[Match::UnmeasuredLayer as usize], 1);
+        // In one trace too.
+        let mut inner = Observation { scope: sdk.scope, root: false, ..stream.clone() };
+        inner.span = Some(([1; 16], [9; 8]));
+        assert_eq!(count(vec![inner, Observation { root: false, ..sdk.clone() }]), (1, 121));
+        // Alone, or told apart, it stays a request of no tokens: one layer, times apart,
+        // another model family, two sessions, neither of two traces a root.
+        assert_eq!(count(vec![stream.clone()]), (1, 0));
+        assert_eq!(count(vec![Observation { layer: 1, ..stream.clone() }, sdk.clone()]), (2, 121));
+        assert_eq!(count(vec![unmeasured(2, 2, (4, 5)), sdk.clone()]), (2, 121));
+        let other_model = Observation { model: Some("gpt-4o".into()), ..stream.clone() };
+        assert_eq!(count(vec![other_model, sdk.clone()]), (2, 121));
+        let mut sessions = (stream.clone(), sdk.clone());
+        (sessions.0.session, sessions.1.session) = (Some("a".into()), Some("b".into()));
+        assert_eq!(count(vec![sessions.0, sessions.1]), (2, 121));
+        let nested = (Observation { root: false, ..stream.clone() }, Observation { root: false, ..sdk.clone() });
+        assert_eq!(count(vec![nested.0, nested.1]), (2, 121));
+        // One layer records one call once: a measured span takes one of its spans.
+        let twice = unmeasured(2, 3, (1, 2));
+        assert_eq!(count(vec![stream.clone(), twice, sdk.clone()]), (2, 121));
+        // It never stands for a record of the call that states usage (its event).
+        let mut event = obs(Signal::Logs, Role::ModelCall, None, vec![span_key(2)], 50);
+        event.scope = stream.scope;
+        assert_eq!(count(vec![stream, event]), (1, 50));
+    }
+
+    #[test]
+    fn an_estimate_gives_way_to_the_usage_another_layer_measured() {
+        // Traceloop JS: the openai span's estimate (5 in) inside LangChain's span (89 in).
+        let estimate = || {
+            let mut o = traced_call(1, 1, true, (1, 3), 5);
+            (o.estimated, o.tokens.output) = (true, 15);
+            o
+        };
+        let chain = traced_call(2, 2, true, (0, 4), 89);
+        let r = reconcile(Extracted { observations: vec![estimate(), chain.clone()], ..Default::default() });
+        assert_eq!((r.calls.len(), total(&r), r.decisions.estimates), (1, 89, 0));
+        assert_eq!(r.decisions.matches[Match::UnmeasuredLayer as usize], 1);
+        // Matched by an identity (its response id), the measured record is kept.
+        let id = CallKey::Response([1; 16], "chatcmpl-4".into());
+        let mut own = span_call(1, 2, vec![id.clone()], (1, 3), 5);
+        own.estimated = true;
+        let other = span_call(3, 3, vec![id], (0, 4), 89);
+        let r = reconcile(Extracted { observations: vec![own.clone(), other.clone()], ..Default::default() });
+        assert_eq!((r.calls.len(), total(&r), r.calls[0].span, r.decisions.estimates), (1, 89, other.span, 0));
+        // Matched by a layer stating the same counts, it is no estimate.
+        let same = Observation { tokens: own.tokens, ..other };
+        let r = reconcile(Extracted { observations: vec![own, same], ..Default::default() });
+        assert_eq!((r.calls.len(), r.decisions.estimates), (1, 0));
+        // Alone, it counts, and is said to be an estimate.
+        let r = reconcile(Extracted { observations: vec![estimate()], ..Default::default() });
+        assert_eq!((total(&r), r.decisions.estimates), (5, 1));
+    }
+
+    #[test]
     fn model_families_leave_dates_and_versions_out() {
         use crate::model::model_family;
         for (model, family) in [
@@ -1114,6 +1237,9 @@ mod tests {
         /// The wrapper does not pass the context on: its span and the provider's are each
         /// the root of a trace of their own.
         apart: bool,
+        /// A streaming layer's span too, ended before the stream was read: it states no
+        /// usage (true), or its own estimate with the response id (false).
+        unmeasured: Option<bool>,
     }
 
     fn true_call() -> impl Strategy<Value = TrueCall> {
@@ -1122,9 +1248,16 @@ mod tests {
             (prop::sample::select(vec![0u64, 100, 1279]), 1u64..4),
             (prop::option::of(0u8..3), prop::option::of(0u8..2)),
             (prop::option::of(any::<bool>()), prop::option::of(any::<bool>()), any::<bool>()),
+            prop::option::of(any::<bool>()),
         )
             .prop_map(
-                |((trace, start, duration, model), (input, output), (id, session), (wrapper, event, apart))| TrueCall {
+                |(
+                    (trace, start, duration, model),
+                    (input, output),
+                    (id, session),
+                    (wrapper, event, apart),
+                    unmeasured,
+                )| TrueCall {
                     trace,
                     start,
                     duration,
@@ -1136,6 +1269,7 @@ mod tests {
                     wrapper,
                     event,
                     apart,
+                    unmeasured,
                 },
             )
     }
@@ -1150,7 +1284,7 @@ mod tests {
             let model = format!("m{}{}", c.model, if n % 2 == 0 { "-20250929" } else { "" });
             let record = |layer: u64, signal: Signal, span: Option<u64>, input: u64, with_id: bool| {
                 // The wrapper's span apart is the root of a trace of its own.
-                let trace = if c.apart && layer == 2 { [100 + n as u8; 16] } else { own_trace };
+                let trace = if c.apart && layer % 2 == 0 { [100 + n as u8; 16] } else { own_trace };
                 let response = c.id.map(|id| CallKey::Response(trace, format!("chatcmpl-{id}")));
                 let mut o = obs(signal, Role::ModelCall, None, vec![], input);
                 let ns = 1_000_000_000;
@@ -1184,6 +1318,25 @@ mod tests {
                 wrapper.secondhand = true;
                 out.push(wrapper);
             }
+            if let Some(zero) = c.unmeasured {
+                // Span ids of their own, above every other record's.
+                let span = Some(1000 + n as u64);
+                let mut stream = match zero {
+                    true => record(4, Signal::Traces, span, 0, false),
+                    false => record(4, Signal::Traces, span, c.input / 2 + 1, true),
+                };
+                stream.estimated = !zero;
+                stream.tokens.output = if zero { 0 } else { c.output + 7 };
+                stream.keys = CallKeys::default();
+                let (trace, id) = stream.span.unwrap_or_default();
+                stream.keys.push(CallKey::Span(trace, id));
+                if !zero {
+                    stream.keys.extend(c.id.map(|id| CallKey::Response(trace, format!("chatcmpl-{id}"))));
+                    let siblings = CallKey::siblings(trace, stream.model.as_deref(), stream.tokens.output);
+                    stream.keys.extend(siblings.into_iter().flatten());
+                }
+                out.push(stream);
+            }
             // An event outside any span with no id has no identity at all: none is made.
             if let Some(in_span) = c.event.filter(|in_span| *in_span || c.id.is_some()) {
                 out.push(record(3, Signal::Logs, in_span.then_some(own), c.input, true));
@@ -1202,6 +1355,7 @@ mod tests {
             prop_assert_eq!(total(&r), calls.iter().map(|c| c.input).sum::<u64>());
             let output: u64 = r.calls.iter().map(|c| c.tokens.output).sum();
             prop_assert_eq!(output, calls.iter().map(|c| c.output).sum::<u64>());
+            prop_assert_eq!(r.decisions.estimates, 0);
         }
     }
 

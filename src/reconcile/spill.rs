@@ -311,6 +311,8 @@ mod tests {
             start_ns: 1_764_000_000_000_000_001,
             layer: u64::MAX - 9,
             root: true,
+            estimated: false,
+            unmeasured_joined: 0,
         }
     }
 

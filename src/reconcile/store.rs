@@ -4,7 +4,7 @@
 use super::spill::{Item, Partitions};
 use super::Order;
 use crate::extract::{Extracted, MetricPoint, SpanLink, Tally};
-use crate::model::{CallKeys, KeyKind, Observation};
+use crate::model::Observation;
 use std::path::PathBuf;
 
 /// How much memory what is held may take, and where it goes beyond that.
@@ -192,7 +192,7 @@ impl Store {
 
 impl SpanLayers {
     fn note(&mut self, o: &Observation) {
-        if !o.keys.iter().any(|k| CallKeys::kind(*k) == KeyKind::ProcessSibling) {
+        if !super::crosses_traces(o) {
             return;
         }
         self.root |= o.root;
