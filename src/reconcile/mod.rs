@@ -1284,7 +1284,7 @@ mod tests {
             let model = format!("m{}{}", c.model, if n % 2 == 0 { "-20250929" } else { "" });
             let record = |layer: u64, signal: Signal, span: Option<u64>, input: u64, with_id: bool| {
                 // The wrapper's span apart is the root of a trace of its own.
-                let trace = if c.apart && layer % 2 == 0 { [100 + n as u8; 16] } else { own_trace };
+                let trace = if c.apart && layer.is_multiple_of(2) { [100 + n as u8; 16] } else { own_trace };
                 let response = c.id.map(|id| CallKey::Response(trace, format!("chatcmpl-{id}")));
                 let mut o = obs(signal, Role::ModelCall, None, vec![], input);
                 let ns = 1_000_000_000;
