@@ -27,11 +27,11 @@ fn pinned() -> Vec<String> {
         .into_iter()
         .chain(["opencode-1.18.33-otlp-http-json-traces.json"])
         .map(|f| format!("agent-files/{f}"));
-    // Every agent run but the one added since (issue 21's shared-id run).
+    // Every agent run but those added since (issue 21's shared-id runs).
     let mut runs: Vec<String> = std::fs::read_dir(testdata("agents"))
         .unwrap()
         .map(|e| format!("agents/{}", e.unwrap().file_name().to_string_lossy()))
-        .filter(|run| run != "agents/qwen-code-openai-same-id-otlp")
+        .filter(|run| !run.starts_with("agents/qwen-code-openai-same-id-"))
         .collect();
     runs.sort();
     let agents = runs.into_iter().chain(["bodies".to_string()]).chain(agent_files);

@@ -142,3 +142,21 @@ fn qwen_code_calls_sharing_one_response_id_and_usage_count_once_each() {
     assert_eq!(rows(&report_json(&[&dir, "--by", "model_id"])), truth);
     assert_eq!(inspect(&dir)["not_counted"]["duplicates_by_match"], serde_json::json!({"shared_id": 7}));
 }
+
+/// Qwen Code's main agent and its managed auto-memory extractor subagent
+/// (`tests/capture/agents/capture.sh qwen-code-openai-same-id-memory-otlp`: the extractor,
+/// on by default, runs after a user query's turn that ends without a tool call) against a
+/// server that answers every call with one id and one usage: two calls, in two traces
+/// (the extractor's `llm_request` span is the root of its own, `subagent_name`
+/// `managed-auto-memory-extractor`), one after the other. The id joins each call's event
+/// to its span, never the two calls (one layer's two spans; times apart).
+#[test]
+fn qwen_codes_memory_extractor_sharing_the_main_agents_id_and_usage_is_another_call() {
+    let run = "qwen-code-openai-same-id-memory-otlp";
+    let truth = Tokens::from_truth(&common::expected(run)["expected_tokens_by_model"]["gpt-4.1"]);
+    assert_eq!(truth, Tokens { requests: 2, input: 4_000, cache_read: 0, cache_write: 0, output: 90, reasoning: 60 });
+    let dir = testdata(&format!("agents/{run}"));
+    assert_eq!(total(&report_json(&[&dir])), truth);
+    assert_eq!(total(&report_json(&[&dir, "--memory-limit", "1"])), truth);
+    assert_eq!(inspect(&dir)["not_counted"]["duplicates_by_match"], serde_json::json!({"shared_id": 2}));
+}

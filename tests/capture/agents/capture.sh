@@ -50,6 +50,13 @@ qwen-code-*)
            ["read_file",{"file_path":"'$notes'"}]]'
   agent_env=(QWEN_TELEMETRY_ENABLED=true QWEN_TELEMETRY_TARGET=local QWEN_TELEMETRY_LOG_PROMPTS=false
     QWEN_CODE_SUPPRESS_YOLO_WARNING=1)
+  # Managed auto-memory (on by default) runs its extractor subagent only after a user
+  # query's turn that ends without a tool call: here the model answers at once.
+  case $run in
+  *-memory-*)
+    script='[]'
+    prompt="Remember for later: I prefer metric units and short answers." ;;
+  esac
   case $run in
   *-openai-same-id-*)
     fake_args=(--same-id)
