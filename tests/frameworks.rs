@@ -298,3 +298,37 @@ fn langchainjs_with_the_openai_module_counts_the_langchain_spans() {
     let run = otelcost(&["report", &traces("langchainjs_traceloop_openai")]);
     assert!(!run.stderr.contains("estimated"), "{}", run.stderr);
 }
+
+/// The same capture without LangChain's spans (each OpenAI span kept as it was sent):
+/// the estimates are all there is, so they count, with a warning naming the
+/// instrumentation: every call of it may be one (nothing on its spans says which streamed).
+#[test]
+fn traceloops_openai_spans_alone_count_with_a_warning_that_they_may_be_estimates() {
+    let dir = tempfile::tempdir().unwrap();
+    let only = dir.path().join("traces.jsonl");
+    let capture = std::fs::read_to_string(traces("langchainjs_traceloop_openai")).unwrap();
+    let mut lines = Vec::new();
+    for line in capture.lines() {
+        let mut request: Value = serde_json::from_str(line).unwrap();
+        for resource in request["resourceSpans"].as_array_mut().unwrap() {
+            let scopes = resource["scopeSpans"].as_array_mut().unwrap();
+            scopes.retain(|s| s["scope"]["name"] == "@traceloop/instrumentation-openai");
+        }
+        lines.push(request.to_string());
+    }
+    std::fs::write(&only, lines.join("\n")).unwrap();
+    let report = report_json(&[only.to_str().unwrap(), "--by", "model_id"]);
+    // The stream's estimate (5 in, 15 out) beside the five calls' measured usage.
+    assert_eq!(
+        rows(&report)["gpt-4.1-mini-2025-04-14"],
+        Tokens { requests: 1, input: 5, output: 15, ..Default::default() }
+    );
+    assert_eq!(report["total"]["requests"], 6);
+    let run = otelcost(&["report", only.to_str().unwrap()]);
+    assert!(
+        run.stderr.contains("warning: 6 calls counted from usage their instrumentation may have estimated itself")
+            && run.stderr.contains("@traceloop/instrumentation-openai"),
+        "{}",
+        run.stderr
+    );
+}

@@ -962,8 +962,9 @@ mod tests {
 
     /// An observation of a small world: few scopes, spans and keys, so records collide.
     fn arbitrary_observation() -> impl Strategy<Value = Observation> {
-        (0u64..3, 0u8..4, prop::collection::vec(0u8..6, 0..3), 0u8..3, any::<bool>(), any::<bool>(), 1u64..50).prop_map(
-            |(scope, span, keys, kind, partial, secondhand, input)| {
+        let flags = (any::<bool>(), any::<bool>(), 0u8..4);
+        (0u64..3, 0u8..4, prop::collection::vec(0u8..6, 0..3), 0u8..3, flags, 1u64..50).prop_map(
+            |(scope, span, keys, kind, (partial, secondhand, measured), input)| {
                 let signal = [Signal::Traces, Signal::Logs, Signal::Traces][kind as usize];
                 let role = if kind == 2 { Role::MaybeAggregate } else { Role::ModelCall };
                 let keys = keys.into_iter().map(|k| match k {
@@ -975,7 +976,13 @@ mod tests {
                 o.scope = scope;
                 o.partial = partial;
                 o.secondhand = secondhand;
-                o.model = (input % 3 != 0).then(|| format!("m{input}"));
+                o.model = (input % 3 != 0).then(|| format!("m{}", input % 2));
+                // Spans that measured no usage, or their layer's estimate, now and then.
+                (o.tokens.input, o.estimated) = match measured {
+                    0 => (0, false),
+                    1 => (input, true),
+                    _ => (input, false),
+                };
                 o.location = Location { file: "f".into(), at: Position::Line(input) };
                 // Few layers and times, so hints meet records that refute them; times on
                 // both sides of a slot boundary of the rounds across traces.
