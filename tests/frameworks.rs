@@ -331,4 +331,7 @@ fn traceloops_openai_spans_alone_count_with_a_warning_that_they_may_be_estimates
         "{}",
         run.stderr
     );
+    let inspect = otelcost(&["inspect", only.to_str().unwrap(), "--format", "json"]);
+    let inspect: Value = serde_json::from_str(&inspect.stdout).unwrap();
+    assert_eq!(inspect["counted"]["estimated"], 6);
 }

@@ -98,6 +98,10 @@ struct Counted {
     calls: u64,
     /// Usage totals counted from metrics (sessions with no per-call record).
     metric_totals: u64,
+    /// Calls counted from usage their instrumentation may have estimated itself (no other
+    /// layer's record of them states the API's).
+    #[serde(skip_serializing_if = "none_unlisted")]
+    estimated: u64,
 }
 
 #[derive(Serialize)]
@@ -156,6 +160,7 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
     let usage_metric_points = collected.store.usage_points;
     let reconciled = reconcile::reconcile(collected.store).map_err(error)?;
     let d = &reconciled.decisions;
+    let estimated = d.estimates;
     let not_counted = NotCounted {
         duplicates: d.duplicates,
         duplicates_by_match: Match::ALL.into_iter().zip(d.matches).filter(|(_, n)| *n > 0).collect(),
@@ -179,7 +184,7 @@ pub fn run(args: InspectArgs) -> Result<i32, Failure> {
     let mut calls = reconciled.calls;
     let priced = price::price_calls(&catalog, calls.by_ref(), false);
     let mut models: BTreeMap<(String, Option<String>), ModelOut> = BTreeMap::new();
-    let mut counted = Counted { calls: 0, metric_totals: 0 };
+    let mut counted = Counted { calls: 0, metric_totals: 0, estimated };
     for p in priced {
         match p.call.signal {
             Signal::Metrics => counted.metric_totals += 1,
@@ -301,6 +306,13 @@ fn write_text(i: &Inspection, out: &mut dyn Write) -> std::io::Result<()> {
         "  {} usage totals from metrics (of {} metric points with usage)",
         i.counted.metric_totals, i.usage_metric_points
     )?;
+    if i.counted.estimated > 0 {
+        writeln!(
+            out,
+            "  {} calls from usage their instrumentation may have estimated itself, not the API's",
+            i.counted.estimated
+        )?;
+    }
     let n = &i.not_counted;
     writeln!(out, "Not counted:")?;
     writeln!(out, "  {} duplicates: {}", n.duplicates, Reason::Duplicate.describe())?;
