@@ -81,8 +81,8 @@
 //! the same model family and no other session, in its scope (within a trace; across
 //! traces, one of the two a root), which is kept (`unmeasured.rs`). Such spans also go
 //! to the rounds across traces. In precedence, a record stating no usage, or an
-//! estimate, comes after every record that measured usage. Left alone, they count as they are (a 0-token request; an
-//! estimate, tallied for a warning).
+//! estimate, comes after every record that measured usage. Left alone, they count as
+//! they are (a 0-token request; an estimate, tallied for a warning).
 //!
 //! What no identity reaches: records with no identity at all (an event with no span, id
 //! or counts slot) cannot be matched.

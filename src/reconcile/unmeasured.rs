@@ -9,8 +9,9 @@
 //! one that overlaps it, in its trace (or, across traces, one of the two a trace root),
 //! of the same model family and session, is the same call, and the measured one is kept.
 //! Among several, the one whose times are closest; a measured span takes one such span
-//! of a layer (one layer records one call once), in every round. Left alone, the span stays one request
-//! with the counts it states: a call really answered with 0 tokens still counts.
+//! of a layer (one layer records one call once), in every round. Left alone, the span
+//! stays one request with the counts it states: a call really answered with 0 tokens
+//! still counts.
 
 use super::{fill_missing, Covers, Decisions, Match, Member, Order, Reason, Round};
 use crate::model::{model_family, Observation, Role, Signal};
