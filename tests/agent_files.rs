@@ -271,7 +271,7 @@ fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
 fn droid_session_totals_count_without_inventing_calls_priced_only_as_the_user_says() {
     let dir = tempfile::tempdir().unwrap();
     for name in DROID {
-        let run = otelcost(&["report", &file(name), &file(name), &file(DROID_TRACES), "--format", "json"]);
+        let run = otelcost(&["report", &file(name), &file(name), "--format", "json"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         let report: Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(rows(&report), truth(name), "{name}");
@@ -294,6 +294,21 @@ fn droid_session_totals_count_without_inventing_calls_priced_only_as_the_user_sa
         let report = report_json(&[&file(name), "--prices", toml.to_str().unwrap()]);
         assert_eq!(model_row(&report, "custom:Fake-0")["cost"], rate(5), "{name} as {}", rate(0));
     }
+}
+
+/// Beside its session's totals, Droid's `chat` spans (no usage) count its calls, each once.
+#[test]
+fn droid_chat_spans_count_the_calls_whose_tokens_the_session_totals_hold() {
+    let (settings, traces) = (file(DROID[1]), file(DROID_TRACES));
+    let want = truth(DROID[1]).into_iter().map(|(m, t)| (m, Tokens { requests: 3, ..t })).collect();
+    for order in [[&settings, &traces, &traces], [&traces, &settings, &traces]] {
+        let report = report_json(&[order[0], order[1], order[2]]);
+        assert_eq!(rows(&report), want, "{order:?}");
+    }
+    // The spans alone: the calls, with no tokens.
+    let report = report_json(&[&traces]);
+    assert_eq!(report["total"]["requests"], 3, "{report}");
+    assert_eq!(tokens(&report["total"]), Tokens { requests: 3, ..Tokens::default() }, "{report}");
 }
 
 #[test]
