@@ -40,6 +40,10 @@ const CLAUDE_OTLP: [&str; 2] = ["claude-code-2.1.332-otlp-logs.jsonl", "claude-c
 const DROID: [&str; 2] =
     ["droid-0.225.2-openai-session.settings.json", "droid-0.225.2-anthropic-session.settings.json"];
 const DROID_TRACES: &str = "droid-0.225.2-genai-traces.jsonl";
+/// Gemini CLI's chat recordings of one session (the main agent's, a subagent's) and the
+/// same session's telemetry outfile.
+const GEMINI_CHATS: [&str; 2] = ["gemini-cli-0.61.0-chat-session.jsonl", "gemini-cli-0.61.0-chat-subagent.jsonl"];
+const GEMINI_CHAT_OUTFILE: &str = "gemini-cli-0.61.0-chat-outfile.log.zst";
 const CODEX_ROLLOUT: &str = "codex-0.171.0-rollout.jsonl";
 /// The same session as [`CODEX_ROLLOUT`], over OTLP.
 const CODEX_OTLP: [&str; 2] = ["codex-0.171.0-otlp-logs.jsonl", "codex-0.171.0-otlp-metrics.jsonl"];
@@ -644,4 +648,33 @@ fn opencode_counts_the_provider_call_not_its_parent() {
     assert_eq!(text.matches("\"ai.usage.inputTokens\"").count(), 2);
     let report = report_json(&[&file(OPENCODE)]);
     assert_eq!(report["total"]["requests"], 1);
+}
+
+#[test]
+fn gemini_cli_chat_recordings_count_each_call_once_also_beside_its_telemetry() {
+    let [main, subagent] = GEMINI_CHATS.map(file);
+    let telemetry = file(GEMINI_CHAT_OUTFILE);
+    for name in GEMINI_CHATS {
+        // Each message is written again when its tool calls are added: counted once.
+        assert_eq!(rows(&report_json(&[&file(name)])), truth(name), "{name}");
+        assert_eq!(rows(&report_json(&[&file(name), &file(name)])), truth(name), "{name} twice");
+    }
+    let all = truth(GEMINI_CHAT_OUTFILE);
+    assert_eq!(rows(&report_json(&[&main, &subagent])), all);
+    let alone = report_json(&[&telemetry]);
+    assert_eq!(rows(&alone), all);
+    // Both present, in any order: each call once, at the telemetry's cost.
+    for inputs in [[&main, &subagent, &telemetry], [&telemetry, &subagent, &main], [&subagent, &telemetry, &main]] {
+        let report = report_json(&[inputs[0], inputs[1], inputs[2]]);
+        assert_eq!(rows(&report), all, "{inputs:?}");
+        assert_eq!(report["total"]["cost"], alone["total"]["cost"], "{inputs:?}");
+    }
+}
+
+#[test]
+fn a_broken_gemini_chat_line_is_a_problem_at_its_line() {
+    let broken = Broken::new(GEMINI_CHATS[1], "\"input\":1300", "\"input\":1300", "\"input\":-1300");
+    let mut want = truth(GEMINI_CHATS[1]);
+    want.get_mut("gemini-2.5-flash").unwrap().input -= 278;
+    broken.check(want, "log record 1 \"gemini\": tokens.input = -1300");
 }

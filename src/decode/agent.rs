@@ -21,6 +21,10 @@
 //!   by its first line (`session_meta`); its lines get what earlier lines said (session,
 //!   model) from the file's [`LineContext`], and its `service.name` is the `originator`,
 //!   as Codex's own OpenTelemetry names it.
+//! - Gemini CLI's chat recording (`~/.gemini/tmp/<project>/chats/session-*.jsonl`, and a
+//!   subagent's `<session>/<id>.jsonl`): recognised by its first line (`sessionId`,
+//!   `projectHash`, `startTime`, `kind`); every later line is its (messages `{id,
+//!   timestamp, type, …}`, `{"$set": …}` updates) and gets `sessionId` from the context.
 
 use super::rollout::LineContext;
 use super::sdk::{flat, json_error, string, time};
@@ -42,6 +46,7 @@ enum Agent {
     Codex,
     Droid,
     SessionExport,
+    GeminiChat,
 }
 
 impl Agent {
@@ -54,6 +59,7 @@ impl Agent {
             Agent::Droid => "\"droid\"",
             // Kilo Code (a fork) names its service as OpenCode does.
             Agent::SessionExport => "\"opencode\"",
+            Agent::GeminiChat => "\"gemini-cli\"",
         }
     }
 
@@ -65,6 +71,7 @@ impl Agent {
             Agent::Codex => "codex.rollout",
             Agent::Droid => "droid.settings",
             Agent::SessionExport => "opencode.export",
+            Agent::GeminiChat => "gemini_cli.chat",
         }
     }
 }
@@ -105,6 +112,10 @@ struct Top<'a> {
     provider_lock_timestamp: Raw<'a>,
     info: Option<IgnoredAny>,
     messages: Option<IgnoredAny>,
+    #[serde(rename = "projectHash")]
+    project_hash: Option<IgnoredAny>,
+    #[serde(rename = "startTime", borrow)]
+    start_time: Raw<'a>,
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -135,6 +146,10 @@ impl Top<'_> {
         let droid = self.token_usage.is_some()
             && (self.autonomy_level.is_some() || self.autonomy_mode.is_some() || self.provider_lock.is_some());
         let export = self.info.is_some() && self.messages.is_some() && tag.is_none();
+        let chat_header = tag.is_none() && text_of(self.session_id).is_some() && self.project_hash.is_some();
+        if chat_header || context.is_some_and(LineContext::is_gemini_chat) {
+            return Some(Agent::GeminiChat);
+        }
         match (cline, pi, claude, codex, droid, export) {
             (true, false, false, false, false, false) => Some(Agent::Cline),
             (false, true, false, false, false, false) => Some(Agent::Pi),
@@ -176,13 +191,24 @@ pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Opt
         }
         Agent::Droid => (time(top.provider_lock_timestamp, "providerLockTimestamp")?, None),
         Agent::SessionExport => (None, None),
+        Agent::GeminiChat => match top.timestamp {
+            Some(_) => (time(top.timestamp, "timestamp")?, text_of(top.tag)),
+            None => (time(top.start_time, "startTime")?, None),
+        },
     };
     let mut service = None;
-    if let (Agent::Codex, Some(context)) = (agent, context) {
-        service = context.originator();
-        for (key, value) in context.carried() {
-            attributes.extend(value.map(|v| KeyValue { key: key.into(), value: Some(AttrValue::Plain(v)) }));
+    let carried = |key: &'static str, value: Option<&'a RawValue>| {
+        value.map(|v| KeyValue { key: key.into(), value: Some(AttrValue::Plain(v)) })
+    };
+    match (agent, context) {
+        (Agent::Codex, Some(context)) => {
+            service = context.originator();
+            attributes.extend(context.carried().into_iter().filter_map(|(key, value)| carried(key, value)));
         }
+        (Agent::GeminiChat, Some(context)) if top.session_id.is_none() => {
+            attributes.extend(carried("sessionId", context.chat_session()));
+        }
+        _ => {}
     }
     let record = LogRecord {
         time_unix_nano: when.unwrap_or(0),
@@ -267,11 +293,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const FILES: [&str; 4] = [
+    const FILES: [&str; 6] = [
         include_str!("../../testdata/agent-files/cline-3.0.65-cline.log"),
         include_str!("../../testdata/agent-files/pi-0.73.1-session-openai.jsonl"),
         include_str!("../../testdata/agent-files/claude-code-2.1.332-transcript.jsonl"),
         include_str!("../../testdata/agent-files/codex-0.171.0-rollout.jsonl"),
+        include_str!("../../testdata/agent-files/gemini-cli-0.61.0-chat-session.jsonl"),
+        include_str!("../../testdata/agent-files/gemini-cli-0.61.0-chat-subagent.jsonl"),
     ];
 
     #[test]
@@ -314,6 +342,28 @@ mod tests {
     }
 
     #[test]
+    fn a_gemini_chat_line_gets_the_session_of_its_files_first_line_but_a_subagents_none() {
+        for (file, session) in [(FILES[4], Some("\"0bb8c0d7-f53d-426b-b93d-ebd1d85211fe\"")), (FILES[5], None)] {
+            let context = LineContext::for_file(file.lines().next().unwrap().as_bytes());
+            assert!(context.is_gemini_chat());
+            let call = file.lines().find(|l| l.contains("\"tokens\"")).unwrap();
+            // A message line alone is no agent's line: only the file's first line tells.
+            assert!(matches!(decode(call, None), Ok(None)));
+            let Ok(Some(Request::Logs(logs))) = decode(call, Some(&context)) else { panic!("a log record") };
+            assert_eq!(logs[0].scope_logs[0].scope.name, "gemini_cli.chat");
+            let record = &logs[0].scope_logs[0].log_records[0];
+            assert_eq!(record.event_name, "gemini");
+            let carried = record.attributes.iter().find(|kv| kv.key == "sessionId");
+            let carried = carried.and_then(|kv| match kv.value {
+                Some(AttrValue::Plain(raw)) => Some(raw.get()),
+                _ => None,
+            });
+            assert_eq!(carried, session);
+            assert!(record.attributes.iter().any(|kv| kv.key == "tokens.cached"));
+        }
+    }
+
+    #[test]
     fn an_export_is_one_record_per_message_at_its_completion() {
         let export = include_str!("../../testdata/agent-files/kilo-7.7.7-export-openai.json");
         assert!(is_record(export.as_bytes()));
@@ -329,7 +379,7 @@ mod tests {
     proptest! {
         #[test]
         fn mutated_lines_never_panic(
-            which in 0usize..4, line in any::<usize>(), cut in 0usize..4096,
+            which in 0usize..FILES.len(), line in any::<usize>(), cut in 0usize..4096,
             flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8)
         ) {
             let lines: Vec<&str> = FILES[which].lines().collect();

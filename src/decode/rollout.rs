@@ -5,16 +5,24 @@
 //! with a [`LineContext`] that carries them forward: a few short strings, however long
 //! the file. The reader of the file carries it from chunk to chunk, the chunk from line
 //! to line.
+//!
+//! Gemini CLI's chat recording (`~/.gemini/tmp/<project>/chats/session-*.jsonl`) needs it
+//! too: only its first line (`sessionId`, `projectHash`, …) tells what the file is and
+//! names the session; its message and `$set` lines have no key of their own to tell.
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 /// What the earlier lines of a file tell about the later ones: for a Codex transcript,
 /// the session, the process that wrote it (its OpenTelemetry `service.name`) and the
-/// model of the current turn. Inert for every other file.
+/// model of the current turn; for a Gemini CLI chat recording, its session. Inert for
+/// every other file.
 #[derive(Clone, Debug, Default)]
 pub struct LineContext {
     codex: Option<Codex>,
+    /// A Gemini CLI chat recording's `sessionId` (JSON), `Some` for such a file; none for
+    /// a subagent's, whose own id is not the session its calls' telemetry names.
+    gemini_chat: Option<Option<Box<RawValue>>>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -65,12 +73,33 @@ impl LineContext {
     /// The context of a file whose first line is `first`: a Codex transcript's when it is
     /// a `session_meta` line (with what it says), else inert.
     pub fn for_file(first: &[u8]) -> LineContext {
-        let mut context = LineContext { codex: Some(Codex::default()) };
+        let mut context = LineContext { codex: Some(Codex::default()), gemini_chat: None };
         context.advance(first);
         if context.codex.as_ref().is_some_and(|c| c.session.is_none() && c.originator.is_none()) {
             context.codex = None;
         }
+        #[derive(Deserialize)]
+        struct ChatHeader<'a> {
+            #[serde(rename = "sessionId", borrow)]
+            session: Option<&'a RawValue>,
+            #[serde(rename = "projectHash")]
+            project: Option<serde::de::IgnoredAny>,
+            kind: Option<&'a str>,
+        }
+        if let Ok(ChatHeader { session: Some(session), project: Some(_), kind }) = serde_json::from_slice(first) {
+            context.gemini_chat = Some(name(Some(session)).filter(|_| kind != Some("subagent")));
+        }
         context
+    }
+
+    /// Whether the file is a Gemini CLI chat recording.
+    pub fn is_gemini_chat(&self) -> bool {
+        self.gemini_chat.is_some()
+    }
+
+    /// A Gemini CLI chat recording's session, as its first line names it.
+    pub(super) fn chat_session(&self) -> Option<&RawValue> {
+        self.gemini_chat.as_ref()?.as_deref()
     }
 
     /// Whether the file is a Codex transcript.
