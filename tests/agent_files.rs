@@ -44,6 +44,11 @@ const DROID_TRACES: &str = "droid-0.225.2-genai-traces.jsonl";
 /// same session's telemetry outfile.
 const GEMINI_CHATS: [&str; 2] = ["gemini-cli-0.61.0-chat-session.jsonl", "gemini-cli-0.61.0-chat-subagent.jsonl"];
 const GEMINI_CHAT_OUTFILE: &str = "gemini-cli-0.61.0-chat-outfile.log.zst";
+/// Qwen Code's chat recordings of one session (the main agent's, a subagent's), its usage
+/// ledger, and the same session's telemetry outfile.
+const QWEN_CHATS: [&str; 2] = ["qwen-code-0.24.4-chat-session.jsonl", "qwen-code-0.24.4-chat-subagent.jsonl"];
+const QWEN_LEDGER: &str = "qwen-code-0.24.4-usage-ledger.jsonl";
+const QWEN_CHAT_OUTFILE: &str = "qwen-code-0.24.4-chat-outfile.log.zst";
 const CODEX_ROLLOUT: &str = "codex-0.171.0-rollout.jsonl";
 /// The same session as [`CODEX_ROLLOUT`], over OTLP.
 const CODEX_OTLP: [&str; 2] = ["codex-0.171.0-otlp-logs.jsonl", "codex-0.171.0-otlp-metrics.jsonl"];
@@ -677,4 +682,40 @@ fn a_broken_gemini_chat_line_is_a_problem_at_its_line() {
     let mut want = truth(GEMINI_CHATS[1]);
     want.get_mut("gemini-2.5-flash").unwrap().input -= 278;
     broken.check(want, "log record 1 \"gemini\": tokens.input = -1300");
+}
+
+#[test]
+fn qwen_code_chat_recordings_and_usage_ledger_count_each_call_once_also_beside_its_telemetry() {
+    let [main, subagent] = QWEN_CHATS.map(file);
+    let (ledger, telemetry) = (file(QWEN_LEDGER), file(QWEN_CHAT_OUTFILE));
+    for name in [QWEN_CHATS[0], QWEN_CHATS[1], QWEN_LEDGER] {
+        assert_eq!(rows(&report_json(&[&file(name)])), truth(name), "{name}");
+        assert_eq!(rows(&report_json(&[&file(name), &file(name)])), truth(name), "{name} twice");
+    }
+    let all = truth(QWEN_CHAT_OUTFILE);
+    assert_eq!(truth(QWEN_LEDGER), all);
+    let alone = report_json(&[&telemetry]);
+    assert_eq!(rows(&alone), all);
+    // Every file of the session, in any order: each call once, the subagent's under the
+    // model the ledger and the telemetry name, at the telemetry's cost.
+    for inputs in [
+        [&main, &subagent, &ledger, &telemetry],
+        [&telemetry, &ledger, &subagent, &main],
+        [&subagent, &main, &telemetry, &ledger],
+    ] {
+        let report = report_json(&[inputs[0], inputs[1], inputs[2], inputs[3]]);
+        assert_eq!(rows(&report), all, "{inputs:?}");
+        assert_eq!(report["total"]["cost"], alone["total"]["cost"], "{inputs:?}");
+    }
+    assert_eq!(rows(&report_json(&[&ledger, &main])), all);
+}
+
+#[test]
+fn a_broken_qwen_ledger_line_is_a_problem_at_its_line() {
+    let broken = Broken::new(QWEN_LEDGER, "\"inputTokens\":700,", "\"cachedTokens\":512,", "\"cachedTokens\":-512,");
+    // Counted without its cache read: its whole input uncached.
+    let mut want = truth(QWEN_LEDGER);
+    let t = want.get_mut("gpt-4.1").unwrap();
+    (t.input, t.cache_read) = (t.input + 512, t.cache_read - 512);
+    broken.check(want, "log record 1: cachedTokens = -512");
 }

@@ -25,6 +25,11 @@
 //!   subagent's `<session>/<id>.jsonl`): recognised by its first line (`sessionId`,
 //!   `projectHash`, `startTime`, `kind`); every later line is its (messages `{id,
 //!   timestamp, type, …}`, `{"$set": …}` updates) and gets `sessionId` from the context.
+//! - Qwen Code's chat recording (`~/.qwen/projects/<cwd>/chats/<session>.jsonl`, a
+//!   subagent's in `subagents/<session>/`): Claude Code's shape (`type`, `sessionId`, …),
+//!   told apart by the Gemini-style `usageMetadata` of its model turns (its other lines
+//!   hold no usage); and its usage ledger (`~/.qwen/usage/token-usage-<month>.jsonl`):
+//!   `{schemaVersion, id, timestamp, sessionId, model, inputTokens, …}`, a line per call.
 
 use super::rollout::LineContext;
 use super::sdk::{flat, json_error, string, time};
@@ -47,6 +52,8 @@ enum Agent {
     Droid,
     SessionExport,
     GeminiChat,
+    QwenChat,
+    QwenUsage,
 }
 
 impl Agent {
@@ -60,6 +67,7 @@ impl Agent {
             // Kilo Code (a fork) names its service as OpenCode does.
             Agent::SessionExport => "\"opencode\"",
             Agent::GeminiChat => "\"gemini-cli\"",
+            Agent::QwenChat | Agent::QwenUsage => "\"qwen-code\"",
         }
     }
 
@@ -72,6 +80,8 @@ impl Agent {
             Agent::Droid => "droid.settings",
             Agent::SessionExport => "opencode.export",
             Agent::GeminiChat => "gemini_cli.chat",
+            Agent::QwenChat => "qwen_code.chat",
+            Agent::QwenUsage => "qwen_code.usage",
         }
     }
 }
@@ -116,6 +126,12 @@ struct Top<'a> {
     project_hash: Option<IgnoredAny>,
     #[serde(rename = "startTime", borrow)]
     start_time: Raw<'a>,
+    #[serde(rename = "usageMetadata")]
+    usage_metadata: Option<IgnoredAny>,
+    #[serde(rename = "schemaVersion")]
+    schema_version: Option<IgnoredAny>,
+    #[serde(rename = "inputTokens")]
+    input_tokens: Option<IgnoredAny>,
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -140,7 +156,13 @@ impl Top<'_> {
             && self.id.is_some()
             && self.timestamp.is_some()
             && (self.parent_id || (tag.as_deref() == Some("session") && self.version.is_some()));
-        let claude = tag.is_some() && text_of(self.session_id).is_some();
+        let claude_shape = tag.is_some() && text_of(self.session_id).is_some();
+        let qwen_chat = claude_shape && self.usage_metadata.is_some();
+        let claude = claude_shape && !qwen_chat;
+        let qwen_usage = tag.is_none()
+            && self.schema_version.is_some()
+            && self.input_tokens.is_some()
+            && text_of(self.session_id).is_some();
         let in_codex_file = context.is_some_and(LineContext::is_codex) || tag.as_deref() == Some("session_meta");
         let codex = in_codex_file && tag.is_some() && self.payload.is_some() && self.timestamp.is_some();
         let droid = self.token_usage.is_some()
@@ -150,13 +172,20 @@ impl Top<'_> {
         if chat_header || context.is_some_and(LineContext::is_gemini_chat) {
             return Some(Agent::GeminiChat);
         }
-        match (cline, pi, claude, codex, droid, export) {
-            (true, false, false, false, false, false) => Some(Agent::Cline),
-            (false, true, false, false, false, false) => Some(Agent::Pi),
-            (false, false, true, false, false, false) => Some(Agent::ClaudeCode),
-            (false, false, false, true, false, false) => Some(Agent::Codex),
-            (false, false, false, false, true, false) => Some(Agent::Droid),
-            (false, false, false, false, false, true) => Some(Agent::SessionExport),
+        let candidates = [
+            (cline, Agent::Cline),
+            (pi, Agent::Pi),
+            (claude, Agent::ClaudeCode),
+            (codex, Agent::Codex),
+            (droid, Agent::Droid),
+            (export, Agent::SessionExport),
+            (qwen_chat, Agent::QwenChat),
+            (qwen_usage, Agent::QwenUsage),
+        ];
+        // Exactly one shape, or none: a line that fits two is no agent's we know.
+        let mut fits = candidates.into_iter().filter(|(fits, _)| *fits).map(|(_, agent)| agent);
+        match (fits.next(), fits.next()) {
+            (Some(agent), None) => Some(agent),
             _ => None,
         }
     }
@@ -180,7 +209,9 @@ pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Opt
     flatten("", whole, &mut attributes)?;
     let (when, name) = match agent {
         Agent::Cline => (time(top.time, "time")?, text_of(top.event).or(text_of(top.msg))),
-        Agent::Pi | Agent::ClaudeCode => (time(top.timestamp, "timestamp")?, text_of(top.tag)),
+        Agent::Pi | Agent::ClaudeCode | Agent::QwenChat | Agent::QwenUsage => {
+            (time(top.timestamp, "timestamp")?, text_of(top.tag))
+        }
         // Named by the payload's type (`token_count`), where it has one.
         Agent::Codex => {
             let payload_type = attributes.iter().find(|kv| kv.key == "payload.type").and_then(|kv| match kv.value {
@@ -405,9 +436,21 @@ mod tests {
         let pi_entry = r#"{"type":"message","id":"ca98ae9d","parentId":null,"timestamp":"2026-12-03T13:31:35.368Z","message":{"role":"assistant","content":[{"type":"text"}],"usage":{"input":2000,"cost":{"total":0.002398}}}}"#;
         let claude = r#"{"type":"cost-state","sessionId":"dcdcd2b9","totalCostUSD":0.0237}"#;
         let droid = r#"{"model":"custom:Fake-0","autonomyLevel":"low","tokenUsage":{"inputTokens":490}}"#;
-        for line in [cline, pi_header, pi_entry, claude, droid] {
+        let qwen_chat = r#"{"uuid":"u","sessionId":"s","timestamp":"2026-12-03T19:53:25.691Z","type":"assistant","usageMetadata":{"promptTokenCount":2000}}"#;
+        let qwen_ledger =
+            r#"{"schemaVersion":1,"id":"i","timestamp":"2026-12-03T19:53:25.661Z","sessionId":"s","inputTokens":2000}"#;
+        let gemini_chat = r#"{"sessionId":"s","projectHash":"h","startTime":"2026-12-03T19:46:10.382Z","kind":"main"}"#;
+        for line in [cline, pi_header, pi_entry, claude, droid, qwen_chat, qwen_ledger, gemini_chat] {
             assert!(is_record(line.as_bytes()), "{line}");
         }
+        let scope = |line: &str| match decode(line, None) {
+            Ok(Some(Request::Logs(logs))) => logs[0].scope_logs[0].scope.name.to_string(),
+            _ => String::new(),
+        };
+        assert_eq!(scope(claude), "claude_code.transcript");
+        assert_eq!(scope(qwen_chat), "qwen_code.chat");
+        assert_eq!(scope(qwen_ledger), "qwen_code.usage");
+        assert_eq!(scope(gemini_chat), "gemini_cli.chat");
         let others = [
             r#"{"level":30,"time":"t","name":"app","msg":"m"}"#,
             r#"{"type":"x","id":"1"}"#,

@@ -68,14 +68,14 @@ pub(crate) fn api_response_usage(attrs: &[KeyValue<'_>]) -> Option<(TokenBuckets
     usage_of(attrs, &EVENT_COUNTS)
 }
 
-/// Where a record states Gemini's counts.
-struct CountKeys {
-    input: &'static str,
-    output: &'static str,
-    thoughts: &'static str,
-    total: &'static str,
-    tool: &'static str,
-    cached: &'static str,
+/// Where a record states Gemini's counts (Qwen Code's files too).
+pub(crate) struct CountKeys {
+    pub input: &'static str,
+    pub output: &'static str,
+    pub thoughts: &'static str,
+    pub total: &'static str,
+    pub tool: &'static str,
+    pub cached: &'static str,
 }
 
 const EVENT_COUNTS: CountKeys = CountKeys {
@@ -97,7 +97,7 @@ const CHAT_COUNTS: CountKeys = CountKeys {
 };
 
 /// See [`api_response_usage`].
-fn usage_of(attrs: &[KeyValue<'_>], keys: &CountKeys) -> Option<(TokenBuckets, (u64, u64))> {
+pub(crate) fn usage_of(attrs: &[KeyValue<'_>], keys: &CountKeys) -> Option<(TokenBuckets, (u64, u64))> {
     let input = count(attrs, keys.input);
     let output = count(attrs, keys.output);
     if input.is_none() && output.is_none() {
