@@ -260,18 +260,39 @@ fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
     let mut want = truth(CODEX_ROLLOUT);
     want.get_mut("gpt-5.5").unwrap().input -= 4200;
     broken.check(want, "log record 1 \"token_count\": payload.info.last_token_usage.input_tokens = -4200");
-    let (p, text) = (&broken.path, std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap());
-    // A line with only the running total (no last response's usage) is not read, and said.
-    let total_only: Vec<String> = text
+}
+
+/// Older Codex writes only the running total. Synthetic, from the real transcript: every
+/// `token_count` line's `last_token_usage` taken out, the second line written again (as a
+/// rate-limit refresh does), and, for the last case, two totals in the wrong order.
+#[test]
+fn a_codex_transcript_with_only_running_totals_counts_each_totals_growth_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap();
+    let mut lines: Vec<String> = text
         .lines()
         .map(|l| match (l.find(",\"last_token_usage\":{"), l.contains("\"type\":\"token_count\"")) {
             (Some(at), true) => format!("{}{}", &l[..at], &l[at + l[at..].find('}').unwrap() + 1..]),
             _ => l.into(),
         })
         .collect();
-    std::fs::write(p, total_only.join("\n")).unwrap();
+    let counts: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].contains("\"type\":\"token_count\"")).collect();
+    assert_eq!(counts.len(), 3);
+    lines.insert(counts[1] + 1, lines[counts[1]].clone());
+    let path = dir.path().join("rollout-totals-only.jsonl");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let p = path.to_str().unwrap();
     let run = otelcost(&["report", p, "--format", "json"]);
-    assert_eq!(serde_json::from_str::<Value>(&run.stdout).unwrap()["total"]["requests"], 0);
+    assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), truth(CODEX_ROLLOUT), "{}", run.stderr);
+    assert!(!run.stderr.contains("no emitter module reads"), "{}", run.stderr);
+    // Beside the same session's OTLP: each call once.
+    assert_eq!(rows(&report_json(&[&file(CODEX_OTLP[0]), p])), truth(CODEX_ROLLOUT));
+    // A total that went down is no growth: not read, and said; the rest still counts.
+    let (second, third) = (lines[counts[1]].clone(), lines[counts[2] + 1].clone());
+    (lines[counts[1]], lines[counts[1] + 1], lines[counts[2] + 1]) = (third.clone(), third, second);
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let run = otelcost(&["report", p, "--format", "json"]);
+    assert_eq!(serde_json::from_str::<Value>(&run.stdout).unwrap()["total"]["requests"], 2, "{}", run.stderr);
     let warning = "warning: usage-like data no emitter module reads: payload.info.total_token_usage.input_tokens";
     assert!(run.stderr.contains(warning), "{}", run.stderr);
 }

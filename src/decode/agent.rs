@@ -234,7 +234,13 @@ pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Opt
     match (agent, context) {
         (Agent::Codex, Some(context)) => {
             service = context.originator();
-            attributes.extend(context.carried().into_iter().filter_map(|(key, value)| carried(key, value)));
+            for (key, value) in context.carried() {
+                match value {
+                    // A running total's growth: its counts under the key.
+                    Some(object) if object.get().starts_with('{') => flatten(key, object, &mut attributes)?,
+                    _ => attributes.extend(carried(key, value)),
+                }
+            }
         }
         (Agent::GeminiChat, Some(context)) if top.session_id.is_none() => {
             attributes.extend(carried("sessionId", context.chat_session()));
