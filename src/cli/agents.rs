@@ -55,8 +55,8 @@ set whatever the command is, so an agent a script starts is covered too:
     OTEL_CUSTOMER_ENDPOINT=http://127.0.0.1:0 (its metrics leg to Factory's
     collector goes nowhere); the tokens come from the session totals
     (~/.factory/sessions/*/*.settings.json, under $FACTORY_HOME_OVERRIDE if
-    set) written during the run, copied and read after the command exits; the
-    user's files are not changed";
+    set) written during the run (by any Droid session: they are named), copied
+    and read after the command exits; the user's files are not changed";
 
 /// The agents recognised from the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -231,12 +231,12 @@ impl AgentFiles {
     /// Copies the settings files (`<session>.settings.json`, with the session's token
     /// totals) of the Droid sessions written since the command started, from the user's
     /// `~/.factory/sessions/<project>/` (under `$FACTORY_HOME_OVERRIDE`, as Droid has it),
-    /// which is only read. Returns the sessions among them that began before the run (a
-    /// resumed session): their totals include the earlier runs'.
-    pub fn copy_droid_sessions(&self) -> std::io::Result<Vec<String>> {
+    /// which is only read. Returns the sessions, each with whether it began before the run
+    /// (a resumed session, whose totals include the earlier runs').
+    pub fn copy_droid_sessions(&self) -> std::io::Result<Vec<(String, bool)>> {
         let home = ["FACTORY_HOME_OVERRIDE", "HOME", "USERPROFILE"].iter().find_map(std::env::var_os);
         let Some(home) = home else { return Ok(Vec::new()) };
-        let mut resumed = Vec::new();
+        let mut copied = Vec::new();
         for project in listing(&PathBuf::from(home).join(".factory").join("sessions")) {
             for file in listing(&project) {
                 let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -245,14 +245,13 @@ impl AgentFiles {
                 if !meta.is_file() || meta.modified().map_or(true, |m| m < self.started) {
                     continue;
                 }
-                if meta.created().is_ok_and(|c| c < self.started) {
-                    resumed.push(session.to_string());
-                }
+                let resumed = meta.created().is_ok_and(|c| c < self.started);
                 std::fs::create_dir_all(self.droid())?;
                 std::fs::copy(&file, self.droid().join(&name))?;
+                copied.push((session.to_string(), resumed));
             }
         }
-        Ok(resumed)
+        Ok(copied)
     }
 
     /// A `CODEX_HOME` for the command: the user's config with its `[otel]` exporters sent

@@ -191,11 +191,14 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
 }
 
 /// Droid's sessions of the run into our folder, where they are read with the other files
-/// (and get `--route`'s route); what cannot be said exactly, said.
+/// (and get `--route`'s route); which they are, and what cannot be said exactly, said
+/// (any session of the user's that changed during the run is read, whoever ran it).
 fn copy_droid_sessions(files: &AgentFiles, quiet: bool) {
     match files.copy_droid_sessions() {
-        Ok(resumed) if !quiet => {
-            for session in resumed {
+        Ok(sessions) if !quiet && !sessions.is_empty() => {
+            let names: Vec<&str> = sessions.iter().map(|(s, _)| s.as_str()).collect();
+            eprintln!("otelcost: Factory Droid sessions written during the run, read: {}", names.join(", "));
+            for (session, _) in sessions.iter().filter(|(_, resumed)| *resumed) {
                 eprintln!(
                     "otelcost: warning: Factory Droid session {session} began before this run: its token totals \
                      include its earlier runs'"
