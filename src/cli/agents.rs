@@ -235,9 +235,13 @@ impl AgentFiles {
     /// (a resumed session, whose totals include the earlier runs').
     pub fn copy_droid_sessions(&self) -> std::io::Result<Vec<(String, bool)>> {
         let home = ["FACTORY_HOME_OVERRIDE", "HOME", "USERPROFILE"].iter().find_map(std::env::var_os);
-        let Some(home) = home else { return Ok(Vec::new()) };
+        home.map_or(Ok(Vec::new()), |home| self.copy_droid_sessions_of(Path::new(&home)))
+    }
+
+    /// [`Self::copy_droid_sessions`] from the Factory home `home` (`home/.factory`).
+    fn copy_droid_sessions_of(&self, home: &Path) -> std::io::Result<Vec<(String, bool)>> {
         let mut copied = Vec::new();
-        for project in listing(&PathBuf::from(home).join(".factory").join("sessions")) {
+        for project in listing(&home.join(".factory").join("sessions")) {
             for file in listing(&project) {
                 let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
                 let Some(session) = name.strip_suffix(".settings.json") else { continue };
@@ -447,6 +451,34 @@ mod tests {
         assert_eq!(doc["otel"]["metrics_exporter"]["otlp-http"]["protocol"].as_str(), Some("binary"));
         assert!(codex_config_with_otel("", "http://h", &[]).unwrap().contains("[otel]"));
         assert_eq!(codex_config_with_otel("not = = toml", "http://h", &[]), None);
+    }
+
+    #[test]
+    fn droid_sessions_changed_during_the_run_are_copied_and_the_users_left_as_they_are() {
+        let home = tempfile::tempdir().unwrap();
+        let project = home.path().join(".factory/sessions/-work");
+        std::fs::create_dir_all(&project).unwrap();
+        let write = |name: &str| std::fs::write(project.join(name), format!("{{\"name\":\"{name}\"}}")).unwrap();
+        // Before the run: an old session, and one the run resumes.
+        for name in ["old.settings.json", "resumed.settings.json", "old.jsonl"] {
+            write(name);
+        }
+        let files = AgentFiles {
+            dir: home.path().join("run"),
+            files: home.path().join("run/route=x"),
+            started: SystemTime::now() + std::time::Duration::from_millis(20),
+        };
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        for name in ["resumed.settings.json", "new.settings.json", "new.jsonl"] {
+            write(name);
+        }
+        let copied = files.copy_droid_sessions_of(home.path()).unwrap();
+        let created_known = std::fs::metadata(project.join("old.jsonl")).unwrap().created().is_ok();
+        assert_eq!(copied, [("new".to_string(), false), ("resumed".to_string(), created_known)]);
+        let read: Vec<PathBuf> = files.written();
+        assert_eq!(read, [files.droid().join("new.settings.json"), files.droid().join("resumed.settings.json")]);
+        assert!(read.iter().all(|f| files.is_snapshot(f)));
+        assert!(project.join("new.settings.json").exists() && project.join("old.settings.json").exists());
     }
 
     #[test]
