@@ -74,7 +74,10 @@ fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     o.requests = 0;
     o.model = record.text("model");
     // Droid's provider kind: a vendor, or an API shape (`generic-chat-completion-api`) that names none.
-    o.provider = record.text("providerLock").filter(|p| !p.starts_with("generic"));
+    // A custom model is priced by its name alone; without a provider it is in one row
+    // with its calls' spans, which name none.
+    let custom = o.model.as_deref().is_some_and(|m| m.starts_with("custom:"));
+    o.provider = record.text("providerLock").filter(|p| !p.starts_with("generic") && !custom);
     // The session is the file's name; the same file read twice is one record.
     let file = record.location.file.rsplit(['/', '\\']).next().unwrap_or_default();
     o.session = file.strip_suffix(SUFFIX).map(str::to_string);
