@@ -25,6 +25,7 @@
 //!   subagent's `<session>/<id>.jsonl`): recognised by its first line (`sessionId`,
 //!   `projectHash`, `startTime`, `kind`); every later line is its (messages `{id,
 //!   timestamp, type, …}`, `{"$set": …}` updates) and gets `sessionId` from the context.
+//!   A `$set` of the whole `messages` list (a rewritten recording) is an array: not read.
 //! - Qwen Code's chat recording (`~/.qwen/projects/<cwd>/chats/<session>.jsonl`, a
 //!   subagent's in `subagents/<session>/`): Claude Code's shape (`type`, `sessionId`, …),
 //!   told apart by the Gemini-style `usageMetadata` of its model turns (its other lines
