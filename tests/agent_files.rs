@@ -40,6 +40,15 @@ const CLAUDE_OTLP: [&str; 2] = ["claude-code-2.1.332-otlp-logs.jsonl", "claude-c
 const DROID: [&str; 2] =
     ["droid-0.225.2-openai-session.settings.json", "droid-0.225.2-anthropic-session.settings.json"];
 const DROID_TRACES: &str = "droid-0.225.2-genai-traces.jsonl";
+/// Gemini CLI's chat recordings of one session (the main agent's, a subagent's) and the
+/// same session's telemetry outfile.
+const GEMINI_CHATS: [&str; 2] = ["gemini-cli-0.61.0-chat-session.jsonl", "gemini-cli-0.61.0-chat-subagent.jsonl"];
+const GEMINI_CHAT_OUTFILE: &str = "gemini-cli-0.61.0-chat-outfile.log.zst";
+/// Qwen Code's chat recordings of one session (the main agent's, a subagent's), its usage
+/// ledger, and the same session's telemetry outfile.
+const QWEN_CHATS: [&str; 2] = ["qwen-code-0.24.4-chat-session.jsonl", "qwen-code-0.24.4-chat-subagent.jsonl"];
+const QWEN_LEDGER: &str = "qwen-code-0.24.4-usage-ledger.jsonl";
+const QWEN_CHAT_OUTFILE: &str = "qwen-code-0.24.4-chat-outfile.log.zst";
 const CODEX_ROLLOUT: &str = "codex-0.171.0-rollout.jsonl";
 /// The same session as [`CODEX_ROLLOUT`], over OTLP.
 const CODEX_OTLP: [&str; 2] = ["codex-0.171.0-otlp-logs.jsonl", "codex-0.171.0-otlp-metrics.jsonl"];
@@ -251,18 +260,39 @@ fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
     let mut want = truth(CODEX_ROLLOUT);
     want.get_mut("gpt-5.5").unwrap().input -= 4200;
     broken.check(want, "log record 1 \"token_count\": payload.info.last_token_usage.input_tokens = -4200");
-    let (p, text) = (&broken.path, std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap());
-    // A line with only the running total (no last response's usage) is not read, and said.
-    let total_only: Vec<String> = text
+}
+
+/// Older Codex writes only the running total. Synthetic, from the real transcript: every
+/// `token_count` line's `last_token_usage` taken out, the second line written again (as a
+/// rate-limit refresh does), and, for the last case, two totals in the wrong order.
+#[test]
+fn a_codex_transcript_with_only_running_totals_counts_each_totals_growth_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(file(CODEX_ROLLOUT)).unwrap();
+    let mut lines: Vec<String> = text
         .lines()
         .map(|l| match (l.find(",\"last_token_usage\":{"), l.contains("\"type\":\"token_count\"")) {
             (Some(at), true) => format!("{}{}", &l[..at], &l[at + l[at..].find('}').unwrap() + 1..]),
             _ => l.into(),
         })
         .collect();
-    std::fs::write(p, total_only.join("\n")).unwrap();
+    let counts: Vec<usize> = (0..lines.len()).filter(|&i| lines[i].contains("\"type\":\"token_count\"")).collect();
+    assert_eq!(counts.len(), 3);
+    lines.insert(counts[1] + 1, lines[counts[1]].clone());
+    let path = dir.path().join("rollout-totals-only.jsonl");
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let p = path.to_str().unwrap();
     let run = otelcost(&["report", p, "--format", "json"]);
-    assert_eq!(serde_json::from_str::<Value>(&run.stdout).unwrap()["total"]["requests"], 0);
+    assert_eq!(rows(&serde_json::from_str(&run.stdout).unwrap()), truth(CODEX_ROLLOUT), "{}", run.stderr);
+    assert!(!run.stderr.contains("no emitter module reads"), "{}", run.stderr);
+    // Beside the same session's OTLP: each call once.
+    assert_eq!(rows(&report_json(&[&file(CODEX_OTLP[0]), p])), truth(CODEX_ROLLOUT));
+    // A total that went down is no growth: not read, and said; the rest still counts.
+    let (second, third) = (lines[counts[1]].clone(), lines[counts[2] + 1].clone());
+    (lines[counts[1]], lines[counts[1] + 1], lines[counts[2] + 1]) = (third.clone(), third, second);
+    std::fs::write(&path, lines.join("\n")).unwrap();
+    let run = otelcost(&["report", p, "--format", "json"]);
+    assert_eq!(serde_json::from_str::<Value>(&run.stdout).unwrap()["total"]["requests"], 2, "{}", run.stderr);
     let warning = "warning: usage-like data no emitter module reads: payload.info.total_token_usage.input_tokens";
     assert!(run.stderr.contains(warning), "{}", run.stderr);
 }
@@ -271,7 +301,7 @@ fn a_broken_codex_transcript_line_is_a_problem_at_its_line() {
 fn droid_session_totals_count_without_inventing_calls_priced_only_as_the_user_says() {
     let dir = tempfile::tempdir().unwrap();
     for name in DROID {
-        let run = otelcost(&["report", &file(name), &file(name), &file(DROID_TRACES), "--format", "json"]);
+        let run = otelcost(&["report", &file(name), &file(name), "--format", "json"]);
         assert_eq!(run.code, 0, "{}", run.stderr);
         let report: Value = serde_json::from_str(&run.stdout).unwrap();
         assert_eq!(rows(&report), truth(name), "{name}");
@@ -294,6 +324,21 @@ fn droid_session_totals_count_without_inventing_calls_priced_only_as_the_user_sa
         let report = report_json(&[&file(name), "--prices", toml.to_str().unwrap()]);
         assert_eq!(model_row(&report, "custom:Fake-0")["cost"], rate(5), "{name} as {}", rate(0));
     }
+}
+
+/// Beside its session's totals, Droid's `chat` spans (no usage) count its calls, each once.
+#[test]
+fn droid_chat_spans_count_the_calls_whose_tokens_the_session_totals_hold() {
+    let (settings, traces) = (file(DROID[1]), file(DROID_TRACES));
+    let want = truth(DROID[1]).into_iter().map(|(m, t)| (m, Tokens { requests: 3, ..t })).collect();
+    for order in [[&settings, &traces, &traces], [&traces, &settings, &traces]] {
+        let report = report_json(&[order[0], order[1], order[2]]);
+        assert_eq!(rows(&report), want, "{order:?}");
+    }
+    // The spans alone: the calls, with no tokens.
+    let report = report_json(&[&traces]);
+    assert_eq!(report["total"]["requests"], 3, "{report}");
+    assert_eq!(tokens(&report["total"]), Tokens { requests: 3, ..Tokens::default() }, "{report}");
 }
 
 #[test]
@@ -629,4 +674,69 @@ fn opencode_counts_the_provider_call_not_its_parent() {
     assert_eq!(text.matches("\"ai.usage.inputTokens\"").count(), 2);
     let report = report_json(&[&file(OPENCODE)]);
     assert_eq!(report["total"]["requests"], 1);
+}
+
+#[test]
+fn gemini_cli_chat_recordings_count_each_call_once_also_beside_its_telemetry() {
+    let [main, subagent] = GEMINI_CHATS.map(file);
+    let telemetry = file(GEMINI_CHAT_OUTFILE);
+    for name in GEMINI_CHATS {
+        // Each message is written again when its tool calls are added: counted once.
+        assert_eq!(rows(&report_json(&[&file(name)])), truth(name), "{name}");
+        assert_eq!(rows(&report_json(&[&file(name), &file(name)])), truth(name), "{name} twice");
+    }
+    let all = truth(GEMINI_CHAT_OUTFILE);
+    assert_eq!(rows(&report_json(&[&main, &subagent])), all);
+    let alone = report_json(&[&telemetry]);
+    assert_eq!(rows(&alone), all);
+    // Both present, in any order: each call once, at the telemetry's cost.
+    for inputs in [[&main, &subagent, &telemetry], [&telemetry, &subagent, &main], [&subagent, &telemetry, &main]] {
+        let report = report_json(&[inputs[0], inputs[1], inputs[2]]);
+        assert_eq!(rows(&report), all, "{inputs:?}");
+        assert_eq!(report["total"]["cost"], alone["total"]["cost"], "{inputs:?}");
+    }
+}
+
+#[test]
+fn a_broken_gemini_chat_line_is_a_problem_at_its_line() {
+    let broken = Broken::new(GEMINI_CHATS[1], "\"input\":1300", "\"input\":1300", "\"input\":-1300");
+    let mut want = truth(GEMINI_CHATS[1]);
+    want.get_mut("gemini-2.5-flash").unwrap().input -= 278;
+    broken.check(want, "log record 1 \"gemini\": tokens.input = -1300");
+}
+
+#[test]
+fn qwen_code_chat_recordings_and_usage_ledger_count_each_call_once_also_beside_its_telemetry() {
+    let [main, subagent] = QWEN_CHATS.map(file);
+    let (ledger, telemetry) = (file(QWEN_LEDGER), file(QWEN_CHAT_OUTFILE));
+    for name in [QWEN_CHATS[0], QWEN_CHATS[1], QWEN_LEDGER] {
+        assert_eq!(rows(&report_json(&[&file(name)])), truth(name), "{name}");
+        assert_eq!(rows(&report_json(&[&file(name), &file(name)])), truth(name), "{name} twice");
+    }
+    let all = truth(QWEN_CHAT_OUTFILE);
+    assert_eq!(truth(QWEN_LEDGER), all);
+    let alone = report_json(&[&telemetry]);
+    assert_eq!(rows(&alone), all);
+    // Every file of the session, in any order: each call once, the subagent's under the
+    // model the ledger and the telemetry name, at the telemetry's cost.
+    for inputs in [
+        [&main, &subagent, &ledger, &telemetry],
+        [&telemetry, &ledger, &subagent, &main],
+        [&subagent, &main, &telemetry, &ledger],
+    ] {
+        let report = report_json(&[inputs[0], inputs[1], inputs[2], inputs[3]]);
+        assert_eq!(rows(&report), all, "{inputs:?}");
+        assert_eq!(report["total"]["cost"], alone["total"]["cost"], "{inputs:?}");
+    }
+    assert_eq!(rows(&report_json(&[&ledger, &main])), all);
+}
+
+#[test]
+fn a_broken_qwen_ledger_line_is_a_problem_at_its_line() {
+    let broken = Broken::new(QWEN_LEDGER, "\"inputTokens\":700,", "\"cachedTokens\":512,", "\"cachedTokens\":-512,");
+    // Counted without its cache read: its whole input uncached.
+    let mut want = truth(QWEN_LEDGER);
+    let t = want.get_mut("gpt-4.1").unwrap();
+    (t.input, t.cache_read) = (t.input + 512, t.cache_read - 512);
+    broken.check(want, "log record 1: cachedTokens = -512");
 }

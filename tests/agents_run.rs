@@ -1,5 +1,5 @@
 //! Gemini CLI, Qwen Code, Copilot CLI, OpenCode and Claude Code through the Claude Agent
-//! SDK (and Codex, Cline and pi, only run): their captures in `testdata/agents/` (made by `tests/capture/agents/capture.sh`)
+//! SDK (and Codex, Cline, pi, Continue CLI and Factory Droid, only run): their captures in `testdata/agents/` (made by `tests/capture/agents/capture.sh`)
 //! against what the fake API sent, and `otelcost run -- <agent>` end to end, the real CLIs
 //! (installed by `.ci/run`) against `tests/capture/agents/fake_llm_agents.py` on loopback.
 
@@ -391,6 +391,7 @@ fn run_agent_with(ws: &Workspace, env: &[(&str, String)], options: &[&str], comm
             "CODEX_",
             "CLINE_",
             "PI_",
+            "FACTORY_",
         ]
         .iter()
         .any(|p| name.starts_with(p))
@@ -679,4 +680,53 @@ fn run_continue_cli_counts_its_token_counters_without_inventing_calls() {
     assert_eq!(rows(&report), want);
     let cost = Decimal::from_str(report["total"]["cost"].as_str().unwrap()).unwrap();
     assert_eq!(cost, want.iter().map(|(m, t)| list_cost(m, t)).sum::<Decimal>());
+}
+
+#[test]
+#[ignore = "needs the agent CLIs: OTELCOST_TEST_AGENT_CLIS, set by .ci/run"]
+fn run_droid_counts_its_calls_by_span_and_its_tokens_by_session_totals() {
+    let ws = Workspace::new();
+    let fake = FakeLlm::start(&serde_json::json!([["Read", {"file_path": ws.notes()}]]));
+    // The user's own Droid setup: a BYOK Anthropic model at the fake's address, which Droid
+    // names `custom:Fake-0`, and a price for that name.
+    let factory = ws.home().join(".factory");
+    std::fs::create_dir_all(&factory).unwrap();
+    let models = serde_json::json!({"customModels": [{"model": "claude-sonnet-4-5", "displayName": "Fake",
+        "provider": "anthropic", "baseUrl": fake.url, "apiKey": "fake", "maxOutputTokens": 4096}]});
+    std::fs::write(factory.join("settings.json"), models.to_string()).unwrap();
+    let [input, cache_read, cache_write, output] = list_price("claude-sonnet-4-5");
+    let prices = ws.dir.path().join("prices.toml");
+    let entry = format!(
+        "[[model]]\nid = \"custom:Fake-0\"\ninput_mtok = \"{input}\"\ncache_read_mtok = \"{cache_read}\"\n\
+         cache_write_mtok = \"{cache_write}\"\noutput_mtok = \"{output}\"\n"
+    );
+    std::fs::write(&prices, entry).unwrap();
+    // Factory's own API goes nowhere from here.
+    let nowhere = "http://127.0.0.1:9".to_string();
+    let env = [
+        ("FACTORY_API_BASE_URL", nowhere.clone()),
+        ("FACTORY_TELEMETRY_INGEST_BASE_URL", nowhere),
+        ("FACTORY_DROID_AUTO_UPDATE_ENABLED", "false".into()),
+        ("NO_PROXY", "127.0.0.1,localhost".into()),
+    ];
+    let droid = PathBuf::from(external("OTELCOST_TEST_AGENT_CLIS")).join("@factory/cli-linux-x64/bin/droid");
+    let command = vec![droid.display().to_string(), "exec".into(), "-m".into(), "custom:Fake-0".into()]
+        .into_iter()
+        .chain(strings(&["--auto", "low", READ_PROMPT]))
+        .collect::<Vec<_>>();
+    let saved = ws.dir.path().join("saved");
+    let options = ["--prices", prices.to_str().unwrap(), "--save", saved.to_str().unwrap()];
+    let report = run_agent_with(&ws, &env, &options, &command);
+    let sent = fake.truth()["claude-sonnet-4-5"];
+    assert!(sent.requests >= 2, "a tool call: {sent:?}");
+    let want = BTreeMap::from([("custom:Fake-0".to_string(), sent)]);
+    assert_eq!(rows(&report), want, "{report}");
+    let cost = Decimal::from_str(report["total"]["cost"].as_str().unwrap()).unwrap();
+    assert_eq!(cost, list_cost("claude-sonnet-4-5", &sent));
+    // The session file stays in the user's history, and its copy in --save DIR gives the
+    // same figures later.
+    let sessions: Vec<_> = std::fs::read_dir(factory.join("sessions")).unwrap().flatten().collect();
+    assert_eq!(sessions.len(), 1, "one project folder");
+    let again = report_json(&[saved.to_str().unwrap(), "--by", "model_id", "--prices", prices.to_str().unwrap()]);
+    assert_eq!(rows(&again), want, "saved: {again}");
 }

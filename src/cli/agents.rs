@@ -1,8 +1,10 @@
 //! The coding agents `otelcost run` knows: the switches that turn each one's telemetry on
 //! and point it at the receiver; the files an agent that cannot export to a local
 //! `http://` endpoint (Copilot CLI) or has no OpenTelemetry at all (Cline, pi) writes
-//! instead, in a folder of ours, read once it has exited; and for Codex, which takes its
-//! exporters only from its config file, a temporary `CODEX_HOME` over the user's own.
+//! instead, in a folder of ours, read once it has exited; for Codex, which takes its
+//! exporters only from its config file, a temporary `CODEX_HOME` over the user's own; and
+//! for Factory Droid, whose telemetry has no usage, copies of the session files it wrote
+//! in the user's own folder during the run.
 //!
 //! Every agent's switches are set for any command: CI runs agents through wrappers
 //! (`npm run eval`, `make`, a shell script), which the command's name would not reveal.
@@ -10,6 +12,7 @@
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 /// `otelcost run --help`: what is set, per agent.
 pub const HELP: &str = "\
@@ -45,7 +48,15 @@ set whatever the command is, so an agent a script starts is covered too:
     CLINE_SESSION_BACKEND_MODE=local (its per-call task.tokens events are
     logged only in its own process), read after the command exits
   pi (no OpenTelemetry): PI_CODING_AGENT_SESSION_DIR=a temporary folder, whose
-    session files are read after the command exits";
+    session files are read after the command exits
+  Factory Droid (its telemetry has no token usage): OTEL_CUSTOMER_ENABLED=true,
+    OTEL_TELEMETRY_FORMAT=genai (a span per call: the number of calls),
+    OTEL_TELEMETRY_ENDPOINT=the receiver, OTEL_TELEMETRY_HEADERS removed,
+    OTEL_CUSTOMER_ENDPOINT=http://127.0.0.1:0 (its metrics leg to Factory's
+    collector goes nowhere); the tokens come from the session totals
+    (~/.factory/sessions/*/*.settings.json, under $FACTORY_HOME_OVERRIDE if
+    set) written during the run (by any Droid session: they are named), copied
+    and read after the command exits; the user's files are not changed";
 
 /// The agents recognised from the command line.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +71,7 @@ pub enum Agent {
     Pi,
     Kilo,
     ContinueCli,
+    Droid,
 }
 
 impl Agent {
@@ -75,6 +87,7 @@ impl Agent {
             Agent::Pi => "pi",
             Agent::Kilo => "Kilo Code",
             Agent::ContinueCli => "Continue CLI",
+            Agent::Droid => "Factory Droid",
         }
     }
 
@@ -99,6 +112,10 @@ impl Agent {
             Agent::Pi => "a --session-dir, --no-session or sessionDir setting wins over otelcost's session folder",
             Agent::Kilo => "its telemetry carries no token usage at all; `kilo stats` shows what it recorded",
             Agent::ContinueCli => "CONTINUE_METRICS_ENABLED=0 or CONTINUE_CLI_ENABLE_TELEMETRY=0 turns its metrics off",
+            Agent::Droid => {
+                "an organisation's managed telemetry settings win over otelcost's switches, and its session files \
+                 are looked for in ~/.factory/sessions"
+            }
         }
     }
 }
@@ -120,6 +137,7 @@ pub fn detect(command: &[OsString]) -> Option<Agent> {
         "pi" => Some(Agent::Pi),
         "kilo" | "kilocode" => Some(Agent::Kilo),
         "cn" => Some(Agent::ContinueCli),
+        "droid" => Some(Agent::Droid),
         _ => None,
     };
     // A package name or a path into one (`node …/@google/gemini-cli/bundle/gemini.js`).
@@ -135,6 +153,7 @@ pub fn detect(command: &[OsString]) -> Option<Agent> {
             ("@mariozechner/pi-coding-agent", Agent::Pi),
             ("@kilocode/cli", Agent::Kilo),
             ("@continuedev/cli", Agent::ContinueCli),
+            ("@factory/cli", Agent::Droid),
         ]
         .into_iter()
         .find(|(package, _)| text.contains(package))
@@ -156,6 +175,8 @@ pub fn detect(command: &[OsString]) -> Option<Agent> {
 pub struct AgentFiles {
     dir: PathBuf,
     files: PathBuf,
+    /// When the command was about to start: Droid's session files changed since are its.
+    started: SystemTime,
 }
 
 impl AgentFiles {
@@ -163,7 +184,7 @@ impl AgentFiles {
         let dir = std::env::temp_dir().join(format!("otelcost-run-{}", std::process::id()));
         let files = route.map_or_else(|| dir.clone(), |r| dir.join(crate::model::route::dir_name(r)));
         std::fs::create_dir_all(&files)?;
-        Ok(AgentFiles { dir, files })
+        Ok(AgentFiles { dir, files, started: SystemTime::now() })
     }
 
     /// Where Copilot CLI writes its spans and metrics (JSON lines).
@@ -181,21 +202,60 @@ impl AgentFiles {
         self.files.join("pi-sessions")
     }
 
+    /// Where the Droid session files of the run are copied.
+    fn droid(&self) -> PathBuf {
+        self.files.join("droid-sessions")
+    }
+
     /// Where a file the agents wrote is kept in `--save DIR` (in its route's folder).
     pub fn saved_as(&self, file: &std::path::Path, save: &std::path::Path) -> PathBuf {
         save.join(file.strip_prefix(&self.dir).unwrap_or(file))
     }
 
+    /// Whether the file states its session's whole state (a Droid session's settings),
+    /// so that a newer copy replaces an older one in `--save DIR` rather than adding to it.
+    pub fn is_snapshot(&self, file: &Path) -> bool {
+        file.starts_with(self.droid())
+    }
+
     /// The files the agents wrote, to be read like any input.
     pub fn written(&self) -> Vec<PathBuf> {
-        let sessions = std::fs::read_dir(self.pi()).into_iter().flatten().flatten().map(|e| e.path());
-        let mut sessions: Vec<PathBuf> = sessions.collect();
-        sessions.sort();
         [self.copilot(), self.cline()]
             .into_iter()
-            .chain(sessions)
+            .chain(listing(&self.pi()))
+            .chain(listing(&self.droid()))
             .filter(|p| p.metadata().is_ok_and(|m| m.is_file() && m.len() > 0))
             .collect()
+    }
+
+    /// Copies the settings files (`<session>.settings.json`, with the session's token
+    /// totals) of the Droid sessions written since the command started, from the user's
+    /// `~/.factory/sessions/<project>/` (under `$FACTORY_HOME_OVERRIDE`, as Droid has it),
+    /// which is only read. Returns the sessions, each with whether it began before the run
+    /// (a resumed session, whose totals include the earlier runs').
+    pub fn copy_droid_sessions(&self) -> std::io::Result<Vec<(String, bool)>> {
+        let home = ["FACTORY_HOME_OVERRIDE", "HOME", "USERPROFILE"].iter().find_map(std::env::var_os);
+        home.map_or(Ok(Vec::new()), |home| self.copy_droid_sessions_of(Path::new(&home)))
+    }
+
+    /// [`Self::copy_droid_sessions`] from the Factory home `home` (`home/.factory`).
+    fn copy_droid_sessions_of(&self, home: &Path) -> std::io::Result<Vec<(String, bool)>> {
+        let mut copied = Vec::new();
+        for project in listing(&home.join(".factory").join("sessions")) {
+            for file in listing(&project) {
+                let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let Some(session) = name.strip_suffix(".settings.json") else { continue };
+                let Ok(meta) = file.metadata() else { continue };
+                if !meta.is_file() || meta.modified().map_or(true, |m| m < self.started) {
+                    continue;
+                }
+                let resumed = meta.created().is_ok_and(|c| c < self.started);
+                std::fs::create_dir_all(self.droid())?;
+                std::fs::copy(&file, self.droid().join(&name))?;
+                copied.push((session.to_string(), resumed));
+            }
+        }
+        Ok(copied)
     }
 
     /// A `CODEX_HOME` for the command: the user's config with its `[otel]` exporters sent
@@ -226,6 +286,13 @@ impl AgentFiles {
         std::fs::write(home.join("config.toml"), config)?;
         Ok(Some(home))
     }
+}
+
+/// The entries of a folder, sorted; none when it cannot be read.
+fn listing(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir).into_iter().flatten().flatten().map(|e| e.path()).collect();
+    entries.sort();
+    entries
 }
 
 impl Drop for AgentFiles {
@@ -261,6 +328,13 @@ pub fn env(endpoint: &str, files: &AgentFiles, opencode_config: Option<&str>) ->
         ("CLINE_LOG_PATH", files.cline().display().to_string()),
         ("CLINE_SESSION_BACKEND_MODE", "local".into()),
         ("PI_CODING_AGENT_SESSION_DIR", files.pi().display().to_string()),
+        // Factory Droid: its customer telemetry, with a span per LLM call, to the receiver
+        // (OTLP/HTTP JSON); its second metrics leg, to Factory's collector unless this
+        // names another, to a port nothing listens on.
+        ("OTEL_CUSTOMER_ENABLED", "true".into()),
+        ("OTEL_TELEMETRY_FORMAT", "genai".into()),
+        ("OTEL_TELEMETRY_ENDPOINT", endpoint.to_string()),
+        ("OTEL_CUSTOMER_ENDPOINT", "http://127.0.0.1:0".into()),
     ];
     // OpenCode exports its LLM spans only with this switch in its config.
     if let Some(config) = opencode_config_with_telemetry(opencode_config) {
@@ -310,13 +384,15 @@ fn codex_config_with_otel(user: &str, endpoint: &str, headers: &[(&str, String)]
 }
 
 /// An agent setting that would send its telemetry elsewhere than the receiver (an outfile
-/// wins over the endpoint in Gemini CLI and Qwen Code).
-pub const ENV_REMOVED: [&str; 5] = [
+/// wins over the endpoint in Gemini CLI and Qwen Code), or with other headers (Droid's
+/// win over the OTLP ones).
+pub const ENV_REMOVED: [&str; 6] = [
     "GEMINI_TELEMETRY_OUTFILE",
     "QWEN_TELEMETRY_OUTFILE",
     "QWEN_TELEMETRY_OTLP_TRACES_ENDPOINT",
     "QWEN_TELEMETRY_OTLP_LOGS_ENDPOINT",
     "QWEN_TELEMETRY_OTLP_METRICS_ENDPOINT",
+    "OTEL_TELEMETRY_HEADERS",
 ];
 
 /// OpenCode's inline config with `experimental.openTelemetry` on, keeping what the user
@@ -356,6 +432,7 @@ mod tests {
         assert_eq!(detect(&args(&["claude", "-p", "x"])), Some(Agent::ClaudeCode));
         assert_eq!(detect(&args(&["codex", "exec", "x"])), Some(Agent::Codex));
         assert_eq!(detect(&args(&["npx", "@mariozechner/pi-coding-agent", "-p", "x"])), Some(Agent::Pi));
+        assert_eq!(detect(&args(&["droid", "exec", "x"])), Some(Agent::Droid));
         assert_eq!(detect(&args(&["python", "agent.py"])), None);
         assert_eq!(detect(&args(&["npx"])), None);
     }
@@ -374,6 +451,34 @@ mod tests {
         assert_eq!(doc["otel"]["metrics_exporter"]["otlp-http"]["protocol"].as_str(), Some("binary"));
         assert!(codex_config_with_otel("", "http://h", &[]).unwrap().contains("[otel]"));
         assert_eq!(codex_config_with_otel("not = = toml", "http://h", &[]), None);
+    }
+
+    #[test]
+    fn droid_sessions_changed_during_the_run_are_copied_and_the_users_left_as_they_are() {
+        let home = tempfile::tempdir().unwrap();
+        let project = home.path().join(".factory/sessions/-work");
+        std::fs::create_dir_all(&project).unwrap();
+        let write = |name: &str| std::fs::write(project.join(name), format!("{{\"name\":\"{name}\"}}")).unwrap();
+        // Before the run: an old session, and one the run resumes.
+        for name in ["old.settings.json", "resumed.settings.json", "old.jsonl"] {
+            write(name);
+        }
+        let files = AgentFiles {
+            dir: home.path().join("run"),
+            files: home.path().join("run/route=x"),
+            started: SystemTime::now() + std::time::Duration::from_millis(20),
+        };
+        std::thread::sleep(std::time::Duration::from_millis(40));
+        for name in ["resumed.settings.json", "new.settings.json", "new.jsonl"] {
+            write(name);
+        }
+        let copied = files.copy_droid_sessions_of(home.path()).unwrap();
+        let created_known = std::fs::metadata(project.join("old.jsonl")).unwrap().created().is_ok();
+        assert_eq!(copied, [("new".to_string(), false), ("resumed".to_string(), created_known)]);
+        let read: Vec<PathBuf> = files.written();
+        assert_eq!(read, [files.droid().join("new.settings.json"), files.droid().join("resumed.settings.json")]);
+        assert!(read.iter().all(|f| files.is_snapshot(f)));
+        assert!(project.join("new.settings.json").exists() && project.join("old.settings.json").exists());
     }
 
     #[test]

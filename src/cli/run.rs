@@ -145,6 +145,7 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
         status.stop().await;
         let mut collected = live.stop().await;
         if let Some(files) = &agent_files {
+            copy_droid_sessions(files, quiet);
             read_agent_files(files, &plan, args.receiver.save.as_deref(), &mut collected)?;
         }
         let outcome = pipeline::report(&plan, collected)?;
@@ -189,6 +190,26 @@ pub fn run(args: RunArgs) -> Result<i32, Failure> {
     })
 }
 
+/// Droid's sessions of the run into our folder, where they are read with the other files
+/// (and get `--route`'s route); which they are, and what cannot be said exactly, said
+/// (any session of the user's that changed during the run is read, whoever ran it).
+fn copy_droid_sessions(files: &AgentFiles, quiet: bool) {
+    match files.copy_droid_sessions() {
+        Ok(sessions) if !quiet && !sessions.is_empty() => {
+            let names: Vec<&str> = sessions.iter().map(|(s, _)| s.as_str()).collect();
+            eprintln!("otelcost: Factory Droid sessions written during the run, read: {}", names.join(", "));
+            for (session, _) in sessions.iter().filter(|(_, resumed)| *resumed) {
+                eprintln!(
+                    "otelcost: warning: Factory Droid session {session} began before this run: its token totals \
+                     include its earlier runs'"
+                );
+            }
+        }
+        Err(e) if !quiet => eprintln!("otelcost: warning: cannot read Factory Droid's session files: {e}"),
+        _ => {}
+    }
+}
+
 /// The files agents wrote (Copilot CLI's telemetry, Cline's log, pi's sessions), read as
 /// one more input now that the command has exited, and appended to their namesakes in `--save DIR`, beside what the
 /// receiver saved (a DIR used again keeps every session, like the receiver's files).
@@ -210,7 +231,14 @@ fn read_agent_files(
                     if let Some(parent) = target.parent() {
                         std::fs::create_dir_all(parent)?;
                     }
-                    let mut to = std::fs::OpenOptions::new().create(true).append(true).open(&target)?;
+                    // A snapshot replaces its older copy; a log is added to.
+                    let snapshot = files.is_snapshot(file);
+                    let mut to = std::fs::OpenOptions::new()
+                        .create(true)
+                        .write(true)
+                        .append(!snapshot)
+                        .truncate(snapshot)
+                        .open(&target)?;
                     std::io::copy(&mut from, &mut to)
                 })
                 .map_err(|e| error(format!("cannot save {} to {}: {e}", file.display(), target.display())))?;

@@ -21,6 +21,16 @@
 //!   by its first line (`session_meta`); its lines get what earlier lines said (session,
 //!   model) from the file's [`LineContext`], and its `service.name` is the `originator`,
 //!   as Codex's own OpenTelemetry names it.
+//! - Gemini CLI's chat recording (`~/.gemini/tmp/<project>/chats/session-*.jsonl`, and a
+//!   subagent's `<session>/<id>.jsonl`): recognised by its first line (`sessionId`,
+//!   `projectHash`, `startTime`, `kind`); every later line is its (messages `{id,
+//!   timestamp, type, …}`, `{"$set": …}` updates) and gets `sessionId` from the context.
+//!   A `$set` of the whole `messages` list (a rewritten recording) is an array: not read.
+//! - Qwen Code's chat recording (`~/.qwen/projects/<cwd>/chats/<session>.jsonl`, a
+//!   subagent's in `subagents/<session>/`): Claude Code's shape (`type`, `sessionId`, …),
+//!   told apart by the Gemini-style `usageMetadata` of its model turns (its other lines
+//!   hold no usage); and its usage ledger (`~/.qwen/usage/token-usage-<month>.jsonl`):
+//!   `{schemaVersion, id, timestamp, sessionId, model, inputTokens, …}`, a line per call.
 
 use super::rollout::LineContext;
 use super::sdk::{flat, json_error, string, time};
@@ -42,6 +52,9 @@ enum Agent {
     Codex,
     Droid,
     SessionExport,
+    GeminiChat,
+    QwenChat,
+    QwenUsage,
 }
 
 impl Agent {
@@ -54,6 +67,8 @@ impl Agent {
             Agent::Droid => "\"droid\"",
             // Kilo Code (a fork) names its service as OpenCode does.
             Agent::SessionExport => "\"opencode\"",
+            Agent::GeminiChat => "\"gemini-cli\"",
+            Agent::QwenChat | Agent::QwenUsage => "\"qwen-code\"",
         }
     }
 
@@ -65,6 +80,9 @@ impl Agent {
             Agent::Codex => "codex.rollout",
             Agent::Droid => "droid.settings",
             Agent::SessionExport => "opencode.export",
+            Agent::GeminiChat => "gemini_cli.chat",
+            Agent::QwenChat => "qwen_code.chat",
+            Agent::QwenUsage => "qwen_code.usage",
         }
     }
 }
@@ -105,6 +123,16 @@ struct Top<'a> {
     provider_lock_timestamp: Raw<'a>,
     info: Option<IgnoredAny>,
     messages: Option<IgnoredAny>,
+    #[serde(rename = "projectHash")]
+    project_hash: Option<IgnoredAny>,
+    #[serde(rename = "startTime", borrow)]
+    start_time: Raw<'a>,
+    #[serde(rename = "usageMetadata")]
+    usage_metadata: Option<IgnoredAny>,
+    #[serde(rename = "schemaVersion")]
+    schema_version: Option<IgnoredAny>,
+    #[serde(rename = "inputTokens")]
+    input_tokens: Option<IgnoredAny>,
 }
 
 fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
@@ -129,19 +157,36 @@ impl Top<'_> {
             && self.id.is_some()
             && self.timestamp.is_some()
             && (self.parent_id || (tag.as_deref() == Some("session") && self.version.is_some()));
-        let claude = tag.is_some() && text_of(self.session_id).is_some();
+        let claude_shape = tag.is_some() && text_of(self.session_id).is_some();
+        let qwen_chat = claude_shape && self.usage_metadata.is_some();
+        let claude = claude_shape && !qwen_chat;
+        let qwen_usage = tag.is_none()
+            && self.schema_version.is_some()
+            && self.input_tokens.is_some()
+            && text_of(self.session_id).is_some();
         let in_codex_file = context.is_some_and(LineContext::is_codex) || tag.as_deref() == Some("session_meta");
         let codex = in_codex_file && tag.is_some() && self.payload.is_some() && self.timestamp.is_some();
         let droid = self.token_usage.is_some()
             && (self.autonomy_level.is_some() || self.autonomy_mode.is_some() || self.provider_lock.is_some());
         let export = self.info.is_some() && self.messages.is_some() && tag.is_none();
-        match (cline, pi, claude, codex, droid, export) {
-            (true, false, false, false, false, false) => Some(Agent::Cline),
-            (false, true, false, false, false, false) => Some(Agent::Pi),
-            (false, false, true, false, false, false) => Some(Agent::ClaudeCode),
-            (false, false, false, true, false, false) => Some(Agent::Codex),
-            (false, false, false, false, true, false) => Some(Agent::Droid),
-            (false, false, false, false, false, true) => Some(Agent::SessionExport),
+        let chat_header = tag.is_none() && text_of(self.session_id).is_some() && self.project_hash.is_some();
+        if chat_header || context.is_some_and(LineContext::is_gemini_chat) {
+            return Some(Agent::GeminiChat);
+        }
+        let candidates = [
+            (cline, Agent::Cline),
+            (pi, Agent::Pi),
+            (claude, Agent::ClaudeCode),
+            (codex, Agent::Codex),
+            (droid, Agent::Droid),
+            (export, Agent::SessionExport),
+            (qwen_chat, Agent::QwenChat),
+            (qwen_usage, Agent::QwenUsage),
+        ];
+        // Exactly one shape, or none: a line that fits two is no agent's we know.
+        let mut fits = candidates.into_iter().filter(|(fits, _)| *fits).map(|(_, agent)| agent);
+        match (fits.next(), fits.next()) {
+            (Some(agent), None) => Some(agent),
             _ => None,
         }
     }
@@ -165,7 +210,9 @@ pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Opt
     flatten("", whole, &mut attributes)?;
     let (when, name) = match agent {
         Agent::Cline => (time(top.time, "time")?, text_of(top.event).or(text_of(top.msg))),
-        Agent::Pi | Agent::ClaudeCode => (time(top.timestamp, "timestamp")?, text_of(top.tag)),
+        Agent::Pi | Agent::ClaudeCode | Agent::QwenChat | Agent::QwenUsage => {
+            (time(top.timestamp, "timestamp")?, text_of(top.tag))
+        }
         // Named by the payload's type (`token_count`), where it has one.
         Agent::Codex => {
             let payload_type = attributes.iter().find(|kv| kv.key == "payload.type").and_then(|kv| match kv.value {
@@ -176,13 +223,30 @@ pub fn decode<'a>(text: &'a str, context: Option<&'a LineContext>) -> Result<Opt
         }
         Agent::Droid => (time(top.provider_lock_timestamp, "providerLockTimestamp")?, None),
         Agent::SessionExport => (None, None),
+        Agent::GeminiChat => match top.timestamp {
+            Some(_) => (time(top.timestamp, "timestamp")?, text_of(top.tag)),
+            None => (time(top.start_time, "startTime")?, None),
+        },
     };
     let mut service = None;
-    if let (Agent::Codex, Some(context)) = (agent, context) {
-        service = context.originator();
-        for (key, value) in context.carried() {
-            attributes.extend(value.map(|v| KeyValue { key: key.into(), value: Some(AttrValue::Plain(v)) }));
+    let carried = |key: &'static str, value: Option<&'a RawValue>| {
+        value.map(|v| KeyValue { key: key.into(), value: Some(AttrValue::Plain(v)) })
+    };
+    match (agent, context) {
+        (Agent::Codex, Some(context)) => {
+            service = context.originator();
+            for (key, value) in context.carried() {
+                match value {
+                    // A running total's growth: its counts under the key.
+                    Some(object) if object.get().starts_with('{') => flatten(key, object, &mut attributes)?,
+                    _ => attributes.extend(carried(key, value)),
+                }
+            }
         }
+        (Agent::GeminiChat, Some(context)) if top.session_id.is_none() => {
+            attributes.extend(carried("sessionId", context.chat_session()));
+        }
+        _ => {}
     }
     let record = LogRecord {
         time_unix_nano: when.unwrap_or(0),
@@ -267,11 +331,13 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    const FILES: [&str; 4] = [
+    const FILES: [&str; 6] = [
         include_str!("../../testdata/agent-files/cline-3.0.65-cline.log"),
         include_str!("../../testdata/agent-files/pi-0.73.1-session-openai.jsonl"),
         include_str!("../../testdata/agent-files/claude-code-2.1.332-transcript.jsonl"),
         include_str!("../../testdata/agent-files/codex-0.171.0-rollout.jsonl"),
+        include_str!("../../testdata/agent-files/gemini-cli-0.61.0-chat-session.jsonl"),
+        include_str!("../../testdata/agent-files/gemini-cli-0.61.0-chat-subagent.jsonl"),
     ];
 
     #[test]
@@ -314,6 +380,28 @@ mod tests {
     }
 
     #[test]
+    fn a_gemini_chat_line_gets_the_session_of_its_files_first_line_but_a_subagents_none() {
+        for (file, session) in [(FILES[4], Some("\"0bb8c0d7-f53d-426b-b93d-ebd1d85211fe\"")), (FILES[5], None)] {
+            let context = LineContext::for_file(file.lines().next().unwrap().as_bytes());
+            assert!(context.is_gemini_chat());
+            let call = file.lines().find(|l| l.contains("\"tokens\"")).unwrap();
+            // A message line alone is no agent's line: only the file's first line tells.
+            assert!(matches!(decode(call, None), Ok(None)));
+            let Ok(Some(Request::Logs(logs))) = decode(call, Some(&context)) else { panic!("a log record") };
+            assert_eq!(logs[0].scope_logs[0].scope.name, "gemini_cli.chat");
+            let record = &logs[0].scope_logs[0].log_records[0];
+            assert_eq!(record.event_name, "gemini");
+            let carried = record.attributes.iter().find(|kv| kv.key == "sessionId");
+            let carried = carried.and_then(|kv| match kv.value {
+                Some(AttrValue::Plain(raw)) => Some(raw.get()),
+                _ => None,
+            });
+            assert_eq!(carried, session);
+            assert!(record.attributes.iter().any(|kv| kv.key == "tokens.cached"));
+        }
+    }
+
+    #[test]
     fn an_export_is_one_record_per_message_at_its_completion() {
         let export = include_str!("../../testdata/agent-files/kilo-7.7.7-export-openai.json");
         assert!(is_record(export.as_bytes()));
@@ -329,7 +417,7 @@ mod tests {
     proptest! {
         #[test]
         fn mutated_lines_never_panic(
-            which in 0usize..4, line in any::<usize>(), cut in 0usize..4096,
+            which in 0usize..FILES.len(), line in any::<usize>(), cut in 0usize..4096,
             flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..8)
         ) {
             let lines: Vec<&str> = FILES[which].lines().collect();
@@ -355,9 +443,21 @@ mod tests {
         let pi_entry = r#"{"type":"message","id":"ca98ae9d","parentId":null,"timestamp":"2026-12-03T13:31:35.368Z","message":{"role":"assistant","content":[{"type":"text"}],"usage":{"input":2000,"cost":{"total":0.002398}}}}"#;
         let claude = r#"{"type":"cost-state","sessionId":"dcdcd2b9","totalCostUSD":0.0237}"#;
         let droid = r#"{"model":"custom:Fake-0","autonomyLevel":"low","tokenUsage":{"inputTokens":490}}"#;
-        for line in [cline, pi_header, pi_entry, claude, droid] {
+        let qwen_chat = r#"{"uuid":"u","sessionId":"s","timestamp":"2026-12-03T19:53:25.691Z","type":"assistant","usageMetadata":{"promptTokenCount":2000}}"#;
+        let qwen_ledger =
+            r#"{"schemaVersion":1,"id":"i","timestamp":"2026-12-03T19:53:25.661Z","sessionId":"s","inputTokens":2000}"#;
+        let gemini_chat = r#"{"sessionId":"s","projectHash":"h","startTime":"2026-12-03T19:46:10.382Z","kind":"main"}"#;
+        for line in [cline, pi_header, pi_entry, claude, droid, qwen_chat, qwen_ledger, gemini_chat] {
             assert!(is_record(line.as_bytes()), "{line}");
         }
+        let scope = |line: &str| match decode(line, None) {
+            Ok(Some(Request::Logs(logs))) => logs[0].scope_logs[0].scope.name.to_string(),
+            _ => String::new(),
+        };
+        assert_eq!(scope(claude), "claude_code.transcript");
+        assert_eq!(scope(qwen_chat), "qwen_code.chat");
+        assert_eq!(scope(qwen_ledger), "qwen_code.usage");
+        assert_eq!(scope(gemini_chat), "gemini_cli.chat");
         let others = [
             r#"{"level":30,"time":"t","name":"app","msg":"m"}"#,
             r#"{"type":"x","id":"1"}"#,

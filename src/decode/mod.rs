@@ -14,7 +14,7 @@ mod value;
 mod view;
 
 pub use proto::sniff_signal;
-pub use rollout::LineContext;
+pub use rollout::{LineContext, REPEATED};
 pub use value::{BadNumber, LazyValue, MAX_COST_USD, MAX_COUNT};
 pub use view::*;
 

@@ -21,12 +21,14 @@
 //! `session_meta`: those are the parent's calls), and the counts at a time its hint, shared with the completed
 //! event and span of the same response (the transcript's service is the `originator`,
 //! Codex's OpenTelemetry service name, so both meet in one scope). The newer
-//! `token_usage_record` line repeats the same responses and is not counted.
+//! `token_usage_record` line repeats the same responses and is not counted. Older Codex
+//! writes only the running total: each line's growth over the file's previous total is
+//! then the call (a line written again has none).
 
 use super::metric::{histogram_value, is_cumulative, number_value, Measure, MetricPoint, PointValue, UsageField};
 use super::usage::{InputCache, RawUsage};
 use super::{lookup, Claim, Module, Record};
-use crate::decode::{KeyValue, LogRecord, Metric, Span};
+use crate::decode::{KeyValue, LogRecord, Metric, Span, REPEATED};
 use crate::model::{CallKey, Emitter, Observation, Role, Signal};
 use rust_decimal::Decimal;
 
@@ -72,6 +74,16 @@ const ROLLOUT_USAGE: &[(&str, UsageField)] = &[
     ("payload.info.last_token_usage.reasoning_output_tokens", UsageField::Reasoning),
 ];
 const RUNNING_TOTAL: &str = "payload.info.total_token_usage";
+/// The growth of a running total (see decode's `rollout.rs`), for a line without the last
+/// response's usage.
+const GROWTH: &str = "rollout.total_growth";
+const GROWTH_USAGE: &[(&str, UsageField)] = &[
+    ("rollout.total_growth.input_tokens", UsageField::Input),
+    ("rollout.total_growth.output_tokens", UsageField::Output),
+    ("rollout.total_growth.cached_input_tokens", UsageField::CacheRead),
+    ("rollout.total_growth.cache_write_input_tokens", UsageField::CacheWrite),
+    ("rollout.total_growth.reasoning_output_tokens", UsageField::Reasoning),
+];
 /// The scope decode gives a transcript's lines.
 const ROLLOUT: &str = "codex.rollout";
 
@@ -143,13 +155,19 @@ fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
     Claim::Mine(Some(o))
 }
 
-/// A transcript line: a `token_count` with the last response's usage is one call.
+/// A transcript line: a `token_count` with the last response's usage is one call; with
+/// only the running total (older Codex), the total's growth since the file's previous one
+/// (decode carries it) is.
 fn rollout(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
-    let usage = RawUsage::read(&log.attributes, ROLLOUT_USAGE);
+    let mut usage = RawUsage::read(&log.attributes, ROLLOUT_USAGE);
     let token_count = record.text("payload.type").as_deref() == Some("token_count");
     if token_count && !usage.is_present() && record.text(&format!("{RUNNING_TOTAL}.total_tokens")).is_some() {
-        // Only the running total (older Codex): not read, so the usage nothing reads is told.
-        return Claim::NotMine;
+        usage = RawUsage::read(&log.attributes, GROWTH_USAGE);
+        let repeated = record.text(GROWTH).is_some_and(|g| g == REPEATED.trim_matches('"'));
+        if !usage.is_present() && !repeated {
+            // A total that went down: not read, so the usage nothing reads is told.
+            return Claim::NotMine;
+        }
     }
     if !token_count || !usage.is_present() {
         return Claim::Mine(None);

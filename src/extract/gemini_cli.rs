@@ -15,6 +15,13 @@
 //! `output_token_count` excludes `thoughts_token_count`, and `tool_token_count` (the
 //! tool-use prompt) is input on top of both. Qwen Code, a fork, writes the same event
 //! (see [`api_response_usage`]).
+//!
+//! Its chat recording (`~/.gemini/tmp/<project>/chats/*.jsonl`, see decode's agent files)
+//! states each call again, without telemetry: a `gemini` message's `tokens` (`input`,
+//! `output`, `cached`, `thoughts`, `tool`, `total`, counted as the event's), a few
+//! milliseconds from its `api_response` event, so the two share `CallKey::UsageAt`; a
+//! message is written again whenever it changes (its tool calls added): its `id` counts it
+//! once.
 
 use super::metric::{is_cumulative, number_value, Measure, MetricPoint, UsageField};
 use super::semconv::fields;
@@ -58,15 +65,48 @@ fn count(attrs: &[KeyValue<'_>], key: &str) -> Option<u64> {
 /// Without a `tool_token_count` (Qwen Code never writes one), the tool-use prompt is what
 /// a Gemini-style total holds beyond input, output and thoughts.
 pub(crate) fn api_response_usage(attrs: &[KeyValue<'_>]) -> Option<(TokenBuckets, (u64, u64))> {
-    let input = count(attrs, "input_token_count");
-    let output = count(attrs, "output_token_count");
+    usage_of(attrs, &EVENT_COUNTS)
+}
+
+/// Where a record states Gemini's counts (Qwen Code's files too).
+pub(crate) struct CountKeys {
+    pub input: &'static str,
+    pub output: &'static str,
+    pub thoughts: &'static str,
+    pub total: &'static str,
+    pub tool: &'static str,
+    pub cached: &'static str,
+}
+
+const EVENT_COUNTS: CountKeys = CountKeys {
+    input: "input_token_count",
+    output: "output_token_count",
+    thoughts: "thoughts_token_count",
+    total: "total_token_count",
+    tool: "tool_token_count",
+    cached: "cached_content_token_count",
+};
+
+const CHAT_COUNTS: CountKeys = CountKeys {
+    input: "tokens.input",
+    output: "tokens.output",
+    thoughts: "tokens.thoughts",
+    total: "tokens.total",
+    tool: "tokens.tool",
+    cached: "tokens.cached",
+};
+
+/// See [`api_response_usage`].
+pub(crate) fn usage_of(attrs: &[KeyValue<'_>], keys: &CountKeys) -> Option<(TokenBuckets, (u64, u64))> {
+    let input = count(attrs, keys.input);
+    let output = count(attrs, keys.output);
     if input.is_none() && output.is_none() {
         return None;
     }
     let (input, output) = (input.unwrap_or(0), output.unwrap_or(0));
-    let thoughts = count(attrs, "thoughts_token_count").unwrap_or(0);
-    let total = count(attrs, "total_token_count");
-    let stated_tool = count(attrs, "tool_token_count");
+    let thoughts = count(attrs, keys.thoughts).unwrap_or(0);
+    let total = count(attrs, keys.total);
+    let stated_tool = count(attrs, keys.tool);
     let thoughts_inside = total == Some(input.saturating_add(output).saturating_add(stated_tool.unwrap_or(0)));
     let tool = match (stated_tool, total) {
         (Some(tool), _) => tool,
@@ -77,7 +117,7 @@ pub(crate) fn api_response_usage(attrs: &[KeyValue<'_>]) -> Option<(TokenBuckets
     };
     let usage = RawUsage {
         input: Some(input.saturating_add(tool)),
-        cache_read: count(attrs, "cached_content_token_count"),
+        cache_read: count(attrs, keys.cached),
         output: Some(if thoughts_inside { output } else { output.saturating_add(thoughts) }),
         reasoning: Some(thoughts),
         ..Default::default()
@@ -101,6 +141,9 @@ fn model(attrs: &[KeyValue<'_>]) -> Option<String> {
 }
 
 fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+    if record.is_agent_file("gemini_cli.chat", SERVICE) {
+        return chat_message(log, record);
+    }
     let name = event_name(log);
     if !is_gemini_cli(record) && !name.as_deref().is_some_and(|n| n.starts_with(PREFIX)) {
         return Claim::NotMine;
@@ -120,6 +163,21 @@ fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
         sent,
         Some(PROVIDER),
     )))
+}
+
+/// A line of the chat recording: a `gemini` message with `tokens` is one call.
+fn chat_message(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+    if log.event_name != "gemini" {
+        return Claim::Mine(None);
+    }
+    let Some((tokens, sent)) = usage_of(&log.attributes, &CHAT_COUNTS) else { return Claim::Mine(None) };
+    let attrs = &log.attributes;
+    let mut o = event_observation(Emitter::GeminiCli, record, attrs, log.time_unix_nano, tokens, sent, Some(PROVIDER));
+    o.session = record.text("sessionId");
+    if let Some(id) = record.text("id") {
+        o.keys.push(CallKey::Request(o.session.clone().unwrap_or_default(), id));
+    }
+    Claim::Mine(Some(o))
 }
 
 /// An `api_response` event's observation (Gemini CLI's or Qwen Code's).

@@ -13,8 +13,16 @@
 //! Qwen Code also exports every log event as a span named after the event (its
 //! log-to-span bridge): those spans repeat the events and are never counted. Subagent
 //! calls are ordinary calls.
+//!
+//! Its own files (see decode's agent files) state each call again with the same counts:
+//! a chat recording's model turn (`usageMetadata`, Gemini's names; a subagent's turn
+//! names no model) and a line of its usage ledger (`inputTokens`, `outputTokens`,
+//! `cachedTokens`, `thoughtsTokens`, `totalTokens`), milliseconds from the call's event,
+//! so they share its `CallKey::UsageAt` keys.
 
-use super::gemini_cli::{api_response_usage, call_keys, event_name, event_observation, token_counter};
+use super::gemini_cli::{
+    api_response_usage, call_keys, event_name, event_observation, token_counter, usage_of, CountKeys,
+};
 use super::metric::MetricPoint;
 use super::semconv::{fields_with, fill, text};
 use super::usage::InputCache;
@@ -62,7 +70,39 @@ fn response_key(session: &Option<String>, id: Option<String>) -> Option<CallKey>
     Some(CallKey::Request(session.clone().unwrap_or_default(), id?))
 }
 
+const CHAT_COUNTS: CountKeys = CountKeys {
+    input: "usageMetadata.promptTokenCount",
+    output: "usageMetadata.candidatesTokenCount",
+    thoughts: "usageMetadata.thoughtsTokenCount",
+    total: "usageMetadata.totalTokenCount",
+    tool: "usageMetadata.toolUsePromptTokenCount",
+    cached: "usageMetadata.cachedContentTokenCount",
+};
+
+const LEDGER_COUNTS: CountKeys = CountKeys {
+    input: "inputTokens",
+    output: "outputTokens",
+    thoughts: "thoughtsTokens",
+    total: "totalTokens",
+    tool: "toolTokens",
+    cached: "cachedTokens",
+};
+
+/// A call in Qwen Code's chat recording or usage ledger.
+fn own_file(log: &LogRecord<'_>, record: &Record<'_, '_>, counts: &CountKeys) -> Claim {
+    let Some((tokens, sent)) = usage_of(&log.attributes, counts) else { return Claim::Mine(None) };
+    let mut o = event_observation(Emitter::QwenCode, record, &log.attributes, log.time_unix_nano, tokens, sent, None);
+    o.session = record.text("sessionId");
+    Claim::Mine(Some(o))
+}
+
 fn log(log: &LogRecord<'_>, record: &Record<'_, '_>) -> Claim {
+    if record.is_agent_file("qwen_code.chat", SERVICE) {
+        return own_file(log, record, &CHAT_COUNTS);
+    }
+    if record.is_agent_file("qwen_code.usage", SERVICE) {
+        return own_file(log, record, &LEDGER_COUNTS);
+    }
     let name = event_name(log);
     if !is_qwen_code(record) && !name.as_deref().is_some_and(|n| n.starts_with(PREFIX)) {
         return Claim::NotMine;

@@ -95,6 +95,9 @@ enum Holds {
     },
 }
 
+/// The counts of a top-level `tokens` object by bare name.
+const TOKENS_NAMES: [&str; 6] = ["input", "output", "cached", "thoughts", "tool", "total"];
+
 fn holds(key: &str) -> Option<Holds> {
     // Runs on every attribute of every record an emitter reads: the key's dots are found
     // once (no searcher set up, no splitter), and the inner segments are looked at last.
@@ -123,6 +126,9 @@ fn holds(key: &str) -> Option<Holds> {
         Some(Holds::Cost { per_usd: 1 })
     } else if ["input", "output", "cacheRead", "cacheWrite"].contains(&last) && inner("usage") {
         // A usage object's counts by bare name (pi's `message.usage.input`).
+        Some(Holds::Count)
+    } else if TOKENS_NAMES.contains(&last) && key.starts_with("tokens.") {
+        // A `tokens` object's (Gemini CLI's chat messages, OpenCode's exports).
         Some(Holds::Count)
     } else {
         None
@@ -280,7 +286,7 @@ mod tests {
         /// The one-pass key reading says what the plain definition says.
         #[test]
         fn holds_matches_its_definition(
-            key in "([a-zA-Z_]{0,4}|usage|cost|token_count|Tokens|cost_usd|cost_usd_micros|input|cacheRead)(\\.([a-zA-Z_]{0,4}|usage|cost|token_count|tokens|TOKENS_in|cost_usd|input|output|cacheWrite)){0,4}"
+            key in "([a-zA-Z_]{0,4}|usage|cost|token_count|Tokens|tokens|cost_usd|cost_usd_micros|input|cacheRead)(\\.([a-zA-Z_]{0,4}|usage|cost|token_count|tokens|TOKENS_in|cost_usd|input|output|cacheWrite|cached|total)){0,4}"
         ) {
             let last = key.rsplit('.').next().unwrap_or(&key);
             let ends = |s: &str| last.to_ascii_lowercase().ends_with(&s.to_ascii_lowercase());
@@ -290,7 +296,9 @@ mod tests {
                 Some(Holds::Cost { per_usd: 1_000_000 })
             } else if ends("cost") || ends("cost_usd") || key.contains(".cost.") {
                 Some(Holds::Cost { per_usd: 1 })
-            } else if key.contains(".usage.") && ["input", "output", "cacheRead", "cacheWrite"].contains(&last) {
+            } else if (key.contains(".usage.") && ["input", "output", "cacheRead", "cacheWrite"].contains(&last))
+                || (key.starts_with("tokens.") && TOKENS_NAMES.contains(&last))
+            {
                 Some(Holds::Count)
             } else {
                 None
