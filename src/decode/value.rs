@@ -310,7 +310,7 @@ fn proto_value(bytes: &[u8]) -> Option<Value<'_>> {
     let mut r = WireReader::new(bytes);
     while let Some((num, field)) = r.next().ok()? {
         value = match (num, field) {
-            (1, Field::Len(b)) => match std::str::from_utf8(b) {
+            (1, Field::Len(b)) => match super::proto::utf8(b) {
                 Ok(s) => Value::Str(Cow::Borrowed(s)),
                 Err(_) => Value::Invalid(format!("stringValue of invalid UTF-8: {:?}", String::from_utf8_lossy(b))),
             },
