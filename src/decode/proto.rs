@@ -197,6 +197,16 @@ fn id<const N: usize>(field: Field<'_>) -> Result<[u8; N], DecodeError> {
 }
 
 fn key_value(buf: &[u8]) -> Result<KeyValue<'_>, DecodeError> {
+    // Nearly every attribute is a short key then its value, each once: read so at sight.
+    if let [0x0a, key_len @ 0..=0x7f, rest @ ..] = buf {
+        if let Some((key, [0x12, value_len @ 0..=0x7f, value @ ..])) = rest.split_at_checked(usize::from(*key_len)) {
+            if value.len() == usize::from(*value_len) {
+                if let Ok(key) = utf8(key) {
+                    return Ok(KeyValue { key: Cow::Borrowed(key), value: Some(AttrValue::Proto(value)) });
+                }
+            }
+        }
+    }
     let mut kv = KeyValue { key: Cow::Borrowed(""), value: None };
     let mut r = WireReader::new(buf);
     while let Some((n, f)) = r.next()? {
