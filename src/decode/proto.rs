@@ -17,6 +17,9 @@ pub enum Field<'a> {
     Fixed32(u32),
 }
 
+/// The next field of a message, `None` at its end.
+type NextField<'a> = Result<Option<(u32, Field<'a>)>, DecodeError>;
+
 /// Iterates over the fields of one protobuf message.
 pub struct WireReader<'a> {
     buf: &'a [u8],
@@ -83,7 +86,7 @@ impl<'a> WireReader<'a> {
     /// every record, so the common shapes are read inline: a one-byte key (fields 1–15)
     /// with a one-byte varint, a fixed64, or a length under 128; the rest out of line.
     #[inline(always)]
-    pub fn next(&mut self) -> Result<Option<(u32, Field<'a>)>, DecodeError> {
+    pub fn next(&mut self) -> NextField<'a> {
         let rest = self.buf.get(self.pos..).unwrap_or_default();
         let (field, used) = match *rest {
             [] => return Ok(None),
@@ -102,7 +105,7 @@ impl<'a> WireReader<'a> {
 
     /// [`WireReader::next`] for any field, and every error.
     #[inline(never)]
-    fn any_field(&mut self) -> Result<Option<(u32, Field<'a>)>, DecodeError> {
+    fn any_field(&mut self) -> NextField<'a> {
         if self.pos >= self.buf.len() {
             return Ok(None);
         }
@@ -481,7 +484,7 @@ mod tests {
     /// Every field of `buf` (and the error that ends them, if any), read with `step`.
     fn fields<'a>(
         buf: &'a [u8],
-        step: fn(&mut WireReader<'a>) -> Result<Option<(u32, Field<'a>)>, DecodeError>,
+        step: fn(&mut WireReader<'a>) -> NextField<'a>,
     ) -> (Vec<(u32, Field<'a>)>, Option<DecodeError>) {
         let mut r = WireReader::new(buf);
         let mut out = Vec::new();
