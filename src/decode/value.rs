@@ -277,7 +277,11 @@ fn borrowed_text<'de: 'a, 'a, D: serde::Deserializer<'de>>(d: D) -> Result<Optio
     Ok(Option::<Text<'de>>::deserialize(d)?.map(|t| t.0))
 }
 
-fn json_value<'a>(raw: &'a RawValue) -> Option<Value<'a>> {
+fn json_value(raw: &RawValue) -> Option<Value<'_>> {
+    compact_json_value(raw.get()).or_else(|| any_json_value(raw))
+}
+
+fn any_json_value<'a>(raw: &'a RawValue) -> Option<Value<'a>> {
     let any: JsonAny<'a> = serde_json::from_str(raw.get()).ok()?;
     Some(if let Some(s) = any.string_value {
         Value::Str(s)
@@ -305,12 +309,42 @@ fn json_value<'a>(raw: &'a RawValue) -> Option<Value<'a>> {
     })
 }
 
+/// The value of an `AnyValue` as OTLP/JSON writers nearly always write one, a single
+/// member without spaces (`{"stringValue":"gpt-4o"}`, `{"intValue":"1207"}`), read without
+/// setting up a deserializer; `None` for any other shape (read by [`json_value`]'s general
+/// path). The text was checked as JSON when its line was read, so a member whose value
+/// holds only these bytes is that one value.
+fn compact_json_value(text: &str) -> Option<Value<'_>> {
+    let (name, value) = text.strip_prefix("{\"")?.strip_suffix('}')?.split_once("\":")?;
+    let only = |allowed: fn(&u8) -> bool| !value.is_empty() && value.as_bytes().iter().all(allowed);
+    Some(match name {
+        "stringValue" => {
+            let inner = value.strip_prefix('"')?.strip_suffix('"')?;
+            if inner.bytes().any(|b| b == b'"' || b == b'\\') {
+                return None;
+            }
+            Value::Str(Cow::Borrowed(inner))
+        }
+        "intValue" if only(|b| b.is_ascii_digit() || matches!(b, b'-' | b'"')) => {
+            match value.trim_matches('"').parse() {
+                Ok(n) => Value::Int(n),
+                Err(_) => Value::Invalid(format!("intValue {value}")),
+            }
+        }
+        "doubleValue" if only(|b| b.is_ascii_digit() || matches!(b, b'-' | b'+' | b'.' | b'e' | b'E')) => {
+            Value::Double(Double::Text(value))
+        }
+        "boolValue" if value == "true" || value == "false" => Value::Bool(value == "true"),
+        _ => return None,
+    })
+}
+
 fn proto_value(bytes: &[u8]) -> Option<Value<'_>> {
     let mut value = Value::Empty;
     let mut r = WireReader::new(bytes);
     while let Some((num, field)) = r.next().ok()? {
         value = match (num, field) {
-            (1, Field::Len(b)) => match std::str::from_utf8(b) {
+            (1, Field::Len(b)) => match super::proto::utf8(b) {
                 Ok(s) => Value::Str(Cow::Borrowed(s)),
                 Err(_) => Value::Invalid(format!("stringValue of invalid UTF-8: {:?}", String::from_utf8_lossy(b))),
             },
@@ -346,6 +380,51 @@ mod tests {
     fn json(text: &str) -> Value<'_> {
         let raw: &RawValue = serde_json::from_str(text).unwrap();
         AttrValue::Json(raw).get()
+    }
+
+    proptest::proptest! {
+        /// The compact reader gives what the general path gives, for every kind of value.
+        #[test]
+        fn compact_values_read_as_the_general_path_reads_them(
+            name in "(stringValue|intValue|doubleValue|boolValue|arrayValue|bytesValue|x)",
+            value in r#"("[a-z0-9 .:/\-]{0,12}"|"[-0-9]{0,22}"|-?[0-9]{1,21}|-?[0-9]{1,4}(\.[0-9]{1,4})?([eE][+-]?[0-9]{1,3})?|true|false|null|\{\}|\[1,2\]|"a\\"b"|"\\u0041")"#
+        ) {
+            let text = format!(r#"{{"{name}":{value}}}"#);
+            let Ok(raw) = serde_json::from_str::<&RawValue>(&text) else { return Ok(()) };
+            if let Some(compact) = compact_json_value(raw.get()) {
+                proptest::prop_assert_eq!(Some(compact), any_json_value(raw), "{}", text);
+            }
+        }
+    }
+
+    #[test]
+    fn the_usual_shapes_are_read_compactly() {
+        assert_eq!(compact_json_value(r#"{"stringValue":"gpt-4o"}"#), Some(Value::Str("gpt-4o".into())));
+        assert_eq!(compact_json_value(r#"{"intValue":"1207"}"#), Some(Value::Int(1207)));
+        assert_eq!(compact_json_value(r#"{"doubleValue":0.5}"#), Some(Value::Double(Double::Text("0.5"))));
+        assert_eq!(compact_json_value(r#"{"stringValue":"a\"b"}"#), None);
+        assert_eq!(compact_json_value(r#"{ "stringValue":"x"}"#), None);
+    }
+
+    /// Every attribute value of a real capture reads the same both ways.
+    #[test]
+    fn real_values_read_as_the_general_path_reads_them() {
+        let file = include_str!("../../testdata/emitters/f_vercel_ai/traces.jsonl");
+        let mut compact = 0;
+        for line in file.lines() {
+            let Some(super::super::Request::Traces(rs)) = crate::decode::json(line.as_bytes()).unwrap() else {
+                continue;
+            };
+            let spans = rs.iter().flat_map(|r| &r.scope_spans).flat_map(|s| &s.spans);
+            for kv in spans.flat_map(|s| &s.attributes) {
+                let Some(AttrValue::Json(raw)) = kv.value else { continue };
+                if let Some(v) = compact_json_value(raw.get()) {
+                    assert_eq!(Some(v), any_json_value(raw), "{}", raw.get());
+                    compact += 1;
+                }
+            }
+        }
+        assert!(compact > 20, "{compact} values read compactly");
     }
 
     #[test]

@@ -205,11 +205,26 @@ fn scope_of(emitter: Option<Emitter>, trace: [u8; 16], record: &Record<'_, '_>) 
 }
 
 /// Whether a span attribute key is one some module reads usage under. Asked for every
-/// attribute of every span: the registry's prefixes are gathered once, not per key.
+/// attribute of every span: the registry's prefixes are gathered once, not per key, with
+/// the bytes they start with, so most keys are out after one table lookup.
 fn is_usage_key(key: &str) -> bool {
-    static PREFIXES: std::sync::LazyLock<Vec<&'static str>> =
-        std::sync::LazyLock::new(|| MODULES.iter().flat_map(|m| m.span_keys.iter().copied()).collect());
-    PREFIXES.iter().any(|p| key.starts_with(p))
+    struct Prefixes {
+        first_bytes: [bool; 256],
+        all: Vec<&'static str>,
+    }
+    static PREFIXES: std::sync::LazyLock<Prefixes> = std::sync::LazyLock::new(|| {
+        let all: Vec<&'static str> = MODULES.iter().flat_map(|m| m.span_keys.iter().copied()).collect();
+        let mut first_bytes = [false; 256];
+        for prefix in &all {
+            match prefix.bytes().next() {
+                Some(b) => first_bytes[usize::from(b)] = true,
+                None => first_bytes = [true; 256],
+            }
+        }
+        Prefixes { first_bytes, all }
+    });
+    let starts_like_one = key.as_bytes().first().is_none_or(|&b| PREFIXES.first_bytes[usize::from(b)]);
+    starts_like_one && PREFIXES.all.iter().any(|p| key.starts_with(p))
 }
 
 /// The readers of one signal, in the registry's order.
