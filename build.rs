@@ -1,7 +1,9 @@
 //! Prepares the bundled LiteLLM price map at compile time: of its 3 MB of JSON only the
-//! fields the catalog reads are kept, as tab-separated lines that start-up splits instead
-//! of parsing JSON (see `LiteFile::from_prepared` in src/price/load.rs). Entries keep
-//! their file order and every value its exact JSON text.
+//! fields the catalog reads are kept, as tab-separated lines (see `LiteFile::from_prepared`
+//! in src/price/load.rs). Entries keep their file order and every value its exact JSON
+//! text. Beside them, `litellm_index.rs`: each line's byte range and the lines sorted by
+//! lowercased key, so that start-up builds no entry and no index (an entry is built from
+//! its line on first use, see src/price/entries.rs).
 
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::value::RawValue;
@@ -17,7 +19,33 @@ fn main() {
     let mut de = serde_json::Deserializer::from_str(&text);
     let prepared = de.deserialize_map(Entries).unwrap_or_else(|e| panic!("{SOURCE}: {e}"));
     let out = std::path::Path::new(&std::env::var("OUT_DIR").expect("OUT_DIR")).join("litellm.tsv");
-    std::fs::write(&out, prepared).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+    std::fs::write(&out, &prepared).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+    let out = out.with_file_name("litellm_index.rs");
+    std::fs::write(&out, index(&prepared)).unwrap_or_else(|e| panic!("{}: {e}", out.display()));
+}
+
+/// `LITELLM_LINES` (each prepared line's byte range) and `LITELLM_BY_KEY` (each line's key
+/// lowercased, with its line number, sorted by key then line) as Rust statics.
+fn index(prepared: &str) -> String {
+    let (mut lines, mut keys) = (Vec::new(), Vec::new());
+    let mut start = 0;
+    for (n, line) in prepared.lines().enumerate() {
+        lines.push((start, start + line.len()));
+        start += line.len() + 1;
+        keys.push((line.split('\t').next().unwrap_or_default().to_lowercase(), n));
+    }
+    keys.sort();
+    let mut out = String::from("/// Each line of litellm.tsv as its byte range.\n");
+    out += &format!("static LITELLM_LINES: [(u32, u32); {}] = [\n", lines.len());
+    for (a, b) in lines {
+        out += &format!("({a}, {b}),\n");
+    }
+    out += "];\n/// Each line's key lowercased with its line number, sorted by key then line.\n";
+    out += &format!("static LITELLM_BY_KEY: [(&str, u32); {}] = [\n", keys.len());
+    for (k, n) in keys {
+        out += &format!("({k:?}, {n}),\n");
+    }
+    out + "];\n"
 }
 
 /// One cell of the prepared text: refused when it would break the line format.

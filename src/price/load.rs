@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 #[derive(Deserialize)]
 struct RawProvider<'a> {
@@ -115,7 +115,8 @@ pub(crate) fn load_genai(
                 origin: origin.clone(),
                 prices,
                 service_tiers: Vec::new(),
-                tier_prices: None,
+                // Linked on first use (`Catalog::tier_prices`).
+                tier_prices: OnceLock::new(),
             });
             // Top-level `or` alternatives: `equals` go to the exact index (first model in
             // data order keeps an id), everything else is a rule.
@@ -197,7 +198,7 @@ include!("litellm_keys.rs");
 /// digits, a string with its quotes). A handful per entry, read ~30 times each at
 /// start-up: a list searched in place beats hashing every key.
 #[derive(Default)]
-struct LiteFields<'a>(Vec<(Cow<'a, str>, &'a str)>);
+pub(crate) struct LiteFields<'a>(Vec<(Cow<'a, str>, &'a str)>);
 
 impl<'a> LiteFields<'a> {
     /// Sets a field; a repeated one keeps its last value, as a JSON object does.
@@ -218,8 +219,8 @@ impl<'a> LiteFields<'a> {
 }
 
 /// A LiteLLM price map reduced to the fields read, entries in file order (so the first
-/// spelling of a key wins): from a user's JSON file, or the bundled map as build.rs
-/// prepared it.
+/// spelling of a key wins), from a price file's JSON (the bundled map is read a line at
+/// a time, see [`prepared_line`]).
 pub(crate) struct LiteFile<'a>(Vec<(Cow<'a, str>, LiteFields<'a>)>);
 
 impl<'a> LiteFile<'a> {
@@ -228,23 +229,19 @@ impl<'a> LiteFile<'a> {
     pub(crate) fn from_json(text: &'a str) -> anyhow::Result<LiteFile<'a>> {
         Ok(serde_json::from_str::<JsonLiteFile>(text)?.0)
     }
+}
 
-    /// Reads the bundled map as build.rs wrote it: a line per entry, `key` then `field`
-    /// and JSON text pairs, all tab-separated (build.rs refuses a tab or newline in any).
-    pub(crate) fn from_prepared(text: &'a str) -> anyhow::Result<LiteFile<'a>> {
-        let mut out = Vec::with_capacity(4096);
-        for line in text.lines() {
-            let mut cells = line.split('\t');
-            let key = cells.next().unwrap_or_default();
-            let mut fields = LiteFields::default();
-            while let Some(field) = cells.next() {
-                let value = cells.next().ok_or_else(|| anyhow::anyhow!("prepared LiteLLM entry {key:?}: odd cells"))?;
-                fields.insert(Cow::Borrowed(field), value);
-            }
-            out.push((Cow::Borrowed(key), fields));
-        }
-        Ok(LiteFile(out))
+/// One line of the bundled map as build.rs wrote it: `key` then `field` and JSON text
+/// pairs, all tab-separated (build.rs refuses a tab or newline in any).
+pub(crate) fn prepared_line(line: &str) -> anyhow::Result<(Cow<'_, str>, LiteFields<'_>)> {
+    let mut cells = line.split('\t');
+    let key = cells.next().unwrap_or_default();
+    let mut fields = LiteFields::default();
+    while let Some(field) = cells.next() {
+        let value = cells.next().ok_or_else(|| anyhow::anyhow!("prepared LiteLLM entry {key:?}: odd cells"))?;
+        fields.insert(Cow::Borrowed(field), value);
     }
+    Ok((Cow::Borrowed(key), fields))
 }
 
 /// One LiteLLM JSON entry's fields read (see [`LiteFile::from_json`]).
@@ -338,61 +335,61 @@ fn litellm_set(map: &LiteFields, suffix: &str) -> anyhow::Result<PriceSet> {
     })
 }
 
-/// LiteLLM entries keyed by lowercased model key.
-pub(crate) fn load_litellm(
-    file: LiteFile<'_>,
-    origin: Arc<str>,
-    entries: &mut Vec<Entry>,
-) -> anyhow::Result<HashMap<String, usize>> {
+/// A LiteLLM price file's entries, with their lowercased keys (the first entry in file
+/// order keeps a key).
+pub(crate) fn load_litellm(file: LiteFile<'_>, origin: &Arc<str>) -> (Vec<Entry>, HashMap<String, usize>) {
     let raw = file.0;
-    let mut index = HashMap::with_capacity(raw.len());
+    let (mut entries, mut index) = (Vec::new(), HashMap::with_capacity(raw.len()));
     for (key, map) in raw {
-        if key == "sample_spec" {
-            continue;
+        if let Some(entry) = litellm_entry(&key, &map, origin) {
+            index.entry(key.to_lowercase()).or_insert(entries.len());
+            entries.push(entry);
         }
-        let mode = map.get("mode").and_then(|m| serde_json::from_str::<&str>(m).ok());
-        if !mode.is_some_and(|m| LITELLM_MODES.contains(&m)) {
-            continue;
-        }
-        let set = (|| -> anyhow::Result<PriceSet> {
-            let mut set = litellm_set(&map, "")?;
-            if set.cache_read.is_none() {
-                set.cache_read = litellm_rate(&map, "input_cost_per_token_cache_hit", "")?;
-            }
-            Ok(set)
-        })();
-        // One malformed entry must not take the whole catalog down: skip it.
-        let Ok(set) = set else { continue };
-        if set.input.is_none() && set.output.is_none() {
-            continue;
-        }
-        // Service tiers: the buckets the entry prices for the tier (a malformed or empty
-        // tier is left out, so its calls are priced at standard rates and said so).
-        let service_tiers: Vec<(ServiceTier, PriceSet)> = LITELLM_TIERS
-            .iter()
-            .filter(|(_, suffix)| map.iter().any(|(k, _)| k.ends_with(suffix)))
-            .filter_map(|&(tier, suffix)| Some((tier, litellm_set(&map, suffix).ok()?)))
-            .filter(|(_, set)| *set != PriceSet::default())
-            .collect();
-        let provider = map.get("litellm_provider").and_then(|m| serde_json::from_str::<String>(m).ok());
-        let name = match &provider {
-            Some(p) if !key.contains('/') => format!("litellm:{p}/{key}"),
-            _ => format!("litellm:{key}"),
-        };
-        let idx = entries.len();
-        entries.push(Entry {
-            name: Arc::from(name),
-            source: Source::Litellm,
-            provider: Arc::from(litellm_provider_id(provider.as_deref().unwrap_or(""))),
-            id: Arc::from(&*key),
-            origin: origin.clone(),
-            prices: vec![(Constraint::Always, set)],
-            tier_prices: (!service_tiers.is_empty()).then_some(idx),
-            service_tiers,
-        });
-        index.entry(key.to_lowercase()).or_insert(idx);
     }
-    Ok(index)
+    (entries, index)
+}
+
+/// The catalog entry of one LiteLLM key; `None` for what the
+/// catalog does not keep (the sample, modes not priced per token, entries without an
+/// input or output price, malformed ones: one must not take the whole catalog down).
+pub(crate) fn litellm_entry(key: &str, map: &LiteFields, origin: &Arc<str>) -> Option<Entry> {
+    if key == "sample_spec" {
+        return None;
+    }
+    let mode = map.get("mode").and_then(|m| serde_json::from_str::<&str>(m).ok());
+    if !mode.is_some_and(|m| LITELLM_MODES.contains(&m)) {
+        return None;
+    }
+    let mut set = litellm_set(map, "").ok()?;
+    if set.cache_read.is_none() {
+        set.cache_read = litellm_rate(map, "input_cost_per_token_cache_hit", "").ok()?;
+    }
+    if set.input.is_none() && set.output.is_none() {
+        return None;
+    }
+    // Service tiers: the buckets the entry prices for the tier (a malformed or empty
+    // tier is left out, so its calls are priced at standard rates and said so).
+    let service_tiers: Vec<(ServiceTier, PriceSet)> = LITELLM_TIERS
+        .iter()
+        .filter(|(_, suffix)| map.iter().any(|(k, _)| k.ends_with(suffix)))
+        .filter_map(|&(tier, suffix)| Some((tier, litellm_set(map, suffix).ok()?)))
+        .filter(|(_, set)| *set != PriceSet::default())
+        .collect();
+    let provider = map.get("litellm_provider").and_then(|m| serde_json::from_str::<String>(m).ok());
+    let name = match &provider {
+        Some(p) if !key.contains('/') => format!("litellm:{p}/{key}"),
+        _ => format!("litellm:{key}"),
+    };
+    Some(Entry {
+        name: Arc::from(name),
+        source: Source::Litellm,
+        provider: Arc::from(litellm_provider_id(provider.as_deref().unwrap_or(""))),
+        id: Arc::from(key),
+        origin: origin.clone(),
+        prices: vec![(Constraint::Always, set)],
+        service_tiers,
+        tier_prices: OnceLock::new(),
+    })
 }
 
 /// A LiteLLM provider name as the catalog provider id it resells (`bedrock_converse` →

@@ -11,6 +11,7 @@
 //! for models genai-prices cannot price). Money is `Decimal` end to end, parsed from the
 //! JSON number text; nothing is rounded here.
 
+mod entries;
 mod load;
 mod matcher;
 mod names;
@@ -23,11 +24,12 @@ mod tests;
 pub mod what_if;
 
 use crate::model::{Call, ServiceTier, TokenBuckets, TokenType};
+use entries::Entries;
 use matcher::Clause;
 use rates::{Constraint, PriceSet};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 pub use rates::AppliedRates;
 pub use resolve::MatchExplanation;
@@ -45,8 +47,6 @@ pub(crate) use bundled_date;
 pub const BUNDLED_DATE: &str = bundled_date!();
 
 static GENAI_PRICES: &str = include_str!("../../pricing/genai-prices-v2.json");
-/// pricing/litellm-model-prices.json as build.rs prepared it (the fields read, no JSON).
-static LITELLM_PREPARED: &str = include_str!(concat!(env!("OUT_DIR"), "/litellm.tsv"));
 
 /// The LiteLLM map a catalog is built from.
 #[derive(Clone, Copy)]
@@ -62,13 +62,6 @@ impl<'a> Litellm<'a> {
         match self {
             Litellm::Bundled => "embedded",
             Litellm::File(name, _) => name,
-        }
-    }
-
-    fn read(self) -> anyhow::Result<load::LiteFile<'a>> {
-        match self {
-            Litellm::Bundled => load::LiteFile::from_prepared(LITELLM_PREPARED),
-            Litellm::File(_, text) => load::LiteFile::from_json(text),
         }
     }
 }
@@ -114,9 +107,9 @@ pub(crate) struct Entry {
     /// Rates per service tier (LiteLLM `…_flex`, `…_priority`, `…_batches`), each listing
     /// only the buckets the tier prices. Empty for most entries.
     pub service_tiers: Vec<(ServiceTier, PriceSet)>,
-    /// The entry whose `service_tiers` apply to this one: itself, or for a genai-prices
-    /// entry the LiteLLM entry of the same model id.
-    pub tier_prices: Option<usize>,
+    /// A genai-prices entry's LiteLLM entry of the same model id, whose `service_tiers`
+    /// apply to it: found on first use ([`Catalog::tier_prices`]). Unused for the others.
+    pub tier_prices: OnceLock<Option<usize>>,
 }
 
 /// A genai-prices provider with its model index.
@@ -166,10 +159,9 @@ const CACHE_CAP: usize = 1 << 16;
 pub const MAX_PRICE: u32 = 1_000_000;
 
 pub struct Catalog {
-    entries: Vec<Entry>,
+    entries: Entries,
     providers: Vec<Provider>,
     provider_ids: HashMap<String, usize>,
-    litellm: HashMap<String, usize>,
     user: overrides::UserLayer,
     /// What was loaded, in layer order (`genai-prices: embedded`, `overrides: FILE`, …).
     layers: Vec<String>,
@@ -190,6 +182,8 @@ pub struct Quote {
     pub adjustment_percent: Option<Decimal>,
     /// `source:provider/model-id`, e.g. `genai-prices:anthropic/claude-sonnet-4-5`.
     pub entry: Arc<str>,
+    /// The entry's index in its catalog.
+    entry_index: usize,
     pub source: Source,
     /// List unit prices applied, per million tokens (after tier selection and fallbacks).
     pub rates: AppliedRates,
@@ -278,66 +272,68 @@ impl Catalog {
 
     /// `genai`: the name and text of a genai-prices v2 file (`embedded`: the bundled one).
     fn build(genai: (&str, &str), litellm: Litellm<'_>) -> anyhow::Result<Catalog> {
-        // The two sources load side by side: they are most of a small report's time, and
-        // the input waits for them.
-        let (genai_loaded, litellm_loaded) = std::thread::scope(|scope| {
-            let litellm = scope.spawn(|| {
-                let mut entries = Vec::new();
-                let index = load::load_litellm(litellm.read()?, Arc::from(litellm.name()), &mut entries)?;
-                anyhow::Ok((entries, index))
-            });
+        let load_genai = || {
             let mut entries = Vec::new();
             // A price file's regexes are compiled at load, the bundled file's on first use.
             let check = !std::ptr::eq(genai.1, GENAI_PRICES);
-            let genai_loaded = load::load_genai(genai.1, Arc::from(genai.0), check, &mut entries).map(|p| (entries, p));
-            (genai_loaded, litellm.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-        });
-        let (mut entries, providers) =
-            genai_loaded.map_err(|e| anyhow::anyhow!("{}: not a genai-prices v2 file: {e}", genai.0))?;
-        let (litellm_entries, mut litellm_index) =
-            litellm_loaded.map_err(|e| anyhow::anyhow!("{}: not a LiteLLM price map: {e}", litellm.name()))?;
-        // LiteLLM's entries follow genai-prices': their indices move by as many.
-        let offset = entries.len();
-        entries.extend(litellm_entries.into_iter().map(|mut e| {
-            e.tier_prices = e.tier_prices.map(|i| i + offset);
-            e
-        }));
-        litellm_index.values_mut().for_each(|i| *i += offset);
+            load::load_genai(genai.1, Arc::from(genai.0), check, &mut entries)
+                .map(|providers| (entries, providers))
+                .map_err(|e| anyhow::anyhow!("{}: not a genai-prices v2 file: {e}", genai.0))
+        };
+        let (entries, providers) = match litellm {
+            // The bundled map's entries are built on first use: nothing to wait for.
+            Litellm::Bundled => {
+                let (genai_entries, providers) = load_genai()?;
+                (Entries::with_bundled_litellm(genai_entries, Arc::from(litellm.name())), providers)
+            }
+            // A price file's map loads beside genai-prices' (the input waits for both).
+            Litellm::File(name, text) => {
+                let (genai_loaded, litellm_loaded) = std::thread::scope(|scope| {
+                    let litellm = scope.spawn(|| {
+                        let file = load::LiteFile::from_json(text)
+                            .map_err(|e| anyhow::anyhow!("{name}: not a LiteLLM price map: {e}"))?;
+                        anyhow::Ok(load::load_litellm(file, &Arc::from(name)))
+                    });
+                    (load_genai(), litellm.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                });
+                let (genai_entries, providers) = genai_loaded?;
+                (Entries::with_litellm_file(genai_entries, litellm_loaded?), providers)
+            }
+        };
         let provider_ids = providers.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-        let mut c = Catalog {
+        Ok(Catalog {
             entries,
             providers,
             provider_ids,
-            litellm: litellm_index,
             user: overrides::UserLayer::default(),
             layers: vec![format!("genai-prices: {}", genai.0), format!("litellm: {}", litellm.name())],
             prices_date: format!("{BUNDLED_DATE} (bundled)"),
             memo: RwLock::new(HashMap::new()),
-        };
-        c.link_service_tiers();
-        Ok(c)
+        })
     }
 
-    /// Gives each genai-prices entry the service-tier rates of the LiteLLM entry for the
-    /// same model id (the provider's prefixed key first, as in matching): genai-prices has
-    /// no tier prices.
-    fn link_service_tiers(&mut self) {
-        for i in 0..self.entries.len() {
-            let e = &self.entries[i];
-            if e.source != Source::GenaiPrices {
-                continue;
-            }
-            let id = e.id.to_lowercase();
-            let provider = self.provider_ids.get(&*e.provider).copied();
-            // The first key of the same provider with tier prices (`gemini/gemini-2.5-pro`
-            // has them where `vertex_ai/…` does not): a reseller's model (Azure's `gpt-5`)
-            // never takes the maker's tier prices.
-            let names = [id.as_str()];
-            let linked = self
-                .litellm_keys(&names, provider)
-                .filter(|(j, _)| self.entries[*j].provider == e.provider)
-                .find_map(|(j, _)| self.entries[j].tier_prices);
-            self.entries[i].tier_prices = linked;
+    /// The entry whose service-tier rates apply to entry `i`: a LiteLLM entry with tier
+    /// prices itself; a genai-prices entry (genai-prices has no tier prices) the LiteLLM
+    /// entry of the same model id, the provider's prefixed key first as in matching,
+    /// linked on first use.
+    fn tier_prices(&self, i: usize) -> Option<usize> {
+        let e = &self.entries[i];
+        match e.source {
+            Source::Litellm => (!e.service_tiers.is_empty()).then_some(i),
+            Source::User => None,
+            Source::GenaiPrices => *e.tier_prices.get_or_init(|| {
+                let id = e.id.to_lowercase();
+                let provider = self.provider_ids.get(&*e.provider).copied();
+                // The first key of the same provider with tier prices (`gemini/gemini-2.5-pro`
+                // has them where `vertex_ai/…` does not): a reseller's model (Azure's `gpt-5`)
+                // never takes the maker's tier prices.
+                let names = [id.as_str()];
+                let linked = self
+                    .litellm_keys(&names, provider)
+                    .filter(|(j, _)| self.entries[*j].provider == e.provider)
+                    .find_map(|(j, _)| self.tier_prices(j));
+                linked
+            }),
         }
     }
 
@@ -434,9 +430,10 @@ impl Catalog {
         time_ns: u64,
         tokens: &TokenBuckets,
     ) -> Option<Quote> {
-        let entry = &self.entries[self.resolve(model, provider, terms.address)?];
+        let index = self.resolve(model, provider, terms.address)?;
+        let entry = &self.entries[index];
         let (set, effective_from) = entry.select(time_ns);
-        let tier = entry.tier_prices.and_then(|j| {
+        let tier = self.tier_prices(index).and_then(|j| {
             let (_, rates) = self.entries[j].service_tiers.iter().find(|(t, _)| *t == terms.tier)?;
             Some((&self.entries[j].name, rates))
         });
@@ -461,6 +458,7 @@ impl Catalog {
             cost_by_type,
             adjustment_percent: percent,
             entry: entry.name.clone(),
+            entry_index: index,
             source: entry.source,
             rates: c.rates,
             tier_threshold: c.tier,
@@ -494,11 +492,11 @@ impl Catalog {
     /// `us.anthropic.claude-…-v1:0`, priced by the platform's own entry), the id of the
     /// vendor's entry for that model. The provider stays the one whose entry priced the
     /// call: the platform bills for it.
-    pub fn catalog_name(&self, model: &str, entry: &str) -> Option<CatalogName> {
+    pub fn catalog_name(&self, model: &str, quote: &Quote) -> Option<CatalogName> {
         let vendor_model = |name: &str| {
             names::names_for(&name.trim().to_lowercase(), &|p| self.find_provider(p).is_some()).vendor_model
         };
-        let priced = self.entries.iter().position(|e| &*e.name == entry)?;
+        let priced = quote.entry_index;
         // The call's name, else the platform entry's id (a call priced by its host).
         let vendors = vendor_model(model)
             .or_else(|| vendor_model(&self.entries[priced].id))
@@ -629,7 +627,7 @@ impl Entry {
 /// Parses an overrides file on its own (no catalog under it), for the fuzz targets.
 #[doc(hidden)]
 pub fn parse_overrides(file: &str, text: &str) -> anyhow::Result<()> {
-    let (mut entries, mut layer) = (Vec::new(), overrides::UserLayer::default());
+    let (mut entries, mut layer) = (Entries::default(), overrides::UserLayer::default());
     overrides::load_toml(file, text, &mut entries, &mut layer, &|p| p.to_lowercase())
 }
 
@@ -662,7 +660,7 @@ pub fn price_calls<'c>(
             let known = names.entry(q.entry.clone()).or_default();
             match known.get(model) {
                 Some(name) => name.clone(),
-                None => known.entry(model.to_string()).or_insert_with(|| catalog.catalog_name(model, &q.entry)).clone(),
+                None => known.entry(model.to_string()).or_insert_with(|| catalog.catalog_name(model, q)).clone(),
             }
         });
         PricedCall {
@@ -784,13 +782,13 @@ impl Catalog {
     pub fn list(&self, provider: Option<&str>, search: Option<&str>) -> Vec<EntryInfo> {
         let provider = provider.map(|p| self.provider_key(p));
         let search = search.map(str::to_lowercase);
-        (0..self.entries.len())
-            .filter(|&i| {
-                let e = &self.entries[i];
+        self.entries
+            .iter()
+            .filter(|(_, e)| {
                 provider.as_deref().is_none_or(|p| &*e.provider == p)
                     && search.as_deref().is_none_or(|s| e.name.to_lowercase().contains(s))
             })
-            .map(|i| self.info(i))
+            .map(|(i, _)| self.info(i))
             .collect()
     }
 

@@ -221,7 +221,7 @@ impl Catalog {
             .flat_map(|pi| super::litellm_prefixes(&self.providers[pi].id))
             .flat_map(|pre| names.iter().map(move |n| format!("{pre}{n}")))
             .chain(names.iter().map(|n| n.to_string()))
-            .filter_map(|k| self.litellm.get(&k).map(|&i| (i, k)))
+            .filter_map(|k| self.entries.litellm(&k).map(|i| (i, k)))
     }
 
     /// User models: those scoped to the call's provider, then unscoped ones.
