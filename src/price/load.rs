@@ -1,8 +1,8 @@
 //! Loading the two bundled sources into `Entry`s and per-provider indexes.
 
-use super::matcher::{Clause, LazyRegex, RawClause};
+use super::matcher::{Clause, LazyRegex};
 use super::rates::{decimal_from_json, parse_day, parse_time_of_day, Constraint, PriceSet, Rate};
-use super::{Entry, Provider, Source};
+use super::{Entry, Prices, Provider, Source};
 use crate::model::ServiceTier;
 use rust_decimal::Decimal;
 use serde::Deserialize;
@@ -11,29 +11,69 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-#[derive(Deserialize)]
-struct RawProvider<'a> {
-    id: String,
-    #[serde(default)]
-    provider_match: Option<RawClause>,
-    #[serde(default)]
-    model_match: Option<RawClause>,
-    #[serde(default)]
-    fallback_model_providers: Vec<String>,
-    /// A regex for the provider's API URL (`https://api\.anthropic\.com`).
-    #[serde(default)]
-    api_pattern: Option<String>,
-    #[serde(borrow)]
-    models: Vec<RawModel<'a>>,
+include!("genai_schema.rs");
+
+// `GENAI_BUNDLED`: pricing/genai-prices-v2.json as build.rs wrote it, in these types.
+include!(concat!(env!("OUT_DIR"), "/genai.rs"));
+
+/// A provider of the bundled genai-prices file (see [`RawProvider`]).
+struct BundledProvider {
+    id: &'static str,
+    provider_match: Option<BundledClause>,
+    model_match: Option<BundledClause>,
+    fallback_model_providers: &'static [&'static str],
+    api_pattern: Option<&'static str>,
+    models: &'static [BundledModel],
 }
 
-#[derive(Deserialize)]
-struct RawModel<'a> {
-    id: String,
-    #[serde(rename = "match")]
-    matcher: RawClause,
-    #[serde(borrow)]
-    prices: &'a RawValue,
+/// A model of the bundled genai-prices file, its prices as their JSON text.
+struct BundledModel {
+    id: &'static str,
+    matcher: BundledClause,
+    prices: &'static str,
+}
+
+/// A match clause of the bundled genai-prices file (see [`RawClause`]).
+enum BundledClause {
+    Equals(&'static str),
+    StartsWith(&'static str),
+    EndsWith(&'static str),
+    Contains(&'static str),
+    Regex(&'static str),
+    Or(&'static [BundledClause]),
+    And(&'static [BundledClause]),
+}
+
+impl From<&BundledClause> for RawClause {
+    fn from(c: &BundledClause) -> RawClause {
+        let list = |v: &[BundledClause]| v.iter().map(RawClause::from).collect();
+        match *c {
+            BundledClause::Equals(s) => RawClause::Equals(s.into()),
+            BundledClause::StartsWith(s) => RawClause::StartsWith(s.into()),
+            BundledClause::EndsWith(s) => RawClause::EndsWith(s.into()),
+            BundledClause::Contains(s) => RawClause::Contains(s.into()),
+            BundledClause::Regex(s) => RawClause::Regex(s.into()),
+            BundledClause::Or(v) => RawClause::Or(list(v)),
+            BundledClause::And(v) => RawClause::And(list(v)),
+        }
+    }
+}
+
+impl From<&BundledProvider> for RawProvider<'static> {
+    fn from(p: &BundledProvider) -> RawProvider<'static> {
+        RawProvider {
+            id: p.id.into(),
+            provider_match: p.provider_match.as_ref().map(RawClause::from),
+            model_match: p.model_match.as_ref().map(RawClause::from),
+            fallback_model_providers: p.fallback_model_providers.iter().map(|&f| f.into()).collect(),
+            api_pattern: p.api_pattern.map(String::from),
+            models: p
+                .models
+                .iter()
+                .map(|m| RawModel { id: m.id.into(), matcher: RawClause::from(&m.matcher), prices: m.prices })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -78,16 +118,47 @@ fn genai_constraint(c: Option<&HashMap<String, String>>) -> Constraint {
     }
 }
 
-/// The providers of a genai-prices v2 file, their models added to `entries`. With `check`
-/// (a user's file) every regex is compiled now, so a bad one fails the load; the bundled
-/// file's are compiled on first use (and checked by a test).
-pub(crate) fn load_genai(
-    text: &str,
+/// The providers of a genai-prices v2 file, their models added to `entries`. Every regex
+/// is compiled now, so a bad one fails the load.
+pub(crate) fn load_genai(text: &str, origin: Arc<str>, entries: &mut Vec<Entry>) -> anyhow::Result<Vec<Provider>> {
+    let raw: Vec<RawProvider> = serde_json::from_str(text)?;
+    genai_providers(raw, origin, true, entries, |text| Ok(Prices::Parsed(genai_prices(text)?)))
+}
+
+/// The bundled genai-prices file's providers, their models added to `entries`, from the
+/// statics build.rs wrote: no JSON is parsed, each model's prices are on first use and
+/// each regex is compiled on first use (the test `the_bundled_catalog_is_its_json_parsed_at_run_time`
+/// holds them to the JSON's).
+pub(crate) fn bundled_genai(origin: Arc<str>, entries: &mut Vec<Entry>) -> anyhow::Result<Vec<Provider>> {
+    let raw = GENAI_BUNDLED.iter().map(RawProvider::from).collect();
+    genai_providers(raw, origin, false, entries, |text| Ok(Prices::Deferred { text, parsed: OnceLock::new() }))
+}
+
+/// A genai-prices model's price sets from their JSON text: a price set, or a list of
+/// conditional ones.
+pub(crate) fn genai_prices(text: &str) -> anyhow::Result<Vec<(Constraint, PriceSet)>> {
+    let prices = if text.trim_start().starts_with('[') {
+        let list: Vec<RawConditional> = serde_json::from_str(text)?;
+        list.iter()
+            .map(|c| Ok((genai_constraint(c.constraint.as_ref()), genai_price_set(&c.prices)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    } else {
+        let map: HashMap<String, &RawValue> = serde_json::from_str(text)?;
+        vec![(Constraint::Always, genai_price_set(&map)?)]
+    };
+    anyhow::ensure!(!prices.is_empty(), "no prices");
+    Ok(prices)
+}
+
+/// The providers read from a genai-prices file, their models added to `entries` with the
+/// prices `prices` makes of their text. With `check` every regex is compiled now.
+fn genai_providers<'a>(
+    raw: Vec<RawProvider<'a>>,
     origin: Arc<str>,
     check: bool,
     entries: &mut Vec<Entry>,
+    prices: impl Fn(&'a str) -> anyhow::Result<Prices>,
 ) -> anyhow::Result<Vec<Provider>> {
-    let raw: Vec<RawProvider> = serde_json::from_str(text)?;
     let ids: HashMap<String, usize> = raw.iter().enumerate().map(|(i, p)| (p.id.to_lowercase(), i)).collect();
     let mut providers = Vec::with_capacity(raw.len());
     for p in raw {
@@ -96,16 +167,7 @@ pub(crate) fn load_genai(
         let mut exact: HashMap<String, usize> = HashMap::new();
         let mut rules: Vec<(Clause, usize)> = Vec::new();
         for m in p.models {
-            let prices = if m.prices.get().trim_start().starts_with('[') {
-                let list: Vec<RawConditional> = serde_json::from_str(m.prices.get())?;
-                list.iter()
-                    .map(|c| Ok((genai_constraint(c.constraint.as_ref()), genai_price_set(&c.prices)?)))
-                    .collect::<anyhow::Result<Vec<_>>>()?
-            } else {
-                let map: HashMap<String, &RawValue> = serde_json::from_str(m.prices.get())?;
-                vec![(Constraint::Always, genai_price_set(&map)?)]
-            };
-            anyhow::ensure!(!prices.is_empty(), "model {}/{} has no prices", p.id, m.id);
+            let prices = prices(m.prices).map_err(|e| anyhow::anyhow!("model {}/{}: {e}", p.id, m.id))?;
             let idx = entries.len();
             entries.push(Entry {
                 name: Arc::from(format!("genai-prices:{}/{}", p.id, m.id)),
@@ -386,7 +448,7 @@ pub(crate) fn litellm_entry(key: &str, map: &LiteFields, origin: &Arc<str>) -> O
         provider: Arc::from(litellm_provider_id(provider.as_deref().unwrap_or(""))),
         id: Arc::from(key),
         origin: origin.clone(),
-        prices: vec![(Constraint::Always, set)],
+        prices: Prices::Parsed(vec![(Constraint::Always, set)]),
         service_tiers,
         tier_prices: OnceLock::new(),
     })

@@ -46,22 +46,20 @@ pub(crate) use bundled_date;
 /// [`bundled_date!`] as a value.
 pub const BUNDLED_DATE: &str = bundled_date!();
 
-static GENAI_PRICES: &str = include_str!("../../pricing/genai-prices-v2.json");
-
-/// The LiteLLM map a catalog is built from.
+/// The genai-prices file or LiteLLM map a catalog is built from.
 #[derive(Clone, Copy)]
-enum Litellm<'a> {
-    /// The bundled map (prepared at compile time).
+enum PriceFile<'a> {
+    /// The bundled one (prepared at compile time by build.rs).
     Bundled,
-    /// A user's price file: its name and JSON text.
+    /// A price file: its name and JSON text.
     File(&'a str, &'a str),
 }
 
-impl<'a> Litellm<'a> {
+impl<'a> PriceFile<'a> {
     fn name(self) -> &'a str {
         match self {
-            Litellm::Bundled => "embedded",
-            Litellm::File(name, _) => name,
+            PriceFile::Bundled => "embedded",
+            PriceFile::File(name, _) => name,
         }
     }
 }
@@ -103,13 +101,32 @@ pub(crate) struct Entry {
     /// `embedded` or the file it was loaded from.
     pub origin: Arc<str>,
     /// In data order; the last active one applies, the first when none is active.
-    pub prices: Vec<(Constraint, PriceSet)>,
+    pub prices: Prices,
     /// Rates per service tier (LiteLLM `…_flex`, `…_priority`, `…_batches`), each listing
     /// only the buckets the tier prices. Empty for most entries.
     pub service_tiers: Vec<(ServiceTier, PriceSet)>,
     /// A genai-prices entry's LiteLLM entry of the same model id, whose `service_tiers`
     /// apply to it: found on first use ([`Catalog::tier_prices`]). Unused for the others.
     pub tier_prices: OnceLock<Option<usize>>,
+}
+
+/// An entry's price sets, in data order: parsed at load, or (the bundled genai-prices
+/// file's ~1500 models) kept as their JSON text and parsed on first use.
+#[derive(Debug)]
+pub(crate) enum Prices {
+    Parsed(Vec<(Constraint, PriceSet)>),
+    Deferred { text: &'static str, parsed: OnceLock<Vec<(Constraint, PriceSet)>> },
+}
+
+impl Prices {
+    /// The price sets; none if deferred ones do not parse (never for the bundled file, which
+    /// `the_bundled_catalog_is_its_json_parsed_at_run_time` parses whole).
+    pub(crate) fn get(&self) -> &[(Constraint, PriceSet)] {
+        match self {
+            Prices::Parsed(v) => v,
+            Prices::Deferred { text, parsed } => parsed.get_or_init(|| load::genai_prices(text).unwrap_or_default()),
+        }
+    }
 }
 
 /// A genai-prices provider with its model index.
@@ -260,34 +277,35 @@ fn adjustment_factor(percent: Decimal) -> Option<Decimal> {
 
 impl Catalog {
     pub fn embedded() -> anyhow::Result<Catalog> {
-        Catalog::build(("embedded", GENAI_PRICES), Litellm::Bundled)
+        Catalog::build(PriceFile::Bundled, PriceFile::Bundled)
     }
 
     /// A catalog of two downloaded price files (`prices update` checks them with it): each
     /// its name and JSON text.
     #[cfg(feature = "update")]
     pub(crate) fn from_files(genai: (&str, &str), litellm: (&str, &str)) -> anyhow::Result<Catalog> {
-        Catalog::build(genai, Litellm::File(litellm.0, litellm.1))
+        Catalog::build(PriceFile::File(genai.0, genai.1), PriceFile::File(litellm.0, litellm.1))
     }
 
-    /// `genai`: the name and text of a genai-prices v2 file (`embedded`: the bundled one).
-    fn build(genai: (&str, &str), litellm: Litellm<'_>) -> anyhow::Result<Catalog> {
+    /// A catalog of a genai-prices v2 file and a LiteLLM map.
+    fn build(genai: PriceFile<'_>, litellm: PriceFile<'_>) -> anyhow::Result<Catalog> {
         let load_genai = || {
-            let mut entries = Vec::new();
-            // A price file's regexes are compiled at load, the bundled file's on first use.
-            let check = !std::ptr::eq(genai.1, GENAI_PRICES);
-            load::load_genai(genai.1, Arc::from(genai.0), check, &mut entries)
-                .map(|providers| (entries, providers))
-                .map_err(|e| anyhow::anyhow!("{}: not a genai-prices v2 file: {e}", genai.0))
+            let (mut entries, origin) = (Vec::new(), Arc::from(genai.name()));
+            match genai {
+                PriceFile::Bundled => load::bundled_genai(origin, &mut entries),
+                PriceFile::File(_, text) => load::load_genai(text, origin, &mut entries),
+            }
+            .map(|providers| (entries, providers))
+            .map_err(|e| anyhow::anyhow!("{}: not a genai-prices v2 file: {e}", genai.name()))
         };
         let (entries, providers) = match litellm {
             // The bundled map's entries are built on first use: nothing to wait for.
-            Litellm::Bundled => {
+            PriceFile::Bundled => {
                 let (genai_entries, providers) = load_genai()?;
                 (Entries::with_bundled_litellm(genai_entries, Arc::from(litellm.name())), providers)
             }
             // A price file's map loads beside genai-prices' (the input waits for both).
-            Litellm::File(name, text) => {
+            PriceFile::File(name, text) => {
                 let (genai_loaded, litellm_loaded) = std::thread::scope(|scope| {
                     let litellm = scope.spawn(|| {
                         let file = load::LiteFile::from_json(text)
@@ -306,7 +324,7 @@ impl Catalog {
             providers,
             provider_ids,
             user: overrides::UserLayer::default(),
-            layers: vec![format!("genai-prices: {}", genai.0), format!("litellm: {}", litellm.name())],
+            layers: vec![format!("genai-prices: {}", genai.name()), format!("litellm: {}", litellm.name())],
             prices_date: format!("{BUNDLED_DATE} (bundled)"),
             memo: RwLock::new(HashMap::new()),
         })
@@ -350,17 +368,17 @@ impl Catalog {
             texts.push((path.display().to_string(), text));
         }
         let fetched = if offline { None } else { snapshot::load()? };
-        let base = match &fetched {
-            Some(s) => (
+        let names = fetched.as_ref().map(|s| {
+            (
                 s.dir.join(snapshot::GENAI_FILE).display().to_string(),
                 s.dir.join(snapshot::LITELLM_FILE).display().to_string(),
-                s.genai.as_str(),
-            ),
-            None => ("embedded".into(), "embedded".into(), GENAI_PRICES),
-        };
-        let base_litellm = match &fetched {
-            Some(s) => Litellm::File(&base.1, s.litellm.as_str()),
-            None => Litellm::Bundled,
+            )
+        });
+        let (base_genai, base_litellm) = match (&fetched, &names) {
+            (Some(s), Some((genai, litellm))) => {
+                (PriceFile::File(genai, s.genai.as_str()), PriceFile::File(litellm, s.litellm.as_str()))
+            }
+            _ => (PriceFile::Bundled, PriceFile::Bundled),
         };
         // `[` then `{` is a JSON array of providers; TOML tables start `[name` or `[[`.
         let kind = |t: &str| {
@@ -374,8 +392,8 @@ impl Catalog {
         let genai = texts.iter().rev().find(|(_, t)| kind(t) == Some('['));
         let litellm = texts.iter().rev().find(|(_, t)| kind(t) == Some('{'));
         let mut c = Catalog::build(
-            genai.map_or((base.0.as_str(), base.2), |(f, t)| (f.as_str(), t.as_str())),
-            litellm.map_or(base_litellm, |(f, t)| Litellm::File(f, t)),
+            genai.map_or(base_genai, |(f, t)| PriceFile::File(f, t)),
+            litellm.map_or(base_litellm, |(f, t)| PriceFile::File(f, t)),
         )?;
         if let Some(s) = &fetched {
             c.prices_date = format!("{} (fetched)", s.date);
@@ -432,7 +450,7 @@ impl Catalog {
     ) -> Option<Quote> {
         let index = self.resolve(model, provider, terms.address)?;
         let entry = &self.entries[index];
-        let (set, effective_from) = entry.select(time_ns);
+        let (set, effective_from) = entry.select(time_ns)?;
         let tier = self.tier_prices(index).and_then(|j| {
             let (_, rates) = self.entries[j].service_tiers.iter().find(|(t, _)| *t == terms.tier)?;
             Some((&self.entries[j].name, rates))
@@ -591,13 +609,15 @@ impl Entry {
     /// first. Unknown time (0): date constraints are evaluated at the current wall-clock
     /// day (the price in effect now; a scheduled future price is not used) and
     /// time-of-day constraints are inactive (base price).
-    fn select(&self, time_ns: u64) -> (&PriceSet, Option<Arc<str>>) {
+    /// `None` only for prices that did not parse (see [`Prices::get`]).
+    fn select(&self, time_ns: u64) -> Option<(&PriceSet, Option<Arc<str>>)> {
         let pick = |c: &Constraint| match c {
             Constraint::StartDay { date, .. } => Some(date.clone()),
             _ => None,
         };
-        if self.prices.len() == 1 {
-            return (&self.prices[0].1, pick(&self.prices[0].0));
+        let prices = self.prices.get();
+        if let [(c, set)] = prices {
+            return Some((set, pick(c)));
         }
         let (day, sod) = if time_ns == 0 {
             (day_of(0), None)
@@ -616,8 +636,8 @@ impl Entry {
             }),
             Constraint::Unsupported => false,
         };
-        let (c, set) = self.prices.iter().rev().find(|(c, _)| active(c)).unwrap_or(&self.prices[0]);
-        (set, pick(c))
+        let (c, set) = prices.iter().rev().find(|(c, _)| active(c)).or(prices.first())?;
+        Some((set, pick(c)))
     }
 }
 
@@ -750,6 +770,7 @@ impl Catalog {
         let e = &self.entries[i];
         let prices = e
             .prices
+            .get()
             .iter()
             .map(|(c, set)| {
                 let applies = match c {
@@ -809,7 +830,7 @@ impl Catalog {
             _ => self.explain_match(model, provider).index.filter(|&i| self.entries[i].source == source)?,
         };
         let e = &self.entries[i];
-        Some((e.name.clone(), e.select(0).0.describe()))
+        Some((e.name.clone(), e.select(0)?.0.describe()))
     }
 
     /// The entry `model` resolves to, with its full price history and tiers.

@@ -6,9 +6,10 @@
 //! f64 the TOML parser makes is never used).
 
 use super::entries::Entries;
-use super::matcher::{Clause, RawClause};
+use super::load::RawClause;
+use super::matcher::Clause;
 use super::rates::{parse_day, Constraint, PriceSet, Rate};
-use super::{Entry, Provider, Source};
+use super::{Entry, Prices, Provider, Source};
 use crate::toml_file::TomlSource;
 use anyhow::{anyhow, bail, Context};
 use rust_decimal::Decimal;
@@ -235,13 +236,15 @@ pub(crate) fn load_toml(
     for Custom { scope, id, clause, mut history } in new {
         // Undated first, then by date: the last active set applies.
         history.sort_by_key(|h| h.0);
-        let prices = history
-            .into_iter()
-            .map(|(start, date, set)| match start {
-                Some(day) => (Constraint::StartDay { day, date }, set),
-                None => (Constraint::Always, set),
-            })
-            .collect();
+        let prices = Prices::Parsed(
+            history
+                .into_iter()
+                .map(|(start, date, set)| match start {
+                    Some(day) => (Constraint::StartDay { day, date }, set),
+                    None => (Constraint::Always, set),
+                })
+                .collect(),
+        );
         let provider: Arc<str> = Arc::from(scope.as_deref().unwrap_or("user"));
         let idx = entries.push(Entry {
             name: Arc::from(format!("user:{provider}/{id}")),
@@ -301,7 +304,7 @@ pub(crate) fn load_toml(
             provider: Arc::from("user"),
             id: Arc::from("fallback"),
             origin,
-            prices: vec![(Constraint::Always, set)],
+            prices: Prices::Parsed(vec![(Constraint::Always, set)]),
             service_tiers: Vec::new(),
             tier_prices: OnceLock::new(),
         }));

@@ -298,7 +298,7 @@ fn every_entry_loads_and_huge_counts_do_not_panic() {
     // Overflow must give None or a value, never a panic.
     let _ = c.quote("claude-sonnet-4-5", Some("anthropic"), u64::MAX, &t);
     for (_, e) in c.entries.iter() {
-        for (_, set) in &e.prices {
+        for (_, set) in e.prices.get() {
             let _ = set.cost(None, &tok(1, 1, 1, 1, 1), 1);
         }
     }
@@ -455,26 +455,35 @@ fn every_name_of_one_model_has_one_family() {
 
 #[test]
 fn the_bundled_catalog_is_its_json_parsed_at_run_time() {
-    // The bundled LiteLLM map is read from build.rs's prepared lines and key index, each
-    // entry built on first use; a price file's map is parsed whole at load. The same JSON
-    // both ways must give the same entries in the same order, and every key the same one.
-    let json = include_str!("../../pricing/litellm-model-prices.json");
+    // The bundled files are read from what build.rs prepared (genai-prices as statics,
+    // LiteLLM as lines with a key index), entries and prices built on first use; a price
+    // file is parsed whole at load. The same JSON both ways must give the same catalog:
+    // providers, entries in order, and every LiteLLM key the same entry.
+    let genai = include_str!("../../pricing/genai-prices-v2.json");
+    let litellm = include_str!("../../pricing/litellm-model-prices.json");
     let bundled = Catalog::embedded().unwrap();
-    let parsed = Catalog::build(("embedded", GENAI_PRICES), Litellm::File("embedded", json)).unwrap();
+    let parsed = Catalog::build(PriceFile::File("embedded", genai), PriceFile::File("embedded", litellm)).unwrap();
     let described = |c: &Catalog| -> Vec<String> {
-        let tier = |i| c.tier_prices(i).map(|j| c.entries[j].name.clone());
-        c.entries
-            .iter()
-            .map(|(i, e)| {
-                let fields = (&e.name, e.source, &e.provider, &e.id, &e.origin, &e.prices, &e.service_tiers);
-                format!("{fields:?} tier prices of {:?}", tier(i))
-            })
-            .collect()
+        let name = |i: usize| c.entries[i].name.clone();
+        let entries = c.entries.iter().map(|(i, e)| {
+            let fields = (&e.name, e.source, &e.provider, &e.id, &e.origin, e.prices.get(), &e.service_tiers);
+            format!("{fields:?} tier prices of {:?}", c.tier_prices(i).map(name))
+        });
+        let providers = c.providers.iter().map(|p| {
+            let clause = |c: &Option<Clause>| c.as_ref().map(ToString::to_string);
+            let mut exact: Vec<_> = p.exact.iter().map(|(k, &i)| (k, name(i))).collect();
+            exact.sort();
+            let rules: Vec<_> = p.rules.iter().map(|(r, i)| (r.to_string(), name(*i))).collect();
+            let fallbacks: Vec<_> = p.fallbacks.iter().map(|&f| &c.providers[f].id).collect();
+            let api = p.api_pattern.as_ref().map(|r| r.as_str());
+            format!("{} {:?}", p.id, (clause(&p.provider_match), clause(&p.model_match), fallbacks, api, exact, rules))
+        });
+        providers.chain(entries).collect()
     };
-    let entries = described(&parsed);
-    assert!(entries.len() > 3000, "{} entries", entries.len());
-    assert_eq!(described(&bundled), entries);
-    let keys: serde_json::Map<String, serde_json::Value> = serde_json::from_str(json).unwrap();
+    let catalog = described(&parsed);
+    assert!(catalog.len() > 3000, "{} entries", catalog.len());
+    assert_eq!(described(&bundled), catalog);
+    let keys: serde_json::Map<String, serde_json::Value> = serde_json::from_str(litellm).unwrap();
     let mut found = 0;
     for key in keys.keys().map(|k| k.to_lowercase()) {
         let name = |c: &Catalog| c.entries.litellm(&key).map(|i| c.entries[i].name.clone());
