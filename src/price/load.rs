@@ -164,7 +164,7 @@ fn genai_providers<'a>(
     for p in raw {
         let pid = p.id.to_lowercase();
         let provider: Arc<str> = Arc::from(pid.as_str());
-        let mut exact: HashMap<String, usize> = HashMap::new();
+        let mut exact: HashMap<String, usize> = HashMap::with_capacity(p.models.len());
         let mut rules: Vec<(Clause, usize)> = Vec::new();
         for m in p.models {
             let prices = prices(m.prices).map_err(|e| anyhow::anyhow!("model {}/{}: {e}", p.id, m.id))?;
