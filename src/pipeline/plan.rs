@@ -236,7 +236,9 @@ impl Plan {
     /// Checks the options and starts loading the catalog.
     pub fn new(options: &Options) -> Result<Plan, Error> {
         let this = options;
-        let tz = TimeZone::get(&this.timezone).map_err(|_| {
+        // The default needs no time zone database: finding the system's walks its directories.
+        let tz = if this.timezone == "UTC" { Ok(TimeZone::UTC) } else { TimeZone::get(&this.timezone) };
+        let tz = tz.map_err(|_| {
             Error::Options(format!("unknown time zone {:?}: use an IANA name like UTC or Europe/Berlin", this.timezone))
         })?;
         let now = jiff::Timestamp::now();

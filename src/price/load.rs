@@ -1,39 +1,79 @@
 //! Loading the two bundled sources into `Entry`s and per-provider indexes.
 
-use super::matcher::{Clause, LazyRegex, RawClause};
+use super::matcher::{Clause, LazyRegex};
 use super::rates::{decimal_from_json, parse_day, parse_time_of_day, Constraint, PriceSet, Rate};
-use super::{Entry, Provider, Source};
+use super::{Entry, Prices, Provider, Source};
 use crate::model::ServiceTier;
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
-#[derive(Deserialize)]
-struct RawProvider<'a> {
-    id: String,
-    #[serde(default)]
-    provider_match: Option<RawClause>,
-    #[serde(default)]
-    model_match: Option<RawClause>,
-    #[serde(default)]
-    fallback_model_providers: Vec<String>,
-    /// A regex for the provider's API URL (`https://api\.anthropic\.com`).
-    #[serde(default)]
-    api_pattern: Option<String>,
-    #[serde(borrow)]
-    models: Vec<RawModel<'a>>,
+include!("genai_schema.rs");
+
+// `GENAI_BUNDLED`: pricing/genai-prices-v2.json as build.rs wrote it, in these types.
+include!(concat!(env!("OUT_DIR"), "/genai.rs"));
+
+/// A provider of the bundled genai-prices file (see [`RawProvider`]).
+struct BundledProvider {
+    id: &'static str,
+    provider_match: Option<BundledClause>,
+    model_match: Option<BundledClause>,
+    fallback_model_providers: &'static [&'static str],
+    api_pattern: Option<&'static str>,
+    models: &'static [BundledModel],
 }
 
-#[derive(Deserialize)]
-struct RawModel<'a> {
-    id: String,
-    #[serde(rename = "match")]
-    matcher: RawClause,
-    #[serde(borrow)]
-    prices: &'a RawValue,
+/// A model of the bundled genai-prices file, its prices as their JSON text.
+struct BundledModel {
+    id: &'static str,
+    matcher: BundledClause,
+    prices: &'static str,
+}
+
+/// A match clause of the bundled genai-prices file (see [`RawClause`]).
+enum BundledClause {
+    Equals(&'static str),
+    StartsWith(&'static str),
+    EndsWith(&'static str),
+    Contains(&'static str),
+    Regex(&'static str),
+    Or(&'static [BundledClause]),
+    And(&'static [BundledClause]),
+}
+
+impl From<&BundledClause> for RawClause {
+    fn from(c: &BundledClause) -> RawClause {
+        let list = |v: &[BundledClause]| v.iter().map(RawClause::from).collect();
+        match *c {
+            BundledClause::Equals(s) => RawClause::Equals(s.into()),
+            BundledClause::StartsWith(s) => RawClause::StartsWith(s.into()),
+            BundledClause::EndsWith(s) => RawClause::EndsWith(s.into()),
+            BundledClause::Contains(s) => RawClause::Contains(s.into()),
+            BundledClause::Regex(s) => RawClause::Regex(s.into()),
+            BundledClause::Or(v) => RawClause::Or(list(v)),
+            BundledClause::And(v) => RawClause::And(list(v)),
+        }
+    }
+}
+
+impl From<&BundledProvider> for RawProvider<'static> {
+    fn from(p: &BundledProvider) -> RawProvider<'static> {
+        RawProvider {
+            id: p.id.into(),
+            provider_match: p.provider_match.as_ref().map(RawClause::from),
+            model_match: p.model_match.as_ref().map(RawClause::from),
+            fallback_model_providers: p.fallback_model_providers.iter().map(|&f| f.into()).collect(),
+            api_pattern: p.api_pattern.map(String::from),
+            models: p
+                .models
+                .iter()
+                .map(|m| RawModel { id: m.id.into(), matcher: RawClause::from(&m.matcher), prices: m.prices })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -78,34 +118,56 @@ fn genai_constraint(c: Option<&HashMap<String, String>>) -> Constraint {
     }
 }
 
-/// The providers of a genai-prices v2 file, their models added to `entries`. With `check`
-/// (a user's file) every regex is compiled now, so a bad one fails the load; the bundled
-/// file's are compiled on first use (and checked by a test).
-pub(crate) fn load_genai(
-    text: &str,
+/// The providers of a genai-prices v2 file, their models added to `entries`. Every regex
+/// is compiled now, so a bad one fails the load.
+pub(crate) fn load_genai(text: &str, origin: Arc<str>, entries: &mut Vec<Entry>) -> anyhow::Result<Vec<Provider>> {
+    let raw: Vec<RawProvider> = serde_json::from_str(text)?;
+    genai_providers(raw, origin, true, entries, |text| Ok(Prices::Parsed(genai_prices(text)?)))
+}
+
+/// The bundled genai-prices file's providers, their models added to `entries`, from the
+/// statics build.rs wrote: no JSON is parsed, each model's prices are on first use and
+/// each regex is compiled on first use (the test `the_bundled_catalog_is_its_json_parsed_at_run_time`
+/// holds them to the JSON's).
+pub(crate) fn bundled_genai(origin: Arc<str>, entries: &mut Vec<Entry>) -> anyhow::Result<Vec<Provider>> {
+    let raw = GENAI_BUNDLED.iter().map(RawProvider::from).collect();
+    genai_providers(raw, origin, false, entries, |text| Ok(Prices::Deferred { text, parsed: OnceLock::new() }))
+}
+
+/// A genai-prices model's price sets from their JSON text: a price set, or a list of
+/// conditional ones.
+pub(crate) fn genai_prices(text: &str) -> anyhow::Result<Vec<(Constraint, PriceSet)>> {
+    let prices = if text.trim_start().starts_with('[') {
+        let list: Vec<RawConditional> = serde_json::from_str(text)?;
+        list.iter()
+            .map(|c| Ok((genai_constraint(c.constraint.as_ref()), genai_price_set(&c.prices)?)))
+            .collect::<anyhow::Result<Vec<_>>>()?
+    } else {
+        let map: HashMap<String, &RawValue> = serde_json::from_str(text)?;
+        vec![(Constraint::Always, genai_price_set(&map)?)]
+    };
+    anyhow::ensure!(!prices.is_empty(), "no prices");
+    Ok(prices)
+}
+
+/// The providers read from a genai-prices file, their models added to `entries` with the
+/// prices `prices` makes of their text. With `check` every regex is compiled now.
+fn genai_providers<'a>(
+    raw: Vec<RawProvider<'a>>,
     origin: Arc<str>,
     check: bool,
     entries: &mut Vec<Entry>,
+    prices: impl Fn(&'a str) -> anyhow::Result<Prices>,
 ) -> anyhow::Result<Vec<Provider>> {
-    let raw: Vec<RawProvider> = serde_json::from_str(text)?;
     let ids: HashMap<String, usize> = raw.iter().enumerate().map(|(i, p)| (p.id.to_lowercase(), i)).collect();
     let mut providers = Vec::with_capacity(raw.len());
     for p in raw {
         let pid = p.id.to_lowercase();
         let provider: Arc<str> = Arc::from(pid.as_str());
-        let mut exact: HashMap<String, usize> = HashMap::new();
+        let mut exact: HashMap<String, usize> = HashMap::with_capacity(p.models.len());
         let mut rules: Vec<(Clause, usize)> = Vec::new();
         for m in p.models {
-            let prices = if m.prices.get().trim_start().starts_with('[') {
-                let list: Vec<RawConditional> = serde_json::from_str(m.prices.get())?;
-                list.iter()
-                    .map(|c| Ok((genai_constraint(c.constraint.as_ref()), genai_price_set(&c.prices)?)))
-                    .collect::<anyhow::Result<Vec<_>>>()?
-            } else {
-                let map: HashMap<String, &RawValue> = serde_json::from_str(m.prices.get())?;
-                vec![(Constraint::Always, genai_price_set(&map)?)]
-            };
-            anyhow::ensure!(!prices.is_empty(), "model {}/{} has no prices", p.id, m.id);
+            let prices = prices(m.prices).map_err(|e| anyhow::anyhow!("model {}/{}: {e}", p.id, m.id))?;
             let idx = entries.len();
             entries.push(Entry {
                 name: Arc::from(format!("genai-prices:{}/{}", p.id, m.id)),
@@ -115,7 +177,8 @@ pub(crate) fn load_genai(
                 origin: origin.clone(),
                 prices,
                 service_tiers: Vec::new(),
-                tier_prices: None,
+                // Linked on first use (`Catalog::tier_prices`).
+                tier_prices: OnceLock::new(),
             });
             // Top-level `or` alternatives: `equals` go to the exact index (first model in
             // data order keeps an id), everything else is a rule.
@@ -197,7 +260,7 @@ include!("litellm_keys.rs");
 /// digits, a string with its quotes). A handful per entry, read ~30 times each at
 /// start-up: a list searched in place beats hashing every key.
 #[derive(Default)]
-struct LiteFields<'a>(Vec<(Cow<'a, str>, &'a str)>);
+pub(crate) struct LiteFields<'a>(Vec<(Cow<'a, str>, &'a str)>);
 
 impl<'a> LiteFields<'a> {
     /// Sets a field; a repeated one keeps its last value, as a JSON object does.
@@ -218,8 +281,8 @@ impl<'a> LiteFields<'a> {
 }
 
 /// A LiteLLM price map reduced to the fields read, entries in file order (so the first
-/// spelling of a key wins): from a user's JSON file, or the bundled map as build.rs
-/// prepared it.
+/// spelling of a key wins), from a price file's JSON (the bundled map is read a line at
+/// a time, see [`prepared_line`]).
 pub(crate) struct LiteFile<'a>(Vec<(Cow<'a, str>, LiteFields<'a>)>);
 
 impl<'a> LiteFile<'a> {
@@ -228,23 +291,19 @@ impl<'a> LiteFile<'a> {
     pub(crate) fn from_json(text: &'a str) -> anyhow::Result<LiteFile<'a>> {
         Ok(serde_json::from_str::<JsonLiteFile>(text)?.0)
     }
+}
 
-    /// Reads the bundled map as build.rs wrote it: a line per entry, `key` then `field`
-    /// and JSON text pairs, all tab-separated (build.rs refuses a tab or newline in any).
-    pub(crate) fn from_prepared(text: &'a str) -> anyhow::Result<LiteFile<'a>> {
-        let mut out = Vec::with_capacity(4096);
-        for line in text.lines() {
-            let mut cells = line.split('\t');
-            let key = cells.next().unwrap_or_default();
-            let mut fields = LiteFields::default();
-            while let Some(field) = cells.next() {
-                let value = cells.next().ok_or_else(|| anyhow::anyhow!("prepared LiteLLM entry {key:?}: odd cells"))?;
-                fields.insert(Cow::Borrowed(field), value);
-            }
-            out.push((Cow::Borrowed(key), fields));
-        }
-        Ok(LiteFile(out))
+/// One line of the bundled map as build.rs wrote it: `key` then `field` and JSON text
+/// pairs, all tab-separated (build.rs refuses a tab or newline in any).
+pub(crate) fn prepared_line(line: &str) -> anyhow::Result<(Cow<'_, str>, LiteFields<'_>)> {
+    let mut cells = line.split('\t');
+    let key = cells.next().unwrap_or_default();
+    let mut fields = LiteFields::default();
+    while let Some(field) = cells.next() {
+        let value = cells.next().ok_or_else(|| anyhow::anyhow!("prepared LiteLLM entry {key:?}: odd cells"))?;
+        fields.insert(Cow::Borrowed(field), value);
     }
+    Ok((Cow::Borrowed(key), fields))
 }
 
 /// One LiteLLM JSON entry's fields read (see [`LiteFile::from_json`]).
@@ -338,61 +397,61 @@ fn litellm_set(map: &LiteFields, suffix: &str) -> anyhow::Result<PriceSet> {
     })
 }
 
-/// LiteLLM entries keyed by lowercased model key.
-pub(crate) fn load_litellm(
-    file: LiteFile<'_>,
-    origin: Arc<str>,
-    entries: &mut Vec<Entry>,
-) -> anyhow::Result<HashMap<String, usize>> {
+/// A LiteLLM price file's entries, with their lowercased keys (the first entry in file
+/// order keeps a key).
+pub(crate) fn load_litellm(file: LiteFile<'_>, origin: &Arc<str>) -> (Vec<Entry>, HashMap<String, usize>) {
     let raw = file.0;
-    let mut index = HashMap::with_capacity(raw.len());
+    let (mut entries, mut index) = (Vec::new(), HashMap::with_capacity(raw.len()));
     for (key, map) in raw {
-        if key == "sample_spec" {
-            continue;
+        if let Some(entry) = litellm_entry(&key, &map, origin) {
+            index.entry(key.to_lowercase()).or_insert(entries.len());
+            entries.push(entry);
         }
-        let mode = map.get("mode").and_then(|m| serde_json::from_str::<&str>(m).ok());
-        if !mode.is_some_and(|m| LITELLM_MODES.contains(&m)) {
-            continue;
-        }
-        let set = (|| -> anyhow::Result<PriceSet> {
-            let mut set = litellm_set(&map, "")?;
-            if set.cache_read.is_none() {
-                set.cache_read = litellm_rate(&map, "input_cost_per_token_cache_hit", "")?;
-            }
-            Ok(set)
-        })();
-        // One malformed entry must not take the whole catalog down: skip it.
-        let Ok(set) = set else { continue };
-        if set.input.is_none() && set.output.is_none() {
-            continue;
-        }
-        // Service tiers: the buckets the entry prices for the tier (a malformed or empty
-        // tier is left out, so its calls are priced at standard rates and said so).
-        let service_tiers: Vec<(ServiceTier, PriceSet)> = LITELLM_TIERS
-            .iter()
-            .filter(|(_, suffix)| map.iter().any(|(k, _)| k.ends_with(suffix)))
-            .filter_map(|&(tier, suffix)| Some((tier, litellm_set(&map, suffix).ok()?)))
-            .filter(|(_, set)| *set != PriceSet::default())
-            .collect();
-        let provider = map.get("litellm_provider").and_then(|m| serde_json::from_str::<String>(m).ok());
-        let name = match &provider {
-            Some(p) if !key.contains('/') => format!("litellm:{p}/{key}"),
-            _ => format!("litellm:{key}"),
-        };
-        let idx = entries.len();
-        entries.push(Entry {
-            name: Arc::from(name),
-            source: Source::Litellm,
-            provider: Arc::from(litellm_provider_id(provider.as_deref().unwrap_or(""))),
-            id: Arc::from(&*key),
-            origin: origin.clone(),
-            prices: vec![(Constraint::Always, set)],
-            tier_prices: (!service_tiers.is_empty()).then_some(idx),
-            service_tiers,
-        });
-        index.entry(key.to_lowercase()).or_insert(idx);
     }
-    Ok(index)
+    (entries, index)
+}
+
+/// The catalog entry of one LiteLLM key; `None` for what the
+/// catalog does not keep (the sample, modes not priced per token, entries without an
+/// input or output price, malformed ones: one must not take the whole catalog down).
+pub(crate) fn litellm_entry(key: &str, map: &LiteFields, origin: &Arc<str>) -> Option<Entry> {
+    if key == "sample_spec" {
+        return None;
+    }
+    let mode = map.get("mode").and_then(|m| serde_json::from_str::<&str>(m).ok());
+    if !mode.is_some_and(|m| LITELLM_MODES.contains(&m)) {
+        return None;
+    }
+    let mut set = litellm_set(map, "").ok()?;
+    if set.cache_read.is_none() {
+        set.cache_read = litellm_rate(map, "input_cost_per_token_cache_hit", "").ok()?;
+    }
+    if set.input.is_none() && set.output.is_none() {
+        return None;
+    }
+    // Service tiers: the buckets the entry prices for the tier (a malformed or empty
+    // tier is left out, so its calls are priced at standard rates and said so).
+    let service_tiers: Vec<(ServiceTier, PriceSet)> = LITELLM_TIERS
+        .iter()
+        .filter(|(_, suffix)| map.iter().any(|(k, _)| k.ends_with(suffix)))
+        .filter_map(|&(tier, suffix)| Some((tier, litellm_set(map, suffix).ok()?)))
+        .filter(|(_, set)| *set != PriceSet::default())
+        .collect();
+    let provider = map.get("litellm_provider").and_then(|m| serde_json::from_str::<String>(m).ok());
+    let name = match &provider {
+        Some(p) if !key.contains('/') => format!("litellm:{p}/{key}"),
+        _ => format!("litellm:{key}"),
+    };
+    Some(Entry {
+        name: Arc::from(name),
+        source: Source::Litellm,
+        provider: Arc::from(litellm_provider_id(provider.as_deref().unwrap_or(""))),
+        id: Arc::from(key),
+        origin: origin.clone(),
+        prices: Prices::Parsed(vec![(Constraint::Always, set)]),
+        service_tiers,
+        tier_prices: OnceLock::new(),
+    })
 }
 
 /// A LiteLLM provider name as the catalog provider id it resells (`bedrock_converse` →

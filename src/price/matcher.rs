@@ -3,9 +3,9 @@
 //! lowercased at load, the model string is lowercased once per lookup, regexes are
 //! compiled case-insensitive, on first use.
 
+use super::load::RawClause;
 use super::names::is_qualifier;
 use regex::{Regex, RegexBuilder};
-use serde::Deserialize;
 use std::sync::OnceLock;
 
 /// A case-insensitive regex compiled on first use: the bundled catalog holds ~50 and a
@@ -39,19 +39,6 @@ impl LazyRegex {
     pub(crate) fn is_match(&self, s: &str) -> bool {
         self.get().is_ok_and(|r| r.is_match(s))
     }
-}
-
-/// A clause as written in the genai-prices JSON (externally tagged by its one key).
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub(crate) enum RawClause {
-    Equals(String),
-    StartsWith(String),
-    EndsWith(String),
-    Contains(String),
-    Regex(String),
-    Or(Vec<RawClause>),
-    And(Vec<RawClause>),
 }
 
 #[derive(Debug)]

@@ -11,6 +11,7 @@
 //! for models genai-prices cannot price). Money is `Decimal` end to end, parsed from the
 //! JSON number text; nothing is rounded here.
 
+mod entries;
 mod load;
 mod matcher;
 mod names;
@@ -23,11 +24,12 @@ mod tests;
 pub mod what_if;
 
 use crate::model::{Call, ServiceTier, TokenBuckets, TokenType};
+use entries::Entries;
 use matcher::Clause;
 use rates::{Constraint, PriceSet};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 pub use rates::AppliedRates;
 pub use resolve::MatchExplanation;
@@ -44,31 +46,20 @@ pub(crate) use bundled_date;
 /// [`bundled_date!`] as a value.
 pub const BUNDLED_DATE: &str = bundled_date!();
 
-static GENAI_PRICES: &str = include_str!("../../pricing/genai-prices-v2.json");
-/// pricing/litellm-model-prices.json as build.rs prepared it (the fields read, no JSON).
-static LITELLM_PREPARED: &str = include_str!(concat!(env!("OUT_DIR"), "/litellm.tsv"));
-
-/// The LiteLLM map a catalog is built from.
+/// The genai-prices file or LiteLLM map a catalog is built from.
 #[derive(Clone, Copy)]
-enum Litellm<'a> {
-    /// The bundled map (prepared at compile time).
+enum PriceFile<'a> {
+    /// The bundled one (prepared at compile time by build.rs).
     Bundled,
-    /// A user's price file: its name and JSON text.
+    /// A price file: its name and JSON text.
     File(&'a str, &'a str),
 }
 
-impl<'a> Litellm<'a> {
+impl<'a> PriceFile<'a> {
     fn name(self) -> &'a str {
         match self {
-            Litellm::Bundled => "embedded",
-            Litellm::File(name, _) => name,
-        }
-    }
-
-    fn read(self) -> anyhow::Result<load::LiteFile<'a>> {
-        match self {
-            Litellm::Bundled => load::LiteFile::from_prepared(LITELLM_PREPARED),
-            Litellm::File(_, text) => load::LiteFile::from_json(text),
+            PriceFile::Bundled => "embedded",
+            PriceFile::File(name, _) => name,
         }
     }
 }
@@ -110,13 +101,32 @@ pub(crate) struct Entry {
     /// `embedded` or the file it was loaded from.
     pub origin: Arc<str>,
     /// In data order; the last active one applies, the first when none is active.
-    pub prices: Vec<(Constraint, PriceSet)>,
+    pub prices: Prices,
     /// Rates per service tier (LiteLLM `…_flex`, `…_priority`, `…_batches`), each listing
     /// only the buckets the tier prices. Empty for most entries.
     pub service_tiers: Vec<(ServiceTier, PriceSet)>,
-    /// The entry whose `service_tiers` apply to this one: itself, or for a genai-prices
-    /// entry the LiteLLM entry of the same model id.
-    pub tier_prices: Option<usize>,
+    /// A genai-prices entry's LiteLLM entry of the same model id, whose `service_tiers`
+    /// apply to it: found on first use ([`Catalog::tier_prices`]). Unused for the others.
+    pub tier_prices: OnceLock<Option<usize>>,
+}
+
+/// An entry's price sets, in data order: parsed at load, or (the bundled genai-prices
+/// file's ~1500 models) kept as their JSON text and parsed on first use.
+#[derive(Debug)]
+pub(crate) enum Prices {
+    Parsed(Vec<(Constraint, PriceSet)>),
+    Deferred { text: &'static str, parsed: OnceLock<Vec<(Constraint, PriceSet)>> },
+}
+
+impl Prices {
+    /// The price sets; none if deferred ones do not parse (never for the bundled file, which
+    /// `the_bundled_catalog_is_its_json_parsed_at_run_time` parses whole).
+    pub(crate) fn get(&self) -> &[(Constraint, PriceSet)] {
+        match self {
+            Prices::Parsed(v) => v,
+            Prices::Deferred { text, parsed } => parsed.get_or_init(|| load::genai_prices(text).unwrap_or_default()),
+        }
+    }
 }
 
 /// A genai-prices provider with its model index.
@@ -166,10 +176,9 @@ const CACHE_CAP: usize = 1 << 16;
 pub const MAX_PRICE: u32 = 1_000_000;
 
 pub struct Catalog {
-    entries: Vec<Entry>,
+    entries: Entries,
     providers: Vec<Provider>,
     provider_ids: HashMap<String, usize>,
-    litellm: HashMap<String, usize>,
     user: overrides::UserLayer,
     /// What was loaded, in layer order (`genai-prices: embedded`, `overrides: FILE`, …).
     layers: Vec<String>,
@@ -190,6 +199,8 @@ pub struct Quote {
     pub adjustment_percent: Option<Decimal>,
     /// `source:provider/model-id`, e.g. `genai-prices:anthropic/claude-sonnet-4-5`.
     pub entry: Arc<str>,
+    /// The entry's index in its catalog.
+    entry_index: usize,
     pub source: Source,
     /// List unit prices applied, per million tokens (after tier selection and fallbacks).
     pub rates: AppliedRates,
@@ -266,78 +277,81 @@ fn adjustment_factor(percent: Decimal) -> Option<Decimal> {
 
 impl Catalog {
     pub fn embedded() -> anyhow::Result<Catalog> {
-        Catalog::build(("embedded", GENAI_PRICES), Litellm::Bundled)
+        Catalog::build(PriceFile::Bundled, PriceFile::Bundled)
     }
 
     /// A catalog of two downloaded price files (`prices update` checks them with it): each
     /// its name and JSON text.
     #[cfg(feature = "update")]
     pub(crate) fn from_files(genai: (&str, &str), litellm: (&str, &str)) -> anyhow::Result<Catalog> {
-        Catalog::build(genai, Litellm::File(litellm.0, litellm.1))
+        Catalog::build(PriceFile::File(genai.0, genai.1), PriceFile::File(litellm.0, litellm.1))
     }
 
-    /// `genai`: the name and text of a genai-prices v2 file (`embedded`: the bundled one).
-    fn build(genai: (&str, &str), litellm: Litellm<'_>) -> anyhow::Result<Catalog> {
-        // The two sources load side by side: they are most of a small report's time, and
-        // the input waits for them.
-        let (genai_loaded, litellm_loaded) = std::thread::scope(|scope| {
-            let litellm = scope.spawn(|| {
-                let mut entries = Vec::new();
-                let index = load::load_litellm(litellm.read()?, Arc::from(litellm.name()), &mut entries)?;
-                anyhow::Ok((entries, index))
-            });
-            let mut entries = Vec::new();
-            // A price file's regexes are compiled at load, the bundled file's on first use.
-            let check = !std::ptr::eq(genai.1, GENAI_PRICES);
-            let genai_loaded = load::load_genai(genai.1, Arc::from(genai.0), check, &mut entries).map(|p| (entries, p));
-            (genai_loaded, litellm.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
-        });
-        let (mut entries, providers) =
-            genai_loaded.map_err(|e| anyhow::anyhow!("{}: not a genai-prices v2 file: {e}", genai.0))?;
-        let (litellm_entries, mut litellm_index) =
-            litellm_loaded.map_err(|e| anyhow::anyhow!("{}: not a LiteLLM price map: {e}", litellm.name()))?;
-        // LiteLLM's entries follow genai-prices': their indices move by as many.
-        let offset = entries.len();
-        entries.extend(litellm_entries.into_iter().map(|mut e| {
-            e.tier_prices = e.tier_prices.map(|i| i + offset);
-            e
-        }));
-        litellm_index.values_mut().for_each(|i| *i += offset);
+    /// A catalog of a genai-prices v2 file and a LiteLLM map.
+    fn build(genai: PriceFile<'_>, litellm: PriceFile<'_>) -> anyhow::Result<Catalog> {
+        let load_genai = || {
+            let (mut entries, origin) = (Vec::new(), Arc::from(genai.name()));
+            match genai {
+                PriceFile::Bundled => load::bundled_genai(origin, &mut entries),
+                PriceFile::File(_, text) => load::load_genai(text, origin, &mut entries),
+            }
+            .map(|providers| (entries, providers))
+            .map_err(|e| anyhow::anyhow!("{}: not a genai-prices v2 file: {e}", genai.name()))
+        };
+        let (entries, providers) = match litellm {
+            // The bundled map's entries are built on first use: nothing to wait for.
+            PriceFile::Bundled => {
+                let (genai_entries, providers) = load_genai()?;
+                (Entries::with_bundled_litellm(genai_entries, Arc::from(litellm.name())), providers)
+            }
+            // A price file's map loads beside genai-prices' (the input waits for both).
+            PriceFile::File(name, text) => {
+                let (genai_loaded, litellm_loaded) = std::thread::scope(|scope| {
+                    let litellm = scope.spawn(|| {
+                        let file = load::LiteFile::from_json(text)
+                            .map_err(|e| anyhow::anyhow!("{name}: not a LiteLLM price map: {e}"))?;
+                        anyhow::Ok(load::load_litellm(file, &Arc::from(name)))
+                    });
+                    (load_genai(), litellm.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)))
+                });
+                let (genai_entries, providers) = genai_loaded?;
+                (Entries::with_litellm_file(genai_entries, litellm_loaded?), providers)
+            }
+        };
         let provider_ids = providers.iter().enumerate().map(|(i, p)| (p.id.clone(), i)).collect();
-        let mut c = Catalog {
+        Ok(Catalog {
             entries,
             providers,
             provider_ids,
-            litellm: litellm_index,
             user: overrides::UserLayer::default(),
-            layers: vec![format!("genai-prices: {}", genai.0), format!("litellm: {}", litellm.name())],
+            layers: vec![format!("genai-prices: {}", genai.name()), format!("litellm: {}", litellm.name())],
             prices_date: format!("{BUNDLED_DATE} (bundled)"),
             memo: RwLock::new(HashMap::new()),
-        };
-        c.link_service_tiers();
-        Ok(c)
+        })
     }
 
-    /// Gives each genai-prices entry the service-tier rates of the LiteLLM entry for the
-    /// same model id (the provider's prefixed key first, as in matching): genai-prices has
-    /// no tier prices.
-    fn link_service_tiers(&mut self) {
-        for i in 0..self.entries.len() {
-            let e = &self.entries[i];
-            if e.source != Source::GenaiPrices {
-                continue;
-            }
-            let id = e.id.to_lowercase();
-            let provider = self.provider_ids.get(&*e.provider).copied();
-            // The first key of the same provider with tier prices (`gemini/gemini-2.5-pro`
-            // has them where `vertex_ai/…` does not): a reseller's model (Azure's `gpt-5`)
-            // never takes the maker's tier prices.
-            let names = [id.as_str()];
-            let linked = self
-                .litellm_keys(&names, provider)
-                .filter(|(j, _)| self.entries[*j].provider == e.provider)
-                .find_map(|(j, _)| self.entries[j].tier_prices);
-            self.entries[i].tier_prices = linked;
+    /// The entry whose service-tier rates apply to entry `i`: a LiteLLM entry with tier
+    /// prices itself; a genai-prices entry (genai-prices has no tier prices) the LiteLLM
+    /// entry of the same model id, the provider's prefixed key first as in matching,
+    /// linked on first use.
+    fn tier_prices(&self, i: usize) -> Option<usize> {
+        let e = &self.entries[i];
+        match e.source {
+            Source::Litellm => (!e.service_tiers.is_empty()).then_some(i),
+            Source::User => None,
+            Source::GenaiPrices => *e.tier_prices.get_or_init(|| {
+                let id = e.id.to_lowercase();
+                let provider = self.provider_ids.get(&*e.provider).copied();
+                // The first key of the same provider with tier prices (`gemini/gemini-2.5-pro`
+                // has them where `vertex_ai/…` does not): a reseller's model (Azure's `gpt-5`)
+                // never takes the maker's tier prices.
+                let names = [id.as_str()];
+                let linked = self
+                    .litellm_keys(&names, provider)
+                    .filter(|(j, _)| self.entries[*j].provider == e.provider)
+                    .find_map(|(j, _)| self.tier_prices(j));
+                linked
+            }),
         }
     }
 
@@ -354,17 +368,17 @@ impl Catalog {
             texts.push((path.display().to_string(), text));
         }
         let fetched = if offline { None } else { snapshot::load()? };
-        let base = match &fetched {
-            Some(s) => (
+        let names = fetched.as_ref().map(|s| {
+            (
                 s.dir.join(snapshot::GENAI_FILE).display().to_string(),
                 s.dir.join(snapshot::LITELLM_FILE).display().to_string(),
-                s.genai.as_str(),
-            ),
-            None => ("embedded".into(), "embedded".into(), GENAI_PRICES),
-        };
-        let base_litellm = match &fetched {
-            Some(s) => Litellm::File(&base.1, s.litellm.as_str()),
-            None => Litellm::Bundled,
+            )
+        });
+        let (base_genai, base_litellm) = match (&fetched, &names) {
+            (Some(s), Some((genai, litellm))) => {
+                (PriceFile::File(genai, s.genai.as_str()), PriceFile::File(litellm, s.litellm.as_str()))
+            }
+            _ => (PriceFile::Bundled, PriceFile::Bundled),
         };
         // `[` then `{` is a JSON array of providers; TOML tables start `[name` or `[[`.
         let kind = |t: &str| {
@@ -378,8 +392,8 @@ impl Catalog {
         let genai = texts.iter().rev().find(|(_, t)| kind(t) == Some('['));
         let litellm = texts.iter().rev().find(|(_, t)| kind(t) == Some('{'));
         let mut c = Catalog::build(
-            genai.map_or((base.0.as_str(), base.2), |(f, t)| (f.as_str(), t.as_str())),
-            litellm.map_or(base_litellm, |(f, t)| Litellm::File(f, t)),
+            genai.map_or(base_genai, |(f, t)| PriceFile::File(f, t)),
+            litellm.map_or(base_litellm, |(f, t)| PriceFile::File(f, t)),
         )?;
         if let Some(s) = &fetched {
             c.prices_date = format!("{} (fetched)", s.date);
@@ -434,9 +448,10 @@ impl Catalog {
         time_ns: u64,
         tokens: &TokenBuckets,
     ) -> Option<Quote> {
-        let entry = &self.entries[self.resolve(model, provider, terms.address)?];
-        let (set, effective_from) = entry.select(time_ns);
-        let tier = entry.tier_prices.and_then(|j| {
+        let index = self.resolve(model, provider, terms.address)?;
+        let entry = &self.entries[index];
+        let (set, effective_from) = entry.select(time_ns)?;
+        let tier = self.tier_prices(index).and_then(|j| {
             let (_, rates) = self.entries[j].service_tiers.iter().find(|(t, _)| *t == terms.tier)?;
             Some((&self.entries[j].name, rates))
         });
@@ -461,6 +476,7 @@ impl Catalog {
             cost_by_type,
             adjustment_percent: percent,
             entry: entry.name.clone(),
+            entry_index: index,
             source: entry.source,
             rates: c.rates,
             tier_threshold: c.tier,
@@ -494,11 +510,11 @@ impl Catalog {
     /// `us.anthropic.claude-…-v1:0`, priced by the platform's own entry), the id of the
     /// vendor's entry for that model. The provider stays the one whose entry priced the
     /// call: the platform bills for it.
-    pub fn catalog_name(&self, model: &str, entry: &str) -> Option<CatalogName> {
+    pub fn catalog_name(&self, model: &str, quote: &Quote) -> Option<CatalogName> {
         let vendor_model = |name: &str| {
             names::names_for(&name.trim().to_lowercase(), &|p| self.find_provider(p).is_some()).vendor_model
         };
-        let priced = self.entries.iter().position(|e| &*e.name == entry)?;
+        let priced = quote.entry_index;
         // The call's name, else the platform entry's id (a call priced by its host).
         let vendors = vendor_model(model)
             .or_else(|| vendor_model(&self.entries[priced].id))
@@ -593,13 +609,15 @@ impl Entry {
     /// first. Unknown time (0): date constraints are evaluated at the current wall-clock
     /// day (the price in effect now; a scheduled future price is not used) and
     /// time-of-day constraints are inactive (base price).
-    fn select(&self, time_ns: u64) -> (&PriceSet, Option<Arc<str>>) {
+    /// `None` only for prices that did not parse (see [`Prices::get`]).
+    fn select(&self, time_ns: u64) -> Option<(&PriceSet, Option<Arc<str>>)> {
         let pick = |c: &Constraint| match c {
             Constraint::StartDay { date, .. } => Some(date.clone()),
             _ => None,
         };
-        if self.prices.len() == 1 {
-            return (&self.prices[0].1, pick(&self.prices[0].0));
+        let prices = self.prices.get();
+        if let [(c, set)] = prices {
+            return Some((set, pick(c)));
         }
         let (day, sod) = if time_ns == 0 {
             (day_of(0), None)
@@ -618,8 +636,8 @@ impl Entry {
             }),
             Constraint::Unsupported => false,
         };
-        let (c, set) = self.prices.iter().rev().find(|(c, _)| active(c)).unwrap_or(&self.prices[0]);
-        (set, pick(c))
+        let (c, set) = prices.iter().rev().find(|(c, _)| active(c)).or(prices.first())?;
+        Some((set, pick(c)))
     }
 }
 
@@ -629,7 +647,7 @@ impl Entry {
 /// Parses an overrides file on its own (no catalog under it), for the fuzz targets.
 #[doc(hidden)]
 pub fn parse_overrides(file: &str, text: &str) -> anyhow::Result<()> {
-    let (mut entries, mut layer) = (Vec::new(), overrides::UserLayer::default());
+    let (mut entries, mut layer) = (Entries::default(), overrides::UserLayer::default());
     overrides::load_toml(file, text, &mut entries, &mut layer, &|p| p.to_lowercase())
 }
 
@@ -662,7 +680,7 @@ pub fn price_calls<'c>(
             let known = names.entry(q.entry.clone()).or_default();
             match known.get(model) {
                 Some(name) => name.clone(),
-                None => known.entry(model.to_string()).or_insert_with(|| catalog.catalog_name(model, &q.entry)).clone(),
+                None => known.entry(model.to_string()).or_insert_with(|| catalog.catalog_name(model, q)).clone(),
             }
         });
         PricedCall {
@@ -752,6 +770,7 @@ impl Catalog {
         let e = &self.entries[i];
         let prices = e
             .prices
+            .get()
             .iter()
             .map(|(c, set)| {
                 let applies = match c {
@@ -784,13 +803,13 @@ impl Catalog {
     pub fn list(&self, provider: Option<&str>, search: Option<&str>) -> Vec<EntryInfo> {
         let provider = provider.map(|p| self.provider_key(p));
         let search = search.map(str::to_lowercase);
-        (0..self.entries.len())
-            .filter(|&i| {
-                let e = &self.entries[i];
+        self.entries
+            .iter()
+            .filter(|(_, e)| {
                 provider.as_deref().is_none_or(|p| &*e.provider == p)
                     && search.as_deref().is_none_or(|s| e.name.to_lowercase().contains(s))
             })
-            .map(|i| self.info(i))
+            .map(|(i, _)| self.info(i))
             .collect()
     }
 
@@ -811,7 +830,7 @@ impl Catalog {
             _ => self.explain_match(model, provider).index.filter(|&i| self.entries[i].source == source)?,
         };
         let e = &self.entries[i];
-        Some((e.name.clone(), e.select(0).0.describe()))
+        Some((e.name.clone(), e.select(0)?.0.describe()))
     }
 
     /// The entry `model` resolves to, with its full price history and tiers.

@@ -29,16 +29,43 @@ fn push(v: &mut Vec<String>, s: &str) {
     }
 }
 
-/// Bedrock model ids: optional geo prefix (genai-prices ids say `regional.`), vendor,
-/// model, optional `-vN[:M]` / `:M`.
-fn bedrock_re() -> &'static Regex {
+/// Bedrock's geo prefixes (genai-prices ids say `regional.`) and the vendors it serves.
+const BEDROCK_GEOS: &[&str] = &["us", "eu", "apac", "au", "jp", "ca", "global", "us-gov", "regional"];
+const BEDROCK_VENDORS: &[&str] = &[
+    "anthropic",
+    "meta",
+    "amazon",
+    "mistral",
+    "cohere",
+    "ai21",
+    "deepseek",
+    "openai",
+    "qwen",
+    "writer",
+    "twelvelabs",
+    "moonshot",
+    "moonshotai",
+    "minimax",
+    "nvidia",
+    "google",
+    "stability",
+];
+
+/// Bedrock model ids: optional geo prefix, vendor, model, optional `-vN[:M]` / `:M`.
+/// `None` without compiling it for a name that cannot be one (its first dot-separated
+/// part is no geo nor vendor): compiling it is a large part of a small report's run.
+fn bedrock_captures(s: &str) -> Option<regex::Captures<'_>> {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(
-            r"^(?:(us|eu|apac|au|jp|ca|global|us-gov|regional)\.)?(anthropic|meta|amazon|mistral|cohere|ai21|deepseek|openai|qwen|writer|twelvelabs|moonshot|moonshotai|minimax|nvidia|google|stability)\.([a-z0-9][a-z0-9._-]*?)(-v\d+(?::\d+)?|:\d+)?$",
-        )
-        .expect("static regex")
-    })
+    let head = s.split('.').next().unwrap_or_default();
+    if !BEDROCK_GEOS.contains(&head) && !BEDROCK_VENDORS.contains(&head) {
+        return None;
+    }
+    let re = RE.get_or_init(|| {
+        let (geos, vendors) = (BEDROCK_GEOS.join("|"), BEDROCK_VENDORS.join("|"));
+        Regex::new(&format!(r"^(?:({geos})\.)?({vendors})\.([a-z0-9][a-z0-9._-]*?)(-v\d+(?::\d+)?|:\d+)?$"))
+            .expect("static regex")
+    });
+    re.captures(s)
 }
 
 /// `4.5` ↔ `4-5` between single digits (`claude-3.5-sonnet`, `claude-sonnet-4.5`,
@@ -107,7 +134,7 @@ pub(crate) fn names_for(full: &str, is_provider: &dyn Fn(&str) -> bool) -> Names
     }
     // Bedrock ids: region, vendor and version are dropped in the variants; genai-prices
     // matches most Bedrock ids as given (regional prices differ), LiteLLM by exact key.
-    if let Some(c) = bedrock_re().captures(&s) {
+    if let Some(c) = bedrock_captures(&s) {
         let vendor = &c[2];
         let model = &c[3];
         if c.get(1).is_some() || c.get(4).is_some() {
@@ -143,6 +170,10 @@ pub(crate) fn names_for(full: &str, is_provider: &dyn Fn(&str) -> bool) -> Names
 /// (a date, a version, `-latest`, `@…`, `:…`)? Such a match counts as exact; any other
 /// remainder (`-preview`, `-exp`) makes it a prefix match that an exact id elsewhere beats.
 pub(crate) fn is_qualifier(rest: &str) -> bool {
+    // Nothing left (an exact id, the common case) needs no regex compiled.
+    if rest.is_empty() {
+        return true;
+    }
     static RE: OnceLock<Regex> = OnceLock::new();
     let re = RE.get_or_init(|| {
         Regex::new(r"^(?:[-_.](?:\d{4}(?:-\d{2}-\d{2})?|\d{8}|\d{6}|0\d{1,3}|v\d+(?::\d+)?|latest)|[@:].*)*$")

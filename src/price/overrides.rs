@@ -5,14 +5,16 @@
 //! whose *source text* is parsed as a decimal (the document is parsed with spans, so the
 //! f64 the TOML parser makes is never used).
 
-use super::matcher::{Clause, RawClause};
+use super::entries::Entries;
+use super::load::RawClause;
+use super::matcher::Clause;
 use super::rates::{parse_day, Constraint, PriceSet, Rate};
-use super::{Entry, Provider, Source};
+use super::{Entry, Prices, Provider, Source};
 use crate::toml_file::TomlSource;
 use anyhow::{anyhow, bail, Context};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use toml_edit::{Document, Item, Table, Value};
 
 #[derive(Debug)]
@@ -167,7 +169,7 @@ fn tables<'a>(doc: &'a Table, key: &str, ctx: &TomlSource) -> anyhow::Result<Vec
 pub(crate) fn load_toml(
     file: &str,
     text: &str,
-    entries: &mut Vec<Entry>,
+    entries: &mut Entries,
     layer: &mut UserLayer,
     provider_key: &dyn Fn(&str) -> String,
 ) -> anyhow::Result<()> {
@@ -234,16 +236,17 @@ pub(crate) fn load_toml(
     for Custom { scope, id, clause, mut history } in new {
         // Undated first, then by date: the last active set applies.
         history.sort_by_key(|h| h.0);
-        let prices = history
-            .into_iter()
-            .map(|(start, date, set)| match start {
-                Some(day) => (Constraint::StartDay { day, date }, set),
-                None => (Constraint::Always, set),
-            })
-            .collect();
+        let prices = Prices::Parsed(
+            history
+                .into_iter()
+                .map(|(start, date, set)| match start {
+                    Some(day) => (Constraint::StartDay { day, date }, set),
+                    None => (Constraint::Always, set),
+                })
+                .collect(),
+        );
         let provider: Arc<str> = Arc::from(scope.as_deref().unwrap_or("user"));
-        let idx = entries.len();
-        entries.push(Entry {
+        let idx = entries.push(Entry {
             name: Arc::from(format!("user:{provider}/{id}")),
             source: Source::User,
             provider,
@@ -251,7 +254,7 @@ pub(crate) fn load_toml(
             origin: origin.clone(),
             prices,
             service_tiers: Vec::new(),
-            tier_prices: None,
+            tier_prices: OnceLock::new(),
         });
         let p = match file_models.iter_mut().position(|(s, _)| *s == scope) {
             Some(i) => &mut file_models[i].1,
@@ -295,17 +298,16 @@ pub(crate) fn load_toml(
         let t = item.as_table().ok_or_else(|| anyhow!("{}: [fallback] must be a table", ctx.line(item.span())))?;
         ctx.check_keys(t, PRICE_KEYS, "[fallback]")?;
         let set = ctx.price_set(t, "[fallback]")?;
-        layer.fallback = Some(entries.len());
-        entries.push(Entry {
+        layer.fallback = Some(entries.push(Entry {
             name: Arc::from("user:fallback"),
             source: Source::User,
             provider: Arc::from("user"),
             id: Arc::from("fallback"),
             origin,
-            prices: vec![(Constraint::Always, set)],
+            prices: Prices::Parsed(vec![(Constraint::Always, set)]),
             service_tiers: Vec::new(),
-            tier_prices: None,
-        });
+            tier_prices: OnceLock::new(),
+        }));
     }
     Ok(())
 }

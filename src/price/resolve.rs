@@ -175,7 +175,7 @@ impl Catalog {
                 if let Some((n, &i)) = names.iter().find_map(|n| p.exact.get(*n).map(|i| (n, i))) {
                     match exact {
                         None => exact = Some((i, n)),
-                        Some((e, _)) if self.entries[e].prices != self.entries[i].prices => {
+                        Some((e, _)) if self.entries[e].prices.get() != self.entries[i].prices.get() => {
                             agree = false;
                             rejected.push(format!("{} also has exact id {n:?} at other prices", self.entries[i].name));
                         }
@@ -221,7 +221,7 @@ impl Catalog {
             .flat_map(|pi| super::litellm_prefixes(&self.providers[pi].id))
             .flat_map(|pre| names.iter().map(move |n| format!("{pre}{n}")))
             .chain(names.iter().map(|n| n.to_string()))
-            .filter_map(|k| self.litellm.get(&k).map(|&i| (i, k)))
+            .filter_map(|k| self.entries.litellm(&k).map(|i| (i, k)))
     }
 
     /// User models: those scoped to the call's provider, then unscoped ones.
@@ -300,7 +300,7 @@ impl Catalog {
             match best {
                 Some((s, _, _)) if score < s => {}
                 Some((s, b, _)) if score == s => {
-                    if b != *i && self.entries[b].prices != self.entries[*i].prices {
+                    if b != *i && self.entries[b].prices.get() != self.entries[*i].prices.get() {
                         tie = Some(*i);
                     }
                 }
