@@ -398,8 +398,8 @@ pub fn time_bucket(time_ns: u64, bucket: Bucket, tz: &jiff::tz::TimeZone, week_s
     if time_ns == 0 {
         return None;
     }
-    let zoned = jiff::Timestamp::from_nanosecond(i128::from(time_ns)).ok()?.to_zoned(tz.clone());
-    civil_bucket(zoned.datetime(), bucket, week_start)
+    let local = tz.to_datetime(jiff::Timestamp::from_nanosecond(i128::from(time_ns)).ok()?);
+    civil_bucket(local, bucket, week_start)
 }
 
 /// The bucket a local date and time falls in (see `time_bucket`).

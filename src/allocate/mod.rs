@@ -14,7 +14,7 @@ pub use shape::{merge, sort, top, SortBy, OTHER};
 pub use split::{split_unallocated, Unshared};
 pub use typos::NameCheck;
 
-use crate::model::{TokenBuckets, TokenType};
+use crate::model::{stable_map, StableMap, TokenBuckets, TokenType};
 use crate::price::PricedCall;
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
@@ -124,24 +124,30 @@ pub fn group(
     cost_mode: CostMode,
     explain: bool,
 ) -> Report {
-    let mut rows: HashMap<Vec<String>, Totals> = HashMap::new();
+    // Calls alike in row, hour, model and provider are summed first: one map entry and
+    // one set of additions a call. The rows, the total and the overview then add up these
+    // parts (decimal additions are exact: the order does not change a sum).
+    let mut parts: StableMap<PartKey, overview::Part> = stable_map();
     let mut unpriced: HashMap<(String, Option<String>), Unpriced> = HashMap::new();
-    let mut total = Totals::default();
     let mut explained: BTreeSet<Arc<str>> = BTreeSet::new();
     let mut overview = overview::Collector::new(grouping);
     let mut any = false;
     for priced in calls {
         any = true;
         let priced = &priced;
-        overview.add(priced);
         let call = &priced.call;
         if let Some(line) = &priced.explanation {
             if !explained.contains(line) {
                 explained.insert(line.clone());
             }
         }
-        rows.entry(group_key(grouping, priced)).or_default().add(priced);
-        total.add(priced);
+        let key = PartKey {
+            group: group_key(grouping, priced),
+            hour: overview.hour(call),
+            model: priced.model().unwrap_or(NONE).to_string(),
+            provider: priced.provider().map(str::to_string),
+        };
+        parts.entry(key).or_default().add(priced);
         if priced.cost.is_none() {
             let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
             let entry = unpriced.entry((model.clone(), call.provider.clone())).or_insert_with(|| Unpriced {
@@ -152,6 +158,13 @@ pub fn group(
             entry.requests += call.requests;
             entry.tokens.add(&call.tokens);
         }
+    }
+    let mut rows: StableMap<Vec<String>, Totals> = stable_map();
+    let mut total = Totals::default();
+    for (key, part) in parts {
+        total.absorb(&part.totals);
+        overview.absorb(&key.group, key.hour, key.model, key.provider, &part);
+        rows.entry(key.group).or_default().absorb(&part.totals);
     }
     if !any {
         total.cost = Some(Decimal::ZERO);
@@ -176,6 +189,16 @@ pub fn group(
         what_if: None,
         prices_date: None,
     }
+}
+
+/// What places a call in every sum `group` keeps: its row, and the overview's local hour
+/// (`None` without a time) and model.
+#[derive(PartialEq, Eq, Hash)]
+struct PartKey {
+    group: Vec<String>,
+    hour: Option<jiff::civil::DateTime>,
+    model: String,
+    provider: Option<String>,
 }
 
 /// A call's value for each grouping dimension (`(none)` when missing): its group's key,
@@ -304,6 +327,39 @@ mod tests {
         let groups: Vec<_> = r.rows.iter().map(|r| r.group.join("/")).collect();
         // tier reads the derived team (defined before it).
         assert_eq!(groups, ["c/gold", "openai-users/(none)", "unallocated/(none)", "x/gold"]);
+    }
+
+    proptest::proptest! {
+        /// Summing alike calls first (`group`'s parts) gives what adding each call on its
+        /// own gives: the report over all the calls is the merge of one report per call.
+        #[test]
+        fn parts_sum_to_what_each_call_adds(
+            calls in proptest::collection::vec((0..3usize, 0..3usize, 0..3u64, 0..4usize, proptest::bool::ANY), 1..40)
+        ) {
+            let (g, _) = Grouping::parse(&["team".into(), "model".into()], jiff::tz::TimeZone::UTC);
+            let costs = [None, Some("0.5"), Some("0.0000025"), Some("12.30")];
+            let calls: Vec<PricedCall> = calls
+                .into_iter()
+                .map(|(model, team, hour, cost, reported)| {
+                    let mut p = priced(
+                        ["a", "b", "c"][model],
+                        [None, Some("x"), Some("y")][team],
+                        1_795_390_200_000_000_000 + hour * 3_000_000_000_000,
+                        costs[cost],
+                    );
+                    p.call.reported_cost = reported.then(|| Decimal::from_str("0.010").unwrap());
+                    p
+                })
+                .collect();
+            let one_each: Vec<(String, Report)> =
+                calls.iter().map(|c| (String::new(), group([c.clone()], &g, CostMode::Both, false))).collect();
+            let merged = merge(one_each, &mut Vec::new()).unwrap();
+            let all = group(calls, &g, CostMode::Both, false);
+            proptest::prop_assert_eq!(&all.rows, &merged.rows);
+            proptest::prop_assert_eq!(&all.total, &merged.total);
+            proptest::prop_assert_eq!(&all.overview, &merged.overview);
+            proptest::prop_assert_eq!(&all.unpriced, &merged.unpriced);
+        }
     }
 
     #[test]

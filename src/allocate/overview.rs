@@ -4,8 +4,8 @@
 //! and carried in the JSON report, so `merge` keeps it and every format renders one `Report`.
 
 use super::dimensions::{civil_bucket, Bucket, Dimension, Grouping};
-use super::{Totals, NONE};
-use crate::model::TokenType;
+use super::Totals;
+use crate::model::{Call, TokenType};
 use crate::price::PricedCall;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -150,7 +150,8 @@ impl Timeline {
 /// Collects the overview while `group` collects the rows.
 pub(super) struct Collector<'a> {
     grouping: &'a Grouping,
-    stack: Option<(String, &'a Dimension)>,
+    /// The index in `grouping.dimensions` of the dimension the charts split the cost by.
+    stack: Option<usize>,
     /// Local hour → stack value → totals; rolled up into the chosen bucket at the end.
     hours: HashMap<(jiff::civil::DateTime, String), Totals>,
     untimed_requests: u64,
@@ -159,13 +160,45 @@ pub(super) struct Collector<'a> {
     models: HashMap<(String, Option<String>), ModelUsage>,
 }
 
+/// The sums over calls alike in row, hour, model and provider (see `group`).
+#[derive(Default)]
+pub(super) struct Part {
+    pub(super) totals: Totals,
+    cache_read_saved: Option<Decimal>,
+    prices: BTreeSet<PriceSource>,
+}
+
+impl Part {
+    pub(super) fn add(&mut self, priced: &PricedCall) {
+        self.totals.add(priced);
+        if let Some(q) = &priced.quote {
+            let read = TokenType::CacheRead as usize;
+            // The cache reads at the input rate (after the user's adjustment, as the cost
+            // is), minus what they cost.
+            let at_input = q.rate(TokenType::Input).and_then(|rate| {
+                Decimal::from(q.billed[read]).checked_mul(rate)?.checked_div(Decimal::from(TokenType::CacheRead.per()))
+            });
+            let saved = at_input.and_then(|a| a.checked_sub(q.cost_by_type[read])).unwrap_or_default();
+            self.cache_read_saved = Some(self.cache_read_saved.unwrap_or_default() + saved);
+            let source = q.source.name();
+            let known = self
+                .prices
+                .iter()
+                .any(|p| p.entry == q.entry && p.source == source && p.effective_from == q.effective_from);
+            if !known {
+                self.prices.insert(PriceSource {
+                    entry: q.entry.clone(),
+                    source: source.to_string(),
+                    effective_from: q.effective_from.clone(),
+                });
+            }
+        }
+    }
+}
+
 impl<'a> Collector<'a> {
     pub(super) fn new(grouping: &'a Grouping) -> Self {
-        let stack = grouping
-            .dimensions
-            .iter()
-            .find(|(_, d)| !matches!(d, Dimension::Time(_)))
-            .map(|(name, dim)| (name.clone(), dim));
+        let stack = grouping.dimensions.iter().position(|(_, d)| !matches!(d, Dimension::Time(_)));
         Collector {
             grouping,
             stack,
@@ -177,49 +210,50 @@ impl<'a> Collector<'a> {
         }
     }
 
-    pub(super) fn add(&mut self, priced: &PricedCall) {
-        let call = &priced.call;
-        let value = match &self.stack {
-            Some((_, dim)) => self.grouping.value(dim, priced).unwrap_or_else(|| NONE.to_string()),
-            None => String::new(),
-        };
-        self.groups.entry(value.clone()).or_default().add(priced);
+    /// The local hour a call falls in (`None` without a timestamp); widens the period.
+    pub(super) fn hour(&mut self, call: &Call) -> Option<jiff::civil::DateTime> {
         let hour = jiff::Timestamp::from_nanosecond(i128::from(call.time_ns))
             .ok()
             .filter(|_| call.time_ns != 0)
-            .map(|t| t.to_zoned(self.grouping.time_zone.clone()).datetime());
-        match hour.and_then(|dt| dt.with().minute(0).second(0).subsec_nanosecond(0).build().ok()) {
-            Some(hour) => {
+            .map(|t| self.grouping.time_zone.to_datetime(t))
+            .map(|dt| dt.date().at(dt.hour(), 0, 0, 0));
+        match hour {
+            Some(_) => {
                 let (first, last) = self.period.get_or_insert((call.time_ns, call.time_ns));
                 *first = (*first).min(call.time_ns);
                 *last = (*last).max(call.time_ns);
-                self.hours.entry((hour, value)).or_default().add(priced);
             }
             None => self.untimed_requests += call.requests,
         }
-        let model = priced.model().unwrap_or(NONE).to_string();
-        let provider = priced.provider().map(str::to_string);
+        hour
+    }
+
+    /// Adds the sums of the calls of one row (`group`, its values in `--by` order) in one
+    /// hour with one model.
+    pub(super) fn absorb(
+        &mut self,
+        group: &[String],
+        hour: Option<jiff::civil::DateTime>,
+        model: String,
+        provider: Option<String>,
+        part: &Part,
+    ) {
+        // The stack dimension's value is the row's value for it.
+        let value = self.stack.and_then(|i| group.get(i)).cloned().unwrap_or_default();
+        if let Some(hour) = hour {
+            self.hours.entry((hour, value.clone())).or_default().absorb(&part.totals);
+        }
+        self.groups.entry(value).or_default().absorb(&part.totals);
         let usage = self.models.entry((model.clone(), provider.clone())).or_insert_with(|| ModelUsage {
             model,
             provider,
             ..Default::default()
         });
-        usage.totals.add(priced);
-        if let Some(q) = &priced.quote {
-            let read = TokenType::CacheRead as usize;
-            // The cache reads at the input rate (after the user's adjustment, as the cost
-            // is), minus what they cost.
-            let at_input = q.rate(TokenType::Input).and_then(|rate| {
-                Decimal::from(q.billed[read]).checked_mul(rate)?.checked_div(Decimal::from(TokenType::CacheRead.per()))
-            });
-            let saved = at_input.and_then(|a| a.checked_sub(q.cost_by_type[read])).unwrap_or_default();
+        usage.totals.absorb(&part.totals);
+        if let Some(saved) = part.cache_read_saved {
             usage.cache_read_saved = Some(usage.cache_read_saved.unwrap_or_default() + saved);
-            usage.prices.insert(PriceSource {
-                entry: q.entry.clone(),
-                source: q.source.name().to_string(),
-                effective_from: q.effective_from.clone(),
-            });
         }
+        usage.prices.extend(part.prices.iter().cloned());
     }
 
     pub(super) fn finish(self) -> Overview {
@@ -243,7 +277,7 @@ impl<'a> Collector<'a> {
         Overview {
             period: self.period,
             time_zone: self.grouping.time_zone.iana_name().unwrap_or("UTC").to_string(),
-            dimension: self.stack.map(|(name, _)| name),
+            dimension: self.stack.map(|i| self.grouping.dimensions[i].0.clone()),
             groups,
             timeline,
             models,

@@ -109,22 +109,23 @@ fn holds(key: &str) -> Option<Holds> {
             && last.is_char_boundary(last.len() - suffix.len())
             && last[last.len() - suffix.len()..].eq_ignore_ascii_case(suffix)
     };
-    // A segment between two dots (`a.usage.input`: `usage`).
-    let inner = |word: &str| {
-        let first_dot = bytes.iter().position(|&b| b == b'.');
-        match (first_dot, last_dot) {
-            (Some(a), Some(b)) if a < b => key[a + 1..b].split('.').any(|s| s == word),
-            _ => false,
-        }
-    };
+    // The segments between two dots that matter (`a.usage.input`: `usage`), found in one
+    // pass: a dot followed by `word.`.
+    let (mut inner_token_count, mut inner_cost, mut inner_usage) = (false, false, false);
+    for (at, _) in bytes.iter().enumerate().filter(|(_, &b)| b == b'.') {
+        let rest = &bytes[at + 1..];
+        inner_token_count |= rest.starts_with(b"token_count.");
+        inner_cost |= rest.starts_with(b"cost.");
+        inner_usage |= rest.starts_with(b"usage.");
+    }
     let starts_tokens = last.get(..6).is_some_and(|head| head.eq_ignore_ascii_case("tokens"));
-    if ends_ci("tokens") || ends_ci("token_count") || starts_tokens || inner("token_count") {
+    if ends_ci("tokens") || ends_ci("token_count") || starts_tokens || inner_token_count {
         Some(Holds::Count)
     } else if ends_ci("cost_usd_micros") {
         Some(Holds::Cost { per_usd: 1_000_000 })
-    } else if ends_ci("cost") || ends_ci("cost_usd") || inner("cost") {
+    } else if ends_ci("cost") || ends_ci("cost_usd") || inner_cost {
         Some(Holds::Cost { per_usd: 1 })
-    } else if ["input", "output", "cacheRead", "cacheWrite"].contains(&last) && inner("usage") {
+    } else if ["input", "output", "cacheRead", "cacheWrite"].contains(&last) && inner_usage {
         // A usage object's counts by bare name (pi's `message.usage.input`).
         Some(Holds::Count)
     } else if TOKENS_NAMES.contains(&last) && key.starts_with("tokens.") {

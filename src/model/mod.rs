@@ -408,6 +408,14 @@ pub fn stable_hasher() -> impl std::hash::Hasher {
     STABLE.build_hasher()
 }
 
+/// A hash map hashed as [`stable_hash`] does: fast, and the same on every run.
+pub type StableMap<K, V> = std::collections::HashMap<K, V, foldhash::quality::FixedState>;
+
+/// An empty [`StableMap`].
+pub fn stable_map<K, V>() -> StableMap<K, V> {
+    StableMap::with_hasher(STABLE)
+}
+
 const STABLE: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0x6f74_656c_636f_7374);
 
 /// The identities of one observation as 128-bit fingerprints, stored inline: a record
