@@ -152,8 +152,12 @@ impl LineContext {
             project: Option<serde::de::IgnoredAny>,
             kind: Option<&'a str>,
         }
-        if let Ok(ChatHeader { session: Some(session), project: Some(_), kind }) = serde_json::from_slice(first) {
-            context.gemini_chat = Some(name(Some(session)).filter(|_| kind != Some("subagent")));
+        // Searched before parsing: every JSON-lines file's first line comes here, and an
+        // OTLP dump's can be megabytes.
+        if find(first, b"\"projectHash\"") {
+            if let Ok(ChatHeader { session: Some(session), project: Some(_), kind }) = serde_json::from_slice(first) {
+                context.gemini_chat = Some(name(Some(session)).filter(|_| kind != Some("subagent")));
+            }
         }
         context
     }
