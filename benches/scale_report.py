@@ -130,7 +130,8 @@ def main():
         if p["bound"]:
             return f"< {p['mb_per_s']:.1f} (> {a.cap} s)", f"> {p['ratio']:.1f}×"
         note = " (totals differ)" if p["status"] == "differ" else ""
-        return f"{p['mb_per_s']:.1f}{note}", f"{p['ratio']:.1f}×"
+        cpu = f" (CPU {p['cpu_ratio']:.1f}×)" if p.get("cpu_ratio") else ""
+        return f"{p['mb_per_s']:.1f}{note}", f"{p['ratio']:.1f}×{cpu}"
 
     md = ["| dump | size | LLM calls | wall | CPU (user+sys) | MB/s | MB per CPU-s | peak RSS | totals"
           + "".join(f" | {title} MB/s | ÷ {title}" for _, title in PEERS) + " |",
