@@ -205,26 +205,21 @@ fn scope_of(emitter: Option<Emitter>, trace: [u8; 16], record: &Record<'_, '_>) 
 }
 
 /// Whether a span attribute key is one some module reads usage under. Asked for every
-/// attribute of every span: the registry's prefixes are gathered once, not per key, with
-/// the bytes they start with, so most keys are out after one table lookup.
+/// attribute of every span: the registry's prefixes are gathered once, not per key, under
+/// the byte they start with, so a key is compared with the few that start like it (most
+/// with none).
 fn is_usage_key(key: &str) -> bool {
-    struct Prefixes {
-        first_bytes: [bool; 256],
-        all: Vec<&'static str>,
-    }
-    static PREFIXES: std::sync::LazyLock<Prefixes> = std::sync::LazyLock::new(|| {
-        let all: Vec<&'static str> = MODULES.iter().flat_map(|m| m.span_keys.iter().copied()).collect();
-        let mut first_bytes = [false; 256];
-        for prefix in &all {
-            match prefix.bytes().next() {
-                Some(b) => first_bytes[usize::from(b)] = true,
-                None => first_bytes = [true; 256],
-            }
-        }
-        Prefixes { first_bytes, all }
+    static BY_FIRST_BYTE: std::sync::LazyLock<[Vec<&'static str>; 256]> = std::sync::LazyLock::new(|| {
+        let all = MODULES.iter().flat_map(|m| m.span_keys.iter().copied());
+        // An empty prefix starts every key: it is under every byte.
+        std::array::from_fn(|byte| {
+            all.clone().filter(|p| p.bytes().next().is_none_or(|b| usize::from(b) == byte)).collect()
+        })
     });
-    let starts_like_one = key.as_bytes().first().is_none_or(|&b| PREFIXES.first_bytes[usize::from(b)]);
-    starts_like_one && PREFIXES.all.iter().any(|p| key.starts_with(p))
+    match key.as_bytes().first() {
+        Some(&b) => BY_FIRST_BYTE[usize::from(b)].iter().any(|p| key.starts_with(p)),
+        None => MODULES.iter().flat_map(|m| m.span_keys.iter()).any(|p| p.is_empty()),
+    }
 }
 
 /// The readers of one signal, in the registry's order.
@@ -582,6 +577,20 @@ mod tests {
         }
         assert_eq!(MODULES.len(), modules.count());
         assert_eq!(MODULES.last().map(|m| m.emitter), Some(Emitter::Semconv));
+    }
+
+    proptest::proptest! {
+        /// The lookup by first byte says what asking every module's prefixes says.
+        #[test]
+        fn usage_keys_are_those_a_module_names(
+            prefix in proptest::sample::select(MODULES.iter().flat_map(|m| m.span_keys.iter().copied()).chain(["", "h", "http.", "g", "ai", "llm"]).collect::<Vec<_>>()),
+            rest in "[a-z._]{0,6}",
+            cut in 0usize..40,
+        ) {
+            let key: String = format!("{prefix}{rest}").chars().take(cut).collect();
+            let named = MODULES.iter().flat_map(|m| m.span_keys.iter()).any(|p| key.starts_with(p));
+            proptest::prop_assert_eq!(is_usage_key(&key), named, "{}", key);
+        }
     }
 
     #[test]
