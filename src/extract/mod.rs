@@ -17,6 +17,7 @@ mod copilot;
 mod droid;
 mod gemini_cli;
 mod haystack;
+mod key_cache;
 mod kilo;
 mod laminar;
 mod langfuse;
