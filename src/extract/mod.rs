@@ -247,8 +247,10 @@ pub fn extract(
                         Record { attrs: &[], resource: &resource, scope: &ss.scope.name, location, route, config };
                     let owner =
                         readers(|m| m.owns_scope).find(|(_, owns)| owns(&scope_record)).map(|(emitter, _)| emitter);
+                    if !ss.spans.is_empty() {
+                        *out.tally.records.entry(Signal::Traces).or_default() += ss.spans.len() as u64;
+                    }
                     for span in &ss.spans {
-                        *out.tally.records.entry(Signal::Traces).or_default() += 1;
                         let record = Record {
                             attrs: &span.attributes,
                             resource: &resource,
@@ -306,8 +308,10 @@ pub fn extract(
                 let resource = ResourceInfo::new(&rl.resource);
                 for sl in &rl.scope_logs {
                     note_scope(&mut out.tally, &sl.scope.name);
+                    if !sl.log_records.is_empty() {
+                        *out.tally.records.entry(Signal::Logs).or_default() += sl.log_records.len() as u64;
+                    }
                     for (n, log) in sl.log_records.iter().enumerate() {
-                        *out.tally.records.entry(Signal::Logs).or_default() += 1;
                         let record = Record {
                             attrs: &log.attributes,
                             resource: &resource,
