@@ -17,6 +17,7 @@ mod copilot;
 mod droid;
 mod gemini_cli;
 mod haystack;
+mod key_cache;
 mod kilo;
 mod laminar;
 mod langfuse;
@@ -205,26 +206,21 @@ fn scope_of(emitter: Option<Emitter>, trace: [u8; 16], record: &Record<'_, '_>) 
 }
 
 /// Whether a span attribute key is one some module reads usage under. Asked for every
-/// attribute of every span: the registry's prefixes are gathered once, not per key, with
-/// the bytes they start with, so most keys are out after one table lookup.
+/// attribute of every span: the registry's prefixes are gathered once, not per key, under
+/// the byte they start with, so a key is compared with the few that start like it (most
+/// with none).
 fn is_usage_key(key: &str) -> bool {
-    struct Prefixes {
-        first_bytes: [bool; 256],
-        all: Vec<&'static str>,
-    }
-    static PREFIXES: std::sync::LazyLock<Prefixes> = std::sync::LazyLock::new(|| {
-        let all: Vec<&'static str> = MODULES.iter().flat_map(|m| m.span_keys.iter().copied()).collect();
-        let mut first_bytes = [false; 256];
-        for prefix in &all {
-            match prefix.bytes().next() {
-                Some(b) => first_bytes[usize::from(b)] = true,
-                None => first_bytes = [true; 256],
-            }
-        }
-        Prefixes { first_bytes, all }
+    static BY_FIRST_BYTE: std::sync::LazyLock<[Vec<&'static str>; 256]> = std::sync::LazyLock::new(|| {
+        let all = MODULES.iter().flat_map(|m| m.span_keys.iter().copied());
+        // An empty prefix starts every key: it is under every byte.
+        std::array::from_fn(|byte| {
+            all.clone().filter(|p| p.bytes().next().is_none_or(|b| usize::from(b) == byte)).collect()
+        })
     });
-    let starts_like_one = key.as_bytes().first().is_none_or(|&b| PREFIXES.first_bytes[usize::from(b)]);
-    starts_like_one && PREFIXES.all.iter().any(|p| key.starts_with(p))
+    match key.as_bytes().first() {
+        Some(&b) => BY_FIRST_BYTE[usize::from(b)].iter().any(|p| key.starts_with(p)),
+        None => MODULES.iter().flat_map(|m| m.span_keys.iter()).any(|p| p.is_empty()),
+    }
 }
 
 /// The readers of one signal, in the registry's order.
@@ -251,8 +247,10 @@ pub fn extract(
                         Record { attrs: &[], resource: &resource, scope: &ss.scope.name, location, route, config };
                     let owner =
                         readers(|m| m.owns_scope).find(|(_, owns)| owns(&scope_record)).map(|(emitter, _)| emitter);
+                    if !ss.spans.is_empty() {
+                        *out.tally.records.entry(Signal::Traces).or_default() += ss.spans.len() as u64;
+                    }
                     for span in &ss.spans {
-                        *out.tally.records.entry(Signal::Traces).or_default() += 1;
                         let record = Record {
                             attrs: &span.attributes,
                             resource: &resource,
@@ -310,8 +308,10 @@ pub fn extract(
                 let resource = ResourceInfo::new(&rl.resource);
                 for sl in &rl.scope_logs {
                     note_scope(&mut out.tally, &sl.scope.name);
+                    if !sl.log_records.is_empty() {
+                        *out.tally.records.entry(Signal::Logs).or_default() += sl.log_records.len() as u64;
+                    }
                     for (n, log) in sl.log_records.iter().enumerate() {
-                        *out.tally.records.entry(Signal::Logs).or_default() += 1;
                         let record = Record {
                             attrs: &log.attributes,
                             resource: &resource,
@@ -582,6 +582,20 @@ mod tests {
         }
         assert_eq!(MODULES.len(), modules.count());
         assert_eq!(MODULES.last().map(|m| m.emitter), Some(Emitter::Semconv));
+    }
+
+    proptest::proptest! {
+        /// The lookup by first byte says what asking every module's prefixes says.
+        #[test]
+        fn usage_keys_are_those_a_module_names(
+            prefix in proptest::sample::select(MODULES.iter().flat_map(|m| m.span_keys.iter().copied()).chain(["", "h", "http.", "g", "ai", "llm"]).collect::<Vec<_>>()),
+            rest in "[a-z._]{0,6}",
+            cut in 0usize..40,
+        ) {
+            let key: String = format!("{prefix}{rest}").chars().take(cut).collect();
+            let named = MODULES.iter().flat_map(|m| m.span_keys.iter()).any(|p| key.starts_with(p));
+            proptest::prop_assert_eq!(is_usage_key(&key), named, "{}", key);
+        }
     }
 
     #[test]

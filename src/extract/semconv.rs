@@ -172,7 +172,9 @@ impl<'a> Fields<'a> {
 
     /// Whether the operation is one call to a model.
     pub fn is_model_call(&self) -> bool {
-        text(&self.operation).is_some_and(|op| MODEL_CALLS.contains(&op.as_str()))
+        // Asked per call: the operation's text is looked at, not copied.
+        let op = self.operation.as_ref().and_then(|v| v.as_str()).map(str::trim);
+        op.is_some_and(|op| MODEL_CALLS.contains(&op))
     }
 
     /// An observation of what these fields say, by `emitter`.

@@ -7,6 +7,7 @@
 //! unclaimed records are looked at, with finders built once, and what is kept is bounded:
 //! at most [`MAX_KEYS`] keys, each with a count and one example.
 
+use super::key_cache::KeyCache;
 use super::usage::printable;
 use super::Record;
 use crate::decode::{AttrValue, KeyValue, LazyValue};
@@ -27,41 +28,8 @@ pub struct Unread {
     pub keys: BTreeMap<String, Finding>,
     /// Records with usage-like data under keys beyond the first [`MAX_KEYS`].
     pub more: u64,
-    judged: JudgedKeys,
-}
-
-/// What [`key_says_usage`] said of the keys seen last, in slots by the key's hash:
-/// the same handful of keys comes back on every span of a service, and looking one up
-/// costs a third of judging it again. A cache, so no part of what was found: any two are
-/// equal, and merging keeps the receiver's.
-#[derive(Clone, Debug, Default)]
-struct JudgedKeys(Vec<(String, Option<bool>)>);
-
-impl PartialEq for JudgedKeys {
-    fn eq(&self, _: &Self) -> bool {
-        true
-    }
-}
-impl Eq for JudgedKeys {}
-
-impl JudgedKeys {
-    const SLOTS: usize = 256;
-
-    fn says_usage(&mut self, key: &str) -> bool {
-        if self.0.is_empty() {
-            self.0 = vec![(String::new(), None); Self::SLOTS];
-        }
-        let (judged, verdict) = &mut self.0[crate::model::stable_hash(&key) as usize % Self::SLOTS];
-        match verdict {
-            Some(v) if judged == key => *v,
-            _ => {
-                // Two keys of one slot take turns: the slot's text is rewritten in place.
-                judged.clear();
-                judged.push_str(key);
-                *verdict.insert(key_says_usage(key))
-            }
-        }
-    }
+    /// What [`key_says_usage`] said of the keys seen last.
+    judged: KeyCache<bool>,
 }
 
 /// One key's records.
@@ -199,7 +167,7 @@ impl Unread {
     ) {
         for kv in attrs {
             let Some(raw) = kv.value else { continue };
-            if self.judged.says_usage(&kv.key) && LazyValue::new(raw).count().is_ok_and(|n| n.is_some()) {
+            if self.judged.get(&kv.key, key_says_usage) && LazyValue::new(raw).count().is_ok_and(|n| n.is_some()) {
                 self.found(&kv.key, 0, signal, record, 1);
             } else if let Some(names) = usage_inside(&raw) {
                 self.found(&kv.key, names, signal, record, 1);
@@ -283,23 +251,24 @@ fn usage_inside(raw: &AttrValue<'_>) -> Option<u16> {
 /// Eight bytes at a time (a byte equal to the letter is a zero byte after an XOR, found by
 /// the classic has-zero-byte test): most keys and values are too short for a searcher to
 /// pay, and a byte loop costs ~12 instructions a byte.
-fn holds_letter(bytes: &[u8], a: u8, b: u8) -> bool {
+pub(super) fn holds_letter(bytes: &[u8], a: u8, b: u8) -> bool {
     const ONES: u64 = u64::from_ne_bytes([1; 8]);
     const LOWER: u64 = ONES * 0x20;
     let has_zero_byte = |v: u64| v.wrapping_sub(ONES) & !v & (ONES * 0x80) != 0;
     let (a, b) = (ONES * u64::from(a), ONES * u64::from(b));
-    let word_holds = |word: [u8; 8]| {
-        let v = u64::from_ne_bytes(word) | LOWER;
+    let word_holds = |word: u64| {
+        let v = word | LOWER;
         has_zero_byte(v ^ a) || has_zero_byte(v ^ b)
     };
-    let mut words = bytes.chunks_exact(8);
-    if words.by_ref().any(|w| word_holds(w.try_into().expect("eight bytes"))) {
-        return true;
-    }
-    // The tail, padded with bytes that are no letter once lowered (0x20).
-    let mut tail = [0u8; 8];
-    tail[..words.remainder().len()].copy_from_slice(words.remainder());
-    word_holds(tail)
+    let Some(last) = bytes.len().checked_sub(8) else {
+        // Fewer than eight: packed into a word of spaces (no letter once lowered), with no
+        // copy call.
+        return word_holds(bytes.iter().fold(LOWER, |word, &c| word << 8 | u64::from(c)));
+    };
+    let word_at = |at: usize| u64::from_ne_bytes(bytes[at..at + 8].try_into().expect("eight bytes"));
+    // The whole words, then the last eight bytes (they may overlap the words before: only
+    // whether some byte is the letter matters).
+    (0..bytes.len() / 8).any(|i| word_holds(word_at(i * 8))) || word_holds(word_at(last))
 }
 
 /// `": 12`, `\":12`, `'=12`, `= "12"`: closing quotes (escaped or not), `:` or `=`, then
@@ -370,16 +339,6 @@ mod tests {
                 || lower.contains("usage")
                 || ["prompt", "prompts", "completion", "completions"].contains(&last);
             proptest::prop_assert_eq!(key_says_usage(&key), defined, "{}", key);
-        }
-    }
-
-    #[test]
-    fn judged_keys_say_what_judging_says_through_collisions() {
-        let keys: Vec<String> =
-            (0..300).map(|i| if i % 3 == 0 { format!("acme.tokens.{i}") } else { format!("http.k{i}") }).collect();
-        let mut judged = JudgedKeys::default();
-        for key in keys.iter().chain(keys.iter().rev()).chain(keys.iter()) {
-            assert_eq!(judged.says_usage(key), key_says_usage(key), "{key}");
         }
     }
 

@@ -1,10 +1,12 @@
 //! Raw usage as an emitter reports it, and its normalisation into exclusive buckets.
 
+use super::key_cache::KeyCache;
 use super::metric::UsageField;
 use crate::decode::{BadNumber, KeyValue, Value};
 use crate::model::Problem;
 use crate::model::{Location, Observation, TokenBuckets};
 use rust_decimal::Decimal;
+use std::cell::RefCell;
 
 /// How an emitter's input count relates to its cache counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,8 +160,14 @@ pub(crate) fn check_values(
     counted: bool,
     problems: &mut Vec<Problem>,
 ) {
+    thread_local! {
+        /// What [`holds`] said of the keys seen last: a memo of a function of the key alone,
+        /// so each thread keeps its own, beside no record.
+        static HOLDS: RefCell<KeyCache<Option<Holds>>> = const { RefCell::new(KeyCache::new()) };
+    }
     for kv in attrs {
-        let (Some(holds), Some(raw)) = (holds(&kv.key), kv.value) else { continue };
+        let Some(raw) = kv.value else { continue };
+        let Some(holds) = HOLDS.with_borrow_mut(|cache| cache.get(&kv.key, holds)) else { continue };
         let value = raw.get();
         let bad = match (holds, &value) {
             (_, Value::Invalid(_)) => Some(BadNumber::NotANumber),

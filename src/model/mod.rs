@@ -352,31 +352,29 @@ impl CallKey {
 
 /// A model id without what layers disagree on: case, a date or version suffix
 /// (`claude-sonnet-4-5-20250929`, `gpt-4o-2024-08-06`, `…@20250929`, `…-v1:0`).
+/// Asked of every model-call span: byte tests, no searcher set up, one allocation.
 pub fn model_family(model: &str) -> String {
     let mut m = model.trim().to_ascii_lowercase();
     if let Some(at) = m.rfind('@') {
         m.truncate(at);
     }
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if let Some((head, _)) = m.rsplit_once("-v").filter(|(_, version)| version.split(':').all(digits)) {
-        m = head.to_string();
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    let version = m.as_bytes().windows(2).rposition(|w| w == b"-v");
+    if let Some(dash) = version.filter(|&dash| m.as_bytes()[dash + 2..].split(|&b| b == b':').all(digits)) {
+        m.truncate(dash);
     }
     let bytes = m.as_bytes();
-    let dated = |n: usize, dashed: bool| {
-        bytes.len() > n && bytes[bytes.len() - n - 1] == b'-' && {
-            let tail = &m[m.len() - n..];
-            if dashed {
-                tail.split('-').map(str::len).eq([4, 2, 2]) && tail.split('-').all(digits)
-            } else {
-                digits(tail)
-            }
-        }
+    // The last `n` bytes, when a `-` comes before them.
+    let tail = |n: usize| (bytes.len() > n && bytes[bytes.len() - n - 1] == b'-').then(|| &bytes[bytes.len() - n..]);
+    let dashed_date = |t: &[u8]| t[4] == b'-' && t[7] == b'-' && digits(&t[..4]) && digits(&t[5..7]) && digits(&t[8..]);
+    let date = if tail(10).is_some_and(dashed_date) {
+        11
+    } else if tail(8).is_some_and(digits) {
+        9
+    } else {
+        0
     };
-    if dated(10, true) {
-        m.truncate(m.len() - 11);
-    } else if dated(8, false) {
-        m.truncate(m.len() - 9);
-    }
+    m.truncate(m.len() - date);
     m
 }
 
@@ -533,5 +531,47 @@ pub fn exact_cost(c: Decimal) -> String {
         "0".to_string()
     } else {
         n.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The plain definition [`model_family`] is held to.
+    fn family_by_definition(model: &str) -> String {
+        let mut m = model.trim().to_ascii_lowercase();
+        if let Some(at) = m.rfind('@') {
+            m.truncate(at);
+        }
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if let Some((head, _)) = m.rsplit_once("-v").filter(|(_, version)| version.split(':').all(digits)) {
+            m = head.to_string();
+        }
+        let dated = |n: usize, dashed: bool| {
+            m.len() > n && m.as_bytes()[m.len() - n - 1] == b'-' && {
+                let tail = &m[m.len() - n..];
+                if dashed {
+                    tail.split('-').map(str::len).eq([4, 2, 2]) && tail.split('-').all(digits)
+                } else {
+                    digits(tail)
+                }
+            }
+        };
+        if dated(10, true) {
+            m.truncate(m.len() - 11);
+        } else if dated(8, false) {
+            m.truncate(m.len() - 9);
+        }
+        m
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn model_family_says_what_its_definition_says(
+            model in " ?[a-zA-Zé0-9.\\-]{0,8}(@[0-9]{0,8})?(-[vV][0-9:]{0,4}){0,2}(-[0-9]{2,4}-?[0-9]{2}-?[0-9]{2}[0-9]?|-[0-9]{7,9})?(-[vV][0-9:]{0,4})?(@x)? ?"
+        ) {
+            proptest::prop_assert_eq!(model_family(&model), family_by_definition(&model), "{:?}", model);
+        }
     }
 }

@@ -25,5 +25,11 @@ pub fn alias(s: &str) -> Option<&'static str> {
 /// Whether a telemetry provider name is a well-known provider (`openai`, `aws.bedrock`,
 /// …): for such calls the server address cannot change the price and is not kept.
 pub fn is_well_known(name: &str) -> bool {
-    alias(&name.trim().to_ascii_lowercase()).is_some()
+    // Asked per call: most names are already lower case, and need no lowered copy.
+    let name = name.trim();
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        alias(&name.to_ascii_lowercase()).is_some()
+    } else {
+        alias(name).is_some()
+    }
 }
