@@ -14,7 +14,8 @@ pub use shape::{merge, sort, top, SortBy, OTHER};
 pub use split::{split_unallocated, Unshared};
 pub use typos::NameCheck;
 
-use crate::model::{stable_map, StableMap, TokenBuckets, TokenType};
+use crate::model::{stable_hash, stable_map, StableMap, TokenBuckets, TokenType};
+use std::borrow::Cow;
 use crate::price::PricedCall;
 use rust_decimal::Decimal;
 use std::collections::{BTreeSet, HashMap};
@@ -127,7 +128,7 @@ pub fn group(
     // Calls alike in row, hour, model and provider are summed first: one map entry and
     // one set of additions a call. The rows, the total and the overview then add up these
     // parts (decimal additions are exact: the order does not change a sum).
-    let mut parts: StableMap<PartKey, overview::Part> = stable_map();
+    let mut parts = Parts::default();
     let mut unpriced: HashMap<(String, Option<String>), Unpriced> = HashMap::new();
     let mut explained: BTreeSet<Arc<str>> = BTreeSet::new();
     let mut overview = overview::Collector::new(grouping);
@@ -141,13 +142,8 @@ pub fn group(
                 explained.insert(line.clone());
             }
         }
-        let key = PartKey {
-            group: group_key(grouping, priced),
-            hour: overview.hour(call),
-            model: priced.model().unwrap_or(NONE).to_string(),
-            provider: priced.provider().map(str::to_string),
-        };
-        parts.entry(key).or_default().add(priced);
+        let hour = overview.hour(call);
+        parts.find(&group_values(grouping, priced), hour, priced.model().unwrap_or(NONE), priced.provider()).add(priced);
         if priced.cost.is_none() {
             let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
             let entry = unpriced.entry((model.clone(), call.provider.clone())).or_insert_with(|| Unpriced {
@@ -161,7 +157,7 @@ pub fn group(
     }
     let mut rows: StableMap<Vec<String>, Totals> = stable_map();
     let mut total = Totals::default();
-    for (key, part) in parts {
+    for (key, part) in parts.parts {
         total.absorb(&part.totals);
         overview.absorb(&key.group, key.hour, key.model, key.provider, &part);
         rows.entry(key.group).or_default().absorb(&part.totals);
@@ -193,7 +189,6 @@ pub fn group(
 
 /// What places a call in every sum `group` keeps: its row, and the overview's local hour
 /// (`None` without a time) and model.
-#[derive(PartialEq, Eq, Hash)]
 struct PartKey {
     group: Vec<String>,
     hour: Option<jiff::civil::DateTime>,
@@ -201,10 +196,58 @@ struct PartKey {
     provider: Option<String>,
 }
 
+/// The parts `group` sums calls into, found by a call's values as it holds them: a call
+/// placed alike to one before copies no string.
+#[derive(Default)]
+struct Parts {
+    /// In the order first met.
+    parts: Vec<(PartKey, overview::Part)>,
+    /// Indices into `parts` by the hash of their key (keys that hash alike share a list).
+    by_hash: StableMap<u64, Vec<usize>>,
+}
+
+impl Parts {
+    fn find(
+        &mut self,
+        group: &[Cow<'_, str>],
+        hour: Option<jiff::civil::DateTime>,
+        model: &str,
+        provider: Option<&str>,
+    ) -> &mut overview::Part {
+        let alike = self.by_hash.entry(stable_hash(&(group, hour, model, provider))).or_default();
+        let parts = &mut self.parts;
+        let found = alike.iter().copied().find(|&i| {
+            let key = &parts[i].0;
+            key.hour == hour
+                && key.model == model
+                && key.provider.as_deref() == provider
+                && key.group.iter().map(String::as_str).eq(group.iter().map(|v| &**v))
+        });
+        let at = found.unwrap_or_else(|| {
+            let key = PartKey {
+                group: group.iter().map(|v| v.to_string()).collect(),
+                hour,
+                model: model.to_string(),
+                provider: provider.map(str::to_string),
+            };
+            parts.push((key, overview::Part::default()));
+            alike.push(parts.len() - 1);
+            parts.len() - 1
+        });
+        &mut parts[at].1
+    }
+}
+
+/// A call's value for each grouping dimension (`(none)` when missing), as the call holds
+/// it where it can.
+fn group_values<'a>(grouping: &'a Grouping, priced: &'a PricedCall) -> Vec<Cow<'a, str>> {
+    grouping.dimensions.iter().map(|(_, dim)| grouping.value(dim, priced).unwrap_or(Cow::Borrowed(NONE))).collect()
+}
+
 /// A call's value for each grouping dimension (`(none)` when missing): its group's key,
 /// also the dimension columns of the exports.
 pub fn group_key(grouping: &Grouping, priced: &PricedCall) -> Vec<String> {
-    grouping.dimensions.iter().map(|(_, dim)| grouping.value(dim, priced).unwrap_or_else(|| NONE.to_string())).collect()
+    group_values(grouping, priced).into_iter().map(Cow::into_owned).collect()
 }
 
 impl Totals {
