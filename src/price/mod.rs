@@ -673,7 +673,7 @@ pub fn price_calls<'c>(
         let terms = Terms { address: call.address.as_deref(), tier: call.tier, requests: call.requests };
         let resolved = call.model.as_deref().map(|m| models.get(catalog, m, call.provider.as_deref(), terms.address));
         let quote = resolved.as_ref().and_then(|r| {
-            catalog.quote_entry(r.index?, call.provider.as_deref(), terms, call.time_ns, &call.tokens)
+            catalog.quote_entry(r.index?, call.provider.as_deref(), terms, call.time_ns, &call.tokens).map(Box::new)
         });
         let explanation = quote.as_ref().filter(|_| explain).map(|q| {
             let line = explain_quote(q);
@@ -686,9 +686,10 @@ pub fn price_calls<'c>(
                 }
             }
         });
-        let catalog_name = quote.as_ref().zip(resolved.zip(call.model.as_deref())).and_then(|(q, (r, model))| {
-            r.name.get_or_init(|| catalog.catalog_name(model, q)).clone()
-        });
+        let catalog_name = quote
+            .as_ref()
+            .zip(resolved.zip(call.model.as_deref()))
+            .and_then(|(q, (r, model))| r.name.get_or_init(|| catalog.catalog_name(model, q)).clone());
         PricedCall {
             cost: quote.as_ref().map(|q| q.cost),
             price_ref: quote.as_ref().map(|q| q.entry.clone()),
@@ -906,8 +907,9 @@ pub struct PricedCall {
     /// With `--explain`: the entry, its date, the unit prices and tier applied, in one line
     /// (shared between the calls priced alike).
     pub explanation: Option<Arc<str>>,
-    /// The whole quote (unit prices, cost per token type, list cost) for the exports.
-    pub quote: Option<Quote>,
+    /// The whole quote (unit prices, cost per token type, list cost) for the exports; boxed,
+    /// as a priced call moves from stage to stage.
+    pub quote: Option<Box<Quote>>,
     /// With `report --what-if`: the call's cost under the scenario, `Some(None)` when it
     /// cannot be priced there. Never mixed into `cost`.
     pub what_if: Option<Option<Decimal>>,
