@@ -381,7 +381,9 @@ impl Grouping {
             Dimension::Field(Field::Service) => field(call.service.as_deref()),
             Dimension::Field(Field::Operation) => field(call.operation.as_deref()),
             Dimension::Field(Field::Session) => field(call.session.as_deref()),
-            Dimension::Time(bucket) => time_bucket(call.time_ns, *bucket, &self.time_zone, self.week_start).map(Cow::Owned),
+            Dimension::Time(bucket) => {
+                time_bucket(call.time_ns, *bucket, &self.time_zone, self.week_start).map(Cow::Owned)
+            }
             Dimension::Attribute(i) => field(call.dims.get(*i).and_then(Option::as_deref)),
             Dimension::FirstOf(dims) => dims.iter().find_map(|d| self.value(d, priced)),
             Dimension::Derived(i) => {

@@ -15,9 +15,9 @@ pub use split::{split_unallocated, Unshared};
 pub use typos::NameCheck;
 
 use crate::model::{stable_hash, stable_map, StableMap, TokenBuckets, TokenType};
-use std::borrow::Cow;
 use crate::price::PricedCall;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -143,7 +143,9 @@ pub fn group(
             }
         }
         let hour = overview.hour(call);
-        parts.find(&group_values(grouping, priced), hour, priced.model().unwrap_or(NONE), priced.provider()).add(priced);
+        parts
+            .find(&group_values(grouping, priced), hour, priced.model().unwrap_or(NONE), priced.provider())
+            .add(priced);
         if priced.cost.is_none() {
             let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
             let entry = unpriced.entry((model.clone(), call.provider.clone())).or_insert_with(|| Unpriced {
@@ -403,6 +405,34 @@ mod tests {
             proptest::prop_assert_eq!(&all.overview, &merged.overview);
             proptest::prop_assert_eq!(&all.unpriced, &merged.unpriced);
         }
+    }
+
+    #[test]
+    fn a_part_is_found_again_only_by_its_whole_key() {
+        let mut parts = Parts::default();
+        let hour = Some(jiff::civil::date(2026, 11, 22).at(13, 0, 0, 0));
+        let group = |v: &[&'static str]| v.iter().map(|s| Cow::Borrowed(*s)).collect::<Vec<_>>();
+        let keys: [(Vec<Cow<'_, str>>, _, _, _); 6] = [
+            (group(&["a", "b"]), hour, "m", Some("p")),
+            (group(&["a", "c"]), hour, "m", Some("p")),
+            (group(&["ab"]), hour, "m", Some("p")),
+            (group(&["a", "b"]), None, "m", Some("p")),
+            (group(&["a", "b"]), hour, "n", Some("p")),
+            (group(&["a", "b"]), hour, "m", None),
+        ];
+        for (i, (g, h, m, p)) in keys.iter().enumerate() {
+            parts.find(g, *h, m, *p).totals.requests += i as u64 + 1;
+        }
+        // The same key again, its group owned this time.
+        let owned: Vec<Cow<'_, str>> = vec![Cow::Owned("a".into()), Cow::Owned("b".into())];
+        parts.find(&owned, hour, "m", Some("p")).totals.requests += 10;
+        let requests: Vec<u64> = parts.parts.iter().map(|(_, p)| p.totals.requests).collect();
+        assert_eq!(requests, [11, 2, 3, 4, 5, 6]);
+        let (key, _) = &parts.parts[0];
+        assert_eq!(
+            (&key.group[..], key.hour, &*key.model, key.provider.as_deref()),
+            (&["a".to_string(), "b".to_string()][..], hour, "m", Some("p"))
+        );
     }
 
     #[test]

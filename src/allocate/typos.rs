@@ -47,7 +47,8 @@ impl<'g> NameCheck<'g> {
             if *matched || filter.negate {
                 continue;
             }
-            let value = self.grouping.value(&filter.dimension, priced).unwrap_or(std::borrow::Cow::Borrowed(super::NONE));
+            let value =
+                self.grouping.value(&filter.dimension, priced).unwrap_or(std::borrow::Cow::Borrowed(super::NONE));
             if value == filter.value {
                 *matched = true;
                 values.clear();
