@@ -353,20 +353,24 @@ impl CallKey {
 /// A model id without what layers disagree on: case, a date or version suffix
 /// (`claude-sonnet-4-5-20250929`, `gpt-4o-2024-08-06`, `…@20250929`, `…-v1:0`).
 pub fn model_family(model: &str) -> String {
+    // On bytes: every suffix looked for is ASCII (this runs once per model-call span).
     let mut m = model.trim().to_ascii_lowercase();
     if let Some(at) = m.rfind('@') {
         m.truncate(at);
     }
-    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if let Some((head, _)) = m.rsplit_once("-v").filter(|(_, version)| version.split(':').all(digits)) {
-        m = head.to_string();
+    let digits = |s: &[u8]| !s.is_empty() && s.iter().all(u8::is_ascii_digit);
+    let b = m.as_bytes();
+    if let Some(dash) = b.windows(2).rposition(|w| w == b"-v") {
+        if b[dash + 2..].split(|&c| c == b':').all(digits) {
+            m.truncate(dash);
+        }
     }
-    let bytes = m.as_bytes();
+    let b = m.as_bytes();
     let dated = |n: usize, dashed: bool| {
-        bytes.len() > n && bytes[bytes.len() - n - 1] == b'-' && {
-            let tail = &m[m.len() - n..];
+        b.len() > n && b[b.len() - n - 1] == b'-' && {
+            let tail = &b[b.len() - n..];
             if dashed {
-                tail.split('-').map(str::len).eq([4, 2, 2]) && tail.split('-').all(digits)
+                tail[4] == b'-' && tail[7] == b'-' && digits(&tail[..4]) && digits(&tail[5..7]) && digits(&tail[8..])
             } else {
                 digits(tail)
             }
@@ -378,6 +382,46 @@ pub fn model_family(model: &str) -> String {
         m.truncate(m.len() - 9);
     }
     m
+}
+
+#[cfg(test)]
+mod family_tests {
+    /// `model_family` as first written, on strings: what the byte version must agree with.
+    fn family_on_strings(model: &str) -> String {
+        let mut m = model.trim().to_ascii_lowercase();
+        if let Some(at) = m.rfind('@') {
+            m.truncate(at);
+        }
+        let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+        if let Some((head, _)) = m.rsplit_once("-v").filter(|(_, version)| version.split(':').all(digits)) {
+            m = head.to_string();
+        }
+        let dated = |n: usize, dashed: bool| {
+            m.len() > n && m.as_bytes()[m.len() - n - 1] == b'-' && {
+                let tail = &m[m.len() - n..];
+                if dashed {
+                    tail.split('-').map(str::len).eq([4, 2, 2]) && tail.split('-').all(digits)
+                } else {
+                    digits(tail)
+                }
+            }
+        };
+        if dated(10, true) {
+            m.truncate(m.len() - 11);
+        } else if dated(8, false) {
+            m.truncate(m.len() - 9);
+        }
+        m
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_family_on_bytes_is_the_family_on_strings(
+            model in "[ a-zA-Z0-9é@:._-]{0,12}(-[vV][0-9:]{0,4})?(@[0-9a-z]{0,3})?(-[0-9-]{8,10})?[ ]?"
+        ) {
+            proptest::prop_assert_eq!(super::model_family(&model), family_on_strings(&model));
+        }
+    }
 }
 
 impl CallKey {
