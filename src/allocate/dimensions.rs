@@ -5,6 +5,7 @@
 use super::rules::{Derived, Matcher, Rules};
 use crate::price::PricedCall;
 use jiff::civil::Weekday;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Built-in aliases: name, attribute keys in order (first present wins), what it is.
@@ -365,27 +366,31 @@ impl Grouping {
         })
     }
 
-    pub(super) fn value(&self, dim: &Dimension, priced: &PricedCall) -> Option<String> {
+    /// A call's value for `dim`: borrowed from the call where it is one of its fields.
+    pub(super) fn value<'a>(&'a self, dim: &Dimension, priced: &'a PricedCall) -> Option<Cow<'a, str>> {
         let call = &priced.call;
+        let field = |value: Option<&'a str>| value.map(Cow::Borrowed);
         match dim {
-            Dimension::Field(Field::Model) => priced.model().map(str::to_string),
-            Dimension::Field(Field::ModelId) => call.model.clone(),
-            Dimension::Field(Field::Route) => call.route.as_deref().map(str::to_string),
-            Dimension::Field(Field::Emitter) => Some(call.emitter.id().to_string()),
-            Dimension::Field(Field::Signal) => Some(call.signal.name().to_string()),
-            Dimension::Field(Field::Provider) => priced.provider().map(str::to_string),
-            Dimension::Field(Field::ProviderId) => call.provider.clone(),
-            Dimension::Field(Field::Service) => call.service.clone(),
-            Dimension::Field(Field::Operation) => call.operation.clone(),
-            Dimension::Field(Field::Session) => call.session.clone(),
-            Dimension::Time(bucket) => time_bucket(call.time_ns, *bucket, &self.time_zone, self.week_start),
-            Dimension::Attribute(i) => call.dims.get(*i).cloned().flatten(),
+            Dimension::Field(Field::Model) => field(priced.model()),
+            Dimension::Field(Field::ModelId) => field(call.model.as_deref()),
+            Dimension::Field(Field::Route) => field(call.route.as_deref()),
+            Dimension::Field(Field::Emitter) => field(Some(call.emitter.id())),
+            Dimension::Field(Field::Signal) => field(Some(call.signal.name())),
+            Dimension::Field(Field::Provider) => field(priced.provider()),
+            Dimension::Field(Field::ProviderId) => field(call.provider.as_deref()),
+            Dimension::Field(Field::Service) => field(call.service.as_deref()),
+            Dimension::Field(Field::Operation) => field(call.operation.as_deref()),
+            Dimension::Field(Field::Session) => field(call.session.as_deref()),
+            Dimension::Time(bucket) => {
+                time_bucket(call.time_ns, *bucket, &self.time_zone, self.week_start).map(Cow::Owned)
+            }
+            Dimension::Attribute(i) => field(call.dims.get(*i).and_then(Option::as_deref)),
             Dimension::FirstOf(dims) => dims.iter().find_map(|d| self.value(d, priced)),
             Dimension::Derived(i) => {
                 let derived = self.derived.get(*i)?;
                 derived.rules.iter().find_map(|(from, matcher)| {
                     let input = from.as_ref().and_then(|d| self.value(d, priced));
-                    matcher.apply(input.as_deref())
+                    matcher.apply(input.as_deref()).map(Cow::Owned)
                 })
             }
         }

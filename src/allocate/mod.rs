@@ -14,9 +14,10 @@ pub use shape::{merge, sort, top, SortBy, OTHER};
 pub use split::{split_unallocated, Unshared};
 pub use typos::NameCheck;
 
-use crate::model::{stable_map, StableMap, TokenBuckets, TokenType};
+use crate::model::{stable_hash, stable_map, StableMap, TokenBuckets, TokenType};
 use crate::price::PricedCall;
 use rust_decimal::Decimal;
+use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -127,7 +128,7 @@ pub fn group(
     // Calls alike in row, hour, model and provider are summed first: one map entry and
     // one set of additions a call. The rows, the total and the overview then add up these
     // parts (decimal additions are exact: the order does not change a sum).
-    let mut parts: StableMap<PartKey, overview::Part> = stable_map();
+    let mut parts = Parts::default();
     let mut unpriced: HashMap<(String, Option<String>), Unpriced> = HashMap::new();
     let mut explained: BTreeSet<Arc<str>> = BTreeSet::new();
     let mut overview = overview::Collector::new(grouping);
@@ -141,13 +142,10 @@ pub fn group(
                 explained.insert(line.clone());
             }
         }
-        let key = PartKey {
-            group: group_key(grouping, priced),
-            hour: overview.hour(call),
-            model: priced.model().unwrap_or(NONE).to_string(),
-            provider: priced.provider().map(str::to_string),
-        };
-        parts.entry(key).or_default().add(priced);
+        let hour = overview.hour(call);
+        parts
+            .find(&group_values(grouping, priced), hour, priced.model().unwrap_or(NONE), priced.provider())
+            .add(priced);
         if priced.cost.is_none() {
             let model = call.model.clone().unwrap_or_else(|| NONE.to_string());
             let entry = unpriced.entry((model.clone(), call.provider.clone())).or_insert_with(|| Unpriced {
@@ -161,7 +159,7 @@ pub fn group(
     }
     let mut rows: StableMap<Vec<String>, Totals> = stable_map();
     let mut total = Totals::default();
-    for (key, part) in parts {
+    for (key, part) in parts.parts {
         total.absorb(&part.totals);
         overview.absorb(&key.group, key.hour, key.model, key.provider, &part);
         rows.entry(key.group).or_default().absorb(&part.totals);
@@ -193,7 +191,6 @@ pub fn group(
 
 /// What places a call in every sum `group` keeps: its row, and the overview's local hour
 /// (`None` without a time) and model.
-#[derive(PartialEq, Eq, Hash)]
 struct PartKey {
     group: Vec<String>,
     hour: Option<jiff::civil::DateTime>,
@@ -201,10 +198,58 @@ struct PartKey {
     provider: Option<String>,
 }
 
+/// The parts `group` sums calls into, found by a call's values as it holds them: a call
+/// placed alike to one before copies no string.
+#[derive(Default)]
+struct Parts {
+    /// In the order first met.
+    parts: Vec<(PartKey, overview::Part)>,
+    /// Indices into `parts` by the hash of their key (keys that hash alike share a list).
+    by_hash: StableMap<u64, Vec<usize>>,
+}
+
+impl Parts {
+    fn find(
+        &mut self,
+        group: &[Cow<'_, str>],
+        hour: Option<jiff::civil::DateTime>,
+        model: &str,
+        provider: Option<&str>,
+    ) -> &mut overview::Part {
+        let alike = self.by_hash.entry(stable_hash(&(group, hour, model, provider))).or_default();
+        let parts = &mut self.parts;
+        let found = alike.iter().copied().find(|&i| {
+            let key = &parts[i].0;
+            key.hour == hour
+                && key.model == model
+                && key.provider.as_deref() == provider
+                && key.group.iter().map(String::as_str).eq(group.iter().map(|v| &**v))
+        });
+        let at = found.unwrap_or_else(|| {
+            let key = PartKey {
+                group: group.iter().map(|v| v.to_string()).collect(),
+                hour,
+                model: model.to_string(),
+                provider: provider.map(str::to_string),
+            };
+            parts.push((key, overview::Part::default()));
+            alike.push(parts.len() - 1);
+            parts.len() - 1
+        });
+        &mut parts[at].1
+    }
+}
+
+/// A call's value for each grouping dimension (`(none)` when missing), as the call holds
+/// it where it can.
+fn group_values<'a>(grouping: &'a Grouping, priced: &'a PricedCall) -> Vec<Cow<'a, str>> {
+    grouping.dimensions.iter().map(|(_, dim)| grouping.value(dim, priced).unwrap_or(Cow::Borrowed(NONE))).collect()
+}
+
 /// A call's value for each grouping dimension (`(none)` when missing): its group's key,
 /// also the dimension columns of the exports.
 pub fn group_key(grouping: &Grouping, priced: &PricedCall) -> Vec<String> {
-    grouping.dimensions.iter().map(|(_, dim)| grouping.value(dim, priced).unwrap_or_else(|| NONE.to_string())).collect()
+    group_values(grouping, priced).into_iter().map(Cow::into_owned).collect()
 }
 
 impl Totals {
@@ -360,6 +405,34 @@ mod tests {
             proptest::prop_assert_eq!(&all.overview, &merged.overview);
             proptest::prop_assert_eq!(&all.unpriced, &merged.unpriced);
         }
+    }
+
+    #[test]
+    fn a_part_is_found_again_only_by_its_whole_key() {
+        let mut parts = Parts::default();
+        let hour = Some(jiff::civil::date(2026, 11, 22).at(13, 0, 0, 0));
+        let group = |v: &[&'static str]| v.iter().map(|s| Cow::Borrowed(*s)).collect::<Vec<_>>();
+        let keys: [(Vec<Cow<'_, str>>, _, _, _); 6] = [
+            (group(&["a", "b"]), hour, "m", Some("p")),
+            (group(&["a", "c"]), hour, "m", Some("p")),
+            (group(&["ab"]), hour, "m", Some("p")),
+            (group(&["a", "b"]), None, "m", Some("p")),
+            (group(&["a", "b"]), hour, "n", Some("p")),
+            (group(&["a", "b"]), hour, "m", None),
+        ];
+        for (i, (g, h, m, p)) in keys.iter().enumerate() {
+            parts.find(g, *h, m, *p).totals.requests += i as u64 + 1;
+        }
+        // The same key again, its group owned this time.
+        let owned: Vec<Cow<'_, str>> = vec![Cow::Owned("a".into()), Cow::Owned("b".into())];
+        parts.find(&owned, hour, "m", Some("p")).totals.requests += 10;
+        let requests: Vec<u64> = parts.parts.iter().map(|(_, p)| p.totals.requests).collect();
+        assert_eq!(requests, [11, 2, 3, 4, 5, 6]);
+        let (key, _) = &parts.parts[0];
+        assert_eq!(
+            (&key.group[..], key.hour, &*key.model, key.provider.as_deref()),
+            (&["a".to_string(), "b".to_string()][..], hour, "m", Some("p"))
+        );
     }
 
     #[test]

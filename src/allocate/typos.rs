@@ -47,12 +47,13 @@ impl<'g> NameCheck<'g> {
             if *matched || filter.negate {
                 continue;
             }
-            let value = self.grouping.value(&filter.dimension, priced).unwrap_or_else(|| super::NONE.to_string());
+            let value =
+                self.grouping.value(&filter.dimension, priced).unwrap_or(std::borrow::Cow::Borrowed(super::NONE));
             if value == filter.value {
                 *matched = true;
                 values.clear();
             } else if values.len() < VALUES_KEPT {
-                values.insert(value);
+                values.insert(value.into_owned());
             }
         }
     }

@@ -113,26 +113,23 @@ pub fn report(plan: &Plan, collected: Collected) -> Result<Outcome, Error> {
         Ok((report, unshared))
     };
     let (report, unshared, notes, mut out) = {
-        let priced = price::price_calls(&catalog, selected.calls(&plan.window), opts.explain)
-            .inspect(|p| {
-                check.observe(p);
-                if let Some(scope_check) = &mut scope_check {
-                    scope_check.observe(p);
-                }
-            })
-            .filter(|p| {
-                found += 1;
-                let admitted = plan.grouping.admits(p);
-                filtered += usize::from(!admitted);
-                admitted
-            })
-            .inspect(|p| {
-                if p.quote.as_ref().is_some_and(|q| q.tier_missing()) {
-                    let model = p.call.model.clone().unwrap_or_default();
-                    *tier_missing.entry((p.call.tier.name(), model)).or_default() += p.call.requests.max(1);
-                }
-            })
-            .map(|p| what_if_priced(plan, &catalog, p));
+        // One step per call, not a chain of adapters: each would move the priced call again.
+        let priced = price::price_calls(&catalog, selected.calls(&plan.window), opts.explain).filter_map(|p| {
+            check.observe(&p);
+            if let Some(scope_check) = &mut scope_check {
+                scope_check.observe(&p);
+            }
+            found += 1;
+            if !plan.grouping.admits(&p) {
+                filtered += 1;
+                return None;
+            }
+            if p.quote.as_ref().is_some_and(|q| q.tier_missing()) {
+                let model = p.call.model.clone().unwrap_or_default();
+                *tier_missing.entry((p.call.tier.name(), model)).or_default() += p.call.requests.max(1);
+            }
+            Some(what_if_priced(plan, &catalog, p))
+        });
         match plan.export {
             None => {
                 let (report, unshared) = shaped(allocate::group(priced, &plan.grouping, opts.cost, opts.explain))?;

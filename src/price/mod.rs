@@ -448,7 +448,18 @@ impl Catalog {
         time_ns: u64,
         tokens: &TokenBuckets,
     ) -> Option<Quote> {
-        let index = self.resolve(model, provider, terms.address)?;
+        self.quote_entry(self.resolve(model, provider, terms.address)?, provider, terms, time_ns, tokens)
+    }
+
+    /// [`Catalog::quote_with`] once the call's model resolved to entry `index`.
+    fn quote_entry(
+        &self,
+        index: usize,
+        provider: Option<&str>,
+        terms: Terms<'_>,
+        time_ns: u64,
+        tokens: &TokenBuckets,
+    ) -> Option<Quote> {
         let entry = &self.entries[index];
         let (set, effective_from) = entry.select(time_ns)?;
         let tier = self.tier_prices(index).and_then(|j| {
@@ -641,9 +652,6 @@ impl Entry {
     }
 }
 
-/// Prices every call. With `explain`, each priced call also gets the one-line
-/// explanation of its quote (interned: calls priced alike share one string).
-/// Lazy: priced calls stream into allocation instead of being held all at once.
 /// Parses an overrides file on its own (no catalog under it), for the fuzz targets.
 #[doc(hidden)]
 pub fn parse_overrides(file: &str, text: &str) -> anyhow::Result<()> {
@@ -651,20 +659,22 @@ pub fn parse_overrides(file: &str, text: &str) -> anyhow::Result<()> {
     overrides::load_toml(file, text, &mut entries, &mut layer, &|p| p.to_lowercase())
 }
 
+/// Prices every call. With `explain`, each priced call also gets the one-line
+/// explanation of its quote (interned: calls priced alike share one string).
+/// Lazy: priced calls stream into allocation instead of being held all at once.
 pub fn price_calls<'c>(
     catalog: &'c Catalog,
     calls: impl IntoIterator<Item = Call> + 'c,
     explain: bool,
 ) -> impl Iterator<Item = PricedCall> + 'c {
     let mut lines: std::collections::HashSet<Arc<str>> = std::collections::HashSet::new();
-    // Per entry, per model string: finding the catalog name reads the model's names.
-    let mut names: HashMap<Arc<str>, HashMap<String, Option<CatalogName>>> = HashMap::new();
+    let mut models = Resolutions::default();
     calls.into_iter().map(move |call| {
         let terms = Terms { address: call.address.as_deref(), tier: call.tier, requests: call.requests };
-        let quote = call
-            .model
-            .as_deref()
-            .and_then(|m| catalog.quote_with(m, call.provider.as_deref(), terms, call.time_ns, &call.tokens));
+        let resolved = call.model.as_deref().map(|m| models.get(catalog, m, call.provider.as_deref(), terms.address));
+        let quote = resolved.as_ref().and_then(|r| {
+            catalog.quote_entry(r.index?, call.provider.as_deref(), terms, call.time_ns, &call.tokens).map(Box::new)
+        });
         let explanation = quote.as_ref().filter(|_| explain).map(|q| {
             let line = explain_quote(q);
             match lines.get(line.as_str()) {
@@ -676,13 +686,10 @@ pub fn price_calls<'c>(
                 }
             }
         });
-        let catalog_name = quote.as_ref().zip(call.model.as_deref()).and_then(|(q, model)| {
-            let known = names.entry(q.entry.clone()).or_default();
-            match known.get(model) {
-                Some(name) => name.clone(),
-                None => known.entry(model.to_string()).or_insert_with(|| catalog.catalog_name(model, q)).clone(),
-            }
-        });
+        let catalog_name = quote
+            .as_ref()
+            .zip(resolved.zip(call.model.as_deref()))
+            .and_then(|(q, (r, model))| r.name.get_or_init(|| catalog.catalog_name(model, q)).clone());
         PricedCall {
             cost: quote.as_ref().map(|q| q.cost),
             price_ref: quote.as_ref().map(|q| q.entry.clone()),
@@ -693,6 +700,43 @@ pub fn price_calls<'c>(
             what_if: None,
         }
     })
+}
+
+/// What pricing learns of a model as the calls name it (model, provider, server address),
+/// found once per distinct name rather than per call: the entry it resolves to, and the
+/// catalog's name for it (reading the model's names), known once a call of it is priced.
+#[derive(Default)]
+struct Resolutions {
+    /// By the hash of the name; names that hash alike share a list.
+    by_hash: crate::model::StableMap<u64, Vec<Resolution>>,
+}
+
+struct Resolution {
+    model: String,
+    provider: Option<String>,
+    address: Option<String>,
+    index: Option<usize>,
+    name: std::cell::OnceCell<Option<CatalogName>>,
+}
+
+impl Resolutions {
+    fn get(&mut self, catalog: &Catalog, model: &str, provider: Option<&str>, address: Option<&str>) -> &Resolution {
+        let alike = self.by_hash.entry(crate::model::stable_hash(&(model, provider, address))).or_default();
+        let found = alike
+            .iter()
+            .position(|r| r.model == model && r.provider.as_deref() == provider && r.address.as_deref() == address);
+        let at = found.unwrap_or_else(|| {
+            alike.push(Resolution {
+                model: model.to_string(),
+                provider: provider.map(str::to_string),
+                address: address.map(str::to_string),
+                index: catalog.resolve(model, provider, address),
+                name: std::cell::OnceCell::new(),
+            });
+            alike.len() - 1
+        });
+        &alike[at]
+    }
 }
 
 /// One line explaining a quote, for `report --explain`: the entry, its source and
@@ -863,8 +907,9 @@ pub struct PricedCall {
     /// With `--explain`: the entry, its date, the unit prices and tier applied, in one line
     /// (shared between the calls priced alike).
     pub explanation: Option<Arc<str>>,
-    /// The whole quote (unit prices, cost per token type, list cost) for the exports.
-    pub quote: Option<Quote>,
+    /// The whole quote (unit prices, cost per token type, list cost) for the exports; boxed,
+    /// as a priced call moves from stage to stage.
+    pub quote: Option<Box<Quote>>,
     /// With `report --what-if`: the call's cost under the scenario, `Some(None)` when it
     /// cannot be priced there. Never mixed into `cost`.
     pub what_if: Option<Option<Decimal>>,

@@ -518,3 +518,60 @@ fn a_bad_regex_in_a_price_file_fails_the_load() {
     let err = Catalog::load(&[file], true).err().expect("refused").to_string();
     assert!(err.contains("bad regex \"m(\""), "{err}");
 }
+
+fn call_of(
+    model: Option<&str>,
+    provider: Option<&str>,
+    address: Option<&str>,
+    tier: ServiceTier,
+    time_ns: u64,
+) -> Call {
+    Call {
+        emitter: crate::model::Emitter::Semconv,
+        signal: crate::model::Signal::Traces,
+        time_ns,
+        model: model.map(String::from),
+        provider: provider.map(String::from),
+        address: address.map(Box::from),
+        tier,
+        operation: None,
+        service: None,
+        tokens: tok(1_000, 200, 30, 0, 400),
+        requests: 1,
+        reported_cost: None,
+        session: None,
+        instance: None,
+        span: None,
+        dims: Vec::new(),
+        route: None,
+    }
+}
+
+proptest::proptest! {
+    /// `price_calls` resolves each distinct (model, provider, address) once: every call is
+    /// still priced, and named, exactly as quoting it on its own does.
+    #[test]
+    fn pricing_a_stream_is_quoting_each_call_alone(
+        calls in proptest::collection::vec((0..6usize, 0..4usize, 0..3usize, 0..3usize, 0..3u64), 1..30)
+    ) {
+        let models = [None, Some("gpt-4o-mini-2024-07-18"), Some("claude-sonnet-4-5"), Some("GPT-4o-mini"), Some("no-such-model"), Some("gpt-5")];
+        let providers = [None, Some("openai"), Some("anthropic"), Some("azure")];
+        let addresses = [None, Some("api.openai.com"), Some("api.anthropic.com")];
+        let tiers = [ServiceTier::Standard, ServiceTier::Flex, ServiceTier::Priority];
+        let calls: Vec<Call> = calls
+            .into_iter()
+            .map(|(m, p, a, t, day)| call_of(models[m], providers[p], addresses[a], tiers[t], at(MID_2026, 0) + day * 40 * NS_PER_DAY))
+            .collect();
+        let priced: Vec<PricedCall> = price_calls(cat(), calls.clone(), true).collect();
+        for (call, p) in calls.iter().zip(&priced) {
+            let terms = Terms { address: call.address.as_deref(), tier: call.tier, requests: call.requests };
+            let alone = call.model.as_deref().and_then(|m| cat().quote_with(m, call.provider.as_deref(), terms, call.time_ns, &call.tokens));
+            proptest::prop_assert_eq!(p.quote.as_deref(), alone.as_ref());
+            proptest::prop_assert_eq!(p.cost, alone.as_ref().map(|q| q.cost));
+            let name = alone.as_ref().zip(call.model.as_deref()).and_then(|(q, m)| cat().catalog_name(m, q));
+            proptest::prop_assert_eq!(&p.catalog_name, &name);
+            let line = alone.as_ref().map(explain_quote);
+            proptest::prop_assert_eq!(p.explanation.as_deref(), line.as_deref());
+        }
+    }
+}
