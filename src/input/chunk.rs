@@ -1,7 +1,8 @@
 //! Cutting a stream into chunks of whole records, and records back out of a chunk.
 
+use super::block::{Block, Sizes};
 use super::values::{self, First, TextLines};
-use super::{read_error, sniff, Outcome, Sink, CHUNK_BYTES, MAX_RECORD_BYTES};
+use super::{read_error, sniff, Outcome, Sink, MAX_RECORD_BYTES};
 use crate::decode;
 use crate::model::Problem;
 use crate::model::Route;
@@ -127,6 +128,7 @@ pub(crate) fn json(
     mut reader: Box<dyn BufRead + '_>,
     sink: &mut dyn Sink,
     text: &mut TextLines,
+    sizes: Sizes,
 ) -> Result<Outcome, Problem> {
     let whole = || Location { file: name.clone(), at: Position::Whole };
     let mut first = Vec::new();
@@ -135,7 +137,7 @@ pub(crate) fn json(
         .read_until(b'\n', &mut first)
         .map_err(|e| Problem { location: whole(), message: read_error(&e) })?;
     match decode::is_telemetry(&first) {
-        Some(true) => return json_lines(name, first, reader, sink).map(|_| Outcome::Read),
+        Some(true) => return json_lines(name, first, reader, sink, sizes).map(|_| Outcome::Read),
         Some(false) => return Ok(Outcome::NotOtlp),
         None => {}
     }
@@ -155,34 +157,28 @@ fn json_lines(
     first: Vec<u8>,
     mut reader: Box<dyn BufRead + '_>,
     sink: &mut dyn Sink,
+    sizes: Sizes,
 ) -> Result<(), Problem> {
     let mut context = decode::LineContext::for_file(&first);
-    let mut data = first;
+    let mut block = Block::new(sink.spare(), &first, sizes);
     let mut first_line = 1u64;
     let mut eof = false;
     while !eof {
-        // Room for the chunk and the end of its last line from the start: growing a Vec
-        // to 4 MiB copies it over and over, and past its capacity once more.
-        data.reserve((CHUNK_BYTES + LINE_SLACK).saturating_sub(data.len()));
-        // Fill to about CHUNK_BYTES, then to the end of the line in progress.
-        while data.len() < CHUNK_BYTES {
-            let before = data.len();
-            let wanted = (CHUNK_BYTES - before) as u64;
-            if let Err(e) = (&mut reader).take(wanted).read_to_end(&mut data) {
-                return Err(cut_short(&name, data, first_line, &mut context, &e, sink));
-            }
-            if data.len() == before {
-                eof = true;
-                break;
-            }
-        }
-        if !eof && data.last() != Some(&b'\n') {
-            let before = data.len();
-            let res = (&mut reader).take(MAX_RECORD_BYTES).read_until(b'\n', &mut data);
-            match res {
-                Err(e) => return Err(cut_short(&name, data, first_line, &mut context, &e, sink)),
+        // Fill to about a chunk, then to the end of the line in progress.
+        while block.data().len() < sizes.chunk {
+            match block.fill(&mut reader, sizes.chunk) {
                 Ok(0) => eof = true,
-                Ok(_) if data.last() != Some(&b'\n') && (data.len() - before) as u64 >= MAX_RECORD_BYTES => {
+                Ok(_) => continue,
+                Err(e) => return Err(cut_short(&name, block.into_data(), first_line, &mut context, &e, sink)),
+            }
+            break;
+        }
+        if !eof && block.data().last() != Some(&b'\n') {
+            let before = block.data().len();
+            match block.fill_through(&mut reader, b'\n', MAX_RECORD_BYTES as usize) {
+                Err(e) => return Err(cut_short(&name, block.into_data(), first_line, &mut context, &e, sink)),
+                Ok(0) => eof = true,
+                Ok(_) if block.data().last() != Some(&b'\n') && (block.data().len() - before) as u64 >= MAX_RECORD_BYTES => {
                     return Err(Problem {
                         location: Location { file: name.clone(), at: Position::Line(first_line) },
                         message: "a line longer than 512 MiB; the rest of the file is skipped".into(),
@@ -191,13 +187,13 @@ fn json_lines(
                 Ok(_) => {}
             }
         }
-        flush_lines(&name, &mut data, &mut first_line, &mut context, sink);
+        let lines = block.data().len();
+        if lines > 0 {
+            block.send(lines, sink, |data| lines_chunk(&name, data, &mut first_line, &mut context));
+        }
     }
     Ok(())
 }
-
-/// Room kept in a chunk's buffer beyond [`CHUNK_BYTES`] for its last record.
-const LINE_SLACK: usize = 1 << 20;
 
 /// A stream that failed (a cut or corrupt compressed file): the complete lines read so far
 /// are sent; the line in progress is part of the one problem, not a second one.
@@ -209,10 +205,12 @@ fn cut_short(
     e: &std::io::Error,
     sink: &mut dyn Sink,
 ) -> Problem {
-    let complete = data.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+    let complete = memchr::memrchr(b'\n', &data).map_or(0, |at| at + 1);
     let partial = complete < data.len();
     data.truncate(complete);
-    flush_lines(name, &mut data, &mut first_line, context, sink);
+    if !data.is_empty() {
+        sink.chunk(lines_chunk(name, data, &mut first_line, context));
+    }
     let lost = if partial { format!("; line {first_line} is incomplete and not read") } else { String::new() };
     Problem {
         location: Location { file: name.clone(), at: Position::Line(first_line) },
@@ -220,119 +218,97 @@ fn cut_short(
     }
 }
 
-/// Sends the complete lines of `data` as a chunk (all of it at the end of the stream),
-/// with the context its lines start from; `context` is then the next chunk's.
-fn flush_lines(
+/// A chunk of complete lines (all that is left at the end of the stream), with the
+/// context its lines start from; `context` is then the next chunk's.
+fn lines_chunk(
     name: &Arc<str>,
-    data: &mut Vec<u8>,
+    data: Vec<u8>,
     first_line: &mut u64,
     context: &mut decode::LineContext,
-    sink: &mut dyn Sink,
-) {
-    if data.is_empty() {
-        return;
-    }
-    let chunk = std::mem::take(data);
-    let lines = memchr::memchr_iter(b'\n', &chunk).count() as u64;
+) -> Chunk {
+    let lines = memchr::memchr_iter(b'\n', &data).count() as u64;
     let layout = Layout::JsonLines { first_line: *first_line };
     *first_line += lines;
     let starts_from = context.clone();
-    context.advance_lines(&chunk);
-    sink.chunk(Chunk { file: name.clone(), data: chunk, layout, route: None, context: starts_from });
+    context.advance_lines(&data);
+    Chunk { file: name.clone(), data, layout, route: None, context: starts_from }
 }
 
 /// The Collector file exporter's `format: proto` stream: a 4-byte big-endian length, then
 /// the message, repeated. A bad length cannot be resynchronised: the rest is reported.
+/// Read in blocks; a chunk is cut after the first frame that reaches `sizes.chunk` bytes,
+/// or before a frame that would end more than `sizes.frame_slack` past that.
 pub(crate) fn frames(
     name: Arc<str>,
     mut reader: Box<dyn BufRead + '_>,
     hint: Option<Signal>,
     sink: &mut dyn Sink,
+    sizes: Sizes,
 ) -> Result<(), Problem> {
-    let mut data = Vec::with_capacity(CHUNK_BYTES + 4096);
-    let mut chunk_start = 0u64;
-    let mut offset = 0u64;
-    let send = |data: &mut Vec<u8>, start: u64, sink: &mut dyn Sink| {
-        if !data.is_empty() {
-            let data = std::mem::replace(data, Vec::with_capacity(CHUNK_BYTES + 4096));
-            sink.chunk(Chunk {
-                file: name.clone(),
-                data,
-                layout: Layout::Frames { first_offset: start, hint },
-                route: None,
-                context: Default::default(),
-            });
+    let mut block = Block::new(sink.spare(), &[], sizes);
+    // The stream offset of the block's first byte, and the end of its whole frames.
+    let (mut chunk_start, mut whole) = (0u64, 0usize);
+    // How the stream ended, once it has: at its end, or with an error.
+    let mut ended: Option<Option<std::io::Error>> = None;
+    let send = |block: &mut Block, at: usize, chunk_start: &mut u64, sink: &mut dyn Sink| {
+        if at > 0 {
+            let layout = Layout::Frames { first_offset: *chunk_start, hint };
+            block.send(at, sink, |data| Chunk { file: name.clone(), data, layout, route: None, context: Default::default() });
+            *chunk_start += at as u64;
         }
     };
     loop {
-        let at = Location { file: name.clone(), at: Position::Offset(offset) };
-        let mut prefix = [0u8; 4];
-        let got =
-            read_full(&mut reader, &mut prefix).map_err(|e| Problem { location: at.clone(), message: read_error(&e) });
-        let got = match got {
-            Ok(n) => n,
-            Err(p) => {
-                send(&mut data, chunk_start, sink);
-                return Err(p);
+        let offset = chunk_start + whole as u64;
+        let rest = &block.data()[whole..];
+        let frame = match rest.get(..4) {
+            None => None,
+            Some(prefix) => {
+                let len = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]) as u64;
+                if len > MAX_RECORD_BYTES {
+                    send(&mut block, whole, &mut chunk_start, sink);
+                    return Err(Problem {
+                        location: Location { file: name.clone(), at: Position::Offset(offset) },
+                        message: format!("frame length {len} exceeds the 512 MiB limit: corrupt, or not a length-prefixed stream; the rest of the file is skipped"),
+                    });
+                }
+                Some(4 + len as usize)
             }
         };
-        if got == 0 {
-            break;
-        }
-        if got < 4 {
-            send(&mut data, chunk_start, sink);
-            return Err(Problem { location: at, message: format!("truncated frame: {got} of 4 length bytes") });
-        }
-        let len = u32::from_be_bytes(prefix) as u64;
-        if len > MAX_RECORD_BYTES {
-            send(&mut data, chunk_start, sink);
-            return Err(Problem {
-                location: at,
-                message: format!("frame length {len} exceeds the 512 MiB limit: corrupt, or not a length-prefixed stream; the rest of the file is skipped"),
-            });
-        }
-        // A frame that would not fit goes to the next chunk: growing the buffer would copy it.
-        if data.len() + 4 + len as usize > data.capacity() {
-            send(&mut data, chunk_start, sink);
-            chunk_start = offset;
-        }
-        let start = data.len();
-        data.extend_from_slice(&prefix);
-        let body_got = (&mut reader).take(len).read_to_end(&mut data);
-        match body_got {
-            Ok(n) if n as u64 == len => {}
-            Ok(n) => {
-                data.truncate(start);
-                send(&mut data, chunk_start, sink);
-                return Err(Problem { location: at, message: format!("truncated frame: {n} of {len} bytes") });
+        if let Some(size) = frame {
+            if whole > 0 && whole + size > sizes.chunk + sizes.frame_slack {
+                send(&mut block, whole, &mut chunk_start, sink);
+                whole = 0;
+                continue;
             }
-            Err(e) => {
-                data.truncate(start);
-                send(&mut data, chunk_start, sink);
-                return Err(Problem { location: at, message: read_error(&e) });
+            if rest.len() >= size {
+                whole += size;
+                if whole >= sizes.chunk {
+                    send(&mut block, whole, &mut chunk_start, sink);
+                    whole = 0;
+                }
+                continue;
             }
         }
-        offset += 4 + len;
-        if data.len() >= CHUNK_BYTES {
-            send(&mut data, chunk_start, sink);
-            chunk_start = offset;
-        }
+        let Some(end) = ended.take() else {
+            // Up to where a chunk is cut at the latest, or the end of a frame larger than that.
+            let end = (sizes.chunk + sizes.frame_slack).max(whole + frame.unwrap_or(4));
+            match block.fill(&mut reader, end) {
+                Ok(0) => ended = Some(None),
+                Ok(_) => {}
+                Err(e) => ended = Some(Some(e)),
+            }
+            continue;
+        };
+        let got = rest.len();
+        send(&mut block, whole, &mut chunk_start, sink);
+        let message = match (end, frame) {
+            (Some(e), _) => read_error(&e),
+            (None, None) if got == 0 => return Ok(()),
+            (None, None) => format!("truncated frame: {got} of 4 length bytes"),
+            (None, Some(size)) => format!("truncated frame: {} of {} bytes", got - 4, size - 4),
+        };
+        return Err(Problem { location: Location { file: name.clone(), at: Position::Offset(offset) }, message });
     }
-    send(&mut data, chunk_start, sink);
-    Ok(())
-}
-
-fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
 }
 
 /// A single protobuf request body (as an OTLP/HTTP client sends it).
