@@ -330,6 +330,240 @@ pub(crate) fn body(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::io::BufReader;
+
+    /// What the chunker handed out: each chunk's place and bytes, then the problems.
+    type Cut = (Vec<(u64, Vec<u8>)>, Vec<(Position, String)>);
+
+    /// Keeps what the chunker hands out; hands out spare buffers full of newlines and
+    /// frame-like bytes when `dirty`, which must never show in a chunk.
+    #[derive(Default)]
+    struct Collect {
+        dirty: bool,
+        cut: Cut,
+    }
+
+    impl Sink for Collect {
+        fn chunk(&mut self, chunk: Chunk) {
+            let at = match chunk.layout {
+                Layout::JsonLines { first_line } => first_line,
+                Layout::Frames { first_offset, .. } => first_offset,
+                _ => unreachable!("lines and frames only"),
+            };
+            self.cut.0.push((at, chunk.data));
+        }
+        fn problem(&mut self, problem: Problem) {
+            self.cut.1.push((problem.location.at, problem.message));
+        }
+        fn spare(&mut self) -> Option<Vec<u8>> {
+            self.dirty.then(|| b"\n\0\0\0\x02{}".iter().copied().cycle().take(2000).collect())
+        }
+    }
+
+    /// A source that gives at most the next of `sizes` bytes a read (cycling), and fails
+    /// after `fail_at` bytes if given.
+    struct Source<'a> {
+        data: &'a [u8],
+        sizes: Vec<usize>,
+        reads: usize,
+        fail_at: Option<usize>,
+    }
+
+    impl Read for Source<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let size = self.sizes[self.reads % self.sizes.len()];
+            self.reads += 1;
+            if self.fail_at == Some(0) {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(size).min(self.data.len()).min(self.fail_at.unwrap_or(usize::MAX));
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            self.fail_at = self.fail_at.map(|at| at - n);
+            Ok(n)
+        }
+    }
+
+    fn cut_frames(source: Source<'_>, buffer: usize, sizes: Sizes, dirty: bool) -> Cut {
+        let mut sink = Collect { dirty, ..Default::default() };
+        if let Err(p) = frames("t.pb".into(), Box::new(BufReader::with_capacity(buffer, source)), None, &mut sink, sizes) {
+            sink.problem(p);
+        }
+        sink.cut
+    }
+
+    fn cut_lines(source: Source<'_>, buffer: usize, sizes: Sizes, dirty: bool) -> Cut {
+        let mut sink = Collect { dirty, ..Default::default() };
+        let mut reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(buffer, source));
+        let mut first = Vec::new();
+        reader.read_until(b'\n', &mut first).unwrap();
+        if let Err(p) = json_lines("t.jsonl".into(), first, reader, &mut sink, sizes) {
+            sink.problem(p);
+        }
+        sink.cut
+    }
+
+    /// The rules frames are cut by, over the whole stream at once: after the first frame
+    /// that reaches `chunk` bytes, before one that would end past `chunk + frame_slack`.
+    /// The stream ends with `error` after `data` if given.
+    fn frames_as_specified(data: &[u8], sizes: Sizes, error: Option<&str>) -> Cut {
+        let (mut chunks, mut start, mut offset) = (Vec::new(), 0, 0);
+        let mut flush = |to: usize, start: &mut usize| {
+            if to > *start {
+                chunks.push((*start as u64, data[*start..to].to_vec()));
+            }
+            *start = to;
+        };
+        let problem = loop {
+            let rest = &data[offset..];
+            let at = Position::Offset(offset as u64);
+            if rest.len() < 4 {
+                flush(offset, &mut start);
+                match (error, rest.len()) {
+                    (Some(e), _) => break Some((at, format!("read error: {e}"))),
+                    (None, 0) => break None,
+                    (None, got) => break Some((at, format!("truncated frame: {got} of 4 length bytes"))),
+                }
+            }
+            let len = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
+            if len as u64 > MAX_RECORD_BYTES {
+                flush(offset, &mut start);
+                break Some((at, format!("frame length {len} exceeds the 512 MiB limit: corrupt, or not a length-prefixed stream; the rest of the file is skipped")));
+            }
+            if offset > start && offset - start + 4 + len > sizes.chunk + sizes.frame_slack {
+                flush(offset, &mut start);
+            }
+            if rest.len() < 4 + len {
+                flush(offset, &mut start);
+                let message = error.map_or(format!("truncated frame: {} of {len} bytes", rest.len() - 4), |e| format!("read error: {e}"));
+                break Some((at, message));
+            }
+            offset += 4 + len;
+            if offset - start >= sizes.chunk {
+                flush(offset, &mut start);
+            }
+        };
+        (chunks, problem.into_iter().collect())
+    }
+
+    /// The rules lines are cut by, over the whole stream at once: a chunk ends with the first
+    /// line that reaches `chunk` bytes (the first chunk holds the first line whole). The
+    /// stream ends with `error` after `data` if given: the line in progress is lost.
+    fn lines_as_specified(data: &[u8], sizes: Sizes, error: Option<&str>) -> Cut {
+        let (mut chunks, mut start, mut line) = (Vec::new(), 0, 1);
+        let mut reach = memchr::memchr(b'\n', data).map_or(data.len(), |at| at + 1).max(sizes.chunk);
+        while start < data.len() {
+            let rest = &data[start..];
+            let end = memchr::memchr(b'\n', &rest[(reach - 1).min(rest.len())..]).map_or(rest.len(), |at| reach + at);
+            let end = if error.is_some() && end == rest.len() { memchr::memrchr(b'\n', rest).map_or(0, |at| at + 1) } else { end };
+            if end == 0 {
+                break;
+            }
+            chunks.push((line, rest[..end].to_vec()));
+            line += memchr::memchr_iter(b'\n', &rest[..end]).count() as u64;
+            start += end;
+            reach = sizes.chunk;
+        }
+        let problem = error.map(|e| {
+            let lost = if start < data.len() { format!("; line {line} is incomplete and not read") } else { String::new() };
+            (Position::Line(line), format!("read error: {e}{lost}"))
+        });
+        (chunks, problem.into_iter().collect())
+    }
+
+    fn frame(len: usize, fill: u8) -> Vec<u8> {
+        [(len as u32).to_be_bytes().to_vec(), vec![fill; len]].concat()
+    }
+
+    /// Every way one read can end inside the stream: in a prefix, in a body, between frames,
+    /// with chunks cut before and after a frame that does not fit.
+    #[test]
+    fn a_frame_cut_by_a_read_at_any_offset_is_read_whole() {
+        let data: Vec<u8> = [frame(5, 1), frame(0, 2), frame(30, 3), frame(7, 4), frame(12, 5), frame(3, 6)].concat();
+        for (chunk, frame_slack) in [(1, 0), (8, 2), (16, 4), (40, 0), (1000, 0)] {
+            let sizes = Sizes { chunk, frame_slack };
+            let expected = frames_as_specified(&data, sizes, None);
+            for split in 0..=data.len() {
+                for buffer in [1, 4, 1 << 20] {
+                    let source = Source { data: &data, sizes: vec![split.max(1), usize::MAX], reads: 0, fail_at: None };
+                    assert_eq!(cut_frames(source, buffer, sizes, true), expected, "chunk {chunk}, split at {split}");
+                }
+            }
+        }
+        // The rule's edge cases as the old chunker had them: a frame larger than a chunk is
+        // one chunk alone; one that would end past the slack starts the next chunk.
+        let cut = frames_as_specified(&data, Sizes { chunk: 16, frame_slack: 4 }, None);
+        let starts: Vec<u64> = cut.0.iter().map(|c| c.0).collect();
+        assert_eq!(starts, [0, 13, 47, 58, 74]);
+    }
+
+    #[test]
+    fn a_stream_cut_or_failing_inside_a_frame_is_reported_where_the_frame_starts() {
+        let data: Vec<u8> = [frame(5, 1), frame(30, 3), frame(7, 4)].concat();
+        let sizes = Sizes { chunk: 8, frame_slack: 0 };
+        for end in 0..data.len() {
+            let source = Source { data: &data[..end], sizes: vec![3, 100], reads: 0, fail_at: None };
+            assert_eq!(cut_frames(source, 1 << 20, sizes, true), frames_as_specified(&data[..end], sizes, None));
+            let source = Source { data: &data, sizes: vec![3, 100], reads: 0, fail_at: Some(end) };
+            let failed = cut_frames(source, 1 << 20, sizes, true);
+            assert_eq!(failed, frames_as_specified(&data[..end], sizes, Some("disk on fire")), "failing at {end}");
+        }
+        let cut = frames_as_specified(&data[..20], sizes, None);
+        assert_eq!(cut, (vec![(0, data[..9].to_vec())], vec![(Position::Offset(9), "truncated frame: 7 of 30 bytes".into())]));
+    }
+
+    proptest! {
+        /// Chunks of frames are the stream's bytes cut by the rules, whatever the reads give
+        /// and whatever a recycled buffer held; a length that lies is reported.
+        #[test]
+        fn frames_are_cut_by_the_rules_whatever_the_reads(
+            lens in prop::collection::vec(0usize..40, 0..30),
+            end in any::<prop::sample::Index>(),
+            reads in prop::collection::vec(1usize..50, 1..5),
+            (chunk, frame_slack, buffer) in (1usize..64, 0usize..8, 1usize..16),
+            lie in any::<bool>(),
+            fail in any::<bool>(),
+            dirty in any::<bool>(),
+        ) {
+            let mut data: Vec<u8> = lens.iter().enumerate().flat_map(|(n, &len)| frame(len, n as u8)).collect();
+            if lie {
+                data.extend_from_slice(&(600u32 << 20).to_be_bytes());
+            }
+            let end = end.index(data.len() + 1);
+            let sizes = Sizes { chunk, frame_slack };
+            let (data, fail_at) = if fail { (&data[..], Some(end)) } else { (&data[..end], None) };
+            let source = Source { data, sizes: reads, reads: 0, fail_at };
+            let expected = frames_as_specified(&data[..end], sizes, fail.then_some("disk on fire"));
+            prop_assert_eq!(cut_frames(source, buffer, sizes, dirty), expected);
+        }
+
+        /// Chunks of lines are the stream's bytes cut by the rules, whatever the reads give
+        /// and whatever a recycled buffer held; a failing read loses the line in progress only.
+        #[test]
+        fn lines_are_cut_by_the_rules_whatever_the_reads(
+            lens in prop::collection::vec(0usize..30, 1..40),
+            end in any::<prop::sample::Index>(),
+            reads in prop::collection::vec(1usize..50, 1..5),
+            (chunk, buffer) in (1usize..64, 1usize..16),
+            fail in any::<bool>(),
+            dirty in any::<bool>(),
+        ) {
+            let data: Vec<u8> = lens.iter().enumerate().flat_map(|(n, &len)| {
+                let mut line = vec![b'a' + (n % 26) as u8; len];
+                line.push(b'\n');
+                line
+            }).collect();
+            let end = end.index(data.len() + 1);
+            let sizes = Sizes { chunk, frame_slack: 0 };
+            let (source_data, fail_at) = if fail { (&data[..], Some(end)) } else { (&data[..end], None) };
+            let source = Source { data: source_data, sizes: reads, reads: 0, fail_at };
+            // The first line is read before the chunker runs: a failure in it is not the chunker's.
+            prop_assume!(!fail || data[..end].contains(&b'\n'));
+            let expected = lines_as_specified(&data[..end], sizes, fail.then_some("disk on fire"));
+            prop_assert_eq!(cut_lines(source, buffer, sizes, dirty), expected);
+        }
+    }
 
     #[test]
     fn a_frame_past_the_end_of_its_chunk_is_a_problem_not_a_panic() {
