@@ -178,7 +178,10 @@ fn json_lines(
             match block.fill_through(&mut reader, b'\n', MAX_RECORD_BYTES as usize) {
                 Err(e) => return Err(cut_short(&name, block.into_data(), first_line, &mut context, &e, sink)),
                 Ok(0) => eof = true,
-                Ok(_) if block.data().last() != Some(&b'\n') && (block.data().len() - before) as u64 >= MAX_RECORD_BYTES => {
+                Ok(_)
+                    if block.data().last() != Some(&b'\n')
+                        && (block.data().len() - before) as u64 >= MAX_RECORD_BYTES =>
+                {
                     return Err(Problem {
                         location: Location { file: name.clone(), at: Position::Line(first_line) },
                         message: "a line longer than 512 MiB; the rest of the file is skipped".into(),
@@ -220,12 +223,7 @@ fn cut_short(
 
 /// A chunk of complete lines (all that is left at the end of the stream), with the
 /// context its lines start from; `context` is then the next chunk's.
-fn lines_chunk(
-    name: &Arc<str>,
-    data: Vec<u8>,
-    first_line: &mut u64,
-    context: &mut decode::LineContext,
-) -> Chunk {
+fn lines_chunk(name: &Arc<str>, data: Vec<u8>, first_line: &mut u64, context: &mut decode::LineContext) -> Chunk {
     let lines = memchr::memchr_iter(b'\n', &data).count() as u64;
     let layout = Layout::JsonLines { first_line: *first_line };
     *first_line += lines;
@@ -253,7 +251,13 @@ pub(crate) fn frames(
     let send = |block: &mut Block, at: usize, chunk_start: &mut u64, sink: &mut dyn Sink| {
         if at > 0 {
             let layout = Layout::Frames { first_offset: *chunk_start, hint };
-            block.send(at, sink, |data| Chunk { file: name.clone(), data, layout, route: None, context: Default::default() });
+            block.send(at, sink, |data| Chunk {
+                file: name.clone(),
+                data,
+                layout,
+                route: None,
+                context: Default::default(),
+            });
             *chunk_start += at as u64;
         }
     };
@@ -387,7 +391,9 @@ mod tests {
 
     fn cut_frames(source: Source<'_>, buffer: usize, sizes: Sizes, dirty: bool) -> Cut {
         let mut sink = Collect { dirty, ..Default::default() };
-        if let Err(p) = frames("t.pb".into(), Box::new(BufReader::with_capacity(buffer, source)), None, &mut sink, sizes) {
+        if let Err(p) =
+            frames("t.pb".into(), Box::new(BufReader::with_capacity(buffer, source)), None, &mut sink, sizes)
+        {
             sink.problem(p);
         }
         sink.cut
@@ -436,7 +442,9 @@ mod tests {
             }
             if rest.len() < 4 + len {
                 flush(offset, &mut start);
-                let message = error.map_or(format!("truncated frame: {} of {len} bytes", rest.len() - 4), |e| format!("read error: {e}"));
+                let message = error.map_or(format!("truncated frame: {} of {len} bytes", rest.len() - 4), |e| {
+                    format!("read error: {e}")
+                });
                 break Some((at, message));
             }
             offset += 4 + len;
@@ -456,7 +464,11 @@ mod tests {
         while start < data.len() {
             let rest = &data[start..];
             let end = memchr::memchr(b'\n', &rest[(reach - 1).min(rest.len())..]).map_or(rest.len(), |at| reach + at);
-            let end = if error.is_some() && end == rest.len() { memchr::memrchr(b'\n', rest).map_or(0, |at| at + 1) } else { end };
+            let end = if error.is_some() && end == rest.len() {
+                memchr::memrchr(b'\n', rest).map_or(0, |at| at + 1)
+            } else {
+                end
+            };
             if end == 0 {
                 break;
             }
@@ -466,7 +478,8 @@ mod tests {
             reach = sizes.chunk;
         }
         let problem = error.map(|e| {
-            let lost = if start < data.len() { format!("; line {line} is incomplete and not read") } else { String::new() };
+            let lost =
+                if start < data.len() { format!("; line {line} is incomplete and not read") } else { String::new() };
             (Position::Line(line), format!("read error: {e}{lost}"))
         });
         (chunks, problem.into_iter().collect())
@@ -510,7 +523,10 @@ mod tests {
             assert_eq!(failed, frames_as_specified(&data[..end], sizes, Some("disk on fire")), "failing at {end}");
         }
         let cut = frames_as_specified(&data[..20], sizes, None);
-        assert_eq!(cut, (vec![(0, data[..9].to_vec())], vec![(Position::Offset(9), "truncated frame: 7 of 30 bytes".into())]));
+        assert_eq!(
+            cut,
+            (vec![(0, data[..9].to_vec())], vec![(Position::Offset(9), "truncated frame: 7 of 30 bytes".into())])
+        );
     }
 
     proptest! {
