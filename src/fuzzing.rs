@@ -16,6 +16,8 @@ use std::sync::{Arc, OnceLock};
 struct Collect {
     chunks: Vec<Chunk>,
     problems: Vec<Problem>,
+    /// Hands out spare buffers full of bytes (newlines among them) that must never be read.
+    dirty_spares: bool,
 }
 
 impl input::Sink for Collect {
@@ -24,6 +26,9 @@ impl input::Sink for Collect {
     }
     fn problem(&mut self, problem: Problem) {
         self.problems.push(problem);
+    }
+    fn spare(&mut self) -> Option<Vec<u8>> {
+        self.dirty_spares.then(|| (0..=255).cycle().take(300).collect())
     }
 }
 
@@ -51,21 +56,41 @@ pub fn protobuf_request(data: &[u8]) {
 }
 
 /// The chunker: the first byte picks the layout (JSON, file-exporter frames, one protobuf
-/// body, or sniffed from the content with decompression, as for a file); every record
-/// of every chunk is then enumerated.
+/// body, or sniffed from the content with decompression, as for a file) and, for JSON lines
+/// and frames, chunks of a few bytes filled by short reads into recycled buffers left dirty,
+/// so records are cut across reads and chunks at every offset. Every record of every chunk
+/// is then enumerated; chunks of lines or frames must be the input's bytes, in order.
 pub fn chunker(data: &[u8]) {
     let Some((&pick, data)) = data.split_first() else { return };
     let name: Arc<str> = "fuzz".into();
-    let reader = Box::new(BufReader::with_capacity(64, data));
-    let mut sink = Collect::default();
+    let sizes = input::Sizes { chunk: 1 + usize::from(pick >> 2), frame_slack: usize::from(pick >> 5) };
+    let reader = Box::new(BufReader::with_capacity(1 + usize::from(pick >> 3 & 7), Trickle(data)));
+    let mut sink = Collect { dirty_spares: true, ..Collect::default() };
     let _ = match pick % 4 {
-        0 => chunk::json(name, reader, &mut sink, &mut Default::default()).map(drop),
-        1 => chunk::frames(name, reader, None, &mut sink),
+        0 => chunk::json(name, reader, &mut sink, &mut Default::default(), sizes).map(drop),
+        1 => chunk::frames(name, reader, None, &mut sink, sizes),
         2 => chunk::body(name, reader, Some(Signal::Traces), &mut sink),
         _ => input::read_one(name, &mut { data }, &mut sink, &mut Default::default()).map(drop),
     };
+    let cut = |c: &Chunk| matches!(c.layout, input::Layout::JsonLines { .. } | input::Layout::Frames { .. });
+    if sink.chunks.iter().all(cut) {
+        let read: Vec<u8> = sink.chunks.iter().flat_map(|c| c.data.iter().copied()).collect();
+        assert!(data.starts_with(&read), "the chunks are not the input's bytes");
+    }
     for chunk in &sink.chunks {
         chunk.for_each_unit(|unit| drop(unit));
+    }
+}
+
+/// A reader that gives at most 7 bytes a read.
+struct Trickle<'a>(&'a [u8]);
+
+impl std::io::Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.0.len()).min(7);
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
     }
 }
 

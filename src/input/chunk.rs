@@ -1,7 +1,8 @@
 //! Cutting a stream into chunks of whole records, and records back out of a chunk.
 
+use super::block::{Block, Sizes};
 use super::values::{self, First, TextLines};
-use super::{read_error, sniff, Outcome, Sink, CHUNK_BYTES, MAX_RECORD_BYTES};
+use super::{read_error, sniff, Outcome, Sink, MAX_RECORD_BYTES};
 use crate::decode;
 use crate::model::Problem;
 use crate::model::Route;
@@ -127,6 +128,7 @@ pub(crate) fn json(
     mut reader: Box<dyn BufRead + '_>,
     sink: &mut dyn Sink,
     text: &mut TextLines,
+    sizes: Sizes,
 ) -> Result<Outcome, Problem> {
     let whole = || Location { file: name.clone(), at: Position::Whole };
     let mut first = Vec::new();
@@ -135,7 +137,7 @@ pub(crate) fn json(
         .read_until(b'\n', &mut first)
         .map_err(|e| Problem { location: whole(), message: read_error(&e) })?;
     match decode::is_telemetry(&first) {
-        Some(true) => return json_lines(name, first, reader, sink).map(|_| Outcome::Read),
+        Some(true) => return json_lines(name, first, reader, sink, sizes).map(|_| Outcome::Read),
         Some(false) => return Ok(Outcome::NotOtlp),
         None => {}
     }
@@ -155,34 +157,31 @@ fn json_lines(
     first: Vec<u8>,
     mut reader: Box<dyn BufRead + '_>,
     sink: &mut dyn Sink,
+    sizes: Sizes,
 ) -> Result<(), Problem> {
     let mut context = decode::LineContext::for_file(&first);
-    let mut data = first;
+    let mut block = Block::new(sink.spare(), &first, sizes);
     let mut first_line = 1u64;
     let mut eof = false;
     while !eof {
-        // Room for the chunk and the end of its last line from the start: growing a Vec
-        // to 4 MiB copies it over and over, and past its capacity once more.
-        data.reserve((CHUNK_BYTES + LINE_SLACK).saturating_sub(data.len()));
-        // Fill to about CHUNK_BYTES, then to the end of the line in progress.
-        while data.len() < CHUNK_BYTES {
-            let before = data.len();
-            let wanted = (CHUNK_BYTES - before) as u64;
-            if let Err(e) = (&mut reader).take(wanted).read_to_end(&mut data) {
-                return Err(cut_short(&name, data, first_line, &mut context, &e, sink));
-            }
-            if data.len() == before {
-                eof = true;
-                break;
-            }
-        }
-        if !eof && data.last() != Some(&b'\n') {
-            let before = data.len();
-            let res = (&mut reader).take(MAX_RECORD_BYTES).read_until(b'\n', &mut data);
-            match res {
-                Err(e) => return Err(cut_short(&name, data, first_line, &mut context, &e, sink)),
+        // Fill to about a chunk, then to the end of the line in progress.
+        while block.data().len() < sizes.chunk {
+            match block.fill(&mut reader, sizes.chunk) {
                 Ok(0) => eof = true,
-                Ok(_) if data.last() != Some(&b'\n') && (data.len() - before) as u64 >= MAX_RECORD_BYTES => {
+                Ok(_) => continue,
+                Err(e) => return Err(cut_short(&name, block.into_data(), first_line, &mut context, &e, sink)),
+            }
+            break;
+        }
+        if !eof && block.data().last() != Some(&b'\n') {
+            let before = block.data().len();
+            match block.fill_through(&mut reader, b'\n', MAX_RECORD_BYTES as usize) {
+                Err(e) => return Err(cut_short(&name, block.into_data(), first_line, &mut context, &e, sink)),
+                Ok(0) => eof = true,
+                Ok(_)
+                    if block.data().last() != Some(&b'\n')
+                        && (block.data().len() - before) as u64 >= MAX_RECORD_BYTES =>
+                {
                     return Err(Problem {
                         location: Location { file: name.clone(), at: Position::Line(first_line) },
                         message: "a line longer than 512 MiB; the rest of the file is skipped".into(),
@@ -191,13 +190,13 @@ fn json_lines(
                 Ok(_) => {}
             }
         }
-        flush_lines(&name, &mut data, &mut first_line, &mut context, sink);
+        let lines = block.data().len();
+        if lines > 0 {
+            block.send(lines, sink, |data| lines_chunk(&name, data, &mut first_line, &mut context));
+        }
     }
     Ok(())
 }
-
-/// Room kept in a chunk's buffer beyond [`CHUNK_BYTES`] for its last record.
-const LINE_SLACK: usize = 1 << 20;
 
 /// A stream that failed (a cut or corrupt compressed file): the complete lines read so far
 /// are sent; the line in progress is part of the one problem, not a second one.
@@ -209,10 +208,12 @@ fn cut_short(
     e: &std::io::Error,
     sink: &mut dyn Sink,
 ) -> Problem {
-    let complete = data.iter().rposition(|&b| b == b'\n').map_or(0, |at| at + 1);
+    let complete = memchr::memrchr(b'\n', &data).map_or(0, |at| at + 1);
     let partial = complete < data.len();
     data.truncate(complete);
-    flush_lines(name, &mut data, &mut first_line, context, sink);
+    if !data.is_empty() {
+        sink.chunk(lines_chunk(name, data, &mut first_line, context));
+    }
     let lost = if partial { format!("; line {first_line} is incomplete and not read") } else { String::new() };
     Problem {
         location: Location { file: name.clone(), at: Position::Line(first_line) },
@@ -220,119 +221,98 @@ fn cut_short(
     }
 }
 
-/// Sends the complete lines of `data` as a chunk (all of it at the end of the stream),
-/// with the context its lines start from; `context` is then the next chunk's.
-fn flush_lines(
-    name: &Arc<str>,
-    data: &mut Vec<u8>,
-    first_line: &mut u64,
-    context: &mut decode::LineContext,
-    sink: &mut dyn Sink,
-) {
-    if data.is_empty() {
-        return;
-    }
-    let chunk = std::mem::take(data);
-    let lines = memchr::memchr_iter(b'\n', &chunk).count() as u64;
+/// A chunk of complete lines (all that is left at the end of the stream), with the
+/// context its lines start from; `context` is then the next chunk's.
+fn lines_chunk(name: &Arc<str>, data: Vec<u8>, first_line: &mut u64, context: &mut decode::LineContext) -> Chunk {
+    let lines = memchr::memchr_iter(b'\n', &data).count() as u64;
     let layout = Layout::JsonLines { first_line: *first_line };
     *first_line += lines;
     let starts_from = context.clone();
-    context.advance_lines(&chunk);
-    sink.chunk(Chunk { file: name.clone(), data: chunk, layout, route: None, context: starts_from });
+    context.advance_lines(&data);
+    Chunk { file: name.clone(), data, layout, route: None, context: starts_from }
 }
 
 /// The Collector file exporter's `format: proto` stream: a 4-byte big-endian length, then
 /// the message, repeated. A bad length cannot be resynchronised: the rest is reported.
+/// Read in blocks; a chunk is cut after the first frame that reaches `sizes.chunk` bytes,
+/// or before a frame that would end more than `sizes.frame_slack` past that.
 pub(crate) fn frames(
     name: Arc<str>,
     mut reader: Box<dyn BufRead + '_>,
     hint: Option<Signal>,
     sink: &mut dyn Sink,
+    sizes: Sizes,
 ) -> Result<(), Problem> {
-    let mut data = Vec::with_capacity(CHUNK_BYTES + 4096);
-    let mut chunk_start = 0u64;
-    let mut offset = 0u64;
-    let send = |data: &mut Vec<u8>, start: u64, sink: &mut dyn Sink| {
-        if !data.is_empty() {
-            let data = std::mem::replace(data, Vec::with_capacity(CHUNK_BYTES + 4096));
-            sink.chunk(Chunk {
+    let mut block = Block::new(sink.spare(), &[], sizes);
+    // The stream offset of the block's first byte, and the end of its whole frames.
+    let (mut chunk_start, mut whole) = (0u64, 0usize);
+    // How the stream ended, once it has: at its end, or with an error.
+    let mut ended: Option<Option<std::io::Error>> = None;
+    let send = |block: &mut Block, at: usize, chunk_start: &mut u64, sink: &mut dyn Sink| {
+        if at > 0 {
+            let layout = Layout::Frames { first_offset: *chunk_start, hint };
+            block.send(at, sink, |data| Chunk {
                 file: name.clone(),
                 data,
-                layout: Layout::Frames { first_offset: start, hint },
+                layout,
                 route: None,
                 context: Default::default(),
             });
+            *chunk_start += at as u64;
         }
     };
     loop {
-        let at = Location { file: name.clone(), at: Position::Offset(offset) };
-        let mut prefix = [0u8; 4];
-        let got =
-            read_full(&mut reader, &mut prefix).map_err(|e| Problem { location: at.clone(), message: read_error(&e) });
-        let got = match got {
-            Ok(n) => n,
-            Err(p) => {
-                send(&mut data, chunk_start, sink);
-                return Err(p);
+        let offset = chunk_start + whole as u64;
+        let rest = &block.data()[whole..];
+        let frame = match rest.get(..4) {
+            None => None,
+            Some(prefix) => {
+                let len = u32::from_be_bytes([prefix[0], prefix[1], prefix[2], prefix[3]]) as u64;
+                if len > MAX_RECORD_BYTES {
+                    send(&mut block, whole, &mut chunk_start, sink);
+                    return Err(Problem {
+                        location: Location { file: name.clone(), at: Position::Offset(offset) },
+                        message: format!("frame length {len} exceeds the 512 MiB limit: corrupt, or not a length-prefixed stream; the rest of the file is skipped"),
+                    });
+                }
+                Some(4 + len as usize)
             }
         };
-        if got == 0 {
-            break;
-        }
-        if got < 4 {
-            send(&mut data, chunk_start, sink);
-            return Err(Problem { location: at, message: format!("truncated frame: {got} of 4 length bytes") });
-        }
-        let len = u32::from_be_bytes(prefix) as u64;
-        if len > MAX_RECORD_BYTES {
-            send(&mut data, chunk_start, sink);
-            return Err(Problem {
-                location: at,
-                message: format!("frame length {len} exceeds the 512 MiB limit: corrupt, or not a length-prefixed stream; the rest of the file is skipped"),
-            });
-        }
-        // A frame that would not fit goes to the next chunk: growing the buffer would copy it.
-        if data.len() + 4 + len as usize > data.capacity() {
-            send(&mut data, chunk_start, sink);
-            chunk_start = offset;
-        }
-        let start = data.len();
-        data.extend_from_slice(&prefix);
-        let body_got = (&mut reader).take(len).read_to_end(&mut data);
-        match body_got {
-            Ok(n) if n as u64 == len => {}
-            Ok(n) => {
-                data.truncate(start);
-                send(&mut data, chunk_start, sink);
-                return Err(Problem { location: at, message: format!("truncated frame: {n} of {len} bytes") });
+        if let Some(size) = frame {
+            if whole > 0 && whole + size > sizes.chunk + sizes.frame_slack {
+                send(&mut block, whole, &mut chunk_start, sink);
+                whole = 0;
+                continue;
             }
-            Err(e) => {
-                data.truncate(start);
-                send(&mut data, chunk_start, sink);
-                return Err(Problem { location: at, message: read_error(&e) });
+            if rest.len() >= size {
+                whole += size;
+                if whole >= sizes.chunk {
+                    send(&mut block, whole, &mut chunk_start, sink);
+                    whole = 0;
+                }
+                continue;
             }
         }
-        offset += 4 + len;
-        if data.len() >= CHUNK_BYTES {
-            send(&mut data, chunk_start, sink);
-            chunk_start = offset;
-        }
+        let Some(end) = ended.take() else {
+            // Up to where a chunk is cut at the latest, or the end of a frame larger than that.
+            let end = (sizes.chunk + sizes.frame_slack).max(whole + frame.unwrap_or(4));
+            match block.fill(&mut reader, end) {
+                Ok(0) => ended = Some(None),
+                Ok(_) => {}
+                Err(e) => ended = Some(Some(e)),
+            }
+            continue;
+        };
+        let got = rest.len();
+        send(&mut block, whole, &mut chunk_start, sink);
+        let message = match (end, frame) {
+            (Some(e), _) => read_error(&e),
+            (None, None) if got == 0 => return Ok(()),
+            (None, None) => format!("truncated frame: {got} of 4 length bytes"),
+            (None, Some(size)) => format!("truncated frame: {} of {} bytes", got - 4, size - 4),
+        };
+        return Err(Problem { location: Location { file: name.clone(), at: Position::Offset(offset) }, message });
     }
-    send(&mut data, chunk_start, sink);
-    Ok(())
-}
-
-fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut got = 0;
-    while got < buf.len() {
-        match reader.read(&mut buf[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(got)
 }
 
 /// A single protobuf request body (as an OTLP/HTTP client sends it).
@@ -354,6 +334,252 @@ pub(crate) fn body(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+    use std::io::BufReader;
+
+    /// What the chunker handed out: each chunk's place and bytes, then the problems.
+    type Cut = (Vec<(u64, Vec<u8>)>, Vec<(Position, String)>);
+
+    /// Keeps what the chunker hands out; hands out spare buffers full of newlines and
+    /// frame-like bytes when `dirty`, which must never show in a chunk.
+    #[derive(Default)]
+    struct Collect {
+        dirty: bool,
+        cut: Cut,
+    }
+
+    impl Sink for Collect {
+        fn chunk(&mut self, chunk: Chunk) {
+            let at = match chunk.layout {
+                Layout::JsonLines { first_line } => first_line,
+                Layout::Frames { first_offset, .. } => first_offset,
+                _ => unreachable!("lines and frames only"),
+            };
+            self.cut.0.push((at, chunk.data));
+        }
+        fn problem(&mut self, problem: Problem) {
+            self.cut.1.push((problem.location.at, problem.message));
+        }
+        fn spare(&mut self) -> Option<Vec<u8>> {
+            self.dirty.then(|| b"\n\0\0\0\x02{}".iter().copied().cycle().take(2000).collect())
+        }
+    }
+
+    /// A source that gives at most the next of `sizes` bytes a read (cycling), and fails
+    /// after `fail_at` bytes if given.
+    struct Source<'a> {
+        data: &'a [u8],
+        sizes: Vec<usize>,
+        reads: usize,
+        fail_at: Option<usize>,
+    }
+
+    impl Read for Source<'_> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let size = self.sizes[self.reads % self.sizes.len()];
+            self.reads += 1;
+            if self.fail_at == Some(0) {
+                return Err(std::io::Error::other("disk on fire"));
+            }
+            let n = buf.len().min(size).min(self.data.len()).min(self.fail_at.unwrap_or(usize::MAX));
+            buf[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            self.fail_at = self.fail_at.map(|at| at - n);
+            Ok(n)
+        }
+    }
+
+    fn cut_frames(source: Source<'_>, buffer: usize, sizes: Sizes, dirty: bool) -> Cut {
+        let mut sink = Collect { dirty, ..Default::default() };
+        if let Err(p) =
+            frames("t.pb".into(), Box::new(BufReader::with_capacity(buffer, source)), None, &mut sink, sizes)
+        {
+            sink.problem(p);
+        }
+        sink.cut
+    }
+
+    fn cut_lines(source: Source<'_>, buffer: usize, sizes: Sizes, dirty: bool) -> Cut {
+        let mut sink = Collect { dirty, ..Default::default() };
+        let mut reader: Box<dyn BufRead> = Box::new(BufReader::with_capacity(buffer, source));
+        let mut first = Vec::new();
+        reader.read_until(b'\n', &mut first).unwrap();
+        if let Err(p) = json_lines("t.jsonl".into(), first, reader, &mut sink, sizes) {
+            sink.problem(p);
+        }
+        sink.cut
+    }
+
+    /// The rules frames are cut by, over the whole stream at once: after the first frame
+    /// that reaches `chunk` bytes, before one that would end past `chunk + frame_slack`.
+    /// The stream ends with `error` after `data` if given.
+    fn frames_as_specified(data: &[u8], sizes: Sizes, error: Option<&str>) -> Cut {
+        let (mut chunks, mut start, mut offset) = (Vec::new(), 0, 0);
+        let mut flush = |to: usize, start: &mut usize| {
+            if to > *start {
+                chunks.push((*start as u64, data[*start..to].to_vec()));
+            }
+            *start = to;
+        };
+        let problem = loop {
+            let rest = &data[offset..];
+            let at = Position::Offset(offset as u64);
+            if rest.len() < 4 {
+                flush(offset, &mut start);
+                match (error, rest.len()) {
+                    (Some(e), _) => break Some((at, format!("read error: {e}"))),
+                    (None, 0) => break None,
+                    (None, got) => break Some((at, format!("truncated frame: {got} of 4 length bytes"))),
+                }
+            }
+            let len = u32::from_be_bytes(rest[..4].try_into().unwrap()) as usize;
+            if len as u64 > MAX_RECORD_BYTES {
+                flush(offset, &mut start);
+                break Some((at, format!("frame length {len} exceeds the 512 MiB limit: corrupt, or not a length-prefixed stream; the rest of the file is skipped")));
+            }
+            if offset > start && offset - start + 4 + len > sizes.chunk + sizes.frame_slack {
+                flush(offset, &mut start);
+            }
+            if rest.len() < 4 + len {
+                flush(offset, &mut start);
+                let message = error.map_or(format!("truncated frame: {} of {len} bytes", rest.len() - 4), |e| {
+                    format!("read error: {e}")
+                });
+                break Some((at, message));
+            }
+            offset += 4 + len;
+            if offset - start >= sizes.chunk {
+                flush(offset, &mut start);
+            }
+        };
+        (chunks, problem.into_iter().collect())
+    }
+
+    /// The rules lines are cut by, over the whole stream at once: a chunk ends with the first
+    /// line that reaches `chunk` bytes (the first chunk holds the first line whole). The
+    /// stream ends with `error` after `data` if given: the line in progress is lost.
+    fn lines_as_specified(data: &[u8], sizes: Sizes, error: Option<&str>) -> Cut {
+        let (mut chunks, mut start, mut line) = (Vec::new(), 0, 1);
+        let mut reach = memchr::memchr(b'\n', data).map_or(data.len(), |at| at + 1).max(sizes.chunk);
+        while start < data.len() {
+            let rest = &data[start..];
+            let end = memchr::memchr(b'\n', &rest[(reach - 1).min(rest.len())..]).map_or(rest.len(), |at| reach + at);
+            let end = if error.is_some() && end == rest.len() {
+                memchr::memrchr(b'\n', rest).map_or(0, |at| at + 1)
+            } else {
+                end
+            };
+            if end == 0 {
+                break;
+            }
+            chunks.push((line, rest[..end].to_vec()));
+            line += memchr::memchr_iter(b'\n', &rest[..end]).count() as u64;
+            start += end;
+            reach = sizes.chunk;
+        }
+        let problem = error.map(|e| {
+            let lost =
+                if start < data.len() { format!("; line {line} is incomplete and not read") } else { String::new() };
+            (Position::Line(line), format!("read error: {e}{lost}"))
+        });
+        (chunks, problem.into_iter().collect())
+    }
+
+    fn frame(len: usize, fill: u8) -> Vec<u8> {
+        [(len as u32).to_be_bytes().to_vec(), vec![fill; len]].concat()
+    }
+
+    /// Every way one read can end inside the stream: in a prefix, in a body, between frames,
+    /// with chunks cut before and after a frame that does not fit.
+    #[test]
+    fn a_frame_cut_by_a_read_at_any_offset_is_read_whole() {
+        let data: Vec<u8> = [frame(5, 1), frame(0, 2), frame(30, 3), frame(7, 4), frame(12, 5), frame(3, 6)].concat();
+        for (chunk, frame_slack) in [(1, 0), (8, 2), (16, 4), (40, 0), (1000, 0)] {
+            let sizes = Sizes { chunk, frame_slack };
+            let expected = frames_as_specified(&data, sizes, None);
+            for split in 0..=data.len() {
+                for buffer in [1, 4, 1 << 20] {
+                    let source = Source { data: &data, sizes: vec![split.max(1), usize::MAX], reads: 0, fail_at: None };
+                    assert_eq!(cut_frames(source, buffer, sizes, true), expected, "chunk {chunk}, split at {split}");
+                }
+            }
+        }
+        // The rule's edge cases as the old chunker had them: a frame larger than a chunk is
+        // one chunk alone; one that would end past the slack starts the next chunk.
+        let cut = frames_as_specified(&data, Sizes { chunk: 16, frame_slack: 4 }, None);
+        let starts: Vec<u64> = cut.0.iter().map(|c| c.0).collect();
+        assert_eq!(starts, [0, 13, 47, 58, 74]);
+    }
+
+    #[test]
+    fn a_stream_cut_or_failing_inside_a_frame_is_reported_where_the_frame_starts() {
+        let data: Vec<u8> = [frame(5, 1), frame(30, 3), frame(7, 4)].concat();
+        let sizes = Sizes { chunk: 8, frame_slack: 0 };
+        for end in 0..data.len() {
+            let source = Source { data: &data[..end], sizes: vec![3, 100], reads: 0, fail_at: None };
+            assert_eq!(cut_frames(source, 1 << 20, sizes, true), frames_as_specified(&data[..end], sizes, None));
+            let source = Source { data: &data, sizes: vec![3, 100], reads: 0, fail_at: Some(end) };
+            let failed = cut_frames(source, 1 << 20, sizes, true);
+            assert_eq!(failed, frames_as_specified(&data[..end], sizes, Some("disk on fire")), "failing at {end}");
+        }
+        let cut = frames_as_specified(&data[..20], sizes, None);
+        assert_eq!(
+            cut,
+            (vec![(0, data[..9].to_vec())], vec![(Position::Offset(9), "truncated frame: 7 of 30 bytes".into())])
+        );
+    }
+
+    proptest! {
+        /// Chunks of frames are the stream's bytes cut by the rules, whatever the reads give
+        /// and whatever a recycled buffer held; a length that lies is reported.
+        #[test]
+        fn frames_are_cut_by_the_rules_whatever_the_reads(
+            lens in prop::collection::vec(0usize..40, 0..30),
+            end in any::<prop::sample::Index>(),
+            reads in prop::collection::vec(1usize..50, 1..5),
+            (chunk, frame_slack, buffer) in (1usize..64, 0usize..8, 1usize..16),
+            lie in any::<bool>(),
+            fail in any::<bool>(),
+            dirty in any::<bool>(),
+        ) {
+            let mut data: Vec<u8> = lens.iter().enumerate().flat_map(|(n, &len)| frame(len, n as u8)).collect();
+            if lie {
+                data.extend_from_slice(&(600u32 << 20).to_be_bytes());
+            }
+            let end = end.index(data.len() + 1);
+            let sizes = Sizes { chunk, frame_slack };
+            let (data, fail_at) = if fail { (&data[..], Some(end)) } else { (&data[..end], None) };
+            let source = Source { data, sizes: reads, reads: 0, fail_at };
+            let expected = frames_as_specified(&data[..end], sizes, fail.then_some("disk on fire"));
+            prop_assert_eq!(cut_frames(source, buffer, sizes, dirty), expected);
+        }
+
+        /// Chunks of lines are the stream's bytes cut by the rules, whatever the reads give
+        /// and whatever a recycled buffer held; a failing read loses the line in progress only.
+        #[test]
+        fn lines_are_cut_by_the_rules_whatever_the_reads(
+            lens in prop::collection::vec(0usize..30, 1..40),
+            end in any::<prop::sample::Index>(),
+            reads in prop::collection::vec(1usize..50, 1..5),
+            (chunk, buffer) in (1usize..64, 1usize..16),
+            fail in any::<bool>(),
+            dirty in any::<bool>(),
+        ) {
+            let data: Vec<u8> = lens.iter().enumerate().flat_map(|(n, &len)| {
+                let mut line = vec![b'a' + (n % 26) as u8; len];
+                line.push(b'\n');
+                line
+            }).collect();
+            let end = end.index(data.len() + 1);
+            let sizes = Sizes { chunk, frame_slack: 0 };
+            let (source_data, fail_at) = if fail { (&data[..], Some(end)) } else { (&data[..end], None) };
+            let source = Source { data: source_data, sizes: reads, reads: 0, fail_at };
+            // The first line is read before the chunker runs: a failure in it is not the chunker's.
+            prop_assume!(!fail || data[..end].contains(&b'\n'));
+            let expected = lines_as_specified(&data[..end], sizes, fail.then_some("disk on fire"));
+            prop_assert_eq!(cut_lines(source, buffer, sizes, dirty), expected);
+        }
+    }
 
     #[test]
     fn a_frame_past_the_end_of_its_chunk_is_a_problem_not_a_panic() {

@@ -7,14 +7,17 @@
 //! Several files are read at once, so decompression is spread over cores too.
 //! Anything it cannot read becomes a [`Problem`] naming the file and line or offset.
 
+mod block;
 pub(crate) mod chunk;
 mod sniff;
 mod values;
 
+pub use block::Spares;
 pub use chunk::{Chunk, Layout, Unit, UnitPayload};
 pub use values::TextLines;
 
 use crate::model::{Location, Position, Problem};
+pub(crate) use block::Sizes;
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
@@ -45,6 +48,10 @@ pub struct InputStats {
 pub trait Sink {
     fn chunk(&mut self, chunk: Chunk);
     fn problem(&mut self, problem: Problem);
+    /// The buffer of a chunk already done with, to read the next chunk into (see [`Spares`]).
+    fn spare(&mut self) -> Option<Vec<u8>> {
+        None
+    }
 }
 
 /// Total size of the regular files the sources name (for a progress bar); stdin counts 0.
@@ -190,6 +197,10 @@ impl<S: Sink> Sink for Routed<'_, S> {
     fn problem(&mut self, problem: Problem) {
         self.inner.problem(problem);
     }
+
+    fn spare(&mut self) -> Option<Vec<u8>> {
+        self.inner.spare()
+    }
 }
 
 fn whole(name: &Arc<str>) -> Location {
@@ -289,8 +300,8 @@ pub(crate) fn read_one(
                 .into(),
         }),
         sniff::Detected::NotOtlp => Ok(Outcome::NotOtlp),
-        sniff::Detected::Json => chunk::json(name, reader, sink, text),
-        sniff::Detected::Frames => chunk::frames(name, reader, hint, sink).map(|_| Outcome::Read),
+        sniff::Detected::Json => chunk::json(name, reader, sink, text, Sizes::FILES),
+        sniff::Detected::Frames => chunk::frames(name, reader, hint, sink, Sizes::FILES).map(|_| Outcome::Read),
         sniff::Detected::Body => chunk::body(name, reader, hint, sink).map(|_| Outcome::Read),
     }
 }

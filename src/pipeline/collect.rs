@@ -32,6 +32,8 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize, mu
     let store = Mutex::new(store);
     let workers = if threads == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { threads };
     let (tx, rx) = crossbeam_channel::bounded::<(Seq, Chunk)>(workers * 2);
+    // As many as can be in flight: queued, being worked on, being filled.
+    let spares = input::Spares::new(workers * 5);
     let problems = Mutex::new(UnorderedProblems::default());
     let consumed = AtomicU64::new(0);
     let progress = progress_bar(sources);
@@ -39,12 +41,13 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize, mu
     let stats = std::thread::scope(|scope| {
         for _ in 0..workers {
             let rx = rx.clone();
-            let (problems, store) = (&problems, &store);
+            let (problems, store, spares) = (&problems, &store, &spares);
             scope.spawn(move || {
                 for (seq, chunk) in rx {
                     let mut out = Extracted::default();
                     let mut found = Vec::new();
                     process(&chunk, config, &mut out, &mut found);
+                    spares.give(chunk.data);
                     if !found.is_empty() {
                         let mut problems = problems.lock().expect("problem list");
                         found.into_iter().zip(0..).for_each(|(p, n)| problems.add((seq, 0, n), p));
@@ -63,6 +66,7 @@ pub fn collect(sources: &[PathBuf], config: &extract::Config, threads: usize, mu
             problems: &problems,
             progress: &progress,
             consumed: &consumed,
+            spares: &spares,
         };
         let stats = input::read(sources, workers, sink_for, &consumed);
         drop(tx);
@@ -110,6 +114,7 @@ struct ChannelSink<'a> {
     problems: &'a Mutex<UnorderedProblems<(Seq, u8, u64)>>,
     progress: &'a ProgressBar,
     consumed: &'a AtomicU64,
+    spares: &'a input::Spares,
 }
 
 impl input::Sink for ChannelSink<'_> {
@@ -125,6 +130,10 @@ impl input::Sink for ChannelSink<'_> {
         let mut problems = self.problems.lock().expect("problem list");
         let n = problems.count();
         problems.add(((self.file, self.chunks), 1, n), problem);
+    }
+
+    fn spare(&mut self) -> Option<Vec<u8>> {
+        self.spares.take()
     }
 }
 
