@@ -7,6 +7,7 @@
 //! when asked for.
 
 mod agent;
+mod json_scan;
 mod proto;
 mod rollout;
 mod sdk;
@@ -51,6 +52,9 @@ pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
     }
     let text = std::str::from_utf8(text)
         .map_err(|e| DecodeError::at(e.valid_up_to() as u64, format!("invalid UTF-8: {e}")))?;
+    if let Some(request) = json_scan::request(text) {
+        return Ok(Some(request));
+    }
     let top: Top =
         serde_json::from_str(text).map_err(|e| DecodeError { offset: None, message: format!("JSON: {e}") })?;
     Ok(match (top.resource_spans, top.resource_metrics, top.resource_logs) {

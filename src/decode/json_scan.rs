@@ -1,0 +1,563 @@
+//! A hand-written reader for the common shapes of OTLP/JSON traces and logs (what the
+//! Collector's file exporter writes), straight from the bytes into the views.
+//!
+//! It is a fast path, not a second definition of the format: it answers `None` whenever
+//! it is not certain to produce exactly what serde would (an alias, a duplicate field, a
+//! `null`, an escaped key or name, an odd number, anything invalid), and `json` then runs
+//! serde, which gives the same views or the error message. Most of a dump's bytes are
+//! values nobody reads (span events holding prompts as escaped JSON): those are skipped
+//! with `memchr` and a control-character check the compiler vectorises, and validated as
+//! serde validates what it ignores (strings, escapes, numbers, literals, nesting).
+
+use super::view::{
+    enum_by_name, parse_hex_id, AttrValue, KeyValue, LogRecord, Request, Resource, ResourceLogs, ResourceSpans,
+    Scope, ScopeLogs, ScopeSpans, Span,
+};
+use std::borrow::Cow;
+
+/// The request in `text`, or `None` where serde must decide.
+pub fn request(text: &str) -> Option<Request<'_>> {
+    Scanner { text, bytes: text.as_bytes(), at: 0 }.request()
+}
+
+/// Nesting this reader follows inside a skipped value; deeper values go to serde (which
+/// has no limit there: it skips iteratively).
+const MAX_SKIP_DEPTH: u32 = 64;
+
+struct Scanner<'a> {
+    text: &'a str,
+    bytes: &'a [u8],
+    at: usize,
+}
+
+/// Marks a field as seen: `None` on its second occurrence (serde: "duplicate field").
+fn first(seen: &mut u32, bit: u32) -> Option<()> {
+    let fresh = *seen & bit == 0;
+    *seen |= bit;
+    fresh.then_some(())
+}
+
+impl<'a> Scanner<'a> {
+    fn request(mut self) -> Option<Request<'a>> {
+        let (mut spans, mut logs) = (None, None);
+        self.object(|s, key| match key {
+            "resourceSpans" if spans.is_none() => s.array(Self::resource_spans).map(|v| spans = Some(v)),
+            "resourceLogs" if logs.is_none() => s.array(Self::resource_logs).map(|v| logs = Some(v)),
+            "resourceSpans" | "resourceLogs" | "resourceMetrics" | "resource_spans" | "resource_metrics"
+            | "resource_logs" => None,
+            _ => s.skip_value(),
+        })?;
+        self.space();
+        if self.at != self.bytes.len() {
+            return None;
+        }
+        match (spans, logs) {
+            (Some(spans), None) => Some(Request::Traces(spans)),
+            (None, Some(logs)) => Some(Request::Logs(logs)),
+            _ => None,
+        }
+    }
+
+    fn resource_spans(&mut self) -> Option<ResourceSpans<'a>> {
+        let (mut resource, mut scope_spans, mut seen) = (Resource::default(), Vec::new(), 0);
+        self.object(|s, key| match key {
+            "resource" => {
+                first(&mut seen, 1)?;
+                resource = s.resource()?;
+                Some(())
+            }
+            "scopeSpans" => {
+                first(&mut seen, 2)?;
+                scope_spans = s.array(Self::scope_spans)?;
+                Some(())
+            }
+            "instrumentationLibrarySpans" => None,
+            _ => s.skip_value(),
+        })?;
+        Some(ResourceSpans { resource, scope_spans })
+    }
+
+    fn scope_spans(&mut self) -> Option<ScopeSpans<'a>> {
+        let (mut scope, mut spans, mut seen) = (Scope::default(), Vec::new(), 0);
+        self.object(|s, key| match key {
+            "scope" => {
+                first(&mut seen, 1)?;
+                scope = s.scope()?;
+                Some(())
+            }
+            "spans" => {
+                first(&mut seen, 2)?;
+                spans = s.array(Self::span)?;
+                Some(())
+            }
+            "instrumentationLibrary" => None,
+            _ => s.skip_value(),
+        })?;
+        Some(ScopeSpans { scope, spans })
+    }
+
+    fn span(&mut self) -> Option<Span<'a>> {
+        let (mut span, mut seen) = (Span::default(), 0);
+        self.object(|s, key| {
+            match key {
+                "traceId" => {
+                    first(&mut seen, 1)?;
+                    span.trace_id = s.hex_id()?;
+                }
+                "spanId" => {
+                    first(&mut seen, 2)?;
+                    span.span_id = s.hex_id()?;
+                }
+                "parentSpanId" => {
+                    first(&mut seen, 4)?;
+                    span.parent_span_id = s.hex_id()?;
+                }
+                "name" => {
+                    first(&mut seen, 8)?;
+                    span.name = Cow::Borrowed(s.string()?);
+                }
+                "kind" => {
+                    first(&mut seen, 16)?;
+                    span.kind = s.enum_int()?;
+                }
+                "startTimeUnixNano" => {
+                    first(&mut seen, 32)?;
+                    span.start_time_unix_nano = s.uint64()?;
+                }
+                "endTimeUnixNano" => {
+                    first(&mut seen, 64)?;
+                    span.end_time_unix_nano = s.uint64()?;
+                }
+                "attributes" => {
+                    first(&mut seen, 128)?;
+                    span.attributes = s.attributes()?;
+                }
+                _ => s.skip_value()?,
+            }
+            Some(())
+        })?;
+        Some(span)
+    }
+
+    fn resource_logs(&mut self) -> Option<ResourceLogs<'a>> {
+        let (mut resource, mut scope_logs, mut seen) = (Resource::default(), Vec::new(), 0);
+        self.object(|s, key| match key {
+            "resource" => {
+                first(&mut seen, 1)?;
+                resource = s.resource()?;
+                Some(())
+            }
+            "scopeLogs" => {
+                first(&mut seen, 2)?;
+                scope_logs = s.array(Self::scope_logs)?;
+                Some(())
+            }
+            "instrumentationLibraryLogs" => None,
+            _ => s.skip_value(),
+        })?;
+        Some(ResourceLogs { resource, scope_logs })
+    }
+
+    fn scope_logs(&mut self) -> Option<ScopeLogs<'a>> {
+        let (mut scope, mut log_records, mut seen) = (Scope::default(), Vec::new(), 0);
+        self.object(|s, key| match key {
+            "scope" => {
+                first(&mut seen, 1)?;
+                scope = s.scope()?;
+                Some(())
+            }
+            "logRecords" => {
+                first(&mut seen, 2)?;
+                log_records = s.array(Self::log_record)?;
+                Some(())
+            }
+            "instrumentationLibrary" => None,
+            _ => s.skip_value(),
+        })?;
+        Some(ScopeLogs { scope, log_records })
+    }
+
+    fn log_record(&mut self) -> Option<LogRecord<'a>> {
+        let (mut record, mut seen) = (LogRecord::default(), 0);
+        self.object(|s, key| {
+            match key {
+                "timeUnixNano" => {
+                    first(&mut seen, 1)?;
+                    record.time_unix_nano = s.uint64()?;
+                }
+                "observedTimeUnixNano" => {
+                    first(&mut seen, 2)?;
+                    record.observed_time_unix_nano = s.uint64()?;
+                }
+                "eventName" => {
+                    first(&mut seen, 4)?;
+                    record.event_name = Cow::Borrowed(s.string()?);
+                }
+                "body" => {
+                    first(&mut seen, 8)?;
+                    record.body = s.attr_value()?;
+                }
+                "attributes" => {
+                    first(&mut seen, 16)?;
+                    record.attributes = s.attributes()?;
+                }
+                "traceId" => {
+                    first(&mut seen, 32)?;
+                    record.trace_id = s.hex_id()?;
+                }
+                "spanId" => {
+                    first(&mut seen, 64)?;
+                    record.span_id = s.hex_id()?;
+                }
+                _ => s.skip_value()?,
+            }
+            Some(())
+        })?;
+        Some(record)
+    }
+
+    fn resource(&mut self) -> Option<Resource<'a>> {
+        let (mut resource, mut seen) = (Resource::default(), 0);
+        self.object(|s, key| match key {
+            "attributes" => {
+                first(&mut seen, 1)?;
+                resource.attributes = s.attributes()?;
+                Some(())
+            }
+            _ => s.skip_value(),
+        })?;
+        Some(resource)
+    }
+
+    fn scope(&mut self) -> Option<Scope<'a>> {
+        let (mut scope, mut seen) = (Scope::default(), 0);
+        self.object(|s, key| {
+            match key {
+                "name" => {
+                    first(&mut seen, 1)?;
+                    scope.name = Cow::Borrowed(s.string()?);
+                }
+                "version" => {
+                    first(&mut seen, 2)?;
+                    scope.version = Cow::Borrowed(s.string()?);
+                }
+                _ => s.skip_value()?,
+            }
+            Some(())
+        })?;
+        Some(scope)
+    }
+
+    /// Attributes, with the capacity serde's reader (`view::attributes`) gives them.
+    fn attributes(&mut self) -> Option<Vec<KeyValue<'a>>> {
+        let mut out = Vec::with_capacity(16);
+        self.array_into(Self::key_value, &mut out)?;
+        Some(out)
+    }
+
+    fn key_value(&mut self) -> Option<KeyValue<'a>> {
+        let (mut kv, mut seen) = (KeyValue { key: Cow::Borrowed(""), value: None }, 0);
+        self.object(|s, key| {
+            match key {
+                "key" => {
+                    first(&mut seen, 1)?;
+                    kv.key = Cow::Borrowed(s.string()?);
+                }
+                "value" => {
+                    first(&mut seen, 2)?;
+                    kv.value = s.attr_value()?;
+                }
+                _ => s.skip_value()?,
+            }
+            Some(())
+        })?;
+        Some(kv)
+    }
+
+    // ---- Typed values: only the plain cases; anything else is serde's.
+
+    /// An `Option<AttrValue>`: `null` is none, anything else its exact text (as serde's
+    /// `RawValue` takes it: from its first byte to its last).
+    fn attr_value(&mut self) -> Option<Option<AttrValue<'a>>> {
+        if self.bytes[self.at..].starts_with(b"null") {
+            self.at += 4;
+            return Some(None);
+        }
+        let start = self.at;
+        self.skip_value()?;
+        Some(Some(AttrValue::Json(self.text.get(start..self.at)?)))
+    }
+
+    /// A string without escapes, borrowed.
+    fn string(&mut self) -> Option<&'a str> {
+        if self.bytes.get(self.at) != Some(&b'"') {
+            return None;
+        }
+        let start = self.at + 1;
+        let len = memchr::memchr2(b'"', b'\\', &self.bytes[start..])?;
+        let end = start + len;
+        if self.bytes[end] != b'"' || has_control(&self.bytes[start..end]) {
+            return None;
+        }
+        self.at = end + 1;
+        self.text.get(start..end)
+    }
+
+    /// `view::hex_id`: a string of `parse_hex_id`'s form.
+    fn hex_id<const N: usize>(&mut self) -> Option<[u8; N]> {
+        parse_hex_id(self.string()?)
+    }
+
+    /// `view::uint64`: a plain integer that fits, or text that `u64::from_str` takes.
+    fn uint64(&mut self) -> Option<u64> {
+        match self.bytes.get(self.at)? {
+            b'"' => self.string()?.parse().ok(),
+            _ => self.integer(),
+        }
+    }
+
+    /// `view::enum_int`: a plain integer in range, or a name it knows.
+    fn enum_int(&mut self) -> Option<i32> {
+        match self.bytes.get(self.at)? {
+            b'"' => enum_by_name(self.string()?),
+            _ => i32::try_from(self.integer()?).ok(),
+        }
+    }
+
+    /// A non-negative JSON integer that serde reads as a `u64` (not a float: no fraction,
+    /// no exponent, no overflow).
+    fn integer(&mut self) -> Option<u64> {
+        let digits = self.bytes[self.at..].iter().take_while(|b| b.is_ascii_digit()).count();
+        let text = &self.bytes[self.at..self.at + digits];
+        if digits == 0 || (digits > 1 && text[0] == b'0') {
+            return None;
+        }
+        if let Some(b'.' | b'e' | b'E') = self.bytes.get(self.at + digits) {
+            return None;
+        }
+        let mut n = 0u64;
+        for &d in text {
+            n = n.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
+        }
+        self.at += digits;
+        Some(n)
+    }
+
+    // ---- Structure.
+
+    /// An object at the current byte; `field` reads each member's value (the scanner is
+    /// at its first byte) and answers `None` to give up.
+    fn object(&mut self, mut field: impl FnMut(&mut Self, &'a str) -> Option<()>) -> Option<()> {
+        self.space();
+        if self.bytes.get(self.at) != Some(&b'{') {
+            return None;
+        }
+        self.at += 1;
+        self.space();
+        if self.bytes.get(self.at) == Some(&b'}') {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            // A key with an escape may spell a known field: serde's.
+            let key = self.string()?;
+            self.space();
+            if self.bytes.get(self.at) != Some(&b':') {
+                return None;
+            }
+            self.at += 1;
+            self.space();
+            field(self, key)?;
+            self.space();
+            match self.bytes.get(self.at)? {
+                b',' => {
+                    self.at += 1;
+                    self.space();
+                }
+                b'}' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    fn array<T>(&mut self, item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let mut out = Vec::new();
+        self.array_into(item, &mut out)?;
+        Some(out)
+    }
+
+    fn array_into<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>, out: &mut Vec<T>) -> Option<()> {
+        if self.bytes.get(self.at) != Some(&b'[') {
+            return None;
+        }
+        self.at += 1;
+        self.space();
+        if self.bytes.get(self.at) == Some(&b']') {
+            self.at += 1;
+            return Some(());
+        }
+        loop {
+            self.space();
+            out.push(item(self)?);
+            self.space();
+            match self.bytes.get(self.at)? {
+                b',' => self.at += 1,
+                b']' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// Skips one JSON value, validated as serde's `ignore_value` validates it.
+    fn skip_value(&mut self) -> Option<()> {
+        // One bit per open container, 1 for an object.
+        let (mut open, mut depth) = (0u64, 0u32);
+        loop {
+            self.space();
+            match *self.bytes.get(self.at)? {
+                b'"' => {
+                    self.at += 1;
+                    self.skip_string()?;
+                }
+                b'{' | b'[' if depth == MAX_SKIP_DEPTH => return None,
+                c @ (b'{' | b'[') => {
+                    self.at += 1;
+                    self.space();
+                    let close = if c == b'{' { b'}' } else { b']' };
+                    if self.bytes.get(self.at) == Some(&close) {
+                        self.at += 1;
+                    } else {
+                        open = (open << 1) | u64::from(c == b'{');
+                        depth += 1;
+                        if c == b'{' {
+                            self.member_key()?;
+                        }
+                        continue;
+                    }
+                }
+                b't' => self.literal(b"true")?,
+                b'f' => self.literal(b"false")?,
+                b'n' => self.literal(b"null")?,
+                b'-' | b'0'..=b'9' => self.skip_number()?,
+                _ => return None,
+            }
+            // After a value: close what ends here, up to the next value.
+            loop {
+                if depth == 0 {
+                    return Some(());
+                }
+                self.space();
+                let in_object = open & 1 == 1;
+                match (*self.bytes.get(self.at)?, in_object) {
+                    (b',', _) => {
+                        self.at += 1;
+                        if in_object {
+                            self.space();
+                            self.member_key()?;
+                        }
+                        break;
+                    }
+                    (b'}', true) | (b']', false) => {
+                        self.at += 1;
+                        open >>= 1;
+                        depth -= 1;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+    }
+
+    /// `"key":` inside a skipped object.
+    fn member_key(&mut self) -> Option<()> {
+        if self.bytes.get(self.at) != Some(&b'"') {
+            return None;
+        }
+        self.at += 1;
+        self.skip_string()?;
+        self.space();
+        if self.bytes.get(self.at) != Some(&b':') {
+            return None;
+        }
+        self.at += 1;
+        Some(())
+    }
+
+    /// The rest of a string after its opening quote: no control characters, every escape
+    /// one JSON allows (serde does not check surrogates in a string it skips).
+    fn skip_string(&mut self) -> Option<()> {
+        loop {
+            let rest = &self.bytes[self.at..];
+            let len = memchr::memchr2(b'"', b'\\', rest)?;
+            if has_control(&rest[..len]) {
+                return None;
+            }
+            self.at += len + 1;
+            if rest[len] == b'"' {
+                return Some(());
+            }
+            match *rest.get(len + 1)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => self.at += 1,
+                b'u' if rest.get(len + 2..len + 6)?.iter().all(u8::is_ascii_hexdigit) => self.at += 5,
+                _ => return None,
+            }
+        }
+    }
+
+    /// A number as serde's `ignore_integer` reads it (`-`, no leading zero, a fraction and
+    /// an exponent each with a digit at least).
+    fn skip_number(&mut self) -> Option<()> {
+        let b = self.bytes;
+        let digits = |at: usize| b[at.min(b.len())..].iter().take_while(|c| c.is_ascii_digit()).count();
+        let mut at = self.at + usize::from(b[self.at] == b'-');
+        match b.get(at)? {
+            b'0' => at += 1,
+            b'1'..=b'9' => at += digits(at),
+            _ => return None,
+        }
+        if b.get(at) == Some(&b'.') {
+            let n = digits(at + 1);
+            if n == 0 {
+                return None;
+            }
+            at += 1 + n;
+        }
+        if let Some(b'e' | b'E') = b.get(at) {
+            at += 1;
+            if let Some(b'+' | b'-') = b.get(at) {
+                at += 1;
+            }
+            let n = digits(at);
+            if n == 0 {
+                return None;
+            }
+            at += n;
+        }
+        // `01`: serde fails on the second digit; so does whatever reads on from here.
+        self.at = at;
+        Some(())
+    }
+
+    fn literal(&mut self, word: &[u8]) -> Option<()> {
+        self.bytes[self.at..].starts_with(word).then(|| self.at += word.len())
+    }
+
+    /// JSON whitespace: space, tab, CR, LF.
+    fn space(&mut self) {
+        while let Some(b' ' | b'\t' | b'\r' | b'\n') = self.bytes.get(self.at) {
+            self.at += 1;
+        }
+    }
+}
+
+/// Whether any byte is a control character (invalid in a JSON string), in one pass the
+/// compiler vectorises (no early exit).
+fn has_control(bytes: &[u8]) -> bool {
+    bytes.iter().fold(false, |any, &b| any | (b < 0x20))
+}
