@@ -561,3 +561,311 @@ impl<'a> Scanner<'a> {
 fn has_control(bytes: &[u8]) -> bool {
     bytes.iter().fold(false, |any, &b| any | (b < 0x20))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::json_scan_against_serde;
+    use proptest::prelude::*;
+    use proptest::strategy::{BoxedStrategy, Union};
+
+    /// Whether the hand-written reader answered; where it did, it must equal serde.
+    fn agrees(text: &[u8]) -> bool {
+        match json_scan_against_serde(text) {
+            Some((fast, serde)) => {
+                assert_eq!(fast, serde, "{}", String::from_utf8_lossy(text));
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Every OTLP/JSON traces or logs line under testdata/.
+    fn real_lines() -> Vec<(String, String)> {
+        let mut files = Vec::new();
+        let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/testdata"))];
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    dirs.push(path);
+                } else if path.extension().is_some_and(|e| e == "jsonl" || e == "json") {
+                    files.push(path);
+                }
+            }
+        }
+        files.sort();
+        let mut lines = Vec::new();
+        for file in files {
+            let Ok(text) = std::fs::read_to_string(&file) else { continue };
+            for line in text.lines() {
+                if line.starts_with("{\"resourceSpans\"") || line.starts_with("{\"resourceLogs\"") {
+                    lines.push((file.display().to_string(), line.to_string()));
+                }
+            }
+        }
+        lines
+    }
+
+    #[test]
+    fn every_real_capture_line_is_read_as_serde_reads_it() {
+        let lines = real_lines();
+        assert!(lines.len() >= 150, "{} lines", lines.len());
+        for (file, line) in &lines {
+            assert!(agrees(line.as_bytes()), "given up on a line of {file}: {line}");
+        }
+    }
+
+    /// The bench dump's shape (`benches/gen_otlp.py`): events whose attributes hold
+    /// prompts as escaped JSON, status objects, numbers and strings for times.
+    #[test]
+    fn the_bench_dumps_shape_is_read() {
+        let line = r#"{"resourceSpans":[{"resource":{"attributes":[{"key":"service.name","value":{"stringValue":"docs-agent"}}]},"scopeSpans":[{"scope":{"name":"opentelemetry.instrumentation.openai","version":"0.40.0"},"spans":[{"traceId":"54bec9492bc23faf69badf878a14d30f","spanId":"f00a78fcf6e7a618","parentSpanId":"8b09174cd419c949","name":"chat gpt-4o","kind":3,"startTimeUnixNano":"1763792931272500265","endTimeUnixNano":"1763792946560658631","attributes":[{"key":"gen_ai.usage.input_tokens","value":{"intValue":"1200"}},{"key":"gen_ai.request.temperature","value":{"doubleValue":0.2}}],"events":[{"timeUnixNano":"1763792931272500265","name":"gen_ai.content.prompt","attributes":[{"key":"gen_ai.prompt","value":{"stringValue":"[{\"role\": \"user\", \"content\": \"Summarise \\\"this\\\" \u00e9\\n\"}]"}}]}],"status":{"code":1},"droppedLinksCount":0,"flags":256}]}]}]}"#;
+        assert!(agrees(line.as_bytes()));
+        let Some((fast, _)) = json_scan_against_serde(line.as_bytes()) else { unreachable!() };
+        assert!(fast.contains(r#"Json("{\"doubleValue\":0.2}")"#), "{fast}");
+    }
+
+    /// Counts how many lines of a JSON-lines dump (`OTELCOST_JSONL`) the reader takes.
+    #[test]
+    #[ignore = "needs a bench dump: OTELCOST_JSONL=/path/to/dump.jsonl"]
+    fn a_bench_dump_is_read_whole() {
+        let text = std::fs::read_to_string(std::env::var("OTELCOST_JSONL").unwrap()).unwrap();
+        let (mut read, mut lines) = (0, 0);
+        for line in text.lines() {
+            lines += 1;
+            read += usize::from(agrees(line.as_bytes()));
+        }
+        assert_eq!(read, lines);
+    }
+
+    fn ws() -> BoxedStrategy<&'static str> {
+        prop_oneof![6 => Just(""), 2 => Just(" "), 2 => Just("\n"), 2 => Just("\t\r\n "), 1 => Just("\x0c")].boxed()
+    }
+
+    fn string() -> BoxedStrategy<String> {
+        prop_oneof![
+            10 => r#""[a-zA-Z0-9 ._/\-]{0,10}""#,
+            3 => r#""([a-z0-9 ]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4}|\x7f|é|😀){0,8}""#,
+            1 => r#""([a-z0-9 ]|\\["\\/bfnrt]|\\u[0-9a-fA-F]{4}|\\u[0-9a-g]{0,3}|\\[xU]|\t|\x01|\x7f|é|😀){0,8}""#,
+            1 => Just(r#""a"#.to_string()),
+        ]
+        .boxed()
+    }
+
+    fn scalar() -> BoxedStrategy<String> {
+        prop_oneof![
+            3 => string(),
+            3 => r#"-?(0|[1-9][0-9]{0,20})(\.[0-9]{1,2})?([eE][+-]?[0-9]{1,2})?"#,
+            1 => r#"-?(0|[1-9][0-9]{0,20}|0[0-9])(\.[0-9]{0,2})?([eE][+-]?[0-9]{0,2})?"#,
+            2 => "(null|true|false)",
+            1 => "(nul|tru|-|\\+1|\\.5|NaN)",
+        ]
+        .boxed()
+    }
+
+    fn render_object(members: &[(String, String)], ws: &str) -> String {
+        let inner: Vec<String> = members.iter().map(|(k, v)| format!("{ws}{k}{ws}:{ws}{v}{ws}")).collect();
+        format!("{{{}}}", inner.join(","))
+    }
+
+    /// Any JSON-ish value: nested arrays and objects of scalars, valid or not.
+    fn value() -> BoxedStrategy<String> {
+        scalar()
+            .prop_recursive(4, 24, 4, |inner| {
+                prop_oneof![
+                    (prop::collection::vec(inner.clone(), 0..4), ws())
+                        .prop_map(|(items, ws)| format!("[{ws}{}]", items.join(&format!("{ws},")))),
+                    (prop::collection::vec((string(), inner), 0..4), ws())
+                        .prop_map(|(members, ws)| render_object(&members, ws)),
+                ]
+            })
+            .boxed()
+    }
+
+    /// A key no struct knows, or a known one spelled with an escape.
+    fn other_key() -> BoxedStrategy<String> {
+        prop_oneof![r#""[a-z]{1,6}""#, Just(r#""n\u0061me""#.to_string()), Just(r#""name ""#.to_string())].boxed()
+    }
+
+    /// An object of `fields` (each any number of times, in any order) and unknown members.
+    fn object_of(fields: Vec<(&'static str, BoxedStrategy<String>)>) -> BoxedStrategy<String> {
+        let mut choices: Vec<(u32, BoxedStrategy<(String, String)>)> =
+            fields.into_iter().map(|(k, s)| (4, s.prop_map(move |v| (format!("\"{k}\""), v)).boxed())).collect();
+        choices.push((2, (other_key(), value()).boxed()));
+        (prop::collection::vec(Union::new_weighted(choices), 0..5), ws())
+            .prop_map(|(members, ws)| render_object(&members, ws))
+            .boxed()
+    }
+
+    /// Mostly an array of `item`, sometimes anything else.
+    fn array_of(item: BoxedStrategy<String>) -> BoxedStrategy<String> {
+        prop_oneof![
+            16 => (prop::collection::vec(item, 0..3), ws()).prop_map(|(items, ws)| format!("[{ws}{}{ws}]", items.join(","))),
+            1 => value(),
+        ]
+        .boxed()
+    }
+
+    fn hex_id(digits: usize) -> BoxedStrategy<String> {
+        prop_oneof![
+            16 => proptest::string::string_regex(&format!("\"[0-9a-f]{{{digits}}}\"")).unwrap(),
+            1 => proptest::string::string_regex(&format!("\"[0-9A-Fa-g]{{{digits}}}\"")).unwrap(),
+            1 => proptest::string::string_regex(&format!("\"[0-9a-f]{{{},{}}}\"", digits - 1, digits + 1)).unwrap(),
+            1 => Just("\"\"".to_string()),
+            1 => value(),
+        ]
+        .boxed()
+    }
+
+    fn uint64() -> BoxedStrategy<String> {
+        prop_oneof![
+            12 => r#""[0-9]{1,19}""#,
+            6 => "(0|[1-9][0-9]{0,18})",
+            1 => r#""(\+[0-9]{1,3}|-1|1\u0032| 1|)""#,
+            1 => "(-[0-9]{1,3}|-0|1\\.5|1e3|18446744073709551616|184467440737095516150)",
+            1 => value(),
+        ]
+        .boxed()
+    }
+
+    fn kind() -> BoxedStrategy<String> {
+        prop_oneof![
+            8 => "[0-6]",
+            1 => "(-1|2147483648|4294967296|3\\.0)",
+            2 => r#""(SPAN_KIND_CLIENT|SPAN_KIND_SERVER|CLIENT|3)""#,
+            1 => value()
+        ]
+        .boxed()
+    }
+
+    fn text() -> BoxedStrategy<String> {
+        prop_oneof![12 => string(), 1 => value()].boxed()
+    }
+
+    fn any_value() -> BoxedStrategy<String> {
+        prop_oneof![
+            6 => r#"\{"stringValue":"[a-z]{0,5}"\}"#,
+            6 => r#"\{ "intValue" : "[0-9]{1,4}" \}"#,
+            2 => Just("null".to_string()),
+            1 => Just("nulll".to_string()),
+            3 => value(),
+        ]
+        .boxed()
+    }
+
+    fn attributes() -> BoxedStrategy<String> {
+        array_of(object_of(vec![("key", text()), ("value", any_value())]))
+    }
+
+    fn resource() -> BoxedStrategy<String> {
+        object_of(vec![("attributes", attributes()), ("droppedAttributesCount", uint64())])
+    }
+
+    fn scope() -> BoxedStrategy<String> {
+        object_of(vec![("name", text()), ("version", text())])
+    }
+
+    fn traces() -> BoxedStrategy<String> {
+        let span = object_of(vec![
+            ("traceId", hex_id(32)),
+            ("spanId", hex_id(16)),
+            ("parentSpanId", hex_id(16)),
+            ("name", text()),
+            ("kind", kind()),
+            ("startTimeUnixNano", uint64()),
+            ("endTimeUnixNano", uint64()),
+            ("attributes", attributes()),
+            ("events", value()),
+        ]);
+        let scope_spans = object_of(vec![("scope", scope()), ("instrumentationLibrary", scope()), ("spans", array_of(span))]);
+        object_of(vec![
+            ("resource", resource()),
+            ("scopeSpans", array_of(scope_spans.clone())),
+            ("instrumentationLibrarySpans", array_of(scope_spans)),
+        ])
+    }
+
+    fn logs() -> BoxedStrategy<String> {
+        let record = object_of(vec![
+            ("timeUnixNano", uint64()),
+            ("observedTimeUnixNano", uint64()),
+            ("eventName", text()),
+            ("body", any_value()),
+            ("attributes", attributes()),
+            ("traceId", hex_id(32)),
+            ("spanId", hex_id(16)),
+        ]);
+        let scope_logs = object_of(vec![("scope", scope()), ("logRecords", array_of(record))]);
+        object_of(vec![("resource", resource()), ("scopeLogs", array_of(scope_logs))])
+    }
+
+    fn request() -> BoxedStrategy<String> {
+        let signal = prop_oneof![
+            array_of(traces()).prop_map(|v| ("\"resourceSpans\"".to_string(), v)),
+            array_of(logs()).prop_map(|v| ("\"resourceLogs\"".to_string(), v)),
+        ];
+        let other = prop_oneof![
+            3 => other_key(),
+            1 => prop::sample::select(vec!["\"resourceSpans\"", "\"resourceLogs\"", "\"resource_spans\"", "\"resourceMetrics\""])
+                .prop_map(str::to_string),
+        ];
+        let top = (signal, prop::option::weighted(0.3, (other, value())), any::<bool>(), ws()).prop_map(
+            |(signal, other, other_first, ws)| {
+                let mut members = vec![signal];
+                members.extend(other);
+                if other_first {
+                    members.reverse();
+                }
+                render_object(&members, ws)
+            },
+        );
+        (top, ws(), prop_oneof![8 => Just(""), 1 => Just("x"), 1 => Just("{}")])
+            .prop_map(|(top, ws, tail)| format!("{ws}{top}{ws}{tail}"))
+            .boxed()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Generated requests: where the hand-written reader answers, it answers as serde.
+        #[test]
+        fn generated_requests_read_as_serde_reads_them(text in request()) {
+            agrees(text.as_bytes());
+        }
+
+        /// Real lines cut, with bytes changed or inserted.
+        #[test]
+        fn mutated_real_lines_read_as_serde_reads_them(
+            which in any::<prop::sample::Index>(),
+            cut in any::<prop::sample::Index>(),
+            edits in prop::collection::vec((any::<prop::sample::Index>(), prop_oneof![
+                any::<u8>().prop_map(|b| vec![b]),
+                prop::sample::select(vec![&b"\\"[..], b"\"", b" ", b",", b"null", b"01", b"1.", b"-", b"\\u00", b"\x01", b"{}", b"[]", b"}", b"]"]).prop_map(|b| b.to_vec()),
+            ], any::<bool>()), 0..4),
+        ) {
+            static LINES: std::sync::OnceLock<Vec<(String, String)>> = std::sync::OnceLock::new();
+            let lines = LINES.get_or_init(real_lines);
+            let line = lines[which.index(lines.len())].1.as_bytes();
+            let mut bytes = line[..line.len() - cut.index(line.len() / 8 + 1)].to_vec();
+            for (at, insert, replace) in edits {
+                let i = at.index(bytes.len() + 1);
+                if replace && i < bytes.len() {
+                    bytes.splice(i..i + 1, insert);
+                } else {
+                    bytes.splice(i..i, insert);
+                }
+            }
+            agrees(&bytes);
+        }
+    }
+
+    /// The generators reach the hand-written reader's answers, not only its refusals.
+    #[test]
+    fn the_generated_requests_are_often_read() {
+        use proptest::strategy::ValueTree;
+        let mut runner = proptest::test_runner::TestRunner::deterministic();
+        let strategy = request();
+        let read = (0..500).filter(|_| agrees(strategy.new_tree(&mut runner).unwrap().current().as_bytes())).count();
+        assert!(read > 25, "{read} of 500 read");
+    }
+}
