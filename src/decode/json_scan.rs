@@ -10,8 +10,8 @@
 //! serde validates what it ignores (strings, escapes, numbers, literals, nesting).
 
 use super::view::{
-    enum_by_name, parse_hex_id, AttrValue, KeyValue, LogRecord, Request, Resource, ResourceLogs, ResourceSpans,
-    Scope, ScopeLogs, ScopeSpans, Span,
+    enum_by_name, parse_hex_id, AttrValue, KeyValue, LogRecord, Request, Resource, ResourceLogs, ResourceSpans, Scope,
+    ScopeLogs, ScopeSpans, Span,
 };
 use std::borrow::Cow;
 
@@ -793,7 +793,8 @@ mod tests {
             ("attributes", attributes()),
             ("events", value()),
         ]);
-        let scope_spans = object_of(vec![("scope", scope()), ("instrumentationLibrary", scope()), ("spans", array_of(span))]);
+        let scope_spans =
+            object_of(vec![("scope", scope()), ("instrumentationLibrary", scope()), ("spans", array_of(span))]);
         object_of(vec![
             ("resource", resource()),
             ("scopeSpans", array_of(scope_spans.clone())),
