@@ -841,8 +841,40 @@ mod tests {
             .boxed()
     }
 
+    /// A valid span of the common shape, every read field varied (ids in either case, times
+    /// as text or numbers), and an `events` value of any kind.
+    fn valid_span() -> BoxedStrategy<String> {
+        let attribute = (
+            "[a-z._]{1,12}",
+            prop_oneof![r#"\{"stringValue":"([a-z ]|\\")*"\}"#, r#"\{"intValue":"[0-9]{1,5}"\}"#, "\\{\"doubleValue\":1.5e3\\}", Just("null".to_string())],
+        )
+            .prop_map(|(k, v)| format!(r#"{{"key":"{k}","value":{v}}}"#));
+        let ids = ("[0-9a-fA-F]{32}", "[0-9a-f]{16}", prop_oneof!["[0-9a-f]{16}", Just(String::new())]);
+        let times = (any::<u64>(), any::<u64>(), any::<bool>())
+            .prop_map(|(a, b, text)| if text { format!(r#""{a}","endTimeUnixNano":"{b}""#) } else { format!(r#"{a},"endTimeUnixNano":{b}"#) });
+        (ids, "[a-zA-Z0-9 ./]{0,12}", 0u32..7, times, prop::collection::vec(attribute, 0..4), value(), ws())
+            .prop_map(|((trace, span, parent), name, kind, times, attributes, events, ws)| {
+                format!(
+                    r#"{{"traceId":"{trace}",{ws}"spanId":"{span}","parentSpanId":"{parent}","name":"{name}","kind":{kind},"startTimeUnixNano":{times},"attributes":[{}],"events":{events}}}"#,
+                    attributes.join(&format!(",{ws}"))
+                )
+            })
+            .boxed()
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Valid requests of the common shape: read, and read as serde reads them.
+        #[test]
+        fn valid_requests_read_as_serde_reads_them(spans in prop::collection::vec(valid_span(), 1..4), ws in ws()) {
+            let text = format!(
+                r#"{{"resourceSpans":[{{"resource":{{"attributes":[]}},{ws}"scopeSpans":[{{"scope":{{"name":"s"}},"spans":[{}]}}]}}]}}"#,
+                spans.join(",")
+            );
+            let valid = serde_json::from_str::<serde::de::IgnoredAny>(&text).is_ok();
+            prop_assert!(agrees(text.as_bytes()) || !valid, "given up on {}", text);
+        }
 
         /// The word-at-a-time scan stops where a byte-at-a-time one does.
         #[test]
