@@ -846,12 +846,22 @@ mod tests {
     fn valid_span() -> BoxedStrategy<String> {
         let attribute = (
             "[a-z._]{1,12}",
-            prop_oneof![r#"\{"stringValue":"([a-z ]|\\")*"\}"#, r#"\{"intValue":"[0-9]{1,5}"\}"#, "\\{\"doubleValue\":1.5e3\\}", Just("null".to_string())],
+            prop_oneof![
+                r#"\{"stringValue":"([a-z ]|\\")*"\}"#,
+                r#"\{"intValue":"[0-9]{1,5}"\}"#,
+                "\\{\"doubleValue\":1.5e3\\}",
+                Just("null".to_string())
+            ],
         )
             .prop_map(|(k, v)| format!(r#"{{"key":"{k}","value":{v}}}"#));
         let ids = ("[0-9a-fA-F]{32}", "[0-9a-f]{16}", prop_oneof!["[0-9a-f]{16}", Just(String::new())]);
-        let times = (any::<u64>(), any::<u64>(), any::<bool>())
-            .prop_map(|(a, b, text)| if text { format!(r#""{a}","endTimeUnixNano":"{b}""#) } else { format!(r#"{a},"endTimeUnixNano":{b}"#) });
+        let times = (any::<u64>(), any::<u64>(), any::<bool>()).prop_map(|(a, b, text)| {
+            if text {
+                format!(r#""{a}","endTimeUnixNano":"{b}""#)
+            } else {
+                format!(r#"{a},"endTimeUnixNano":{b}"#)
+            }
+        });
         (ids, "[a-zA-Z0-9 ./]{0,12}", 0u32..7, times, prop::collection::vec(attribute, 0..4), value(), ws())
             .prop_map(|((trace, span, parent), name, kind, times, attributes, events, ws)| {
                 format!(
