@@ -35,8 +35,11 @@ impl input::Sink for Collect {
 const SIGNALS: [Signal; 3] = [Signal::Traces, Signal::Metrics, Signal::Logs];
 
 /// The OTLP/JSON decoder and the SDK-file decoder (agents' and SDKs' own JSON), then
-/// extract on what they accept.
+/// extract on what they accept; the hand-written OTLP/JSON reader must read as serde reads.
 pub fn json_request(data: &[u8]) {
+    if let Some((fast, serde)) = crate::decode::json_scan_against_serde(data) {
+        assert_eq!(fast, serde, "the hand-written OTLP/JSON reader and serde disagree");
+    }
     if let Ok(Some(request)) = crate::decode::json(data) {
         extract::extract(&request, &location(), None, &extract::Config::default(), &mut Extracted::default());
     }

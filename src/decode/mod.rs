@@ -7,6 +7,7 @@
 //! when asked for.
 
 mod agent;
+mod json_scan;
 mod proto;
 mod rollout;
 mod sdk;
@@ -39,6 +40,16 @@ impl DecodeError {
 /// Decodes an OTLP/JSON request; the signal is named by its top-level key.
 /// `Ok(None)`: valid JSON, but not an OTLP request (no `resourceSpans`/`resourceMetrics`/`resourceLogs`).
 pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
+    let text = std::str::from_utf8(text)
+        .map_err(|e| DecodeError::at(e.valid_up_to() as u64, format!("invalid UTF-8: {e}")))?;
+    match json_scan::request(text) {
+        Some(request) => Ok(Some(request)),
+        None => json_by_serde(text),
+    }
+}
+
+/// The general OTLP/JSON reader: every shape, alias and error message.
+fn json_by_serde(text: &str) -> Result<Option<Request<'_>>, DecodeError> {
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Top<'a> {
@@ -49,8 +60,6 @@ pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
         #[serde(borrow, alias = "resource_logs")]
         resource_logs: Option<Vec<ResourceLogs<'a>>>,
     }
-    let text = std::str::from_utf8(text)
-        .map_err(|e| DecodeError::at(e.valid_up_to() as u64, format!("invalid UTF-8: {e}")))?;
     let top: Top =
         serde_json::from_str(text).map_err(|e| DecodeError { offset: None, message: format!("JSON: {e}") })?;
     Ok(match (top.resource_spans, top.resource_metrics, top.resource_logs) {
@@ -60,6 +69,15 @@ pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
         (None, None, None) => None,
         _ => return Err(DecodeError { offset: None, message: "a request holds more than one signal".into() }),
     })
+}
+
+/// What the hand-written reader and serde each make of a text (rendered with `Debug`),
+/// where the hand-written one answers: they must be equal (its tests and the fuzz target).
+#[doc(hidden)]
+pub fn json_scan_against_serde(text: &[u8]) -> Option<(String, String)> {
+    let text = std::str::from_utf8(text).ok()?;
+    let fast = json_scan::request(text)?;
+    Some((format!("{:?}", Ok::<_, DecodeError>(Some(fast))), format!("{:?}", json_by_serde(text))))
 }
 
 /// Decodes one record of a file that is not OTLP (a JS SDK object, a Copilot CLI line, a

@@ -51,7 +51,9 @@ pub struct KeyValue<'a> {
 /// An attribute value (an OTLP `AnyValue`), decoded only on demand.
 #[derive(Clone, Copy, Debug)]
 pub enum AttrValue<'a> {
-    Json(&'a RawValue),
+    /// The value's JSON text (an OTLP/JSON `AnyValue` object), exactly as serde's
+    /// `RawValue` takes it: text, so the hand-written reader (`json_scan.rs`) can fill it too.
+    Json(&'a str),
     Proto(&'a [u8]),
     /// A plain JSON value (`1200`, `"gpt-4o"`), as SDK objects and non-OTLP files write
     /// attributes.
@@ -60,7 +62,7 @@ pub enum AttrValue<'a> {
 
 impl<'de: 'a, 'a> Deserialize<'de> for AttrValue<'a> {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        <&'a RawValue>::deserialize(d).map(AttrValue::Json)
+        <&'a RawValue>::deserialize(d).map(|raw| AttrValue::Json(raw.get()))
     }
 }
 
@@ -375,7 +377,7 @@ impl<'de> de::Visitor<'de> for IntOrTextVisitor {
     }
 }
 
-fn enum_by_name(name: &str) -> Option<i32> {
+pub(super) fn enum_by_name(name: &str) -> Option<i32> {
     Some(match name {
         "SPAN_KIND_UNSPECIFIED" | "AGGREGATION_TEMPORALITY_UNSPECIFIED" => 0,
         "SPAN_KIND_INTERNAL" | "AGGREGATION_TEMPORALITY_DELTA" => 1,

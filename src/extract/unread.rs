@@ -228,7 +228,8 @@ fn key_says_usage(key: &str) -> bool {
 /// them as written, JSON-escaped or not), each followed by `:` or `=` and a number.
 fn usage_inside(raw: &AttrValue<'_>) -> Option<u16> {
     let bytes = match raw {
-        AttrValue::Json(r) | AttrValue::Plain(r) => r.get().as_bytes(),
+        AttrValue::Json(r) => r.as_bytes(),
+        AttrValue::Plain(r) => r.get().as_bytes(),
         AttrValue::Proto(b) => b,
     };
     if bytes.len() < SHORTEST_USAGE {
@@ -290,9 +291,7 @@ mod tests {
     use super::*;
 
     fn inside(text: &str) -> Vec<&'static str> {
-        let raw =
-            serde_json::value::RawValue::from_string(serde_json::json!({ "stringValue": text }).to_string()).unwrap();
-        let raw: &'static serde_json::value::RawValue = Box::leak(raw);
+        let raw: &'static str = serde_json::json!({ "stringValue": text }).to_string().leak();
         let names = usage_inside(&AttrValue::Json(raw)).unwrap_or(0);
         NAMES.iter().enumerate().filter(|(i, _)| names & (1 << i) != 0).map(|(_, n)| *n).collect()
     }
