@@ -256,6 +256,11 @@ impl<'a> Scanner<'a> {
     }
 
     fn key_value(&mut self) -> Option<KeyValue<'a>> {
+        let start = self.at;
+        if let Some(kv) = self.key_value_as_written() {
+            return Some(kv);
+        }
+        self.at = start;
         let (mut kv, mut seen) = (KeyValue { key: Cow::Borrowed(""), value: None }, 0);
         self.object(|s, key| {
             match key {
@@ -274,6 +279,18 @@ impl<'a> Scanner<'a> {
         Some(kv)
     }
 
+    /// `{"key":"…","value":…}` as writers print it (no space, `key` first): read at sight
+    /// instead of member by member; any other spelling goes the general way.
+    fn key_value_as_written(&mut self) -> Option<KeyValue<'a>> {
+        self.literal(b"{\"key\":")?;
+        let key = self.string()?;
+        self.literal(b",\"value\":")?;
+        self.space();
+        let value = self.attr_value()?;
+        self.literal(b"}")?;
+        Some(KeyValue { key: Cow::Borrowed(key), value })
+    }
+
     // ---- Typed values: only the plain cases; anything else is serde's.
 
     /// An `Option<AttrValue>`: `null` is none, anything else its exact text (as serde's
@@ -284,8 +301,22 @@ impl<'a> Scanner<'a> {
             return Some(None);
         }
         let start = self.at;
-        self.skip_value()?;
+        if self.one_string_member().is_none() {
+            self.at = start;
+            self.skip_value()?;
+        }
         Some(Some(AttrValue::Json(self.text.get(start..self.at)?)))
+    }
+
+    /// `{"name":"text"}` without spaces, how writers print most attribute values (a
+    /// `stringValue`, an `intValue`): skipped at sight, each string validated as
+    /// `skip_value` validates it.
+    fn one_string_member(&mut self) -> Option<()> {
+        self.literal(b"{\"")?;
+        self.skip_string()?;
+        self.literal(b":\"")?;
+        self.skip_string()?;
+        self.literal(b"}")
     }
 
     /// A string without escapes, borrowed.
