@@ -7,7 +7,7 @@
 //! size is a fresh mmap that the kernel faults in and zeroes again.
 
 use super::{Chunk, Sink, CHUNK_BYTES};
-use std::io::{self, BufRead, Read};
+use std::io::{self, Read};
 
 /// How chunks are cut: a parameter so that tests and the fuzzer can cut at every byte.
 #[derive(Clone, Copy, Debug)]
@@ -90,28 +90,6 @@ impl Block {
                 Err(e) => return Err(e),
             }
         }
-    }
-
-    /// Reads through the next `delim`, at most `limit` bytes, from the reader's own buffer
-    /// (so nothing past it is read into the block). Returns how many: 0 at the end.
-    pub(super) fn fill_through(&mut self, reader: &mut dyn BufRead, delim: u8, limit: usize) -> io::Result<usize> {
-        let mut got = 0;
-        while got < limit {
-            let available = match reader.fill_buf() {
-                Ok(available) => available,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            };
-            let available = &available[..available.len().min(limit - got)];
-            let (n, found) = memchr::memchr(delim, available).map_or((available.len(), false), |at| (at + 1, true));
-            self.append(&available[..n]);
-            reader.consume(n);
-            got += n;
-            if found || n == 0 {
-                break;
-            }
-        }
-        Ok(got)
     }
 
     /// Sends the first `at` bytes as the chunk `chunk` makes of them, and goes on with the

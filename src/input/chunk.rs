@@ -152,6 +152,11 @@ pub(crate) fn json(
     }
 }
 
+/// Cuts a stream of lines into chunks: each is read straight into its buffer up to about
+/// `sizes.chunk` bytes and ends with the last line complete there; the line in progress
+/// begins the next chunk (a line longer than a chunk: the chunk is read on to its end).
+/// (Reading on to the end of the line in progress instead went through the reader's
+/// buffer: a second copy of about a megabyte a chunk.)
 fn json_lines(
     name: Arc<str>,
     first: Vec<u8>,
@@ -164,35 +169,32 @@ fn json_lines(
     let mut first_line = 1u64;
     let mut eof = false;
     while !eof {
-        // Fill to about a chunk, then to the end of the line in progress.
-        while block.data().len() < sizes.chunk {
-            match block.fill(&mut reader, sizes.chunk) {
-                Ok(0) => eof = true,
-                Ok(_) => continue,
-                Err(e) => return Err(cut_short(&name, block.into_data(), first_line, &mut context, &e, sink)),
-            }
-            break;
-        }
-        if !eof && block.data().last() != Some(&b'\n') {
-            let before = block.data().len();
-            match block.fill_through(&mut reader, b'\n', MAX_RECORD_BYTES as usize) {
-                Err(e) => return Err(cut_short(&name, block.into_data(), first_line, &mut context, &e, sink)),
-                Ok(0) => eof = true,
-                Ok(_)
-                    if block.data().last() != Some(&b'\n')
-                        && (block.data().len() - before) as u64 >= MAX_RECORD_BYTES =>
-                {
-                    return Err(Problem {
-                        location: Location { file: name.clone(), at: Position::Line(first_line) },
-                        message: "a line longer than 512 MiB; the rest of the file is skipped".into(),
-                    });
+        // The block holds no line end before `searched`; it is read up to `target`.
+        let (mut searched, mut target) = (0, sizes.chunk);
+        let cut = loop {
+            while !eof && block.data().len() < target {
+                match block.fill(&mut reader, target) {
+                    Ok(0) => eof = true,
+                    Ok(_) => {}
+                    Err(e) => return Err(cut_short(&name, block.into_data(), first_line, &mut context, &e, sink)),
                 }
-                Ok(_) => {}
             }
-        }
-        let lines = block.data().len();
-        if lines > 0 {
-            block.send(lines, sink, |data| lines_chunk(&name, data, &mut first_line, &mut context));
+            if eof {
+                break block.data().len();
+            }
+            if let Some(at) = memchr::memrchr(b'\n', &block.data()[searched..]) {
+                break searched + at + 1;
+            }
+            if block.data().len() as u64 >= MAX_RECORD_BYTES {
+                return Err(Problem {
+                    location: Location { file: name.clone(), at: Position::Line(first_line) },
+                    message: "a line longer than 512 MiB; the rest of the file is skipped".into(),
+                });
+            }
+            (searched, target) = (block.data().len(), block.data().len() + sizes.chunk);
+        };
+        if cut > 0 {
+            block.send(cut, sink, |data| lines_chunk(&name, data, &mut first_line, &mut context));
         }
     }
     Ok(())
@@ -455,15 +457,24 @@ mod tests {
         (chunks, problem.into_iter().collect())
     }
 
-    /// The rules lines are cut by, over the whole stream at once: a chunk ends with the first
-    /// line that reaches `chunk` bytes (the first chunk holds the first line whole). The
-    /// stream ends with `error` after `data` if given: the line in progress is lost.
+    /// The rules lines are cut by, over the whole stream at once: a chunk ends with the last
+    /// line that ends within `chunk` bytes (the first chunk: within its first line and `chunk`
+    /// bytes), else within `chunk` bytes more, and so on; the stream's rest when shorter.
+    /// The stream ends with `error` after `data` if given: the line in progress is lost.
     fn lines_as_specified(data: &[u8], sizes: Sizes, error: Option<&str>) -> Cut {
         let (mut chunks, mut start, mut line) = (Vec::new(), 0, 1);
-        let mut reach = memchr::memchr(b'\n', data).map_or(data.len(), |at| at + 1).max(sizes.chunk);
+        let mut window = memchr::memchr(b'\n', data).map_or(data.len(), |at| at + 1).max(sizes.chunk);
         while start < data.len() {
             let rest = &data[start..];
-            let end = memchr::memchr(b'\n', &rest[(reach - 1).min(rest.len())..]).map_or(rest.len(), |at| reach + at);
+            let end = loop {
+                if rest.len() < window {
+                    break rest.len();
+                }
+                if let Some(at) = memchr::memrchr(b'\n', &rest[..window]) {
+                    break at + 1;
+                }
+                window += sizes.chunk;
+            };
             let end = if error.is_some() && end == rest.len() {
                 memchr::memrchr(b'\n', rest).map_or(0, |at| at + 1)
             } else {
@@ -475,7 +486,7 @@ mod tests {
             chunks.push((line, rest[..end].to_vec()));
             line += memchr::memchr_iter(b'\n', &rest[..end]).count() as u64;
             start += end;
-            reach = sizes.chunk;
+            window = sizes.chunk;
         }
         let problem = error.map(|e| {
             let lost =
