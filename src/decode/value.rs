@@ -315,7 +315,9 @@ fn any_json_value(raw: &str) -> Option<Value<'_>> {
 /// path). The text was checked as JSON when its line was read, so a member whose value
 /// holds only these bytes is that one value.
 fn compact_json_value(text: &str) -> Option<Value<'_>> {
-    let (name, value) = text.strip_prefix("{\"")?.strip_suffix('}')?.split_once("\":")?;
+    // The name ends at its first quote (a name with an escaped quote is none of these).
+    let (name, value) = text.strip_prefix("{\"")?.strip_suffix('}')?.split_once('"')?;
+    let value = value.strip_prefix(':')?;
     let only = |allowed: fn(&u8) -> bool| !value.is_empty() && value.as_bytes().iter().all(allowed);
     Some(match name {
         "stringValue" => {
