@@ -315,9 +315,11 @@ fn any_json_value(raw: &str) -> Option<Value<'_>> {
 /// path). The text was checked as JSON when its line was read, so a member whose value
 /// holds only these bytes is that one value.
 fn compact_json_value(text: &str) -> Option<Value<'_>> {
-    // The name ends at its first quote (a name with an escaped quote is none of these).
-    let (name, value) = text.strip_prefix("{\"")?.strip_suffix('}')?.split_once('"')?;
-    let value = value.strip_prefix(':')?;
+    // The name ends at its first quote (a name with an escaped quote is none of these);
+    // names are short: a plain loop beats a searcher's set-up.
+    let member = text.strip_prefix("{\"")?.strip_suffix('}')?;
+    let (name, value) = member.split_at(member.bytes().position(|b| b == b'"')?);
+    let value = value.strip_prefix("\":")?;
     let only = |allowed: fn(&u8) -> bool| !value.is_empty() && value.as_bytes().iter().all(allowed);
     Some(match name {
         "stringValue" => {
