@@ -15,9 +15,11 @@ use super::view::{
 };
 use std::borrow::Cow;
 
-/// The request in `text`, or `None` where serde must decide.
-pub fn request(text: &str) -> Option<Request<'_>> {
-    Scanner { text, bytes: text.as_bytes(), at: 0 }.request()
+/// The request in `text`, or `None` where serde must decide (an answer means that `text`
+/// is UTF-8: every string's non-ASCII characters are checked as they are passed, and
+/// outside strings only ASCII is read).
+pub fn request(text: &[u8]) -> Option<Request<'_>> {
+    Scanner { bytes: text, at: 0 }.request()
 }
 
 /// Nesting this reader follows inside a skipped value; deeper values go to serde (which
@@ -25,7 +27,6 @@ pub fn request(text: &str) -> Option<Request<'_>> {
 const MAX_SKIP_DEPTH: u32 = 64;
 
 struct Scanner<'a> {
-    text: &'a str,
     bytes: &'a [u8],
     at: usize,
 }
@@ -305,7 +306,7 @@ impl<'a> Scanner<'a> {
             self.at = start;
             self.skip_value()?;
         }
-        Some(Some(AttrValue::Json(self.text.get(start..self.at)?)))
+        Some(Some(AttrValue::Json(self.text(start, self.at))))
     }
 
     /// `{"name":"text"}` without spaces, how writers print most attribute values (a
@@ -325,12 +326,24 @@ impl<'a> Scanner<'a> {
             return None;
         }
         let start = self.at + 1;
-        let end = stop_in_string(self.bytes, start);
-        if self.bytes.get(end) != Some(&b'"') {
+        let mut end = stop_in_string(self.bytes, start);
+        while *self.bytes.get(end)? >= 0x80 {
+            end = stop_in_string(self.bytes, char_end(self.bytes, end)?);
+        }
+        if self.bytes[end] != b'"' {
             return None;
         }
         self.at = end + 1;
-        self.text.get(start..end)
+        Some(self.text(start, end))
+    }
+
+    /// Text the scanner has passed, from one token's boundary to another's.
+    fn text(&self, start: usize, end: usize) -> &'a str {
+        let text = &self.bytes[start..end];
+        debug_assert!(std::str::from_utf8(text).is_ok());
+        // SAFETY: every byte passed is ASCII (outside strings only ASCII is read) or part
+        // of a character `char_end` checked, and the ends are ASCII bytes' places.
+        unsafe { std::str::from_utf8_unchecked(text) }
     }
 
     /// `view::hex_id`: a string of `parse_hex_id`'s form.
@@ -528,6 +541,10 @@ impl<'a> Scanner<'a> {
             match *self.bytes.get(stop)? {
                 b'"' => return Some(()),
                 b'\\' => {}
+                0x80.. => {
+                    self.at = char_end(self.bytes, stop)?;
+                    continue;
+                }
                 _ => return None,
             }
             match *self.bytes.get(self.at)? {
@@ -594,8 +611,8 @@ fn parse_u64(text: &str) -> Option<u64> {
     text.parse().ok()
 }
 
-/// Where a string's scan from `at` stops: the first `"`, `\\` or control character (invalid
-/// in a JSON string), or the end. Sixteen bytes at a time where SSE2 is there (every
+/// Where a string's scan from `at` stops: the first `"`, `\\`, control character (invalid
+/// in a JSON string) or non-ASCII byte (to be checked as UTF-8), or the end. Sixteen bytes at a time where SSE2 is there (every
 /// x86-64), then eight: most strings are short keys and values, for which a `memchr`
 /// call costs more than it saves.
 fn stop_in_string(bytes: &[u8], at: usize) -> usize {
@@ -623,7 +640,8 @@ fn sixteen_at_a_time(bytes: &[u8], mut at: usize) -> Result<usize, usize> {
                 (_mm_cmpeq_epi8(x, _mm_set1_epi8(b'"' as i8)), _mm_cmpeq_epi8(x, _mm_set1_epi8(b'\\' as i8)));
             // A control character is its own minimum with 0x1f (unsigned).
             let control = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(0x1f)), x);
-            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(quote, backslash), control))
+            // The mask is the bytes' high bits: a non-ASCII byte is a stop as it is.
+            _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(_mm_or_si128(quote, backslash), control), x))
         };
         if mask != 0 {
             return Ok(at + mask.trailing_zeros() as usize);
@@ -641,11 +659,12 @@ fn eight_at_a_time(bytes: &[u8], mut at: usize) -> usize {
         let Ok(word) = <[u8; 8]>::try_from(word) else { break };
         let x = u64::from_le_bytes(word);
         let (quote, backslash) = (x ^ (ONES * u64::from(b'"')), x ^ (ONES * u64::from(b'\\')));
-        // A byte's high bit: it is zero (below 0x20 for `x`). Borrows only run upwards
-        // from a true hit, so the lowest hit is exact.
+        // A byte's high bit: it is zero (below 0x20 for `x`), or `x`'s own (non-ASCII).
+        // Borrows only run upwards from a true hit, so the lowest hit is exact.
         let hits = ((quote.wrapping_sub(ONES) & !quote)
             | (backslash.wrapping_sub(ONES) & !backslash)
-            | (x.wrapping_sub(ONES * 0x20) & !x))
+            | (x.wrapping_sub(ONES * 0x20) & !x)
+            | x)
             & HIGH;
         if hits != 0 {
             return at + (hits.trailing_zeros() / 8) as usize;
@@ -653,7 +672,20 @@ fn eight_at_a_time(bytes: &[u8], mut at: usize) -> usize {
         at += 8;
     }
     let tail = bytes.get(at..).unwrap_or_default();
-    at + tail.iter().position(|&b| b == b'"' || b == b'\\' || b < 0x20).unwrap_or(tail.len())
+    at + tail.iter().position(|&b| matches!(b, b'"' | b'\\' | 0..0x20 | 0x80..)).unwrap_or(tail.len())
+}
+
+/// Where the UTF-8 character that starts at `at` (a non-ASCII byte) ends; `None` if it is
+/// not one (the line then goes to `std::str::from_utf8`, which names the error).
+fn char_end(bytes: &[u8], at: usize) -> Option<usize> {
+    let width = match bytes[at] {
+        0xc2..=0xdf => 2,
+        0xe0..=0xef => 3,
+        0xf0..=0xf4 => 4,
+        _ => return None,
+    };
+    let end = at + width;
+    std::str::from_utf8(bytes.get(at..end)?).ok().map(|_| end)
 }
 
 #[cfg(test)]
@@ -717,6 +749,36 @@ mod tests {
         assert!(agrees(line.as_bytes()));
         let Some((fast, _)) = json_scan_against_serde(line.as_bytes()) else { unreachable!() };
         assert!(fast.contains(r#"Json("{\"doubleValue\":0.2}")"#), "{fast}");
+    }
+
+    /// Bytes that are not UTF-8, in any string the reader reads or skips: not read (serde's
+    /// reading names the error); characters of two to four bytes are read.
+    #[test]
+    fn text_that_is_not_utf8_is_left_to_serde() {
+        let line = r#"{"resourceSpans":[{"scopeSpans":[{"spans":[{"name":"aXa","attributes":[{"key":"kXk","value":{"stringValue":"vXv"}},{"key":"k","value":{"arrayValue":{"values":[{"stringValue":"wXw"}]}}}],"events":[{"name":"eXe"}]}]}]}]}"#;
+        let places = line.matches('X').count();
+        let bad: [&[u8]; 7] =
+            [b"\xff", b"\x80", b"\xc0\x80", b"\xed\xa0\x80", b"\xe2\x82", b"\xf8\x88\x80\x80\x80", b"\xf4\x90\x80\x80"];
+        let good: [&[u8]; 3] = ["é".as_bytes(), "€".as_bytes(), "😀".as_bytes()];
+        for place in 0..places {
+            let with = |bytes: &[u8]| {
+                let parts: Vec<&[u8]> = line.as_bytes().split(|&b| b == b'X').collect();
+                let mut text = Vec::new();
+                for (i, part) in parts.iter().enumerate() {
+                    text.extend_from_slice(part);
+                    if i + 1 < parts.len() {
+                        text.extend_from_slice(if i == place { bytes } else { b"x" });
+                    }
+                }
+                text
+            };
+            for bytes in bad {
+                assert!(super::request(&with(bytes)).is_none(), "{bytes:?} at place {place}");
+            }
+            for bytes in good {
+                assert!(agrees(&with(bytes)), "{:?} at place {place}", std::str::from_utf8(bytes));
+            }
+        }
     }
 
     fn ws() -> BoxedStrategy<&'static str> {
@@ -953,10 +1015,10 @@ mod tests {
 
         /// The block-at-a-time scans stop where a byte-at-a-time one does.
         #[test]
-        fn a_string_scan_stops_at_the_first_quote_backslash_or_control(
+        fn a_string_scan_stops_at_the_first_quote_backslash_control_or_non_ascii_byte(
             bytes in prop::collection::vec(prop_oneof![12 => 0x20u8..0x7f, 1 => any::<u8>()], 0..80), at in 0usize..80,
         ) {
-            let naive = (at..bytes.len()).find(|&i| matches!(bytes[i], b'"' | b'\\' | 0..=0x1f));
+            let naive = (at..bytes.len()).find(|&i| matches!(bytes[i], b'"' | b'\\' | 0..=0x1f | 0x80..));
             let naive = naive.unwrap_or(bytes.len().max(at));
             prop_assert_eq!(super::stop_in_string(&bytes, at), naive);
             prop_assert_eq!(super::eight_at_a_time(&bytes, at), naive);

@@ -40,8 +40,6 @@ impl DecodeError {
 /// Decodes an OTLP/JSON request; the signal is named by its top-level key.
 /// `Ok(None)`: valid JSON, but not an OTLP request (no `resourceSpans`/`resourceMetrics`/`resourceLogs`).
 pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
-    let text = std::str::from_utf8(text)
-        .map_err(|e| DecodeError::at(e.valid_up_to() as u64, format!("invalid UTF-8: {e}")))?;
     match json_scan::request(text) {
         Some(request) => Ok(Some(request)),
         None => json_by_serde(text),
@@ -49,7 +47,9 @@ pub fn json(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
 }
 
 /// The general OTLP/JSON reader: every shape, alias and error message.
-fn json_by_serde(text: &str) -> Result<Option<Request<'_>>, DecodeError> {
+fn json_by_serde(text: &[u8]) -> Result<Option<Request<'_>>, DecodeError> {
+    let text = std::str::from_utf8(text)
+        .map_err(|e| DecodeError::at(e.valid_up_to() as u64, format!("invalid UTF-8: {e}")))?;
     #[derive(Deserialize)]
     #[serde(rename_all = "camelCase")]
     struct Top<'a> {
@@ -75,7 +75,6 @@ fn json_by_serde(text: &str) -> Result<Option<Request<'_>>, DecodeError> {
 /// where the hand-written one answers: they must be equal (its tests and the fuzz target).
 #[doc(hidden)]
 pub fn json_scan_against_serde(text: &[u8]) -> Option<(String, String)> {
-    let text = std::str::from_utf8(text).ok()?;
     let fast = json_scan::request(text)?;
     Some((format!("{:?}", Ok::<_, DecodeError>(Some(fast))), format!("{:?}", json_by_serde(text))))
 }
