@@ -2,7 +2,7 @@
 
 use super::block::{Block, Sizes};
 use super::values::{self, First, TextLines};
-use super::{read_error, sniff, Outcome, Sink, MAX_RECORD_BYTES};
+use super::{read_error, sniff, Outcome, Sink, MAX_RECORD_BYTES, READ_BUFFER};
 use crate::decode;
 use crate::model::Problem;
 use crate::model::Route;
@@ -169,13 +169,16 @@ fn json_lines(
     let mut first_line = 1u64;
     let mut eof = false;
     while !eof {
-        // The block holds no line end before `searched`; it is read up to `target`.
+        // The block holds no line end before `searched`; it is read up to `target`, and
+        // holds `lines` line ends (counted as each read leaves them in the cache).
         let (mut searched, mut target) = (0, sizes.chunk);
+        let mut lines = count_lines(block.data());
         let cut = loop {
             while !eof && block.data().len() < target {
-                match block.fill(&mut reader, target) {
+                let before = block.data().len();
+                match block.fill(&mut reader, read_end(before, target)) {
                     Ok(0) => eof = true,
-                    Ok(_) => {}
+                    Ok(_) => lines += count_lines(&block.data()[before..]),
                     Err(e) => return Err(cut_short(&name, block.into_data(), first_line, &mut context, &e, sink)),
                 }
             }
@@ -193,11 +196,27 @@ fn json_lines(
             }
             (searched, target) = (block.data().len(), block.data().len() + sizes.chunk);
         };
+        // Every line end is before the cut (none is in the line in progress).
         if cut > 0 {
-            block.send(cut, sink, |data| lines_chunk(&name, data, &mut first_line, &mut context));
+            block.send(cut, sink, |data| lines_chunk(&name, data, lines, &mut first_line, &mut context));
         }
     }
     Ok(())
+}
+
+/// Where the next read into a block filled to `filled` ends: a piece that stays in the
+/// cache until its lines are counted, and at least the reader's buffer (so it is read
+/// straight into the block), up to `target`.
+fn read_end(filled: usize, target: usize) -> usize {
+    if target - filled < 2 * READ_BUFFER {
+        target
+    } else {
+        filled + READ_BUFFER
+    }
+}
+
+fn count_lines(data: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', data).count() as u64
 }
 
 /// A stream that failed (a cut or corrupt compressed file): the complete lines read so far
@@ -214,7 +233,8 @@ fn cut_short(
     let partial = complete < data.len();
     data.truncate(complete);
     if !data.is_empty() {
-        sink.chunk(lines_chunk(name, data, &mut first_line, context));
+        let lines = count_lines(&data);
+        sink.chunk(lines_chunk(name, data, lines, &mut first_line, context));
     }
     let lost = if partial { format!("; line {first_line} is incomplete and not read") } else { String::new() };
     Problem {
@@ -223,10 +243,15 @@ fn cut_short(
     }
 }
 
-/// A chunk of complete lines (all that is left at the end of the stream), with the
-/// context its lines start from; `context` is then the next chunk's.
-fn lines_chunk(name: &Arc<str>, data: Vec<u8>, first_line: &mut u64, context: &mut decode::LineContext) -> Chunk {
-    let lines = memchr::memchr_iter(b'\n', &data).count() as u64;
+/// A chunk of complete lines (all that is left at the end of the stream), `lines` line
+/// ends, with the context its lines start from; `context` is then the next chunk's.
+fn lines_chunk(
+    name: &Arc<str>,
+    data: Vec<u8>,
+    lines: u64,
+    first_line: &mut u64,
+    context: &mut decode::LineContext,
+) -> Chunk {
     let layout = Layout::JsonLines { first_line: *first_line };
     *first_line += lines;
     let starts_from = context.clone();

@@ -28,6 +28,8 @@ use std::sync::{Arc, Mutex};
 pub const CHUNK_BYTES: usize = 4 << 20;
 /// The largest single record (line, frame or document) accepted.
 pub const MAX_RECORD_BYTES: u64 = 512 << 20;
+/// The capacity of the reader's buffer: a read at least this large bypasses it.
+const READ_BUFFER: usize = 1 << 20;
 
 /// Files that were looked at and passed over, not errors (e.g. a README in a dump folder).
 #[derive(Clone, Debug, Default)]
@@ -272,18 +274,18 @@ pub(crate) fn read_one(
     sink: &mut dyn Sink,
     text: &mut TextLines,
 ) -> Result<Outcome, Problem> {
-    let mut reader: Box<dyn BufRead + '_> = Box::new(BufReader::with_capacity(1 << 20, raw));
+    let mut reader: Box<dyn BufRead + '_> = Box::new(BufReader::with_capacity(READ_BUFFER, raw));
     // Undo whole-stream compression (possibly nested, e.g. a .json.gz inside nothing else).
     loop {
         let head = peek(&mut reader, &name)?;
         reader = match sniff::compression(&head) {
             Some(sniff::Compression::Gzip) => {
-                Box::new(BufReader::with_capacity(1 << 20, flate2::bufread::MultiGzDecoder::new(reader)))
+                Box::new(BufReader::with_capacity(READ_BUFFER, flate2::bufread::MultiGzDecoder::new(reader)))
             }
             Some(sniff::Compression::Zstd) => {
                 let dec = zstd::stream::read::Decoder::with_buffer(reader)
                     .map_err(|e| Problem { location: whole(&name), message: format!("zstd: {e}") })?;
-                Box::new(BufReader::with_capacity(1 << 20, dec))
+                Box::new(BufReader::with_capacity(READ_BUFFER, dec))
             }
             None => break,
         };
